@@ -1,0 +1,122 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
+import { SentinelaError, toSentinelaError } from '../../errors.js';
+import { ident } from './client.js';
+import type { MigrationFile } from './migrations.js';
+import { splitStatements } from './sql-statements.js';
+
+export interface MigrateOptions {
+  readonly database: string;
+  /** TTL in days for cdrs and rejected_cdrs; 0 removes it. */
+  readonly retentionDays: number;
+  readonly migrations: readonly MigrationFile[];
+  readonly log?: Logger;
+}
+
+export interface MigrationReport {
+  readonly applied: readonly string[];
+  readonly alreadyApplied: number;
+  readonly retention: readonly string[];
+}
+
+/** Tables with a retention TTL, and the event-time column it counts from. */
+const RETENTION = [
+  { table: 'cdrs', column: 'started_at' },
+  { table: 'rejected_cdrs', column: 'received_at' },
+] as const;
+
+/**
+ * Applies pending migrations in version order and records each in `schema_migrations`. Re-running is a no-op;
+ * an applied migration whose file changed (checksum) or disappeared stops everything before any change.
+ */
+export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrationReport> {
+  const db = ident(options.database);
+  await run(client, `CREATE DATABASE IF NOT EXISTS ${db}`);
+  await run(
+    client,
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations
+     (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+     ENGINE = ReplacingMergeTree ORDER BY version`,
+  );
+  const applied = await appliedMigrations(client, db);
+  const byVersion = new Map(options.migrations.map((m) => [m.version, m]));
+  for (const row of applied) {
+    const file = byVersion.get(row.version);
+    if (!file) {
+      throw new SentinelaError('MIGRATION_FILE_INVALID', `migration ${row.version} (${row.name}) is applied but its file is missing`, {
+        path: `${String(row.version).padStart(3, '0')}_${row.name}.sql`,
+      });
+    }
+    if (file.checksum !== row.checksum) {
+      throw new SentinelaError(
+        'MIGRATION_CHECKSUM_MISMATCH',
+        `${file.file} was changed after it was applied (checksum ${row.checksum.slice(0, 12)} applied, ${file.checksum.slice(0, 12)} now); add a new migration instead`,
+        { path: file.file },
+      );
+    }
+  }
+  const done = new Set(applied.map((row) => row.version));
+  const newlyApplied: string[] = [];
+  for (const migration of options.migrations) {
+    if (done.has(migration.version)) continue;
+    options.log?.info({ migration: migration.file }, 'applying migration');
+    for (const statement of splitStatements(migration.sql.replaceAll('{{db}}', db))) {
+      await run(client, statement, 'MIGRATION_FAILED', migration.file);
+    }
+    await client.insert({
+      table: `${db}.schema_migrations`,
+      values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],
+      format: 'JSONEachRow',
+    });
+    newlyApplied.push(migration.file);
+  }
+  const retention = await reconcileRetention(client, options.database, options.retentionDays);
+  return { applied: newlyApplied, alreadyApplied: done.size, retention };
+}
+
+async function appliedMigrations(client: ClickHouseClient, db: string): Promise<{ version: number; name: string; checksum: string }[]> {
+  try {
+    const result = await client.query({
+      query: `SELECT version, name, checksum FROM ${db}.schema_migrations FINAL ORDER BY version`,
+      format: 'JSONEachRow',
+    });
+    return await result.json<{ version: number; name: string; checksum: string }>();
+  } catch (err) {
+    throw toSentinelaError(err, 'STORE_QUERY_FAILED');
+  }
+}
+
+/** Sets, changes or removes the TTL of each retention table so it matches CDR_RETENTION_DAYS. */
+async function reconcileRetention(client: ClickHouseClient, database: string, days: number): Promise<string[]> {
+  const changes: string[] = [];
+  for (const { table, column } of RETENTION) {
+    const result = await client.query({
+      query: 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {table:String}',
+      query_params: { db: database, table },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ engine_full: string }>();
+    if (!row) continue;
+    const current = /TTL .*toIntervalDay\((\d+)\)/.exec(row.engine_full)?.[1];
+    const currentDays = current === undefined ? 0 : Number(current);
+    if (currentDays === days) continue;
+    const target = `${ident(database)}.${ident(table)}`;
+    if (days === 0) {
+      await run(client, `ALTER TABLE ${target} REMOVE TTL`);
+      changes.push(`${table}: retention removed (was ${currentDays} days)`);
+    } else {
+      await run(client, `ALTER TABLE ${target} MODIFY TTL toDateTime(${column}) + toIntervalDay(${days})`);
+      changes.push(`${table}: retention ${currentDays === 0 ? 'set to' : `changed from ${currentDays} to`} ${days} days`);
+    }
+  }
+  return changes;
+}
+
+async function run(client: ClickHouseClient, query: string, code: 'STORE_QUERY_FAILED' | 'MIGRATION_FAILED' = 'STORE_QUERY_FAILED', file?: string): Promise<void> {
+  try {
+    await client.command({ query });
+  } catch (err) {
+    const where = file ? `${file}: ` : '';
+    throw new SentinelaError(code, `${where}${(err as Error).message}`, file ? { path: file } : {}, { cause: err });
+  }
+}

@@ -1,0 +1,30 @@
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from '../../config/config.js';
+
+/** Builds the kafkajs client from Sentinela's configuration; kafkajs logs go through pino. */
+export function createKafka(config: KafkaConfig, log: Logger): Kafka {
+  const options: KafkaJsConfig = {
+    clientId: config.clientId,
+    brokers: [...config.brokers],
+    ssl: config.ssl,
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...extra } = entry.log;
+      const fields = { kafka: entry.namespace, ...extra };
+      if (entry.level <= KafkaLogLevel.ERROR) log.error(fields, message);
+      else if (entry.level === KafkaLogLevel.WARN) log.warn(fields, message);
+      else log.debug(fields, message);
+    },
+  };
+  if (config.sasl) {
+    const { mechanism, username, password } = config.sasl;
+    options.sasl =
+      mechanism === 'plain'
+        ? { mechanism, username, password }
+        : mechanism === 'scram-sha-256'
+          ? { mechanism, username, password }
+          : { mechanism, username, password };
+  }
+  return new Kafka(options);
+}

@@ -1,0 +1,18 @@
+import type { Config } from '../config/config.js';
+
+export interface CommandContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Parsed on first use, so `--help` works even with a broken configuration. */
+  readonly config: () => Config;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** Full help text printed by `sentinela <name> --help`. */
+  readonly help: string;
+  /** Resolves to the process exit code. */
+  run(args: readonly string[], ctx: CommandContext): Promise<number>;
+}

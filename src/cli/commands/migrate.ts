@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import { createClickHouseClient } from '../../adapters/clickhouse/client.js';
+import { readMigrations } from '../../adapters/clickhouse/migrations.js';
+import { migrate } from '../../adapters/clickhouse/migrator.js';
+import { createLogger } from '../../log.js';
+import type { Command } from '../command.js';
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'apply pending ClickHouse migrations and reconcile retention',
+  help: `Usage: sentinela migrate [--dir DIR]
+
+Applies the pending migrations/NNN_name.sql files in order to CLICKHOUSE_DATABASE (creating it if needed),
+records each in the schema_migrations table, then sets the TTL of cdrs and rejected_cdrs to CDR_RETENTION_DAYS.
+Re-running is a no-op. A migration that was applied and then edited stops the command with exit code 1.
+Talks to CLICKHOUSE_URL when set, otherwise to the embedded chDB under SENTINELA_DATA_DIR.
+
+Options:
+  --dir DIR   read migrations from DIR instead of the bundled migrations/ folder
+  -h, --help  show this help`,
+  async run(args, ctx) {
+    const { values } = parseArgs({ args: [...args], options: { dir: { type: 'string' } }, strict: true });
+    const config = ctx.config();
+    const log = createLogger(config.logLevel);
+    const migrations = readMigrations(values.dir);
+    const client = createClickHouseClient(config.clickhouse);
+    try {
+      const report = await migrate(client, {
+        database: config.clickhouse.database,
+        retentionDays: config.clickhouse.retentionDays,
+        migrations,
+        log,
+      });
+      const target = config.clickhouse.mode === 'server' ? config.clickhouse.url : `chDB at ${config.clickhouse.dataDir}`;
+      ctx.stdout(`database ${config.clickhouse.database} on ${target}`);
+      for (const file of report.applied) ctx.stdout(`applied ${file}`);
+      ctx.stdout(`${report.applied.length} applied, ${report.alreadyApplied} already applied`);
+      for (const change of report.retention) ctx.stdout(change);
+      log.info({ ...report }, 'migrations done');
+      return 0;
+    } finally {
+      await client.close();
+    }
+  },
+};

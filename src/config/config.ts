@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SentinelaError } from '../errors.js';
+import { SETTINGS, type RawSettings, type SettingName } from './settings.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type ClickHouseTarget =
+  | { readonly mode: 'embedded'; readonly dataDir: string }
+  | { readonly mode: 'server'; readonly url: string; readonly user: string; readonly password: string | undefined };
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly cdrTopics: readonly string[];
+  readonly ssl: boolean;
+  readonly sasl:
+    | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
+    | undefined;
+}
+
+export interface DiallingDefaults {
+  readonly timeZone: string;
+  readonly homeCountry: string;
+  readonly defaultDdd: string | undefined;
+  readonly outsideLinePrefix: string | undefined;
+  readonly internationalPrefix: string;
+}
+
+export interface Config {
+  readonly logLevel: RawSettings['LOG_LEVEL'];
+  readonly clickhouse: ClickHouseTarget & { readonly database: string; readonly retentionDays: number };
+  readonly migrateOnStart: boolean;
+  /** Undefined: no brokers configured, Sentinela runs in the embedded mode. */
+  readonly kafka: KafkaConfig | undefined;
+  readonly dialling: DiallingDefaults;
+}
+
+/**
+ * Pure: parses settings from an environment map (plus the values of a config file, already read) into a frozen
+ * Config. Throws CONFIG_INVALID naming every bad variable and what it expects.
+ */
+export function parseConfig(env: Env, fileValues: Readonly<Record<string, unknown>> = {}): Config {
+  const problems: string[] = [];
+  const raw: Partial<Record<SettingName, unknown>> = {};
+  for (const name of Object.keys(fileValues)) {
+    if (!Object.hasOwn(SETTINGS, name)) problems.push(`${name}: unknown setting in the config file`);
+  }
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    const fromEnv = env[name];
+    const fromFile = fileValues[name];
+    const value = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile !== undefined ? String(fromFile) : undefined;
+    const result = (setting.schema as z.ZodType).safeParse(value ?? ('default' in setting ? setting.default : undefined));
+    if (result.success) {
+      raw[name] = result.data;
+    } else {
+      const shown = 'secret' in setting && setting.secret ? '(hidden)' : JSON.stringify(value);
+      const expected = result.error.issues.map((issue) => issue.message).join('; ');
+      problems.push(`${name}: ${expected} (got ${shown})`);
+    }
+  }
+  const s = raw as RawSettings;
+  if (problems.length === 0 && s.KAFKA_SASL_MECHANISM && !(s.KAFKA_SASL_USERNAME && s.KAFKA_SASL_PASSWORD)) {
+    problems.push('KAFKA_SASL_USERNAME: required (with KAFKA_SASL_PASSWORD) when KAFKA_SASL_MECHANISM is set');
+  }
+  if (problems.length > 0) {
+    throw new SentinelaError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
+      path: problems[0]?.split(':')[0] ?? '',
+      problems,
+    });
+  }
+  return deepFreeze(structure(s));
+}
+
+function structure(s: RawSettings): Config {
+  const target: ClickHouseTarget = s.CLICKHOUSE_URL
+    ? { mode: 'server', url: s.CLICKHOUSE_URL, user: s.CLICKHOUSE_USER, password: s.CLICKHOUSE_PASSWORD }
+    : { mode: 'embedded', dataDir: s.SENTINELA_DATA_DIR };
+  const sasl =
+    s.KAFKA_SASL_MECHANISM && s.KAFKA_SASL_USERNAME && s.KAFKA_SASL_PASSWORD
+      ? { mechanism: s.KAFKA_SASL_MECHANISM, username: s.KAFKA_SASL_USERNAME, password: s.KAFKA_SASL_PASSWORD }
+      : undefined;
+  return {
+    logLevel: s.LOG_LEVEL,
+    clickhouse: { ...target, database: s.CLICKHOUSE_DATABASE, retentionDays: s.CDR_RETENTION_DAYS },
+    migrateOnStart: s.MIGRATE_ON_START,
+    kafka: s.KAFKA_BROKERS
+      ? {
+          brokers: s.KAFKA_BROKERS,
+          clientId: s.KAFKA_CLIENT_ID,
+          groupId: s.KAFKA_GROUP_ID,
+          cdrTopics: s.KAFKA_CDR_TOPICS,
+          ssl: s.KAFKA_SSL,
+          sasl,
+        }
+      : undefined,
+    dialling: {
+      timeZone: s.SENTINELA_TIMEZONE,
+      homeCountry: s.SENTINELA_HOME_COUNTRY,
+      defaultDdd: s.SENTINELA_DEFAULT_DDD,
+      outsideLinePrefix: s.SENTINELA_OUTSIDE_LINE_PREFIX,
+      internationalPrefix: s.SENTINELA_INTERNATIONAL_PREFIX,
+    },
+  };
+}
+
+/** Reads the optional config file named by SENTINELA_CONFIG_FILE, then parses everything. */
+export function loadConfig(env: Env = process.env): Config {
+  const file = env['SENTINELA_CONFIG_FILE'];
+  return parseConfig(env, file ? readConfigFile(file) : {});
+}
+
+export function readConfigFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8')); // YAML is a superset of JSON: one parser serves both
+  } catch (err) {
+    throw new SentinelaError('CONFIG_FILE_UNREADABLE', `SENTINELA_CONFIG_FILE: cannot read ${file}: ${(err as Error).message}`, {
+      path: 'SENTINELA_CONFIG_FILE',
+    });
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new SentinelaError('CONFIG_FILE_UNREADABLE', `SENTINELA_CONFIG_FILE: ${file} must hold a mapping of settings`, {
+      path: 'SENTINELA_CONFIG_FILE',
+    });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * Every Sentinela setting, by the environment variable that sets it. This list is the single source of truth:
+ * the loader parses it, `sentinela config` prints it, and a test checks that README.md documents each entry.
+ * A config file (SENTINELA_CONFIG_FILE, YAML or JSON) may set the same keys; the environment wins over the file.
+ */
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)');
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0));
+const brokers = csv.pipe(
+  z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'at least one host:port'),
+);
+const digits = (min: number, max: number) =>
+  z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `must be ${min === max ? min : `${min}-${max}`} digits`);
+
+export interface Setting {
+  readonly schema: z.ZodType;
+  /** Default as written in the environment; undefined means "unset". */
+  readonly default?: string;
+  readonly description: string;
+  /** Secret values are never echoed in error messages or `sentinela config`. */
+  readonly secret?: boolean;
+}
+
+export const SETTINGS = {
+  SENTINELA_CONFIG_FILE: {
+    schema: z.string().min(1).optional(),
+    description: 'Optional YAML or JSON file with any of these keys; environment variables override it.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    description: 'pino log level.',
+  },
+  SENTINELA_DATA_DIR: {
+    schema: z.string().min(1),
+    default: './data',
+    description: 'Directory of the embedded ClickHouse engine (chDB). Used when CLICKHOUSE_URL is unset.',
+  },
+  CLICKHOUSE_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description: 'ClickHouse server HTTP(S) URL. When set, Sentinela talks to it instead of the embedded chDB.',
+  },
+  CLICKHOUSE_USER: { schema: z.string().min(1), default: 'default', description: 'ClickHouse user (server mode).' },
+  CLICKHOUSE_PASSWORD: {
+    schema: z.string().optional(),
+    secret: true,
+    description: 'ClickHouse password (server mode).',
+  },
+  CLICKHOUSE_DATABASE: {
+    schema: identifier,
+    default: 'sentinela',
+    description: 'Database holding every Sentinela table; created by `sentinela migrate`.',
+  },
+  CDR_RETENTION_DAYS: {
+    schema: z.coerce.number().int().min(0).max(36500),
+    default: '400',
+    description: 'TTL of the cdrs and rejected_cdrs tables in days (0 keeps rows forever). Reconciled by `migrate`.',
+  },
+  MIGRATE_ON_START: {
+    schema: z.stringbool(),
+    default: 'true',
+    description: '`sentinela start` applies pending migrations before it serves.',
+  },
+  KAFKA_BROKERS: {
+    schema: brokers.optional(),
+    description: 'Comma-separated host:port list. Unset means the embedded mode (no Kafka).',
+  },
+  KAFKA_CLIENT_ID: { schema: z.string().min(1), default: 'sentinela', description: 'Kafka client id.' },
+  KAFKA_GROUP_ID: {
+    schema: z.string().min(1),
+    default: 'sentinela-processor',
+    description: 'Consumer group of the processors.',
+  },
+  KAFKA_CDR_TOPICS: {
+    schema: csv.pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'invalid Kafka topic name')).min(1)),
+    default: 'sentinela.cdrs',
+    description: 'Comma-separated CDR topics the processors consume.',
+  },
+  KAFKA_SSL: { schema: z.stringbool(), default: 'false', description: 'Use TLS to reach the brokers.' },
+  KAFKA_SASL_MECHANISM: {
+    schema: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+    description: 'SASL mechanism; requires KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.',
+  },
+  KAFKA_SASL_USERNAME: { schema: z.string().min(1).optional(), description: 'SASL user name.' },
+  KAFKA_SASL_PASSWORD: { schema: z.string().min(1).optional(), secret: true, description: 'SASL password.' },
+  SENTINELA_TIMEZONE: {
+    schema: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Sao_Paulo'),
+    default: 'America/Sao_Paulo',
+    description: 'Default tenant time zone (local days, business hours).',
+  },
+  SENTINELA_HOME_COUNTRY: {
+    schema: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as BR'),
+    default: 'BR',
+    description: 'Default tenant home country; "international" is relative to it.',
+  },
+  SENTINELA_DEFAULT_DDD: {
+    schema: digits(2, 2).optional(),
+    description: 'Default area code (DDD) that completes local 8/9-digit numbers when the tenant has none.',
+  },
+  SENTINELA_OUTSIDE_LINE_PREFIX: {
+    schema: digits(1, 2).optional(),
+    description: 'PBX outside-line digit(s) stripped before dialled numbers are parsed (e.g. 0). Unset: none.',
+  },
+  SENTINELA_INTERNATIONAL_PREFIX: {
+    schema: z.string().regex(/^(\+|\d{2,4})$/, 'must be + or 2-4 digits such as 00 or 011'),
+    default: '00',
+    description: 'International access prefix for non-Brazilian home countries (Brazil always uses 00+CSP).',
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type RawSettings = { -readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

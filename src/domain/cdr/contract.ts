@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/**
+ * The canonical CDR contract: what PBX exporters publish to Kafka as JSON (one object per call leg).
+ * Parsing yields a `Cdr` whose timestamps are epoch milliseconds (UTC instants).
+ *
+ * Decisions (documented in README "The canonical CDR contract"):
+ * - unknown top-level fields are rejected, so a misspelt field (`srcIP`) fails loudly instead of silently
+ *   disabling the per-IP rules; exporter-specific data goes in the optional `extra` map;
+ * - timestamps must carry an offset (or be epoch ms): a local time without zone is ambiguous (REQUIREMENTS A12);
+ * - durations are whole seconds and must agree with the timestamps within DURATION_TOLERANCE_SEC.
+ */
+export const DISPOSITIONS = ['ANSWERED', 'NO ANSWER', 'BUSY', 'FAILED', 'CONGESTION'] as const;
+export const DIRECTIONS = ['outbound', 'inbound', 'internal'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+export type Direction = (typeof DIRECTIONS)[number];
+
+export const LIMITS = {
+  idLength: 128,
+  nameLength: 128,
+  numberLength: 64,
+  textLength: 256,
+  extraKeys: 32,
+  extraKeyLength: 64,
+  extraValueLength: 1024,
+  maxDurationSec: 7 * 24 * 3600,
+  maxCost: 1e9,
+  /** Epoch-ms bounds: 2000-01-01 to 2100-01-01. Anything outside is a unit mistake (seconds, microseconds). */
+  minEpochMs: 946_684_800_000,
+  maxEpochMs: 4_102_444_800_000,
+} as const;
+export const DURATION_TOLERANCE_SEC = 2;
+
+// printable text without control characters (they break CSV exports, logs and terminals)
+const PRINTABLE = /^[^\p{Cc}]*$/u;
+
+const text = (max: number) =>
+  z.string().max(max, `at most ${max} characters`).regex(PRINTABLE, 'must not contain control characters');
+const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');
+
+const instant = z.union([
+  z.iso.datetime({ offset: true, message: 'must be ISO-8601 with an offset (e.g. 2026-03-01T10:00:00-03:00) or epoch milliseconds' })
+    .transform((s) => Date.parse(s)),
+  z.number().int('epoch milliseconds must be an integer').min(LIMITS.minEpochMs, 'epoch milliseconds before 2000-01-01 (seconds given instead of ms?)').max(LIMITS.maxEpochMs, 'epoch milliseconds after 2100-01-01 (microseconds given instead of ms?)'),
+]);
+
+const seconds = z
+  .number()
+  .int('must be whole seconds')
+  .min(0, 'must not be negative')
+  .max(LIMITS.maxDurationSec, `at most ${LIMITS.maxDurationSec} s`);
+
+const extraValue = z.union([z.string().max(LIMITS.extraValueLength), z.number(), z.boolean(), z.null()]);
+
+const extra = z
+  .record(z.string().min(1).max(LIMITS.extraKeyLength), extraValue)
+  .check((ctx) => {
+    const keys = Object.keys(ctx.value);
+    if (keys.length > LIMITS.extraKeys) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: `at most ${LIMITS.extraKeys} keys` });
+    }
+  });
+
+export const cdrShape = z.strictObject({
+  id: nonEmpty(LIMITS.idLength),
+  tenant: nonEmpty(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, underscore and hyphen only').default('default'),
+  account: nonEmpty(LIMITS.nameLength),
+  caller: nonEmpty(LIMITS.numberLength),
+  callee: nonEmpty(LIMITS.numberLength),
+  srcIp: z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 (four decimal octets 0-255) or IPv6 address' }).optional(),
+  startedAt: instant,
+  answeredAt: instant.nullable().default(null),
+  endedAt: instant,
+  durationSec: seconds,
+  billSec: seconds,
+  disposition: z.enum(DISPOSITIONS, { message: `must be one of ${DISPOSITIONS.join(', ')}` }),
+  direction: z.enum(DIRECTIONS, { message: `must be one of ${DIRECTIONS.join(', ')}` }).optional(),
+  cost: z.number().min(0, 'must not be negative').max(LIMITS.maxCost).optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL').optional(),
+  trunk: text(LIMITS.nameLength).optional(),
+  userAgent: text(LIMITS.textLength).optional(),
+  extra: extra.optional(),
+});
+
+export type CdrInput = z.input<typeof cdrShape>;
+export type Cdr = z.output<typeof cdrShape>;
+
+/** Cross-field rules, added as issues with the path of the field they blame. */
+export const cdrSchema = cdrShape.check((ctx) => {
+  const c = ctx.value;
+  const fail = (path: string, message: string) => ctx.issues.push({ code: 'custom', input: c, path: [path], message });
+  if (c.endedAt < c.startedAt) fail('endedAt', 'is before startedAt');
+  const wall = (c.endedAt - c.startedAt) / 1000;
+  if (c.endedAt >= c.startedAt && Math.abs(wall - c.durationSec) > DURATION_TOLERANCE_SEC) {
+    fail('durationSec', `is ${c.durationSec} s but endedAt - startedAt is ${wall} s`);
+  }
+  if (c.billSec > c.durationSec) fail('billSec', 'is longer than durationSec');
+  if (c.answeredAt === null) {
+    if (c.billSec > 0) fail('billSec', 'is positive but answeredAt is null');
+    if (c.disposition === 'ANSWERED') fail('answeredAt', 'is null but disposition is ANSWERED');
+  } else {
+    if (c.answeredAt < c.startedAt || c.answeredAt > c.endedAt) fail('answeredAt', 'is outside startedAt..endedAt');
+    if (c.disposition !== 'ANSWERED') fail('disposition', `is ${c.disposition} but answeredAt is set`);
+  }
+});

@@ -1,0 +1,90 @@
+import type { z } from 'zod';
+import { SentinelaError } from '../../errors.js';
+import { cdrSchema, type Cdr } from './contract.js';
+
+export type CdrResult = { readonly ok: true; readonly cdr: Cdr } | { readonly ok: false; readonly error: SentinelaError };
+
+export interface JsonLimits {
+  /** Largest accepted payload in bytes. */
+  readonly maxBytes: number;
+  /** Deepest accepted nesting of objects and arrays. */
+  readonly maxDepth: number;
+}
+export const DEFAULT_JSON_LIMITS: JsonLimits = Object.freeze({ maxBytes: 64 * 1024, maxDepth: 8 });
+
+/** Keys that could reach an object's prototype if a later step copied them; refused wherever they appear. */
+const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Validates an already-decoded value against the canonical contract. Never throws. */
+export function parseCdr(input: unknown): CdrResult {
+  const result = cdrSchema.safeParse(input);
+  if (result.success) return { ok: true, cdr: result.data };
+  return { ok: false, error: contractError(result.error.issues) };
+}
+
+/**
+ * Bytes (or text) of one canonical JSON CDR → validated Cdr. Never throws: oversized payloads, invalid UTF-8,
+ * malformed JSON, hostile nesting or prototype keys, and contract violations each come back as a typed error.
+ */
+export function decodeCdrJson(payload: Uint8Array | string, limits: JsonLimits = DEFAULT_JSON_LIMITS): CdrResult {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  if (size > limits.maxBytes) {
+    return fail('CDR_TOO_LARGE', `payload is ${size} bytes, the limit is ${limits.maxBytes}`);
+  }
+  let text: string;
+  if (typeof payload === 'string') {
+    text = payload;
+  } else {
+    try {
+      text = utf8.decode(payload);
+    } catch {
+      return fail('CDR_BAD_ENCODING', 'payload is not valid UTF-8');
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return fail('CDR_NOT_JSON', `payload is not JSON: ${(err as Error).message}`);
+  }
+  const hostile = findHostileStructure(value, limits.maxDepth);
+  if (hostile) return fail(hostile.code, hostile.message, hostile.path);
+  return parseCdr(value);
+}
+
+function fail(code: 'CDR_TOO_LARGE' | 'CDR_BAD_ENCODING' | 'CDR_NOT_JSON' | 'CDR_TOO_DEEP' | 'CDR_INVALID', message: string, path?: string): CdrResult {
+  return { ok: false, error: new SentinelaError(code, message, path === undefined ? {} : { path }) };
+}
+
+/** Iterative walk (no recursion, so no stack overflow on hostile input): depth and prototype-key checks. */
+function findHostileStructure(
+  root: unknown,
+  maxDepth: number,
+): { code: 'CDR_TOO_DEEP' | 'CDR_INVALID'; message: string; path: string } | undefined {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: '' }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value, depth, path } = item;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= maxDepth) return { code: 'CDR_TOO_DEEP', message: `nesting deeper than ${maxDepth} levels`, path };
+    for (const key of Object.keys(value)) {
+      const childPath = path === '' ? key : `${path}.${key}`;
+      if (HOSTILE_KEYS.has(key)) return { code: 'CDR_INVALID', message: `key "${key}" is not allowed`, path: childPath };
+      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: childPath });
+    }
+  }
+  return undefined;
+}
+
+function contractError(issues: readonly z.core.$ZodIssue[]): SentinelaError {
+  const problems = issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: describe(issue) }));
+  const first = problems[0] ?? { path: '(root)', message: 'invalid' };
+  const message = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  return new SentinelaError('CDR_INVALID', message, { path: first.path, problems });
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')} (put exporter data in "extra")`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  return issue.message;
+}

@@ -1,0 +1,77 @@
+/**
+ * The one list of Sentinela error codes. Every error Sentinela throws or returns carries one of these codes;
+ * what happens next (HTTP status, retry, dead-letter) is decided from the code, never from message text.
+ */
+export const ErrorCodes = {
+  CONFIG_INVALID: { http: 500, disposition: 'fatal', summary: 'configuration value is missing or invalid' },
+  CONFIG_FILE_UNREADABLE: { http: 500, disposition: 'fatal', summary: 'configuration file cannot be read or parsed' },
+  CLI_USAGE: { http: 400, disposition: 'fatal', summary: 'command-line usage error' },
+
+  CDR_NOT_JSON: { http: 400, disposition: 'dead-letter', summary: 'CDR payload is not valid JSON' },
+  CDR_BAD_ENCODING: { http: 400, disposition: 'dead-letter', summary: 'CDR payload is not valid UTF-8' },
+  CDR_TOO_LARGE: { http: 413, disposition: 'dead-letter', summary: 'CDR payload exceeds the size limit' },
+  CDR_TOO_DEEP: { http: 400, disposition: 'dead-letter', summary: 'CDR payload nests deeper than allowed' },
+  CDR_INVALID: { http: 422, disposition: 'dead-letter', summary: 'CDR fails the canonical contract' },
+
+  NUMBER_EMPTY: { http: 422, disposition: 'dead-letter', summary: 'dialled number is empty' },
+  NUMBER_INVALID_CHARS: { http: 422, disposition: 'dead-letter', summary: 'dialled number has characters a dialler cannot send' },
+  NUMBER_TOO_LONG: { http: 422, disposition: 'dead-letter', summary: 'dialled number is longer than E.164 allows' },
+  NUMBER_UNPARSEABLE: { http: 422, disposition: 'dead-letter', summary: 'dialled number matches no numbering plan' },
+
+  STORE_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'ClickHouse cannot be reached' },
+  STORE_QUERY_FAILED: { http: 500, disposition: 'retry', summary: 'ClickHouse rejected a statement' },
+  MIGRATION_CHECKSUM_MISMATCH: { http: 500, disposition: 'fatal', summary: 'an applied migration file was changed' },
+  MIGRATION_FILE_INVALID: { http: 500, disposition: 'fatal', summary: 'a migration file is misnamed or unreadable' },
+  MIGRATION_FAILED: { http: 500, disposition: 'fatal', summary: 'a migration statement failed' },
+
+  KAFKA_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'Kafka cannot be reached' },
+
+  INTERNAL: { http: 500, disposition: 'fatal', summary: 'unexpected internal error' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export interface ErrorCodeInfo {
+  /** HTTP status an API answers with when this error reaches it. */
+  readonly http: number;
+  /** What a pipeline does with the record or operation that failed. */
+  readonly disposition: 'retry' | 'dead-letter' | 'fatal';
+  readonly summary: string;
+}
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface ErrorDetails {
+  /** Dotted path of the offending field, e.g. `startedAt` or `rules[2].window`. */
+  readonly path?: string;
+  readonly [key: string]: unknown;
+}
+
+export class SentinelaError extends Error {
+  override readonly name = 'SentinelaError';
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+
+  get info(): ErrorCodeInfo {
+    return ErrorCodes[this.code];
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details: ErrorDetails } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** Wraps anything thrown by a library into a SentinelaError, keeping the original as `cause`. */
+export function toSentinelaError(err: unknown, fallback: ErrorCode = 'INTERNAL'): SentinelaError {
+  if (err instanceof SentinelaError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SentinelaError(fallback, message, {}, { cause: err });
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ErrorCodes, value);
+}
