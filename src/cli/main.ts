@@ -4,6 +4,15 @@ import type { Command, CommandContext } from './command.js';
 import { configCommand } from './commands/config.js';
 import { migrateCommand } from './commands/migrate.js';
 
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(`${text}\n`),
+  stderr: (text) => process.stderr.write(`${text}\n`),
+};
+
 const COMMANDS: readonly Command[] = [migrateCommand, configCommand];
 
 function usage(): string {
@@ -22,9 +31,9 @@ function usage(): string {
 }
 
 /** Runs the CLI and resolves to the exit code: 0 success, 1 runtime failure, 2 usage or configuration error. */
-export async function runCli(argv: readonly string[], env: CommandContext['env'] = process.env): Promise<number> {
-  const out = (text: string) => process.stdout.write(`${text}\n`);
-  const err = (text: string) => process.stderr.write(`${text}\n`);
+export async function runCli(argv: readonly string[], env: CommandContext['env'] = process.env, io: CliIo = processIo): Promise<number> {
+  const out = io.stdout;
+  const err = io.stderr;
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     out(usage());

@@ -38,11 +38,22 @@ const text = (max: number) =>
   z.string().max(max, `at most ${max} characters`).regex(PRINTABLE, 'must not contain control characters');
 const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');
 
-const instant = z.union([
-  z.iso.datetime({ offset: true, message: 'must be ISO-8601 with an offset (e.g. 2026-03-01T10:00:00-03:00) or epoch milliseconds' })
-    .transform((s) => Date.parse(s)),
-  z.number().int('epoch milliseconds must be an integer').min(LIMITS.minEpochMs, 'epoch milliseconds before 2000-01-01 (seconds given instead of ms?)').max(LIMITS.maxEpochMs, 'epoch milliseconds after 2100-01-01 (microseconds given instead of ms?)'),
-]);
+const INSTANT_FORMAT = 'must be ISO-8601 with an offset (e.g. 2026-03-01T10:00:00-03:00) or epoch milliseconds';
+const isoWithOffset = z.iso.datetime({ offset: true });
+const instant = z.union([z.string(), z.number()], { error: INSTANT_FORMAT }).transform((value, ctx): number => {
+  const issue = (message: string) => {
+    ctx.issues.push({ code: 'custom', input: value, message });
+    return z.NEVER;
+  };
+  if (typeof value === 'string') {
+    if (!isoWithOffset.safeParse(value).success) return issue(INSTANT_FORMAT);
+    value = Date.parse(value);
+  }
+  if (!Number.isInteger(value)) return issue('epoch milliseconds must be an integer');
+  if (value < LIMITS.minEpochMs) return issue('is before 2000-01-01 (epoch seconds given instead of milliseconds?)');
+  if (value > LIMITS.maxEpochMs) return issue('is after 2100-01-01 (epoch microseconds given instead of milliseconds?)');
+  return value;
+});
 
 const seconds = z
   .number()

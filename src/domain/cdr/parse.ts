@@ -77,7 +77,10 @@ function findHostileStructure(
 }
 
 function contractError(issues: readonly z.core.$ZodIssue[]): SentinelaError {
-  const problems = issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: describe(issue) }));
+  const problems = issues.map((issue) => {
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(',')] : issue.path;
+    return { path: path.map(String).join('.') || '(root)', message: describe(issue) };
+  });
   const first = problems[0] ?? { path: '(root)', message: 'invalid' };
   const message = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   return new SentinelaError('CDR_INVALID', message, { path: first.path, problems });
@@ -85,6 +88,6 @@ function contractError(issues: readonly z.core.$ZodIssue[]): SentinelaError {
 
 function describe(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')} (put exporter data in "extra")`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'is required';
   return issue.message;
 }

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../../src/adapters/clickhouse/migrations.js';
+import { migrate } from '../../../src/adapters/clickhouse/migrator.js';
+import { SentinelaError } from '../../../src/errors.js';
+import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
+
+describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
+  let ch: TestClickHouse;
+  beforeEach(async () => {
+    ch = await createTestDatabase();
+  });
+  afterEach(() => ch.drop());
+
+  const run = (migrations = readMigrations(), retentionDays = 400) =>
+    migrate(ch.client, { database: ch.database, retentionDays, migrations });
+
+  it('creates every table of the first schema and records the migration', async () => {
+    const report = await run();
+    assert.deepEqual(report.applied, ['001_initial_schema.sql']);
+    const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
+      db: ch.database,
+    });
+    assert.deepEqual(
+      tables.map((t) => t.name),
+      ['alerts', 'audit_log', 'blocks', 'cdrs', 'cdrs_dedup', 'rejected_cdrs', 'schema_migrations'],
+    );
+    const recorded = await ch.rows<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${ch.database}.schema_migrations`);
+    assert.equal(recorded.length, 1);
+    assert.equal(recorded[0]?.checksum, readMigrations()[0]?.checksum);
+  });
+
+  it('is a no-op when run again', async () => {
+    await run();
+    const again = await run();
+    assert.deepEqual(again.applied, []);
+    assert.equal(again.alreadyApplied, 1);
+    assert.deepEqual(again.retention, []);
+  });
+
+  it('refuses to run when an applied migration was edited, naming the file', async () => {
+    await run();
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, '001_initial_schema.sql'), `${readMigrations()[0]?.sql}\n-- edited\n`);
+    await assert.rejects(run(readMigrations(dir)), (err: unknown) => {
+      assert.ok(err instanceof SentinelaError);
+      assert.equal(err.code, 'MIGRATION_CHECKSUM_MISMATCH');
+      assert.equal(err.details.path, '001_initial_schema.sql');
+      return true;
+    });
+  });
+
+  it('applies a later migration on top of an applied one, in version order', async () => {
+    await run();
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, '002_add_note.sql'), 'ALTER TABLE {{db}}.alerts ADD COLUMN IF NOT EXISTS note String DEFAULT \'\';');
+    const report = await run(readMigrations(dir));
+    assert.deepEqual(report.applied, ['002_add_note.sql']);
+    const columns = await ch.rows<{ name: string }>(
+      "SELECT name FROM system.columns WHERE database = {db:String} AND table = 'alerts' AND name = 'note'",
+      { db: ch.database },
+    );
+    assert.equal(columns.length, 1);
+  });
+
+  it('rejects misnamed migration files instead of skipping them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    writeFileSync(join(dir, '1_bad.sql'), 'SELECT 1');
+    assert.throws(() => readMigrations(dir), (err: unknown) => err instanceof SentinelaError && err.code === 'MIGRATION_FILE_INVALID');
+  });
+
+  it('reconciles the TTL with the configured retention', async () => {
+    const first = await run(readMigrations(), 30);
+    assert.deepEqual(first.retention, ['cdrs: retention set to 30 days', 'rejected_cdrs: retention set to 30 days']);
+    const changed = await run(readMigrations(), 90);
+    assert.deepEqual(changed.retention, ['cdrs: retention changed from 30 to 90 days', 'rejected_cdrs: retention changed from 30 to 90 days']);
+    const removed = await run(readMigrations(), 0);
+    assert.deepEqual(removed.retention, ['cdrs: retention removed (was 90 days)', 'rejected_cdrs: retention removed (was 90 days)']);
+  });
+
+  it('a CDR delivered twice appears once in query results (ReplacingMergeTree + FINAL)', async () => {
+    await run();
+    const row = {
+      id: 'leg-1', tenant: 'default', account: 'acme', caller: '1000', callee: '011961234567',
+      started_at: 1_772_370_000_000, ended_at: 1_772_370_030_000, duration_sec: 30, bill_sec: 20, disposition: 'ANSWERED',
+      answered_at: 1_772_370_010_000, extra: {},
+    };
+    // two separate inserts, as two deliveries of the same Kafka message would make
+    await ch.client.insert({ table: `${ch.database}.cdrs`, values: [row], format: 'JSONEachRow' });
+    await ch.client.insert({ table: `${ch.database}.cdrs`, values: [{ ...row, source: 'redelivered' }], format: 'JSONEachRow' });
+    const viaView = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs_dedup WHERE id = 'leg-1'`);
+    const viaFinal = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs FINAL WHERE id = 'leg-1'`);
+    assert.equal(Number(viaView[0]?.n), 1);
+    assert.equal(Number(viaFinal[0]?.n), 1);
+  });
+});
