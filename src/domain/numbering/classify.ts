@@ -10,10 +10,19 @@ export interface Classification {
 
 /**
  * How many leading digits (after `+`, country code included) decide a classification, together with the length.
- * libphonenumber's type patterns constrain at most the first 6-7 national digits and then only count digits
- * (`\d{4}`); the property test in test/domain/numbering/classify.test.ts checks this against uncached parsing.
+ * libphonenumber's type patterns constrain the first national digits and then only count digits (`\d{7}`).
+ * The default is deep enough for every territory; the home market gets its exact depth so the cache hits on
+ * random subscriber numbers: Brazil's patterns (libphonenumber-js max metadata) fix at most 4 national digits,
+ * e.g. `4(?:0(?:0\d|20)|370|864)\d{4}` and `DDD(?:7|9\d)\d{7}`. The property tests in
+ * test/domain/numbering/international.test.ts check both depths against uncached parsing.
  */
 export const CLASSIFY_PREFIX_DIGITS = 10;
+export const CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE: Readonly<Record<string, number>> = { '55': 6 };
+
+function cacheKey(e164: string): string {
+  const depth = e164.startsWith('+55') ? (CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE['55'] ?? CLASSIFY_PREFIX_DIGITS) : CLASSIFY_PREFIX_DIGITS;
+  return e164.length <= depth + 1 ? e164 : `${e164.slice(0, depth + 1)}/${e164.length}`;
+}
 const UNKNOWN: Classification = Object.freeze({ countryCode: null, region: null, type: 'UNKNOWN', valid: false });
 
 /** Uncached: libphonenumber-js with its `max` metadata (about 10 µs per call). */
@@ -47,7 +56,7 @@ export class PrefixClassifier {
   constructor(private readonly maxEntries = 50_000) {}
 
   classify(e164: string): Classification {
-    const key = e164.length <= CLASSIFY_PREFIX_DIGITS + 1 ? e164 : `${e164.slice(0, CLASSIFY_PREFIX_DIGITS + 1)}/${e164.length}`;
+    const key = cacheKey(e164);
     const cached = this.cache.get(key);
     if (cached) {
       this.hits++;

@@ -80,9 +80,26 @@ describe('prefix cache', () => {
     assert.ok(classifier.stats().hits > 1_000, `cache hits ${classifier.stats().hits}`);
   });
 
+  it('is exact for Brazilian numbers at the shallower Brazilian depth (property)', () => {
+    const classifier = new PrefixClassifier();
+    const ddds = numberingCsv<{ ddd: string }>('brazil_ddd_area_codes.csv').map((r) => r.ddd);
+    const national = fc.oneof(
+      fc.tuple(fc.constantFrom(...ddds), fc.stringMatching(/^\d{8,9}$/)).map(([ddd, rest]) => `${ddd}${rest}`),
+      fc.stringMatching(/^(?:[3-5]00|800|900|40[0-9]|402|437|486|300)\d{4,7}$/),
+      fc.stringMatching(/^\d{7,11}$/),
+    );
+    fc.assert(
+      fc.property(national, (nsn) => {
+        assert.deepEqual(classifier.classify(`+55${nsn}`), classifyE164(`+55${nsn}`), `+55${nsn}`);
+      }),
+      { numRuns: 30_000 },
+    );
+    assert.ok(classifier.stats().hits > 10_000, `cache hits ${classifier.stats().hits}`);
+  });
+
   it('stays bounded', () => {
     const classifier = new PrefixClassifier(1000);
-    for (let i = 0; i < 5000; i++) classifier.classify(`+55119${String(i).padStart(4, '0')}00000`);
+    for (let i = 0; i < 5000; i++) classifier.classify(`+4420${String(i).padStart(5, "0")}000`);
     assert.ok(classifier.stats().size <= 1000);
   });
 });
