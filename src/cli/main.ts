@@ -3,6 +3,7 @@ import { SentinelaError, toSentinelaError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
 import { configCommand } from './commands/config.js';
 import { migrateCommand } from './commands/migrate.js';
+import { normaliseCommand } from './commands/normalise.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -13,7 +14,7 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(`${text}\n`),
 };
 
-const COMMANDS: readonly Command[] = [migrateCommand, configCommand];
+const COMMANDS: readonly Command[] = [migrateCommand, normaliseCommand, configCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SentinelaError } from '../errors.js';
 import { SETTINGS, type RawSettings, type SettingName } from './settings.js';
 
@@ -51,7 +51,7 @@ export function parseConfig(env: Env, fileValues: Readonly<Record<string, unknow
   for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
     const fromEnv = env[name];
     const fromFile = fileValues[name];
-    const value = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile !== undefined ? String(fromFile) : undefined;
+    const value = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile === undefined ? undefined : scalarText(fromFile);
     const result = (setting.schema as z.ZodType).safeParse(value ?? ('default' in setting ? setting.default : undefined));
     if (result.success) {
       raw[name] = result.data;
@@ -128,6 +128,11 @@ export function readConfigFile(file: string): Record<string, unknown> {
     });
   }
   return parsed as Record<string, unknown>;
+}
+
+/** Config-file values are scalars; a nested mapping is shown as JSON so the error message says what was found. */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -22,7 +22,7 @@ describe('sentinela CLI', () => {
   });
 
   it('prints the help of each command', async () => {
-    for (const name of ['migrate', 'config']) {
+    for (const name of ['migrate', 'normalise', 'config']) {
       const { code, out } = await cli([name, '--help']);
       assert.equal(code, 0);
       assert.match(out, new RegExp(`^Usage: sentinela ${name}`));
@@ -42,10 +42,20 @@ describe('sentinela CLI', () => {
     assert.match(err, /CONFIG_INVALID: invalid configuration:\n {2}CDR_RETENTION_DAYS: .*expected number.*\(got "forever"\)/);
   });
 
+  it('normalise shows how a tenant dial plan reads numbers, and fails on unreadable ones', async () => {
+    const { code, out } = await cli(['normalise', '--ddd', '11', '--outside-line', '0', '0 0 21 11 96123 4567', '0190', 'anonymous']);
+    assert.equal(code, 1);
+    const [mobile, emergency, bad] = out.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(mobile?.['e164'], '+5511961234567');
+    assert.equal(mobile?.['csp'], '21');
+    assert.equal(emergency?.['emergency'], true);
+    assert.equal(bad?.['error'], 'NUMBER_INVALID_CHARS');
+  });
+
   it('prints the effective configuration with secrets hidden', async () => {
     const { code, out } = await cli(['config'], { CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_PASSWORD: 'hunter2' });
     assert.equal(code, 0);
-    assert.equal(JSON.parse(out).clickhouse.password, '(hidden)');
+    assert.equal((JSON.parse(out) as { clickhouse: { password: string } }).clickhouse.password, '(hidden)');
     assert.doesNotMatch(out, /hunter2/);
   });
 
