@@ -59,6 +59,12 @@ describe('sentinela CLI', () => {
     assert.doesNotMatch(out, /hunter2/);
   });
 
+  it('migrate against an unreachable ClickHouse server fails with STORE_UNAVAILABLE, exit 1', async () => {
+    const { code, err } = await cli(['migrate'], { CLICKHOUSE_URL: 'http://127.0.0.1:9' });
+    assert.equal(code, 1);
+    assert.match(err, /^sentinela migrate: STORE_UNAVAILABLE: ClickHouse unreachable: .*ECONNREFUSED/);
+  });
+
   it('migrate applies the schema, and a second run is a no-op', async () => {
     const env: Record<string, string> = {
       CLICKHOUSE_DATABASE: `sentinela_cli_${randomBytes(3).toString('hex')}`,

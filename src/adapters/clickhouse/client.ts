@@ -33,6 +33,23 @@ export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClie
   }
 }
 
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|socket hang up|Timeout error/i;
+
+/**
+ * Maps what @clickhouse/client throws to Sentinela's codes: a server that cannot be reached is STORE_UNAVAILABLE
+ * (retry later), a statement it rejected is STORE_QUERY_FAILED (or the given code).
+ */
+export function storeError(err: unknown, rejectedCode: 'STORE_QUERY_FAILED' | 'MIGRATION_FAILED' = 'STORE_QUERY_FAILED', context = ''): SentinelaError {
+  if (err instanceof SentinelaError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const unreachable = UNREACHABLE.test(message) || (typeof code === 'string' && UNREACHABLE.test(code));
+  const prefix = context ? `${context}: ` : '';
+  return unreachable
+    ? new SentinelaError('STORE_UNAVAILABLE', `${prefix}ClickHouse unreachable: ${message}`, {}, { cause: err })
+    : new SentinelaError(rejectedCode, `${prefix}${message}`, context ? { path: context } : {}, { cause: err });
+}
+
 /** Quotes an identifier that config validation already restricted to [A-Za-z_][A-Za-z0-9_]*. */
 export function ident(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {

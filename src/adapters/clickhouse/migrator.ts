@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
-import { SentinelaError, toSentinelaError } from '../../errors.js';
-import { ident } from './client.js';
+import { SentinelaError } from '../../errors.js';
+import { ident, storeError } from './client.js';
 import type { MigrationFile } from './migrations.js';
 import { splitStatements } from './sql-statements.js';
 
@@ -82,7 +82,7 @@ async function appliedMigrations(client: ClickHouseClient, db: string): Promise<
     });
     return await result.json<{ version: number; name: string; checksum: string }>();
   } catch (err) {
-    throw toSentinelaError(err, 'STORE_QUERY_FAILED');
+    throw storeError(err);
   }
 }
 
@@ -116,7 +116,6 @@ async function run(client: ClickHouseClient, query: string, code: 'STORE_QUERY_F
   try {
     await client.command({ query });
   } catch (err) {
-    const where = file ? `${file}: ` : '';
-    throw new SentinelaError(code, `${where}${(err as Error).message}`, file ? { path: file } : {}, { cause: err });
+    throw storeError(err, code, file);
   }
 }

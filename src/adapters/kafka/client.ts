@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig as KafkaJsConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../../config/config.js';
 
@@ -17,14 +17,18 @@ export function createKafka(config: KafkaConfig, log: Logger): Kafka {
       else log.debug(fields, message);
     },
   };
-  if (config.sasl) {
-    const { mechanism, username, password } = config.sasl;
-    options.sasl =
-      mechanism === 'plain'
-        ? { mechanism, username, password }
-        : mechanism === 'scram-sha-256'
-          ? { mechanism, username, password }
-          : { mechanism, username, password };
-  }
+  if (config.sasl) options.sasl = saslOptions(config.sasl);
   return new Kafka(options);
+}
+
+/** kafkajs types SASL options as a union discriminated by the mechanism literal. */
+function saslOptions({ mechanism, username, password }: NonNullable<KafkaConfig['sasl']>): SASLOptions {
+  switch (mechanism) {
+    case 'plain':
+      return { mechanism, username, password };
+    case 'scram-sha-256':
+      return { mechanism, username, password };
+    case 'scram-sha-512':
+      return { mechanism, username, password };
+  }
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { createKafka } from '../../../src/adapters/kafka/client.js';
+import { parseConfig } from '../../../src/config/config.js';
+import { createLogger } from '../../../src/log.js';
 import { startKafka, type TestKafka } from '../../rig/kafka.js';
 
 /**
@@ -23,8 +26,11 @@ describe('Kafka rig (librdkafka mock cluster, or KAFKA_BROKERS)', () => {
   // short timeouts keep group joins and polite stops quick on the mock cluster
   const consumerOptions = { groupId, sessionTimeout: 6_000, heartbeatInterval: 300, rebalanceTimeout: 2_000, maxWaitTimeInMs: 250, retry: { retries: 10 } };
 
+  /** Produces through Sentinela's own Kafka adapter, configured from KAFKA_* variables as in production. */
   async function produce(from: number, count: number): Promise<void> {
-    const producer = client.producer();
+    const config = parseConfig({ KAFKA_BROKERS: kafka.brokers.join(','), KAFKA_CLIENT_ID: 'smoke-producer' });
+    assert.ok(config.kafka);
+    const producer = createKafka(config.kafka, createLogger('silent')).producer();
     await producer.connect();
     const messages = Array.from({ length: count }, (_, i) => ({ key: `acct-${(from + i) % 17}`, value: `cdr-${from + i}` }));
     await producer.send({ topic, messages });
