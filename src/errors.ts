@@ -71,7 +71,3 @@ export function toSentinelaError(err: unknown, fallback: ErrorCode = 'INTERNAL')
   const message = err instanceof Error ? err.message : String(err);
   return new SentinelaError(fallback, message, {}, { cause: err });
 }
-
-export function isErrorCode(value: string): value is ErrorCode {
-  return Object.hasOwn(ErrorCodes, value);
-}

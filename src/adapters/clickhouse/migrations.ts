@@ -44,6 +44,6 @@ export function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): MigrationF
   return files;
 }
 
-export function sha256(text: string): string {
+function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

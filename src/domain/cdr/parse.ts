@@ -57,7 +57,10 @@ function fail(code: 'CDR_TOO_LARGE' | 'CDR_BAD_ENCODING' | 'CDR_NOT_JSON' | 'CDR
   return { ok: false, error: new SentinelaError(code, message, path === undefined ? {} : { path }) };
 }
 
-/** Iterative walk (no recursion, so no stack overflow on hostile input): depth and prototype-key checks. */
+/**
+ * Iterative walk (no recursion, so no stack overflow on hostile input): depth and prototype-key checks.
+ * Only objects and arrays are pushed, so the scalar fields of an ordinary CDR cost no allocation.
+ */
 function findHostileStructure(
   root: unknown,
   maxDepth: number,
@@ -65,15 +68,19 @@ function findHostileStructure(
   const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: '' }];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const { value, depth, path } = item;
-    if (value === null || typeof value !== 'object') continue;
+    if (value === null || typeof value !== 'object') continue; // only the root can be a scalar
     if (depth >= maxDepth) return { code: 'CDR_TOO_DEEP', message: `nesting deeper than ${maxDepth} levels`, path };
     for (const key of Object.keys(value)) {
-      const childPath = path === '' ? key : `${path}.${key}`;
-      if (HOSTILE_KEYS.has(key)) return { code: 'CDR_INVALID', message: `key "${key}" is not allowed`, path: childPath };
-      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: childPath });
+      if (HOSTILE_KEYS.has(key)) return { code: 'CDR_INVALID', message: `key "${key}" is not allowed`, path: pathOf(path, key) };
+      const child = (value as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1, path: pathOf(path, key) });
     }
   }
   return undefined;
+}
+
+function pathOf(parent: string, key: string): string {
+  return parent === '' ? key : `${parent}.${key}`;
 }
 
 function contractError(issues: readonly z.core.$ZodIssue[]): SentinelaError {

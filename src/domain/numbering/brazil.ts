@@ -25,9 +25,9 @@ export interface BrazilCandidate {
   readonly digits: string | null;
   readonly form: DialForm;
   readonly csp: string | null;
-  readonly emergency: boolean;
 }
 
+/** Emergency numbers are the caller's (Normaliser) to recognise first: they win over every other reading. */
 export function isBrazilianEmergency(digits: string): boolean {
   return EMERGENCY.test(digits);
 }
@@ -43,38 +43,37 @@ function isNational(n: string): boolean {
 }
 
 /**
- * Reads the Brazilian forms of a digit string (outside-line digit already removed). Returns undefined when none
+ * Reads the Brazilian forms of a digit string (outside-line digit removed, emergency numbers already handled). Returns undefined when none
  * applies; the caller then tries the generic forms (country code without prefix, extension).
- * `bareInternational` is called for `00...` to check a candidate against libphonenumber (CSP or no CSP).
+ * `isPlausibleE164` is called for `00...` to check a candidate against libphonenumber (CSP or no CSP).
  */
 export function readBrazilian(
   digits: string,
   defaultDdd: string | undefined,
   isPlausibleE164: (digits: string) => boolean,
 ): BrazilCandidate | undefined {
-  if (EMERGENCY.test(digits)) return { digits: null, form: 'short', csp: null, emergency: true };
-  if (SHORT_CODE.test(digits)) return { digits: null, form: 'short', csp: null, emergency: false };
+  if (SHORT_CODE.test(digits)) return { digits: null, form: 'short', csp: null };
 
   // International: 00 + CSP + CC + number. Some trunks take 00 + CC without a CSP: prefer the CSP reading,
   // fall back to the other when only it gives a plausible number.
   if (digits.startsWith('00') && digits.length > 6) {
     const withCsp = digits.slice(4);
     if (isPlausibleE164(withCsp) || !isPlausibleE164(digits.slice(2))) {
-      return { digits: withCsp, form: 'international', csp: digits.slice(2, 4), emergency: false };
+      return { digits: withCsp, form: 'international', csp: digits.slice(2, 4) };
     }
-    return { digits: digits.slice(2), form: 'international', csp: null, emergency: false };
+    return { digits: digits.slice(2), form: 'international', csp: null };
   }
 
   const nonGeo = NON_GEOGRAPHIC.exec(digits);
-  if (nonGeo?.[1]) return { digits: `55${nonGeo[1]}`, form: 'non-geographic', csp: null, emergency: false };
-  if (NATIONWIDE.test(digits)) return { digits: `55${digits}`, form: 'non-geographic', csp: null, emergency: false };
+  if (nonGeo?.[1]) return { digits: `55${nonGeo[1]}`, form: 'non-geographic', csp: null };
+  if (NATIONWIDE.test(digits)) return { digits: `55${digits}`, form: 'non-geographic', csp: null };
 
   // National long distance: 0 + CSP + DDD + number (13/14 digits), or 0 + DDD + number (11/12 digits).
   if (digits.startsWith('0')) {
     const afterCsp = digits.slice(3);
-    if (isNational(afterCsp)) return { digits: `55${afterCsp}`, form: 'national-csp', csp: digits.slice(1, 3), emergency: false };
+    if (isNational(afterCsp)) return { digits: `55${afterCsp}`, form: 'national-csp', csp: digits.slice(1, 3) };
     const afterZero = digits.slice(1);
-    if (isNational(afterZero)) return { digits: `55${afterZero}`, form: 'national', csp: null, emergency: false };
+    if (isNational(afterZero)) return { digits: `55${afterZero}`, form: 'national', csp: null };
     return undefined;
   }
 
@@ -83,19 +82,19 @@ export function readBrazilian(
     return local(digits.slice(4), defaultDdd, 'collect');
   }
   if (digits.startsWith('90') && isNational(digits.slice(4))) {
-    return { digits: `55${digits.slice(4)}`, form: 'collect', csp: digits.slice(2, 4), emergency: false };
+    return { digits: `55${digits.slice(4)}`, form: 'collect', csp: digits.slice(2, 4) };
   }
 
-  if (isNational(digits)) return { digits: `55${digits}`, form: 'national', csp: null, emergency: false };
+  if (isNational(digits)) return { digits: `55${digits}`, form: 'national', csp: null };
   if (isSubscriber(digits)) return local(digits, defaultDdd, 'local');
   // 55 + DDD + number, as SIP trunks send it without the +.
   if (digits.startsWith('55') && isNational(digits.slice(2))) {
-    return { digits, form: 'country-code', csp: null, emergency: false };
+    return { digits, form: 'country-code', csp: null };
   }
   return undefined;
 }
 
 function local(subscriber: string, defaultDdd: string | undefined, form: DialForm): BrazilCandidate | undefined {
   if (!defaultDdd) return undefined;
-  return { digits: `55${defaultDdd}${subscriber}`, form, csp: null, emergency: false };
+  return { digits: `55${defaultDdd}${subscriber}`, form, csp: null };
 }

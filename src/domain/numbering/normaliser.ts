@@ -21,6 +21,10 @@ const SEPARATORS = /[\s\-.()/]/g;
  * holds only a classification cache, so one instance can serve every tenant.
  */
 export class Normaliser {
+  /** Bound once: readBrazilian calls it on the hot path. */
+  private readonly isPlausible = (digits: string): boolean =>
+    digits.length >= 7 && digits.length <= 15 && this.classifier.classify(`+${digits}`).valid;
+
   constructor(private readonly classifier = new PrefixClassifier()) {}
 
   cacheStats(): ClassifierStats {
@@ -42,15 +46,16 @@ export class Normaliser {
     if (!/^\d+$/.test(cleaned)) return failure('NUMBER_INVALID_CHARS', 'a dialled number holds digits, +, * and # only', dialled);
     if (cleaned.length > MAX_DIGITS) return failure('NUMBER_TOO_LONG', `more than ${MAX_DIGITS} digits`, dialled);
 
+    if (this.isEmergency(cleaned, plan)) return ok(EMERGENCY_NUMBER);
     let digits = cleaned;
     const outside = plan.outsideLinePrefix;
     if (side === 'callee' && outside && digits.length > outside.length && digits.startsWith(outside)) {
-      if (!this.isEmergency(digits, plan)) digits = digits.slice(outside.length);
+      digits = digits.slice(outside.length);
+      if (this.isEmergency(digits, plan)) return ok(EMERGENCY_NUMBER);
     }
-    if (this.isEmergency(digits, plan)) return ok(shortForm('short', true, 'EMERGENCY'));
 
     if (plan.homeCountry === 'BR') {
-      const candidate = readBrazilian(digits, plan.defaultDdd, (d) => this.isPlausible(d));
+      const candidate = readBrazilian(digits, plan.defaultDdd, this.isPlausible);
       if (candidate) return this.fromCandidate(candidate, plan, dialled);
     } else {
       const international = plan.internationalPrefix.replace('+', '');
@@ -75,14 +80,8 @@ export class Normaliser {
     return plan.homeCountry === 'BR' ? isBrazilianEmergency(digits) : GENERIC_EMERGENCY.has(digits);
   }
 
-  private isPlausible(digits: string): boolean {
-    return digits.length >= 7 && digits.length <= 15 && this.classifier.classify(`+${digits}`).valid;
-  }
-
   private fromCandidate(candidate: BrazilCandidate, plan: DialPlan, dialled: string): NumberResult {
-    if (candidate.digits === null) {
-      return ok(shortForm(candidate.form, candidate.emergency, candidate.emergency ? 'EMERGENCY' : 'SHORT_CODE'));
-    }
+    if (candidate.digits === null) return ok(shortForm(candidate.form, false, 'SHORT_CODE'));
     return this.fromE164Digits(candidate.digits, candidate.form, candidate.csp, plan, dialled);
   }
 
@@ -104,6 +103,8 @@ export class Normaliser {
     });
   }
 }
+
+const EMERGENCY_NUMBER: NormalisedNumber = Object.freeze(shortForm('short', true, 'EMERGENCY'));
 
 function stripUri(value: string): string {
   const scheme = /^(?:sips?|tel):/i.exec(value);
