@@ -1,0 +1,33 @@
+import type { CompiledRule } from '../../rules/compile.js';
+import type { CallEvent } from '../event.js';
+import type { DetailValue } from '../verdicts.js';
+
+/** What a detector saw after counting one call: the measure and how to explain it. */
+export interface Observation {
+  /** The rule's measure: calls, distinct values, run length, or percent of quota. */
+  readonly value: number;
+  /** Event time at which the measure reached `need` (for `at` and block start). */
+  readonly reachedAt: (need: number) => number;
+  /** Arrival sequence numbers of the calls behind the measure (resolved to CDR ids by the engine). */
+  readonly evidence: readonly number[];
+  readonly details: Readonly<Record<string, DetailValue>>;
+}
+
+/** The live window state of one rule (CGRateS: profile vs live state): updated per call, never recomputed. */
+export interface Detector {
+  readonly rule: CompiledRule;
+  /** Counts the call under `key` (tenant + subject) and returns the measure around it, or null. */
+  observe(event: CallEvent, key: string): Observation | null;
+  /** Forgets what happened before `horizon` (event time). */
+  trim(horizon: number): void;
+  readonly keyCount: number;
+}
+
+/** Evidence lists are capped; details.value always has the full count. */
+export const MAX_EVIDENCE = 50;
+
+export function seqRange(seqOf: (i: number) => number, first: number, last: number): number[] {
+  const out: number[] = [];
+  for (let i = first; i <= last && out.length < MAX_EVIDENCE; i++) out.push(seqOf(i));
+  return out;
+}

@@ -1,0 +1,145 @@
+import { nextBusinessStart } from '../calendar/business.js';
+import { nextLocalMidnight } from '../calendar/local-time.js';
+import type { CompiledRule } from '../rules/compile.js';
+import { formatDuration } from '../rules/duration.js';
+import type { Observation } from './detectors/detector.js';
+import type { CallEvent } from './event.js';
+import { verdictId, subjectText, type Severity, type Subject, type Verdict } from './verdicts.js';
+
+interface Episode {
+  quietUntil: number;
+  /** 1 warn, 2 critical, 3 block: a higher rank breaks through the quiet period. */
+  rank: number;
+  suppressed: number;
+}
+
+export interface Escalation {
+  readonly ladderMs: readonly number[];
+  readonly withinMs: number;
+}
+
+export interface Decision {
+  readonly verdicts: Verdict[];
+  readonly suppressed: boolean;
+}
+
+const NOTHING: Decision = { verdicts: [], suppressed: false };
+
+/**
+ * Turns observations into verdicts: thresholds, suppression while a subject is already alerted or blocked
+ * for the same rule (counted, not repeated), and escalating blocks for repeat offenders.
+ */
+export class EpisodeBook {
+  private readonly episodes = new Map<string, Episode>();
+  /** Block start times per tenant + subject, for escalation. */
+  private readonly history = new Map<string, number[]>();
+
+  constructor(private readonly escalation: Escalation) {}
+
+  get size(): number {
+    return this.episodes.size + this.history.size;
+  }
+
+  decide(rule: CompiledRule, subject: Subject, obs: Observation, event: CallEvent, watermark: number, ids: (seqs: readonly number[]) => string[]): Decision {
+    const severity: Severity | null =
+      rule.critical !== undefined && obs.value >= rule.critical ? 'critical'
+      : rule.warn !== undefined && obs.value >= rule.warn ? 'warn'
+      : null;
+    const blocking = rule.block !== undefined && obs.value >= rule.block.at;
+    if (severity === null && !blocking) return NOTHING;
+    const rank = blocking ? 3 : severity === 'critical' ? 2 : 1;
+    const key = `${event.tenant}\u0000${rule.id}\u0000${subjectText(subject)}`;
+    const episode = this.episodes.get(key);
+    if (episode && event.t < episode.quietUntil && rank <= episode.rank) {
+      episode.suppressed++;
+      return { verdicts: [], suppressed: true };
+    }
+    const need = blocking ? (rule.block?.at ?? 0) : severity === 'critical' ? (rule.critical as number) : (rule.warn as number);
+    const at = obs.reachedAt(need);
+    const evidence = ids(obs.evidence);
+    const alertSeverity: Severity = severity ?? 'critical';
+    const details = { ...obs.details, value: round(obs.value), threshold: need, suppressedBefore: episode?.suppressed ?? 0 };
+    const verdicts: Verdict[] = [];
+    let quietUntil = rule.measure.kind === 'dailyQuota' ? nextLocalMidnight(at, event.profile.timeZone) : Math.max(at, event.t) + rule.cooldownMs;
+    let blockNote: string | undefined;
+    if (blocking && rule.block) {
+      const historyKey = `${event.tenant}\u0000${subjectText(subject)}`;
+      const starts = this.history.get(historyKey) ?? [];
+      const level = 1 + starts.filter((s) => s > at - this.escalation.withinMs && s <= at).length;
+      const expiresAt = this.expiry(rule, level, at, event);
+      if (expiresAt <= watermark) blockNote = 'not issued: already expired at the watermark (late CDRs)';
+      else {
+        starts.push(at);
+        this.history.set(historyKey, starts);
+        quietUntil = Math.max(quietUntil, expiresAt);
+        verdicts.push({
+          kind: 'block',
+          id: verdictId(['block', event.tenant, rule.id, subjectText(subject), at]),
+          tenant: event.tenant,
+          rule: rule.id,
+          severity: 'critical',
+          subject,
+          reason: reason(rule, obs.value, need),
+          level,
+          scope: rule.block.scope,
+          startsAt: at,
+          expiresAt,
+          evidence,
+        });
+      }
+    }
+    verdicts.unshift({
+      kind: 'alert',
+      id: verdictId(['alert', event.tenant, rule.id, subjectText(subject), at, alertSeverity]),
+      tenant: event.tenant,
+      rule: rule.id,
+      severity: alertSeverity,
+      subject,
+      at,
+      evidence,
+      details: blockNote ? { ...details, block: blockNote } : details,
+    });
+    this.episodes.set(key, { quietUntil, rank, suppressed: 0 });
+    return { verdicts, suppressed: false };
+  }
+
+  /** Forgets episodes that ended before `horizon` and block history older than the escalation period. */
+  trim(horizon: number): void {
+    for (const [key, e] of this.episodes) if (e.quietUntil < horizon) this.episodes.delete(key);
+    const oldest = horizon - this.escalation.withinMs;
+    for (const [key, starts] of this.history) {
+      const kept = starts.filter((s) => s > oldest);
+      if (kept.length === 0) this.history.delete(key);
+      else if (kept.length !== starts.length) this.history.set(key, kept);
+    }
+  }
+
+  private expiry(rule: CompiledRule, level: number, at: number, event: CallEvent): number {
+    const block = rule.block;
+    if (block?.until === 'localMidnight') return nextLocalMidnight(at, event.profile.timeZone);
+    if (block?.until === 'nextBusinessHour') {
+      const open = nextBusinessStart(event.profile.calendar, at);
+      return open > at ? open : at + (block.durationMs ?? 3_600_000);
+    }
+    const first = block?.durationMs ?? 300_000;
+    if (!block?.escalate || level === 1) return at + first;
+    const ladder = this.escalation.ladderMs;
+    return at + Math.max(first, ladder[Math.min(level, ladder.length) - 1] as number);
+  }
+}
+
+function reason(rule: CompiledRule, value: number, need: number): string {
+  const window = formatDuration(rule.windowMs);
+  switch (rule.measure.kind) {
+    case 'count':
+      return `${value} calls within ${window} (blocks at ${need}): ${rule.description}`;
+    case 'distinct':
+      return `${value} distinct ${rule.measure.of}s within ${window} (blocks at ${need}): ${rule.description}`;
+    case 'sequence':
+      return `${value} sequentially dialled numbers within ${window} (blocks at ${need}): ${rule.description}`;
+    case 'dailyQuota':
+      return `${round(value)}% of the daily international quota used (blocks at ${need}%): ${rule.description}`;
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;

@@ -1,0 +1,83 @@
+import { isBusinessTime } from '../calendar/business.js';
+import type { Cdr, Direction } from '../cdr/contract.js';
+import type { Normaliser } from '../numbering/normaliser.js';
+import type { NormalisedNumber } from '../numbering/types.js';
+import type { PrefixEntry, PrefixLists } from './prefix-lists.js';
+import type { Profile, ProfileBook } from './profiles.js';
+
+/** A CDR as the rules see it: numbers normalised with the tenant's dial plan, classes decided once. */
+export interface CallEvent {
+  readonly id: string;
+  /** Arrival sequence number (finds the id in the EvidenceRing). */
+  readonly seq: number;
+  readonly tenant: string;
+  readonly account: string;
+  /** Event time: the call's start (epoch ms). */
+  readonly t: number;
+  /** Caller as E.164 when it normalises to one, else as presented (an extension, say). */
+  readonly caller: string;
+  readonly callerE164: string | null;
+  /** Null when the dialled number could not be read (NUMBER_* error). */
+  readonly callee: NormalisedNumber | null;
+  /** Callee as E.164 when it has one, else the dialled digits. */
+  readonly calleeText: string;
+  readonly ip: string | undefined;
+  readonly billSec: number;
+  readonly cost: number | undefined;
+  readonly answered: boolean;
+  /** The CDR's direction; exporters that do not say are read as outbound. */
+  readonly direction: Direction;
+  readonly international: boolean;
+  readonly emergency: boolean;
+  /** PREMIUM_RATE by numbering plan, or on a curated premium/IRSF list (F4). */
+  readonly premium: boolean;
+  readonly listHits: readonly PrefixEntry[];
+  readonly offHours: boolean;
+  /** International call outside the profile's policy or country allow-list (F1, F3, EV13). */
+  readonly outOfProfile: boolean;
+  readonly profile: Profile;
+}
+
+export interface EnrichDeps {
+  readonly normaliser: Normaliser;
+  readonly profiles: ProfileBook;
+  readonly prefixLists: PrefixLists;
+}
+
+export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
+  const profile = deps.profiles.profile(cdr.tenant, cdr.account);
+  const callerResult = deps.normaliser.normalise(cdr.caller, profile.dialPlan, 'caller');
+  const callerE164 = callerResult.ok ? callerResult.number.e164 : null;
+  const calleeResult = deps.normaliser.normalise(cdr.callee, profile.dialPlan, 'callee');
+  const callee = calleeResult.ok ? calleeResult.number : null;
+  const e164 = callee?.e164 ?? null;
+  const listHits = e164 ? deps.prefixLists.lookup(e164) : [];
+  const international = callee?.international ?? false;
+  const intl = profile.international;
+  const outOfProfile =
+    international &&
+    (intl.policy === 'deny' || (intl.countries !== undefined && !intl.countries.includes(callee?.region ?? '')));
+  return {
+    id: cdr.id,
+    seq,
+    tenant: cdr.tenant,
+    account: cdr.account,
+    t: cdr.startedAt,
+    caller: callerE164 ?? cdr.caller.trim(),
+    callerE164,
+    callee,
+    calleeText: e164 ?? cdr.callee.replace(/[^\d*#+]/g, ''),
+    ip: cdr.srcIp,
+    billSec: cdr.billSec,
+    cost: cdr.cost,
+    answered: cdr.answeredAt !== null,
+    direction: cdr.direction ?? 'outbound',
+    international,
+    emergency: callee?.emergency ?? false,
+    premium: callee?.type === 'PREMIUM_RATE' || listHits.length > 0,
+    listHits,
+    offHours: !isBusinessTime(profile.calendar, cdr.startedAt),
+    outOfProfile,
+    profile,
+  };
+}

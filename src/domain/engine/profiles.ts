@@ -1,0 +1,105 @@
+import { compileCalendar, type BusinessCalendar } from '../calendar/business.js';
+import type { DialPlan } from '../numbering/types.js';
+import { parseDuration } from '../rules/duration.js';
+import { calendarSpec, type InternationalSpec, type ProfilesFile } from '../rules/profile-spec.js';
+import { SubjectList } from './subject-lists.js';
+
+/** What the rules need to know about one tenant (or account with its own profile). */
+export interface Profile {
+  readonly timeZone: string;
+  readonly dialPlan: DialPlan;
+  readonly international: InternationalSpec;
+  readonly calendar: BusinessCalendar;
+}
+
+export interface ProfileBase {
+  readonly dialPlan: DialPlan;
+  readonly timeZone: string;
+}
+
+interface TenantEntry {
+  readonly profile: Profile;
+  readonly accounts: ReadonlyMap<string, Profile>;
+  readonly allow: readonly SubjectList[];
+  readonly deny: readonly SubjectList[];
+}
+
+const DENY_INTERNATIONAL: InternationalSpec = { policy: 'deny' };
+const DEFAULT_CALENDAR = calendarSpec.parse({});
+
+/**
+ * Profiles resolved from `rules/profiles.yaml`: account settings override the tenant's, which override the
+ * defaults, which override the service configuration (dial plan, time zone). Tenants and accounts without an
+ * entry share one resolved profile, so memory does not grow with the number of accounts seen.
+ */
+export class ProfileBook {
+  private readonly tenants = new Map<string, TenantEntry>();
+  private readonly fallback: TenantEntry;
+  readonly escalationLadderMs: readonly number[];
+  readonly escalationWithinMs: number;
+
+  constructor(file: ProfilesFile, base: ProfileBase) {
+    const globalAllow = new SubjectList(file.lists?.allow);
+    const globalDeny = new SubjectList(file.lists?.deny);
+    const defaults = layer(undefined, file.defaults, base);
+    const entry = (spec: ProfilesFile['tenants'][string] | undefined): TenantEntry => {
+      const profile = spec ? layer(defaults, spec, base) : defaults;
+      const accounts = new Map(Object.entries(spec?.accounts ?? {}).map(([name, a]) => [name, layer(profile, a, base)]));
+      return {
+        profile,
+        accounts,
+        allow: [globalAllow, new SubjectList(spec?.lists?.allow)].filter((l) => !l.empty),
+        deny: [globalDeny, new SubjectList(spec?.lists?.deny)].filter((l) => !l.empty),
+      };
+    };
+    this.fallback = entry(undefined);
+    for (const [name, spec] of Object.entries(file.tenants)) this.tenants.set(name, entry(spec));
+    this.escalationLadderMs = file.escalation.ladder.map((d) => parseDuration(d) as number);
+    this.escalationWithinMs = parseDuration(file.escalation.within) as number;
+  }
+
+  profile(tenant: string, account: string): Profile {
+    const t = this.tenants.get(tenant) ?? this.fallback;
+    return t.accounts.get(account) ?? t.profile;
+  }
+  allowLists(tenant: string): readonly SubjectList[] {
+    return (this.tenants.get(tenant) ?? this.fallback).allow;
+  }
+  denyLists(tenant: string): readonly SubjectList[] {
+    return (this.tenants.get(tenant) ?? this.fallback).deny;
+  }
+}
+
+interface Layer {
+  readonly timeZone?: string | undefined;
+  readonly dialPlan?: { readonly [K in keyof DialPlan]?: DialPlan[K] | undefined } | undefined;
+  readonly international?: InternationalSpec | undefined;
+  readonly calendar?: ProfilesFile['defaults']['calendar'];
+}
+
+function layer(parent: Profile | undefined, spec: Layer, base: ProfileBase): Profile {
+  const timeZone = spec.timeZone ?? parent?.timeZone ?? base.timeZone;
+  const dialPlan = { ...(parent?.dialPlan ?? base.dialPlan), ...stripUndefined(spec.dialPlan ?? {}) } as DialPlan;
+  const calendar = spec.calendar
+    ? compileCalendar(spec.calendar, timeZone)
+    : parent && parent.calendar.timeZone === timeZone
+      ? parent.calendar
+      : compileCalendar(parent ? calendarInputOf(parent.calendar) : DEFAULT_CALENDAR, timeZone);
+  return { timeZone, dialPlan, international: spec.international ?? parent?.international ?? DENY_INTERNATIONAL, calendar };
+}
+
+function calendarInputOf(cal: BusinessCalendar) {
+  const names = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return {
+    days: [...cal.days].map((d) => names[d] as (typeof names)[number]),
+    hours: cal.ranges.map(([a, b]) => `${hhmm(a)}-${hhmm(b)}`),
+    brazilianHolidays: cal.brazilianHolidays,
+    optionalHolidays: cal.optionalHolidays,
+    closedDates: [...cal.closedDates],
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

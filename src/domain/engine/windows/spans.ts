@@ -1,0 +1,88 @@
+import type { LogView } from './keyed-log.js';
+
+/**
+ * Window arithmetic over one key's sorted log. A span is a set of consecutive events whose first and last
+ * event times are less than `windowMs` apart ("5 calls in < 1 min", EV06), so windows slide with every event
+ * instead of following clock minutes.
+ */
+export interface Span {
+  readonly first: number;
+  readonly last: number;
+}
+
+/** First index whose time is > t - windowMs (the earliest event that can share a span with time t). */
+export function lowerBound(view: LogView<unknown>, t: number, windowMs: number): number {
+  let lo = 0;
+  let hi = view.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (view.time(mid) > t - windowMs) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The span containing event `index` with the most events (the earliest such span on ties). */
+export function densestSpan(view: LogView<unknown>, index: number, windowMs: number): Span {
+  const t = view.time(index);
+  let first = lowerBound(view, t, windowMs);
+  let best: Span = { first: index, last: index };
+  let last = index;
+  for (; first <= index; first++) {
+    const start = view.time(first);
+    while (last + 1 < view.length && view.time(last + 1) - start < windowMs) last++;
+    if (last - first > best.last - best.first) best = { first, last };
+  }
+  return best;
+}
+
+export interface DistinctSpan extends Span {
+  readonly distinct: number;
+  /** Share of the span's events whose `isShort` is true. */
+  readonly shortShare: number;
+}
+
+/**
+ * Among the spans that contain event `index` and end on an event, the one with the most distinct values
+ * (each span ending at event e covers (t_e - window, t_e]); spans failing `accept` are skipped.
+ * Every span containing `index` is a subset of one of these, so this is the maximum over all of them.
+ */
+export function mostDistinctSpan(
+  view: LogView<unknown>,
+  index: number,
+  windowMs: number,
+  valueOf: (i: number) => string,
+  isShort: (i: number) => boolean,
+  accept: (s: DistinctSpan) => boolean,
+): DistinctSpan | null {
+  const t = view.time(index);
+  const counts = new Map<string, number>();
+  let shorts = 0;
+  let first = lowerBound(view, t, windowMs);
+  const add = (i: number, delta: 1 | -1) => {
+    const v = valueOf(i);
+    const n = (counts.get(v) ?? 0) + delta;
+    if (n === 0) counts.delete(v);
+    else counts.set(v, n);
+    if (isShort(i)) shorts += delta;
+  };
+  for (let i = first; i < index; i++) add(i, 1);
+  let best: DistinctSpan | null = null;
+  for (let last = index; last < view.length && view.time(last) - t < windowMs; last++) {
+    add(last, 1);
+    while (view.time(last) - view.time(first) >= windowMs) add(first++, -1);
+    const span = { first, last, distinct: counts.size, shortShare: shorts / (last - first + 1) };
+    if (accept(span) && (best === null || span.distinct > best.distinct)) best = span;
+  }
+  return best;
+}
+
+/** Index of the event at which `need` distinct values had been seen, scanning the span from its start. */
+export function distinctReachedAt(valueOf: (i: number) => string, span: Span, need: number): number {
+  const seen = new Set<string>();
+  for (let i = span.first; i <= span.last; i++) {
+    seen.add(valueOf(i));
+    if (seen.size >= need) return i;
+  }
+  return span.last;
+}

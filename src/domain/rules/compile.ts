@@ -1,0 +1,108 @@
+import type { CallEvent } from '../engine/event.js';
+import type { Subject } from '../engine/verdicts.js';
+import { parseDuration } from './duration.js';
+import type { BlockScope, MatchSpec, MeasureSpec, RuleSpec } from './spec.js';
+
+/** The runtime form of a rule: matcher and key functions, durations in ms. */
+export interface CompiledRule {
+  readonly id: string;
+  readonly description: string;
+  readonly cites: readonly string[];
+  readonly measure: MeasureSpec;
+  readonly windowMs: number;
+  readonly cooldownMs: number;
+  readonly warn: number | undefined;
+  readonly critical: number | undefined;
+  readonly block: CompiledBlock | undefined;
+  readonly matches: (e: CallEvent) => boolean;
+  /** The subject a call is counted against, or null when the call has none (no source IP, say). */
+  readonly subject: (e: CallEvent) => Subject | null;
+  readonly keyKind: Subject['kind'];
+}
+
+export interface CompiledBlock {
+  readonly at: number;
+  readonly durationMs: number | undefined;
+  readonly until: 'localMidnight' | 'nextBusinessHour' | undefined;
+  readonly scope: BlockScope;
+  readonly escalate: boolean;
+}
+
+export function compileRule(spec: RuleSpec): CompiledRule {
+  const windowMs = spec.window === undefined ? 86_400_000 : (parseDuration(spec.window) as number);
+  const b = spec.block;
+  return {
+    id: spec.id,
+    description: spec.description,
+    cites: spec.cites,
+    measure: spec.measure,
+    windowMs,
+    cooldownMs: spec.cooldown === undefined ? windowMs : (parseDuration(spec.cooldown) as number),
+    warn: spec.thresholds.warn,
+    critical: spec.thresholds.critical,
+    block: b && {
+      at: b.at ?? (spec.thresholds.critical as number),
+      durationMs: b.duration === undefined ? undefined : (parseDuration(b.duration) as number),
+      until: b.until,
+      scope: b.scope,
+      escalate: b.escalate,
+    },
+    matches: compileMatch(spec.match),
+    subject: compileSubject(spec),
+    keyKind: spec.key,
+  };
+}
+
+function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
+  const tests: ((e: CallEvent) => boolean)[] = [];
+  const set = <T>(items: readonly T[] | undefined) => (items ? new Set(items) : undefined);
+  const tenants = set(m.tenants);
+  const accounts = set(m.accounts);
+  const directions = set(m.directions);
+  const types = set(m.numberTypes);
+  const countries = set(m.countries);
+  const lists = set(m.lists);
+  if (tenants) tests.push((e) => tenants.has(e.tenant));
+  if (accounts) tests.push((e) => accounts.has(e.account));
+  if (directions) tests.push((e) => directions.has(e.direction));
+  if (types) tests.push((e) => e.callee !== null && types.has(e.callee.type));
+  if (m.international !== undefined) tests.push((e) => e.international === m.international);
+  if (countries) tests.push((e) => countries.has(e.callee?.region ?? ''));
+  if (lists) tests.push((e) => e.listHits.some((h) => lists.has(h.list)));
+  if (m.offHours !== undefined) tests.push((e) => e.offHours === m.offHours);
+  if (m.answered !== undefined) tests.push((e) => e.answered === m.answered);
+  if (m.callee) {
+    const classes = m.callee;
+    tests.push((e) =>
+      classes.some((c) =>
+        c === 'international' ? e.international
+        : c === 'premium' ? e.premium
+        : c === 'outOfProfile' ? e.outOfProfile
+        : e.callee !== null && !e.international,
+      ),
+    );
+  }
+  return (e) => tests.every((test) => test(e));
+}
+
+function compileSubject(spec: RuleSpec): (e: CallEvent) => Subject | null {
+  switch (spec.key) {
+    case 'caller':
+      return (e) => ({ kind: 'caller', value: e.caller });
+    case 'account':
+      return (e) => ({ kind: 'account', value: e.account });
+    case 'tenant':
+      return (e) => ({ kind: 'tenant', value: e.tenant });
+    case 'ip':
+      return (e) => (e.ip === undefined ? null : { kind: 'ip', value: e.ip });
+    case 'destination':
+      return (e) => (e.calleeText === '' ? null : { kind: 'destination', value: e.calleeText });
+    case 'destPrefix': {
+      const digits = spec.prefixDigits as number;
+      return (e) => {
+        const e164 = e.callee?.e164;
+        return e164 && e164.length > digits ? { kind: 'destPrefix', value: e164.slice(0, digits + 1) } : null;
+      };
+    }
+  }
+}

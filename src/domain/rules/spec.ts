@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { DIRECTIONS } from '../cdr/contract.js';
+import { DURATION_PATTERN } from './duration.js';
+
+/**
+ * The stored form of a rule: what `rules/*.yaml` holds, validated with zod. `compile.ts` turns it into the
+ * runtime profile the detectors use; the live window state lives in the detectors (CGRateS' three forms).
+ */
+export const KEY_KINDS = ['caller', 'account', 'ip', 'tenant', 'destination', 'destPrefix'] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
+
+/** Callee classes a rule can match on (any of them). */
+export const CALLEE_CLASSES = ['international', 'premium', 'outOfProfile', 'national'] as const;
+export type CalleeClass = (typeof CALLEE_CLASSES)[number];
+
+export const BLOCK_UNTIL = ['localMidnight', 'nextBusinessHour'] as const;
+export const BLOCK_SCOPES = ['all', 'international'] as const;
+export type BlockScope = (typeof BLOCK_SCOPES)[number];
+
+const duration = z.string().regex(DURATION_PATTERN, 'must be a duration such as 60s, 10m, 1h or 24h');
+const name = z.string().min(1).max(128);
+const positive = z.number().positive('must be positive');
+
+export const matchSpec = z.strictObject({
+  tenants: z.array(name).min(1).optional(),
+  accounts: z.array(name).min(1).optional(),
+  directions: z.array(z.enum(DIRECTIONS)).min(1).optional(),
+  /** libphonenumber / PBX number types of the callee, e.g. [MOBILE, PREMIUM_RATE]. */
+  numberTypes: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a number type such as MOBILE')).min(1).optional(),
+  international: z.boolean().optional(),
+  /** ISO 3166 regions of the callee (001 for non-geographic codes). */
+  countries: z.array(z.string().regex(/^(?:[A-Z]{2}|001)$/, 'must be an ISO 3166 alpha-2 code or 001')).min(1).optional(),
+  /** The callee is on one of these prefix lists (file names in rules/lists without .csv). */
+  lists: z.array(name).min(1).optional(),
+  /** The callee is in at least one of these classes. */
+  callee: z.array(z.enum(CALLEE_CLASSES)).min(1).optional(),
+  /** Outside (true) or inside (false) the tenant's business calendar. */
+  offHours: z.boolean().optional(),
+  /** Only answered calls (true) or only unanswered attempts (false). */
+  answered: z.boolean().optional(),
+});
+export type MatchSpec = z.infer<typeof matchSpec>;
+
+export const measureSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('count') }),
+  z.strictObject({
+    kind: z.literal('distinct'),
+    of: z.enum(['caller', 'account', 'ip', 'destination']),
+    /** Only fire when at least `minShare` of the calls in the window lasted at most `maxBillSec`. */
+    shortCalls: z.strictObject({ maxBillSec: z.int().min(0), minShare: z.number().min(0).max(1) }).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('sequence'),
+    /** Largest difference between consecutive dialled numbers of a run (…0001, …0002, …0004 → steps 1 and 2). */
+    maxStep: z.int().min(1).max(1000).default(10),
+  }),
+  /** Thresholds are percentages of the profile's daily international quota (minutes and/or cost). */
+  z.strictObject({ kind: z.literal('dailyQuota') }),
+]);
+export type MeasureSpec = z.infer<typeof measureSpec>;
+
+export const blockSpec = z.strictObject({
+  /** Measure value from which the block is issued; defaults to the critical threshold. */
+  at: positive.optional(),
+  /** A fixed first duration (escalating for repeat offenders), or until local midnight / the next business hour. */
+  duration: duration.optional(),
+  until: z.enum(BLOCK_UNTIL).optional(),
+  scope: z.enum(BLOCK_SCOPES).default('all'),
+  escalate: z.boolean().default(true),
+});
+
+export const ruleSpec = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and hyphens'),
+    description: z.string().min(1),
+    enabled: z.boolean().default(true),
+    cites: z.array(z.string().regex(/^[A-Z]{1,3}\d{1,3}$/, 'must be a REQUIREMENTS id such as EV06')).min(1),
+    match: matchSpec.default({}),
+    key: z.enum(KEY_KINDS),
+    /** Digits of the E.164 number (after +) that make a destination prefix: 4 → +2917. */
+    prefixDigits: z.int().min(1).max(15).optional(),
+    measure: measureSpec,
+    window: duration.optional(),
+    thresholds: z
+      .strictObject({ warn: positive.optional(), critical: positive.optional() })
+      .refine((t) => t.warn !== undefined || t.critical !== undefined, 'give warn, critical or both')
+      .refine((t) => t.warn === undefined || t.critical === undefined || t.warn <= t.critical, 'warn must not exceed critical'),
+    /** After an alert, the same rule and subject stay quiet this long (default: the window). */
+    cooldown: duration.optional(),
+    block: blockSpec.optional(),
+  })
+  .check((ctx) => {
+    const r = ctx.value;
+    const fail = (path: (string | number)[], message: string) => ctx.issues.push({ code: 'custom', input: r, path, message });
+    if (r.measure.kind === 'dailyQuota') {
+      if (r.window !== undefined) fail(['window'], 'a dailyQuota rule counts per local day; remove window');
+    } else if (r.window === undefined) fail(['window'], 'is required');
+    if (r.key === 'destPrefix' && r.prefixDigits === undefined) fail(['prefixDigits'], 'is required when key is destPrefix');
+    if (r.block && (r.block.duration === undefined) === (r.block.until === undefined)) {
+      fail(['block'], 'give exactly one of duration or until');
+    }
+    if (r.block && r.block.at === undefined && r.thresholds.critical === undefined) fail(['block', 'at'], 'is required without a critical threshold');
+  });
+export type RuleSpec = z.output<typeof ruleSpec>;
+
+export const ruleFileSpec = z.strictObject({ rules: z.array(ruleSpec).min(1) });
