@@ -24,6 +24,9 @@ export const ErrorCodes = {
   MIGRATION_FILE_INVALID: { http: 500, disposition: 'fatal', summary: 'a migration file is misnamed or unreadable' },
   MIGRATION_FAILED: { http: 500, disposition: 'fatal', summary: 'a migration statement failed' },
 
+  RULES_INVALID: { http: 500, disposition: 'fatal', summary: 'a rule, profile or prefix-list file is invalid' },
+  RULES_UNREADABLE: { http: 500, disposition: 'fatal', summary: 'the rules directory or one of its files cannot be read' },
+
   KAFKA_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'Kafka cannot be reached' },
 
   INTERNAL: { http: 500, disposition: 'fatal', summary: 'unexpected internal error' },

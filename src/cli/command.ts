@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Config } from '../config/config.js';
 
 export interface CommandContext {
@@ -6,6 +7,8 @@ export interface CommandContext {
   readonly config: () => Config;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Standard input, for commands that read `-`. */
+  readonly stdin: () => Readable;
 }
 
 export interface Command {

@@ -1,20 +1,24 @@
+import type { Readable } from 'node:stream';
 import { loadConfig, type Config } from '../config/config.js';
 import { SentinelaError, toSentinelaError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
 import { configCommand } from './commands/config.js';
 import { migrateCommand } from './commands/migrate.js';
 import { normaliseCommand } from './commands/normalise.js';
+import { replayCommand } from './commands/replay.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  readonly stdin?: () => Readable;
 }
 const processIo: CliIo = {
+  stdin: () => process.stdin,
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
 };
 
-const COMMANDS: readonly Command[] = [migrateCommand, normaliseCommand, configCommand];
+const COMMANDS: readonly Command[] = [migrateCommand, normaliseCommand, replayCommand, configCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -50,7 +54,7 @@ export async function runCli(argv: readonly string[], env: CommandContext['env']
     return 0;
   }
   let config: Config | undefined;
-  const ctx: CommandContext = { env, config: () => (config ??= loadConfig(env)), stdout: out, stderr: err };
+  const ctx: CommandContext = { env, config: () => (config ??= loadConfig(env)), stdout: out, stderr: err, stdin: io.stdin ?? (() => process.stdin) };
   try {
     return await command.run(rest, ctx);
   } catch (caught) {
@@ -58,7 +62,7 @@ export async function runCli(argv: readonly string[], env: CommandContext['env']
       ? new SentinelaError('CLI_USAGE', `${(caught as Error).message}\n\n${command.help}`)
       : toSentinelaError(caught);
     err(`sentinela ${name}: ${error.code}: ${error.message}`);
-    return error.code === 'CLI_USAGE' || error.code.startsWith('CONFIG_') ? 2 : 1;
+    return error.code === 'CLI_USAGE' || error.code.startsWith('CONFIG_') || error.code.startsWith('RULES_') ? 2 : 1;
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { parseDuration } from '../domain/rules/duration.js';
 import { SentinelaError } from '../errors.js';
 import { SETTINGS, type RawSettings, type SettingName } from './settings.js';
 
@@ -36,6 +37,7 @@ export interface Config {
   /** Undefined: no brokers configured, Sentinela runs in the embedded mode. */
   readonly kafka: KafkaConfig | undefined;
   readonly dialling: DiallingDefaults;
+  readonly rules: { readonly dir: string; readonly allowedLatenessMs: number };
 }
 
 /**
@@ -103,6 +105,7 @@ function structure(s: RawSettings): Config {
       outsideLinePrefix: s.SENTINELA_OUTSIDE_LINE_PREFIX,
       internationalPrefix: s.SENTINELA_INTERNATIONAL_PREFIX,
     },
+    rules: { dir: s.SENTINELA_RULES_DIR, allowedLatenessMs: parseDuration(s.SENTINELA_ALLOWED_LATENESS) as number },
   };
 }
 

@@ -86,6 +86,16 @@ export const SETTINGS = {
   },
   KAFKA_SASL_USERNAME: { schema: z.string().min(1).optional(), description: 'SASL user name.' },
   KAFKA_SASL_PASSWORD: { schema: z.string().min(1).optional(), secret: true, description: 'SASL password.' },
+  SENTINELA_RULES_DIR: {
+    schema: z.string().min(1),
+    default: './rules',
+    description: 'Directory of rule files (*.yaml), profiles.yaml and prefix lists (lists/*.csv).',
+  },
+  SENTINELA_ALLOWED_LATENESS: {
+    schema: z.string().regex(/^(?:\d+(?:ms|d|h|m|s))+$/, 'must be a duration such as 6h or 90m'),
+    default: '6h',
+    description: 'How late (event time) a CDR may arrive and still be counted in its windows.',
+  },
   SENTINELA_TIMEZONE: {
     schema: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Sao_Paulo'),
     default: 'America/Sao_Paulo',

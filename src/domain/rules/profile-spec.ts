@@ -3,7 +3,7 @@ import { DURATION_PATTERN } from './duration.js';
 
 /** `rules/profiles.yaml`: per-tenant and per-account profiles (F1-F3, G4, G5), validated with zod. */
 const region = z.string().regex(/^(?:[A-Z]{2}|001)$/, 'must be an ISO 3166 alpha-2 code or 001');
-const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Sao_Paulo');
+export const timeZoneSpec = z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Sao_Paulo');
 const hhmm = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
 const hourRange = z
   .string()
@@ -51,7 +51,7 @@ export const listsSpec = z.strictObject({
 const listPair = z.strictObject({ allow: listsSpec.optional(), deny: listsSpec.optional() });
 
 const profileBody = {
-  timeZone: timeZone.optional(),
+  timeZone: timeZoneSpec.optional(),
   dialPlan: dialPlanSpec.optional(),
   international: internationalSpec.optional(),
   calendar: calendarSpec.optional(),

@@ -1,0 +1,125 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import type { PrefixEntry } from '../../domain/engine/prefix-lists.js';
+import { profilesFileSpec, type ProfilesFile } from '../../domain/rules/profile-spec.js';
+import { ruleFileSpec, type RuleSpec } from '../../domain/rules/spec.js';
+import { SentinelaError } from '../../errors.js';
+
+/** Everything under the rules directory, validated: rule specs, profiles and curated prefix lists. */
+export interface RuleFiles {
+  readonly dir: string;
+  /** All rules in file-name order, then in file order (disabled ones included, flagged). */
+  readonly rules: readonly RuleSpec[];
+  readonly profiles: ProfilesFile;
+  readonly prefixEntries: readonly PrefixEntry[];
+  readonly files: readonly string[];
+}
+
+const PROFILES_FILE = /^profiles\.(?:ya?ml|json)$/;
+const RULE_FILE = /\.(?:ya?ml|json)$/;
+const LIST_COLUMNS = ['e164_prefix', 'name', 'category', 'source'] as const;
+
+/**
+ * Reads `dir`: every `*.yaml|*.yml|*.json` but profiles.* holds `rules: [...]`; `profiles.yaml` (optional) the
+ * tenant profiles; `lists/*.csv` the prefix lists. Any problem throws RULES_INVALID naming the file, the rule
+ * id and the field, so a bad rule stops startup instead of silently switching detection off.
+ */
+export function loadRuleFiles(dir: string): RuleFiles {
+  const names = listDir(dir);
+  const files: string[] = [];
+  const rules: RuleSpec[] = [];
+  const seen = new Map<string, string>();
+  let profiles: ProfilesFile = profilesFileSpec.parse({});
+  for (const name of names) {
+    const path = join(dir, name);
+    if (PROFILES_FILE.test(name)) {
+      profiles = validate(profilesFileSpec, readStructured(path), path, () => '');
+      files.push(path);
+    } else if (RULE_FILE.test(name)) {
+      const data = readStructured(path);
+      const parsed = validate(ruleFileSpec, data, path, (issuePath) => ruleLabel(data, issuePath));
+      for (const rule of parsed.rules) {
+        const other = seen.get(rule.id);
+        if (other) throw new SentinelaError('RULES_INVALID', `${path}: rule ${rule.id}: id: already defined in ${other}`, { path: 'id' });
+        seen.set(rule.id, path);
+        rules.push(rule);
+      }
+      files.push(path);
+    }
+  }
+  const listDirPath = join(dir, 'lists');
+  const prefixEntries: PrefixEntry[] = [];
+  if (isDirectory(listDirPath)) {
+    for (const name of listDir(listDirPath).filter((n) => n.endsWith('.csv'))) {
+      const path = join(listDirPath, name);
+      prefixEntries.push(...readPrefixList(path, basename(name, '.csv')));
+      files.push(path);
+    }
+  }
+  return { dir, rules, profiles, prefixEntries, files };
+}
+
+function readPrefixList(path: string, list: string): PrefixEntry[] {
+  let rows: Record<string, string>[];
+  try {
+    rows = parseCsv(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, comment: '#', trim: true });
+  } catch (err) {
+    throw new SentinelaError('RULES_INVALID', `${path}: not a valid CSV: ${(err as Error).message}`, {}, { cause: err });
+  }
+  return rows.map((row, i) => {
+    const line = `${path}: row ${i + 2}`;
+    for (const column of LIST_COLUMNS) {
+      if (!row[column]) throw new SentinelaError('RULES_INVALID', `${line}: ${column}: is required (columns: ${LIST_COLUMNS.join(', ')})`, { path: column });
+    }
+    const prefix = (row['e164_prefix'] as string).replace(/^\+/, '');
+    if (!/^\d{1,15}$/.test(prefix)) throw new SentinelaError('RULES_INVALID', `${line}: e164_prefix: must be 1-15 digits`, { path: 'e164_prefix' });
+    return { list, prefix, name: row['name'] as string, category: row['category'] as string, source: row['source'] as string };
+  });
+}
+
+function validate<T extends z.ZodType>(schema: T, data: unknown, path: string, label: (issuePath: PropertyKey[]) => string): z.output<T> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  const issuePath = [...issue.path];
+  const prefix = label(issuePath);
+  const field = issuePath.join('.') || '(file)';
+  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
+  throw new SentinelaError('RULES_INVALID', `${path}: ${prefix}${field}: ${issue.message}${more}`, { path: field });
+}
+
+/** `rule velocity-caller: ` for an issue under rules[i], naming the rule by id (or position when id is bad). */
+function ruleLabel(data: unknown, issuePath: PropertyKey[]): string {
+  if (issuePath[0] !== 'rules' || typeof issuePath[1] !== 'number') return '';
+  const rule = (data as { rules?: unknown[] }).rules?.[issuePath[1]];
+  const id = rule && typeof rule === 'object' && 'id' in rule && typeof rule.id === 'string' ? rule.id : `#${issuePath[1] + 1}`;
+  issuePath.splice(0, 2);
+  return `rule ${id}: `;
+}
+
+function readStructured(path: string): unknown {
+  try {
+    return parseYaml(readFileSync(path, 'utf8')) as unknown; // YAML is a superset of JSON
+  } catch (err) {
+    throw new SentinelaError('RULES_INVALID', `${path}: cannot parse: ${(err as Error).message}`, {}, { cause: err });
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (err) {
+    throw new SentinelaError('RULES_UNREADABLE', `cannot read the rules directory ${dir}: ${(err as Error).message}`, {}, { cause: err });
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,79 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { loadRuleFiles } from '../../adapters/files/rule-files.js';
+import { createEngine } from '../../domain/engine/build.js';
+import { formatDuration, parseDuration } from '../../domain/rules/duration.js';
+import { timeZoneSpec } from '../../domain/rules/profile-spec.js';
+import { SentinelaError } from '../../errors.js';
+import type { Command } from '../command.js';
+import { formatSummary, replay } from '../replay/run.js';
+
+const MAX_REPORTED_LINES = 100;
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'run the rules over CDRs from a file or stdin (backtests); verdicts as NDJSON on stdout',
+  help: `Usage: sentinela replay [options] [FILE]
+
+Reads canonical CDRs (NDJSON, one per line) from FILE, or from stdin when FILE is - or absent, runs the rule
+engine with event time as the clock and writes one JSON verdict per line to stdout (kind alert | block).
+Progress and a summary (CDRs read, rejected with reasons, alerts and blocks per rule, throughput) go to
+stderr. A bad line is reported with its line number and never stops the run. Use it to backtest a rule change
+against yesterday's traffic.
+
+Options:
+  --rules DIR        rules directory (default: SENTINELA_RULES_DIR)
+  --tz ZONE          default time zone of profiles without one (default: SENTINELA_TIMEZONE)
+  --lateness DUR     allowed lateness, e.g. 6h (default: SENTINELA_ALLOWED_LATENESS)
+  --quiet            no progress lines
+  -h, --help         show this help`,
+  async run(args, ctx) {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: { rules: { type: 'string' }, tz: { type: 'string' }, lateness: { type: 'string' }, quiet: { type: 'boolean' } },
+    });
+    if (positionals.length > 1) throw Object.assign(new Error('give at most one FILE'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+    const config = ctx.config();
+    const latenessText = values.lateness ?? null;
+    const lateness = latenessText === null ? config.rules.allowedLatenessMs : parseDuration(latenessText);
+    if (lateness === null) throw Object.assign(new Error(`--lateness: "${latenessText}" is not a duration such as 6h`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    const timeZone = values.tz ?? config.dialling.timeZone;
+    if (!timeZoneSpec.safeParse(timeZone).success) {
+      throw Object.assign(new Error(`--tz: "${timeZone}" is not an IANA time zone`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    }
+    const ruleFiles = loadRuleFiles(values.rules ?? config.rules.dir);
+    const d = config.dialling;
+    const engine = createEngine(
+      ruleFiles,
+      { timeZone, dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix } },
+      { allowedLatenessMs: lateness },
+    );
+    const file = positionals[0];
+    const input = file === undefined || file === '-' ? ctx.stdin() : createReadStream(file);
+    const opened = new Promise<void>((resolve, reject) => {
+      input.once('error', (err: Error) => reject(new SentinelaError('CLI_USAGE', `cannot read ${file ?? 'stdin'}: ${err.message}`)));
+      input.once('readable', () => resolve());
+      input.once('end', () => resolve());
+    });
+    await opened;
+    let reported = 0;
+    const summary = await replay(
+      createInterface({ input, crlfDelay: Infinity }),
+      engine,
+      {
+        verdict: ctx.stdout,
+        rejected: (message) => {
+          if (++reported <= MAX_REPORTED_LINES) ctx.stderr(message);
+          else if (reported === MAX_REPORTED_LINES + 1) ctx.stderr(`(further rejected lines are only counted)`);
+        },
+        ...(values.quiet ? {} : { progress: (s) => ctx.stderr(`replay: ${s.lines} lines, ${s.alerts} alerts, ${s.blocks} blocks, ${Math.round(s.lines / (s.elapsedMs / 1000))} lines/s`) }),
+      },
+      { now: () => performance.now(), progressEveryMs: 2000 },
+    );
+    for (const line of formatSummary(summary, latenessText ?? formatDuration(lateness))) ctx.stderr(line);
+    return 0;
+  },
+};
+
