@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { alertsOf, blocksOf, harness, minutes, series } from './harness.js';
+
+describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s blocks the caller for 5 min', () => {
+  it('blocks at the fifth call within 59 s, with the calls as evidence and the block starting at that call', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    const calls = series('2026-03-02T10:00:00-03:00', 5, 14, (at) => h.call(at));
+    const verdicts = h.feed(...calls);
+    const [block] = blocksOf(verdicts);
+    assert.ok(block);
+    assert.deepEqual(block.subject, { kind: 'caller', value: '+551130001000' });
+    assert.equal(block.startsAt, calls[4]?.startedAt);
+    assert.equal(block.expiresAt - block.startsAt, minutes(5));
+    assert.equal(block.level, 1);
+    assert.deepEqual(alertsOf(verdicts)[0]?.evidence, calls.map((c) => c.id));
+    assert.equal(alertsOf(verdicts)[0]?.severity, 'critical');
+  });
+
+  it('counts any 60-second span, not clock minutes: 10:00:40 to 10:01:20 is one window', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    const verdicts = h.feed(...series('2026-03-02T10:00:40-03:00', 5, 10, (at) => h.call(at)));
+    assert.equal(blocksOf(verdicts).length, 1);
+  });
+
+  it('does not fire when the five calls span exactly 60 s (the requirement says < 1 min)', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    assert.deepEqual(h.feed(...series('2026-03-02T10:00:00-03:00', 5, 15, (at) => h.call(at))), []);
+  });
+
+  it('does not fire at four calls, nor for five calls from different callers', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    assert.deepEqual(h.feed(...series('2026-03-02T10:00:00-03:00', 4, 5, (at) => h.call(at))), []);
+    const others = series('2026-03-02T11:00:00-03:00', 5, 5, (at, i) => h.call(at, { caller: `+55113000100${i}` }));
+    assert.deepEqual(h.feed(...others), []);
+  });
+
+  it('counts a late CDR in the window it belongs to (event time, not arrival time)', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    const calls = series('2026-03-02T10:00:00-03:00', 5, 10, (at) => h.call(at));
+    // the second call was a long one: its CDR arrives last, two hours later
+    const late = calls.splice(1, 1)[0];
+    assert.ok(late);
+    assert.deepEqual(h.feed(...calls), []);
+    const outcome = h.process(late, late.startedAt + minutes(120));
+    assert.equal(outcome.status, 'evaluated');
+    const [block] = blocksOf(outcome.verdicts);
+    assert.ok(block, 'the late call completes the burst');
+    assert.equal(block.startsAt, Date.parse('2026-03-02T10:00:40-03:00'), 'the fifth call in event time starts the block');
+  });
+
+  it('refuses CDRs older than the allowed lateness, and CDRs from the future', () => {
+    const h = harness({ only: ['velocity-caller'], allowedLatenessMs: minutes(60) });
+    h.feed(h.call('2026-03-02T12:00:00-03:00'));
+    assert.equal(h.process(h.call('2026-03-02T10:59:59-03:00')).status, 'too-late');
+    assert.equal(h.process(h.call('2026-03-02T11:00:00-03:00')).status, 'evaluated');
+    const future = h.call('2026-03-02T13:00:00-03:00');
+    assert.equal(h.process(future, future.startedAt - minutes(30)).status, 'future');
+    assert.deepEqual(h.engine.counts, { evaluated: 2, emergency: 0, 'too-late': 1, future: 1 });
+  });
+
+  it('suppresses repeated alerts while the block is active and counts them', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    const verdicts = h.feed(...series('2026-03-02T10:00:00-03:00', 12, 5, (at) => h.call(at)));
+    assert.equal(blocksOf(verdicts).length, 1);
+    assert.equal(alertsOf(verdicts).length, 1);
+    assert.equal(h.engine.ruleStats.get('velocity-caller')?.suppressed, 7);
+    // after the block expires, the next burst alert reports how many were suppressed before it
+    const again = h.feed(...series('2026-03-02T10:06:00-03:00', 5, 5, (at) => h.call(at)));
+    assert.equal(alertsOf(again)[0]?.details['suppressedBefore'], 7);
+  });
+
+  it('escalates repeat offenders within 24 h: 5 min, then 1 h, then 24 h; after a 24 h block it starts over', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    const burst = (at: string) => blocksOf(h.feed(...series(at, 5, 5, (t) => h.call(t))))[0];
+    const durations = ['2026-03-02T10:00:00-03:00', '2026-03-02T10:10:00-03:00', '2026-03-02T11:20:00-03:00', '2026-03-03T11:30:00-03:00']
+      .map(burst)
+      .map((b) => [b?.level, (b?.expiresAt ?? 0) - (b?.startsAt ?? 0)]);
+    assert.deepEqual(durations, [[1, minutes(5)], [2, minutes(60)], [3, minutes(24 * 60)], [1, minutes(5)]]);
+    const fresh = harness({ only: ['velocity-caller'] });
+    fresh.feed(...series('2026-03-02T10:00:00-03:00', 5, 5, (t) => fresh.call(t)));
+    const nextDay = blocksOf(fresh.feed(...series('2026-03-03T10:00:01-03:00', 5, 5, (t) => fresh.call(t))))[0];
+    assert.equal(nextDay?.level, 1, 'a block more than 24 h earlier does not count');
+  });
+
+  it('per account has its own threshold (warn 20, critical and block at 30)', () => {
+    const h = harness({ only: ['velocity-account'] });
+    const calls = series('2026-03-02T10:00:00-03:00', 30, 1, (at, i) => h.call(at, { caller: `+55113000${String(1000 + i)}` }));
+    const verdicts = h.feed(...calls);
+    assert.deepEqual(alertsOf(verdicts).map((a) => [a.severity, a.details['value']]), [['warn', 20], ['critical', 30]]);
+    assert.deepEqual(blocksOf(verdicts)[0]?.subject, { kind: 'account', value: 'sales' });
+  });
+});
