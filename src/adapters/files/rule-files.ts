@@ -86,9 +86,10 @@ function validate<T extends z.ZodType>(schema: T, data: unknown, path: string, l
   const issue = result.error.issues[0] as z.core.$ZodIssue;
   const issuePath = [...issue.path];
   const prefix = label(issuePath);
-  const field = issuePath.join('.') || '(file)';
+  const field = issuePath.join('.');
   const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-  throw new SentinelaError('RULES_INVALID', `${path}: ${prefix}${field}: ${issue.message}${more}`, { path: field });
+  const where = field === '' ? '' : `${field}: `;
+  throw new SentinelaError('RULES_INVALID', `${path}: ${prefix}${where}${issue.message}${more}`, { path: field });
 }
 
 /** `rule velocity-caller: ` for an issue under rules[i], naming the rule by id (or position when id is bad). */

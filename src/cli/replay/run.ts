@@ -85,15 +85,17 @@ export async function replay(lines: AsyncIterable<string>, engine: Engine, sinks
 /** Human-readable summary lines for stderr. */
 export function formatSummary(s: ReplaySummary, latenessText: string): string[] {
   const rate = s.elapsedMs > 0 ? Math.round(((s.lines - s.blank) / s.elapsedMs) * 1000) : 0;
+  const row = (label: string, value: string | number) => `  ${label.padEnd(26)}${value}`;
   const out = [
     'replay summary',
-    `  lines read            ${s.lines}${s.blank ? ` (${s.blank} blank)` : ''}`,
-    `  CDRs evaluated        ${s.statuses.evaluated}`,
-    `  rejected              ${s.rejected}${formatCodes(s.rejectedByCode)}`,
-    `  too late (> ${latenessText})  ${s.statuses['too-late']}`,
-    `  emergency (not counted) ${s.statuses.emergency}`,
-    `  alerts                ${s.alerts}`,
-    `  blocks                ${s.blocks}`,
+    row('lines read', `${s.lines}${s.blank ? ` (${s.blank} blank)` : ''}`),
+    row('CDRs evaluated', s.statuses.evaluated),
+    row('rejected', `${s.rejected}${formatCodes(s.rejectedByCode)}`),
+    row(`too late (> ${latenessText})`, s.statuses['too-late']),
+    row('from the future', s.statuses.future),
+    row('emergency (not counted)', s.statuses.emergency),
+    row('alerts', s.alerts),
+    row('blocks', s.blocks),
   ];
   const rules = Object.entries(s.rules);
   if (rules.length > 0) {
@@ -101,7 +103,7 @@ export function formatSummary(s: ReplaySummary, latenessText: string): string[] 
     out.push('  by rule:');
     for (const [id, r] of rules) out.push(`    ${id.padEnd(width)}  alerts ${r.alerts}  blocks ${r.blocks}  suppressed ${r.suppressed}`);
   }
-  out.push(`  throughput            ${rate} lines/s (${(s.elapsedMs / 1000).toFixed(2)} s)`);
+  out.push(row('throughput', `${rate} lines/s (${(s.elapsedMs / 1000).toFixed(2)} s)`));
   return out;
 }
 

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadRuleFiles } from '../../../src/adapters/files/rule-files.js';
+import { SentinelaError } from '../../../src/errors.js';
+
+function rulesDir(files: Record<string, string>, withDefaults = false): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sentinela-rules-'));
+  if (withDefaults) cpSync('rules', dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function loadError(dir: string): SentinelaError {
+  try {
+    loadRuleFiles(dir);
+  } catch (err) {
+    assert.ok(err instanceof SentinelaError);
+    return err;
+  }
+  assert.fail('expected the rules to be refused');
+}
+
+const valid = `rules:
+  - id: my-rule
+    description: test
+    cites: [EV06]
+    key: caller
+    measure: { kind: count }
+    window: 60s
+    thresholds: { critical: 5 }
+`;
+
+describe('rule files', () => {
+  it('loads the shipped rules, profiles and prefix lists, every rule citing REQUIREMENTS ids', () => {
+    const files = loadRuleFiles('rules');
+    assert.deepEqual(
+      files.rules.map((r) => r.id).sort(),
+      ['credential-stuffing', 'international-daily-quota', 'international-out-of-profile', 'off-hours-call', 'off-hours-international', 'premium-destination', 'sequential-dialling', 'traffic-pumping', 'velocity-account', 'velocity-caller', 'velocity-ip'],
+    );
+    for (const rule of files.rules) assert.ok(rule.cites.length > 0 && rule.enabled, rule.id);
+    assert.deepEqual(files.profiles.escalation, { ladder: ['5m', '1h', '24h'], within: '24h' });
+    assert.deepEqual([...new Set(files.prefixEntries.map((e) => e.list))].sort(), ['irsf-high-risk', 'premium-rate']);
+  });
+
+  it('names the file, the rule id and the field of an invalid rule', () => {
+    const dir = rulesDir({ 'bad.yaml': valid.replace('window: 60s', 'window: a minute') });
+    const err = loadError(dir);
+    assert.equal(err.code, 'RULES_INVALID');
+    assert.equal(err.message, `${join(dir, 'bad.yaml')}: rule my-rule: window: must be a duration such as 60s, 10m, 1h or 24h`);
+  });
+
+  it('names nested fields, unknown fields and cross-field problems', () => {
+    const cases: [string, RegExp][] = [
+      [valid.replace('{ kind: count }', '{ kind: average }'), /rule my-rule: measure\.kind: /],
+      [valid.replace('    window: 60s\n', '    window: 60s\n    windw: 10m\n'), /r\.yaml: rule my-rule: Unrecognized key: "windw"/],
+      [valid.replace('key: caller', 'key: destPrefix'), /rule my-rule: prefixDigits: is required when key is destPrefix/],
+      [valid.replace('{ critical: 5 }', '{ warn: 9, critical: 5 }'), /rule my-rule: thresholds: warn must not exceed critical/],
+      [valid.replace('[EV06]', '[]'), /rule my-rule: cites: /],
+      [`${valid}    block: { duration: 5m, until: localMidnight }\n`, /rule my-rule: block: give exactly one of duration or until/],
+    ];
+    for (const [text, pattern] of cases) assert.match(loadError(rulesDir({ 'r.yaml': text })).message, pattern);
+  });
+
+  it('refuses duplicate rule ids across files, naming both', () => {
+    const err = loadError(rulesDir({ 'a.yaml': valid, 'b.yaml': valid }));
+    assert.match(err.message, /b\.yaml: rule my-rule: id: already defined in .*a\.yaml/);
+  });
+
+  it('refuses a bad profile, naming the path inside profiles.yaml', () => {
+    const err = loadError(rulesDir({ 'profiles.yaml': 'tenants:\n  acme:\n    international: { policy: maybe }\n' }));
+    assert.match(err.message, /profiles\.yaml: tenants\.acme\.international\.policy: /);
+    const tz = loadError(rulesDir({ 'profiles.yaml': 'defaults:\n  timeZone: Mars/Olympus\n' }));
+    assert.match(tz.message, /defaults\.timeZone: must be an IANA time zone/);
+  });
+
+  it('refuses prefix-list rows without a source, and unparseable YAML', () => {
+    const dir = rulesDir({});
+    cpSync('rules/lists', join(dir, 'lists'), { recursive: true });
+    writeFileSync(join(dir, 'lists', 'extra.csv'), 'e164_prefix,name,category,source\n2917,Eritrea,irsf,\n');
+    assert.match(loadError(dir).message, /extra\.csv: row 2: source: is required/);
+    assert.match(loadError(rulesDir({ 'x.yaml': 'rules: [\n' })).message, /x\.yaml: cannot parse/);
+  });
+
+  it('reports a missing rules directory as RULES_UNREADABLE', () => {
+    assert.equal(loadError('/nonexistent/rules').code, 'RULES_UNREADABLE');
+  });
+});
