@@ -9,6 +9,7 @@ import { SequenceDetector } from './detectors/sequence.js';
 import { checkDenyLists, exemptKinds } from './lists-check.js';
 import { EpisodeBook } from './episodes.js';
 import { EvidenceRing } from './evidence-ring.js';
+import { NumberMemo } from './number-memo.js';
 import { enrich, type CallEvent } from './event.js';
 import type { PrefixLists } from './prefix-lists.js';
 import type { ProfileBook } from './profiles.js';
@@ -44,8 +45,12 @@ export interface RuleStats {
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 6 * 3_600_000;
 const DEFAULT_FUTURE_SKEW_MS = 5 * 60_000;
-/** Windows are trimmed whenever the watermark has advanced this much. */
+/**
+ * Windows are trimmed once the watermark has advanced this much and enough CDRs arrived since the last trim to
+ * pay for scanning the keys (a quarter of them), so trimming costs O(1) per CDR amortised.
+ */
 const TRIM_EVERY_MS = 30_000;
+const TRIM_MIN_EVENTS = 4096;
 
 /**
  * The rule engine: CDRs in, verdicts out. Pure: event time is the clock and `now` only bounds CDRs from the
@@ -55,11 +60,13 @@ export class Engine {
   private readonly detectors: readonly Detector[];
   private readonly episodes: EpisodeBook;
   private readonly ring: EvidenceRing;
-  private readonly normaliser: Normaliser;
+  private readonly numbers: NumberMemo;
   private readonly lateness: number;
   private readonly skew: number;
   private watermark = -Infinity;
   private trimmedAt = -Infinity;
+  private eventsSinceTrim = 0;
+  private keysAtTrim = 0;
   readonly counts: Record<EventStatus, number> = { evaluated: 0, emergency: 0, 'too-late': 0, future: 0 };
   readonly ruleStats = new Map<string, RuleStats>();
 
@@ -67,7 +74,7 @@ export class Engine {
     this.detectors = options.rules.map(detectorFor);
     this.episodes = new EpisodeBook({ ladderMs: options.profiles.escalationLadderMs, withinMs: options.profiles.escalationWithinMs });
     this.ring = new EvidenceRing(options.evidenceCapacity);
-    this.normaliser = options.normaliser ?? new Normaliser();
+    this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
     for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { alerts: 0, blocks: 0, suppressed: 0 });
@@ -82,19 +89,23 @@ export class Engine {
     if (cdr.startedAt > now + this.skew) return this.outcome('future', []);
     if (cdr.startedAt < this.watermark - this.lateness) return this.outcome('too-late', []);
     this.watermark = Math.max(this.watermark, cdr.startedAt);
-    const event = enrich(cdr, this.ring.push(cdr.id), { normaliser: this.normaliser, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
+    const event = enrich(cdr, this.ring.push(cdr.id), { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
     if (event.emergency) return this.outcome('emergency', []);
     const verdicts: Verdict[] = [];
     for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, this.watermark, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
+    const keys: Partial<Record<string, string>> = {};
     for (const detector of this.detectors) {
       const rule = detector.rule;
       if (exempt.has(rule.keyKind) || !rule.matches(event)) continue;
       const subject = rule.subject(event);
       if (subject === null) continue;
-      const observation = detector.observe(event, `${event.tenant}\u0000${subject.value}`);
+      // one key string per subject and CDR: rules sharing a key kind share its hash
+      const keyId = subject.kind === 'destPrefix' ? `${subject.kind}${subject.value.length}` : subject.kind;
+      const key = (keys[keyId] ??= `${event.tenant}\u0000${subject.value}`);
+      const observation = detector.observe(event, key);
       if (observation) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, this.watermark, this.ids), verdicts);
     }
     this.maybeTrim();
@@ -120,11 +131,19 @@ export class Engine {
   }
 
   private maybeTrim(): void {
+    this.eventsSinceTrim++;
     if (this.watermark - this.trimmedAt < TRIM_EVERY_MS) return;
+    if (this.eventsSinceTrim < Math.max(TRIM_MIN_EVENTS, this.keysAtTrim / 4)) return;
     this.trimmedAt = this.watermark;
+    this.eventsSinceTrim = 0;
     const horizon = this.watermark - this.lateness;
-    for (const d of this.detectors) d.trim(horizon - d.rule.windowMs);
+    let keys = this.episodes.size;
+    for (const d of this.detectors) {
+      d.trim(horizon - d.rule.windowMs);
+      keys += d.keyCount;
+    }
     this.episodes.trim(horizon);
+    this.keysAtTrim = keys;
   }
 
   private outcome(status: EventStatus, verdicts: readonly Verdict[]): Outcome {

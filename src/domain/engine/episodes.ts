@@ -56,9 +56,9 @@ export class EpisodeBook {
     }
     const need = blocking ? (rule.block?.at ?? 0) : severity === 'critical' ? (rule.critical as number) : (rule.warn as number);
     const at = obs.reachedAt(need);
-    const evidence = ids(obs.evidence);
+    const evidence = ids(obs.evidence());
     const alertSeverity: Severity = severity ?? 'critical';
-    const details = { ...obs.details, value: round(obs.value), threshold: need, suppressedBefore: episode?.suppressed ?? 0 };
+    const details = { ...obs.details(), value: round(obs.value), threshold: need, suppressedBefore: episode?.suppressed ?? 0 };
     const verdicts: Verdict[] = [];
     let quietUntil = rule.measure.kind === 'dailyQuota' ? nextLocalMidnight(at, event.profile.timeZone) : Math.max(at, event.t) + rule.cooldownMs;
     let blockNote: string | undefined;

@@ -1,7 +1,7 @@
 import { isBusinessTime } from '../calendar/business.js';
 import type { Cdr, Direction } from '../cdr/contract.js';
-import type { Normaliser } from '../numbering/normaliser.js';
 import type { NormalisedNumber } from '../numbering/types.js';
+import type { NumberMemo } from './number-memo.js';
 import type { PrefixEntry, PrefixLists } from './prefix-lists.js';
 import type { Profile, ProfileBook } from './profiles.js';
 
@@ -39,16 +39,16 @@ export interface CallEvent {
 }
 
 export interface EnrichDeps {
-  readonly normaliser: Normaliser;
+  readonly numbers: NumberMemo;
   readonly profiles: ProfileBook;
   readonly prefixLists: PrefixLists;
 }
 
 export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
   const profile = deps.profiles.profile(cdr.tenant, cdr.account);
-  const callerResult = deps.normaliser.normalise(cdr.caller, profile.dialPlan, 'caller');
+  const callerResult = deps.numbers.normalise(cdr.caller, profile.dialPlan, 'caller');
   const callerE164 = callerResult.ok ? callerResult.number.e164 : null;
-  const calleeResult = deps.normaliser.normalise(cdr.callee, profile.dialPlan, 'callee');
+  const calleeResult = deps.numbers.normalise(cdr.callee, profile.dialPlan, 'callee');
   const callee = calleeResult.ok ? calleeResult.number : null;
   const e164 = callee?.e164 ?? null;
   const listHits = e164 ? deps.prefixLists.lookup(e164) : [];

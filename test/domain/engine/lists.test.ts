@@ -51,7 +51,7 @@ describe('allow and deny lists (G4)', () => {
 describe('emergency numbers are never blocked and never counted (G4)', () => {
   it('ten calls to 190, 192 and 193 in a minute, off-hours: no verdict, not even in a later burst', () => {
     const h = harness();
-    const emergency = series('2026-03-02T23:00:00-03:00', 10, 5, (at, i) => h.call(at, { callee: ['190', '192', '193', '112', '199'][i % 5] }));
+    const emergency = series('2026-03-02T23:00:00-03:00', 10, 5, (at, i) => h.call(at, { callee: ['190', '192', '193', '112', '199'][i % 5] ?? '190' }));
     for (const cdr of emergency) assert.equal(h.process(cdr).status, 'emergency');
     // four ordinary calls right after: without the emergency calls they are below every threshold
     assert.deepEqual(h.feed(...series('2026-03-02T23:00:50-03:00', 4, 1, (at) => h.call(at))), []);

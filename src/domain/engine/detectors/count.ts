@@ -21,13 +21,13 @@ export class CountDetector implements Detector {
     return {
       value: count,
       reachedAt: (need) => view.time(Math.min(span.first + need - 1, span.last)),
-      evidence: seqRange((i) => view.seq(i), span.first, span.last),
-      details: {
+      evidence: () => seqRange((i) => view.seq(i), span.first, span.last),
+      details: () => ({
         calls: count,
         window: formatDuration(this.rule.windowMs),
         from: new Date(view.time(span.first)).toISOString(),
         to: new Date(view.time(span.last)).toISOString(),
-      },
+      }),
     };
   }
 

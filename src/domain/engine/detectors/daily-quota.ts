@@ -37,10 +37,14 @@ export class DailyQuotaDetector implements Detector {
       quota.minutes === undefined ? 0 : (minutes / quota.minutes) * 100,
       quota.cost === undefined ? 0 : (usage.cost / quota.cost) * 100,
     );
-    const details: Record<string, string | number> = { date, timeZone: zone, percentUsed: round(percent) };
-    if (quota.minutes !== undefined) Object.assign(details, { minutesUsed: round(minutes), minutesQuota: quota.minutes });
-    if (quota.cost !== undefined) Object.assign(details, { costUsed: round(usage.cost), costQuota: quota.cost });
-    return { value: percent, reachedAt: () => event.t, evidence: [event.seq], details };
+    const cost = usage.cost;
+    const details = () => {
+      const d: Record<string, string | number> = { date, timeZone: zone, percentUsed: round(percent) };
+      if (quota.minutes !== undefined) Object.assign(d, { minutesUsed: round(minutes), minutesQuota: quota.minutes });
+      if (quota.cost !== undefined) Object.assign(d, { costUsed: round(cost), costQuota: quota.cost });
+      return d;
+    };
+    return { value: percent, reachedAt: () => event.t, evidence: () => [event.seq], details };
   }
 
   trim(horizon: number): void {

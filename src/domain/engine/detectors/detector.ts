@@ -8,9 +8,9 @@ export interface Observation {
   readonly value: number;
   /** Event time at which the measure reached `need` (for `at` and block start). */
   readonly reachedAt: (need: number) => number;
-  /** Arrival sequence numbers of the calls behind the measure (resolved to CDR ids by the engine). */
-  readonly evidence: readonly number[];
-  readonly details: Readonly<Record<string, DetailValue>>;
+  /** Arrival sequence numbers of the calls behind the measure (resolved to CDR ids by the engine). Lazy: only firing observations pay for it. */
+  readonly evidence: () => readonly number[];
+  readonly details: () => Readonly<Record<string, DetailValue>>;
 }
 
 /** The live window state of one rule (CGRateS: profile vs live state): updated per call, never recomputed. */

@@ -37,7 +37,8 @@ export class DistinctDetector implements Detector {
     const valueAt = (i: number) => view.value(i).value;
     const span = mostDistinctSpan(view, index, this.rule.windowMs, valueAt, (i) => view.value(i).short, (s) => s.shortShare >= minShare);
     if (!span) return null;
-    const details: Record<string, string | number> = {
+    const details = (): Record<string, string | number> => {
+      const d: Record<string, string | number> = {
       distinct: span.distinct,
       of: this.measure.of,
       calls: span.last - span.first + 1,
@@ -45,14 +46,16 @@ export class DistinctDetector implements Detector {
       from: new Date(view.time(span.first)).toISOString(),
       to: new Date(view.time(span.last)).toISOString(),
     };
-    if (this.measure.shortCalls) {
-      details['shortShare'] = Math.round(span.shortShare * 1000) / 1000;
-      details['shortMaxBillSec'] = this.measure.shortCalls.maxBillSec;
-    }
+      if (this.measure.shortCalls) {
+        d['shortShare'] = Math.round(span.shortShare * 1000) / 1000;
+        d['shortMaxBillSec'] = this.measure.shortCalls.maxBillSec;
+      }
+      return d;
+    };
     return {
       value: span.distinct,
       reachedAt: (need) => view.time(distinctReachedAt(valueAt, span, need)),
-      evidence: seqRange((i) => view.seq(i), span.first, span.last),
+      evidence: () => seqRange((i) => view.seq(i), span.first, span.last),
       details,
     };
   }

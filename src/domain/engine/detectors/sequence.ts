@@ -33,8 +33,8 @@ export class SequenceDetector implements Detector {
     return {
       value: run.indices.length,
       reachedAt: (need) => view.time(run.indices[Math.min(need, run.indices.length) - 1] as number),
-      evidence: run.indices.map((i) => view.seq(i)),
-      details: {
+      evidence: () => run.indices.map((i) => view.seq(i)),
+      details: () => ({
         run: run.indices.length,
         direction: run.direction,
         firstNumber: number(first),
@@ -43,7 +43,7 @@ export class SequenceDetector implements Detector {
         window: formatDuration(this.rule.windowMs),
         from: new Date(view.time(first)).toISOString(),
         to: new Date(view.time(last)).toISOString(),
-      },
+      }),
     };
   }
 

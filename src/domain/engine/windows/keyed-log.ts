@@ -3,9 +3,13 @@
  * EvidenceRing), sorted by event time, optionally with one value per event. Entries older than the horizon
  * (watermark - allowed lateness - window) are trimmed and empty keys evicted, so memory follows the active keys.
  *
- * Layout: one flat number array per key, [t0, seq0, t1, seq1, …], which V8 stores unboxed. A key with two
- * events costs about 130 bytes (map entry, key string, array); see `npm run bench:engine`.
+ * Layout: one flat number array per key, [t0, seq0, t1, seq1, …], which V8 stores unboxed, at its exact size
+ * while small; see `npm run bench:engine` for the bytes per key.
  */
+const EMPTY: readonly number[] = [];
+/** Logs shorter than this many numbers (16 events) are kept at their exact size. */
+const EXACT_SIZE_BELOW = 32;
+
 export class KeyedLog<V = never> {
   private readonly pairs = new Map<string, number[]>();
   private readonly values: Map<string, V[]> | null;
@@ -20,23 +24,26 @@ export class KeyedLog<V = never> {
 
   /** Inserts an event in time order (after equal times) and returns the view of the key and its index. */
   insert(key: string, t: number, seq: number, value?: V): { view: LogView<V>; index: number } {
-    let pairs = this.pairs.get(key);
-    let values = this.values?.get(key);
-    if (!pairs) {
-      pairs = [];
+    const old = (this.pairs.get(key) ?? EMPTY) as number[];
+    let index = old.length >> 1;
+    while (index > 0 && (old[(index - 1) * 2] as number) > t) index--;
+    let pairs: number[];
+    if (old.length < EXACT_SIZE_BELOW) {
+      // small logs are rebuilt at their exact size: V8 would otherwise reserve ~17 slots on the first push
+      pairs = index === old.length >> 1 ? old.concat(t, seq) : old.slice(0, index * 2).concat(t, seq, old.slice(index * 2));
       this.pairs.set(key, pairs);
-      if (this.values) this.values.set(key, (values = []));
-    }
-    let index = pairs.length >> 1;
-    while (index > 0 && (pairs[(index - 1) * 2] as number) > t) index--;
-    if (index === pairs.length >> 1) {
-      pairs.push(t, seq);
-      values?.push(value as V);
     } else {
-      pairs.splice(index * 2, 0, t, seq);
-      values?.splice(index, 0, value as V);
+      pairs = old;
+      if (index === pairs.length >> 1) pairs.push(t, seq);
+      else pairs.splice(index * 2, 0, t, seq);
     }
-    return { view: new LogView(pairs, values ?? null), index };
+    let values: V[] | null = null;
+    if (this.values) {
+      values = this.values.get(key) ?? [];
+      if (values.length === 0) this.values.set(key, values);
+      values.splice(index, 0, value as V);
+    }
+    return { view: new LogView(pairs, values), index };
   }
 
   /** Drops every entry with time < horizon; keys left empty are evicted. */
@@ -49,7 +56,7 @@ export class KeyedLog<V = never> {
         this.pairs.delete(key);
         this.values?.delete(key);
       } else {
-        pairs.splice(0, drop * 2);
+        this.pairs.set(key, pairs.slice(drop * 2));
         this.values?.get(key)?.splice(0, drop);
       }
     }

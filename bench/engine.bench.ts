@@ -1,0 +1,153 @@
+/**
+ * npm run bench:engine — CDRs per second through decoding, normalisation and every shipped rule, against bare
+ * JSON.parse of the same lines measured in the same run; and the velocity rule's bytes per active key.
+ * Stream: BENCH_COUNT CDRs (default 1M) over one day, BENCH_CALLERS callers (100k) in 5,000 accounts of 10
+ * tenants, arriving in call-end order (out of order by start), 1 % fraud (bursts, enumeration, IRSF pumping,
+ * premium calls). Last line is machine-readable.
+ */
+import type * as RuleFilesModule from '../src/adapters/files/rule-files.js';
+import type * as ParseModule from '../src/domain/cdr/parse.js';
+import type * as BuildModule from '../src/domain/engine/build.js';
+import type * as EngineModule from '../src/domain/engine/engine.js';
+import type * as KeyedLogModule from '../src/domain/engine/windows/keyed-log.js';
+import { dialler, prng } from './stream.js';
+
+// The compiled build (npm run build), as production runs it; BENCH_SOURCE=src measures the TypeScript through tsx.
+const lib = process.env['BENCH_SOURCE'] === 'src' ? '../src' : '../dist';
+const { loadRuleFiles } = (await import(`${lib}/adapters/files/rule-files.js`)) as typeof RuleFilesModule;
+const { decodeCdrJson } = (await import(`${lib}/domain/cdr/parse.js`)) as typeof ParseModule;
+const { createEngine } = (await import(`${lib}/domain/engine/build.js`)) as typeof BuildModule;
+const { DEFAULT_ALLOWED_LATENESS_MS } = (await import(`${lib}/domain/engine/engine.js`)) as typeof EngineModule;
+const { KeyedLog } = (await import(`${lib}/domain/engine/windows/keyed-log.js`)) as typeof KeyedLogModule;
+
+const COUNT = Number(process.env['BENCH_COUNT'] ?? 1_000_000);
+const CALLERS = Number(process.env['BENCH_CALLERS'] ?? 100_000);
+const DAY_START = Date.parse('2026-03-02T00:00:00-03:00');
+const { rand, digits } = prng(7);
+const dialled = dialler(42);
+
+interface Row {
+  startedAt: number;
+  line: string;
+  endedAt: number;
+}
+const rows: Row[] = [];
+const callerOf = (i: number) => `+55113${String(1_000_000 + (i % 9_000_000)).slice(1)}${i % 10}`.slice(0, 14);
+function push(id: number, caller: number, callee: string, startedAt: number, bill: number, ip?: string): void {
+  const account = caller % 5000;
+  const endedAt = startedAt + bill * 1000 + 3000;
+  const cdr = {
+    id: `bench-${id}`,
+    tenant: `t${account % 10}`,
+    account: `acct${account}`,
+    caller: callerOf(caller),
+    callee,
+    srcIp: ip ?? `10.${(account >> 8) & 255}.${account & 255}.${1 + (caller % 4)}`,
+    startedAt: new Date(startedAt).toISOString(),
+    answeredAt: bill > 0 ? new Date(startedAt + 3000).toISOString() : null,
+    endedAt: new Date(endedAt).toISOString(),
+    durationSec: bill + 3,
+    billSec: bill,
+    disposition: bill > 0 ? 'ANSWERED' : 'NO ANSWER',
+    direction: 'outbound',
+  };
+  rows.push({ startedAt, endedAt, line: JSON.stringify(cdr) });
+}
+
+let id = 0;
+while (rows.length < COUNT) {
+  const t = DAY_START + Math.floor(rand() * 86_400_000);
+  const caller = Math.floor(rand() * CALLERS);
+  if (rand() >= 0.0025) {
+    push(id++, caller, dialled(), t, rand() < 0.6 ? Math.floor(rand() * 300) + 1 : 0);
+    continue;
+  }
+  // fraud episodes, 4 calls each on average, about 1 % of the CDRs
+  const kind = Math.floor(rand() * 4);
+  if (kind === 0) for (let i = 0; i < 6; i++) push(id++, caller, dialled(), t + i * 5000, 5); // velocity burst
+  if (kind === 1) for (let i = 0; i < 6; i++) push(id++, caller, `0021300${String(1000 + i * 2)}`, t + i * 20_000, 0); // enumeration
+  if (kind === 2) for (let i = 0; i < 3; i++) push(id++, Math.floor(rand() * CALLERS), `000212917${digits(6)}`, t + i * 3000, 1); // IRSF pumping
+  if (kind === 3) push(id++, caller, `009001${digits(6)}`, t, 60); // premium
+}
+rows.length = COUNT;
+rows.sort((a, b) => a.endedAt - b.endedAt);
+const lines = rows.map((r) => r.line);
+console.error(`generated ${lines.length} CDRs (${(lines.reduce((n, l) => n + l.length, 0) / lines.length).toFixed(0)} bytes avg), ${CALLERS} callers`);
+
+function parseRun(): number {
+  const t0 = process.hrtime.bigint();
+  let n = 0;
+  for (const line of lines) n += (JSON.parse(line) as { billSec: number }).billSec;
+  if (n < 0) console.error(n);
+  return lines.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+const ruleFiles = loadRuleFiles('rules');
+const base = { timeZone: 'America/Sao_Paulo', dialPlan: { homeCountry: 'BR', defaultDdd: '11', outsideLinePrefix: '0', internationalPrefix: '00' } };
+function engineRun(): { perS: number; verdicts: number; rejected: number; keys: Record<string, number> } {
+  const engine = createEngine(ruleFiles, base);
+  let verdicts = 0;
+  let rejected = 0;
+  const t0 = process.hrtime.bigint();
+  for (const line of lines) {
+    const decoded = decodeCdrJson(line);
+    if (!decoded.ok) {
+      rejected++;
+      continue;
+    }
+    verdicts += engine.process(decoded.cdr, decoded.cdr.endedAt).verdicts.length;
+  }
+  const perS = lines.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+  return { perS, verdicts, rejected, keys: engine.keyCounts() };
+}
+
+parseRun(); // warm-up
+const parse1 = parseRun();
+const run = engineRun();
+const parse2 = parseRun();
+const parsePerS = Math.max(parse1, parse2);
+console.error(`engine: ${Math.round(run.perS)} CDRs/s (decode + normalise + ${ruleFiles.rules.length} rules), ${run.verdicts} verdicts, ${run.rejected} rejected`);
+console.error(`keys held at the end: ${JSON.stringify(run.keys)}`);
+console.error(`JSON.parse alone: ${Math.round(parsePerS)} lines/s`);
+
+// Memory of the velocity rule's window state: the same (tenant, caller, start) stream into its KeyedLog, trimmed as
+// the engine trims it (allowed lateness + window), measured after a full GC.
+const gc = (globalThis as { gc?: () => void }).gc;
+let bytesPerKey = NaN;
+if (gc) {
+  const tenants: string[] = [];
+  const callers: string[] = [];
+  for (const r of rows) {
+    const cdr = JSON.parse(r.line) as { tenant: string; caller: string };
+    tenants.push(cdr.tenant);
+    callers.push(cdr.caller);
+  }
+  const starts = rows.map((r) => r.startedAt);
+  // held = heap with the state minus heap once the state is dropped, both after a full GC
+  const state = { log: new KeyedLog(false) as InstanceType<typeof KeyedLog> | null };
+  let watermark = -Infinity;
+  let trimmed = -Infinity;
+  for (let i = 0; i < starts.length; i++) {
+    // a fresh key string per CDR, as the engine builds it (tenant NUL subject)
+    state.log?.insert(`${tenants[i] as string}\u0000${callers[i] as string}`, starts[i] as number, i);
+    watermark = Math.max(watermark, starts[i] as number);
+    if (watermark - trimmed >= 30_000) {
+      trimmed = watermark;
+      state.log?.trim(watermark - DEFAULT_ALLOWED_LATENESS_MS - 60_000);
+    }
+  }
+  const keyCount = state.log?.keyCount ?? 0;
+  const held = state.log?.eventCount() ?? 0;
+  gc();
+  const withState = process.memoryUsage().heapUsed;
+  state.log = null;
+  gc();
+  bytesPerKey = (withState - process.memoryUsage().heapUsed) / keyCount;
+  console.error(`velocity window state: ${keyCount} active keys, ${held} events held, ${bytesPerKey.toFixed(0)} bytes per key`);
+} else {
+  console.error('run with node --expose-gc for bytes per key');
+}
+
+console.log(
+  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} bytes_per_key=${bytesPerKey.toFixed(0)}`,
+);
