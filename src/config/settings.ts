@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DURATION_PATTERN } from '../domain/rules/duration.js';
+import { timeZoneSpec } from '../domain/rules/profile-spec.js';
 
 /**
  * Every Sentinela setting, by the environment variable that sets it. This list is the single source of truth:
@@ -92,12 +94,12 @@ export const SETTINGS = {
     description: 'Directory of rule files (*.yaml), profiles.yaml and prefix lists (lists/*.csv).',
   },
   SENTINELA_ALLOWED_LATENESS: {
-    schema: z.string().regex(/^(?:\d+(?:ms|d|h|m|s))+$/, 'must be a duration such as 6h or 90m'),
+    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 6h or 90m'),
     default: '6h',
     description: 'How late (event time) a CDR may arrive and still be counted in its windows.',
   },
   SENTINELA_TIMEZONE: {
-    schema: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Sao_Paulo'),
+    schema: timeZoneSpec,
     default: 'America/Sao_Paulo',
     description: 'Default tenant time zone (local days, business hours).',
   },
@@ -124,11 +126,3 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 export type RawSettings = { -readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -53,26 +53,10 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The NDJSON form of a verdict; key order is fixed so identical verdicts are byte-identical. */
 export function verdictJson(v: Verdict): string {
-  if (v.kind === 'alert') {
-    return JSON.stringify({
-      kind: v.kind,
-      id: v.id,
-      tenant: v.tenant,
-      rule: v.rule,
-      severity: v.severity,
-      subject: subjectText(v.subject),
-      at: iso(v.at),
-      evidence: v.evidence,
-      details: v.details,
-    });
-  }
+  const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
+  if (v.kind === 'alert') return JSON.stringify({ ...head, at: iso(v.at), evidence: v.evidence, details: v.details });
   return JSON.stringify({
-    kind: v.kind,
-    id: v.id,
-    tenant: v.tenant,
-    rule: v.rule,
-    severity: v.severity,
-    subject: subjectText(v.subject),
+    ...head,
     at: iso(v.startsAt),
     startsAt: iso(v.startsAt),
     expiresAt: iso(v.expiresAt),

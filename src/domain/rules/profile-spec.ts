@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../calendar/local-time.js';
 import { DURATION_PATTERN } from './duration.js';
 
 /** `rules/profiles.yaml`: per-tenant and per-account profiles (F1-F3, G4, G5), validated with zod. */
@@ -79,11 +80,3 @@ export type InternationalSpec = z.output<typeof internationalSpec>;
 export type CalendarSpec = z.output<typeof calendarSpec>;
 export type ListsSpec = z.output<typeof listsSpec>;
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
