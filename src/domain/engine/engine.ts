@@ -10,7 +10,7 @@ import { checkDenyLists, exemptKinds } from './lists-check.js';
 import { EpisodeBook } from './episodes.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
-import { enrich, type CallEvent } from './event.js';
+import { enrich } from './event.js';
 import type { PrefixLists } from './prefix-lists.js';
 import type { ProfileBook } from './profiles.js';
 import type { Verdict } from './verdicts.js';
@@ -164,5 +164,3 @@ function detectorFor(rule: CompiledRule): Detector {
       return new DailyQuotaDetector(rule);
   }
 }
-
-export type { CallEvent };

@@ -13,7 +13,6 @@ const MAX_PREFIX = 15;
 /** Longest-prefix lookup over the curated premium-rate / IRSF lists. */
 export class PrefixLists {
   private readonly byPrefix = new Map<string, PrefixEntry[]>();
-  readonly names: readonly string[];
 
   constructor(entries: readonly PrefixEntry[]) {
     for (const e of entries) {
@@ -21,11 +20,6 @@ export class PrefixLists {
       if (list) list.push(e);
       else this.byPrefix.set(e.prefix, [e]);
     }
-    this.names = [...new Set(entries.map((e) => e.list))].sort();
-  }
-
-  get size(): number {
-    return this.byPrefix.size;
   }
 
   /** The longest matching entry of each list for an E.164 number (`+2917…`), longest first. */

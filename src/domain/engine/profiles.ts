@@ -80,24 +80,13 @@ interface Layer {
 function layer(parent: Profile | undefined, spec: Layer, base: ProfileBase): Profile {
   const timeZone = spec.timeZone ?? parent?.timeZone ?? base.timeZone;
   const dialPlan = { ...(parent?.dialPlan ?? base.dialPlan), ...stripUndefined(spec.dialPlan ?? {}) } as DialPlan;
+  // a compiled calendar holds local days and minutes only, so an inherited one just takes the layer's zone
   const calendar = spec.calendar
     ? compileCalendar(spec.calendar, timeZone)
-    : parent && parent.calendar.timeZone === timeZone
-      ? parent.calendar
-      : compileCalendar(parent ? calendarInputOf(parent.calendar) : DEFAULT_CALENDAR, timeZone);
+    : parent
+      ? parent.calendar.timeZone === timeZone ? parent.calendar : { ...parent.calendar, timeZone }
+      : compileCalendar(DEFAULT_CALENDAR, timeZone);
   return { timeZone, dialPlan, international: spec.international ?? parent?.international ?? DENY_INTERNATIONAL, calendar };
-}
-
-function calendarInputOf(cal: BusinessCalendar) {
-  const names = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-  return {
-    days: [...cal.days].map((d) => names[d] as (typeof names)[number]),
-    hours: cal.ranges.map(([a, b]) => `${hhmm(a)}-${hhmm(b)}`),
-    brazilianHolidays: cal.brazilianHolidays,
-    optionalHolidays: cal.optionalHolidays,
-    closedDates: [...cal.closedDates],
-  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

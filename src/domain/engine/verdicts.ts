@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import type { KeyKind, BlockScope } from '../rules/spec.js';
 
 export type Severity = 'warn' | 'critical';
-export type SubjectKind = KeyKind;
 
 export interface Subject {
-  readonly kind: SubjectKind;
+  readonly kind: KeyKind;
   readonly value: string;
 }
 

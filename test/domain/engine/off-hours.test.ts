@@ -32,6 +32,14 @@ describe('off-hours traffic (G5): business calendar with Brazilian holidays', ()
     assert.deepEqual(offHoursAlerts('2026-03-02T22:00:00-03:00', '02130001000'), []);
   });
 
+  it('reads business hours in the tenant\'s own time zone when it inherits the default calendar', () => {
+    const manaus = { tenants: { acme: { timeZone: 'America/Manaus', international: { policy: 'allow' } } } };
+    const h = harness({ only: ['off-hours-call'], profiles: manaus });
+    // 07:30 in Manaus is 08:30 in São Paulo: closed in Manaus
+    assert.equal(alertsOf(h.feed(h.call('2026-03-02T07:30:00-04:00', { callee: LISBON }))).length, 1);
+    assert.deepEqual(h.feed(h.call('2026-03-02T08:30:00-04:00', { callee: LISBON })), []);
+  });
+
   it('alerts on premium-rate calls off-hours even when national (0900)', () => {
     assert.equal(offHoursAlerts('2026-03-02T22:00:00-03:00', '09001234567').length, 1);
   });
