@@ -12,15 +12,25 @@ export interface Classification {
  * How many leading digits (after `+`, country code included) decide a classification, together with the length.
  * libphonenumber's type patterns constrain the first national digits and then only count digits (`\d{7}`).
  * The default is deep enough for every territory; the home market gets its exact depth so the cache hits on
- * random subscriber numbers: Brazil's patterns (libphonenumber-js max metadata) fix at most 4 national digits,
- * e.g. `4(?:0(?:0\d|20)|370|864)\d{4}` and `DDD(?:7|9\d)\d{7}`. The property tests in
+ * random subscriber numbers: Brazil's patterns (libphonenumber-js max metadata) fix at most 4 national digits
+ * after any national prefix libphonenumber strips (see BR_STRIPPABLE), e.g. `4(?:0(?:0\d|20)|370|864)\d{4}` and
+ * `DDD(?:7|9\d)\d{7}`. The property tests in
  * test/domain/numbering/international.test.ts check both depths against uncached parsing.
  */
 export const CLASSIFY_PREFIX_DIGITS = 10;
 export const CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE: Readonly<Record<string, number>> = { '55': 6 };
 
+/**
+ * Brazilian national prefixes libphonenumber may strip before matching (0 or 90, then a carrier code): the 4
+ * deciding digits come after them, so the key reaches that much deeper (+55 90 4864… is shared cost).
+ */
+const BR_STRIPPABLE = /^\+55(?:0|90)(?:1[245]|2[1-35]|31|4[13]|[56]5|99)?/;
+
 function cacheKey(e164: string): string {
-  const depth = e164.startsWith('+55') ? (CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE['55'] ?? CLASSIFY_PREFIX_DIGITS) : CLASSIFY_PREFIX_DIGITS;
+  let depth = CLASSIFY_PREFIX_DIGITS;
+  if (e164.startsWith('+55')) {
+    depth = (CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE['55'] ?? CLASSIFY_PREFIX_DIGITS) + ((BR_STRIPPABLE.exec(e164)?.[0].length ?? 3) - 3);
+  }
   return e164.length <= depth + 1 ? e164 : `${e164.slice(0, depth + 1)}/${e164.length}`;
 }
 const UNKNOWN: Classification = Object.freeze({ countryCode: null, region: null, type: 'UNKNOWN', valid: false });

@@ -87,7 +87,12 @@ describe('prefix cache', () => {
       fc.tuple(fc.constantFrom(...ddds), fc.stringMatching(/^\d{8,9}$/)).map(([ddd, rest]) => `${ddd}${rest}`),
       fc.stringMatching(/^(?:[3-5]00|800|900|40[0-9]|402|437|486|300)\d{4,7}$/),
       fc.stringMatching(/^\d{7,11}$/),
+      // numbers behind a national prefix libphonenumber strips (0 or 90, optionally a carrier code)
+      fc.stringMatching(/^(?:0|90)(?:1[245]|2[1-35]|31|4[13]|[56]5|99)?(?:[3-5]00|800|900|40[0-9]|437|486|300|[1-9][1-9]9?)\d{4,8}$/),
     );
+    // found by this property: +55 90 4864 0000 is shared cost while +55 90 48 1… is not
+    assert.deepEqual(classifier.classify('+559048100000'), classifyE164('+559048100000'));
+    assert.deepEqual(classifier.classify('+559048640000'), classifyE164('+559048640000'));
     fc.assert(
       fc.property(national, (nsn) => {
         assert.deepEqual(classifier.classify(`+55${nsn}`), classifyE164(`+55${nsn}`), `+55${nsn}`);
