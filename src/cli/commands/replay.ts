@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadRuleFiles } from '../../adapters/files/rule-files.js';
@@ -51,13 +52,7 @@ Options:
       { allowedLatenessMs: lateness },
     );
     const file = positionals[0];
-    const input = file === undefined || file === '-' ? ctx.stdin() : createReadStream(file);
-    const opened = new Promise<void>((resolve, reject) => {
-      input.once('error', (err: Error) => reject(new SentinelaError('CLI_USAGE', `cannot read ${file ?? 'stdin'}: ${err.message}`)));
-      input.once('readable', () => resolve());
-      input.once('end', () => resolve());
-    });
-    await opened;
+    const input = file === undefined || file === '-' ? ctx.stdin() : await openFile(file);
     let reported = 0;
     const summary = await replay(
       createInterface({ input, crlfDelay: Infinity }),
@@ -77,3 +72,13 @@ Options:
   },
 };
 
+/** Opens FILE, turning a missing or unreadable file into a usage error before any work starts. */
+async function openFile(file: string): Promise<ReadStream> {
+  const stream = createReadStream(file);
+  try {
+    await once(stream, 'open');
+  } catch (err) {
+    throw new SentinelaError('CLI_USAGE', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  return stream;
+}
