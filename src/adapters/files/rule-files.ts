@@ -4,6 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { PrefixEntry } from '../../domain/engine/prefix-lists.js';
+import { mappingSpec, type MappingSpec } from '../../domain/cdr/formats/mapping.js';
 import { profilesFileSpec, type ProfilesFile } from '../../domain/rules/profile-spec.js';
 import { ruleFileSpec, type RuleSpec } from '../../domain/rules/spec.js';
 import { SentinelaError } from '../../errors.js';
@@ -15,6 +16,8 @@ export interface RuleFiles {
   readonly rules: readonly RuleSpec[];
   readonly profiles: ProfilesFile;
   readonly prefixEntries: readonly PrefixEntry[];
+  /** Field mappings for exporters without a built-in decoder (`mappings/NAME.yaml`, format `mapping:NAME`). */
+  readonly mappings: ReadonlyMap<string, MappingSpec>;
   readonly files: readonly string[];
 }
 
@@ -24,7 +27,7 @@ const LIST_COLUMNS = ['e164_prefix', 'name', 'category', 'source'] as const;
 
 /**
  * Reads `dir`: every `*.yaml|*.yml|*.json` but profiles.* holds `rules: [...]`; `profiles.yaml` (optional) the
- * tenant profiles; `lists/*.csv` the prefix lists. Any problem throws RULES_INVALID naming the file, the rule
+ * tenant profiles; `lists/*.csv` the prefix lists; `mappings/*.yaml` exporter field mappings. Any problem throws RULES_INVALID naming the file, the rule
  * id and the field, so a bad rule stops startup instead of silently switching detection off.
  */
 export function loadRuleFiles(dir: string): RuleFiles {
@@ -59,7 +62,16 @@ export function loadRuleFiles(dir: string): RuleFiles {
       files.push(path);
     }
   }
-  return { dir, rules, profiles, prefixEntries, files };
+  const mappings = new Map<string, MappingSpec>();
+  const mappingDir = join(dir, 'mappings');
+  if (isDirectory(mappingDir)) {
+    for (const name of listDir(mappingDir).filter((n) => RULE_FILE.test(n))) {
+      const path = join(mappingDir, name);
+      mappings.set(name.replace(RULE_FILE, ''), validate(mappingSpec, readStructured(path), path, () => ''));
+      files.push(path);
+    }
+  }
+  return { dir, rules, profiles, prefixEntries, mappings, files };
 }
 
 function readPrefixList(path: string, list: string): PrefixEntry[] {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadRuleFiles } from '../../adapters/files/rule-files.js';
+import { createDecoder, FORMATS, parseFormatSpec } from '../../domain/cdr/formats/registry.js';
 import { createEngine } from '../../domain/engine/build.js';
 import { formatDuration, parseDuration } from '../../domain/rules/duration.js';
 import { timeZoneSpec } from '../../domain/rules/profile-spec.js';
@@ -17,13 +18,15 @@ export const replayCommand: Command = {
   summary: 'run the rules over CDRs from a file or stdin (backtests); verdicts as NDJSON on stdout',
   help: `Usage: sentinela replay [options] [FILE]
 
-Reads canonical CDRs (NDJSON, one per line) from FILE, or from stdin when FILE is - or absent, runs the rule
-engine with event time as the clock and writes one JSON verdict per line to stdout (kind alert | block).
+Reads CDRs from FILE, or from stdin when FILE is - or absent, decodes them with --format (default: canonical
+NDJSON, one per line; the same decoders as the Kafka processor), runs the rule engine with event time as the clock and writes one JSON verdict per line to stdout (kind alert | block).
 Progress and a summary (CDRs read, rejected with reasons, alerts and blocks per rule, throughput) go to
 stderr. A bad line is reported with its line number and never stops the run. Use it to backtest a rule change
 against yesterday's traffic.
 
 Options:
+  --format SPEC      ${FORMATS.join(' | ')} | mapping:NAME, with options
+                     such as asterisk-csv;tz=UTC;encoding=latin1;tenant=pbx1 (default: canonical)
   --rules DIR        rules directory (default: SENTINELA_RULES_DIR)
   --tz ZONE          default time zone of profiles without one (default: SENTINELA_TIMEZONE)
   --lateness DUR     allowed lateness, e.g. 6h (default: SENTINELA_ALLOWED_LATENESS)
@@ -33,7 +36,7 @@ Options:
     const { values, positionals } = parseArgs({
       args: [...args],
       allowPositionals: true,
-      options: { rules: { type: 'string' }, tz: { type: 'string' }, lateness: { type: 'string' }, quiet: { type: 'boolean' } },
+      options: { format: { type: 'string' }, rules: { type: 'string' }, tz: { type: 'string' }, lateness: { type: 'string' }, quiet: { type: 'boolean' } },
     });
     if (positionals.length > 1) throw Object.assign(new Error('give at most one FILE'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
     const config = ctx.config();
@@ -45,6 +48,8 @@ Options:
       throw Object.assign(new Error(`--tz: "${timeZone}" is not an IANA time zone`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
     }
     const ruleFiles = loadRuleFiles(values.rules ?? config.rules.dir);
+    const format = parseFormatSpec(values.format ?? 'canonical');
+    const decoder = createDecoder(format, { timeZone, mappings: ruleFiles.mappings });
     const d = config.dialling;
     const engine = createEngine(
       ruleFiles,
@@ -54,8 +59,11 @@ Options:
     const file = positionals[0];
     const input = file === undefined || file === '-' ? ctx.stdin() : await openFile(file);
     let reported = 0;
+    if (format.options['encoding'] === 'latin1') input.setEncoding('latin1');
+    const records = decoder.format === 'freeswitch-json' ? documents(input) : createInterface({ input, crlfDelay: Infinity });
     const summary = await replay(
-      createInterface({ input, crlfDelay: Infinity }),
+      records,
+      decoder,
       engine,
       {
         verdict: ctx.stdout,
@@ -71,6 +79,22 @@ Options:
     return 0;
   },
 };
+
+/**
+ * mod_json_cdr files are often one pretty-printed document: a whole input that parses as JSON is one record,
+ * anything else is read as one document per line.
+ */
+async function* documents(input: NodeJS.ReadableStream): AsyncIterable<string> {
+  const chunks: string[] = [];
+  for await (const chunk of input) chunks.push(String(chunk));
+  const text = chunks.join('');
+  try {
+    JSON.parse(text);
+    yield text;
+  } catch {
+    yield* text.split(/\r?\n/);
+  }
+}
 
 /** Opens FILE, turning a missing or unreadable file into a usage error before any work starts. */
 async function openFile(file: string): Promise<ReadStream> {

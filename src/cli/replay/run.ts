@@ -1,6 +1,8 @@
-import type { Engine, EventStatus, RuleStats } from '../../domain/engine/engine.js';
+import { EVENT_STATUSES, type Engine, type EventStatus, type RuleStats } from '../../domain/engine/engine.js';
 import { verdictJson } from '../../domain/engine/verdicts.js';
-import { decodeCdrJson } from '../../domain/cdr/parse.js';
+import type { Decoder } from '../../domain/cdr/formats/types.js';
+import { validate } from '../../domain/cdr/formats/registry.js';
+import type { CdrResult } from '../../domain/cdr/parse.js';
 import type { ErrorCode } from '../../errors.js';
 
 export interface ReplaySinks {
@@ -14,6 +16,8 @@ export interface ReplaySinks {
 export interface ReplaySummary {
   lines: number;
   blank: number;
+  /** CDRs the decoder produced (a line may hold several, a correlated call spans several). */
+  cdrs: number;
   rejected: number;
   rejectedByCode: Partial<Record<ErrorCode, number>>;
   statuses: Record<EventStatus, number>;
@@ -30,37 +34,33 @@ export interface ReplayClock {
 }
 
 /**
- * Feeds NDJSON lines through the CDR decoder and the engine with event time as the clock. A bad line is
- * reported with its number and error and the run goes on.
+ * Feeds records (lines, or whole documents) through a format decoder, the canonical contract and the engine
+ * with event time as the clock. A bad record is reported with its line number and error and the run goes on.
  */
-export async function replay(lines: AsyncIterable<string>, engine: Engine, sinks: ReplaySinks, clock: ReplayClock): Promise<ReplaySummary> {
+export async function replay(lines: AsyncIterable<string>, decoder: Decoder, engine: Engine, sinks: ReplaySinks, clock: ReplayClock): Promise<ReplaySummary> {
   const started = clock.now();
   let lastProgress = started;
   const summary: ReplaySummary = {
     lines: 0,
     blank: 0,
+    cdrs: 0,
     rejected: 0,
     rejectedByCode: {},
-    statuses: { evaluated: 0, emergency: 0, 'too-late': 0, future: 0 },
+    statuses: Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>,
     alerts: 0,
     blocks: 0,
     rules: {},
     elapsedMs: 0,
   };
-  for await (const line of lines) {
-    summary.lines++;
-    if (line.trim() === '') {
-      summary.blank++;
-      continue;
-    }
-    const decoded = decodeCdrJson(line);
+  const evaluate = (decoded: CdrResult, line: number) => {
     if (!decoded.ok) {
       summary.rejected++;
       const code = decoded.error.code;
       summary.rejectedByCode[code] = (summary.rejectedByCode[code] ?? 0) + 1;
-      sinks.rejected(`line ${summary.lines}: ${code}: ${decoded.error.message}`);
-      continue;
+      sinks.rejected(`line ${line}: ${code}: ${decoded.error.message}`);
+      return;
     }
+    summary.cdrs++;
     const outcome = engine.process(decoded.cdr, Math.max(engine.eventTime, decoded.cdr.startedAt));
     summary.statuses[outcome.status]++;
     for (const v of outcome.verdicts) {
@@ -68,6 +68,14 @@ export async function replay(lines: AsyncIterable<string>, engine: Engine, sinks
       else summary.blocks++;
       sinks.verdict(verdictJson(v));
     }
+  };
+  for await (const line of lines) {
+    summary.lines++;
+    if (line.trim() === '') {
+      summary.blank++;
+      continue;
+    }
+    for (const result of validate(decoder.decode(line, summary.lines))) evaluate(result, summary.lines);
     if (sinks.progress && (summary.lines & 1023) === 0) {
       const now = clock.now();
       if (now - lastProgress >= clock.progressEveryMs) {
@@ -77,6 +85,7 @@ export async function replay(lines: AsyncIterable<string>, engine: Engine, sinks
       }
     }
   }
+  for (const result of validate(decoder.drain?.() ?? [])) evaluate(result, summary.lines);
   summary.elapsedMs = clock.now() - started;
   summary.rules = Object.fromEntries([...engine.ruleStats].filter(([, s]) => s.alerts + s.blocks + s.suppressed > 0));
   return summary;
@@ -89,11 +98,13 @@ export function formatSummary(s: ReplaySummary, latenessText: string): string[] 
   const out = [
     'replay summary',
     row('lines read', `${s.lines}${s.blank ? ` (${s.blank} blank)` : ''}`),
+    row('CDRs decoded', s.cdrs),
     row('CDRs evaluated', s.statuses.evaluated),
     row('rejected', `${s.rejected}${formatCodes(s.rejectedByCode)}`),
     row(`too late (> ${latenessText})`, s.statuses['too-late']),
     row('from the future', s.statuses.future),
     row('emergency (not counted)', s.statuses.emergency),
+    row('duplicates / extra legs', `${s.statuses.duplicate} / ${s.statuses.leg}`),
     row('alerts', s.alerts),
     row('blocks', s.blocks),
   ];

@@ -74,6 +74,8 @@ const extra = z
 
 export const cdrShape = z.strictObject({
   id: nonEmpty(LIMITS.idLength),
+  /** Groups the legs of one call (Asterisk linkedid, FreeSWITCH originating leg, SIP Call-ID): counted once. */
+  callId: nonEmpty(LIMITS.idLength).optional(),
   tenant: nonEmpty(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, underscore and hyphen only').default('default'),
   account: nonEmpty(LIMITS.nameLength),
   caller: nonEmpty(LIMITS.numberLength),

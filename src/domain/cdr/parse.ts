@@ -28,6 +28,14 @@ export function parseCdr(input: unknown): CdrResult {
  * malformed JSON, hostile nesting or prototype keys, and contract violations each come back as a typed error.
  */
 export function decodeCdrJson(payload: Uint8Array | string, limits: JsonLimits = DEFAULT_JSON_LIMITS): CdrResult {
+  const decoded = decodeJsonValue(payload, limits);
+  return decoded.ok ? parseCdr(decoded.value) : decoded;
+}
+
+export type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SentinelaError };
+
+/** Bytes → a JSON value that is safe to validate: size, UTF-8, syntax, depth and prototype keys checked. */
+export function decodeJsonValue(payload: Uint8Array | string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonResult {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > limits.maxBytes) {
     return fail('CDR_TOO_LARGE', `payload is ${size} bytes, the limit is ${limits.maxBytes}`);
@@ -50,10 +58,10 @@ export function decodeCdrJson(payload: Uint8Array | string, limits: JsonLimits =
   }
   const hostile = findHostileStructure(value, limits.maxDepth);
   if (hostile) return fail(hostile.code, hostile.message, hostile.path);
-  return parseCdr(value);
+  return { ok: true, value };
 }
 
-function fail(code: 'CDR_TOO_LARGE' | 'CDR_BAD_ENCODING' | 'CDR_NOT_JSON' | 'CDR_TOO_DEEP' | 'CDR_INVALID', message: string, path?: string): CdrResult {
+function fail(code: 'CDR_TOO_LARGE' | 'CDR_BAD_ENCODING' | 'CDR_NOT_JSON' | 'CDR_TOO_DEEP' | 'CDR_INVALID', message: string, path?: string): { ok: false; error: SentinelaError } {
   return { ok: false, error: new SentinelaError(code, message, path === undefined ? {} : { path }) };
 }
 

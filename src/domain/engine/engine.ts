@@ -6,6 +6,7 @@ import { DailyQuotaDetector } from './detectors/daily-quota.js';
 import type { Detector } from './detectors/detector.js';
 import { DistinctDetector } from './detectors/distinct.js';
 import { SequenceDetector } from './detectors/sequence.js';
+import { CallDedup } from './dedup.js';
 import { checkDenyLists, exemptKinds } from './lists-check.js';
 import { EpisodeBook } from './episodes.js';
 import { EvidenceRing } from './evidence-ring.js';
@@ -29,9 +30,11 @@ export interface EngineOptions {
 
 /**
  * evaluated: counted by the rules · emergency: never counted (G4) · too-late: older than the allowed lateness,
- * windows already forgotten · future: starts after now + skew.
+ * windows already forgotten · future: starts after now + skew · duplicate: this CDR id was already counted
+ * (re-delivery) · leg: another leg of a call already counted (same callId).
  */
-export type EventStatus = 'evaluated' | 'emergency' | 'too-late' | 'future';
+export type EventStatus = 'evaluated' | 'emergency' | 'too-late' | 'future' | 'duplicate' | 'leg';
+export const EVENT_STATUSES: readonly EventStatus[] = ['evaluated', 'emergency', 'too-late', 'future', 'duplicate', 'leg'];
 export interface Outcome {
   readonly status: EventStatus;
   readonly verdicts: readonly Verdict[];
@@ -61,13 +64,14 @@ export class Engine {
   private readonly episodes: EpisodeBook;
   private readonly ring: EvidenceRing;
   private readonly numbers: NumberMemo;
+  private readonly dedup = new CallDedup();
   private readonly lateness: number;
   private readonly skew: number;
   private watermark = -Infinity;
   private trimmedAt = -Infinity;
   private eventsSinceTrim = 0;
   private keysAtTrim = 0;
-  readonly counts: Record<EventStatus, number> = { evaluated: 0, emergency: 0, 'too-late': 0, future: 0 };
+  readonly counts: Record<EventStatus, number> = { evaluated: 0, emergency: 0, 'too-late': 0, future: 0, duplicate: 0, leg: 0 };
   readonly ruleStats = new Map<string, RuleStats>();
 
   constructor(private readonly options: EngineOptions) {
@@ -88,6 +92,8 @@ export class Engine {
   process(cdr: Cdr, now: number): Outcome {
     if (cdr.startedAt > now + this.skew) return this.outcome('future', []);
     if (cdr.startedAt < this.watermark - this.lateness) return this.outcome('too-late', []);
+    const seen = this.dedup.see(cdr.tenant, cdr.id, cdr.callId, cdr.startedAt);
+    if (seen !== 'new') return this.outcome(seen, []);
     this.watermark = Math.max(this.watermark, cdr.startedAt);
     const event = enrich(cdr, this.ring.push(cdr.id), { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
     if (event.emergency) return this.outcome('emergency', []);
@@ -143,7 +149,8 @@ export class Engine {
       keys += d.keyCount;
     }
     this.episodes.trim(horizon);
-    this.keysAtTrim = keys;
+    this.dedup.trim(horizon);
+    this.keysAtTrim = keys + this.dedup.size;
   }
 
   private outcome(status: EventStatus, verdicts: readonly Verdict[]): Outcome {
