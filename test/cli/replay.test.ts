@@ -33,7 +33,7 @@ describe('sentinela replay', () => {
     assert.equal(pumping[0]?.['severity'], 'critical');
     assert.ok((pumping[0]?.['evidence'] as string[]).length >= 20);
     assert.ok(verdicts.some((v) => v['rule'] === 'premium-destination' && String(v['subject']).startsWith('caller:')));
-    assert.match(err, /lines read +1088\n {2}CDRs evaluated +1088\n {2}rejected +0/);
+    assert.match(err, /lines read +1088\n {2}CDRs decoded +1088\n {2}CDRs evaluated +1088\n {2}rejected +0/);
     assert.match(err, /traffic-pumping +alerts 1 +blocks 1 +suppressed \d+/);
   });
 
@@ -74,7 +74,7 @@ describe('sentinela replay', () => {
     assert.equal(code, 0);
     assert.match(err, /^line 2: CDR_NOT_JSON: /m);
     assert.match(err, /^line 5: CDR_INVALID: startedAt: /m);
-    assert.match(err, /lines read +6 \(1 blank\)\n {2}CDRs evaluated +3\n {2}rejected +2 \(CDR_NOT_JSON 1, CDR_INVALID 1\)/);
+    assert.match(err, /lines read +6 \(1 blank\)\n {2}CDRs decoded +3\n {2}CDRs evaluated +3\n {2}rejected +2 \(CDR_NOT_JSON 1, CDR_INVALID 1\)/);
   });
 
   it('takes --tz, --lateness and --rules, and refuses bad values', async () => {
@@ -87,5 +87,23 @@ describe('sentinela replay', () => {
     const missing = await replay(['/nonexistent.ndjson']);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /cannot read \/nonexistent\.ndjson/);
+  });
+
+  it('--format decodes the raw wholesale CSV through its field mapping: the +2917 pumping is blocked as from the canonical file', async () => {
+    // the raw export is newest-first (the canonical fixture is ordered by call end), so lateness handling differs
+    const raw = await replay(['--format', 'mapping:wholesale-irsf;tenant=wholesale', 'test/fixtures/formats/wholesale_irsf_cdrs_ajamous_sample.csv']);
+    assert.equal(raw.code, 0);
+    assert.match(raw.err, /CDRs decoded +1088\n/);
+    const pumping = raw.verdicts.filter((v) => v['rule'] === 'traffic-pumping' && v['subject'] === 'destPrefix:+2917');
+    assert.deepEqual(pumping.map((v) => v['kind']), ['alert', 'block']);
+  });
+
+  it('--format kamailio-acc correlates INVITE and BYE lines of a file; an unknown format exits 2', async () => {
+    const { code, err } = await replay(['--format', 'kamailio-acc', 'test/fixtures/formats/opensips_acc_db_flatstore_with_ack_cgrates.txt']);
+    assert.equal(code, 0);
+    assert.match(err, /lines read +12\n {2}CDRs decoded +4\n/);
+    const bad = await replay(['--format', 'cisco', WHOLESALE]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /unknown format "cisco"/);
   });
 });
