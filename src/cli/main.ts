@@ -6,6 +6,7 @@ import { configCommand } from './commands/config.js';
 import { migrateCommand } from './commands/migrate.js';
 import { normaliseCommand } from './commands/normalise.js';
 import { replayCommand } from './commands/replay.js';
+import { startCommand } from './commands/start.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -18,7 +19,7 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(`${text}\n`),
 };
 
-const COMMANDS: readonly Command[] = [migrateCommand, normaliseCommand, replayCommand, configCommand];
+const COMMANDS: readonly Command[] = [startCommand, migrateCommand, normaliseCommand, replayCommand, configCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { parseDuration } from '../domain/rules/duration.js';
 import { SentinelaError } from '../errors.js';
+import type { FormatSpec } from '../domain/cdr/formats/registry.js';
 import { SETTINGS, type RawSettings, type SettingName } from './settings.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -15,7 +16,8 @@ export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly groupId: string;
-  readonly cdrTopics: readonly string[];
+  readonly cdrTopics: readonly { readonly topic: string; readonly format: FormatSpec }[];
+  readonly topics: { readonly blocks: string; readonly alerts: string; readonly dlq: string };
   readonly ssl: boolean;
   readonly sasl:
     | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
@@ -38,6 +40,8 @@ export interface Config {
   readonly kafka: KafkaConfig | undefined;
   readonly dialling: DiallingDefaults;
   readonly rules: { readonly dir: string; readonly allowedLatenessMs: number };
+  readonly pipeline: { readonly batchMaxRows: number; readonly batchMaxWaitMs: number; readonly maxMessageBytes: number };
+  readonly http: { readonly host: string; readonly port: number };
 }
 
 /**
@@ -94,6 +98,7 @@ function structure(s: RawSettings): Config {
           clientId: s.KAFKA_CLIENT_ID,
           groupId: s.KAFKA_GROUP_ID,
           cdrTopics: s.KAFKA_CDR_TOPICS,
+          topics: { blocks: s.KAFKA_BLOCKS_TOPIC, alerts: s.KAFKA_ALERTS_TOPIC, dlq: s.KAFKA_DLQ_TOPIC },
           ssl: s.KAFKA_SSL,
           sasl,
         }
@@ -106,6 +111,12 @@ function structure(s: RawSettings): Config {
       internationalPrefix: s.SENTINELA_INTERNATIONAL_PREFIX,
     },
     rules: { dir: s.SENTINELA_RULES_DIR, allowedLatenessMs: parseDuration(s.SENTINELA_ALLOWED_LATENESS) as number },
+    pipeline: {
+      batchMaxRows: s.SENTINELA_BATCH_MAX_ROWS,
+      batchMaxWaitMs: parseDuration(s.SENTINELA_BATCH_MAX_WAIT) as number,
+      maxMessageBytes: s.SENTINELA_MAX_MESSAGE_BYTES,
+    },
+    http: { host: s.SENTINELA_HOST, port: s.SENTINELA_PORT },
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../domain/rules/duration.js';
 import { timeZoneSpec } from '../domain/rules/profile-spec.js';
+import { parseFormatSpec, type FormatSpec } from '../domain/cdr/formats/registry.js';
 
 /**
  * Every Sentinela setting, by the environment variable that sets it. This list is the single source of truth:
@@ -16,6 +17,25 @@ const brokers = csv.pipe(
 );
 const digits = (min: number, max: number) =>
   z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `must be ${min === max ? min : `${min}-${max}`} digits`);
+
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const topicName = z.string().regex(TOPIC, 'invalid Kafka topic name');
+
+/** `topic` or `topic=FORMAT` → topic and decoder format; a bad format names itself in the error. */
+function topicWithFormat(entry: string, ctx: z.RefinementCtx): { topic: string; format: FormatSpec } {
+  const eq = entry.indexOf('=');
+  const topic = eq < 0 ? entry : entry.slice(0, eq);
+  if (!TOPIC.test(topic)) {
+    ctx.issues.push({ code: 'custom', input: entry, message: `invalid Kafka topic name "${topic}"` });
+    return z.NEVER;
+  }
+  try {
+    return { topic, format: parseFormatSpec(eq < 0 ? 'canonical' : entry.slice(eq + 1)) };
+  } catch (err) {
+    ctx.issues.push({ code: 'custom', input: entry, message: (err as Error).message });
+    return z.NEVER;
+  }
+}
 
 export interface Setting {
   readonly schema: z.ZodType;
@@ -77,10 +97,36 @@ export const SETTINGS = {
     description: 'Consumer group of the processors.',
   },
   KAFKA_CDR_TOPICS: {
-    schema: csv.pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'invalid Kafka topic name')).min(1)),
+    schema: csv.pipe(z.array(z.string().transform(topicWithFormat)).min(1)),
     default: 'sentinela.cdrs',
-    description: 'Comma-separated CDR topics the processors consume.',
+    description:
+      'Comma-separated CDR topics the processors consume, each optionally `=FORMAT` (default canonical), e.g. ' +
+      '`pbx1.cdr=asterisk-csv;tz=America/Sao_Paulo;tenant=pbx1`. Formats: README "Decoders".',
   },
+  KAFKA_BLOCKS_TOPIC: { schema: topicName, default: 'sentinela.blocks', description: 'Compacted topic of block states, keyed by tenant|subject|rule.' },
+  KAFKA_ALERTS_TOPIC: { schema: topicName, default: 'sentinela.alerts', description: 'Topic of alerts, keyed like blocks.' },
+  KAFKA_DLQ_TOPIC: {
+    schema: topicName,
+    default: 'sentinela.cdrs.dlq',
+    description: 'Dead-letter topic: original bytes of refused records with error-code/-message/-path and source-* headers.',
+  },
+  SENTINELA_BATCH_MAX_ROWS: {
+    schema: z.coerce.number().int().min(1).max(1_000_000),
+    default: '5000',
+    description: 'A batch is persisted and its offsets committed once it holds this many records…',
+  },
+  SENTINELA_BATCH_MAX_WAIT: {
+    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 500ms or 1s'),
+    default: '1s',
+    description: '…or once its oldest record waited this long.',
+  },
+  SENTINELA_MAX_MESSAGE_BYTES: {
+    schema: z.coerce.number().int().min(1024).max(16 * 1024 * 1024),
+    default: '1048576',
+    description: 'Larger Kafka messages are dead-lettered as CDR_TOO_LARGE (canonical JSON is limited to 64 KiB on its own).',
+  },
+  SENTINELA_HOST: { schema: z.string().min(1), default: '0.0.0.0', description: 'Address of the HTTP server (/metrics, /healthz, /readyz).' },
+  SENTINELA_PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '8080', description: 'Port of the HTTP server.' },
   KAFKA_SSL: { schema: z.stringbool(), default: 'false', description: 'Use TLS to reach the brokers.' },
   KAFKA_SASL_MECHANISM: {
     schema: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),

@@ -39,7 +39,7 @@ describe('configuration', () => {
       CLICKHOUSE_URL: 'http://ch:8123',
       CLICKHOUSE_PASSWORD: 's3cret',
       KAFKA_BROKERS: 'k1:9092, k2:9092',
-      KAFKA_CDR_TOPICS: 'pbx.a,pbx.b',
+      KAFKA_CDR_TOPICS: 'pbx.a,pbx.b=asterisk-csv;tz=UTC;tenant=pbx-b',
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
       KAFKA_SASL_USERNAME: 'sentinela',
       KAFKA_SASL_PASSWORD: 'pw',
@@ -47,7 +47,12 @@ describe('configuration', () => {
     });
     assert.equal(config.clickhouse.mode, 'server');
     assert.deepEqual(config.kafka?.brokers, ['k1:9092', 'k2:9092']);
-    assert.deepEqual(config.kafka?.cdrTopics, ['pbx.a', 'pbx.b']);
+    assert.deepEqual(config.kafka?.cdrTopics, [
+      { topic: 'pbx.a', format: { name: 'canonical', options: {} } },
+      { topic: 'pbx.b', format: { name: 'asterisk-csv', options: { tz: 'UTC', tenant: 'pbx-b' } } },
+    ]);
+    assert.deepEqual(config.kafka?.topics, { blocks: 'sentinela.blocks', alerts: 'sentinela.alerts', dlq: 'sentinela.cdrs.dlq' });
+    assert.throws(() => parseConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_CDR_TOPICS: 'pbx=cisco' }), /KAFKA_CDR_TOPICS: unknown format "cisco"/);
     assert.equal(config.kafka?.sasl?.mechanism, 'scram-sha-512');
     assert.equal(config.migrateOnStart, false);
   });

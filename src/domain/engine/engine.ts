@@ -14,7 +14,8 @@ import { NumberMemo } from './number-memo.js';
 import { enrich } from './event.js';
 import type { PrefixLists } from './prefix-lists.js';
 import type { ProfileBook } from './profiles.js';
-import type { Verdict } from './verdicts.js';
+import type { NumberResult } from '../numbering/normaliser.js';
+import type { Block, Verdict } from './verdicts.js';
 
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
@@ -41,6 +42,8 @@ export interface Outcome {
 }
 
 export interface RuleStats {
+  /** CDRs the rule looked at (matched its filter and had a subject). */
+  evaluations: number;
   alerts: number;
   blocks: number;
   suppressed: number;
@@ -65,6 +68,7 @@ export class Engine {
   private readonly ring: EvidenceRing;
   private readonly numbers: NumberMemo;
   private readonly dedup = new CallDedup();
+  private readonly detectorStats: readonly RuleStats[];
   private readonly lateness: number;
   private readonly skew: number;
   private watermark = -Infinity;
@@ -81,7 +85,8 @@ export class Engine {
     this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
-    for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { alerts: 0, blocks: 0, suppressed: 0 });
+    for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
+    this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
   }
 
   /** Newest event time seen (epoch ms), or -Infinity before the first CDR. */
@@ -103,11 +108,13 @@ export class Engine {
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
     const keys: Partial<Record<string, string>> = {};
-    for (const detector of this.detectors) {
+    for (let i = 0; i < this.detectors.length; i++) {
+      const detector = this.detectors[i] as Detector;
       const rule = detector.rule;
       if (exempt.has(rule.keyKind) || !rule.matches(event)) continue;
       const subject = rule.subject(event);
       if (subject === null) continue;
+      (this.detectorStats[i] as RuleStats).evaluations++;
       // one key string per subject and CDR: rules sharing a key kind share its hash
       const keyId = subject.kind === 'destPrefix' ? `${subject.kind}${subject.value.length}` : subject.kind;
       const key = (keys[keyId] ??= `${event.tenant}\u0000${subject.value}`);
@@ -116,6 +123,31 @@ export class Engine {
     }
     this.maybeTrim();
     return this.outcome('evaluated', verdicts);
+  }
+
+  /**
+   * How far back (event time, from now) a state rebuild must replay CDRs: the longest window plus the allowed
+   * lateness, and at least a day plus lateness so today's quotas (local day) are whole.
+   */
+  get stateHorizonMs(): number {
+    const longest = Math.max(86_400_000, ...this.options.rules.map((r) => r.windowMs));
+    return longest + this.lateness;
+  }
+
+  /** How far back a rebuild must read blocks: the escalation period (repeat offenders) or the longest block. */
+  get blockHorizonMs(): number {
+    return Math.max(this.options.profiles.escalationWithinMs, 7 * 86_400_000);
+  }
+
+  /** The CDR's caller and callee as the rules read them (memoised: cheap right after `process`). */
+  numbersOf(cdr: Cdr): { caller: NumberResult; callee: NumberResult } {
+    const plan = this.options.profiles.profile(cdr.tenant, cdr.account).dialPlan;
+    return { caller: this.numbers.normalise(cdr.caller, plan, 'caller'), callee: this.numbers.normalise(cdr.callee, plan, 'callee') };
+  }
+
+  /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore). */
+  restoreBlock(block: Block): void {
+    this.episodes.restore(block);
   }
 
   /** Keys held per rule (for stats and the memory benchmark). */

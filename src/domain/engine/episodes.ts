@@ -4,7 +4,7 @@ import type { CompiledRule } from '../rules/compile.js';
 import { formatDuration } from '../rules/duration.js';
 import type { Observation } from './detectors/detector.js';
 import type { CallEvent } from './event.js';
-import { verdictId, subjectText, type Severity, type Subject, type Verdict } from './verdicts.js';
+import { verdictId, subjectText, type Block, type Severity, type Subject, type Verdict } from './verdicts.js';
 
 interface Episode {
   quietUntil: number;
@@ -101,6 +101,24 @@ export class EpisodeBook {
     });
     this.episodes.set(key, { quietUntil, rank, suppressed: 0 });
     return { verdicts, suppressed: false };
+  }
+
+  /**
+   * Re-learns a block issued before a restart (state rebuild): repeats stay suppressed until it expires and
+   * it counts for escalation. Call before replaying the CDRs that caused it, which then find it and stay quiet.
+   */
+  restore(block: Block): void {
+    const subject = subjectText(block.subject);
+    const key = `${block.tenant}\u0000${block.rule}\u0000${subject}`;
+    const episode = this.episodes.get(key);
+    if (!episode || episode.quietUntil < block.expiresAt) this.episodes.set(key, { quietUntil: block.expiresAt, rank: 3, suppressed: 0 });
+    const historyKey = `${block.tenant}\u0000${subject}`;
+    const starts = this.history.get(historyKey) ?? [];
+    if (!starts.includes(block.startsAt)) {
+      starts.push(block.startsAt);
+      starts.sort((a, b) => a - b);
+    }
+    this.history.set(historyKey, starts);
   }
 
   /** Forgets episodes that ended before `horizon` and block history older than the escalation period. */

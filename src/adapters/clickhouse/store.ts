@@ -1,0 +1,175 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Cdr } from '../../domain/cdr/contract.js';
+import type { Alert, Block } from '../../domain/engine/verdicts.js';
+import type { NumberResult } from '../../domain/numbering/normaliser.js';
+import type { CdrStore, Rejected, StoredCdr } from '../../processor/ports.js';
+import { ident, storeError } from './client.js';
+
+/** Settings that make a retried insert of the same block a no-op (at-least-once delivery, README "Delivery"). */
+const INSERT_SETTINGS = { insert_deduplicate: 1 } as const;
+
+/** The processor's ClickHouse side: batched JSONEachRow inserts and the reads that rebuild rule state. */
+export class ClickHouseStore implements CdrStore {
+  private readonly db: string;
+
+  constructor(private readonly client: ClickHouseClient, database: string) {
+    this.db = ident(database);
+  }
+
+  async insertCdrs(rows: readonly StoredCdr[]): Promise<void> {
+    await this.insert('cdrs', rows.map(cdrRow));
+  }
+
+  async insertRejected(rows: readonly Rejected[]): Promise<void> {
+    await this.insert(
+      'rejected_cdrs',
+      rows.map((r) => ({
+        source_kind: r.source.kind,
+        source_name: r.source.topic,
+        source_partition: r.source.partition,
+        source_offset: r.source.offset,
+        format: r.source.format,
+        payload: payloadText(r.payload),
+        error_code: r.code,
+        error_message: r.message,
+        error_path: r.path,
+      })),
+    );
+  }
+
+  async insertAlerts(alerts: readonly Alert[]): Promise<void> {
+    await this.insert(
+      'alerts',
+      alerts.map((a) => ({
+        id: a.id, tenant: a.tenant, rule: a.rule, severity: a.severity, subject_kind: a.subject.kind, subject_value: a.subject.value,
+        at: a.at, evidence: a.evidence, details: JSON.stringify(a.details), suppressed: Number(a.details['suppressedBefore'] ?? 0),
+        version: 0, // re-inserting a verdict (retry, replay) never overrides an analyst's acknowledgement
+      })),
+    );
+  }
+
+  async insertBlocks(blocks: readonly Block[]): Promise<void> {
+    await this.insert(
+      'blocks',
+      blocks.map((b) => ({
+        id: b.id, tenant: b.tenant, subject_kind: b.subject.kind, subject_value: b.subject.value, rule: b.rule, reason: b.reason,
+        level: b.level, starts_at: b.startsAt, expires_at: b.expiresAt, source: 'rule', version: 0,
+      })),
+    );
+  }
+
+  async *recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr> {
+    if (partitions.length === 0) return;
+    let result;
+    try {
+      result = await this.client.query({
+        query: `SELECT id, call_id, tenant, account, caller, callee, src_ip, toUnixTimestamp64Milli(started_at) AS started,
+                  toUnixTimestamp64Milli(answered_at) AS answered, toUnixTimestamp64Milli(ended_at) AS ended, duration_sec,
+                  bill_sec, disposition, direction, cost, currency, trunk, user_agent, extra
+                FROM ${this.db}.cdrs FINAL
+                WHERE source_topic = {topic:String} AND source_partition IN {partitions:Array(Int32)}
+                  AND started_at >= fromUnixTimestamp64Milli({since:Int64}) AND status IN ('evaluated', 'emergency', 'leg')
+                ORDER BY started_at, source_partition, source_offset`,
+        query_params: { topic, partitions, since },
+        format: 'JSONEachRow',
+      });
+    } catch (err) {
+      throw storeError(err, 'STORE_QUERY_FAILED', 'state rebuild');
+    }
+    for await (const rows of result.stream<CdrRowOut>()) {
+      for (const row of rows) yield fromRow(row.json());
+    }
+  }
+
+  async recentBlocks(since: number): Promise<Block[]> {
+    try {
+      const result = await this.client.query({
+        query: `SELECT id, tenant, subject_kind, subject_value, rule, reason, level, toUnixTimestamp64Milli(starts_at) AS starts,
+                  toUnixTimestamp64Milli(expires_at) AS expires
+                FROM ${this.db}.blocks FINAL
+                WHERE source = 'rule' AND lifted_at IS NULL AND starts_at >= fromUnixTimestamp64Milli({since:Int64})
+                ORDER BY starts_at`,
+        query_params: { since },
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{ id: string; tenant: string; subject_kind: string; subject_value: string; rule: string; reason: string; level: number; starts: string; expires: string }>();
+      return rows.map((r) => ({
+        kind: 'block', id: r.id, tenant: r.tenant, rule: r.rule, severity: 'critical',
+        subject: { kind: r.subject_kind as Block['subject']['kind'], value: r.subject_value },
+        reason: r.reason, level: r.level, scope: 'all', startsAt: Number(r.starts), expiresAt: Number(r.expires), evidence: [],
+      }));
+    } catch (err) {
+      throw storeError(err, 'STORE_QUERY_FAILED', 'state rebuild');
+    }
+  }
+
+  private async insert(table: string, values: readonly object[]): Promise<void> {
+    if (values.length === 0) return;
+    try {
+      await this.client.insert({ table: `${this.db}.${table}`, values: values as object[], format: 'JSONEachRow', clickhouse_settings: INSERT_SETTINGS });
+    } catch (err) {
+      throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
+    }
+  }
+}
+
+function cdrRow({ cdr, status, caller, callee, source }: StoredCdr): Record<string, unknown> {
+  const c = callee.ok ? callee.number : null;
+  return {
+    id: cdr.id, call_id: cdr.callId ?? '', tenant: cdr.tenant, account: cdr.account, caller: cdr.caller, callee: cdr.callee,
+    src_ip: cdr.srcIp ?? '', started_at: cdr.startedAt, answered_at: cdr.answeredAt, ended_at: cdr.endedAt,
+    duration_sec: cdr.durationSec, bill_sec: cdr.billSec, disposition: cdr.disposition, direction: cdr.direction ?? '',
+    cost: cdr.cost ?? null, currency: cdr.currency ?? '', trunk: cdr.trunk ?? '', user_agent: cdr.userAgent ?? '',
+    extra: stringMap(cdr.extra),
+    caller_e164: e164Of(caller), caller_type: caller.ok ? caller.number.type : 'UNKNOWN',
+    callee_e164: c?.e164 ?? '', callee_country_code: c?.countryCode ?? '', callee_country: c?.region ?? '',
+    callee_type: c?.type ?? 'UNKNOWN', callee_form: c?.form ?? '', international: c?.international ?? false,
+    emergency: c?.emergency ?? false, normalise_error: callee.ok ? '' : callee.error.code,
+    source: `${source.kind}:${source.topic}/${source.partition}@${source.offset}`, status,
+    source_topic: source.kind === 'kafka' ? source.topic : '', source_partition: source.partition, source_offset: source.offset,
+    format: source.format,
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The original bytes as text when they are UTF-8, else `base64:` + base64 (rows travel as JSON). */
+function payloadText(payload: Buffer): string {
+  try {
+    return utf8.decode(payload);
+  } catch {
+    return `base64:${payload.toString('base64')}`;
+  }
+}
+
+const e164Of = (r: NumberResult): string => (r.ok ? (r.number.e164 ?? '') : '');
+
+function stringMap(extra: Cdr['extra']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(extra ?? {})) out[k] = v === null ? '' : String(v);
+  return out;
+}
+
+interface CdrRowOut {
+  id: string; call_id: string; tenant: string; account: string; caller: string; callee: string; src_ip: string;
+  started: string; answered: string | null; ended: string; duration_sec: number; bill_sec: number;
+  disposition: Cdr['disposition']; direction: string; cost: number | null; currency: string; trunk: string;
+  user_agent: string; extra: Record<string, string>;
+}
+
+/** A stored row back to the Cdr the engine saw (extra values come back as text; rules never read them). */
+function fromRow(r: CdrRowOut): Cdr {
+  const cdr: Record<string, unknown> = {
+    id: r.id, tenant: r.tenant, account: r.account, caller: r.caller, callee: r.callee, startedAt: Number(r.started),
+    answeredAt: r.answered === null ? null : Number(r.answered), endedAt: Number(r.ended), durationSec: r.duration_sec,
+    billSec: r.bill_sec, disposition: r.disposition,
+  };
+  if (r.call_id) cdr['callId'] = r.call_id;
+  if (r.src_ip) cdr['srcIp'] = r.src_ip;
+  if (r.direction) cdr['direction'] = r.direction;
+  if (r.cost !== null) cdr['cost'] = r.cost;
+  if (r.currency) cdr['currency'] = r.currency;
+  if (r.trunk) cdr['trunk'] = r.trunk;
+  if (r.user_agent) cdr['userAgent'] = r.user_agent;
+  if (Object.keys(r.extra).length > 0) cdr['extra'] = r.extra;
+  return cdr as Cdr;
+}

@@ -1,0 +1,47 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
+import { ClickHouseStore } from '../adapters/clickhouse/store.js';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { createKafka } from '../adapters/kafka/client.js';
+import { KafkaPublisher } from '../adapters/kafka/publisher.js';
+import type { Config, KafkaConfig } from '../config/config.js';
+import { createEngine } from '../domain/engine/build.js';
+import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js';
+import { Processor, type ProcessorOptions } from './processor.js';
+
+/** Wires a processor from configuration: the one place that knows every adapter it uses. */
+export function composeProcessor(args: {
+  readonly config: Config;
+  readonly kafka: KafkaConfig;
+  readonly ruleFiles: RuleFiles;
+  readonly clickhouse: ClickHouseClient;
+  readonly log: Logger;
+  readonly metrics?: ProcessorMetrics;
+  readonly overrides?: Partial<ProcessorOptions>;
+}): { processor: Processor; publisher: KafkaPublisher; metrics: ProcessorMetrics } {
+  const { config, kafka: kc, ruleFiles, log } = args;
+  const kafka = createKafka(kc, log);
+  const publisher = new KafkaPublisher(kafka);
+  const metrics = args.metrics ?? createProcessorMetrics();
+  const d = config.dialling;
+  const base = {
+    timeZone: d.timeZone,
+    dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix },
+  };
+  const processor = new Processor({
+    kafka,
+    groupId: kc.groupId,
+    topics: kc.cdrTopics,
+    out: kc.topics,
+    batch: { maxRows: config.pipeline.batchMaxRows, maxWaitMs: config.pipeline.batchMaxWaitMs },
+    maxMessageBytes: config.pipeline.maxMessageBytes,
+    newEngine: () => createEngine(ruleFiles, base, { allowedLatenessMs: config.rules.allowedLatenessMs }),
+    decoders: { timeZone: d.timeZone, mappings: ruleFiles.mappings },
+    store: new ClickHouseStore(args.clickhouse, config.clickhouse.database),
+    publisher,
+    metrics,
+    log,
+    ...args.overrides,
+  });
+  return { processor, publisher, metrics };
+}

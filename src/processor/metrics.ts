@@ -1,0 +1,25 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The processor's Prometheus metrics, updated per event (never recomputed over a window). */
+export function createProcessorMetrics(registry: Registry = new Registry(), withDefaults = true) {
+  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'sentinela_' });
+  const r = [registry];
+  return {
+    registry,
+    messages: new Counter({ name: 'sentinela_messages_total', help: 'Kafka messages consumed', labelNames: ['topic'], registers: r }),
+    cdrs: new Counter({ name: 'sentinela_cdrs_total', help: 'CDRs decoded, by engine status', labelNames: ['status'], registers: r }),
+    rejected: new Counter({ name: 'sentinela_rejected_total', help: 'records dead-lettered, by error code', labelNames: ['code'], registers: r }),
+    misrouted: new Counter({ name: 'sentinela_misrouted_total', help: 'messages whose key is not their tenant (rules may miss them across instances)', registers: r }),
+    batchRows: new Histogram({ name: 'sentinela_batch_rows', help: 'CDRs per flushed batch', buckets: [1, 10, 100, 500, 1000, 5000, 10000, 50000], registers: r }),
+    batchSeconds: new Histogram({ name: 'sentinela_batch_flush_seconds', help: 'time to persist, publish and commit a batch', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r }),
+    storeErrors: new Counter({ name: 'sentinela_store_errors_total', help: 'failed ClickHouse or Kafka flushes', labelNames: ['code'], registers: r }),
+    storeRetries: new Counter({ name: 'sentinela_store_retries_total', help: 'flush retries after a failure', registers: r }),
+    degraded: new Gauge({ name: 'sentinela_degraded', help: '1 while consumption is paused because a flush fails', registers: r }),
+    lag: new Gauge({ name: 'sentinela_consumer_lag', help: 'messages behind the partition high watermark', labelNames: ['topic', 'partition'], registers: r }),
+    ruleEvaluations: new Counter({ name: 'sentinela_rule_evaluations_total', help: 'CDRs evaluated per rule', labelNames: ['rule'], registers: r }),
+    verdicts: new Counter({ name: 'sentinela_verdicts_total', help: 'verdicts per rule and kind', labelNames: ['rule', 'kind'], registers: r }),
+    rebuildSeconds: new Gauge({ name: 'sentinela_state_rebuild_seconds', help: 'duration of the last rule-state rebuild', registers: r }),
+    rebuildCdrs: new Gauge({ name: 'sentinela_state_rebuild_cdrs', help: 'CDRs replayed by the last rule-state rebuild', registers: r }),
+  };
+}
+export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;

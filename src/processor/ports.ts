@@ -1,0 +1,60 @@
+import type { Cdr } from '../domain/cdr/contract.js';
+import type { EventStatus } from '../domain/engine/engine.js';
+import type { Alert, Block } from '../domain/engine/verdicts.js';
+import type { NumberResult } from '../domain/numbering/normaliser.js';
+
+/**
+ * What the processor needs from the outside world. The core declares these ports; adapters (ClickHouse, Kafka)
+ * implement them, and tests wrap the real adapters (e.g. to make ClickHouse fail N times).
+ */
+
+/** Where a record came from: a Kafka message, a file line, an HTTP request. */
+export interface SourceRef {
+  readonly kind: 'kafka' | 'file' | 'http';
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly format: string;
+}
+
+/** An accepted CDR with what the engine made of it, ready to store. */
+export interface StoredCdr {
+  readonly cdr: Cdr;
+  readonly status: Exclude<EventStatus, 'duplicate'>;
+  readonly caller: NumberResult;
+  readonly callee: NumberResult;
+  readonly source: SourceRef;
+}
+
+/** A record that could not be accepted: the original bytes and the reason. */
+export interface Rejected {
+  readonly payload: Buffer;
+  readonly key: Buffer | null;
+  readonly code: string;
+  readonly message: string;
+  readonly path: string;
+  readonly source: SourceRef;
+}
+
+export interface CdrStore {
+  insertCdrs(rows: readonly StoredCdr[]): Promise<void>;
+  insertRejected(rows: readonly Rejected[]): Promise<void>;
+  insertAlerts(alerts: readonly Alert[]): Promise<void>;
+  insertBlocks(blocks: readonly Block[]): Promise<void>;
+  /** Counted CDRs of these partitions that started at or after `since` (epoch ms), in event-time order. */
+  recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr>;
+  /** Rule blocks that started at or after `since`, not lifted. */
+  recentBlocks(since: number): Promise<Block[]>;
+}
+
+export interface OutMessage {
+  readonly topic: string;
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface Publisher {
+  /** Resolves once every message is acknowledged by the brokers (acks = all). */
+  send(messages: readonly OutMessage[]): Promise<void>;
+}

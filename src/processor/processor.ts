@@ -1,0 +1,314 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import { createDecoder, validate, type DecoderContext, type FormatSpec } from '../domain/cdr/formats/registry.js';
+import type { Decoder } from '../domain/cdr/formats/types.js';
+import type { Engine, RuleStats } from '../domain/engine/engine.js';
+import { SentinelaError, toSentinelaError } from '../errors.js';
+import { PendingBatch, type OutTopics } from './batch.js';
+import type { ProcessorMetrics } from './metrics.js';
+import type { CdrStore, Publisher, SourceRef } from './ports.js';
+
+export interface ProcessorOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  /** CDR topics and the format of each. */
+  readonly topics: readonly { readonly topic: string; readonly format: FormatSpec }[];
+  readonly out: OutTopics;
+  readonly batch: { readonly maxRows: number; readonly maxWaitMs: number };
+  readonly maxMessageBytes: number;
+  readonly newEngine: () => Engine;
+  readonly decoders: DecoderContext;
+  readonly store: CdrStore;
+  readonly publisher: Publisher;
+  readonly metrics: ProcessorMetrics;
+  readonly log: Logger;
+  /** Wall clock (epoch ms): bounds future CDRs and dates the state rebuild; rules run on event time. */
+  readonly clock?: () => number;
+  readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  /** kafkajs group timings; tests shorten them. */
+  readonly consumer?: { readonly sessionTimeout?: number; readonly heartbeatInterval?: number; readonly rebalanceTimeout?: number; readonly maxWaitTimeInMs?: number };
+}
+
+export interface ProcessorHealth {
+  readonly ready: boolean;
+  readonly degraded: boolean;
+  readonly reason: string;
+}
+
+/**
+ * The stream processor: a consumer-group member that decodes, validates and evaluates CDRs, persists them with
+ * their verdicts and commits offsets only after ClickHouse and Kafka acknowledged the batch (README "Delivery").
+ * Rule state is rebuilt from ClickHouse on every partition assignment (README "State").
+ */
+export class Processor {
+  private readonly consumer: Consumer;
+  private readonly clock: () => number;
+  private readonly formats: ReadonlyMap<string, FormatSpec>;
+  private engine: Engine;
+  private pending: PendingBatch;
+  private readonly decoders = new Map<string, Decoder>();
+  private lock: Promise<unknown> = Promise.resolve();
+  private assignment: Readonly<Record<string, number[]>> = {};
+  private joined = false;
+  private rebuilding = false;
+  private degraded = false;
+  private reason = 'not joined yet';
+  private backoffMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** An assignment arrived while the store was down: rebuild once the retry loop gets through. */
+  private needsRebuild = false;
+  private reported = new Map<string, RuleStats>();
+
+  constructor(private readonly o: ProcessorOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.formats = new Map(o.topics.map((t) => [t.topic, t.format]));
+    this.engine = o.newEngine();
+    this.pending = new PendingBatch(o.out);
+    this.backoffMs = o.retry?.initialMs ?? 500;
+    const c = o.consumer ?? {};
+    this.consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: c.sessionTimeout ?? 30_000,
+      heartbeatInterval: c.heartbeatInterval ?? 3_000,
+      rebalanceTimeout: c.rebalanceTimeout ?? 60_000,
+      maxWaitTimeInMs: c.maxWaitTimeInMs ?? 500,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.assignment = e.payload.memberAssignment;
+      void this.exclusive(() => this.rebuild());
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+  }
+
+  health(): ProcessorHealth {
+    const ready = this.joined && !this.rebuilding && !this.degraded && !this.stopped;
+    return { ready, degraded: this.degraded, reason: ready ? 'ok' : this.reason };
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const { topic } of this.o.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.exclusive(() => this.eachBatch(payload)) });
+    this.timer = setInterval(() => void this.exclusive(() => this.tick()), Math.max(50, Math.floor(this.o.batch.maxWaitMs / 2)));
+  }
+
+  /** Graceful stop: persist and commit what is pending (abandon it if the store is down), leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.reason = 'stopping';
+    clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+    await this.exclusive(async () => {
+      if (!this.degraded && this.pending.size > 0) await this.flush();
+    });
+    await this.consumer.disconnect();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch((err: unknown) => this.o.log.error({ err }, 'processor step failed'));
+    return run;
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.rebuilding || this.degraded || this.stopped) return; // nothing resolved: these messages come again
+    const { topic, partition } = batch;
+    const decoder = this.decoderFor(topic, partition);
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.degraded) break;
+      this.ingest(topic, partition, message, decoder);
+      resolveOffset(message.offset);
+      if (this.pending.size >= this.o.batch.maxRows) {
+        await this.flush();
+        await heartbeat();
+      }
+    }
+    this.o.metrics.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
+    if (this.pending.firstAt !== undefined && this.clock() - this.pending.firstAt >= this.o.batch.maxWaitMs) await this.flush();
+  }
+
+  private ingest(topic: string, partition: number, message: KafkaMessage, decoder: Decoder): void {
+    const m = this.o.metrics;
+    m.messages.inc({ topic });
+    const offset = Number(message.offset);
+    const payload = message.value ?? Buffer.alloc(0);
+    const source: SourceRef = { kind: 'kafka', topic, partition, offset, format: decoder.format };
+    const now = this.clock();
+    this.pending.touch(now);
+    const results =
+      payload.length > this.o.maxMessageBytes
+        ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `message is ${payload.length} bytes, the limit is ${this.o.maxMessageBytes}`) }]
+        : validate(decoder.decode(payload, offset));
+    for (const result of results) {
+      if (!result.ok) {
+        m.rejected.inc({ code: result.error.code });
+        this.o.log.warn({ topic, partition, offset, code: result.error.code, path: result.error.details.path }, result.error.message);
+        this.pending.addRejected(payload, message.key, result.error, source);
+        continue;
+      }
+      const cdr = result.cdr;
+      if (message.key !== null && message.key.toString() !== cdr.tenant) m.misrouted.inc();
+      const outcome = this.engine.process(cdr, now);
+      m.cdrs.inc({ status: outcome.status });
+      if (outcome.status === 'duplicate') continue; // stored already (re-delivery)
+      this.pending.addCdr({ cdr, status: outcome.status, ...this.engine.numbersOf(cdr), source });
+      for (const v of outcome.verdicts) this.pending.addVerdict(v);
+    }
+    this.pending.position(topic, partition, offset + 1, decoder.oldestHeld?.());
+  }
+
+  private decoderFor(topic: string, partition: number): Decoder {
+    const key = `${topic}\u0000${partition}`;
+    let decoder = this.decoders.get(key);
+    if (!decoder) {
+      decoder = createDecoder(this.formats.get(topic) ?? { name: 'canonical', options: {} }, this.o.decoders);
+      this.decoders.set(key, decoder);
+    }
+    return decoder;
+  }
+
+  /** Timer: flush a batch that waited long enough, and give up on correlations that never completed. */
+  private async tick(): Promise<void> {
+    if (this.rebuilding || this.degraded || this.stopped) return;
+    const now = this.clock();
+    for (const [key, decoder] of this.decoders) {
+      if (!decoder.expire) continue;
+      const [topic = '', partition = '0'] = key.split('\u0000');
+      for (const result of validate(decoder.expire(now - this.engine.stateHorizonMs))) {
+        if (result.ok) {
+          const outcome = this.engine.process(result.cdr, now);
+          if (outcome.status === 'duplicate') continue;
+          this.pending.touch(now);
+          this.pending.addCdr({ cdr: result.cdr, status: outcome.status, ...this.engine.numbersOf(result.cdr), source: { kind: 'kafka', topic, partition: Number(partition), offset: -1, format: decoder.format } });
+          for (const v of outcome.verdicts) this.pending.addVerdict(v);
+        }
+      }
+    }
+    if (this.pending.firstAt !== undefined && now - this.pending.firstAt >= this.o.batch.maxWaitMs) await this.flush();
+  }
+
+  /**
+   * Persists the pending batch in an order that makes a crash at any point safe: Kafka messages (DLQ, alerts,
+   * blocks), then ClickHouse verdicts and rejects, then the CDRs last, then the offsets. A CDR found in ClickHouse
+   * therefore always has its verdicts published; anything else is re-read from Kafka and recomputed.
+   */
+  private async flush(): Promise<boolean> {
+    const batch = this.pending;
+    if (batch.size === 0 && batch.positions.size === 0) return true;
+    const started = performance.now();
+    try {
+      await this.o.publisher.send(batch.messages);
+      await this.o.store.insertRejected(batch.rejected);
+      await this.o.store.insertAlerts(batch.alerts);
+      await this.o.store.insertBlocks(batch.blocks);
+      await this.o.store.insertCdrs(batch.cdrs);
+    } catch (err) {
+      this.enterDegraded(toSentinelaError(err, 'STORE_UNAVAILABLE'));
+      return false;
+    }
+    this.pending = new PendingBatch(this.o.out);
+    try {
+      await this.consumer.commitOffsets(batch.commits());
+    } catch (err) {
+      // persisted already: a re-delivery is recognised as duplicates, so this costs work, not correctness
+      this.o.log.warn({ err }, 'offset commit failed; the batch is persisted and will be recognised if re-delivered');
+    }
+    this.o.metrics.batchRows.observe(batch.cdrs.length);
+    this.o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
+    this.reportRules();
+    return true;
+  }
+
+  /** A flush failed: stop fetching, keep the batch, retry with exponential backoff until the store is back (A11). */
+  private enterDegraded(error: SentinelaError): void {
+    this.o.metrics.storeErrors.inc({ code: error.code });
+    if (!this.degraded) {
+      this.degraded = true;
+      this.o.metrics.degraded.set(1);
+      this.consumer.pause(this.o.topics.map(({ topic }) => ({ topic })));
+      this.o.log.error({ code: error.code, err: error }, 'flush failed: consumption paused, retrying');
+    }
+    this.reason = `degraded: ${error.code}: ${error.message}`;
+    const delay = this.backoffMs;
+    clearTimeout(this.retryTimer);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.o.retry?.maxMs ?? 30_000);
+    this.retryTimer = setTimeout(() => void this.exclusive(() => this.retry()), delay);
+  }
+
+  private async retry(): Promise<void> {
+    if (this.stopped) return;
+    this.o.metrics.storeRetries.inc();
+    this.degraded = false; // flush re-enters the degraded state if it fails again
+    if (await this.flush()) {
+      this.backoffMs = this.o.retry?.initialMs ?? 500;
+      this.o.metrics.degraded.set(0);
+      this.reason = 'ok';
+      this.o.log.info('store is back: consumption resumes');
+      if (this.needsRebuild) {
+        this.needsRebuild = false;
+        await this.rebuild();
+      } else this.consumer.resume(this.o.topics.map(({ topic }) => ({ topic })));
+    } else this.degraded = true;
+  }
+
+  /**
+   * Rebuilds rule state for the partitions this instance now owns (README "State that survives restarts"):
+   * active blocks and escalation history first, then the counted CDRs of those partitions within the longest
+   * window + lateness, replayed in event time with their verdicts discarded (they were published already).
+   */
+  private async rebuild(): Promise<void> {
+    this.rebuilding = true;
+    this.reason = 'rebuilding rule state';
+    const topics = this.o.topics.map(({ topic }) => ({ topic }));
+    this.consumer.pause(topics);
+    try {
+      if (this.degraded || (this.pending.size > 0 && !(await this.flush()))) {
+        this.needsRebuild = true; // the store is down: the retry loop persists the batch, then rebuilds
+        this.rebuilding = false;
+        return;
+      }
+      const started = performance.now();
+      const engine = this.o.newEngine();
+      const now = this.clock();
+      for (const block of await this.o.store.recentBlocks(now - engine.blockHorizonMs)) engine.restoreBlock(block);
+      let replayed = 0;
+      for (const [topic, partitions] of Object.entries(this.assignment)) {
+        for await (const cdr of this.o.store.recentCdrs(topic, partitions, now - engine.stateHorizonMs)) {
+          engine.process(cdr, now);
+          replayed++;
+        }
+      }
+      this.engine = engine;
+      this.decoders.clear();
+      this.pending = new PendingBatch(this.o.out);
+      this.reported = new Map([...engine.ruleStats].map(([id, s]) => [id, { ...s }]));
+      this.joined = true;
+      this.o.metrics.rebuildSeconds.set((performance.now() - started) / 1000);
+      this.o.metrics.rebuildCdrs.set(replayed);
+      this.o.log.info({ assignment: this.assignment, replayed, ms: Math.round(performance.now() - started) }, 'rule state rebuilt');
+      this.reason = 'ok';
+    } catch (err) {
+      this.o.log.error({ err }, 'rule state rebuild failed: retrying');
+      this.rebuilding = false;
+      this.retryTimer = setTimeout(() => void this.exclusive(() => this.rebuild()), this.backoffMs);
+      return;
+    }
+    this.rebuilding = false;
+    if (!this.degraded) this.consumer.resume(topics);
+  }
+
+  /** Per-rule counters: the engine counts per event; Prometheus gets the increments since the last flush. */
+  private reportRules(): void {
+    for (const [rule, s] of this.engine.ruleStats) {
+      const last = this.reported.get(rule) ?? { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 };
+      if (s.evaluations > last.evaluations) this.o.metrics.ruleEvaluations.inc({ rule }, s.evaluations - last.evaluations);
+      if (s.alerts > last.alerts) this.o.metrics.verdicts.inc({ rule, kind: 'alert' }, s.alerts - last.alerts);
+      if (s.blocks > last.blocks) this.o.metrics.verdicts.inc({ rule, kind: 'block' }, s.blocks - last.blocks);
+      this.reported.set(rule, { ...s });
+    }
+  }
+}
