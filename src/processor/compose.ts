@@ -7,6 +7,7 @@ import { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import type { Config, KafkaConfig } from '../config/config.js';
 import { createEngine } from '../domain/engine/build.js';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js';
+import type { CdrStore } from './ports.js';
 import { Processor, type ProcessorOptions } from './processor.js';
 
 /** Wires a processor from configuration: the one place that knows every adapter it uses. */
@@ -18,6 +19,8 @@ export function composeProcessor(args: {
   readonly log: Logger;
   readonly metrics?: ProcessorMetrics;
   readonly overrides?: Partial<ProcessorOptions>;
+  /** Decorates the ClickHouse store (tests inject failures into the real one). */
+  readonly wrapStore?: (store: CdrStore) => CdrStore;
 }): { processor: Processor; publisher: KafkaPublisher; metrics: ProcessorMetrics } {
   const { config, kafka: kc, ruleFiles, log } = args;
   const kafka = createKafka(kc, log);
@@ -37,7 +40,7 @@ export function composeProcessor(args: {
     maxMessageBytes: config.pipeline.maxMessageBytes,
     newEngine: () => createEngine(ruleFiles, base, { allowedLatenessMs: config.rules.allowedLatenessMs }),
     decoders: { timeZone: d.timeZone, mappings: ruleFiles.mappings },
-    store: new ClickHouseStore(args.clickhouse, config.clickhouse.database),
+    store: (args.wrapStore ?? ((s) => s))(new ClickHouseStore(args.clickhouse, config.clickhouse.database)),
     publisher,
     metrics,
     log,

@@ -128,7 +128,12 @@ export class Processor {
       }
     }
     this.o.metrics.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
-    if (this.pending.firstAt !== undefined && this.clock() - this.pending.firstAt >= this.o.batch.maxWaitMs) await this.flush();
+    if (this.batchAge() >= this.o.batch.maxWaitMs) await this.flush();
+  }
+
+  /** How long the oldest pending record has waited (monotonic clock: batching never uses the domain clock). */
+  private batchAge(): number {
+    return this.pending.firstAt === undefined ? -1 : performance.now() - this.pending.firstAt;
   }
 
   private ingest(topic: string, partition: number, message: KafkaMessage, decoder: Decoder): void {
@@ -138,7 +143,7 @@ export class Processor {
     const payload = message.value ?? Buffer.alloc(0);
     const source: SourceRef = { kind: 'kafka', topic, partition, offset, format: decoder.format };
     const now = this.clock();
-    this.pending.touch(now);
+    this.pending.touch(performance.now());
     const results =
       payload.length > this.o.maxMessageBytes
         ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `message is ${payload.length} bytes, the limit is ${this.o.maxMessageBytes}`) }]
@@ -182,13 +187,13 @@ export class Processor {
         if (result.ok) {
           const outcome = this.engine.process(result.cdr, now);
           if (outcome.status === 'duplicate') continue;
-          this.pending.touch(now);
+          this.pending.touch(performance.now());
           this.pending.addCdr({ cdr: result.cdr, status: outcome.status, ...this.engine.numbersOf(result.cdr), source: { kind: 'kafka', topic, partition: Number(partition), offset: -1, format: decoder.format } });
           for (const v of outcome.verdicts) this.pending.addVerdict(v);
         }
       }
     }
-    if (this.pending.firstAt !== undefined && now - this.pending.firstAt >= this.o.batch.maxWaitMs) await this.flush();
+    if (this.batchAge() >= this.o.batch.maxWaitMs) await this.flush();
   }
 
   /**

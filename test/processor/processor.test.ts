@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Kafka } from 'kafkajs';
+import { SentinelaError } from '../../src/errors.js';
+import type { CdrStore } from '../../src/processor/ports.js';
+import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
+import { startKafka, type TestKafka } from '../rig/kafka.js';
+import { cdr, collect, createTopics, migrated, produce, startProcessor, waitFor } from './rig.js';
+
+const count = async (ch: TestClickHouse, table: string, where = '1') =>
+  Number((await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.${table} FINAL WHERE ${where}`))[0]?.n ?? 0);
+
+/** Six calls from one caller within 50 s (EV06: 5 in under a minute blocks the caller). */
+const burst = (prefix: string, caller: string, at = '2026-03-02T14:00:00-03:00') =>
+  Array.from({ length: 6 }, (_, i) => cdr(`${prefix}-${i}`, new Date(Date.parse(at) + i * 10_000).toISOString(), { caller }));
+
+describe('stream processor (librdkafka mock cluster + chDB)', () => {
+  let kafka: TestKafka;
+  let client: Kafka;
+  let ch: TestClickHouse;
+
+  before(async () => {
+    kafka = await startKafka({ brokers: 1 });
+    client = kafka.client();
+    ch = await createTestDatabase();
+    await migrated(ch);
+  });
+  after(async () => {
+    await ch.drop();
+    await kafka.stop();
+  });
+
+  it('end to end: CDRs become rows, a velocity burst becomes a block on the blocks topic (EV06)', async (t) => {
+    const topics = await createTopics(kafka, 'e2e');
+    const blocks = await collect(t, client, topics.blocks);
+    const alerts = await collect(t, client, topics.alerts);
+    const processor = await startProcessor(t, { kafka, ch, topics, group: 'e2e' });
+    await produce(client, topics.cdrs, burst('e2e', '+551130009999'));
+    await waitFor(async () => (await count(ch, 'cdrs', "id LIKE 'e2e-%'")) === 6, '6 CDRs in ClickHouse');
+    // the burst comes from one caller and one IP: EV06 blocks the caller, EV12 the IP
+    await waitFor(() => blocks.length >= 2, 'two block messages');
+    const byKey = new Map(blocks.map((m) => [String(m.key), JSON.parse(String(m.value)) as Record<string, unknown>]));
+    assert.deepEqual([...byKey.keys()].sort(), ['acme|caller:+551130009999|velocity-caller', 'acme|ip:200.160.2.3|velocity-ip']);
+    const block = byKey.get('acme|caller:+551130009999|velocity-caller') ?? {};
+    assert.deepEqual([block['rule'], block['subject'], block['kind'], block['at']], ['velocity-caller', 'caller:+551130009999', 'block', '2026-03-02T17:00:40.000Z']);
+    assert.ok(blocks.every((m) => String(m.headers?.['state']) === 'active'));
+    await waitFor(() => alerts.length >= 1, 'an alert message');
+    const stored = await ch.rows<{ rule: string; subject_value: string }>(`SELECT rule, subject_value FROM ${ch.database}.blocks FINAL`);
+    assert.ok(stored.some((b) => b.rule === 'velocity-caller' && b.subject_value === '+551130009999'));
+    const row = (await ch.rows<Record<string, unknown>>(`SELECT callee_e164, callee_type, source_topic, status FROM ${ch.database}.cdrs FINAL WHERE id = 'e2e-0'`))[0];
+    assert.deepEqual(row, { callee_e164: '+551130002000', callee_type: 'FIXED_LINE', source_topic: topics.cdrs, status: 'evaluated' });
+    assert.equal(processor.health().ready, true);
+  });
+
+  it('poison messages land in the DLQ and rejected_cdrs with their reason; the partition keeps flowing', async (t) => {
+    const topics = await createTopics(kafka, 'poison', 1);
+    const dlq = await collect(t, client, topics.dlq);
+    await startProcessor(t, { kafka, ch, topics, group: 'poison' }, { extraEnv: { SENTINELA_MAX_MESSAGE_BYTES: '2048' } });
+    const poison = [
+      { raw: 'not json at all' },
+      { raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }, // invalid UTF-8
+      { raw: `${'['.repeat(5000)}${']'.repeat(5000)}` }, // oversized (> 2048 bytes)
+      { raw: `{"a":${'{"a":'.repeat(20)}1${'}'.repeat(21)}` }, // deep nesting
+      { raw: JSON.stringify({ ...cdr('poison-proto', '2026-03-02T14:00:00-03:00'), extra: { x: 1 } }).replace('"extra":{"x":1}', '"__proto__":{"admin":true}') },
+      { raw: JSON.stringify(cdr('poison-huge', '2026-03-02T14:00:00-03:00', { durationSec: 1e308 })) },
+    ];
+    await produce(client, topics.cdrs, [cdr('poison-ok-1', '2026-03-02T14:00:00-03:00'), ...poison, cdr('poison-ok-2', '2026-03-02T14:01:00-03:00')]);
+    await waitFor(async () => (await count(ch, 'cdrs', "id LIKE 'poison-ok-%'")) === 2, 'both valid CDRs stored');
+    await waitFor(() => dlq.length === poison.length, `${poison.length} DLQ messages`);
+    const codes = dlq.map((m) => String(m.headers?.['error-code']));
+    assert.deepEqual(codes, ['CDR_NOT_JSON', 'CDR_BAD_ENCODING', 'CDR_TOO_LARGE', 'CDR_TOO_DEEP', 'CDR_INVALID', 'CDR_INVALID']);
+    assert.deepEqual(dlq.map((m) => String(m.headers?.['source-offset'])), ['1', '2', '3', '4', '5', '6']);
+    assert.equal(String(dlq[0]?.headers?.['source-topic']), topics.cdrs);
+    assert.deepEqual(dlq[1]?.value, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'the original bytes');
+    assert.match(String(dlq[5]?.headers?.['error-message']), /durationSec/);
+    const rejected = await ch.rows<{ error_code: string; source_offset: string; payload: string }>(
+      `SELECT error_code, source_offset, payload FROM ${ch.database}.rejected_cdrs FINAL WHERE source_name = {t:String} ORDER BY source_offset`,
+      { t: topics.cdrs },
+    );
+    assert.deepEqual(rejected.map((r) => r.error_code), codes);
+    assert.equal(rejected[1]?.payload, 'base64:e//+fQ==');
+  });
+
+  it('a restart does not reset a daily quota: usage before it still counts after it (F2)', async (t) => {
+    const topics = await createTopics(kafka, 'quota');
+    const blocks = await collect(t, client, topics.blocks);
+    const lisbon = (id: string, at: string, minutes: number) => cdr(id, at, { account: 'travel', callee: '+351213000000', durationSec: minutes * 60 });
+    const first = await startProcessor(t, { kafka, ch, topics, group: 'quota' });
+    await produce(client, topics.cdrs, [lisbon('quota-1', '2026-03-02T09:00:00-03:00', 40)]);
+    await waitFor(async () => (await count(ch, 'cdrs', "id = 'quota-1'")) === 1, 'the first call stored');
+    await first.stop();
+    await startProcessor(t, { kafka, ch, topics, group: 'quota' });
+    await produce(client, topics.cdrs, [lisbon('quota-2', '2026-03-02T15:00:00-03:00', 25)]); // 25 min alone is 42 %
+    await waitFor(() => blocks.length >= 1, 'the quota block');
+    const block = JSON.parse(String(blocks[0]?.value)) as Record<string, unknown>;
+    assert.deepEqual([block['rule'], block['subject'], block['scope']], ['international-daily-quota', 'account:travel', 'international']);
+    const [alert] = await ch.rows<{ details: string }>(`SELECT details FROM ${ch.database}.alerts FINAL WHERE rule = 'international-daily-quota' AND severity = 'critical'`);
+    assert.equal((JSON.parse(alert?.details ?? '{}') as Record<string, number>)['percentUsed'], 108.33);
+  });
+
+  it('ClickHouse failing 3 times then recovering: consumption pauses, nothing is lost or doubled (A11)', async (t) => {
+    const topics = await createTopics(kafka, 'flaky');
+    let failures = 3;
+    const flaky = (store: CdrStore): CdrStore => ({
+      ...store,
+      insertCdrs: async (rows) => {
+        if (failures > 0) {
+          failures--;
+          throw new SentinelaError('STORE_UNAVAILABLE', 'ClickHouse unreachable: ECONNREFUSED (injected)');
+        }
+        return store.insertCdrs(rows);
+      },
+      insertRejected: (rows) => store.insertRejected(rows),
+      insertAlerts: (rows) => store.insertAlerts(rows),
+      insertBlocks: (rows) => store.insertBlocks(rows),
+      recentCdrs: (topic, partitions, since) => store.recentCdrs(topic, partitions, since),
+      recentBlocks: (since) => store.recentBlocks(since),
+    });
+    const processor = await startProcessor(t, { kafka, ch, topics, group: 'flaky' }, { storeWrapper: flaky });
+    let sawDegraded = false;
+    const watch = setInterval(() => (sawDegraded ||= processor.health().degraded), 10);
+    t.after(() => clearInterval(watch));
+    const cdrs = Array.from({ length: 300 }, (_, i) =>
+      cdr(`flaky-${i}`, new Date(Date.parse('2026-03-02T10:00:00-03:00') + i * 7_000).toISOString(), { caller: `+5511300${String(i % 40).padStart(5, '0')}` }),
+    );
+    await produce(client, topics.cdrs, [...burst('flaky-burst', '+551130008888'), ...cdrs]);
+    await waitFor(async () => (await count(ch, 'cdrs', "id LIKE 'flaky-%'")) === 306, 'all 306 CDRs stored');
+    assert.equal(failures, 0);
+    assert.ok(sawDegraded, 'health reported degraded while ClickHouse failed');
+    await waitFor(() => processor.health().ready, 'ready again');
+    const raw = await ch.rows<{ n: string; ids: string }>(`SELECT count() AS n, uniqExact(id) AS ids FROM ${ch.database}.cdrs WHERE id LIKE 'flaky-%'`);
+    assert.equal(raw[0]?.n, raw[0]?.ids, 'no CDR stored twice, even before merges');
+    assert.equal(await count(ch, 'blocks', "subject_value = '+551130008888'"), 1);
+  });
+});
