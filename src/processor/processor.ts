@@ -83,6 +83,11 @@ export class Processor {
     this.consumer.on(this.consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
   }
 
+  /** Partitions this member owns since the last rebalance. */
+  get assignedPartitions(): number {
+    return Object.values(this.assignment).reduce((n, ps) => n + ps.length, 0);
+  }
+
   health(): ProcessorHealth {
     const ready = this.joined && !this.rebuilding && !this.degraded && !this.stopped;
     return { ready, degraded: this.degraded, reason: ready ? 'ok' : this.reason };

@@ -28,8 +28,8 @@ export class CallDedup {
   }
 
   /** Forgets calls recorded with an event time before `horizon` (insertion order; late entries go later). */
-  trim(horizon: number): void {
-    while (this.head < this.keys.length && (this.times[this.head] as number) < horizon) {
+  trim(horizonOf: (key: string) => number): void {
+    while (this.head < this.keys.length && (this.times[this.head] as number) < horizonOf(this.keys[this.head] as string)) {
       this.calls.delete(this.keys[this.head] as string);
       this.head++;
     }

@@ -71,7 +71,13 @@ export class Engine {
   private readonly detectorStats: readonly RuleStats[];
   private readonly lateness: number;
   private readonly skew: number;
+  /** Newest event time over all tenants: paces trimming only. */
   private watermark = -Infinity;
+  /**
+   * Newest event time per tenant. Each tenant is its own stream (one Kafka partition): lateness and expiry are
+   * judged against the tenant's watermark, so results never depend on how partitions interleave.
+   */
+  private readonly watermarks = new Map<string, number>();
   private trimmedAt = -Infinity;
   private eventsSinceTrim = 0;
   private keysAtTrim = 0;
@@ -89,22 +95,25 @@ export class Engine {
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
   }
 
-  /** Newest event time seen (epoch ms), or -Infinity before the first CDR. */
+  /** Newest event time seen over all tenants (epoch ms), or -Infinity before the first CDR. */
   get eventTime(): number {
     return this.watermark;
   }
 
   process(cdr: Cdr, now: number): Outcome {
     if (cdr.startedAt > now + this.skew) return this.outcome('future', []);
-    if (cdr.startedAt < this.watermark - this.lateness) return this.outcome('too-late', []);
+    const tenantMark = this.watermarks.get(cdr.tenant) ?? -Infinity;
+    if (cdr.startedAt < tenantMark - this.lateness) return this.outcome('too-late', []);
     const seen = this.dedup.see(cdr.tenant, cdr.id, cdr.callId, cdr.startedAt);
     if (seen !== 'new') return this.outcome(seen, []);
-    this.watermark = Math.max(this.watermark, cdr.startedAt);
+    const mark = Math.max(tenantMark, cdr.startedAt);
+    if (mark !== tenantMark) this.watermarks.set(cdr.tenant, mark);
+    this.watermark = Math.max(this.watermark, mark);
     const event = enrich(cdr, this.ring.push(cdr.id), { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
     if (event.emergency) return this.outcome('emergency', []);
     const verdicts: Verdict[] = [];
     for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
-      this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, this.watermark, this.ids), verdicts);
+      this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, mark, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
     const keys: Partial<Record<string, string>> = {};
@@ -119,7 +128,7 @@ export class Engine {
       const keyId = subject.kind === 'destPrefix' ? `${subject.kind}${subject.value.length}` : subject.kind;
       const key = (keys[keyId] ??= `${event.tenant}\u0000${subject.value}`);
       const observation = detector.observe(event, key);
-      if (observation) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, this.watermark, this.ids), verdicts);
+      if (observation) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, mark, this.ids), verdicts);
     }
     this.maybeTrim();
     return this.outcome('evaluated', verdicts);
@@ -174,14 +183,15 @@ export class Engine {
     if (this.eventsSinceTrim < Math.max(TRIM_MIN_EVENTS, this.keysAtTrim / 4)) return;
     this.trimmedAt = this.watermark;
     this.eventsSinceTrim = 0;
-    const horizon = this.watermark - this.lateness;
+    const horizonOf = (key: string) => (this.watermarks.get(key.slice(0, key.indexOf('\u0000'))) ?? -Infinity) - this.lateness;
     let keys = this.episodes.size;
     for (const d of this.detectors) {
-      d.trim(horizon - d.rule.windowMs);
+      const window = d.rule.windowMs;
+      d.trim((key) => horizonOf(key) - window);
       keys += d.keyCount;
     }
-    this.episodes.trim(horizon);
-    this.dedup.trim(horizon);
+    this.episodes.trim(horizonOf);
+    this.dedup.trim(horizonOf);
     this.keysAtTrim = keys + this.dedup.size;
   }
 

@@ -122,10 +122,10 @@ export class EpisodeBook {
   }
 
   /** Forgets episodes that ended before `horizon` and block history older than the escalation period. */
-  trim(horizon: number): void {
-    for (const [key, e] of this.episodes) if (e.quietUntil < horizon) this.episodes.delete(key);
-    const oldest = horizon - this.escalation.withinMs;
+  trim(horizonOf: (key: string) => number): void {
+    for (const [key, e] of this.episodes) if (e.quietUntil < horizonOf(key)) this.episodes.delete(key);
     for (const [key, starts] of this.history) {
+      const oldest = horizonOf(key) - this.escalation.withinMs;
       const kept = starts.filter((s) => s > oldest);
       if (kept.length === 0) this.history.delete(key);
       else if (kept.length !== starts.length) this.history.set(key, kept);

@@ -56,7 +56,7 @@ describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s
     assert.equal(h.process(h.call('2026-03-02T11:00:00-03:00')).status, 'evaluated');
     const future = h.call('2026-03-02T13:00:00-03:00');
     assert.equal(h.process(future, future.startedAt - minutes(30)).status, 'future');
-    assert.deepEqual(h.engine.counts, { evaluated: 2, emergency: 0, 'too-late': 1, future: 1 });
+    assert.deepEqual(h.engine.counts, { evaluated: 2, emergency: 0, 'too-late': 1, future: 1, duplicate: 0, leg: 0 });
   });
 
   it('suppresses repeated alerts while the block is active and counts them', () => {

@@ -3,7 +3,7 @@ import { formatDuration } from '../../rules/duration.js';
 import type { CallEvent } from '../event.js';
 import { KeyedLog } from '../windows/keyed-log.js';
 import { densestSpan } from '../windows/spans.js';
-import { seqRange, type Detector, type Observation } from './detector.js';
+import { seqRange, type Detector, type HorizonOf, type Observation } from './detector.js';
 
 /** Calls per key within any span shorter than the window (velocity, EV06/EV07/EV12/EV13). */
 export class CountDetector implements Detector {
@@ -31,7 +31,7 @@ export class CountDetector implements Detector {
     };
   }
 
-  trim(horizon: number): void {
-    this.log.trim(horizon);
+  trim(horizonOf: HorizonOf): void {
+    this.log.trim(horizonOf);
   }
 }

@@ -1,7 +1,7 @@
 import { localTime, nextLocalMidnight } from '../../calendar/local-time.js';
 import type { CompiledRule } from '../../rules/compile.js';
 import type { CallEvent } from '../event.js';
-import type { Detector, Observation } from './detector.js';
+import type { Detector, HorizonOf, Observation } from './detector.js';
 
 interface DayUsage {
   billSec: number;
@@ -47,8 +47,8 @@ export class DailyQuotaDetector implements Detector {
     return { value: percent, reachedAt: () => event.t, evidence: () => [event.seq], details };
   }
 
-  trim(horizon: number): void {
-    for (const [key, usage] of this.days) if (usage.endsAt < horizon) this.days.delete(key);
+  trim(horizonOf: HorizonOf): void {
+    for (const [key, usage] of this.days) if (usage.endsAt < horizonOf(key)) this.days.delete(key);
   }
 }
 

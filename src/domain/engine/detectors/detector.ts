@@ -13,13 +13,16 @@ export interface Observation {
   readonly details: () => Readonly<Record<string, DetailValue>>;
 }
 
+/** Event-time horizon of a key (`tenant NUL …`): each tenant's stream has its own watermark. */
+export type HorizonOf = (key: string) => number;
+
 /** The live window state of one rule (CGRateS: profile vs live state): updated per call, never recomputed. */
 export interface Detector {
   readonly rule: CompiledRule;
   /** Counts the call under `key` (tenant + subject) and returns the measure around it, or null. */
   observe(event: CallEvent, key: string): Observation | null;
-  /** Forgets what happened before `horizon` (event time). */
-  trim(horizon: number): void;
+  /** Forgets what happened before the horizon of each key (event time; per tenant, see Engine). */
+  trim(horizonOf: HorizonOf): void;
   readonly keyCount: number;
 }
 

@@ -4,7 +4,7 @@ import type { MeasureSpec } from '../../rules/spec.js';
 import type { CallEvent } from '../event.js';
 import { KeyedLog } from '../windows/keyed-log.js';
 import { distinctReachedAt, mostDistinctSpan } from '../windows/spans.js';
-import { seqRange, type Detector, type Observation } from './detector.js';
+import { seqRange, type Detector, type HorizonOf, type Observation } from './detector.js';
 
 type DistinctMeasure = Extract<MeasureSpec, { kind: 'distinct' }>;
 interface Entry {
@@ -60,8 +60,8 @@ export class DistinctDetector implements Detector {
     };
   }
 
-  trim(horizon: number): void {
-    this.log.trim(horizon);
+  trim(horizonOf: HorizonOf): void {
+    this.log.trim(horizonOf);
   }
 
   private valueOf(e: CallEvent): string | undefined {

@@ -4,7 +4,7 @@ import type { MeasureSpec } from '../../rules/spec.js';
 import type { CallEvent } from '../event.js';
 import { KeyedLog } from '../windows/keyed-log.js';
 import { longestRunAround } from '../windows/sequence.js';
-import type { Detector, Observation } from './detector.js';
+import type { Detector, HorizonOf, Observation } from './detector.js';
 
 type SequenceMeasure = Extract<MeasureSpec, { kind: 'sequence' }>;
 
@@ -47,7 +47,7 @@ export class SequenceDetector implements Detector {
     };
   }
 
-  trim(horizon: number): void {
-    this.log.trim(horizon);
+  trim(horizonOf: HorizonOf): void {
+    this.log.trim(horizonOf);
   }
 }

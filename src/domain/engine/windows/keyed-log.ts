@@ -47,8 +47,9 @@ export class KeyedLog<V = never> {
   }
 
   /** Drops every entry with time < horizon; keys left empty are evicted. */
-  trim(horizon: number): void {
+  trim(horizonOf: number | ((key: string) => number)): void {
     for (const [key, pairs] of this.pairs) {
+      const horizon = typeof horizonOf === 'number' ? horizonOf : horizonOf(key);
       if ((pairs[0] as number) >= horizon) continue;
       let drop = 0;
       while (drop * 2 < pairs.length && (pairs[drop * 2] as number) < horizon) drop++;

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { blocksOf, harness, minutes, series } from './harness.js';
+
+describe('engine: each call counted once, each tenant its own stream', () => {
+  it('a re-delivered CDR is a duplicate and another leg of a counted call is a leg: neither counts', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    const first = h.call('2026-03-02T10:00:00-03:00', { callId: 'call-1' });
+    assert.equal(h.process(first).status, 'evaluated');
+    assert.equal(h.process(first).status, 'duplicate');
+    assert.equal(h.process(h.call('2026-03-02T10:00:01-03:00', { callId: 'call-1' })).status, 'leg');
+    // four more distinct calls make five: the re-deliveries and the leg above would have made it seven
+    const verdicts = h.feed(...series('2026-03-02T10:00:10-03:00', 3, 5, (at) => h.call(at)));
+    assert.deepEqual(verdicts, []);
+    assert.equal(blocksOf(h.feed(h.call('2026-03-02T10:00:30-03:00'))).length, 1);
+  });
+
+  it('a tenant far ahead in event time does not make another tenant late (partitions interleave freely)', () => {
+    const h = harness({ only: ['velocity-caller'], allowedLatenessMs: minutes(60) });
+    h.feed(h.call('2026-03-02T20:00:00-03:00', { tenant: 'ahead' }));
+    const behind = series('2026-03-02T10:00:00-03:00', 5, 5, (at) => h.call(at, { tenant: 'behind' }));
+    const verdicts = h.feed(...behind);
+    assert.equal(h.engine.counts['too-late'], 0);
+    const [block] = blocksOf(verdicts);
+    assert.equal(block?.tenant, 'behind', 'issued: its expiry is judged against its own tenant watermark');
+    assert.equal(h.process(h.call('2026-03-02T08:59:59-03:00', { tenant: 'behind' })).status, 'too-late');
+  });
+
+  it('a restored block keeps repeats quiet and counts for escalation (state rebuild)', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    const [original] = blocksOf(h.feed(...series('2026-03-02T10:00:00-03:00', 5, 5, (at) => h.call(at))));
+    assert.ok(original);
+    const rebuilt = harness({ only: ['velocity-caller'] });
+    rebuilt.engine.restoreBlock(original);
+    assert.deepEqual(rebuilt.feed(...series('2026-03-02T10:01:00-03:00', 5, 5, (at) => rebuilt.call(at))), [], 'still blocked: suppressed');
+    const [next] = blocksOf(rebuilt.feed(...series('2026-03-02T10:10:00-03:00', 5, 5, (at) => rebuilt.call(at))));
+    assert.equal(next?.level, 2, 'the restored block counts as the first offence');
+  });
+});
