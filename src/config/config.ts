@@ -18,6 +18,8 @@ export interface KafkaConfig {
   readonly groupId: string;
   readonly cdrTopics: readonly { readonly topic: string; readonly format: FormatSpec }[];
   readonly topics: { readonly blocks: string; readonly alerts: string; readonly dlq: string };
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
   readonly ssl: boolean;
   readonly sasl:
     | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
@@ -99,6 +101,8 @@ function structure(s: RawSettings): Config {
           groupId: s.KAFKA_GROUP_ID,
           cdrTopics: s.KAFKA_CDR_TOPICS,
           topics: { blocks: s.KAFKA_BLOCKS_TOPIC, alerts: s.KAFKA_ALERTS_TOPIC, dlq: s.KAFKA_DLQ_TOPIC },
+          sessionTimeoutMs: parseDuration(s.KAFKA_SESSION_TIMEOUT) as number,
+          rebalanceTimeoutMs: parseDuration(s.KAFKA_REBALANCE_TIMEOUT) as number,
           ssl: s.KAFKA_SSL,
           sasl,
         }

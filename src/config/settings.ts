@@ -103,6 +103,16 @@ export const SETTINGS = {
       'Comma-separated CDR topics the processors consume, each optionally `=FORMAT` (default canonical), e.g. ' +
       '`pbx1.cdr=asterisk-csv;tz=America/Sao_Paulo;tenant=pbx1`. Formats: README "Decoders".',
   },
+  KAFKA_SESSION_TIMEOUT: {
+    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 30s'),
+    default: '30s',
+    description: 'Consumer-group session timeout: how soon a crashed processor\'s partitions move to the others (heartbeats every tenth of it).',
+  },
+  KAFKA_REBALANCE_TIMEOUT: {
+    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 60s'),
+    default: '60s',
+    description: 'How long a rebalance waits for members to rejoin.',
+  },
   KAFKA_BLOCKS_TOPIC: { schema: topicName, default: 'sentinela.blocks', description: 'Compacted topic of block states, keyed by tenant|subject|rule.' },
   KAFKA_ALERTS_TOPIC: { schema: topicName, default: 'sentinela.alerts', description: 'Topic of alerts, keyed like blocks.' },
   KAFKA_DLQ_TOPIC: {

@@ -44,6 +44,7 @@ export function composeProcessor(args: {
     publisher,
     metrics,
     log,
+    consumer: { sessionTimeout: kc.sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.floor(kc.sessionTimeoutMs / 10)), rebalanceTimeout: kc.rebalanceTimeoutMs },
     ...args.overrides,
   });
   return { processor, publisher, metrics };

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { createClickHouseClient } from '../../src/adapters/clickhouse/client.js';
+import { createDecoder, parseFormatSpec, validate } from '../../src/domain/cdr/formats/registry.js';
+import { createEngine } from '../../src/domain/engine/build.js';
+import { startKafka, type TestKafka } from '../rig/kafka.js';
+import { cdr, createTopics, produce, testRules, waitFor, type Topics } from './rig.js';
+
+/**
+ * A processor killed with SIGKILL mid-stream (no polite stop), then a new one: every CDR is stored exactly once
+ * and the verdicts are exactly those of an uninterrupted run. The processors are real `sentinela start`
+ * processes sharing one chDB directory (one at a time: chDB binds a directory to a process); this test process
+ * opens it only after both have exited.
+ */
+describe('hard kill (SIGKILL) of a processor', () => {
+  let kafka: TestKafka;
+  let topics: Topics;
+  const dataDir = mkdtempSync(join(tmpdir(), 'sentinela-kill-'));
+  const database = 'sentinela_kill';
+
+  before(async () => {
+    kafka = await startKafka({ brokers: 1 });
+    topics = await createTopics(kafka, 'kill', 2);
+  });
+  after(async () => {
+    await kafka.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function startChild(): { child: ChildProcess; port: Promise<number> } {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/rig/sentinela.ts', 'start'], {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'info',
+        KAFKA_BROKERS: kafka.brokers.join(','),
+        KAFKA_GROUP_ID: 'kill',
+        KAFKA_CDR_TOPICS: topics.cdrs,
+        KAFKA_BLOCKS_TOPIC: topics.blocks,
+        KAFKA_ALERTS_TOPIC: topics.alerts,
+        KAFKA_DLQ_TOPIC: topics.dlq,
+        KAFKA_SESSION_TIMEOUT: '6s',
+        KAFKA_REBALANCE_TIMEOUT: '3s',
+        SENTINELA_DATA_DIR: dataDir,
+        CLICKHOUSE_DATABASE: database,
+        SENTINELA_PORT: '0',
+        SENTINELA_HOST: '127.0.0.1',
+        SENTINELA_BATCH_MAX_ROWS: '150',
+        SENTINELA_BATCH_MAX_WAIT: '200ms',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const port = new Promise<number>((resolve, reject) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        const m = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`sentinela start exited with ${code}: ${stderr}`)));
+    });
+    return { child, port };
+  }
+
+  const metric = async (port: number, name: string): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return text.split('\n').filter((l) => l.startsWith(name)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  };
+  const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+
+  it('resumes with no loss and no duplicates, and the same verdicts as an uninterrupted run', async () => {
+    const base = Date.now() - 3_600_000;
+    const traffic = Array.from({ length: 2400 }, (_, i) =>
+      cdr(`kill-${i}`, new Date(base + i * 1_000).toISOString(), {
+        tenant: `kill-t${Math.floor(i / 600)}`,
+        caller: `+5511300${String(i % 11).padStart(5, '0')}`, // each caller calls every 11 s: EV06 blocks it
+        srcIp: `10.1.${i % 4}.${i % 7}`,
+      }),
+    );
+    const first = startChild();
+    const port1 = await first.port;
+    await waitFor(() => ready(port1), 'first processor ready', 60_000);
+    const producing = (async () => {
+      for (let i = 0; i < traffic.length; i += 100) {
+        await produce(kafka.client(), topics.cdrs, traffic.slice(i, i + 100));
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    await waitFor(async () => (await metric(port1, 'sentinela_cdrs_total')) >= 700, 'the first processor is mid-stream', 60_000);
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    await producing;
+
+    const second = startChild();
+    const port2 = await second.port;
+    await waitFor(async () => (await ready(port2)) && (await metric(port2, 'sentinela_consumer_lag')) === 0 && (await metric(port2, 'sentinela_messages_total')) > 0, 'the second processor caught up', 90_000);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // one more batch period
+    const redelivered = await metric(port2, 'sentinela_cdrs_total{status="duplicate"}');
+    const rebuilt = await metric(port2, 'sentinela_state_rebuild_cdrs');
+    assert.ok(rebuilt > 0, `the second processor rebuilt its state from the first one's CDRs (${rebuilt})`);
+    console.log(`# hard kill: rebuilt from ${rebuilt} stored CDRs, ${redelivered} re-delivered CDRs recognised as duplicates`);
+    second.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => second.child.once('exit', resolve));
+    assert.equal(code, 0, 'a polite stop exits 0');
+
+    const client = createClickHouseClient({ mode: 'embedded', dataDir });
+    const rows = async <T>(query: string) => (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+    const [stored] = await rows<{ n: string; ids: string }>(`SELECT count() AS n, uniqExact(id) AS ids FROM ${database}.cdrs`);
+    assert.deepEqual([Number(stored?.n), Number(stored?.ids)], [2400, 2400], 'every CDR exactly once, even before merges');
+
+    // the uninterrupted run: the same CDRs through one engine, in order
+    const ruleFiles = testRules();
+    const engine = createEngine(ruleFiles, { timeZone: 'America/Sao_Paulo', dialPlan: { homeCountry: 'BR', internationalPrefix: '00' } });
+    const decoder = createDecoder(parseFormatSpec('canonical'), { timeZone: 'America/Sao_Paulo', mappings: ruleFiles.mappings });
+    const expected = { alert: new Set<string>(), block: new Set<string>() };
+    for (const input of traffic) {
+      for (const r of validate(decoder.decode(JSON.stringify(input), 0))) {
+        if (r.ok) for (const v of engine.process(r.cdr, Date.now()).verdicts) expected[v.kind].add(v.id);
+      }
+    }
+    const ids = async (table: string) => (await rows<{ id: string }>(`SELECT id FROM ${database}.${table} FINAL ORDER BY id`)).map((r) => r.id);
+    assert.ok(expected.block.size > 0, 'the traffic produces blocks');
+    assert.deepEqual(await ids('alerts'), [...expected.alert].sort());
+    assert.deepEqual(await ids('blocks'), [...expected.block].sort());
+    await client.close();
+  });
+});
