@@ -119,17 +119,18 @@ export class Processor {
     return run;
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     if (this.rebuilding || this.degraded || this.stopped) return; // nothing resolved: these messages come again
     const { topic, partition } = batch;
     const decoder = this.decoderFor(topic, partition);
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.degraded) break;
+      if (!payload.isRunning() || payload.isStale() || this.degraded) break;
       this.ingest(topic, partition, message, decoder);
-      resolveOffset(message.offset);
+      payload.resolveOffset(message.offset);
       if (this.pending.size >= this.o.batch.maxRows) {
         await this.flush();
-        await heartbeat();
+        await payload.heartbeat();
       }
     }
     this.o.metrics.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));

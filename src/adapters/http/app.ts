@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { healthRoutes, type HealthSource } from './routes/health.js';
@@ -11,8 +11,8 @@ export interface AppDeps {
 }
 
 /** The HTTP app: routes per resource, registered as plugins (tests use `app.inject()`). */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({ loggerInstance: deps.log, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
   await app.register(healthRoutes, { health: deps.health });
   await app.register(metricsRoutes, { registry: deps.registry });
   return app;

@@ -1,5 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { callerIdNumber, channelPeer, defined, digest, extras, failure, payloadText, wallClock, wholeSeconds } from './fields.js';
+import { callerIdNumber, channelPeer, defined, digest, extras, failure, payloadText, scalarText, wallClock, wholeSeconds } from './fields.js';
 import { parseJsonObject } from './json.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 
@@ -54,7 +54,8 @@ export function asteriskJsonDecoder(options: DecoderOptions): Decoder {
       const record: AsteriskRecord = {};
       for (const [key, value] of Object.entries(parsed.value)) {
         const name = BEANSTALKD_NAMES[key] ?? key;
-        if (value !== null && typeof value !== 'object') (record as Record<string, string>)[name] = String(value);
+        const text = scalarText(value);
+        if (text !== undefined) (record as Record<string, string>)[name] = text;
       }
       return [toCanonical(record, options)];
     },
@@ -69,7 +70,8 @@ function csvDecoder(format: string, options: DecoderOptions, shape: (row: string
       if (typeof text !== 'string') return [text];
       let rows: string[][];
       try {
-        rows = parseCsv(text, { relax_column_count: true, skip_empty_lines: true, trim: false }) as string[][];
+        const parsed: string[][] = parseCsv(text, { relax_column_count: true, skip_empty_lines: true, trim: false });
+        rows = parsed;
       } catch (err) {
         return [failure('CDR_INVALID', `not a CSV record: ${(err as Error).message}`)];
       }

@@ -66,14 +66,22 @@ export function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
+/** A JSON scalar as text; objects, arrays, null and undefined → undefined. */
+export function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return undefined;
+}
+
 /** Keeps only non-empty text values, truncated to the contract's limit, at most `max` keys. */
 export function extras(pairs: Readonly<Record<string, unknown>>, max = 32): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   let n = 0;
   for (const [key, value] of Object.entries(pairs)) {
     if (n >= max) break;
-    if (value === undefined || value === null || value === '') continue;
-    out[key] = String(value).slice(0, 1024);
+    const text = scalarText(value);
+    if (text === undefined || text === '') continue;
+    out[key] = text.slice(0, 1024);
     n++;
   }
   return n === 0 ? undefined : out;

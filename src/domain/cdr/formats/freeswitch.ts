@@ -1,4 +1,4 @@
-import { defined, epochSeconds, extras, failure, payloadText, wholeSeconds } from './fields.js';
+import { defined, epochSeconds, extras, failure, payloadText, scalarText, wholeSeconds } from './fields.js';
 import { parseJsonObject, pick } from './json.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 
@@ -29,7 +29,8 @@ export function freeswitchJsonDecoder(options: DecoderOptions): Decoder {
 function toCanonical(doc: Record<string, unknown>, options: DecoderOptions): Decoded {
   const variables = pick(doc, 'variables');
   if (variables === null || typeof variables !== 'object') return failure('CDR_INVALID', 'no "variables" section: not a mod_json_cdr document', 'variables');
-  const callflow = Array.isArray(doc['callflow']) ? doc['callflow'][0] : doc['callflow'];
+  const flow: unknown = doc['callflow'];
+  const callflow: unknown = Array.isArray(flow) ? (flow as unknown[])[0] : flow;
   const v = (name: string): string | undefined => text(pick(variables, name));
   const profile = (name: string): string | undefined => text(pick(callflow, `caller_profile.${name}`));
 
@@ -72,8 +73,8 @@ function toCanonical(doc: Record<string, unknown>, options: DecoderOptions): Dec
 
 /** Scalar → trimmed, URL-decoded text; empty → undefined. */
 function text(value: unknown): string | undefined {
-  if (value === null || value === undefined || typeof value === 'object') return undefined;
-  let s = String(value).trim();
+  let s = scalarText(value)?.trim();
+  if (s === undefined) return undefined;
   if (s.includes('%')) {
     try {
       s = decodeURIComponent(s);

@@ -1,4 +1,4 @@
-import { defined, epochSeconds, extras, failure, payloadText } from './fields.js';
+import { defined, epochSeconds, extras, failure, payloadText, scalarText } from './fields.js';
 import { parseJsonObject } from './json.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 
@@ -122,7 +122,10 @@ function parseLine(line: string, columns: readonly string[]): AccRecord | string
   if (line.startsWith('{')) {
     const parsed = parseJsonObject(line);
     if (!parsed.ok) return parsed.failure.kind === 'error' ? parsed.failure.error.message : 'invalid JSON';
-    for (const [k, v] of Object.entries(parsed.value)) if (v !== null && typeof v !== 'object') fields[k] = String(v);
+    for (const [k, v] of Object.entries(parsed.value)) {
+      const text = scalarText(v);
+      if (text !== undefined) fields[k] = text;
+    }
   } else if (/^ACC:/.test(line) || /(^|;)method=/.test(line)) {
     for (const pair of line.replace(/^ACC:[^:]*:\s*/, '').split(';')) {
       const eq = pair.indexOf('=');

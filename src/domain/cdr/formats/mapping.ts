@@ -2,7 +2,7 @@ import { tz } from '@date-fns/tz';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseDate } from 'date-fns';
 import { z } from 'zod';
-import { defined, digest, epochSeconds, extras, failure, payloadText, wallClock } from './fields.js';
+import { defined, digest, epochSeconds, extras, failure, payloadText, scalarText, wallClock } from './fields.js';
 import { parseJsonObject, pick } from './json.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 
@@ -67,7 +67,8 @@ export function mappingDecoder(name: string, spec: MappingSpec, options: Decoder
     }
     let rows: string[][];
     try {
-      rows = parseCsv(text, { delimiter: spec.delimiter, relax_column_count: true, skip_empty_lines: true }) as string[][];
+      const parsed: string[][] = parseCsv(text, { delimiter: spec.delimiter, relax_column_count: true, skip_empty_lines: true });
+      rows = parsed;
     } catch (err) {
       return [{ failure: failure('CDR_INVALID', `not a CSV record: ${(err as Error).message}`) }];
     }
@@ -125,10 +126,10 @@ export function mappingDecoder(name: string, spec: MappingSpec, options: Decoder
 
 function read(record: Record<string, unknown>, fs: FieldSpec): string | undefined {
   const spec = typeof fs === 'string' ? { from: fs } : fs;
-  let value: unknown = spec.value ?? (spec.from === undefined ? undefined : Object.hasOwn(record, spec.from) ? record[spec.from] : pick(record, spec.from));
-  if (value === null || value === undefined || value === '' || typeof value === 'object') value = spec.default;
-  if (value === undefined) return undefined;
-  let text = String(value).trim();
+  const value: unknown = spec.value ?? (spec.from === undefined ? undefined : Object.hasOwn(record, spec.from) ? record[spec.from] : pick(record, spec.from));
+  let text = scalarText(value)?.trim();
+  if (text === undefined || text === '') text = spec.default === undefined ? undefined : String(spec.default);
+  if (text === undefined) return undefined;
   if (spec.map) text = spec.map[text] ?? (spec.default === undefined ? text : String(spec.default));
   return spec.prefix && !text.startsWith(spec.prefix) ? `${spec.prefix}${text}` : text;
 }
