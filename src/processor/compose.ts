@@ -44,7 +44,12 @@ export function composeProcessor(args: {
     publisher,
     metrics,
     log,
-    consumer: { sessionTimeout: kc.sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.floor(kc.sessionTimeoutMs / 10)), rebalanceTimeout: kc.rebalanceTimeoutMs },
+    consumer: {
+      sessionTimeout: kc.sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(kc.sessionTimeoutMs / 10)),
+      rebalanceTimeout: kc.rebalanceTimeoutMs,
+      maxWaitTimeInMs: Math.min(500, config.pipeline.batchMaxWaitMs), // an idle fetch never outwaits a batch
+    },
     ...args.overrides,
   });
   return { processor, publisher, metrics };

@@ -5,6 +5,7 @@ import type { Decoder } from '../domain/cdr/formats/types.js';
 import type { Engine, RuleStats } from '../domain/engine/engine.js';
 import { SentinelaError, toSentinelaError } from '../errors.js';
 import { PendingBatch, type OutTopics } from './batch.js';
+import { Flusher } from './flusher.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { CdrStore, Publisher, SourceRef } from './ports.js';
 
@@ -51,9 +52,8 @@ export class Processor {
   private assignment: Readonly<Record<string, number[]>> = {};
   private joined = false;
   private rebuilding = false;
-  private degraded = false;
   private reason = 'not joined yet';
-  private backoffMs: number;
+  private readonly flusher: Flusher;
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -66,7 +66,13 @@ export class Processor {
     this.formats = new Map(o.topics.map((t) => [t.topic, t.format]));
     this.engine = o.newEngine();
     this.pending = new PendingBatch(o.out);
-    this.backoffMs = o.retry?.initialMs ?? 500;
+    this.flusher = new Flusher({
+      persist: (batch) => this.persist(batch),
+      commit: (batch) => this.commit(batch),
+      failed: (error) => this.failed(error),
+      recovered: () => this.recovered(),
+      retry: o.retry ?? { initialMs: 500, maxMs: 30_000 },
+    });
     const c = o.consumer ?? {};
     this.consumer = o.kafka.consumer({
       groupId: o.groupId,
@@ -89,8 +95,9 @@ export class Processor {
   }
 
   health(): ProcessorHealth {
-    const ready = this.joined && !this.rebuilding && !this.degraded && !this.stopped;
-    return { ready, degraded: this.degraded, reason: ready ? 'ok' : this.reason };
+    const degraded = this.flusher.degraded;
+    const ready = this.joined && !this.rebuilding && !degraded && !this.stopped;
+    return { ready, degraded, reason: ready ? 'ok' : this.reason };
   }
 
   async start(): Promise<void> {
@@ -108,7 +115,9 @@ export class Processor {
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
     await this.exclusive(async () => {
-      if (!this.degraded && this.pending.size > 0) await this.flush();
+      this.seal();
+      await this.flusher.settle();
+      this.flusher.stop(); // a batch the store still refuses is abandoned uncommitted: Kafka re-delivers it
     });
     await this.consumer.disconnect();
   }
@@ -121,20 +130,29 @@ export class Processor {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (this.rebuilding || this.degraded || this.stopped) return; // nothing resolved: these messages come again
+    if (this.rebuilding || this.flusher.degraded || this.stopped) return; // nothing resolved: these messages come again
     const { topic, partition } = batch;
     const decoder = this.decoderFor(topic, partition);
     for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale() || this.degraded) break;
+      if (!payload.isRunning() || payload.isStale() || this.flusher.degraded) break;
       this.ingest(topic, partition, message, decoder);
       payload.resolveOffset(message.offset);
       if (this.pending.size >= this.o.batch.maxRows) {
-        await this.flush();
+        this.seal();
+        // backpressure: at most one batch persisting and one sealed behind it
+        if (this.flusher.depth >= 2) await this.flusher.settle();
         await payload.heartbeat();
       }
     }
     this.o.metrics.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
-    if (this.batchAge() >= this.o.batch.maxWaitMs) await this.flush();
+    if (this.batchAge() >= this.o.batch.maxWaitMs) this.seal();
+  }
+
+  /** Hands the pending batch to the flusher and starts a new one. */
+  private seal(): void {
+    if (this.pending.size === 0 && this.pending.positions.size === 0) return;
+    this.flusher.seal(this.pending);
+    this.pending = new PendingBatch(this.o.out);
   }
 
   /** How long the oldest pending record has waited (monotonic clock: batching never uses the domain clock). */
@@ -184,7 +202,7 @@ export class Processor {
 
   /** Timer: flush a batch that waited long enough, and give up on correlations that never completed. */
   private async tick(): Promise<void> {
-    if (this.rebuilding || this.degraded || this.stopped) return;
+    if (this.rebuilding || this.flusher.degraded || this.stopped) return;
     const now = this.clock();
     for (const [key, decoder] of this.decoders) {
       if (!decoder.expire) continue;
@@ -199,71 +217,53 @@ export class Processor {
         }
       }
     }
-    if (this.batchAge() >= this.o.batch.maxWaitMs) await this.flush();
+    if (this.batchAge() >= this.o.batch.maxWaitMs) this.seal();
   }
 
   /**
-   * Persists the pending batch in an order that makes a crash at any point safe: Kafka messages (DLQ, alerts,
+   * Persists a sealed batch in an order that makes a crash at any point safe: Kafka messages (DLQ, alerts,
    * blocks), then ClickHouse verdicts and rejects, then the CDRs last, then the offsets. A CDR found in ClickHouse
    * therefore always has its verdicts published; anything else is re-read from Kafka and recomputed.
    */
-  private async flush(): Promise<boolean> {
-    const batch = this.pending;
-    if (batch.size === 0 && batch.positions.size === 0) return true;
+  private async persist(batch: PendingBatch): Promise<void> {
     const started = performance.now();
-    try {
-      await this.o.publisher.send(batch.messages);
-      await this.o.store.insertRejected(batch.rejected);
-      await this.o.store.insertAlerts(batch.alerts);
-      await this.o.store.insertBlocks(batch.blocks);
-      await this.o.store.insertCdrs(batch.cdrs);
-    } catch (err) {
-      this.enterDegraded(toSentinelaError(err, 'STORE_UNAVAILABLE'));
-      return false;
-    }
-    this.pending = new PendingBatch(this.o.out);
+    await this.o.publisher.send(batch.messages);
+    await this.o.store.insertRejected(batch.rejected);
+    await this.o.store.insertAlerts(batch.alerts);
+    await this.o.store.insertBlocks(batch.blocks);
+    await this.o.store.insertCdrs(batch.cdrs);
+    this.o.metrics.batchRows.observe(batch.cdrs.length);
+    this.o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  private async commit(batch: PendingBatch): Promise<void> {
     try {
       await this.consumer.commitOffsets(batch.commits());
     } catch (err) {
       // persisted already: a re-delivery is recognised as duplicates, so this costs work, not correctness
       this.o.log.warn({ err }, 'offset commit failed; the batch is persisted and will be recognised if re-delivered');
     }
-    this.o.metrics.batchRows.observe(batch.cdrs.length);
-    this.o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
     this.reportRules();
-    return true;
   }
 
-  /** A flush failed: stop fetching, keep the batch, retry with exponential backoff until the store is back (A11). */
-  private enterDegraded(error: SentinelaError): void {
+  /** A flush failed: stop fetching; the flusher keeps the batch and retries with backoff until the store is back (A11). */
+  private failed(error: SentinelaError): void {
     this.o.metrics.storeErrors.inc({ code: error.code });
-    if (!this.degraded) {
-      this.degraded = true;
-      this.o.metrics.degraded.set(1);
-      this.consumer.pause(this.o.topics.map(({ topic }) => ({ topic })));
-      this.o.log.error({ code: error.code, err: error }, 'flush failed: consumption paused, retrying');
-    }
+    this.o.metrics.storeRetries.inc();
+    this.o.metrics.degraded.set(1);
+    this.consumer.pause(this.o.topics.map(({ topic }) => ({ topic })));
     this.reason = `degraded: ${error.code}: ${error.message}`;
-    const delay = this.backoffMs;
-    clearTimeout(this.retryTimer);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.o.retry?.maxMs ?? 30_000);
-    this.retryTimer = setTimeout(() => void this.exclusive(() => this.retry()), delay);
+    this.o.log.error({ code: error.code, err: error }, 'flush failed: consumption paused, retrying');
   }
 
-  private async retry(): Promise<void> {
-    if (this.stopped) return;
-    this.o.metrics.storeRetries.inc();
-    this.degraded = false; // flush re-enters the degraded state if it fails again
-    if (await this.flush()) {
-      this.backoffMs = this.o.retry?.initialMs ?? 500;
-      this.o.metrics.degraded.set(0);
-      this.reason = 'ok';
-      this.o.log.info('store is back: consumption resumes');
-      if (this.needsRebuild) {
-        this.needsRebuild = false;
-        await this.rebuild();
-      } else this.consumer.resume(this.o.topics.map(({ topic }) => ({ topic })));
-    } else this.degraded = true;
+  private recovered(): void {
+    this.o.metrics.degraded.set(0);
+    this.reason = 'ok';
+    this.o.log.info('store is back: consumption resumes');
+    if (this.needsRebuild) {
+      this.needsRebuild = false;
+      void this.exclusive(() => this.rebuild());
+    } else if (!this.stopped) this.consumer.resume(this.o.topics.map(({ topic }) => ({ topic })));
   }
 
   /**
@@ -277,8 +277,10 @@ export class Processor {
     const topics = this.o.topics.map(({ topic }) => ({ topic }));
     this.consumer.pause(topics);
     try {
-      if (this.degraded || (this.pending.size > 0 && !(await this.flush()))) {
-        this.needsRebuild = true; // the store is down: the retry loop persists the batch, then rebuilds
+      this.seal();
+      await this.flusher.settle();
+      if (this.flusher.degraded) {
+        this.needsRebuild = true; // the store is down: the flusher persists the batch, then rebuilds
         this.rebuilding = false;
         return;
       }
@@ -305,11 +307,11 @@ export class Processor {
     } catch (err) {
       this.o.log.error({ err }, 'rule state rebuild failed: retrying');
       this.rebuilding = false;
-      this.retryTimer = setTimeout(() => void this.exclusive(() => this.rebuild()), this.backoffMs);
+      this.retryTimer = setTimeout(() => void this.exclusive(() => this.rebuild()), this.o.retry?.initialMs ?? 500);
       return;
     }
     this.rebuilding = false;
-    if (!this.degraded) this.consumer.resume(topics);
+    if (!this.flusher.degraded) this.consumer.resume(topics);
   }
 
   /** Per-rule counters: the engine counts per event; Prometheus gets the increments since the last flush. */
