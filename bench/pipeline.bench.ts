@@ -129,7 +129,9 @@ await blocks.run({
   eachMessage: async ({ message }) => {
     const key = String(message.key);
     const at = sent.get(key);
-    if (at !== undefined) latencies.push(performance.now() - at), sent.delete(key);
+    if (at === undefined) return;
+    latencies.push(performance.now() - at);
+    sent.delete(key);
   },
 });
 await new Promise((r) => setTimeout(r, 1500));

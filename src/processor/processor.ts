@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createDecoder, validate, type DecoderContext, type FormatSpec } from '../domain/cdr/formats/registry.js';
 import type { Decoder } from '../domain/cdr/formats/types.js';
 import type { Engine, RuleStats } from '../domain/engine/engine.js';
-import { SentinelaError, toSentinelaError } from '../errors.js';
+import { SentinelaError } from '../errors.js';
 import { PendingBatch, type OutTopics } from './batch.js';
 import { Flusher } from './flusher.js';
 import type { ProcessorMetrics } from './metrics.js';
