@@ -1,11 +1,13 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createDecoder, validate, type DecoderContext, type FormatSpec } from '../domain/cdr/formats/registry.js';
+import type { Cdr } from '../domain/cdr/contract.js';
 import type { Decoder } from '../domain/cdr/formats/types.js';
 import type { Engine, RuleStats } from '../domain/engine/engine.js';
 import { SentinelaError } from '../errors.js';
 import { PendingBatch, type OutTopics } from './batch.js';
 import { Flusher } from './flusher.js';
+import { rebuildEngine } from './state-rebuild.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { CdrStore, Publisher, SourceRef } from './ports.js';
 
@@ -179,15 +181,19 @@ export class Processor {
         this.pending.addRejected(payload, message.key, result.error, source);
         continue;
       }
-      const cdr = result.cdr;
-      if (message.key !== null && message.key.toString() !== cdr.tenant) m.misrouted.inc();
-      const outcome = this.engine.process(cdr, now);
-      m.cdrs.inc({ status: outcome.status });
-      if (outcome.status === 'duplicate') continue; // stored already (re-delivery)
-      this.pending.addCdr({ cdr, status: outcome.status, ...this.engine.numbersOf(cdr), source });
-      for (const v of outcome.verdicts) this.pending.addVerdict(v);
+      if (message.key !== null && message.key.toString() !== result.cdr.tenant) m.misrouted.inc();
+      this.accept(result.cdr, source, now);
     }
     this.pending.position(topic, partition, offset + 1, decoder.oldestHeld?.());
+  }
+
+  /** Runs a valid CDR through the engine and queues its row and verdicts (a re-delivered CDR is stored already). */
+  private accept(cdr: Cdr, source: SourceRef, now: number): void {
+    const outcome = this.engine.process(cdr, now);
+    this.o.metrics.cdrs.inc({ status: outcome.status });
+    if (outcome.status === 'duplicate') return;
+    this.pending.addCdr({ cdr, status: outcome.status, ...this.engine.numbersOf(cdr), source });
+    for (const v of outcome.verdicts) this.pending.addVerdict(v);
   }
 
   private decoderFor(topic: string, partition: number): Decoder {
@@ -207,13 +213,14 @@ export class Processor {
     for (const [key, decoder] of this.decoders) {
       if (!decoder.expire) continue;
       const [topic = '', partition = '0'] = key.split('\u0000');
+      const source: SourceRef = { kind: 'kafka', topic, partition: Number(partition), offset: -1, format: decoder.format };
       for (const result of validate(decoder.expire(now - this.engine.stateHorizonMs))) {
-        if (result.ok) {
-          const outcome = this.engine.process(result.cdr, now);
-          if (outcome.status === 'duplicate') continue;
-          this.pending.touch(performance.now());
-          this.pending.addCdr({ cdr: result.cdr, status: outcome.status, ...this.engine.numbersOf(result.cdr), source: { kind: 'kafka', topic, partition: Number(partition), offset: -1, format: decoder.format } });
-          for (const v of outcome.verdicts) this.pending.addVerdict(v);
+        this.pending.touch(performance.now());
+        if (result.ok) this.accept(result.cdr, source, now);
+        else {
+          // a held record that never completed (an answered INVITE without a time): dead-lettered, not dropped
+          this.o.metrics.rejected.inc({ code: result.error.code });
+          this.pending.addRejected(Buffer.alloc(0), null, result.error, source);
         }
       }
     }
@@ -266,11 +273,7 @@ export class Processor {
     } else if (!this.stopped) this.consumer.resume(this.o.topics.map(({ topic }) => ({ topic })));
   }
 
-  /**
-   * Rebuilds rule state for the partitions this instance now owns (README "State that survives restarts"):
-   * active blocks and escalation history first, then the counted CDRs of those partitions within the longest
-   * window + lateness, replayed in event time with their verdicts discarded (they were published already).
-   */
+  /** Pauses, persists what is pending, and swaps in an engine rebuilt for the partitions now owned. */
   private async rebuild(): Promise<void> {
     this.rebuilding = true;
     this.reason = 'rebuilding rule state';
@@ -285,16 +288,7 @@ export class Processor {
         return;
       }
       const started = performance.now();
-      const engine = this.o.newEngine();
-      const now = this.clock();
-      for (const block of await this.o.store.recentBlocks(now - engine.blockHorizonMs)) engine.restoreBlock(block);
-      let replayed = 0;
-      for (const [topic, partitions] of Object.entries(this.assignment)) {
-        for await (const cdr of this.o.store.recentCdrs(topic, partitions, now - engine.stateHorizonMs)) {
-          engine.process(cdr, now);
-          replayed++;
-        }
-      }
+      const { engine, replayed } = await rebuildEngine(this.o.store, this.o.newEngine, this.assignment, this.clock());
       this.engine = engine;
       this.decoders.clear();
       this.pending = new PendingBatch(this.o.out);

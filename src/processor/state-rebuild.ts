@@ -1,0 +1,26 @@
+import type { Engine } from '../domain/engine/engine.js';
+import type { CdrStore } from './ports.js';
+
+/**
+ * A fresh engine holding the rule state of the partitions in `assignment` (README "State that survives restarts"):
+ * rule blocks of the block horizon first (repeats stay quiet, escalation continues), then the counted CDRs of
+ * those partitions within the state horizon, replayed in event time with their verdicts discarded (they were
+ * published when the CDRs were first processed).
+ */
+export async function rebuildEngine(
+  store: CdrStore,
+  newEngine: () => Engine,
+  assignment: Readonly<Record<string, readonly number[]>>,
+  now: number,
+): Promise<{ engine: Engine; replayed: number }> {
+  const engine = newEngine();
+  for (const block of await store.recentBlocks(now - engine.blockHorizonMs)) engine.restoreBlock(block);
+  let replayed = 0;
+  for (const [topic, partitions] of Object.entries(assignment)) {
+    for await (const cdr of store.recentCdrs(topic, partitions, now - engine.stateHorizonMs)) {
+      engine.process(cdr, now);
+      replayed++;
+    }
+  }
+  return { engine, replayed };
+}
