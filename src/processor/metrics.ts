@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RuleStats } from '../domain/engine/engine.js';
 
 /** The processor's Prometheus metrics, updated per event (never recomputed over a window). */
 export function createProcessorMetrics(registry: Registry = new Registry(), withDefaults = true) {
@@ -23,3 +24,27 @@ export function createProcessorMetrics(registry: Registry = new Registry(), with
   };
 }
 export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;
+
+/**
+ * Per-rule counters: the engine counts per event; Prometheus gets the increments since the last report. A rebuilt
+ * engine starts from its warm-up counts, which are a baseline, not new work.
+ */
+export class RuleReporter {
+  private reported = new Map<string, RuleStats>();
+
+  constructor(private readonly metrics: ProcessorMetrics) {}
+
+  baseline(stats: ReadonlyMap<string, RuleStats>): void {
+    this.reported = new Map([...stats].map(([id, s]) => [id, { ...s }]));
+  }
+
+  report(stats: ReadonlyMap<string, RuleStats>): void {
+    for (const [rule, s] of stats) {
+      const last = this.reported.get(rule) ?? { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 };
+      if (s.evaluations > last.evaluations) this.metrics.ruleEvaluations.inc({ rule }, s.evaluations - last.evaluations);
+      if (s.alerts > last.alerts) this.metrics.verdicts.inc({ rule, kind: 'alert' }, s.alerts - last.alerts);
+      if (s.blocks > last.blocks) this.metrics.verdicts.inc({ rule, kind: 'block' }, s.blocks - last.blocks);
+      this.reported.set(rule, { ...s });
+    }
+  }
+}

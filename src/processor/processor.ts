@@ -3,12 +3,12 @@ import type { Logger } from 'pino';
 import { createDecoder, validate, type DecoderContext, type FormatSpec } from '../domain/cdr/formats/registry.js';
 import type { Cdr } from '../domain/cdr/contract.js';
 import type { Decoder } from '../domain/cdr/formats/types.js';
-import type { Engine, RuleStats } from '../domain/engine/engine.js';
+import type { Engine } from '../domain/engine/engine.js';
 import { SentinelaError } from '../errors.js';
 import { PendingBatch, type OutTopics } from './batch.js';
 import { Flusher } from './flusher.js';
 import { rebuildEngine } from './state-rebuild.js';
-import type { ProcessorMetrics } from './metrics.js';
+import { RuleReporter, type ProcessorMetrics } from './metrics.js';
 import type { CdrStore, Publisher, SourceRef } from './ports.js';
 
 export interface ProcessorOptions {
@@ -49,7 +49,8 @@ export class Processor {
   private readonly formats: ReadonlyMap<string, FormatSpec>;
   private engine: Engine;
   private pending: PendingBatch;
-  private readonly decoders = new Map<string, Decoder>();
+  /** One decoder per topic partition (correlating decoders keep state per stream). */
+  private readonly decoders = new Map<string, { readonly topic: string; readonly partition: number; readonly decoder: Decoder }>();
   private lock: Promise<unknown> = Promise.resolve();
   private assignment: Readonly<Record<string, number[]>> = {};
   private joined = false;
@@ -61,13 +62,14 @@ export class Processor {
   private stopped = false;
   /** An assignment arrived while the store was down: rebuild once the retry loop gets through. */
   private needsRebuild = false;
-  private reported = new Map<string, RuleStats>();
+  private readonly rules: RuleReporter;
 
   constructor(private readonly o: ProcessorOptions) {
     this.clock = o.clock ?? Date.now;
     this.formats = new Map(o.topics.map((t) => [t.topic, t.format]));
     this.engine = o.newEngine();
     this.pending = new PendingBatch(o.out);
+    this.rules = new RuleReporter(o.metrics);
     this.flusher = new Flusher({
       persist: (batch) => this.persist(batch),
       commit: (batch) => this.commit(batch),
@@ -198,22 +200,21 @@ export class Processor {
 
   private decoderFor(topic: string, partition: number): Decoder {
     const key = `${topic}\u0000${partition}`;
-    let decoder = this.decoders.get(key);
-    if (!decoder) {
-      decoder = createDecoder(this.formats.get(topic) ?? { name: 'canonical', options: {} }, this.o.decoders);
-      this.decoders.set(key, decoder);
+    let entry = this.decoders.get(key);
+    if (!entry) {
+      entry = { topic, partition, decoder: createDecoder(this.formats.get(topic) ?? { name: 'canonical', options: {} }, this.o.decoders) };
+      this.decoders.set(key, entry);
     }
-    return decoder;
+    return entry.decoder;
   }
 
   /** Timer: flush a batch that waited long enough, and give up on correlations that never completed. */
   private async tick(): Promise<void> {
     if (this.rebuilding || this.flusher.degraded || this.stopped) return;
     const now = this.clock();
-    for (const [key, decoder] of this.decoders) {
+    for (const { topic, partition, decoder } of this.decoders.values()) {
       if (!decoder.expire) continue;
-      const [topic = '', partition = '0'] = key.split('\u0000');
-      const source: SourceRef = { kind: 'kafka', topic, partition: Number(partition), offset: -1, format: decoder.format };
+      const source: SourceRef = { kind: 'kafka', topic, partition, offset: -1, format: decoder.format };
       for (const result of validate(decoder.expire(now - this.engine.stateHorizonMs))) {
         this.pending.touch(performance.now());
         if (result.ok) this.accept(result.cdr, source, now);
@@ -250,7 +251,7 @@ export class Processor {
       // persisted already: a re-delivery is recognised as duplicates, so this costs work, not correctness
       this.o.log.warn({ err }, 'offset commit failed; the batch is persisted and will be recognised if re-delivered');
     }
-    this.reportRules();
+    this.rules.report(this.engine.ruleStats);
   }
 
   /** A flush failed: stop fetching; the flusher keeps the batch and retries with backoff until the store is back (A11). */
@@ -292,7 +293,7 @@ export class Processor {
       this.engine = engine;
       this.decoders.clear();
       this.pending = new PendingBatch(this.o.out);
-      this.reported = new Map([...engine.ruleStats].map(([id, s]) => [id, { ...s }]));
+      this.rules.baseline(engine.ruleStats);
       this.joined = true;
       this.o.metrics.rebuildSeconds.set((performance.now() - started) / 1000);
       this.o.metrics.rebuildCdrs.set(replayed);
@@ -306,16 +307,5 @@ export class Processor {
     }
     this.rebuilding = false;
     if (!this.flusher.degraded) this.consumer.resume(topics);
-  }
-
-  /** Per-rule counters: the engine counts per event; Prometheus gets the increments since the last flush. */
-  private reportRules(): void {
-    for (const [rule, s] of this.engine.ruleStats) {
-      const last = this.reported.get(rule) ?? { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 };
-      if (s.evaluations > last.evaluations) this.o.metrics.ruleEvaluations.inc({ rule }, s.evaluations - last.evaluations);
-      if (s.alerts > last.alerts) this.o.metrics.verdicts.inc({ rule, kind: 'alert' }, s.alerts - last.alerts);
-      if (s.blocks > last.blocks) this.o.metrics.verdicts.inc({ rule, kind: 'block' }, s.blocks - last.blocks);
-      this.reported.set(rule, { ...s });
-    }
   }
 }

@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { callerIdNumber, channelPeer, defined, digest, extras, failure, payloadText, scalarText, wallClock, wholeSeconds } from './fields.js';
-import { parseJsonObject } from './json.js';
+import { jsonObjectDecoder } from './json.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 
 /** Asterisk CDR variables by their cdr.conf names; every exporter format below is mapped onto these. */
@@ -44,22 +44,14 @@ export function asteriskCustomDecoder(options: DecoderOptions): Decoder {
 
 /** Asterisk JSON: cdr_custom `format = json` (CDR variable names) or cdr_beanstalkd (AccountCode, Source, …). */
 export function asteriskJsonDecoder(options: DecoderOptions): Decoder {
-  return {
-    format: 'asterisk-json',
-    decode(payload) {
-      const text = payloadText(payload, options);
-      if (typeof text !== 'string') return [text];
-      const parsed = parseJsonObject(text);
-      if (!parsed.ok) return [parsed.failure];
-      const record: AsteriskRecord = {};
-      for (const [key, value] of Object.entries(parsed.value)) {
-        const name = BEANSTALKD_NAMES[key] ?? key;
-        const text = scalarText(value);
-        if (text !== undefined) (record as Record<string, string>)[name] = text;
-      }
-      return [toCanonical(record, options)];
-    },
-  };
+  return jsonObjectDecoder('asterisk-json', options, (json) => {
+    const record: Record<string, string> = {};
+    for (const [key, value] of Object.entries(json)) {
+      const text = scalarText(value);
+      if (text !== undefined) record[BEANSTALKD_NAMES[key] ?? key] = text;
+    }
+    return toCanonical(record, options);
+  });
 }
 
 function csvDecoder(format: string, options: DecoderOptions, shape: (row: string[]) => AsteriskRecord | string): Decoder {

@@ -1,5 +1,5 @@
-import { defined, epochSeconds, extras, failure, payloadText, scalarText, wholeSeconds } from './fields.js';
-import { parseJsonObject, pick } from './json.js';
+import { defined, epochSeconds, extras, failure, scalarText, wholeSeconds } from './fields.js';
+import { jsonObjectDecoder, pick } from './json.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 
 /** hangup_cause (Q.850 names) → disposition; anything else not answered is FAILED. */
@@ -15,15 +15,7 @@ const NOT_ANSWERED: Readonly<Record<string, 'NO ANSWER' | 'BUSY' | 'CONGESTION'>
  * `callId` = originating_leg_uuid (B legs) or the uuid itself, so A and B legs of one call count once.
  */
 export function freeswitchJsonDecoder(options: DecoderOptions): Decoder {
-  return {
-    format: 'freeswitch-json',
-    decode(payload) {
-      const text = payloadText(payload, options);
-      if (typeof text !== 'string') return [text];
-      const parsed = parseJsonObject(text);
-      return parsed.ok ? [toCanonical(parsed.value, options)] : [parsed.failure];
-    },
-  };
+  return jsonObjectDecoder('freeswitch-json', options, (doc) => toCanonical(doc, options));
 }
 
 function toCanonical(doc: Record<string, unknown>, options: DecoderOptions): Decoded {

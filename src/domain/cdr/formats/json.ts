@@ -1,5 +1,5 @@
-import { failure } from './fields.js';
-import type { Decoded } from './types.js';
+import { failure, payloadText } from './fields.js';
+import type { Decoded, Decoder, DecoderOptions } from './types.js';
 
 const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 16;
@@ -29,6 +29,19 @@ export function parseJsonObject(text: string): { ok: true; value: Record<string,
     }
   }
   return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** A decoder for exporters that send one JSON object per record: text, hostile-JSON checks, then `toCanonical`. */
+export function jsonObjectDecoder(format: string, options: DecoderOptions, toCanonical: (record: Record<string, unknown>) => Decoded): Decoder {
+  return {
+    format,
+    decode(payload) {
+      const text = payloadText(payload, options);
+      if (typeof text !== 'string') return [text];
+      const parsed = parseJsonObject(text);
+      return [parsed.ok ? toCanonical(parsed.value) : parsed.failure];
+    },
+  };
 }
 
 /** Reads a dotted path (`variables.sip_from_user`, `callflow.0.caller_profile.caller_id_number`) from parsed JSON. */
