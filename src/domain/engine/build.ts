@@ -11,15 +11,19 @@ export interface RuleSet {
   readonly prefixEntries: readonly PrefixEntry[];
 }
 
-/** Builds an engine from validated rule files and the service's dialling defaults; disabled rules are left out. */
+/**
+ * Builds an engine from validated rule files and the service's dialling defaults; disabled rules are left out,
+ * and so are rules counting the other kind of event (`on: cdr` for the processor, `on: attempt` for the API).
+ */
 export function createEngine(
   ruleSet: RuleSet,
   base: ProfileBase,
-  options: Omit<EngineOptions, 'rules' | 'profiles' | 'prefixLists'> = {},
+  options: Omit<EngineOptions, 'rules' | 'profiles' | 'prefixLists'> & { readonly on?: 'cdr' | 'attempt' } = {},
 ): Engine {
+  const { on = 'cdr', ...engineOptions } = options;
   return new Engine({
-    ...options,
-    rules: ruleSet.rules.filter((r) => r.enabled).map(compileRule),
+    ...engineOptions,
+    rules: ruleSet.rules.filter((r) => r.enabled && r.on === on).map(compileRule),
     profiles: new ProfileBook(ruleSet.profiles, base),
     prefixLists: new PrefixLists(ruleSet.prefixEntries),
   });

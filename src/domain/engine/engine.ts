@@ -11,7 +11,8 @@ import { checkDenyLists, exemptKinds } from './lists-check.js';
 import { EpisodeBook } from './episodes.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
-import { enrich } from './event.js';
+import { enrich, type CallEvent } from './event.js';
+import type { SubjectList } from './subject-lists.js';
 import type { PrefixLists } from './prefix-lists.js';
 import type { ProfileBook } from './profiles.js';
 import type { NumberResult } from '../numbering/normaliser.js';
@@ -39,6 +40,8 @@ export const EVENT_STATUSES: readonly EventStatus[] = ['evaluated', 'emergency',
 export interface Outcome {
   readonly status: EventStatus;
   readonly verdicts: readonly Verdict[];
+  /** The call as the rules read it; undefined when the CDR was not evaluated (future, too-late, repeats). */
+  readonly event?: CallEvent;
 }
 
 export interface RuleStats {
@@ -110,7 +113,7 @@ export class Engine {
     if (mark !== tenantMark) this.watermarks.set(cdr.tenant, mark);
     this.watermark = Math.max(this.watermark, mark);
     const event = enrich(cdr, this.ring.push(cdr.id), { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
-    if (event.emergency) return this.outcome('emergency', []);
+    if (event.emergency) return this.outcome('emergency', [], event);
     const verdicts: Verdict[] = [];
     for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, mark, this.ids), verdicts);
@@ -131,7 +134,7 @@ export class Engine {
       if (observation) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, mark, this.ids), verdicts);
     }
     this.maybeTrim();
-    return this.outcome('evaluated', verdicts);
+    return this.outcome('evaluated', verdicts, event);
   }
 
   /**
@@ -152,6 +155,16 @@ export class Engine {
   numbersOf(cdr: Cdr): { caller: NumberResult; callee: NumberResult } {
     const plan = this.options.profiles.profile(cdr.tenant, cdr.account).dialPlan;
     return { caller: this.numbers.normalise(cdr.caller, plan, 'caller'), callee: this.numbers.normalise(cdr.callee, plan, 'callee') };
+  }
+
+  /** The CDR as the rules would read it, without counting it (block-check of a CDR the engine refused). */
+  describe(cdr: Cdr): CallEvent {
+    return enrich(cdr, -1, { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
+  }
+
+  /** Allow and deny lists (G4) of a tenant, as the rules apply them. */
+  lists(tenant: string): { readonly allow: readonly SubjectList[]; readonly deny: readonly SubjectList[] } {
+    return { allow: this.options.profiles.allowLists(tenant), deny: this.options.profiles.denyLists(tenant) };
   }
 
   /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore). */
@@ -195,9 +208,9 @@ export class Engine {
     this.keysAtTrim = keys + this.dedup.size;
   }
 
-  private outcome(status: EventStatus, verdicts: readonly Verdict[]): Outcome {
+  private outcome(status: EventStatus, verdicts: readonly Verdict[], event?: CallEvent): Outcome {
     this.counts[status]++;
-    return { status, verdicts };
+    return event ? { status, verdicts, event } : { status, verdicts };
   }
 }
 

@@ -74,6 +74,11 @@ export const ruleSpec = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and hyphens'),
     description: z.string().min(1),
     enabled: z.boolean().default(true),
+    /**
+     * What the rule counts: `cdr` (finished calls, in the stream processor) or `attempt` (every block-check the
+     * PBX makes before routing a call, in the API: EV12, EV13 block a burst before any CDR exists).
+     */
+    on: z.enum(['cdr', 'attempt']).default('cdr'),
     cites: z.array(z.string().regex(/^[A-Z]{1,3}\d{1,3}$/, 'must be a REQUIREMENTS id such as EV06')).min(1),
     match: matchSpec.default({}),
     key: z.enum(KEY_KINDS),

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { cdrShape, type Cdr } from '../domain/cdr/contract.js';
+import { BlockTable } from '../domain/blocks/block-table.js';
+import { decide, type Reason } from '../domain/blocks/decision.js';
+import { recordOfBlock } from '../domain/blocks/record.js';
+import type { Engine } from '../domain/engine/engine.js';
+import type { Verdict } from '../domain/engine/verdicts.js';
+
+/** A block-check request: the call the PBX is about to route (query string or JSON body). */
+export const checkQuery = z.strictObject({
+  tenant: cdrShape.shape.tenant,
+  account: cdrShape.shape.account,
+  caller: cdrShape.shape.caller,
+  callee: cdrShape.shape.callee,
+  ip: cdrShape.shape.srcIp,
+});
+export type CheckQuery = z.output<typeof checkQuery>;
+
+/**
+ * normal: the block table is loaded and fresh · fail-open / fail-closed: it is not (loading, stale feed, or the
+ * server shed the request under overload) and the configured fail policy shaped the answer.
+ */
+export type PolicyName = 'normal' | 'fail-open' | 'fail-closed';
+export type FailPolicy = 'open' | 'closed';
+
+export interface CheckAnswer {
+  readonly action: 'allow' | 'block';
+  readonly reasons: readonly Reason[];
+  readonly policy: PolicyName;
+  /** Why the answer is not `normal`: loading, stale or overload. */
+  readonly degraded?: 'loading' | 'stale' | 'overload';
+  readonly emergency?: true;
+}
+
+export interface FeedStatus {
+  readonly ready: boolean;
+  readonly state: 'loading' | 'live' | 'stale';
+  readonly reason: string;
+}
+
+export interface BlockCheckOptions {
+  /** Engine with the `on: attempt` rules (EV12, EV13): every block-check is a call attempt. */
+  readonly attempts: Engine;
+  readonly table: BlockTable;
+  readonly failPolicy: FailPolicy;
+  /** The feed counts as stale when it was last heard from longer ago than this. */
+  readonly staleAfterMs: number;
+  /** Verdicts of the attempt rules, to publish and persist (outside the request path). */
+  readonly onVerdicts: (verdicts: readonly Verdict[]) => void;
+}
+
+/**
+ * Answers block-checks from memory. No IO: the block table is fed from outside (bootstrap, Kafka, the embedded
+ * pipeline) and `now` comes in, so the service is unit-tested with a fixed clock.
+ */
+export class BlockCheckService {
+  readonly table: BlockTable;
+  private loaded = false;
+  /** Epoch ms the feed was last known to be current (a fetch, a bootstrap, an in-process delivery). */
+  private heardAt = -Infinity;
+  private attemptSeq = 0;
+  private readonly attemptPrefix = `attempt-${Date.now().toString(36)}-`;
+  readonly counts = { allow: 0, block: 0, shed: 0 };
+
+  constructor(private readonly o: BlockCheckOptions) {
+    this.table = o.table;
+  }
+
+  /** The bootstrap finished: the table holds every block that was active. */
+  markLoaded(now: number): void {
+    this.loaded = true;
+    this.heardAt = now;
+  }
+
+  /** The feed is current as of `now`. */
+  heard(now: number): void {
+    this.heardAt = now;
+  }
+
+  status(now: number): FeedStatus {
+    if (!this.loaded) return { ready: false, state: 'loading', reason: `block table loading (fail-${this.o.failPolicy})` };
+    if (now - this.heardAt > this.o.staleAfterMs) {
+      return { ready: false, state: 'stale', reason: `block feed silent for ${Math.round((now - this.heardAt) / 1000)} s (fail-${this.o.failPolicy})` };
+    }
+    return { ready: true, state: 'live', reason: 'ok' };
+  }
+
+  check(q: CheckQuery, now: number): CheckAnswer {
+    const outcome = this.o.attempts.process(attemptCdr(q, this.attemptPrefix + (this.attemptSeq++).toString(36), now), now);
+    if (outcome.verdicts.length > 0) {
+      for (const v of outcome.verdicts) if (v.kind === 'block') this.o.table.apply(recordOfBlock(v), now);
+      this.o.onVerdicts(outcome.verdicts);
+    }
+    const event = outcome.event ?? this.o.attempts.describe(attemptCdr(q, 'describe', now));
+    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now);
+    const feed = this.status(now);
+    let answer: CheckAnswer;
+    if (decision.emergency) answer = { action: 'allow', reasons: [], policy: feed.ready ? 'normal' : this.failName(), emergency: true };
+    else if (feed.ready) answer = { action: decision.action, reasons: decision.reasons, policy: 'normal' };
+    else answer = this.failed(decision.action, decision.reasons, feed.state === 'loading' ? 'loading' : 'stale', q.tenant);
+    this.counts[answer.action]++;
+    return answer;
+  }
+
+  /** The answer without evaluating the call, for a request shed under overload (emergency calls still pass). */
+  shed(q: Partial<CheckQuery>, now: number): CheckAnswer {
+    this.counts.shed++;
+    if (this.o.failPolicy === 'open') return { action: 'allow', reasons: [], policy: 'fail-open', degraded: 'overload' };
+    if (q.tenant !== undefined && q.account !== undefined && q.caller !== undefined && q.callee !== undefined) {
+      const event = this.o.attempts.describe(attemptCdr(q as CheckQuery, 'shed', now));
+      if (event.emergency) return { action: 'allow', reasons: [], policy: 'fail-closed', degraded: 'overload', emergency: true };
+    }
+    return this.failed('allow', [], 'overload', q.tenant ?? 'default');
+  }
+
+  private failName(): PolicyName {
+    return this.o.failPolicy === 'open' ? 'fail-open' : 'fail-closed';
+  }
+
+  private failed(action: 'allow' | 'block', reasons: readonly Reason[], degraded: 'loading' | 'stale' | 'overload', tenant: string): CheckAnswer {
+    if (this.o.failPolicy === 'open') return { action, reasons, policy: 'fail-open', degraded };
+    const closed: Reason = { rule: 'fail-closed', subject: `tenant:${tenant}`, expiresAt: null };
+    return { action: 'block', reasons: action === 'block' ? reasons : [closed], policy: 'fail-closed', degraded };
+  }
+}
+
+/** A block-check as the engine reads it: an unanswered call starting now. */
+function attemptCdr(q: CheckQuery, id: string, now: number): Cdr {
+  return {
+    id,
+    tenant: q.tenant,
+    account: q.account,
+    caller: q.caller,
+    callee: q.callee,
+    ...(q.ip !== undefined ? { srcIp: q.ip } : {}),
+    startedAt: now,
+    answeredAt: null,
+    endedAt: now,
+    durationSec: 0,
+    billSec: 0,
+    disposition: 'NO ANSWER',
+    direction: 'outbound',
+  };
+}

@@ -1,0 +1,57 @@
+import type { CallEvent } from '../engine/event.js';
+import { checkDenyLists, exemptKinds } from '../engine/lists-check.js';
+import type { SubjectList } from '../engine/subject-lists.js';
+import { subjectText } from '../engine/verdicts.js';
+import { KEY_KINDS } from '../rules/spec.js';
+import type { BlockTable } from './block-table.js';
+
+export interface Reason {
+  /** Rule id: a detection rule, `deny-list` (G4), `profile-international` (F1, F3) or `profile-premium` (F4). */
+  readonly rule: string;
+  /** kind:value, e.g. caller:+551133334444 or destPrefix:+2917. */
+  readonly subject: string;
+  /** When the block ends (ISO-8601); null for list and profile reasons, which last as long as the configuration. */
+  readonly expiresAt: string | null;
+  /** The block's id when the reason is a block (admin API: GET /v1/blocks/{id}). */
+  readonly blockId?: string;
+}
+
+export interface Decision {
+  readonly action: 'allow' | 'block';
+  readonly reasons: readonly Reason[];
+  readonly emergency: boolean;
+}
+
+export interface Lists {
+  readonly allow: readonly SubjectList[];
+  readonly deny: readonly SubjectList[];
+}
+
+const ALLOW: Decision = { action: 'allow', reasons: [], emergency: false };
+const EMERGENCY: Decision = { action: 'allow', reasons: [], emergency: true };
+const ALL_KINDS = KEY_KINDS.length;
+
+/**
+ * Whether a call may be routed: emergency numbers always; otherwise blocked by a deny list, the account's
+ * profile (international denied unless allowed, only the allowed countries, premium-rate denied) or an active
+ * block on the tenant, caller, account, IP, destination or destination prefix. Allow lists exempt a subject
+ * from the blocks keyed on it; an allow-listed destination is exempt from blocks and profile checks. A deny
+ * list wins over an allow list.
+ */
+export function decide(e: CallEvent, lists: Lists, table: BlockTable, now: number): Decision {
+  if (e.emergency) return EMERGENCY;
+  const reasons: Reason[] = [];
+  for (const hit of checkDenyLists(e, lists.deny)) reasons.push({ rule: 'deny-list', subject: subjectText(hit.subject), expiresAt: null });
+  const exempt = exemptKinds(e, lists.allow);
+  const trustedDestination = exempt.size === ALL_KINDS;
+  if (!trustedDestination) {
+    if (e.outOfProfile) reasons.push({ rule: 'profile-international', subject: `account:${e.account}`, expiresAt: null });
+    if (e.premium) reasons.push({ rule: 'profile-premium', subject: `destination:${e.calleeText}`, expiresAt: null });
+  }
+  const hits = table.lookup(
+    { tenant: e.tenant, caller: e.caller, account: e.account, ip: e.ip, callee: e.calleeText, calleeE164: e.callee?.e164 ?? null, international: e.international, exempt },
+    now,
+  );
+  for (const b of hits) reasons.push({ rule: b.rule, subject: subjectText(b.subject), expiresAt: new Date(b.expiresAt).toISOString(), blockId: b.id });
+  return reasons.length === 0 ? ALLOW : { action: 'block', reasons, emergency: false };
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BlockCheckService, type CheckQuery, type FailPolicy } from '../../src/api/block-check.js';
+import { BlockTable } from '../../src/domain/blocks/block-table.js';
+import { liftRecord, type BlockRecord } from '../../src/domain/blocks/record.js';
+import { createEngine } from '../../src/domain/engine/build.js';
+import type { Verdict } from '../../src/domain/engine/verdicts.js';
+import { profilesFileSpec } from '../../src/domain/rules/profile-spec.js';
+import { DEFAULT_RULES } from '../domain/engine/harness.js';
+
+const NOW = Date.parse('2026-03-02T15:00:00-03:00');
+const BASE = { timeZone: 'America/Sao_Paulo', dialPlan: { homeCountry: 'BR', defaultDdd: '11', internationalPrefix: '00' } };
+
+function service(o: { failPolicy?: FailPolicy; profiles?: unknown } = {}) {
+  const verdicts: Verdict[] = [];
+  const profiles = o.profiles === undefined ? DEFAULT_RULES.profiles : profilesFileSpec.parse(o.profiles);
+  const attempts = createEngine({ ...DEFAULT_RULES, profiles }, BASE, { on: 'attempt', allowedLatenessMs: 5_000 });
+  const s = new BlockCheckService({ attempts, table: new BlockTable(), failPolicy: o.failPolicy ?? 'open', staleAfterMs: 10_000, onVerdicts: (v) => verdicts.push(...v) });
+  s.markLoaded(NOW);
+  return { s, verdicts };
+}
+
+const call = (q: Partial<CheckQuery> = {}): CheckQuery => ({ tenant: 'acme', account: 'sales', caller: '+551130001000', callee: '+551140002000', ip: '203.0.113.7', ...q });
+
+function block(fields: Partial<BlockRecord> = {}): BlockRecord {
+  return {
+    id: 'b1', tenant: 'acme', rule: 'velocity-caller', subject: { kind: 'caller', value: '+551130001000' }, reason: 'test', level: 1, scope: 'all',
+    startsAt: NOW - 60_000, expiresAt: NOW + 300_000, source: 'rule', createdBy: '', state: 'active', ...fields,
+  };
+}
+
+describe('block-check (API core)', () => {
+  it('allows a national call with no block, under the normal policy', () => {
+    const { s } = service();
+    assert.deepEqual(s.check(call(), NOW), { action: 'allow', reasons: [], policy: 'normal' });
+  });
+
+  it('blocks on an active block of the caller, account, IP, destination prefix or tenant, with its expiry', () => {
+    for (const subject of [
+      { kind: 'caller', value: '+551130001000' },
+      { kind: 'account', value: 'sales' },
+      { kind: 'ip', value: '203.0.113.7' },
+      { kind: 'destPrefix', value: '+5511' },
+      { kind: 'tenant', value: 'acme' },
+    ] as const) {
+      const { s } = service();
+      s.table.apply(block({ subject }), NOW);
+      const answer = s.check(call(), NOW);
+      assert.equal(answer.action, 'block', subject.kind);
+      assert.deepEqual(answer.reasons, [{ rule: 'velocity-caller', subject: `${subject.kind}:${subject.value}`, expiresAt: new Date(NOW + 300_000).toISOString(), blockId: 'b1' }]);
+    }
+  });
+
+  it('stops blocking once the block is lifted or expired, and ignores other tenants', () => {
+    const { s } = service();
+    s.table.apply(block(), NOW);
+    assert.equal(s.check(call({ tenant: 'other' }), NOW).action, 'allow');
+    assert.equal(s.check(call(), NOW + 300_000).action, 'allow', 'expired');
+    s.table.apply(liftRecord(block(), NOW, 'noc', 'customer called'), NOW);
+    assert.equal(s.check(call(), NOW).action, 'allow', 'lifted');
+    assert.equal(s.table.size, 0);
+  });
+
+  it('applies an international-scope block to international calls only', () => {
+    const { s } = service({ profiles: { defaults: { international: { policy: 'allow' } } } });
+    s.table.apply(block({ scope: 'international' }), NOW);
+    assert.equal(s.check(call(), NOW).action, 'allow');
+    assert.equal(s.check(call({ callee: '+351211234567' }), NOW).action, 'block');
+  });
+
+  it('denies international calls by default (F1), other countries than allowed (F3) and premium rate (F4)', () => {
+    const { s } = service();
+    assert.deepEqual(s.check(call({ callee: '00351211234567' }), NOW).reasons.map((r) => r.rule), ['profile-international']);
+    const pt = service({ profiles: { tenants: { acme: { international: { policy: 'allow', countries: ['PT'] } } } } }).s;
+    assert.equal(pt.check(call({ callee: '+351211234567' }), NOW).action, 'allow');
+    assert.deepEqual(pt.check(call({ callee: '+12125550100' }), NOW).reasons.map((r) => r.rule), ['profile-international']);
+    assert.ok(s.check(call({ callee: '0900 123 4567' }), NOW).reasons.some((r) => r.rule === 'profile-premium'));
+  });
+
+  it('always allows emergency numbers, even with the caller blocked and fail-closed while loading', () => {
+    const { s } = service({ failPolicy: 'closed' });
+    s.table.apply(block(), NOW);
+    assert.deepEqual(s.check(call({ callee: '190' }), NOW), { action: 'allow', reasons: [], policy: 'normal', emergency: true });
+    const loading = new BlockCheckService({ attempts: createEngine(DEFAULT_RULES, BASE, { on: 'attempt' }), table: new BlockTable(), failPolicy: 'closed', staleAfterMs: 1, onVerdicts: () => {} });
+    assert.equal(loading.check(call({ callee: '192' }), NOW).action, 'allow');
+    assert.equal(loading.shed(call({ callee: '193' }), NOW).action, 'allow');
+  });
+
+  it('answers by the fail policy while loading or stale, and says so', () => {
+    for (const failPolicy of ['open', 'closed'] as const) {
+      const attempts = createEngine(DEFAULT_RULES, BASE, { on: 'attempt' });
+      const s = new BlockCheckService({ attempts, table: new BlockTable(), failPolicy, staleAfterMs: 10_000, onVerdicts: () => {} });
+      const loading = s.check(call(), NOW);
+      assert.deepEqual([loading.action, loading.policy, loading.degraded], [failPolicy === 'open' ? 'allow' : 'block', `fail-${failPolicy}`, 'loading']);
+      assert.equal(s.status(NOW).ready, false);
+      s.markLoaded(NOW);
+      assert.equal(s.check(call({ caller: '+551130009999' }), NOW + 1000).policy, 'normal');
+      const stale = s.check(call({ caller: '+551130008888' }), NOW + 10_001);
+      assert.deepEqual([stale.policy, stale.degraded], [`fail-${failPolicy}`, 'stale']);
+      assert.equal(s.status(NOW + 10_001).state, 'stale');
+      s.heard(NOW + 10_001);
+      assert.equal(s.status(NOW + 10_001).ready, true);
+      const shed = s.shed(call(), NOW);
+      assert.deepEqual([shed.action, shed.degraded], [failPolicy === 'open' ? 'allow' : 'block', 'overload']);
+    }
+  });
+
+  it('blocks a burst of attempts before any CDR exists: the 5th attempt in a minute blocks the caller and IP (EV12)', () => {
+    const { s, verdicts } = service();
+    const answers = [0, 10, 20, 30, 40, 50].map((sec) => s.check(call({ callee: `+5511400020${sec}` }), NOW + sec * 1000));
+    assert.deepEqual(answers.map((a) => a.action), ['allow', 'allow', 'allow', 'allow', 'block', 'block']);
+    assert.deepEqual(answers[4]?.reasons.map((r) => r.rule).sort(), ['attempt-velocity-caller', 'attempt-velocity-ip']);
+    assert.deepEqual(verdicts.filter((v) => v.kind === 'block').map((v) => `${v.rule} ${v.subject.kind}:${v.subject.value} ${(v.kind === 'block' && v.expiresAt - v.startsAt) || 0}`).sort(), [
+      'attempt-velocity-caller caller:+551130001000 300000',
+      'attempt-velocity-ip ip:203.0.113.7 300000',
+    ]);
+    // a different caller from another IP is not affected
+    assert.equal(s.check(call({ caller: '+551130002222', ip: '198.51.100.1' }), NOW + 55_000).action, 'allow');
+  });
+
+  it('blocks repeated out-of-profile attempts (EV13) on the caller', () => {
+    const { s, verdicts } = service();
+    for (let i = 0; i < 5; i++) s.check(call({ callee: `00351211234${i}67`, ip: `198.51.100.${i}` }), NOW + i);
+    assert.ok(verdicts.some((v) => v.kind === 'block' && v.rule === 'attempt-out-of-profile'));
+  });
+});
