@@ -29,6 +29,15 @@ export const ErrorCodes = {
 
   KAFKA_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'Kafka cannot be reached' },
 
+  REQUEST_INVALID: { http: 400, disposition: 'fatal', summary: 'HTTP request fails validation' },
+  REQUEST_UNSUPPORTED_TYPE: { http: 415, disposition: 'fatal', summary: 'HTTP request body has an unsupported content type' },
+  REQUEST_TOO_LARGE: { http: 413, disposition: 'fatal', summary: 'HTTP request body exceeds the size limit' },
+  NOT_FOUND: { http: 404, disposition: 'fatal', summary: 'no such resource' },
+  CONFLICT: { http: 409, disposition: 'fatal', summary: 'the resource is not in a state that allows this' },
+  OVERLOADED: { http: 503, disposition: 'retry', summary: 'the server sheds load; the answer follows the fail policy' },
+  INGEST_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'CDR ingest over HTTP is not available (no pipeline or canonical topic)' },
+  PUSH_FAILED: { http: 502, disposition: 'retry', summary: 'a block could not be pushed to the PBX or webhook' },
+
   INTERNAL: { http: 500, disposition: 'fatal', summary: 'unexpected internal error' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

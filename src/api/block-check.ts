@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cdrShape, type Cdr } from '../domain/cdr/contract.js';
-import { BlockTable } from '../domain/blocks/block-table.js';
+import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
 import { recordOfBlock } from '../domain/blocks/record.js';
 import type { Engine } from '../domain/engine/engine.js';
@@ -111,6 +111,17 @@ export class BlockCheckService {
       if (event.emergency) return { action: 'allow', reasons: [], policy: 'fail-closed', degraded: 'overload', emergency: true };
     }
     return this.failed('allow', [], 'overload', q.tenant ?? 'default');
+  }
+
+  /**
+   * A subject value as block-checks will look it up: callers and destinations normalised with the tenant's dial
+   * plan (an operator may type 011 3000-1000), prefixes as +digits, everything else as given.
+   */
+  subjectValue(tenant: string, kind: string, value: string): string {
+    if (kind !== 'caller' && kind !== 'destination' && kind !== 'destPrefix') return value.trim();
+    if (kind === 'destPrefix') return `+${value.replace(/\D/g, '')}`;
+    const event = this.o.attempts.describe(attemptCdr({ tenant, account: '-', caller: value, callee: value }, 'subject', 0));
+    return kind === 'caller' ? event.caller : event.calleeText;
   }
 
   private failName(): PolicyName {

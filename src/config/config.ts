@@ -44,6 +44,11 @@ export interface Config {
   readonly rules: { readonly dir: string; readonly allowedLatenessMs: number };
   readonly pipeline: { readonly batchMaxRows: number; readonly batchMaxWaitMs: number; readonly maxMessageBytes: number };
   readonly http: { readonly host: string; readonly port: number };
+  readonly api: { readonly failPolicy: 'open' | 'closed'; readonly staleAfterMs: number; readonly maxEventLoopDelayMs: number };
+  readonly push: {
+    readonly webhook: { readonly url: string; readonly secret: string; readonly maxAttempts: number } | undefined;
+    readonly kamailio: { readonly url: string; readonly htable: string; readonly maxAttempts: number } | undefined;
+  };
 }
 
 /**
@@ -72,6 +77,9 @@ export function parseConfig(env: Env, fileValues: Readonly<Record<string, unknow
   const s = raw as RawSettings;
   if (problems.length === 0 && s.KAFKA_SASL_MECHANISM && !(s.KAFKA_SASL_USERNAME && s.KAFKA_SASL_PASSWORD)) {
     problems.push('KAFKA_SASL_USERNAME: required (with KAFKA_SASL_PASSWORD) when KAFKA_SASL_MECHANISM is set');
+  }
+  if (problems.length === 0 && s.SENTINELA_WEBHOOK_URL && !s.SENTINELA_WEBHOOK_SECRET) {
+    problems.push('SENTINELA_WEBHOOK_SECRET: required when SENTINELA_WEBHOOK_URL is set (pushes are always signed)');
   }
   if (problems.length > 0) {
     throw new SentinelaError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
@@ -121,6 +129,20 @@ function structure(s: RawSettings): Config {
       maxMessageBytes: s.SENTINELA_MAX_MESSAGE_BYTES,
     },
     http: { host: s.SENTINELA_HOST, port: s.SENTINELA_PORT },
+    api: {
+      failPolicy: s.SENTINELA_FAIL_POLICY,
+      staleAfterMs: parseDuration(s.SENTINELA_BLOCKS_STALE_AFTER) as number,
+      maxEventLoopDelayMs: parseDuration(s.SENTINELA_MAX_EVENT_LOOP_DELAY) as number,
+    },
+    push: {
+      webhook:
+        s.SENTINELA_WEBHOOK_URL && s.SENTINELA_WEBHOOK_SECRET
+          ? { url: s.SENTINELA_WEBHOOK_URL, secret: s.SENTINELA_WEBHOOK_SECRET, maxAttempts: s.SENTINELA_WEBHOOK_MAX_ATTEMPTS }
+          : undefined,
+      kamailio: s.SENTINELA_KAMAILIO_RPC_URL
+        ? { url: s.SENTINELA_KAMAILIO_RPC_URL, htable: s.SENTINELA_KAMAILIO_HTABLE, maxAttempts: s.SENTINELA_WEBHOOK_MAX_ATTEMPTS }
+        : undefined,
+    },
   };
 }
 

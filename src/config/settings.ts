@@ -135,8 +135,43 @@ export const SETTINGS = {
     default: '1048576',
     description: 'Larger Kafka messages are dead-lettered as CDR_TOO_LARGE (canonical JSON is limited to 64 KiB on its own).',
   },
-  SENTINELA_HOST: { schema: z.string().min(1), default: '0.0.0.0', description: 'Address of the HTTP server (/metrics, /healthz, /readyz).' },
+  SENTINELA_HOST: { schema: z.string().min(1), default: '0.0.0.0', description: 'Address of the HTTP server (block-check, admin API, /docs, /metrics, /healthz, /readyz).' },
   SENTINELA_PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '8080', description: 'Port of the HTTP server.' },
+  SENTINELA_FAIL_POLICY: {
+    schema: z.enum(['open', 'closed']),
+    default: 'open',
+    description: 'Block-check answer while the block table is loading or stale, or a request is shed under overload: open (allow; known blocks still apply) or closed (block everything but emergency numbers).',
+  },
+  SENTINELA_BLOCKS_STALE_AFTER: {
+    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 15s'),
+    default: '15s',
+    description: 'The block table counts as stale (fail policy applies, /readyz 503) when the blocks feed was silent this long.',
+  },
+  SENTINELA_MAX_EVENT_LOOP_DELAY: {
+    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 200ms'),
+    default: '200ms',
+    description: 'Overload: requests are shed with 503 and the fail-policy answer while the event loop lags more than this.',
+  },
+  SENTINELA_WEBHOOK_URL: { schema: z.url({ protocol: /^https?$/ }).optional(), description: 'Push blocks and unblocks as signed JSON to this URL (optional).' },
+  SENTINELA_WEBHOOK_SECRET: {
+    schema: z.string().min(16, 'at least 16 characters').optional(),
+    secret: true,
+    description: 'HMAC-SHA256 key of the webhook signature; required with SENTINELA_WEBHOOK_URL.',
+  },
+  SENTINELA_WEBHOOK_MAX_ATTEMPTS: {
+    schema: z.coerce.number().int().min(1).max(100),
+    default: '8',
+    description: 'Deliveries tried (backoff 0.5 s doubling to 60 s) before a push is dead-lettered.',
+  },
+  SENTINELA_KAMAILIO_RPC_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description: "Kamailio JSON-RPC endpoint (xhttp + jsonrpcs); blocks become entries of an htable there (optional).",
+  },
+  SENTINELA_KAMAILIO_HTABLE: {
+    schema: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and underscore'),
+    default: 'sentinela',
+    description: 'Name of the Kamailio htable that holds the blocks.',
+  },
   KAFKA_SSL: { schema: z.stringbool(), default: 'false', description: 'Use TLS to reach the brokers.' },
   KAFKA_SASL_MECHANISM: {
     schema: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),

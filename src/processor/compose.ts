@@ -6,9 +6,19 @@ import { createKafka } from '../adapters/kafka/client.js';
 import { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import type { Config, KafkaConfig } from '../config/config.js';
 import { createEngine } from '../domain/engine/build.js';
+import type { ProfileBase } from '../domain/engine/profiles.js';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js';
 import type { CdrStore } from './ports.js';
 import { Processor, type ProcessorOptions } from './processor.js';
+
+/** The service's dialling defaults, as every engine (processor, API attempts) takes them. */
+export function engineBase(config: Config): ProfileBase {
+  const d = config.dialling;
+  return {
+    timeZone: d.timeZone,
+    dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix },
+  };
+}
 
 /** Wires a processor from configuration: the one place that knows every adapter it uses. */
 export function composeProcessor(args: {
@@ -27,10 +37,7 @@ export function composeProcessor(args: {
   const publisher = new KafkaPublisher(kafka);
   const metrics = args.metrics ?? createProcessorMetrics();
   const d = config.dialling;
-  const base = {
-    timeZone: d.timeZone,
-    dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix },
-  };
+  const base = engineBase(config);
   const processor = new Processor({
     kafka,
     groupId: kc.groupId,

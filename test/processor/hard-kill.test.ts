@@ -33,7 +33,7 @@ describe('hard kill (SIGKILL) of a processor', () => {
   });
 
   function startChild(): { child: ChildProcess; port: Promise<number> } {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/rig/sentinela.ts', 'start'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/rig/sentinela.ts', 'start', '--role', 'processor'], {
       env: {
         ...process.env,
         LOG_LEVEL: 'info',

@@ -53,7 +53,7 @@ export class ClickHouseStore implements CdrStore {
       'blocks',
       blocks.map((b) => ({
         id: b.id, tenant: b.tenant, subject_kind: b.subject.kind, subject_value: b.subject.value, rule: b.rule, reason: b.reason,
-        level: b.level, starts_at: b.startsAt, expires_at: b.expiresAt, source: 'rule', version: 0,
+        level: b.level, scope: b.scope, starts_at: b.startsAt, expires_at: b.expiresAt, source: 'rule', version: 0,
       })),
     );
   }
@@ -84,7 +84,7 @@ export class ClickHouseStore implements CdrStore {
   async recentBlocks(since: number): Promise<Block[]> {
     try {
       const result = await this.client.query({
-        query: `SELECT id, tenant, subject_kind, subject_value, rule, reason, level, toUnixTimestamp64Milli(starts_at) AS starts,
+        query: `SELECT id, tenant, subject_kind, subject_value, rule, reason, level, scope, toUnixTimestamp64Milli(starts_at) AS starts,
                   toUnixTimestamp64Milli(expires_at) AS expires
                 FROM ${this.db}.blocks FINAL
                 WHERE source = 'rule' AND lifted_at IS NULL AND starts_at >= fromUnixTimestamp64Milli({since:Int64})
@@ -92,11 +92,11 @@ export class ClickHouseStore implements CdrStore {
         query_params: { since },
         format: 'JSONEachRow',
       });
-      const rows = await result.json<{ id: string; tenant: string; subject_kind: string; subject_value: string; rule: string; reason: string; level: number; starts: string; expires: string }>();
+      const rows = await result.json<{ id: string; tenant: string; subject_kind: string; subject_value: string; rule: string; reason: string; level: number; scope: Block['scope']; starts: string; expires: string }>();
       return rows.map((r) => ({
         kind: 'block', id: r.id, tenant: r.tenant, rule: r.rule, severity: 'critical',
         subject: { kind: r.subject_kind as Block['subject']['kind'], value: r.subject_value },
-        reason: r.reason, level: r.level, scope: 'all', startsAt: Number(r.starts), expiresAt: Number(r.expires), evidence: [],
+        reason: r.reason, level: r.level, scope: r.scope, startsAt: Number(r.starts), expiresAt: Number(r.expires), evidence: [],
       }));
     } catch (err) {
       throw storeError(err, 'STORE_QUERY_FAILED', 'state rebuild');
@@ -126,7 +126,7 @@ function cdrRow({ cdr, status, caller, callee, source }: StoredCdr): Record<stri
     callee_type: c?.type ?? 'UNKNOWN', callee_form: c?.form ?? '', international: c?.international ?? false,
     emergency: c?.emergency ?? false, normalise_error: callee.ok ? '' : callee.error.code,
     source: `${source.kind}:${source.topic}/${source.partition}@${source.offset}`, status,
-    source_topic: source.kind === 'kafka' ? source.topic : '', source_partition: source.partition, source_offset: source.offset,
+    source_topic: source.kind === 'file' ? '' : source.topic, source_partition: source.partition, source_offset: source.offset,
     format: source.format,
   };
 }

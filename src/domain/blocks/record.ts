@@ -104,12 +104,13 @@ export const blockMessage = z
     liftedBy: z.string().optional(),
     liftReason: z.string().optional(),
   })
-  .transform(({ kind: _kind, state, ...r }) => ({ ...r, state }));
+  .transform(({ state, ...r }) => ({ ...r, state }));
 
 /** A block message from its bytes and its `state` header; throws a ZodError or SyntaxError on bad input. */
 export function parseBlockMessage(value: string, headerState: string | undefined): BlockRecord {
   const parsed = blockMessage.parse(JSON.parse(value));
   const state = parsed.state ?? (headerState === 'lifted' ? 'lifted' : 'active');
-  const { liftedAt, liftedBy, liftReason, ...rest } = parsed;
+  const { liftedAt, liftedBy, liftReason, kind: _block, ...rest } = parsed;
+  void _block;
   return { ...rest, state, ...(liftedAt !== undefined ? { liftedAt } : {}), ...(liftedBy !== undefined ? { liftedBy } : {}), ...(liftReason !== undefined ? { liftReason } : {}) };
 }

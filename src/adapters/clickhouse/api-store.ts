@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { AlertSearch, AlertStatus, ApiStore, AuditEntry, BlockSearch, EvidenceCdr, Page, PushFailure, StoredAlert } from '../../api/ports.js';
+import type { BlockRecord } from '../../domain/blocks/record.js';
+import type { Alert } from '../../domain/engine/verdicts.js';
+import { ident, storeError } from './client.js';
+import { ClickHouseStore } from './store.js';
+
+const BLOCK_COLUMNS = `id, tenant, subject_kind, subject_value, rule, reason, level, scope, source, created_by,
+  toUnixTimestamp64Milli(starts_at) AS starts, toUnixTimestamp64Milli(expires_at) AS expires,
+  toUnixTimestamp64Milli(lifted_at) AS lifted, lifted_by, lift_reason`;
+const ALERT_COLUMNS = `id, tenant, rule, severity, subject_kind, subject_value, toUnixTimestamp64Milli(at) AS at_ms, evidence, details,
+  suppressed, status, status_by, toUnixTimestamp64Milli(status_at) AS status_ms, count() OVER () AS total`;
+
+/**
+ * The API's ClickHouse side: searches with bound parameters only (never concatenated values), and updates as
+ * new row versions of ReplacingMergeTree tables read with FINAL.
+ */
+export class ClickHouseApiStore implements ApiStore {
+  private readonly db: string;
+  private readonly verdicts: ClickHouseStore;
+  private auditTail: Promise<{ seq: number; hash: string }> | undefined;
+
+  constructor(private readonly client: ClickHouseClient, database: string) {
+    this.db = ident(database);
+    this.verdicts = new ClickHouseStore(client, database);
+  }
+
+  async activeBlocks(now: number): Promise<BlockRecord[]> {
+    const rows = await this.rows<BlockRow>(
+      `SELECT ${BLOCK_COLUMNS} FROM ${this.db}.blocks FINAL WHERE lifted_at IS NULL AND expires_at > fromUnixTimestamp64Milli({now:Int64})`,
+      { now },
+      'bootstrap active blocks',
+    );
+    return rows.map(blockOf);
+  }
+
+  async findBlock(id: string): Promise<BlockRecord | undefined> {
+    const rows = await this.rows<BlockRow>(`SELECT ${BLOCK_COLUMNS} FROM ${this.db}.blocks FINAL WHERE id = {id:String} LIMIT 1`, { id }, 'find block');
+    return rows[0] && blockOf(rows[0]);
+  }
+
+  async searchBlocks(q: BlockSearch, now: number): Promise<Page<BlockRecord>> {
+    const rows = await this.rows<BlockRow & { total: string }>(
+      `SELECT ${BLOCK_COLUMNS}, count() OVER () AS total FROM ${this.db}.blocks FINAL
+       WHERE lifted_at IS NULL AND expires_at > fromUnixTimestamp64Milli({now:Int64})
+         AND ({tenant:Nullable(String)} IS NULL OR tenant = {tenant:Nullable(String)})
+         AND ({kind:Nullable(String)} IS NULL OR subject_kind = {kind:Nullable(String)})
+         AND ({subject:Nullable(String)} IS NULL OR positionCaseInsensitive(subject_value, {subject:Nullable(String)}) > 0)
+         AND ({rule:Nullable(String)} IS NULL OR rule = {rule:Nullable(String)})
+         AND ({source:Nullable(String)} IS NULL OR toString(source) = {source:Nullable(String)})
+       ORDER BY starts_at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      { now, tenant: q.tenant ?? null, kind: q.kind ?? null, subject: q.subject ?? null, rule: q.rule ?? null, source: q.source ?? null, limit: q.limit, offset: q.offset },
+      'search blocks',
+    );
+    return { items: rows.map(blockOf), total: Number(rows[0]?.total ?? 0) };
+  }
+
+  async saveBlocks(records: readonly BlockRecord[]): Promise<void> {
+    await this.insert(
+      'blocks',
+      records.map((r) => ({
+        id: r.id, tenant: r.tenant, subject_kind: r.subject.kind, subject_value: r.subject.value, rule: r.rule, reason: r.reason,
+        level: r.level, scope: r.scope, starts_at: r.startsAt, expires_at: r.expiresAt, source: r.source, created_by: r.createdBy,
+        lifted_at: r.state === 'lifted' ? (r.liftedAt ?? null) : null, lifted_by: r.liftedBy ?? '', lift_reason: r.liftReason ?? '',
+        // a rule block re-inserted (retry, replay) never overrides a lift; a lift always outranks the active row
+        version: r.state === 'lifted' ? (r.liftedAt ?? r.startsAt) : r.source === 'manual' ? r.startsAt : 0,
+      })),
+    );
+  }
+
+  insertAlerts(alerts: readonly Alert[]): Promise<void> {
+    return this.verdicts.insertAlerts(alerts);
+  }
+
+  async searchAlerts(q: AlertSearch): Promise<Page<StoredAlert>> {
+    const rows = await this.rows<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM ${this.db}.alerts FINAL
+       WHERE ({tenant:Nullable(String)} IS NULL OR tenant = {tenant:Nullable(String)})
+         AND ({rule:Nullable(String)} IS NULL OR rule = {rule:Nullable(String)})
+         AND ({status:Nullable(String)} IS NULL OR toString(status) = {status:Nullable(String)})
+         AND ({severity:Nullable(String)} IS NULL OR toString(severity) = {severity:Nullable(String)})
+         AND ({subject:Nullable(String)} IS NULL OR positionCaseInsensitive(subject_value, {subject:Nullable(String)}) > 0)
+         AND ({since:Nullable(Int64)} IS NULL OR at >= fromUnixTimestamp64Milli(assumeNotNull({since:Nullable(Int64)})))
+         AND ({until:Nullable(Int64)} IS NULL OR at < fromUnixTimestamp64Milli(assumeNotNull({until:Nullable(Int64)})))
+       ORDER BY at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      {
+        tenant: q.tenant ?? null, rule: q.rule ?? null, status: q.status ?? null, severity: q.severity ?? null, subject: q.subject ?? null,
+        since: q.since ?? null, until: q.until ?? null, limit: q.limit, offset: q.offset,
+      },
+      'search alerts',
+    );
+    return { items: rows.map(alertOf), total: Number(rows[0]?.total ?? 0) };
+  }
+
+  async findAlert(id: string): Promise<StoredAlert | undefined> {
+    const rows = await this.rows<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM ${this.db}.alerts FINAL WHERE id = {id:String} LIMIT 1`, { id }, 'find alert');
+    return rows[0] && alertOf(rows[0]);
+  }
+
+  async evidence(tenant: string, ids: readonly string[]): Promise<EvidenceCdr[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.rows<{ id: string; account: string; caller: string; callee: string; callee_e164: string; src_ip: string; started: string; bill_sec: number; disposition: string }>(
+      `SELECT id, account, caller, callee, callee_e164, src_ip, toUnixTimestamp64Milli(started_at) AS started, bill_sec, disposition
+       FROM ${this.db}.cdrs FINAL WHERE tenant = {tenant:String} AND id IN {ids:Array(String)} ORDER BY started_at, id`,
+      { tenant, ids },
+      'alert evidence',
+    );
+    return rows.map((r) => ({ id: r.id, account: r.account, caller: r.caller, callee: r.callee, calleeE164: r.callee_e164, srcIp: r.src_ip, startedAt: Number(r.started), billSec: r.bill_sec, disposition: r.disposition }));
+  }
+
+  async setAlertStatus(a: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert> {
+    await this.insert('alerts', [
+      {
+        id: a.id, tenant: a.tenant, rule: a.rule, severity: a.severity, subject_kind: a.subject.kind, subject_value: a.subject.value, at: a.at,
+        evidence: a.evidence, details: JSON.stringify(a.details), suppressed: a.suppressed, status, status_by: by, status_at: at, version: at,
+      },
+    ]);
+    return { ...a, status, statusBy: by, statusAt: at };
+  }
+
+  /** Appends with a hash chained to the previous record (the audit trail proper comes with the security issue). */
+  async appendAudit(e: AuditEntry): Promise<void> {
+    const append = async () => {
+      const tail = await (this.auditTail ?? this.readAuditTail());
+      const seq = tail.seq + 1;
+      const details = JSON.stringify(e.details);
+      const hash = createHash('sha256').update([tail.hash, seq, e.at, e.actor, e.eventType, e.result, e.sourceIp, details].join('\u001f')).digest('hex');
+      await this.insert('audit_log', [{ seq, at: e.at, actor: e.actor, event_type: e.eventType, result: e.result, source_ip: e.sourceIp, details, prev_hash: tail.hash, hash }]);
+      return { seq, hash };
+    };
+    const next = (this.auditTail ?? Promise.resolve(undefined)).then(append, append);
+    this.auditTail = next.catch(() => this.readAuditTail());
+    await next;
+  }
+
+  async insertPushFailure(f: PushFailure): Promise<void> {
+    await this.insert('push_dead_letters', [{ target: f.target, block_id: f.blockId, state: f.state, payload: f.payload, attempts: f.attempts, last_error: f.lastError }]);
+  }
+
+  private async readAuditTail(): Promise<{ seq: number; hash: string }> {
+    const rows = await this.rows<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.db}.audit_log ORDER BY seq DESC LIMIT 1`, {}, 'audit tail');
+    return { seq: Number(rows[0]?.seq ?? 0), hash: rows[0]?.hash ?? '' };
+  }
+
+  private async rows<T>(query: string, params: Record<string, unknown>, context: string): Promise<T[]> {
+    try {
+      const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
+      return await result.json<T>();
+    } catch (err) {
+      throw storeError(err, 'STORE_QUERY_FAILED', context);
+    }
+  }
+
+  private async insert(table: string, values: object[]): Promise<void> {
+    if (values.length === 0) return;
+    try {
+      await this.client.insert({ table: `${this.db}.${table}`, values, format: 'JSONEachRow' });
+    } catch (err) {
+      throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
+    }
+  }
+}
+
+interface BlockRow {
+  id: string; tenant: string; subject_kind: string; subject_value: string; rule: string; reason: string; level: number;
+  scope: BlockRecord['scope']; source: BlockRecord['source']; created_by: string; starts: string; expires: string;
+  lifted: string | null; lifted_by: string; lift_reason: string;
+}
+
+function blockOf(r: BlockRow): BlockRecord {
+  const base = {
+    id: r.id, tenant: r.tenant, rule: r.rule, subject: { kind: r.subject_kind as BlockRecord['subject']['kind'], value: r.subject_value },
+    reason: r.reason, level: r.level, scope: r.scope, startsAt: Number(r.starts), expiresAt: Number(r.expires), source: r.source, createdBy: r.created_by,
+  };
+  return r.lifted === null
+    ? { ...base, state: 'active' }
+    : { ...base, state: 'lifted', liftedAt: Number(r.lifted), liftedBy: r.lifted_by, liftReason: r.lift_reason };
+}
+
+interface AlertRow {
+  id: string; tenant: string; rule: string; severity: StoredAlert['severity']; subject_kind: string; subject_value: string; at_ms: string;
+  evidence: string[]; details: string; suppressed: number; status: AlertStatus; status_by: string; status_ms: string | null; total: string;
+}
+
+function alertOf(r: AlertRow): StoredAlert {
+  let details: Record<string, unknown>;
+  try {
+    details = JSON.parse(r.details) as Record<string, unknown>;
+  } catch {
+    details = { raw: r.details };
+  }
+  return {
+    id: r.id, tenant: r.tenant, rule: r.rule, severity: r.severity, subject: { kind: r.subject_kind, value: r.subject_value }, at: Number(r.at_ms),
+    evidence: r.evidence, details, suppressed: r.suppressed, status: r.status, statusBy: r.status_by, statusAt: r.status_ms === null ? null : Number(r.status_ms),
+  };
+}

@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ALERT_STATUSES, type ApiStore, type StoredAlert } from '../../../api/ports.js';
+import { SentinelaError } from '../../../errors.js';
+import { errorBody, page, paging, reasonText } from '../schemas.js';
+import { actorOf } from './blocks.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const alertView = z.object({
+  id: z.string(), tenant: z.string(), rule: z.string(), severity: z.enum(['warn', 'critical']), subject: z.string(), at: z.string(),
+  evidence: z.array(z.string()).describe('CDR ids'), details: z.record(z.string(), z.unknown()), suppressed: z.number(),
+  status: z.enum(ALERT_STATUSES), statusBy: z.string(), statusAt: z.string().nullable(),
+});
+const evidenceCdr = z.object({ id: z.string(), account: z.string(), caller: z.string(), callee: z.string(), calleeE164: z.string(), srcIp: z.string(), startedAt: z.string(), billSec: z.number(), disposition: z.string() });
+
+function alertJson(a: StoredAlert): z.infer<typeof alertView> {
+  return { ...a, subject: `${a.subject.kind}:${a.subject.value}`, at: iso(a.at), evidence: [...a.evidence], details: { ...a.details }, statusAt: a.statusAt === null ? null : iso(a.statusAt) };
+}
+
+const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+
+/** Admin: alerts with their evidence; acknowledge or mark a false positive (audited). */
+export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; clock: () => number }> = async (app, { store, clock }) => {
+  const tags = ['alerts'];
+  app.get('/v1/alerts', {
+    schema: {
+      tags, summary: 'Search alerts, newest first',
+      querystring: z.strictObject({
+        tenant: z.string().max(64).optional(), rule: z.string().max(64).optional(), status: z.enum(ALERT_STATUSES).optional(),
+        severity: z.enum(['warn', 'critical']).optional(), subject: z.string().max(128).optional(), since: instant.optional(), until: instant.optional(), ...paging,
+      }),
+      response: { 200: page(alertView), 400: errorBody },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const found = await store.searchAlerts(q);
+    return { items: found.items.map(alertJson), total: found.total, limit: q.limit, offset: q.offset };
+  });
+
+  app.get('/v1/alerts/:id', {
+    schema: { tags, summary: 'One alert with the CDRs that made it', params: z.object({ id: z.string().min(1).max(128) }), response: { 200: alertView.extend({ evidenceCdrs: z.array(evidenceCdr) }), 404: errorBody } },
+  }, async (request) => {
+    const alert = await store.findAlert(request.params.id);
+    if (!alert) throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
+    const cdrs = await store.evidence(alert.tenant, alert.evidence);
+    return { ...alertJson(alert), evidenceCdrs: cdrs.map((c) => ({ ...c, startedAt: iso(c.startedAt) })) };
+  });
+
+  app.post('/v1/alerts/:id/status', {
+    schema: {
+      tags, summary: 'Acknowledge an alert, mark it a false positive, or reopen it (audited)',
+      params: z.object({ id: z.string().min(1).max(128) }),
+      body: z.strictObject({ status: z.enum(ALERT_STATUSES), note: reasonText.optional() }),
+      response: { 200: alertView, 400: errorBody, 404: errorBody },
+    },
+  }, async (request) => {
+    const alert = await store.findAlert(request.params.id);
+    if (!alert) throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
+    const actor = actorOf(request);
+    const now = clock();
+    const updated = await store.setAlertStatus(alert, request.body.status, actor.id, now);
+    await store.appendAudit({ at: now, actor: actor.id, eventType: 'alert.status', result: 'success', sourceIp: actor.ip, details: { alertId: alert.id, from: alert.status, to: request.body.status, note: request.body.note ?? '' } });
+    return alertJson(updated);
+  });
+};

@@ -1,0 +1,80 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Actor, BlockAdmin } from '../../../api/block-admin.js';
+import type { ApiStore } from '../../../api/ports.js';
+import type { BlockRecord } from '../../../domain/blocks/record.js';
+import { subjectText } from '../../../domain/engine/verdicts.js';
+import { parseDuration } from '../../../domain/rules/duration.js';
+import { BLOCK_SCOPES } from '../../../domain/rules/spec.js';
+import { SentinelaError } from '../../../errors.js';
+import { blockView, durationText, errorBody, page, paging, reasonText, subjectKind } from '../schemas.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+export function blockJson(r: BlockRecord): z.infer<typeof blockView> {
+  return {
+    id: r.id, tenant: r.tenant, rule: r.rule, subject: subjectText(r.subject), reason: r.reason, level: r.level, scope: r.scope,
+    startsAt: iso(r.startsAt), expiresAt: iso(r.expiresAt), source: r.source, createdBy: r.createdBy, state: r.state,
+    ...(r.state === 'lifted' ? { liftedAt: iso(r.liftedAt ?? r.startsAt), liftedBy: r.liftedBy ?? '', liftReason: r.liftReason ?? '' } : {}),
+  };
+}
+
+/** Until authentication exists (security issue), the acting identity is declared in X-Sentinela-Actor. */
+export function actorOf(request: FastifyRequest): Actor {
+  const header = request.headers['x-sentinela-actor'];
+  const id = typeof header === 'string' && /^[\w.@-]{1,64}$/.test(header) ? header : 'anonymous';
+  return { id, ip: request.ip };
+}
+
+const MAX_BLOCK_MS = 90 * 86_400_000;
+const tenantName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore and hyphen');
+
+/** Admin: search active blocks, manual block and unblock (both audited). */
+export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number }> = async (app, { admin, store, clock }) => {
+  const tags = ['blocks'];
+  app.get('/v1/blocks', {
+    schema: {
+      tags, summary: 'Search active blocks',
+      querystring: z.strictObject({ tenant: tenantName.optional(), kind: subjectKind.optional(), subject: z.string().max(128).optional().describe('substring of the subject value'), rule: z.string().max(64).optional(), source: z.enum(['rule', 'manual']).optional(), ...paging }),
+      response: { 200: page(blockView), 400: errorBody },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const found = await store.searchBlocks(q, clock());
+    return { items: found.items.map(blockJson), total: found.total, limit: q.limit, offset: q.offset };
+  });
+
+  app.get('/v1/blocks/:id', { schema: { tags, summary: 'One block, active or lifted', params: z.object({ id: z.string().min(1).max(128) }), response: { 200: blockView, 404: errorBody } } }, async (request) => {
+    const found = await store.findBlock(request.params.id);
+    if (!found) throw new SentinelaError('NOT_FOUND', `no block with id ${request.params.id}`, { path: 'id' });
+    return blockJson(found);
+  });
+
+  app.post('/v1/blocks', {
+    schema: {
+      tags, summary: 'Block a subject by hand (audited)',
+      body: z.strictObject({
+        tenant: tenantName.default('default'),
+        kind: subjectKind,
+        value: z.string().trim().min(1).max(128),
+        duration: durationText.refine((d) => (parseDuration(d) ?? 0) > 0 && (parseDuration(d) ?? 0) <= MAX_BLOCK_MS, 'between 1ms and 90d'),
+        scope: z.enum(BLOCK_SCOPES).default('all'),
+        reason: reasonText,
+      }),
+      response: { 201: blockView, 400: errorBody },
+    },
+  }, async (request, reply) => {
+    const b = request.body;
+    const record = await admin.block({ tenant: b.tenant, kind: b.kind, value: b.value, durationMs: parseDuration(b.duration) as number, scope: b.scope, reason: b.reason }, actorOf(request));
+    return reply.code(201).send(blockJson(record));
+  });
+
+  app.post('/v1/blocks/:id/unblock', {
+    schema: {
+      tags, summary: 'Lift a block by hand (audited)',
+      params: z.object({ id: z.string().min(1).max(128) }),
+      body: z.strictObject({ reason: reasonText }),
+      response: { 200: blockView, 400: errorBody, 404: errorBody, 409: errorBody },
+    },
+  }, async (request) => blockJson(await admin.unblock(request.params.id, request.body.reason, actorOf(request))));
+};

@@ -1,0 +1,77 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { blockKey, blockRecordJson, parseBlockMessage, type BlockRecord } from '../../domain/blocks/record.js';
+import type { OutMessage, Publisher } from '../../processor/ports.js';
+
+/** Block changes as messages of the blocks topic: keyed so every state of one block stays in order. */
+export function blockMessages(topic: string, records: readonly BlockRecord[]): OutMessage[] {
+  return records.map((r) => ({ topic, key: blockKey(r), value: blockRecordJson(r), headers: { kind: 'block', state: r.state, source: r.source } }));
+}
+
+export const kafkaDistribute = (publisher: Publisher, topic: string) => (records: readonly BlockRecord[]) => publisher.send(blockMessages(topic, records));
+
+export interface BlockFeedOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  /** `broadcast`: a group of its own, from the beginning (every replica sees every block). `shared`: one group for all, committed (the pusher). */
+  readonly mode: { readonly kind: 'broadcast'; readonly groupPrefix: string } | { readonly kind: 'shared'; readonly groupId: string };
+  readonly log: Logger;
+  readonly onRecord: (record: BlockRecord) => Promise<void> | void;
+  /** Called on every fetch response, empty or not: the feed is current. */
+  readonly onHeard?: () => void;
+  readonly onJoined?: () => void;
+  readonly maxWaitTimeInMs?: number;
+  readonly sessionTimeout?: number;
+}
+
+/**
+ * Consumes the blocks topic. API replicas broadcast: each has its own consumer group and reads the topic from
+ * the beginning (compact it: `cleanup.policy=compact,delete`), so every replica applies every block. The pusher
+ * shares one group, so each block is pushed once, in order per block, committing after delivery.
+ */
+export class BlockFeed {
+  private readonly consumer: Consumer;
+  readonly groupId: string;
+
+  constructor(private readonly o: BlockFeedOptions) {
+    this.groupId = o.mode.kind === 'shared' ? o.mode.groupId : `${o.mode.groupPrefix}-api-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.consumer = o.kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: o.maxWaitTimeInMs ?? 500,
+      ...(o.sessionTimeout !== undefined ? { sessionTimeout: o.sessionTimeout, heartbeatInterval: Math.max(100, Math.floor(o.sessionTimeout / 10)) } : {}),
+    });
+    this.consumer.on(this.consumer.events.FETCH, () => o.onHeard?.());
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => o.onJoined?.());
+    this.consumer.on(this.consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, group: this.groupId }, 'blocks consumer crashed'));
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
+    const shared = this.o.mode.kind === 'shared';
+    await this.consumer.run({
+      autoCommit: shared,
+      eachMessage: async (payload) => {
+        const { message } = payload;
+        const text = message.value?.toString('utf8') ?? '';
+        let record: BlockRecord;
+        try {
+          record = parseBlockMessage(text, message.headers?.['state']?.toString());
+        } catch (err) {
+          // a foreign or corrupt message on the topic: logged with its position, never fatal
+          this.o.log.warn({ err, topic: this.o.topic, offset: message.offset }, 'unreadable block message skipped');
+          return;
+        }
+        await this.o.onRecord(record);
+        if (shared) await payload.heartbeat();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

@@ -1,0 +1,146 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { buildApp } from '../adapters/http/app.js';
+import type { HealthSource } from '../adapters/http/routes/health.js';
+import { BlockFeed, kafkaDistribute } from '../adapters/kafka/block-feed.js';
+import type { KafkaPublisher } from '../adapters/kafka/publisher.js';
+import type { Config, KafkaConfig } from '../config/config.js';
+import { BlockTable } from '../domain/blocks/block-table.js';
+import { recordOfBlock, type BlockRecord } from '../domain/blocks/record.js';
+import { createEngine } from '../domain/engine/build.js';
+import { subjectText, verdictJson, type Alert, type Verdict } from '../domain/engine/verdicts.js';
+import { engineBase } from '../processor/compose.js';
+import { Pusher } from '../push/pusher.js';
+import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.js';
+import { BlockCheckService } from './block-check.js';
+import type { ApiStore, CdrIngest, Distribute } from './ports.js';
+
+export interface ApiWiring {
+  readonly config: Config;
+  readonly ruleFiles: RuleFiles;
+  readonly store: ApiStore;
+  readonly log: Logger;
+  /** Kafka mode: blocks come from and go to the blocks topic. Without it, the embedded mode feeds `applyBlocks`. */
+  readonly kafka?: { readonly kafka: Kafka; readonly publisher: KafkaPublisher; readonly config: KafkaConfig } | undefined;
+  readonly ingest?: CdrIngest | undefined;
+  /** The pipeline's health when it runs beside the API (`--role all`, embedded). */
+  readonly pipelineHealth?: HealthSource | undefined;
+  readonly moreMetrics?: (() => Promise<string>) | undefined;
+  readonly clock?: () => number;
+  readonly version?: string;
+}
+
+/** Wires the API: block table, attempt rules, feed, pusher and routes. `start` bootstraps and joins the feed. */
+export async function composeApi(w: ApiWiring) {
+  const { config, store, log } = w;
+  const clock = w.clock ?? Date.now;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sentinela_api_' });
+  const table = new BlockTable();
+  const pusher = new Pusher({ targets: pushTargets(config), maxAttempts: config.push.webhook?.maxAttempts ?? config.push.kamailio?.maxAttempts ?? 1, deadLetter: (f) => store.insertPushFailure(f), log });
+  const kafka = w.kafka;
+  const distribute: Distribute = kafka
+    ? kafkaDistribute(kafka.publisher, kafka.config.topics.blocks)
+    : async (records) => {
+        for (const r of records) void pusher.push(r); // embedded: this process is every replica; push in order, do not wait
+      };
+  const persistVerdicts = verdictWriter({ store, distribute, log, publishAlerts: kafka ? (alerts) => kafka.publisher.send(alerts.map((a) => ({ topic: kafka.config.topics.alerts, key: `${a.tenant}|${subjectText(a.subject)}|${a.rule}`, value: verdictJson(a), headers: { kind: 'alert', severity: a.severity } }))) : undefined });
+  const attempts = createEngine(w.ruleFiles, engineBase(config), { on: 'attempt', allowedLatenessMs: 5_000 });
+  const service = new BlockCheckService({ attempts, table, failPolicy: config.api.failPolicy, staleAfterMs: config.api.staleAfterMs, onVerdicts: persistVerdicts });
+
+  const checks = new Counter({ name: 'sentinela_block_checks_total', help: 'block-check answers by action', labelNames: ['action'], registers: [registry], collect() {
+    this.reset();
+    for (const [action, n] of Object.entries(service.counts)) this.inc({ action }, n);
+  } });
+  void checks;
+  new Gauge({ name: 'sentinela_active_blocks', help: 'blocks in this replica\'s block table', registers: [registry], collect() { this.set(table.size); } });
+  new Gauge({ name: 'sentinela_block_table_ready', help: '1 when the block table is loaded and fresh', registers: [registry], collect() { this.set(service.status(clock()).ready ? 1 : 0); } });
+  new Gauge({ name: 'sentinela_pushes', help: 'block pushes to the PBX side', labelNames: ['outcome'], registers: [registry], collect() {
+    for (const [outcome, n] of Object.entries(pusher.counts)) this.set({ outcome }, n);
+  } });
+
+  const health: HealthSource = () => {
+    const feed = service.status(clock());
+    const pipe = w.pipelineHealth?.();
+    if (pipe && !pipe.ready) return { ready: false, degraded: pipe.degraded, reason: `pipeline: ${pipe.reason}` };
+    return { ready: feed.ready, degraded: feed.state === 'stale', reason: feed.reason };
+  };
+  const app = await buildApp({
+    log, registry, health, ...(w.moreMetrics ? { moreMetrics: w.moreMetrics } : {}), ...(w.version ? { version: w.version } : {}),
+    api: { service, store, distribute, ingest: w.ingest, ruleFiles: w.ruleFiles, clock, maxEventLoopDelayMs: config.api.maxEventLoopDelayMs },
+  });
+
+  /** Embedded mode: blocks the pipeline issued, applied here and pushed on. */
+  const applyBlocks = (records: readonly BlockRecord[]) => {
+    const now = clock();
+    for (const r of records) table.apply(r, now);
+    void distribute(records);
+  };
+
+  const feeds: BlockFeed[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let joined = !kafka;
+  let bootstrapped = false;
+  const start = async () => {
+    timers.push(setInterval(() => table.sweep(clock()), 10_000));
+    if (kafka) {
+      const kc = kafka.config;
+      const onJoined = () => {
+        joined = true;
+        if (bootstrapped) service.markLoaded(clock());
+      };
+      feeds.push(new BlockFeed({ kafka: kafka.kafka, topic: kc.topics.blocks, mode: { kind: 'broadcast', groupPrefix: kc.groupId }, log, onRecord: (r) => void table.apply(r, clock()), onHeard: () => service.heard(clock()), onJoined, sessionTimeout: kc.sessionTimeoutMs }));
+      if (pusher.enabled) feeds.push(new BlockFeed({ kafka: kafka.kafka, topic: kc.topics.blocks, mode: { kind: 'shared', groupId: `${kc.groupId}-push` }, log, onRecord: (r) => pusher.push(r), sessionTimeout: kc.sessionTimeoutMs }));
+      await kafka.publisher.connect();
+      for (const f of feeds) await f.start();
+    } else {
+      timers.push(setInterval(() => service.heard(clock()), 1_000)); // in-process feed: current while the pipeline runs
+    }
+    const started = performance.now();
+    for (const r of await store.activeBlocks(clock())) table.apply(r, clock());
+    bootstrapped = true;
+    log.info({ blocks: table.size, ms: Math.round(performance.now() - started) }, 'block table bootstrapped from ClickHouse');
+    if (joined) service.markLoaded(clock());
+  };
+  const stop = async () => {
+    for (const t of timers) clearInterval(t);
+    for (const f of feeds) await f.stop();
+  };
+  return { app, service, table, pusher, registry, applyBlocks, start, stop };
+}
+
+function pushTargets(config: Config): PushTarget[] {
+  const targets: PushTarget[] = [];
+  if (config.push.webhook) targets.push(new WebhookTarget(config.push.webhook));
+  if (config.push.kamailio) targets.push(new KamailioTarget(config.push.kamailio));
+  return targets;
+}
+
+/**
+ * Attempt-rule verdicts leave the request path here: stored, then distributed (other replicas, the pusher).
+ * Retried with backoff while storage is down; the block itself already answers from this replica's table.
+ */
+function verdictWriter(o: { store: ApiStore; distribute: Distribute; log: Logger; publishAlerts: ((alerts: readonly Alert[]) => Promise<void>) | undefined }) {
+  let tail: Promise<void> = Promise.resolve();
+  return (verdicts: readonly Verdict[]) => {
+    const blocks = verdicts.filter((v) => v.kind === 'block').map(recordOfBlock);
+    const alerts = verdicts.filter((v): v is Alert => v.kind === 'alert');
+    const write = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await o.store.saveBlocks(blocks);
+          await o.store.insertAlerts(alerts);
+          if (o.publishAlerts && alerts.length > 0) await o.publishAlerts(alerts);
+          await o.distribute(blocks);
+          return;
+        } catch (err) {
+          o.log.error({ err, attempt, blocks: blocks.map((b) => b.id) }, 'attempt verdicts not stored yet; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))));
+        }
+      }
+    };
+    tail = tail.then(write);
+  };
+}

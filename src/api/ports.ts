@@ -1,0 +1,122 @@
+import type { BlockRecord } from '../domain/blocks/record.js';
+import type { Alert } from '../domain/engine/verdicts.js';
+
+/** What the API needs from storage. ClickHouse implements it; the embedded mode reaches it through the pipeline process. */
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly total: number;
+}
+
+export interface BlockSearch {
+  readonly tenant?: string | undefined;
+  readonly kind?: string | undefined;
+  /** Substring of the subject value (caller, IP, prefix…). */
+  readonly subject?: string | undefined;
+  readonly rule?: string | undefined;
+  readonly source?: 'rule' | 'manual' | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export const ALERT_STATUSES = ['open', 'acknowledged', 'false_positive'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+export interface AlertSearch {
+  readonly tenant?: string | undefined;
+  readonly rule?: string | undefined;
+  readonly status?: AlertStatus | undefined;
+  readonly severity?: 'warn' | 'critical' | undefined;
+  readonly subject?: string | undefined;
+  /** Epoch ms bounds on the alert's event time. */
+  readonly since?: number | undefined;
+  readonly until?: number | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface StoredAlert {
+  readonly id: string;
+  readonly tenant: string;
+  readonly rule: string;
+  readonly severity: 'warn' | 'critical';
+  readonly subject: { readonly kind: string; readonly value: string };
+  readonly at: number;
+  readonly evidence: readonly string[];
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly suppressed: number;
+  readonly status: AlertStatus;
+  readonly statusBy: string;
+  readonly statusAt: number | null;
+}
+
+/** A stored CDR as evidence of an alert (the columns an analyst reads first). */
+export interface EvidenceCdr {
+  readonly id: string;
+  readonly account: string;
+  readonly caller: string;
+  readonly callee: string;
+  readonly calleeE164: string;
+  readonly srcIp: string;
+  readonly startedAt: number;
+  readonly billSec: number;
+  readonly disposition: string;
+}
+
+export interface AuditEntry {
+  readonly at: number;
+  readonly actor: string;
+  readonly eventType: string;
+  readonly result: 'success' | 'failure';
+  readonly sourceIp: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface PushFailure {
+  readonly target: string;
+  readonly blockId: string;
+  readonly state: string;
+  readonly payload: string;
+  readonly attempts: number;
+  readonly lastError: string;
+}
+
+export interface ApiStore {
+  /** Every block active at `now` (bootstrap of a replica's block table). */
+  activeBlocks(now: number): Promise<BlockRecord[]>;
+  findBlock(id: string): Promise<BlockRecord | undefined>;
+  searchBlocks(q: BlockSearch, now: number): Promise<Page<BlockRecord>>;
+  /** Manual blocks, lifts and attempt-rule blocks; a lift outranks the active row it replaces. */
+  saveBlocks(records: readonly BlockRecord[]): Promise<void>;
+  insertAlerts(alerts: readonly Alert[]): Promise<void>;
+  searchAlerts(q: AlertSearch): Promise<Page<StoredAlert>>;
+  findAlert(id: string): Promise<StoredAlert | undefined>;
+  evidence(tenant: string, ids: readonly string[]): Promise<EvidenceCdr[]>;
+  setAlertStatus(alert: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  insertPushFailure(f: PushFailure): Promise<void>;
+}
+
+/** One NDJSON (or CSV) line that was refused, and why; the line is dead-lettered, never dropped. */
+export interface IngestRejection {
+  readonly line: number;
+  readonly code: string;
+  readonly message: string;
+  readonly path: string;
+}
+
+export interface IngestSummary {
+  readonly received: number;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: readonly IngestRejection[];
+}
+
+/** `POST /v1/cdrs`: the records of one request body, through the same decoders and pipeline as Kafka. */
+export interface CdrIngest {
+  /** Resolves once every accepted record is persisted (embedded) or acknowledged by Kafka. */
+  ingest(body: Buffer, format: string): Promise<IngestSummary>;
+}
+
+/** Sends block changes to every replica (the blocks topic, or the process itself in the embedded mode). */
+export type Distribute = (records: readonly BlockRecord[]) => Promise<void>;

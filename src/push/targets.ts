@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { blockKey, type BlockRecord } from '../domain/blocks/record.js';
+import { subjectText } from '../domain/engine/verdicts.js';
+import { SentinelaError } from '../errors.js';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signature.js';
+
+/** Somewhere a block change is pushed: one delivery attempt; throws PUSH_FAILED to be retried. */
+export interface PushTarget {
+  readonly name: string;
+  deliver(record: BlockRecord, now: number): Promise<void>;
+  /** The payload as it is sent (kept with a dead letter). */
+  payload(record: BlockRecord): string;
+}
+
+const TIMEOUT_MS = 5_000;
+
+async function post(url: string, body: string, headers: Record<string, string>, what: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (err) {
+    throw new SentinelaError('PUSH_FAILED', `${what}: ${(err as Error).message}`, {}, { cause: err });
+  }
+  const text = await response.text().catch(() => '');
+  if (!response.ok) throw new SentinelaError('PUSH_FAILED', `${what}: HTTP ${response.status} ${text.slice(0, 200)}`);
+  return text;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** A signed JSON webhook: `block.created` and `block.lifted` events. */
+export class WebhookTarget implements PushTarget {
+  readonly name = 'webhook';
+  constructor(private readonly o: { url: string; secret: string }) {}
+
+  payload(r: BlockRecord): string {
+    return JSON.stringify({
+      event: r.state === 'lifted' ? 'block.lifted' : 'block.created',
+      block: {
+        id: r.id, tenant: r.tenant, rule: r.rule, subject: subjectText(r.subject), kind: r.subject.kind, value: r.subject.value, reason: r.reason,
+        level: r.level, scope: r.scope, startsAt: iso(r.startsAt), expiresAt: iso(r.expiresAt), source: r.source, createdBy: r.createdBy,
+        liftedAt: iso(r.liftedAt), liftedBy: r.liftedBy ?? null, liftReason: r.liftReason ?? null,
+      },
+    });
+  }
+
+  async deliver(r: BlockRecord, now: number): Promise<void> {
+    const body = this.payload(r);
+    const ts = Math.floor(now / 1000);
+    await post(this.o.url, body, { [SIGNATURE_HEADER]: sign(this.o.secret, ts, body), [TIMESTAMP_HEADER]: String(ts), [DELIVERY_HEADER]: randomUUID() }, `webhook ${this.o.url}`);
+  }
+}
+
+/**
+ * Kamailio: blocks become entries of an htable through JSON-RPC over HTTP (modules xhttp + jsonrpcs):
+ * `htable.sets` then `htable.setex` (the entry expires with the block), `htable.delete` on unblock. The key is
+ * `tenant:kind:value` (e.g. acme:caller:+551130001000); README "Pushing blocks" has the kamailio.cfg side.
+ */
+export class KamailioTarget implements PushTarget {
+  readonly name = 'kamailio';
+  private id = 1;
+  constructor(private readonly o: { url: string; htable: string }) {}
+
+  static key(r: Pick<BlockRecord, 'tenant' | 'subject'>): string {
+    return `${r.tenant}:${r.subject.kind}:${r.subject.value}`;
+  }
+
+  payload(r: BlockRecord): string {
+    return JSON.stringify(this.calls(r, Date.now()));
+  }
+
+  async deliver(r: BlockRecord, now: number): Promise<void> {
+    for (const call of this.calls(r, now)) {
+      const text = await post(this.o.url, JSON.stringify(call), {}, `kamailio ${call.method}`);
+      let reply: { error?: { code?: number; message?: string } };
+      try {
+        reply = JSON.parse(text) as typeof reply;
+      } catch {
+        throw new SentinelaError('PUSH_FAILED', `kamailio ${call.method}: reply is not JSON: ${text.slice(0, 200)}`);
+      }
+      // deleting a key that is already gone (expired in Kamailio) is success
+      if (reply.error && !(call.method === 'htable.delete' && reply.error.code === 404)) {
+        throw new SentinelaError('PUSH_FAILED', `kamailio ${call.method}: ${reply.error.code ?? ''} ${reply.error.message ?? ''}`);
+      }
+    }
+  }
+
+  private calls(r: BlockRecord, now: number): { jsonrpc: '2.0'; method: string; params: (string | number)[]; id: number }[] {
+    const key = KamailioTarget.key(r);
+    const rpc = (method: string, params: (string | number)[]) => ({ jsonrpc: '2.0' as const, method, params, id: this.id++ });
+    if (r.state === 'lifted') return [rpc('htable.delete', [this.o.htable, key])];
+    const ttl = Math.max(1, Math.ceil((r.expiresAt - now) / 1000));
+    return [rpc('htable.sets', [this.o.htable, key, `${r.rule}|${r.id}|${blockKey(r)}`]), rpc('htable.setex', [this.o.htable, key, ttl])];
+  }
+}

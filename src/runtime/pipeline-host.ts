@@ -1,0 +1,76 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { ApiStore, CdrIngest } from '../api/ports.js';
+import type { BlockRecord } from '../domain/blocks/record.js';
+import type { ProcessorHealth } from '../processor/processor.js';
+import { RpcClient } from './rpc.js';
+
+const here = fileURLToPath(import.meta.url);
+/** The child's entry next to this file: .ts when running from source (tsx), .js when built. */
+const CHILD = join(dirname(here), `pipeline-child${here.endsWith('.ts') ? '.ts' : '.js'}`);
+const SILENT_AFTER_MS = 3_000;
+
+/**
+ * The API process's handle on its pipeline child: health beats, block events, and RPC for the store and the
+ * HTTP ingest (the embedded mode keeps chDB in the child: one process may open a chDB directory).
+ */
+export class PipelineHost {
+  private last: ProcessorHealth = { ready: false, degraded: false, reason: 'pipeline starting' };
+  private lastAt = performance.now();
+  private readonly rpc: RpcClient;
+  private stopping = false;
+
+  private constructor(private readonly child: ChildProcess, log: Logger, onBlocks: (records: readonly BlockRecord[]) => void) {
+    this.rpc = new RpcClient(child, (name, value) => {
+      if (name === 'health') {
+        this.last = value as ProcessorHealth;
+        this.lastAt = performance.now();
+      } else if (name === 'blocks') onBlocks(value as BlockRecord[]);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.stopping) return;
+      // without its pipeline this process cannot do its job: exit so the supervisor restarts both
+      log.fatal({ code, signal }, 'pipeline process died');
+      process.exit(1);
+    });
+  }
+
+  static async start(mode: 'kafka' | 'embedded', log: Logger, onBlocks: (records: readonly BlockRecord[]) => void): Promise<PipelineHost> {
+    const child = fork(CHILD, [mode], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const host = new PipelineHost(child, log, onBlocks);
+    const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])])) as [unknown];
+    if (first === undefined) throw new Error('pipeline process exited while starting; see its log above');
+    return host;
+  }
+
+  health(): ProcessorHealth {
+    if (performance.now() - this.lastAt > SILENT_AFTER_MS) return { ready: false, degraded: true, reason: 'pipeline process silent' };
+    return this.last;
+  }
+
+  get store(): ApiStore {
+    return this.rpc.proxy<ApiStore>('store');
+  }
+
+  get ingest(): CdrIngest {
+    return { ingest: (body, format) => this.rpc.call('ingest.ingest', body, format) };
+  }
+
+  metricsText(): Promise<string> {
+    return this.rpc.call<string>('metrics.text');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.child.exitCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.send({ type: 'stop' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

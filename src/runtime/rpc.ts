@@ -1,0 +1,69 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { SentinelaError, type ErrorCode, ErrorCodes } from '../errors.js';
+
+/**
+ * Calls between the API process and its pipeline child over the IPC channel (structured clone: Buffers and
+ * Maps pass as they are). Errors keep their code, so HTTP statuses stay right across the process boundary.
+ */
+export type ChildMessage =
+  | { readonly type: 'reply'; readonly id: string; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly id: string; readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly path?: string }
+  | { readonly type: 'event'; readonly name: string; readonly value: unknown };
+
+export type ParentMessage = { readonly type: 'call'; readonly id: string; readonly method: string; readonly args: readonly unknown[] } | { readonly type: 'stop' };
+
+export class RpcClient {
+  private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly child: ChildProcess, onEvent: (name: string, value: unknown) => void) {
+    child.on('message', (raw) => {
+      const m = raw as ChildMessage;
+      if (m.type === 'event') return onEvent(m.name, m.value);
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.ok) w.resolve(m.value);
+      else w.reject(new SentinelaError(m.code in ErrorCodes ? m.code : 'INTERNAL', m.message, m.path ? { path: m.path } : {}));
+    });
+    child.on('exit', (code, signal) => {
+      const error = new SentinelaError('STORE_UNAVAILABLE', `pipeline process exited (${signal ?? code})`);
+      for (const w of this.waiting.values()) w.reject(error);
+      this.waiting.clear();
+    });
+  }
+
+  call<T>(method: string, ...args: unknown[]): Promise<T> {
+    if (!this.child.connected) return Promise.reject(new SentinelaError('STORE_UNAVAILABLE', 'pipeline process is not running'));
+    const id = randomUUID();
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ type: 'call', id, method, args } satisfies ParentMessage);
+    });
+  }
+
+  /** A proxy whose every method is a call into the child (the ApiStore of the embedded mode). */
+  proxy<T extends object>(prefix: string): T {
+    return new Proxy({} as T, { get: (_t, name) => (typeof name === 'string' ? (...args: unknown[]) => this.call(`${prefix}.${name}`, ...args) : undefined) });
+  }
+}
+
+/** Child side: serves `object.method` calls from the parent. */
+export function serveRpc(handlers: Readonly<Record<string, object>>, send: (m: ChildMessage) => void): (m: ParentMessage) => void {
+  return (m) => {
+    if (m.type !== 'call') return;
+    const [prefix = '', method = ''] = m.method.split('.');
+    const target = handlers[prefix] as Record<string, unknown> | undefined;
+    const fn = target?.[method];
+    const reply = (p: Promise<unknown>) =>
+      p.then(
+        (value) => send({ type: 'reply', id: m.id, ok: true, value }),
+        (err: unknown) => {
+          const e = err instanceof SentinelaError ? err : new SentinelaError('INTERNAL', (err as Error)?.message ?? String(err));
+          send({ type: 'reply', id: m.id, ok: false, code: e.code, message: e.message, ...(e.details.path ? { path: e.details.path } : {}) });
+        },
+      );
+    if (typeof fn !== 'function') return void reply(Promise.reject(new SentinelaError('INTERNAL', `no RPC method ${m.method}`)));
+    void reply(Promise.resolve().then(() => (fn as (...a: unknown[]) => unknown).apply(target, m.args as unknown[])));
+  };
+}
