@@ -121,15 +121,15 @@ export class ClickHouseApiStore implements ApiStore {
 
   /** Appends with a hash chained to the previous record (the audit trail proper comes with the security issue). */
   async appendAudit(e: AuditEntry): Promise<void> {
-    const append = async () => {
-      const tail = await (this.auditTail ?? this.readAuditTail());
+    const write = async (tail: { seq: number; hash: string }) => {
       const seq = tail.seq + 1;
       const details = JSON.stringify(e.details);
       const hash = createHash('sha256').update([tail.hash, seq, e.at, e.actor, e.eventType, e.result, e.sourceIp, details].join('\u001f')).digest('hex');
       await this.insert('audit_log', [{ seq, at: e.at, actor: e.actor, event_type: e.eventType, result: e.result, source_ip: e.sourceIp, details, prev_hash: tail.hash, hash }]);
       return { seq, hash };
     };
-    const next = (this.auditTail ?? Promise.resolve(undefined)).then(append, append);
+    // appends are serialised: each one chains to the record written before it
+    const next = (this.auditTail ?? this.readAuditTail()).then(write);
     this.auditTail = next.catch(() => this.readAuditTail());
     await next;
   }

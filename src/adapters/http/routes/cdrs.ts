@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CdrIngest } from '../../../api/ports.js';
-import { parseFormatSpec } from '../../../domain/cdr/formats/registry.js';
+import { parseFormatSpec, type FormatSpec } from '../../../domain/cdr/formats/registry.js';
 import { SentinelaError } from '../../../errors.js';
 import { errorBody } from '../schemas.js';
 
@@ -28,7 +28,12 @@ export const cdrRoutes: FastifyPluginAsyncZod<{ ingest: CdrIngest | undefined; b
   }, async (request, reply) => {
     if (!ingest) throw new SentinelaError('INGEST_UNAVAILABLE', 'this instance has no CDR pipeline: run --role all, the embedded mode, or list a canonical topic in KAFKA_CDR_TOPICS');
     if (!Buffer.isBuffer(request.body)) throw new SentinelaError('REQUEST_UNSUPPORTED_TYPE', 'send CDRs as application/x-ndjson (or text/csv, text/plain), one record per line');
-    const spec = parseFormatSpec(request.query.format);
+    let spec: FormatSpec;
+    try {
+      spec = parseFormatSpec(request.query.format);
+    } catch (err) {
+      throw new SentinelaError('REQUEST_INVALID', (err as Error).message, { path: 'querystring.format' });
+    }
     if (spec.name === 'kamailio-acc') throw new SentinelaError('REQUEST_INVALID', 'kamailio-acc correlates records across a stream; send it through Kafka', { path: 'format' });
     const result = await ingest.ingest(request.body, request.query.format);
     return reply.code(result.accepted + result.duplicates === 0 && result.rejected.length > 0 ? 422 : 200).send(result);

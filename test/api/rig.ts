@@ -1,0 +1,99 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import { ClickHouseApiStore } from '../../src/adapters/clickhouse/api-store.js';
+import { ClickHouseStore } from '../../src/adapters/clickhouse/store.js';
+import { createKafka } from '../../src/adapters/kafka/client.js';
+import { KafkaPublisher } from '../../src/adapters/kafka/publisher.js';
+import { composeApi } from '../../src/api/compose.js';
+import { parseConfig } from '../../src/config/config.js';
+import { createEngine } from '../../src/domain/engine/build.js';
+import { createLogger } from '../../src/log.js';
+import { engineBase } from '../../src/processor/compose.js';
+import { LocalPipeline } from '../../src/processor/local-pipeline.js';
+import { createProcessorMetrics } from '../../src/processor/metrics.js';
+import type { TestClickHouse } from '../rig/clickhouse.js';
+import type { TestKafka } from '../rig/kafka.js';
+import { testRules, type Topics } from '../processor/rig.js';
+
+export const testLog = () => createLogger((process.env['TEST_LOG_LEVEL'] as 'info' | undefined) ?? 'silent');
+
+/** A settable clock: tests move time instead of sleeping. */
+export function testClock(start: number) {
+  let now = start;
+  const clock = () => now;
+  return Object.assign(clock, { set: (t: number) => void (now = t), advance: (ms: number) => void (now += ms) });
+}
+
+/**
+ * The embedded deployment in one process: the local pipeline feeding an API (composeApi), both on the test
+ * database; `app.inject()` talks to it. `start: false` leaves the block table unloaded (fail policy tests).
+ */
+export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock: () => number; env?: Record<string, string>; start?: boolean }) {
+  const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, ...o.env });
+  const ruleFiles = testRules();
+  const log = testLog();
+  let applyBlocks: (r: Parameters<Awaited<ReturnType<typeof composeApi>>['applyBlocks']>[0]) => void = () => {};
+  const pipeline = new LocalPipeline({
+    newEngine: () => createEngine(ruleFiles, engineBase(config), { allowedLatenessMs: config.rules.allowedLatenessMs }),
+    decoders: { timeZone: config.dialling.timeZone, mappings: ruleFiles.mappings },
+    store: new ClickHouseStore(ch.client, ch.database),
+    maxLineBytes: config.pipeline.maxMessageBytes,
+    metrics: createProcessorMetrics(undefined, false),
+    log,
+    onBlocks: (records) => applyBlocks(records),
+    clock: o.clock,
+  });
+  await pipeline.start();
+  const api = await composeApi({ config, ruleFiles, log, store: new ClickHouseApiStore(ch.client, ch.database), ingest: pipeline, clock: o.clock });
+  applyBlocks = api.applyBlocks;
+  if (o.start !== false) await api.start();
+  t.after(async () => {
+    await api.stop();
+    await api.app.close();
+  });
+  return api;
+}
+
+/** An API replica in Kafka mode (as `sentinela start --role api` wires it). */
+export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string }, clock: () => number) {
+  const config = parseConfig({
+    KAFKA_BROKERS: env.kafka.brokers.join(','), KAFKA_GROUP_ID: env.group, KAFKA_CDR_TOPICS: env.topics.cdrs, KAFKA_BLOCKS_TOPIC: env.topics.blocks,
+    KAFKA_ALERTS_TOPIC: env.topics.alerts, KAFKA_DLQ_TOPIC: env.topics.dlq, KAFKA_SESSION_TIMEOUT: '6s', CLICKHOUSE_DATABASE: env.ch.database,
+  });
+  if (!config.kafka) throw new Error('no kafka config');
+  const log = testLog();
+  const kafka = createKafka(config.kafka, log);
+  const publisher = new KafkaPublisher(kafka);
+  const api = await composeApi({ config, ruleFiles: testRules(), log, store: new ClickHouseApiStore(env.ch.client, env.ch.database), kafka: { kafka, publisher, config: config.kafka }, clock });
+  await api.start();
+  t.after(async () => {
+    await api.stop();
+    await publisher.disconnect();
+    await api.app.close();
+  });
+  return api;
+}
+
+export interface Received {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A local HTTP receiver (webhook or Kamailio JSON-RPC peer) answering with `status(n)` for the n-th request. */
+export async function receiver(t: TestContext, status: (n: number, body: string) => { code: number; body?: string } = () => ({ code: 200 })) {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push({ headers: req.headers, body });
+      const answer = status(received.length, body);
+      res.writeHead(answer.code, { 'content-type': 'application/json' }).end(answer.body ?? '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
+}
