@@ -105,11 +105,25 @@ export interface IngestRejection {
   readonly path: string;
 }
 
+/** A verdict the records of one request caused (the full verdict is in ClickHouse and on the topics). */
+export interface VerdictBrief {
+  readonly kind: 'alert' | 'block';
+  readonly id: string;
+  readonly tenant: string;
+  readonly rule: string;
+  readonly severity: 'warn' | 'critical';
+  readonly subject: string;
+  /** Event time (alerts) or block start, ISO-8601. */
+  readonly at: string;
+  readonly expiresAt?: string;
+}
+
 export interface IngestSummary {
   readonly received: number;
   readonly accepted: number;
   readonly duplicates: number;
   readonly rejected: readonly IngestRejection[];
+  readonly verdicts: readonly VerdictBrief[];
 }
 
 /** `POST /v1/cdrs`: the records of one request body, through the same decoders and pipeline as Kafka. */

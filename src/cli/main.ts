@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { SentinelaError, toSentinelaError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
 import { configCommand } from './commands/config.js';
+import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
 import { normaliseCommand } from './commands/normalise.js';
 import { replayCommand } from './commands/replay.js';
@@ -19,7 +20,7 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(`${text}\n`),
 };
 
-const COMMANDS: readonly Command[] = [startCommand, migrateCommand, normaliseCommand, replayCommand, configCommand];
+const COMMANDS: readonly Command[] = [startCommand, demoCommand, migrateCommand, normaliseCommand, replayCommand, configCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

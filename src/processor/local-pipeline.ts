@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { CdrIngest, IngestRejection, IngestSummary } from '../api/ports.js';
+import type { CdrIngest, IngestRejection, IngestSummary, VerdictBrief } from '../api/ports.js';
+import { subjectText, type Verdict } from '../domain/engine/verdicts.js';
 import { recordOfBlock, type BlockRecord } from '../domain/blocks/record.js';
 import { createDecoder, parseFormatSpec, validate, type DecoderContext } from '../domain/cdr/formats/registry.js';
 import type { Engine } from '../domain/engine/engine.js';
@@ -8,6 +9,12 @@ import { PendingBatch } from './batch.js';
 import { RuleReporter, type ProcessorMetrics } from './metrics.js';
 import type { CdrStore, SourceRef } from './ports.js';
 import { rebuildEngine } from './state-rebuild.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+function brief(v: Verdict): VerdictBrief {
+  const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
+  return v.kind === 'alert' ? { ...head, at: iso(v.at) } : { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt) };
+}
 
 /** HTTP-ingested CDRs are one stream: rebuilt from ClickHouse like a Kafka partition. */
 export const HTTP_STREAM = { topic: 'http', partition: 0 } as const;
@@ -119,6 +126,6 @@ export class LocalPipeline implements CdrIngest {
     this.rules.report(engine.ruleStats);
     if (batch.blocks.length > 0) this.o.onBlocks(batch.blocks.map(recordOfBlock));
     m.batchRows.observe(batch.cdrs.length);
-    return { received, accepted: batch.cdrs.length, duplicates, rejected };
+    return { received, accepted: batch.cdrs.length, duplicates, rejected, verdicts: [...batch.alerts, ...batch.blocks].map(brief) };
   }
 }

@@ -8,6 +8,10 @@ import { errorBody } from '../schemas.js';
 const summary = z.object({
   received: z.number(), accepted: z.number(), duplicates: z.number(),
   rejected: z.array(z.object({ line: z.number(), code: z.string(), message: z.string(), path: z.string() })).readonly().describe('refused lines, dead-lettered with the reason'),
+  verdicts: z
+    .array(z.object({ kind: z.enum(['alert', 'block']), id: z.string(), tenant: z.string(), rule: z.string(), severity: z.enum(['warn', 'critical']), subject: z.string(), at: z.string(), expiresAt: z.string().optional() }))
+    .readonly()
+    .describe('alerts and blocks these records caused'),
 });
 
 /**
