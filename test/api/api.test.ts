@@ -67,7 +67,7 @@ describe('PBX-facing API, embedded mode (chDB)', () => {
 
     const audit = await ch.rows<{ actor: string; event_type: string; details: string; prev_hash: string; hash: string }>(`SELECT actor, event_type, details, prev_hash, hash FROM ${ch.database}.audit_log ORDER BY seq`);
     assert.deepEqual(audit.map((a) => [a.actor, a.event_type]), [['noc-ana', 'block.manual'], ['noc-bia', 'block.unblock']]);
-    assert.equal(JSON.parse(audit[1]?.details ?? '{}').reason, 'false alarm, customer confirmed');
+    assert.equal((JSON.parse(audit[1]?.details ?? '{}') as { reason?: string }).reason, 'false alarm, customer confirmed');
     assert.equal(audit[1]?.prev_hash, audit[0]?.hash, 'records are hash-chained');
   });
 
