@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ const here = fileURLToPath(import.meta.url);
 /** The child's entry next to this file: .ts when running from source (tsx), .js when built. */
 const CHILD = join(dirname(here), `pipeline-child${here.endsWith('.ts') ? '.ts' : '.js'}`);
 const SILENT_AFTER_MS = 3_000;
+const PIPELINE_NICE = 10;
 
 /**
  * The API process's handle on its pipeline child: health beats, block events, and RPC for the store and the
@@ -40,6 +42,14 @@ export class PipelineHost {
 
   static async start(mode: 'kafka' | 'embedded', log: Logger, onBlocks: (records: readonly BlockRecord[]) => void): Promise<PipelineHost> {
     const child = fork(CHILD, [mode], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // throughput work yields the CPU to latency work: on a busy machine block-checks are served first
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, PIPELINE_NICE);
+      } catch (err) {
+        log.warn({ err }, 'could not lower the pipeline process priority');
+      }
+    }
     const host = new PipelineHost(child, log, onBlocks);
     const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])])) as [unknown];
     if (first === undefined) throw new Error('pipeline process exited while starting; see its log above');

@@ -1,0 +1,154 @@
+/**
+ * npm run bench:api — in one run, on the built code:
+ *  (a) block-check driven to saturation with autocannon against `sentinela start` (embedded, --role all) holding
+ *      BENCH_BLOCKS active blocks, and a fastify hello-world route driven the same way: req/s and their ratio;
+ *  (b) block-check open-loop at BENCH_RATE req/s while the same deployment ingests BENCH_INGEST CDR/s through
+ *      POST /v1/cdrs (the pipeline runs in its child process): p50/p99/p99.9;
+ *  (c) memory per active block of the block table (heap delta, in this process, after GC).
+ * Last line is machine-readable.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import type * as TableModule from '../src/domain/blocks/block-table.js';
+import { prng } from './stream.js';
+
+const dist = '../dist';
+const { BlockTable } = (await import(`${dist}/domain/blocks/block-table.js`)) as typeof TableModule;
+const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? 1_000_000);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const RATE = Number(process.env['BENCH_RATE'] ?? 5_000);
+const INGEST = Number(process.env['BENCH_INGEST'] ?? 20_000);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const setupRequest = resolve('bench/block-check-request.cjs');
+
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+function run(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return child;
+}
+async function firstLine(child: ChildProcess): Promise<string> {
+  let text = '';
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    text += chunk.toString();
+    if (text.includes('\n')) return text.split('\n')[0] ?? '';
+  }
+  throw new Error('process ended without output');
+}
+async function ready(url: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`${url} never became ready`);
+}
+function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolvePromise, reject) => {
+    autocannon(opts, (err: unknown, result) => (err ? reject(err instanceof Error ? err : new Error('autocannon failed')) : resolvePromise(result)));
+  });
+}
+
+// --- the deployment: seed BLOCKS blocks, start `sentinela start` (embedded: API + pipeline child) -------------
+const dataDir = mkdtempSync(join(tmpdir(), 'sentinela-bench-api-'));
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+const env = { SENTINELA_DATA_DIR: dataDir, LOG_LEVEL: 'warn', SENTINELA_PORT: String(18400 + Math.floor(Math.random() * 500)), SENTINELA_HOST: '127.0.0.1', MIGRATE_ON_START: 'true' };
+const seed = run(['--import', 'tsx', 'bench/api-seed.ts'], env);
+log(`bench:api: ${(await firstLine(seed)).trim()}`);
+await once(seed, 'exit');
+const started = performance.now();
+const server = run(['bin/sentinela.js', 'start'], env);
+const base = `http://127.0.0.1:${env.SENTINELA_PORT}`;
+await ready(`${base}/readyz`);
+const metrics = await (await fetch(`${base}/metrics`)).text();
+const active = Number(/^sentinela_active_blocks (\d+)/m.exec(metrics)?.[1] ?? 0);
+log(`bench:api: server ready with ${active.toLocaleString('en')} active blocks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+const hello = run(['--import', 'tsx', 'bench/hello-server.ts']);
+const helloPort = Number(await firstLine(hello));
+
+// --- (a) saturation --------------------------------------------------------------------------------------------
+const common = { connections: CONNECTIONS, duration: SECONDS, workers: 2 } as const;
+await cannon({ ...common, duration: 2, url: base, requests: [{ method: 'GET', setupRequest }] }); // warm-up
+const api = await cannon({ ...common, url: base, requests: [{ method: 'GET', setupRequest }] });
+await cannon({ ...common, duration: 2, url: `http://127.0.0.1:${helloPort}/hello` });
+const helloRun = await cannon({ ...common, url: `http://127.0.0.1:${helloPort}/hello` });
+const apiRps = api.requests.average;
+const helloRps = helloRun.requests.average;
+log(`(a) saturation, ${CONNECTIONS} connections, ${SECONDS} s each: block-check ${Math.round(apiRps).toLocaleString('en')} req/s (non-2xx ${api.non2xx}), hello-world ${Math.round(helloRps).toLocaleString('en')} req/s, ratio ${(apiRps / helloRps).toFixed(2)}`);
+
+// --- (b) open loop, first alone (baseline), then under ingest ------------------------------------------------------
+const quiet = await cannon({ url: base, connections: CONNECTIONS, duration: Math.max(3, Math.round(SECONDS / 2)), overallRate: RATE, workers: 1, requests: [{ method: 'GET', setupRequest }] });
+const quietLat = quiet.latency as autocannon.Histogram & { p99_9?: number };
+log(`(b) open loop ${RATE} req/s without ingest (baseline): p50 ${quietLat.p50} ms, p99 ${quietLat.p99} ms, p99.9 ${quietLat.p99_9 ?? quietLat.p99} ms`);
+const { rand, digits } = prng(5);
+const SLICE = 1000;
+const slices: string[] = [];
+const now = Date.now();
+for (let s = 0; s < Math.ceil((INGEST * SECONDS) / SLICE); s++) {
+  const lines: string[] = [];
+  for (let i = 0; i < SLICE; i++) {
+    const start = now - 3_600_000 + Math.floor(rand() * 3_500_000);
+    const bill = rand() < 0.3 ? 0 : 5 + Math.floor(rand() * 300);
+    lines.push(JSON.stringify({
+      id: `b-${s}-${i}`, tenant: `t${Math.floor(rand() * 40)}`, account: `a${Math.floor(rand() * 500)}`, caller: `+5511${digits(8)}`,
+      callee: `0${rand() < 0.6 ? '9' : '3'}${digits(8)}`, srcIp: `172.16.${Math.floor(rand() * 250)}.${Math.floor(rand() * 250)}`, startedAt: start,
+      answeredAt: bill > 0 ? start + 2000 : null, endedAt: start + 2000 + bill * 1000, durationSec: bill + 2, billSec: bill, disposition: bill > 0 ? 'ANSWERED' : 'NO ANSWER',
+    }));
+  }
+  slices.push(lines.join('\n'));
+}
+let ingested = 0;
+let ingesting = true;
+const ingestStarted = performance.now();
+const ingest = (async () => {
+  const interval = (SLICE / INGEST) * 1000;
+  const inFlight: Promise<void>[] = [];
+  for (let s = 0; s < slices.length && ingesting; s++) {
+    const due = ingestStarted + s * interval - performance.now();
+    if (due > 0) await sleep(due);
+    inFlight.push(fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: slices[s] as string }).then(async (r) => {
+      const summary = (await r.json()) as { accepted: number };
+      ingested += summary.accepted ?? 0;
+    }));
+    if (inFlight.length > 8) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+})();
+// one worker thread: the ingest posting in this thread must not delay the load generator (coordinated omission)
+const open = await cannon({ url: base, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE, workers: 1, requests: [{ method: 'GET', setupRequest }] });
+ingesting = false;
+await ingest;
+const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+const lat = open.latency as autocannon.Histogram & { p99_9?: number; p99_99?: number };
+const p999 = lat.p99_9 ?? lat.p99;
+log(`    open loop ${RATE} req/s for ${SECONDS} s while ingesting ${INGEST.toLocaleString('en')} CDR/s offered: ${open.requests.total.toLocaleString('en')} checks, p50 ${lat.p50} ms, p99 ${lat.p99} ms, p99.9 ${p999} ms, max ${lat.max} ms; ingest achieved ${Math.round(ingested / ingestSeconds).toLocaleString('en')} CDR/s (${ingested.toLocaleString('en')} CDRs)`);
+
+// --- (c) memory per block -------------------------------------------------------------------------------------------
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+const before = process.memoryUsage().heapUsed;
+const table = new BlockTable();
+const t0 = Date.now();
+for (let i = 0; i < BLOCKS; i++) {
+  const kind = (['caller', 'ip', 'destPrefix'] as const)[i % 3] as 'caller';
+  table.apply({ id: `seed-${i}`, tenant: `t${i % 40}`, rule: 'velocity-caller', subject: { kind, value: kind === 'caller' ? `+5511${String(i).padStart(8, '0')}` : `10.${(i >> 16) % 256}.${(i >> 8) % 256}.${i % 256}` }, reason: 'seeded for bench:api', level: 1, scope: 'all', startsAt: t0 - 60_000, expiresAt: t0 + 86_400_000, source: 'rule', createdBy: '', state: 'active' }, t0);
+}
+gc?.();
+const bytesPerBlock = Math.round((process.memoryUsage().heapUsed - before) / table.size);
+log(`(c) block table: ${table.size.toLocaleString('en')} blocks, ${bytesPerBlock} bytes per block (heap after GC${gc ? '' : ' — run with --expose-gc for exact figures'})`);
+
+console.log(`api rps=${Math.round(apiRps)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} p50_ms=${lat.p50} p99_ms=${lat.p99} p999_ms=${p999} quiet_p99_ms=${quietLat.p99} quiet_p999_ms=${quietLat.p99_9 ?? quietLat.p99} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active}`);
+server.kill('SIGTERM');
+hello.kill('SIGTERM');
