@@ -60,6 +60,19 @@ export class LocalPipeline implements CdrIngest {
     this.o.log.info({ replayed }, 'embedded pipeline: rule state rebuilt');
   }
 
+  /** Rebuilds until the store answers again; ingest answers INGEST_UNAVAILABLE (503, retry) meanwhile. */
+  private async restart(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.start();
+        return;
+      } catch (err) {
+        this.o.log.error({ err, attempt }, 'embedded pipeline: rebuild failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))));
+      }
+    }
+  }
+
   ingest(body: Buffer, format: string): Promise<IngestSummary> {
     const run = this.lock.then(() => this.ingestNow(body, format));
     this.lock = run.catch(() => undefined);
@@ -120,7 +133,7 @@ export class LocalPipeline implements CdrIngest {
       const error = toSentinelaError(err, 'STORE_UNAVAILABLE');
       m.storeErrors.inc({ code: error.code });
       this.engine = undefined;
-      void this.start().catch((e: unknown) => this.o.log.error({ err: e }, 'embedded pipeline: rebuild failed'));
+      void this.restart();
       throw error;
     }
     this.rules.report(engine.ruleStats);
