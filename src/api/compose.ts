@@ -50,11 +50,10 @@ export async function composeApi(w: ApiWiring) {
   const attempts = createEngine(w.ruleFiles, engineBase(config), { on: 'attempt', allowedLatenessMs: 5_000 });
   const service = new BlockCheckService({ attempts, table, failPolicy: config.api.failPolicy, staleAfterMs: config.api.staleAfterMs, onVerdicts: persistVerdicts });
 
-  const checks = new Counter({ name: 'sentinela_block_checks_total', help: 'block-check answers by action', labelNames: ['action'], registers: [registry], collect() {
+  new Counter({ name: 'sentinela_block_checks_total', help: 'block-check answers by action', labelNames: ['action'], registers: [registry], collect() {
     this.reset();
     for (const [action, n] of Object.entries(service.counts)) this.inc({ action }, n);
   } });
-  void checks;
   new Gauge({ name: 'sentinela_active_blocks', help: 'blocks in this replica\'s block table', registers: [registry], collect() { this.set(table.size); } });
   new Gauge({ name: 'sentinela_block_table_ready', help: '1 when the block table is loaded and fresh', registers: [registry], collect() { this.set(service.status(clock()).ready ? 1 : 0); } });
   new Gauge({ name: 'sentinela_pushes', help: 'block pushes to the PBX side', labelNames: ['outcome'], registers: [registry], collect() {

@@ -1,21 +1,12 @@
 import { z } from 'zod';
-import { KEY_KINDS, BLOCK_SCOPES, type BlockScope } from '../rules/spec.js';
+import { KEY_KINDS, BLOCK_SCOPES } from '../rules/spec.js';
 import { subjectText, type Block, type Subject } from '../engine/verdicts.js';
 
 /**
  * A block as it travels between Sentinela instances (the `sentinela.blocks` topic, the embedded pipeline) and
  * lives in every API replica's block table: the engine's Block plus who made it and whether it was lifted.
  */
-export interface BlockRecord {
-  readonly id: string;
-  readonly tenant: string;
-  readonly rule: string;
-  readonly subject: Subject;
-  readonly reason: string;
-  readonly level: number;
-  readonly scope: BlockScope;
-  readonly startsAt: number;
-  readonly expiresAt: number;
+export interface BlockRecord extends Omit<Block, 'kind' | 'severity' | 'evidence'> {
   /** `rule`: issued by a CDR or attempt rule · `manual`: an operator's block (admin API). */
   readonly source: 'rule' | 'manual';
   readonly createdBy: string;
