@@ -1,7 +1,9 @@
 import type { Alert, Block, Verdict } from '../domain/engine/verdicts.js';
 import { subjectText, verdictJson } from '../domain/engine/verdicts.js';
 import type { SentinelaError } from '../errors.js';
-import type { OutMessage, Rejected, SourceRef, StoredCdr } from './ports.js';
+import type { Cdr } from '../domain/cdr/contract.js';
+import type { Engine, EventStatus } from '../domain/engine/engine.js';
+import type { CdrStore, OutMessage, Rejected, SourceRef, StoredCdr } from './ports.js';
 
 export interface OutTopics {
   readonly blocks: string;
@@ -69,6 +71,26 @@ export class PendingBatch {
         format: source.format,
       },
     });
+  }
+
+  /**
+   * Runs a valid CDR through the engine and queues its row and verdicts. A repeat (re-delivery) is stored
+   * already and is not queued. Returns the engine's status.
+   */
+  evaluate(engine: Engine, cdr: Cdr, source: SourceRef, now: number): EventStatus {
+    const outcome = engine.process(cdr, now);
+    if (outcome.status === 'duplicate') return outcome.status;
+    this.addCdr({ cdr, status: outcome.status, ...engine.numbersOf(cdr), source });
+    for (const v of outcome.verdicts) this.addVerdict(v);
+    return outcome.status;
+  }
+
+  /** Stores the batch in the order that makes a crash safe: rejects and verdicts first, CDRs last (README "Delivery"). */
+  async store(store: CdrStore): Promise<void> {
+    await store.insertRejected(this.rejected);
+    await store.insertAlerts(this.alerts);
+    await store.insertBlocks(this.blocks);
+    await store.insertCdrs(this.cdrs);
   }
 
   /** Offsets to commit: the next offset, but never past a record a decoder still holds for correlation. */

@@ -103,30 +103,21 @@ export class LocalPipeline implements CdrIngest {
       const results =
         payload.length > this.o.maxLineBytes
           ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `line is ${payload.length} bytes, the limit is ${this.o.maxLineBytes}`) }]
-          : validate(decoder.decode(Buffer.from(payload), line));
+          : validate(decoder.decode(payload, line));
       for (const result of results) {
         if (!result.ok) {
           m.rejected.inc({ code: result.error.code });
-          batch.addRejected(Buffer.from(payload), null, result.error, source);
+          batch.addRejected(payload, null, result.error, source);
           rejected.push({ line, code: result.error.code, message: result.error.message, path: result.error.details.path ?? '' });
           continue;
         }
-        const outcome = engine.process(result.cdr, now);
-        m.cdrs.inc({ status: outcome.status });
-        if (outcome.status === 'duplicate') {
-          duplicates++;
-          continue;
-        }
-        batch.addCdr({ cdr: result.cdr, status: outcome.status, ...engine.numbersOf(result.cdr), source });
-        for (const v of outcome.verdicts) batch.addVerdict(v);
+        const status = batch.evaluate(engine, result.cdr, source, now);
+        m.cdrs.inc({ status });
+        if (status === 'duplicate') duplicates++;
       }
     }
     try {
-      const store = this.o.store;
-      await store.insertRejected(batch.rejected);
-      await store.insertAlerts(batch.alerts);
-      await store.insertBlocks(batch.blocks);
-      await store.insertCdrs(batch.cdrs);
+      await batch.store(this.o.store);
     } catch (err) {
       // the engine counted these CDRs already; a retry of the same body is recognised as duplicates, and the
       // rows come back with the next rebuild only if stored, so rebuild now to keep state equal to storage

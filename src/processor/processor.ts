@@ -191,11 +191,7 @@ export class Processor {
 
   /** Runs a valid CDR through the engine and queues its row and verdicts (a re-delivered CDR is stored already). */
   private accept(cdr: Cdr, source: SourceRef, now: number): void {
-    const outcome = this.engine.process(cdr, now);
-    this.o.metrics.cdrs.inc({ status: outcome.status });
-    if (outcome.status === 'duplicate') return;
-    this.pending.addCdr({ cdr, status: outcome.status, ...this.engine.numbersOf(cdr), source });
-    for (const v of outcome.verdicts) this.pending.addVerdict(v);
+    this.o.metrics.cdrs.inc({ status: this.pending.evaluate(this.engine, cdr, source, now) });
   }
 
   private decoderFor(topic: string, partition: number): Decoder {
@@ -236,10 +232,7 @@ export class Processor {
   private async persist(batch: PendingBatch): Promise<void> {
     const started = performance.now();
     await this.o.publisher.send(batch.messages);
-    await this.o.store.insertRejected(batch.rejected);
-    await this.o.store.insertAlerts(batch.alerts);
-    await this.o.store.insertBlocks(batch.blocks);
-    await this.o.store.insertCdrs(batch.cdrs);
+    await batch.store(this.o.store);
     this.o.metrics.batchRows.observe(batch.cdrs.length);
     this.o.metrics.batchSeconds.observe((performance.now() - started) / 1000);
   }
