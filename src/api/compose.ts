@@ -91,7 +91,7 @@ export async function composeApi(w: ApiWiring) {
         if (bootstrapped) service.markLoaded(clock());
       };
       feeds.push(new BlockFeed({ kafka: kafka.kafka, topic: kc.topics.blocks, mode: { kind: 'broadcast', groupPrefix: kc.groupId }, log, onRecord: (r) => void table.apply(r, clock()), onHeard: () => service.heard(clock()), onJoined, sessionTimeout: kc.sessionTimeoutMs }));
-      if (pusher.enabled) feeds.push(new BlockFeed({ kafka: kafka.kafka, topic: kc.topics.blocks, mode: { kind: 'shared', groupId: `${kc.groupId}-push` }, log, onRecord: (r) => pusher.push(r), sessionTimeout: kc.sessionTimeoutMs }));
+      if (pusher.enabled) feeds.push(new BlockFeed({ kafka: kafka.kafka, topic: kc.topics.blocks, mode: { kind: 'shared', groupId: `${kc.groupId}-push` }, log, onRecord: (r, alive) => pusher.push(r, alive), sessionTimeout: kc.sessionTimeoutMs }));
       await kafka.publisher.connect();
       for (const f of feeds) await f.start();
     } else {

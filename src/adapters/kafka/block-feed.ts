@@ -18,7 +18,8 @@ export interface BlockFeedOptions {
   /** `broadcast`: a group of its own, from the beginning (every replica sees every block). `shared`: one group for all, committed (the pusher). */
   readonly mode: { readonly kind: 'broadcast'; readonly groupPrefix: string } | { readonly kind: 'shared'; readonly groupId: string };
   readonly log: Logger;
-  readonly onRecord: (record: BlockRecord) => Promise<void> | void;
+  /** `alive` heartbeats the group: call it while a record takes long (the pusher's retries). */
+  readonly onRecord: (record: BlockRecord, alive: () => Promise<void>) => Promise<void> | void;
   /** Called on every fetch response, empty or not: the feed is current. */
   readonly onHeard?: () => void;
   readonly onJoined?: () => void;
@@ -65,8 +66,7 @@ export class BlockFeed {
           this.o.log.warn({ err, topic: this.o.topic, offset: message.offset }, 'unreadable block message skipped');
           return;
         }
-        await this.o.onRecord(record);
-        if (shared) await payload.heartbeat();
+        await this.o.onRecord(record, () => payload.heartbeat());
       },
     });
   }
