@@ -38,6 +38,16 @@ export const ErrorCodes = {
   INGEST_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'CDR ingest over HTTP is not available (no pipeline or canonical topic)' },
   PUSH_FAILED: { http: 502, disposition: 'retry', summary: 'a block could not be pushed to the PBX or webhook' },
 
+  AUTH_REQUIRED: { http: 401, disposition: 'fatal', summary: 'no valid session token or API key (A7)' },
+  AUTH_FAILED: { http: 401, disposition: 'fatal', summary: 'wrong user name or password' },
+  SESSION_ENDED: { http: 401, disposition: 'fatal', summary: 'the session ended (inactivity, a newer login, logout or use from another address); log in again' },
+  ACCOUNT_LOCKED: { http: 423, disposition: 'fatal', summary: 'the user is locked until an administrator unlocks it (EV03, EV09)' },
+  FORBIDDEN: { http: 403, disposition: 'fatal', summary: 'the role does not allow this (audited; EV14)' },
+  ACCESS_BARRED: { http: 403, disposition: 'fatal', summary: 'user or address barred for 5 min after repeated denials (EV14)' },
+  PASSWORD_REJECTED: { http: 422, disposition: 'fatal', summary: 'the password fails the policy (A9)' },
+  METHOD_NOT_ALLOWED: { http: 405, disposition: 'fatal', summary: 'audit records cannot be changed or deleted (A5, EV09)' },
+  AUDIT_TAMPERED: { http: 500, disposition: 'fatal', summary: 'the audit chain failed verification: a record was modified or removed (A5)' },
+
   INTERNAL: { http: 500, disposition: 'fatal', summary: 'unexpected internal error' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -4,9 +4,10 @@ import type { KeyKind, BlockScope } from '../domain/rules/spec.js';
 import { SentinelaError } from '../errors.js';
 import type { BlockCheckService } from './block-check.js';
 import type { ApiStore, Distribute } from './ports.js';
+import type { AuditTrail } from './security/audit-trail.js';
 
 export interface Actor {
-  /** Who acts: a user or API key once authentication exists; the X-Sentinela-Actor header until then. */
+  /** Who acts: the logged-in user (or `apikey:<id>`). */
   readonly id: string;
   readonly ip: string;
 }
@@ -26,7 +27,7 @@ export interface ManualBlock {
  */
 export class BlockAdmin {
   constructor(
-    private readonly d: { service: BlockCheckService; store: ApiStore; distribute: Distribute; clock: () => number },
+    private readonly d: { service: BlockCheckService; store: ApiStore; distribute: Distribute; audit: AuditTrail; clock: () => number },
   ) {}
 
   async block(m: ManualBlock, actor: Actor): Promise<BlockRecord> {
@@ -51,10 +52,10 @@ export class BlockAdmin {
     return lifted;
   }
 
-  private async change(record: BlockRecord, eventType: string, actor: Actor, details: Record<string, unknown>): Promise<void> {
+  private async change(record: BlockRecord, eventType: 'block.manual' | 'block.unblock', actor: Actor, details: Record<string, unknown>): Promise<void> {
     await this.d.store.saveBlocks([record]);
     this.d.service.table.apply(record, this.d.clock());
     await this.d.distribute([record]);
-    await this.d.store.appendAudit({ at: this.d.clock(), actor: actor.id, eventType, result: 'success', sourceIp: actor.ip, details });
+    await this.d.audit.record({ type: eventType, actor: actor.id, ip: actor.ip, result: 'success', details });
   }
 }

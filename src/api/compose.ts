@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -15,12 +16,17 @@ import { engineBase } from '../processor/compose.js';
 import { Pusher } from '../push/pusher.js';
 import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.js';
 import { BlockCheckService } from './block-check.js';
+import type { SecurityStore } from './security/ports.js';
+import { composeSecurity } from './security/security.js';
 import type { ApiStore, CdrIngest, Distribute } from './ports.js';
 
 export interface ApiWiring {
   readonly config: Config;
   readonly ruleFiles: RuleFiles;
   readonly store: ApiStore;
+  readonly securityStore: SecurityStore;
+  /** The audit chain key (runtime/audit-key.ts) and this writer's chain name. */
+  readonly audit: { readonly key: Buffer; readonly chain: string };
   readonly log: Logger;
   /** Kafka mode: blocks come from and go to the blocks topic. Without it, the embedded mode feeds `applyBlocks`. */
   readonly kafka?: { readonly kafka: Kafka; readonly publisher: KafkaPublisher; readonly config: KafkaConfig } | undefined;
@@ -46,6 +52,7 @@ export async function composeApi(w: ApiWiring) {
     : async (records) => {
         for (const r of records) void pusher.push(r); // embedded: this process is every replica; push in order, do not wait
       };
+  const security = composeSecurity({ store: w.securityStore, clock, log, config: { auditKey: w.audit.key, chain: w.audit.chain, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook } });
   const persistVerdicts = verdictWriter({ store, distribute, log, publishAlerts: kafka ? (alerts) => kafka.publisher.send(alerts.map((a) => ({ topic: kafka.config.topics.alerts, key: `${a.tenant}|${subjectText(a.subject)}|${a.rule}`, value: verdictJson(a), headers: { kind: 'alert', severity: a.severity } }))) : undefined });
   const attempts = createEngine(w.ruleFiles, engineBase(config), { on: 'attempt', allowedLatenessMs: 5_000 });
   const service = new BlockCheckService({ attempts, table, failPolicy: config.api.failPolicy, staleAfterMs: config.api.staleAfterMs, onVerdicts: persistVerdicts });
@@ -68,7 +75,7 @@ export async function composeApi(w: ApiWiring) {
   };
   const app = await buildApp({
     log, registry, health, ...(w.moreMetrics ? { moreMetrics: w.moreMetrics } : {}), ...(w.version ? { version: w.version } : {}),
-    api: { service, store, distribute, ingest: w.ingest, ruleFiles: w.ruleFiles, clock, maxEventLoopDelayMs: config.api.maxEventLoopDelayMs },
+    api: { service, store, distribute, ingest: w.ingest, ruleFiles: w.ruleFiles, clock, maxEventLoopDelayMs: config.api.maxEventLoopDelayMs, security, pbxAuth: config.security.pbxAuth },
   });
 
   /** Embedded mode: blocks the pipeline issued, applied here and pushed on. */
@@ -83,6 +90,8 @@ export async function composeApi(w: ApiWiring) {
   let joined = !kafka;
   let bootstrapped = false;
   const start = async () => {
+    await security.start();
+    await security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) });
     timers.push(setInterval(() => table.sweep(clock()), 10_000));
     if (kafka) {
       const kc = kafka.config;
@@ -104,10 +113,11 @@ export async function composeApi(w: ApiWiring) {
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
+    security.stop();
     for (const t of timers) clearInterval(t);
     for (const f of feeds) await f.stop();
   };
-  return { app, service, table, pusher, registry, applyBlocks, start, stop };
+  return { app, service, table, pusher, registry, security, applyBlocks, start, stop };
 }
 
 function pushTargets(config: Config): PushTarget[] {
@@ -142,4 +152,11 @@ function verdictWriter(o: { store: ApiStore; distribute: Distribute; log: Logger
     };
     tail = tail.then(write);
   };
+}
+
+/** EV04: what this server runs with: every non-secret setting and the rule files, with a digest to compare runs. */
+function configFingerprint(config: Config, ruleFiles: RuleFiles): Record<string, unknown> {
+  const visible = JSON.stringify({ ...config, security: { ...config.security, auditKey: config.security.auditKey ? '(set)' : '(file)' }, push: { webhook: config.push.webhook?.url ?? null, kamailio: config.push.kamailio?.url ?? null }, clickhouse: { ...config.clickhouse, password: undefined }, kafka: config.kafka ? { ...config.kafka, sasl: config.kafka.sasl ? config.kafka.sasl.mechanism : null } : null });
+  const rules = ruleFiles.rules.map((r) => r.id);
+  return { digest: createHash('sha256').update(visible).update(JSON.stringify(ruleFiles.rules)).digest('hex'), rules, settings: JSON.parse(visible) as unknown };
 }

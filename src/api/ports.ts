@@ -15,6 +15,8 @@ export interface BlockSearch {
   readonly subject?: string | undefined;
   readonly rule?: string | undefined;
   readonly source?: 'rule' | 'manual' | undefined;
+  /** Only these subject values (a `user` role's extensions). */
+  readonly subjects?: readonly string[] | undefined;
   readonly limit: number;
   readonly offset: number;
 }
@@ -31,6 +33,8 @@ export interface AlertSearch {
   /** Epoch ms bounds on the alert's event time. */
   readonly since?: number | undefined;
   readonly until?: number | undefined;
+  /** Only these subject values (a `user` role's extensions). */
+  readonly subjects?: readonly string[] | undefined;
   readonly limit: number;
   readonly offset: number;
 }
@@ -63,15 +67,6 @@ export interface EvidenceCdr {
   readonly disposition: string;
 }
 
-export interface AuditEntry {
-  readonly at: number;
-  readonly actor: string;
-  readonly eventType: string;
-  readonly result: 'success' | 'failure';
-  readonly sourceIp: string;
-  readonly details: Readonly<Record<string, unknown>>;
-}
-
 export interface PushFailure {
   readonly target: string;
   readonly blockId: string;
@@ -93,7 +88,6 @@ export interface ApiStore {
   findAlert(id: string): Promise<StoredAlert | undefined>;
   evidence(tenant: string, ids: readonly string[]): Promise<EvidenceCdr[]>;
   setAlertStatus(alert: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert>;
-  appendAudit(entry: AuditEntry): Promise<void>;
   insertPushFailure(f: PushFailure): Promise<void>;
 }
 

@@ -45,6 +45,14 @@ export interface Config {
   readonly pipeline: { readonly batchMaxRows: number; readonly batchMaxWaitMs: number; readonly maxMessageBytes: number };
   readonly http: { readonly host: string; readonly port: number };
   readonly api: { readonly failPolicy: 'open' | 'closed'; readonly staleAfterMs: number; readonly maxEventLoopDelayMs: number };
+  readonly security: {
+    readonly pbxAuth: 'api-key' | 'none';
+    readonly instanceId: string | undefined;
+    readonly auditKey: string | undefined;
+    readonly auditQuota: number;
+    readonly alarmWebhook: { readonly url: string; readonly secret: string } | undefined;
+    readonly maskCallers: boolean;
+  };
   readonly push: {
     readonly webhook: { readonly url: string; readonly secret: string; readonly maxAttempts: number } | undefined;
     readonly kamailio: { readonly url: string; readonly htable: string; readonly maxAttempts: number } | undefined;
@@ -80,6 +88,9 @@ export function parseConfig(env: Env, fileValues: Readonly<Record<string, unknow
   }
   if (problems.length === 0 && s.SENTINELA_WEBHOOK_URL && !s.SENTINELA_WEBHOOK_SECRET) {
     problems.push('SENTINELA_WEBHOOK_SECRET: required when SENTINELA_WEBHOOK_URL is set (pushes are always signed)');
+  }
+  if (problems.length === 0 && s.SENTINELA_ALARM_WEBHOOK_URL && !s.SENTINELA_ALARM_WEBHOOK_SECRET) {
+    problems.push('SENTINELA_ALARM_WEBHOOK_SECRET: required when SENTINELA_ALARM_WEBHOOK_URL is set (alarms are always signed)');
   }
   if (problems.length > 0) {
     throw new SentinelaError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
@@ -133,6 +144,14 @@ function structure(s: RawSettings): Config {
       failPolicy: s.SENTINELA_FAIL_POLICY,
       staleAfterMs: parseDuration(s.SENTINELA_BLOCKS_STALE_AFTER) as number,
       maxEventLoopDelayMs: parseDuration(s.SENTINELA_MAX_EVENT_LOOP_DELAY) as number,
+    },
+    security: {
+      pbxAuth: s.SENTINELA_PBX_AUTH,
+      instanceId: s.SENTINELA_INSTANCE_ID,
+      auditKey: s.SENTINELA_AUDIT_KEY,
+      auditQuota: s.SENTINELA_AUDIT_QUOTA,
+      alarmWebhook: s.SENTINELA_ALARM_WEBHOOK_URL && s.SENTINELA_ALARM_WEBHOOK_SECRET ? { url: s.SENTINELA_ALARM_WEBHOOK_URL, secret: s.SENTINELA_ALARM_WEBHOOK_SECRET } : undefined,
+      maskCallers: s.SENTINELA_MASK_CALLERS,
     },
     push: {
       webhook:

@@ -172,6 +172,36 @@ export const SETTINGS = {
     default: 'sentinela',
     description: 'Name of the Kamailio htable that holds the blocks.',
   },
+  SENTINELA_PBX_AUTH: {
+    schema: z.enum(['api-key', 'none']),
+    default: 'api-key',
+    description: 'api-key: block-check and POST /v1/cdrs need a PBX API key (`sentinela apikey add`); none: open (lab only).',
+  },
+  SENTINELA_INSTANCE_ID: {
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore, hyphen').optional(),
+    description: 'Name of this instance in its audit chain (api:<id>, cli:<id>); defaults to the host name. Unique per running instance.',
+  },
+  SENTINELA_AUDIT_KEY: {
+    schema: z.string().min(32, 'at least 32 characters').optional(),
+    secret: true,
+    description: 'Key of the audit hash chain (A5). Unset: generated once into SENTINELA_DATA_DIR/audit.key. Every replica and the CLI must share it.',
+  },
+  SENTINELA_AUDIT_QUOTA: {
+    schema: z.coerce.number().int().min(100).max(1_000_000_000),
+    default: '1000000',
+    description: 'Audit records kept (A6); the oldest are cut past it, and an alarm fires at 90 % (EV08).',
+  },
+  SENTINELA_ALARM_WEBHOOK_URL: { schema: z.url({ protocol: /^https?$/ }).optional(), description: 'Signed JSON alarms for administrators (A1): security events, audit integrity, critical alerts.' },
+  SENTINELA_ALARM_WEBHOOK_SECRET: {
+    schema: z.string().min(16, 'at least 16 characters').optional(),
+    secret: true,
+    description: 'HMAC-SHA256 key of the alarm webhook signature; required with SENTINELA_ALARM_WEBHOOK_URL.',
+  },
+  SENTINELA_MASK_CALLERS: {
+    schema: z.stringbool(),
+    default: 'false',
+    description: 'A13 caller anonymity: caller numbers are masked in logs and in API answers (blocks, alerts, evidence).',
+  },
   KAFKA_SSL: { schema: z.stringbool(), default: 'false', description: 'Use TLS to reach the brokers.' },
   KAFKA_SASL_MECHANISM: {
     schema: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),

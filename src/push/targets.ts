@@ -26,6 +26,12 @@ async function post(url: string, body: string, headers: Record<string, string>, 
   return text;
 }
 
+/** POSTs a JSON body signed as src/push/signature.ts describes (block pushes and alarms). */
+export async function postSigned(to: { url: string; secret: string }, body: string, now: number, what: string): Promise<void> {
+  const ts = Math.floor(now / 1000);
+  await post(to.url, body, { [SIGNATURE_HEADER]: sign(to.secret, ts, body), [TIMESTAMP_HEADER]: String(ts), [DELIVERY_HEADER]: randomUUID() }, what);
+}
+
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** A signed JSON webhook: `block.created` and `block.lifted` events. */
@@ -45,9 +51,7 @@ export class WebhookTarget implements PushTarget {
   }
 
   async deliver(r: BlockRecord, now: number): Promise<void> {
-    const body = this.payload(r);
-    const ts = Math.floor(now / 1000);
-    await post(this.o.url, body, { [SIGNATURE_HEADER]: sign(this.o.secret, ts, body), [TIMESTAMP_HEADER]: String(ts), [DELIVERY_HEADER]: randomUUID() }, `webhook ${this.o.url}`);
+    await postSigned(this.o, this.payload(r), now, `webhook ${this.o.url}`);
   }
 }
 

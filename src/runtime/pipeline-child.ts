@@ -1,4 +1,5 @@
 import { ClickHouseApiStore } from '../adapters/clickhouse/api-store.js';
+import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
 import { ClickHouseStore } from '../adapters/clickhouse/store.js';
 import { loadRuleFiles } from '../adapters/files/rule-files.js';
 import { loadConfig } from '../config/config.js';
@@ -24,7 +25,7 @@ async function main(mode: string): Promise<void> {
   const ruleFiles = loadRuleFiles(config.rules.dir);
   const clickhouse = await openClickHouse(config, log);
   const metrics = createProcessorMetrics();
-  const handlers: Record<string, object> = { metrics: { text: () => metrics.registry.metrics() }, store: new ClickHouseApiStore(clickhouse, config.clickhouse.database) };
+  const handlers: Record<string, object> = { metrics: { text: () => metrics.registry.metrics() }, store: new ClickHouseApiStore(clickhouse, config.clickhouse.database), security: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database) };
   let health = () => ({ ready: false, degraded: false, reason: 'starting' });
   let stop: () => Promise<void>;
 

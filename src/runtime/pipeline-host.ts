@@ -1,3 +1,4 @@
+import type { SecurityStore } from '../api/security/ports.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setPriority } from 'node:os';
@@ -63,6 +64,10 @@ export class PipelineHost {
 
   get store(): ApiStore {
     return this.rpc.proxy<ApiStore>('store');
+  }
+
+  get securityStore(): SecurityStore {
+    return this.rpc.proxy<SecurityStore>('security');
   }
 
   get ingest(): CdrIngest {

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { ClickHouseApiStore } from '../../src/adapters/clickhouse/api-store.js';
+import { ClickHouseSecurityStore } from '../../src/adapters/clickhouse/security-store.js';
 import { ClickHouseStore } from '../../src/adapters/clickhouse/store.js';
 import { createKafka } from '../../src/adapters/kafka/client.js';
 import { KafkaPublisher } from '../../src/adapters/kafka/publisher.js';
@@ -45,7 +46,7 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
     clock: o.clock,
   });
   await pipeline.start();
-  const api = await composeApi({ config, ruleFiles, log, store: new ClickHouseApiStore(ch.client, ch.database), ingest: pipeline, clock: o.clock });
+  const api = await composeApi({ config, ruleFiles, log, store: new ClickHouseApiStore(ch.client, ch.database), ...securityWiring(ch, 'embedded'), ingest: pipeline, clock: o.clock });
   applyBlocks = api.applyBlocks;
   if (o.start !== false) await api.start();
   t.after(async () => {
@@ -65,7 +66,7 @@ export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: Test
   const log = testLog();
   const kafka = createKafka(config.kafka, log);
   const publisher = new KafkaPublisher(kafka);
-  const api = await composeApi({ config, ruleFiles: testRules(), log, store: new ClickHouseApiStore(env.ch.client, env.ch.database), kafka: { kafka, publisher, config: config.kafka }, clock });
+  const api = await composeApi({ config, ruleFiles: testRules(), log, store: new ClickHouseApiStore(env.ch.client, env.ch.database), ...securityWiring(env.ch, env.group), kafka: { kafka, publisher, config: config.kafka }, clock });
   await api.start();
   t.after(async () => {
     await api.stop();
@@ -73,6 +74,13 @@ export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: Test
     await api.app.close();
   });
   return api;
+}
+
+/** A fixed audit key for tests (a deployment generates one or reads SENTINELA_AUDIT_KEY). */
+export const TEST_AUDIT_KEY = Buffer.from('test-audit-key-0123456789abcdef-0123456789');
+
+export function securityWiring(ch: TestClickHouse, instance: string) {
+  return { securityStore: new ClickHouseSecurityStore(ch.client, ch.database), audit: { key: TEST_AUDIT_KEY, chain: `api:${instance}` } };
 }
 
 export interface Received {

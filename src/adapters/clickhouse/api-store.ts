@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AlertSearch, AlertStatus, ApiStore, AuditEntry, BlockSearch, EvidenceCdr, Page, PushFailure, StoredAlert } from '../../api/ports.js';
+import type { AlertSearch, AlertStatus, ApiStore, BlockSearch, EvidenceCdr, Page, PushFailure, StoredAlert } from '../../api/ports.js';
 import type { BlockRecord } from '../../domain/blocks/record.js';
 import type { Alert } from '../../domain/engine/verdicts.js';
-import { ident, storeError } from './client.js';
+import { ident } from './client.js';
+import { insertRows, selectRows } from './queries.js';
 import { ClickHouseStore } from './store.js';
 
 const BLOCK_COLUMNS = `id, tenant, subject_kind, subject_value, rule, reason, level, scope, source, created_by,
@@ -19,7 +19,6 @@ const ALERT_COLUMNS = `id, tenant, rule, severity, subject_kind, subject_value, 
 export class ClickHouseApiStore implements ApiStore {
   private readonly db: string;
   private readonly verdicts: ClickHouseStore;
-  private auditTail: Promise<{ seq: number; hash: string }> | undefined;
 
   constructor(private readonly client: ClickHouseClient, database: string) {
     this.db = ident(database);
@@ -47,10 +46,11 @@ export class ClickHouseApiStore implements ApiStore {
          AND ({tenant:Nullable(String)} IS NULL OR tenant = {tenant:Nullable(String)})
          AND ({kind:Nullable(String)} IS NULL OR subject_kind = {kind:Nullable(String)})
          AND ({subject:Nullable(String)} IS NULL OR positionCaseInsensitive(subject_value, {subject:Nullable(String)}) > 0)
+         AND ({scoped:UInt8} = 0 OR subject_value IN {subjects:Array(String)})
          AND ({rule:Nullable(String)} IS NULL OR rule = {rule:Nullable(String)})
          AND ({source:Nullable(String)} IS NULL OR toString(source) = {source:Nullable(String)})
        ORDER BY starts_at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      { now, tenant: q.tenant ?? null, kind: q.kind ?? null, subject: q.subject ?? null, rule: q.rule ?? null, source: q.source ?? null, limit: q.limit, offset: q.offset },
+      { now, tenant: q.tenant ?? null, kind: q.kind ?? null, subject: q.subject ?? null, scoped: q.subjects ? 1 : 0, subjects: q.subjects ?? [], rule: q.rule ?? null, source: q.source ?? null, limit: q.limit, offset: q.offset },
       'search blocks',
     );
     return { items: rows.map(blockOf), total: Number(rows[0]?.total ?? 0) };
@@ -81,11 +81,12 @@ export class ClickHouseApiStore implements ApiStore {
          AND ({status:Nullable(String)} IS NULL OR toString(status) = {status:Nullable(String)})
          AND ({severity:Nullable(String)} IS NULL OR toString(severity) = {severity:Nullable(String)})
          AND ({subject:Nullable(String)} IS NULL OR positionCaseInsensitive(subject_value, {subject:Nullable(String)}) > 0)
+         AND ({scoped:UInt8} = 0 OR subject_value IN {subjects:Array(String)})
          AND ({since:Nullable(Int64)} IS NULL OR at >= fromUnixTimestamp64Milli(assumeNotNull({since:Nullable(Int64)})))
          AND ({until:Nullable(Int64)} IS NULL OR at < fromUnixTimestamp64Milli(assumeNotNull({until:Nullable(Int64)})))
        ORDER BY at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       {
-        tenant: q.tenant ?? null, rule: q.rule ?? null, status: q.status ?? null, severity: q.severity ?? null, subject: q.subject ?? null,
+        tenant: q.tenant ?? null, rule: q.rule ?? null, status: q.status ?? null, severity: q.severity ?? null, subject: q.subject ?? null, scoped: q.subjects ? 1 : 0, subjects: q.subjects ?? [],
         since: q.since ?? null, until: q.until ?? null, limit: q.limit, offset: q.offset,
       },
       'search alerts',
@@ -119,46 +120,16 @@ export class ClickHouseApiStore implements ApiStore {
     return { ...a, status, statusBy: by, statusAt: at };
   }
 
-  /** Appends with a hash chained to the previous record (the audit trail proper comes with the security issue). */
-  async appendAudit(e: AuditEntry): Promise<void> {
-    const write = async (tail: { seq: number; hash: string }) => {
-      const seq = tail.seq + 1;
-      const details = JSON.stringify(e.details);
-      const hash = createHash('sha256').update([tail.hash, seq, e.at, e.actor, e.eventType, e.result, e.sourceIp, details].join('\u001f')).digest('hex');
-      await this.insert('audit_log', [{ seq, at: e.at, actor: e.actor, event_type: e.eventType, result: e.result, source_ip: e.sourceIp, details, prev_hash: tail.hash, hash }]);
-      return { seq, hash };
-    };
-    // appends are serialised: each one chains to the record written before it
-    const next = (this.auditTail ?? this.readAuditTail()).then(write);
-    this.auditTail = next.catch(() => this.readAuditTail());
-    await next;
-  }
-
   async insertPushFailure(f: PushFailure): Promise<void> {
     await this.insert('push_dead_letters', [{ target: f.target, block_id: f.blockId, state: f.state, payload: f.payload, attempts: f.attempts, last_error: f.lastError }]);
   }
 
-  private async readAuditTail(): Promise<{ seq: number; hash: string }> {
-    const rows = await this.rows<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.db}.audit_log ORDER BY seq DESC LIMIT 1`, {}, 'audit tail');
-    return { seq: Number(rows[0]?.seq ?? 0), hash: rows[0]?.hash ?? '' };
+  private rows<T>(query: string, params: Record<string, unknown>, context: string): Promise<T[]> {
+    return selectRows<T>(this.client, query, params, context);
   }
 
-  private async rows<T>(query: string, params: Record<string, unknown>, context: string): Promise<T[]> {
-    try {
-      const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
-      return await result.json<T>();
-    } catch (err) {
-      throw storeError(err, 'STORE_QUERY_FAILED', context);
-    }
-  }
-
-  private async insert(table: string, values: object[]): Promise<void> {
-    if (values.length === 0) return;
-    try {
-      await this.client.insert({ table: `${this.db}.${table}`, values, format: 'JSONEachRow' });
-    } catch (err) {
-      throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
-    }
+  private insert(table: string, values: object[]): Promise<void> {
+    return insertRows(this.client, `${this.db}.${table}`, values);
   }
 }
 

@@ -9,7 +9,14 @@ import { BlockAdmin } from '../../api/block-admin.js';
 import type { BlockCheckService, CheckQuery } from '../../api/block-check.js';
 import type { ApiStore, CdrIngest, Distribute } from '../../api/ports.js';
 import type { RuleFiles } from '../files/rule-files.js';
+import type { Security } from '../../api/security/security.js';
+import { can } from '../../domain/security/roles.js';
+import { adminAuth, pbxAuth, type AuthDeps, type RouteAccess } from './auth.js';
 import { errorHandler } from './errors.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
+import { sessionRoutes } from './routes/session.js';
+import { userRoutes } from './routes/users.js';
 import { alertRoutes } from './routes/alerts.js';
 import { blockCheckRoutes } from './routes/block-check.js';
 import { blockRoutes } from './routes/blocks.js';
@@ -29,6 +36,15 @@ export interface ApiDeps {
   /** Requests are shed (503 with the fail-policy answer) while the event loop lags more than this. */
   readonly maxEventLoopDelayMs: number;
   readonly ingestBodyLimit?: number;
+  readonly security: Security;
+  /** `api-key`: block-check and CDR ingest need a PBX key (SENTINELA_PBX_AUTH). */
+  readonly pbxAuth: 'api-key' | 'none';
+}
+
+const routeTables = new WeakMap<object, readonly RouteAccess[]>();
+/** Every management route with the access it demands (the role × route test walks it). */
+export function routeAccessOf(app: object): readonly RouteAccess[] {
+  return routeTables.get(app) ?? [];
 }
 
 export interface AppDeps {
@@ -68,18 +84,34 @@ export async function buildApp(deps: AppDeps) {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Sentinela API', version: deps.version ?? '0', description: 'Block-check for PBXes, block distribution and the NOC admin API. Error bodies carry a stable code (src/errors.ts).' },
-      tags: [{ name: 'block-check' }, { name: 'blocks' }, { name: 'alerts' }, { name: 'rules' }, { name: 'cdrs' }],
+      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit'].map((name) => ({ name })),
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a session token from POST /v1/login, or a PBX API key (snk_…) for block-check and POST /v1/cdrs' } } },
+      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(blockCheckRoutes, { service: api.service, clock: api.clock });
-  // admin routes: one plugin scope, so authentication and roles (security issue) plug in as one hook
+  const sec = api.security;
+  const auth: AuthDeps = { sessions: sec.sessions, apiKeys: sec.apiKeys, guard: sec.guard, audit: sec.audit, clock: api.clock, pbxAuth: api.pbxAuth };
+  await app.register(async (pbx) => {
+    pbxAuth(pbx, auth);
+    await pbx.register(blockCheckRoutes, { service: api.service, clock: api.clock });
+  });
+  // management routes: one scope, one authentication hook; each route names the permission it needs
+  const table: RouteAccess[] = [];
+  routeTables.set(app, table);
+  const visible = (tenant: string, extensions: readonly string[]) => [...new Set(extensions.flatMap((e) => [e, api.service.subjectValue(tenant, 'caller', e)]))];
+  const canReadCdrs = (request: FastifyRequest) => request.principal?.kind !== 'user' || can(request.principal.session.role, 'cdrs.read');
   await app.register(async (admin) => {
-    await admin.register(blockRoutes, { admin: new BlockAdmin(api), store: api.store, clock: api.clock });
-    await admin.register(alertRoutes, { store: api.store, clock: api.clock });
+    adminAuth(admin, auth, table);
+    await admin.register(sessionRoutes, { security: sec });
+    await admin.register(blockRoutes, { admin: new BlockAdmin({ ...api, audit: sec.audit }), store: api.store, clock: api.clock, visible });
+    await admin.register(alertRoutes, { store: api.store, audit: sec.audit, clock: api.clock, visible, canReadCdrs });
     await admin.register(ruleRoutes, { ruleFiles: api.ruleFiles });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
+    await admin.register(userRoutes, { security: sec, store: sec.store });
+    await admin.register(apiKeyRoutes, { security: sec });
+    await admin.register(auditRoutes, { security: sec });
   });
   return app;
 }

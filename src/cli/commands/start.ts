@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ClickHouseApiStore } from '../../adapters/clickhouse/api-store.js';
+import { ClickHouseSecurityStore } from '../../adapters/clickhouse/security-store.js';
+import { auditKey, instanceId } from '../../runtime/audit-key.js';
 import { loadRuleFiles } from '../../adapters/files/rule-files.js';
 import { buildApp } from '../../adapters/http/app.js';
 import { createKafka } from '../../adapters/kafka/client.js';
@@ -68,6 +70,8 @@ Options:
       const api = await composeApi({
         config, ruleFiles, log,
         store: host ? host.store : new ClickHouseApiStore(clickhouse as NonNullable<typeof clickhouse>, config.clickhouse.database),
+        securityStore: host ? host.securityStore : new ClickHouseSecurityStore(clickhouse as NonNullable<typeof clickhouse>, config.clickhouse.database),
+        audit: { key: auditKey(config), chain: `api:${instanceId(config)}` },
         kafka: kafka && publisher ? { ...kafka, publisher } : undefined,
         ingest: host && !config.kafka ? host.ingest : undefined,
         pipelineHealth: host ? () => host.health() : undefined,

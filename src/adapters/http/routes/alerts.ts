@@ -1,9 +1,12 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ALERT_STATUSES, type ApiStore, type StoredAlert } from '../../../api/ports.js';
 import { SentinelaError } from '../../../errors.js';
 import { errorBody, page, paging, reasonText } from '../schemas.js';
-import { actorOf } from './blocks.js';
+import type { AuditTrail } from '../../../api/security/audit-trail.js';
+import { actorOf, scopeOf } from '../auth.js';
+import type { Visible } from './blocks.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const alertView = z.object({
@@ -20,9 +23,10 @@ function alertJson(a: StoredAlert): z.infer<typeof alertView> {
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 
 /** Admin: alerts with their evidence; acknowledge or mark a false positive (audited). */
-export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; clock: () => number }> = async (app, { store, clock }) => {
+export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; audit: AuditTrail; clock: () => number; visible: Visible; canReadCdrs: (request: FastifyRequest) => boolean }> = async (app, { store, audit, clock, visible, canReadCdrs }) => {
   const tags = ['alerts'];
   app.get('/v1/alerts', {
+    config: { access: 'alerts.read' },
     schema: {
       tags, summary: 'Search alerts, newest first',
       querystring: z.strictObject({
@@ -33,20 +37,25 @@ export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; clock: () => 
     },
   }, async (request) => {
     const q = request.query;
-    const found = await store.searchAlerts(q);
+    const scope = scopeOf(request, visible);
+    const found = await store.searchAlerts({ ...q, ...(scope ? { tenant: scope.tenant, subjects: scope.subjects } : {}) });
     return { items: found.items.map(alertJson), total: found.total, limit: q.limit, offset: q.offset };
   });
 
   app.get('/v1/alerts/:id', {
+    config: { access: 'alerts.read' },
     schema: { tags, summary: 'One alert with the CDRs that made it', params: z.object({ id: z.string().min(1).max(128) }), response: { 200: alertView.extend({ evidenceCdrs: z.array(evidenceCdr) }), 404: errorBody } },
   }, async (request) => {
     const alert = await store.findAlert(request.params.id);
-    if (!alert) throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
-    const cdrs = await store.evidence(alert.tenant, alert.evidence);
+    const scope = scopeOf(request, visible);
+    if (!alert || (scope && !(alert.tenant === scope.tenant && scope.subjects.includes(alert.subject.value)))) throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
+    // reviewers read logs but not CDRs: the evidence stays a list of ids for them
+    const cdrs = canReadCdrs(request) ? await store.evidence(alert.tenant, alert.evidence) : [];
     return { ...alertJson(alert), evidenceCdrs: cdrs.map((c) => ({ ...c, startedAt: iso(c.startedAt) })) };
   });
 
   app.post('/v1/alerts/:id/status', {
+    config: { access: 'alerts.write' },
     schema: {
       tags, summary: 'Acknowledge an alert, mark it a false positive, or reopen it (audited)',
       params: z.object({ id: z.string().min(1).max(128) }),
@@ -59,7 +68,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; clock: () => 
     const actor = actorOf(request);
     const now = clock();
     const updated = await store.setAlertStatus(alert, request.body.status, actor.id, now);
-    await store.appendAudit({ at: now, actor: actor.id, eventType: 'alert.status', result: 'success', sourceIp: actor.ip, details: { alertId: alert.id, from: alert.status, to: request.body.status, note: request.body.note ?? '' } });
+    await audit.record({ type: 'alert.status', actor: actor.id, ip: actor.ip, result: 'success', details: { alertId: alert.id, from: alert.status, to: request.body.status, note: request.body.note ?? '' } });
     return alertJson(updated);
   });
 };

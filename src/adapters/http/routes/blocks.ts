@@ -1,7 +1,7 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Actor, BlockAdmin } from '../../../api/block-admin.js';
+import type { BlockAdmin } from '../../../api/block-admin.js';
+import { actorOf, scopeOf } from '../auth.js';
 import type { ApiStore } from '../../../api/ports.js';
 import type { BlockRecord } from '../../../domain/blocks/record.js';
 import { subjectText } from '../../../domain/engine/verdicts.js';
@@ -19,38 +19,38 @@ export function blockJson(r: BlockRecord): z.infer<typeof blockView> {
   };
 }
 
-/** Until authentication exists (security issue), the acting identity is declared in X-Sentinela-Actor. */
-export function actorOf(request: FastifyRequest): Actor {
-  const header = request.headers['x-sentinela-actor'];
-  const id = typeof header === 'string' && /^[\w.@-]{1,64}$/.test(header) ? header : 'anonymous';
-  return { id, ip: request.ip };
-}
+/** The subject values a `user` role may see: their extensions as given and as normalised caller numbers. */
+export type Visible = (tenant: string, extensions: readonly string[]) => readonly string[];
 
 const MAX_BLOCK_MS = 90 * 86_400_000;
 const tenantName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore and hyphen');
 
 /** Admin: search active blocks, manual block and unblock (both audited). */
-export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number }> = async (app, { admin, store, clock }) => {
+export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number; visible: Visible }> = async (app, { admin, store, clock, visible }) => {
   const tags = ['blocks'];
   app.get('/v1/blocks', {
+    config: { access: 'blocks.read' },
     schema: {
       tags, summary: 'Search active blocks',
       querystring: z.strictObject({ tenant: tenantName.optional(), kind: subjectKind.optional(), subject: z.string().max(128).optional().describe('substring of the subject value'), rule: z.string().max(64).optional(), source: z.enum(['rule', 'manual']).optional(), ...paging }),
       response: { 200: page(blockView), 400: errorBody },
     },
   }, async (request) => {
+    const scope = scopeOf(request, visible);
     const q = request.query;
-    const found = await store.searchBlocks(q, clock());
+    const found = await store.searchBlocks({ ...q, ...(scope ? { tenant: scope.tenant, subjects: scope.subjects } : {}) }, clock());
     return { items: found.items.map(blockJson), total: found.total, limit: q.limit, offset: q.offset };
   });
 
-  app.get('/v1/blocks/:id', { schema: { tags, summary: 'One block, active or lifted', params: z.object({ id: z.string().min(1).max(128) }), response: { 200: blockView, 404: errorBody } } }, async (request) => {
+  app.get('/v1/blocks/:id', { config: { access: 'blocks.read' }, schema: { tags, summary: 'One block, active or lifted', params: z.object({ id: z.string().min(1).max(128) }), response: { 200: blockView, 404: errorBody } } }, async (request) => {
     const found = await store.findBlock(request.params.id);
-    if (!found) throw new SentinelaError('NOT_FOUND', `no block with id ${request.params.id}`, { path: 'id' });
+    const scope = scopeOf(request, visible);
+    if (!found || (scope && !(found.tenant === scope.tenant && scope.subjects.includes(found.subject.value)))) throw new SentinelaError('NOT_FOUND', `no block with id ${request.params.id}`, { path: 'id' });
     return blockJson(found);
   });
 
   app.post('/v1/blocks', {
+    config: { access: 'blocks.write' },
     schema: {
       tags, summary: 'Block a subject by hand (audited)',
       body: z.strictObject({
@@ -70,6 +70,7 @@ export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiS
   });
 
   app.post('/v1/blocks/:id/unblock', {
+    config: { access: 'blocks.write' },
     schema: {
       tags, summary: 'Lift a block by hand (audited)',
       params: z.object({ id: z.string().min(1).max(128) }),

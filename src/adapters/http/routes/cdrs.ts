@@ -23,6 +23,7 @@ export const cdrRoutes: FastifyPluginAsyncZod<{ ingest: CdrIngest | undefined; b
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
   }
   app.post('/v1/cdrs', {
+    config: { access: 'cdrs.write' },
     bodyLimit,
     schema: {
       tags: ['cdrs'], summary: 'Ingest CDRs (NDJSON or CSV lines)',

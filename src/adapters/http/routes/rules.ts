@@ -13,6 +13,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ ruleFiles: RuleFiles }> = async
     mappings: [...ruleFiles.mappings.keys()],
   };
   app.get('/v1/rules', {
+    config: { access: 'rules.read' },
     schema: {
       tags: ['rules'], summary: 'Rules and profiles in effect',
       response: {

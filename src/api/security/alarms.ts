@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { postSigned } from '../../push/targets.js';
+
+/** A1: a potential violation or a critical alert, for the administrators. */
+export interface Alarm {
+  /** Deduplication key: the same key inside the dedup window is counted, not sent again. */
+  readonly key: string;
+  readonly kind: 'security' | 'alert' | 'audit';
+  readonly severity: 'warn' | 'critical';
+  readonly title: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface AlarmChannel {
+  readonly name: string;
+  send(body: string, now: number): Promise<void>;
+}
+
+/** The signed webhook channel (same signature as block pushes; README "Alarms"). */
+export function webhookChannel(o: { url: string; secret: string }): AlarmChannel {
+  return { name: 'webhook', send: (body, now) => postSigned(o, body, now, `alarm webhook ${o.url}`) };
+}
+
+export interface AlarmCounts {
+  raised: number;
+  sent: number;
+  deduplicated: number;
+  rateLimited: number;
+  failed: number;
+}
+
+/**
+ * Notifies administrators (A1): every alarm is logged; channels get it at most once per key per dedup window,
+ * and at most `perMinute` alarms a minute in all (the excess is counted and reported with the next one sent).
+ * Deliveries are retried a few times, never on the caller's path.
+ */
+export class Alarms {
+  readonly counts: AlarmCounts = { raised: 0, sent: 0, deduplicated: 0, rateLimited: 0, failed: 0 };
+  private readonly lastSent = new Map<string, { at: number; repeats: number }>();
+  private sentTimes: number[] = [];
+  private held = 0;
+
+  constructor(private readonly o: { channels: readonly AlarmChannel[]; log: Logger; clock: () => number; dedupMs?: number; perMinute?: number; retries?: number }) {}
+
+  raise(alarm: Alarm): void {
+    const now = this.o.clock();
+    this.counts.raised++;
+    this.o.log.warn({ alarm: { key: alarm.key, kind: alarm.kind, severity: alarm.severity, details: alarm.details } }, `ALARM ${alarm.title}`);
+    const last = this.lastSent.get(alarm.key);
+    if (last && now - last.at < (this.o.dedupMs ?? 10 * 60_000)) {
+      last.repeats++;
+      this.counts.deduplicated++;
+      return;
+    }
+    this.sentTimes = this.sentTimes.filter((t) => t > now - 60_000);
+    if (this.sentTimes.length >= (this.o.perMinute ?? 20)) {
+      this.held++;
+      this.counts.rateLimited++;
+      return;
+    }
+    this.sentTimes.push(now);
+    this.lastSent.set(alarm.key, { at: now, repeats: 0 });
+    if (this.lastSent.size > 10_000) this.lastSent.delete(this.lastSent.keys().next().value as string);
+    const body = JSON.stringify({
+      event: 'alarm', id: randomUUID(), at: new Date(now).toISOString(), ...alarm,
+      repeatsSinceLast: last?.repeats ?? 0, heldByRateLimit: this.held,
+    });
+    this.held = 0;
+    for (const channel of this.o.channels) void this.deliver(channel, body, now);
+  }
+
+  private async deliver(channel: AlarmChannel, body: string, now: number): Promise<void> {
+    const attempts = this.o.retries ?? 3;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await channel.send(body, now);
+        this.counts.sent++;
+        return;
+      } catch (err) {
+        this.o.log.error({ err, channel: channel.name, attempt }, 'alarm not delivered');
+        if (attempt < attempts) await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+    this.counts.failed++;
+  }
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { sameHex } from '../../domain/security/audit-chain.js';
+import { SentinelaError } from '../../errors.js';
+import type { AuditTrail } from './audit-trail.js';
+import type { Who } from './accounts.js';
+import type { ApiKeyRecord, SecurityStore } from './ports.js';
+import { sha256 } from './sessions.js';
+
+export interface ApiKeyPrincipal {
+  readonly id: string;
+  readonly tenant: string;
+  readonly name: string;
+}
+
+const KEY_FORMAT = /^snk_([A-Za-z0-9_-]{16})_([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Per-PBX API keys for block-check and CDR ingest. A key is `snk_<id>_<secret>` with a 256-bit secret, shown
+ * once; only its SHA-256 is stored (a fast hash is right for a random secret of that size: the check costs
+ * about a microsecond, no password hashing on the request path). Keys live in memory, refreshed from storage,
+ * so revocation reaches every replica within the refresh period.
+ */
+export class ApiKeyBook {
+  private byId = new Map<string, ApiKeyRecord>();
+  private version = 0;
+
+  constructor(private readonly o: { store: SecurityStore; audit: AuditTrail; clock: () => number }) {}
+
+  async refresh(): Promise<void> {
+    this.byId = new Map((await this.o.store.listApiKeys()).map((k) => [k.id, k]));
+  }
+
+  /** The key's owner, or undefined for a malformed, unknown, wrong or revoked key (constant-time secret compare). */
+  verify(presented: string): ApiKeyPrincipal | undefined {
+    const m = KEY_FORMAT.exec(presented);
+    const key = m?.[1] === undefined ? undefined : this.byId.get(m[1]);
+    if (!key || !m?.[2] || !sameHex(sha256(m[2]), key.secretSha256) || key.revokedAt !== null) return undefined;
+    return { id: key.id, tenant: key.tenant, name: key.name };
+  }
+
+  list(): ApiKeyRecord[] {
+    return [...this.byId.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  async create(tenant: string, name: string, by: Who): Promise<{ key: string; record: ApiKeyRecord }> {
+    const id = randomBytes(12).toString('base64url');
+    const secret = randomBytes(32).toString('base64url');
+    const now = this.o.clock();
+    const record: ApiKeyRecord = { id, tenant, name, secretSha256: sha256(secret), createdAt: now, createdBy: by.actor, revokedAt: null, revokedBy: '' };
+    await this.o.store.saveApiKey(record, this.nextVersion());
+    this.byId.set(id, record);
+    await this.o.audit.record({ type: 'apikey.add', actor: by.actor, ip: by.ip, result: 'success', details: { id, tenant, name } });
+    return { key: `snk_${id}_${secret}`, record };
+  }
+
+  async revoke(id: string, by: Who): Promise<ApiKeyRecord> {
+    await this.refresh();
+    const key = this.byId.get(id);
+    if (!key) throw new SentinelaError('NOT_FOUND', `no API key ${id}`, { path: 'id' });
+    if (key.revokedAt !== null) throw new SentinelaError('CONFLICT', `API key ${id} was already revoked`, { path: 'id' });
+    const revoked = { ...key, revokedAt: this.o.clock(), revokedBy: by.actor };
+    await this.o.store.saveApiKey(revoked, this.nextVersion());
+    this.byId.set(id, revoked);
+    await this.o.audit.record({ type: 'apikey.revoke', actor: by.actor, ip: by.ip, result: 'success', details: { id, tenant: key.tenant, name: key.name } });
+    return revoked;
+  }
+
+  private nextVersion(): number {
+    this.version = Math.max(this.version + 1, this.o.clock());
+    return this.version;
+  }
+}

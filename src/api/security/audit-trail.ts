@@ -1,0 +1,141 @@
+import type { Logger } from 'pino';
+import { ChainVerifier, sealAnchor, sealRecord, sameHex, type AuditRecord, type ChainReport } from '../../domain/security/audit-chain.js';
+import { SentinelaError } from '../../errors.js';
+import type { Page } from '../ports.js';
+import type { Alarms } from './alarms.js';
+import { AUDIT_EVENTS, MANDATORY_EVENTS, isAuditEvent, type AuditEventType } from './audit-events.js';
+import type { AuditSearch, SecurityStore } from './ports.js';
+
+export interface AuditEvent {
+  readonly type: AuditEventType;
+  readonly actor: string;
+  readonly result: 'success' | 'failure';
+  readonly ip: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface Integrity {
+  readonly ok: boolean;
+  readonly verifiedAt: number;
+  readonly chains: readonly ChainReport[];
+}
+
+const PAGE = 5_000;
+const LEGACY = 'legacy';
+
+/**
+ * The audit trail: appends to this writer's keyed chain (A5), honours the per-type switches (A4), keeps the
+ * trail inside its quota by cutting the oldest records behind a keyed anchor (A6) with an alarm at 90 % (EV08),
+ * and verifies every chain on reads and on demand, raising an alarm with the broken position.
+ */
+export class AuditTrail {
+  private tail: Promise<{ seq: number; hash: string }> | undefined;
+  private switches: Record<string, boolean> = {};
+  private appended = 0;
+  private last: Integrity | undefined;
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly o: {
+    store: SecurityStore; key: Buffer; chain: string; clock: () => number; log: Logger; alarms?: Alarms | undefined;
+    quota: number; verifyMaxAgeMs?: number; quotaCheckEvery?: number;
+  }) {}
+
+  async loadSwitches(): Promise<void> {
+    this.switches = await this.o.store.auditSwitches();
+  }
+
+  enabled(type: AuditEventType): boolean {
+    return MANDATORY_EVENTS.has(type) || this.switches[type] !== false;
+  }
+
+  switchList(): { type: AuditEventType; description: string; enabled: boolean; mandatory: boolean }[] {
+    return (Object.keys(AUDIT_EVENTS) as AuditEventType[]).map((type) => ({ type, description: AUDIT_EVENTS[type], enabled: this.enabled(type), mandatory: MANDATORY_EVENTS.has(type) }));
+  }
+
+  async setSwitch(type: string, enabled: boolean, by: { actor: string; ip: string }): Promise<void> {
+    if (!isAuditEvent(type)) throw new SentinelaError('NOT_FOUND', `no audit event type ${type}`, { path: 'type' });
+    if (MANDATORY_EVENTS.has(type) && !enabled) throw new SentinelaError('CONFLICT', `${type} is mandatory and cannot be switched off`, { path: 'type' });
+    const now = this.o.clock();
+    await this.o.store.saveAuditSwitch(type, enabled, by.actor, now);
+    const before = this.enabled(type);
+    this.switches[type] = enabled;
+    await this.record({ type: 'audit.switch', actor: by.actor, ip: by.ip, result: 'success', details: { eventType: type, from: before, to: enabled } });
+  }
+
+  /** Appends one record to this writer's chain (in order: each chains to the one before). */
+  async record(e: AuditEvent): Promise<void> {
+    if (!this.enabled(e.type)) return;
+    const at = this.o.clock();
+    const write = async (tail: { seq: number; hash: string }) => {
+      const record = sealRecord(this.o.key, this.o.chain, tail.seq + 1, tail.hash, { at, actor: e.actor, eventType: e.type, result: e.result, sourceIp: e.ip, details: JSON.stringify(e.details ?? {}) });
+      await this.o.store.appendAudit([record]);
+      return { seq: record.seq, hash: record.hash };
+    };
+    const next = (this.tail ?? this.openChain()).then(write);
+    this.tail = next.catch(() => this.openChain());
+    await next;
+    if (++this.appended % (this.o.quotaCheckEvery ?? 200) === 0) void this.enforceQuota().catch((err: unknown) => this.o.log.error({ err }, 'audit quota check failed'));
+  }
+
+  /** A6/EV08: alarm at 90 % of the quota; past the quota, cut the oldest records behind a keyed anchor. */
+  async enforceQuota(): Promise<{ count: number; cut: number }> {
+    const count = await this.o.store.auditCount();
+    const quota = this.o.quota;
+    if (count >= quota * 0.9) {
+      this.o.alarms?.raise({ key: 'audit-quota', kind: 'audit', severity: 'warn', title: `audit storage at ${Math.round((100 * count) / quota)} % of its quota`, details: { count, quota } });
+    }
+    if (count <= quota) return { count, cut: 0 };
+    const cut = count - quota + Math.max(1, Math.floor(quota / 100)); // cut a little more, not on every append
+    const now = this.o.clock();
+    for (const c of await this.o.store.oldestAudit(cut)) {
+      if (c.chain !== LEGACY) await this.o.store.saveAnchor(sealAnchor(this.o.key, { chain: c.chain, firstSeq: c.seq + 1, prevHash: c.hash, at: now, reason: 'quota' }));
+      await this.o.store.pruneAudit(c.chain, c.seq);
+    }
+    await this.record({ type: 'audit.quota', actor: 'system', ip: '', result: 'success', details: { cut, quota, countBefore: count } });
+    return { count: count - cut, cut };
+  }
+
+  /** Verifies every chain from its newest anchor to its end; a broken chain raises an alarm and is audited. */
+  async verify(): Promise<Integrity> {
+    const anchors = await this.o.store.anchors();
+    const chains: ChainReport[] = [];
+    for (const chain of await this.o.store.auditChains()) {
+      if (chain === LEGACY) continue; // written before keyed chains existed: nothing to verify against
+      const own = chain === this.o.chain && this.tail ? await this.tail.catch(() => undefined) : undefined;
+      const verifier = new ChainVerifier(this.o.key, chain, anchors.filter((a) => a.chain === chain), own?.seq);
+      for (let after = 0; ; ) {
+        const page = await this.o.store.auditPage(chain, after, PAGE);
+        for (const r of page) verifier.push(r);
+        if (page.length < PAGE) break;
+        after = page.at(-1)?.seq ?? after;
+      }
+      chains.push(verifier.report());
+    }
+    const integrity = { ok: chains.every((c) => c.ok), verifiedAt: this.o.clock(), chains };
+    this.last = integrity;
+    for (const broken of chains.filter((c) => !c.ok)) {
+      const key = `${broken.chain}:${broken.problem?.kind}:${broken.problem?.seq}`;
+      if (this.reported.has(key)) continue; // reported once per break, not on every read
+      this.reported.add(key);
+      this.o.alarms?.raise({ key: `audit-integrity:${key}`, kind: 'audit', severity: 'critical', title: `audit trail tampered: ${broken.problem?.message}`, details: { ...broken } });
+      await this.record({ type: 'audit.integrity', actor: 'system', ip: '', result: 'failure', details: { chain: broken.chain, problem: broken.problem } });
+    }
+    return integrity;
+  }
+
+  /** A3 search with EV09: the read is audited, the chains are verified (at most `verifyMaxAgeMs` old) and each record is checked. */
+  async search(q: AuditSearch, reader: { actor: string; ip: string }): Promise<Page<AuditRecord & { intact: boolean }> & { integrity: Integrity }> {
+    await this.record({ type: 'audit.read', actor: reader.actor, ip: reader.ip, result: 'success', details: { query: { ...q } } });
+    const integrity = this.last && this.o.clock() - this.last.verifiedAt < (this.o.verifyMaxAgeMs ?? 60_000) ? this.last : await this.verify();
+    const found = await this.o.store.searchAudit(q);
+    return { total: found.total, items: found.items.map((r) => ({ ...r, intact: r.chain === LEGACY || sameHex(r.hash, sealRecord(this.o.key, r.chain, r.seq, r.prevHash, r).hash) })), integrity };
+  }
+
+  /** A chain that has no record yet starts with a keyed genesis anchor, so removing the whole chain is detected. */
+  private async openChain(): Promise<{ seq: number; hash: string }> {
+    const tail = await this.o.store.auditTail(this.o.chain);
+    if (tail) return tail;
+    await this.o.store.saveAnchor(sealAnchor(this.o.key, { chain: this.o.chain, firstSeq: 1, prevHash: '', at: this.o.clock(), reason: 'genesis' }));
+    return { seq: 0, hash: '' };
+  }
+}
