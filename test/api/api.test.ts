@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { verify } from '../../src/push/signature.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
 import { cdr, migrated, NOW, waitFor } from '../processor/rig.js';
-import { embeddedApi, receiver, testClock } from './rig.js';
+import { embeddedApi, loginAs, receiver, testClock } from './rig.js';
 
 const CHECK = '/v1/block-check?tenant=acme&account=sales&callee=%2B551140002000';
 const ndjson = (lines: readonly unknown[]) => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
@@ -21,8 +21,9 @@ describe('PBX-facing API, embedded mode (chDB)', () => {
   it('turns CDRs posted to /v1/cdrs into a block the block-check answers with; bad lines are dead-lettered (EV06)', async (t) => {
     const clock = testClock(NOW);
     const api = await embeddedApi(t, ch, { clock });
+    const op = await loginAs(api, 'noc-ops', 'operator');
     const body = ndjson([...burst('+551130005555', '203.0.113.50'), '{"id": broken', { id: 'x' }]);
-    const res = await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { 'content-type': 'application/x-ndjson' }, payload: body });
+    const res = await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { ...op, 'content-type': 'application/x-ndjson' }, payload: body });
     assert.equal(res.statusCode, 200);
     const summary = res.json<{ received: number; accepted: number; rejected: { line: number; code: string }[] }>();
     assert.deepEqual([summary.received, summary.accepted, summary.rejected.map((r) => [r.line, r.code])], [7, 5, [[6, 'CDR_NOT_JSON'], [7, 'CDR_INVALID']]]);
@@ -47,48 +48,51 @@ describe('PBX-facing API, embedded mode (chDB)', () => {
   it('blocks and unblocks by hand, audited, and answers 404/409 for unknown or lifted blocks', async (t) => {
     const clock = testClock(NOW);
     const api = await embeddedApi(t, ch, { clock });
-    const made = await api.app.inject({ method: 'POST', url: '/v1/blocks', headers: { 'x-sentinela-actor': 'noc-ana' }, payload: { tenant: 'acme', kind: 'caller', value: '(11) 3000-7777', duration: '2h', reason: 'customer reported fraud' } });
+    const op = await loginAs(api, 'noc-ops', 'operator');
+    const made = await api.app.inject({ method: 'POST', url: '/v1/blocks', headers: await loginAs(api, 'noc-ana', 'operator'), payload: { tenant: 'acme', kind: 'caller', value: '(11) 3000-7777', duration: '2h', reason: 'customer reported fraud' } });
     assert.equal(made.statusCode, 201);
     const block = made.json<{ id: string; subject: string; source: string; expiresAt: string }>();
     assert.deepEqual([block.subject, block.source, block.expiresAt], ['caller:+551130007777', 'manual', new Date(NOW + 7_200_000).toISOString()]);
     assert.equal((await api.app.inject({ url: `${CHECK}&caller=1130007777` })).json<{ action: string }>().action, 'block');
 
-    const listed = await api.app.inject({ url: '/v1/blocks?tenant=acme&subject=7777' });
+    const listed = await api.app.inject({ headers: op, url: '/v1/blocks?tenant=acme&subject=7777' });
     assert.deepEqual(listed.json<{ items: { id: string }[] }>().items.map((b) => b.id), [block.id]);
 
-    const noReason = await api.app.inject({ method: 'POST', url: `/v1/blocks/${block.id}/unblock`, payload: {} });
+    const noReason = await api.app.inject({ headers: op, method: 'POST', url: `/v1/blocks/${block.id}/unblock`, payload: {} });
     assert.equal(noReason.statusCode, 400);
-    const lifted = await api.app.inject({ method: 'POST', url: `/v1/blocks/${block.id}/unblock`, headers: { 'x-sentinela-actor': 'noc-bia' }, payload: { reason: 'false alarm, customer confirmed' } });
+    const lifted = await api.app.inject({ method: 'POST', url: `/v1/blocks/${block.id}/unblock`, headers: await loginAs(api, 'noc-bia', 'operator'), payload: { reason: 'false alarm, customer confirmed' } });
     assert.equal(lifted.statusCode, 200);
     assert.deepEqual([lifted.json<{ state: string; liftedBy: string }>().state, lifted.json<{ liftedBy: string }>().liftedBy], ['lifted', 'noc-bia']);
     assert.equal((await api.app.inject({ url: `${CHECK}&caller=1130007777` })).json<{ action: string }>().action, 'allow');
-    assert.equal((await api.app.inject({ method: 'POST', url: `/v1/blocks/${block.id}/unblock`, payload: { reason: 'again' } })).statusCode, 409);
-    assert.equal((await api.app.inject({ method: 'POST', url: '/v1/blocks/nope/unblock', payload: { reason: 'unknown id' } })).statusCode, 404);
+    assert.equal((await api.app.inject({ headers: op, method: 'POST', url: `/v1/blocks/${block.id}/unblock`, payload: { reason: 'again' } })).statusCode, 409);
+    assert.equal((await api.app.inject({ headers: op, method: 'POST', url: '/v1/blocks/nope/unblock', payload: { reason: 'unknown id' } })).statusCode, 404);
 
-    const audit = await ch.rows<{ actor: string; event_type: string; details: string; prev_hash: string; hash: string }>(`SELECT actor, event_type, details, prev_hash, hash FROM ${ch.database}.audit_log ORDER BY seq`);
+    const audit = await ch.rows<{ actor: string; event_type: string; details: string }>(`SELECT actor, event_type, details FROM ${ch.database}.audit_log WHERE event_type LIKE 'block.%' AND details LIKE {id:String} ORDER BY at, seq`, { id: `%${block.id}%` });
     assert.deepEqual(audit.map((a) => [a.actor, a.event_type]), [['noc-ana', 'block.manual'], ['noc-bia', 'block.unblock']]);
     assert.equal((JSON.parse(audit[1]?.details ?? '{}') as { reason?: string }).reason, 'false alarm, customer confirmed');
-    assert.equal(audit[1]?.prev_hash, audit[0]?.hash, 'records are hash-chained');
+    assert.equal((await api.security.audit.verify()).ok, true, 'the audit chains verify (A5)');
   });
 
   it('lists alerts with their evidence CDRs and records acknowledgement and false positives', async (t) => {
     const api = await embeddedApi(t, ch, { clock: testClock(NOW) });
-    await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { 'content-type': 'application/x-ndjson' }, payload: ndjson(burst('+551130006666', '203.0.113.66')) });
-    const list = await api.app.inject({ url: '/v1/alerts?tenant=acme&rule=velocity-caller&subject=6666' });
+    const op = await loginAs(api, 'noc-ops', 'operator');
+    await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { ...op, 'content-type': 'application/x-ndjson' }, payload: ndjson(burst('+551130006666', '203.0.113.66')) });
+    const list = await api.app.inject({ headers: op, url: '/v1/alerts?tenant=acme&rule=velocity-caller&subject=6666' });
     const alerts = list.json<{ items: { id: string; evidence: string[]; status: string }[]; total: number }>();
     assert.equal(alerts.total, 1);
-    const one = await api.app.inject({ url: `/v1/alerts/${alerts.items[0]?.id}` });
+    const one = await api.app.inject({ headers: op, url: `/v1/alerts/${alerts.items[0]?.id}` });
     const detail = one.json<{ evidenceCdrs: { id: string; caller: string }[]; evidence: string[] }>();
     assert.deepEqual(detail.evidenceCdrs.map((c) => c.id).sort(), [...detail.evidence].sort());
     assert.equal(detail.evidenceCdrs.length, 5);
-    const acked = await api.app.inject({ method: 'POST', url: `/v1/alerts/${alerts.items[0]?.id}/status`, headers: { 'x-sentinela-actor': 'noc-ana' }, payload: { status: 'false_positive', note: 'call centre campaign' } });
+    const acked = await api.app.inject({ method: 'POST', url: `/v1/alerts/${alerts.items[0]?.id}/status`, headers: await loginAs(api, 'noc-ana', 'operator'), payload: { status: 'false_positive', note: 'call centre campaign' } });
     assert.deepEqual([acked.statusCode, acked.json<{ status: string; statusBy: string }>().status, acked.json<{ statusBy: string }>().statusBy], [200, 'false_positive', 'noc-ana']);
-    const open = await api.app.inject({ url: '/v1/alerts?tenant=acme&status=open&subject=6666' });
+    const open = await api.app.inject({ headers: op, url: '/v1/alerts?tenant=acme&status=open&subject=6666' });
     assert.equal(open.json<{ total: number }>().total, 0);
   });
 
   it('answers malformed requests with a 400 naming the field, never a 500', async (t) => {
     const api = await embeddedApi(t, ch, { clock: testClock(NOW) });
+    const op = await loginAs(api, 'noc-ops', 'operator');
     const cases: [string, { method?: 'GET' | 'POST'; url: string; payload?: string; headers?: Record<string, string> }, number, string][] = [
       ['missing callee', { url: '/v1/block-check?tenant=acme&account=a&caller=1' }, 400, 'querystring.callee'],
       ['bad IP', { url: `${CHECK}&caller=1&ip=999.1.1.1` }, 400, 'querystring.ip'],
@@ -99,9 +103,9 @@ describe('PBX-facing API, embedded mode (chDB)', () => {
       ['JSON body not JSON', { method: 'POST', url: '/v1/block-check', payload: '{"tenant":', headers: { 'content-type': 'application/json' } }, 400, ''],
       ['JSON body array', { method: 'POST', url: '/v1/block-check', payload: '[1,2]', headers: { 'content-type': 'application/json' } }, 400, 'body'],
       ['wrong content type', { method: 'POST', url: '/v1/block-check', payload: 'caller=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, ''],
-      ['bad duration', { method: 'POST', url: '/v1/blocks', payload: JSON.stringify({ kind: 'caller', value: '1', duration: 'forever', reason: 'why not' }), headers: { 'content-type': 'application/json' } }, 400, 'body.duration'],
-      ['unknown format', { method: 'POST', url: '/v1/cdrs?format=excel', payload: '{}', headers: { 'content-type': 'application/x-ndjson' } }, 400, 'querystring.format'],
-      ['CDRs as JSON', { method: 'POST', url: '/v1/cdrs', payload: '{}', headers: { 'content-type': 'application/json' } }, 415, ''],
+      ['bad duration', { method: 'POST', url: '/v1/blocks', payload: JSON.stringify({ kind: 'caller', value: '1', duration: 'forever', reason: 'why not' }), headers: { ...op, 'content-type': 'application/json' } }, 400, 'body.duration'],
+      ['unknown format', { method: 'POST', url: '/v1/cdrs?format=excel', payload: '{}', headers: { ...op, 'content-type': 'application/x-ndjson' } }, 400, 'querystring.format'],
+      ['CDRs as JSON', { method: 'POST', url: '/v1/cdrs', payload: '{}', headers: { ...op, 'content-type': 'application/json' } }, 415, ''],
     ];
     for (const [what, request, status, path] of cases) {
       const res = await api.app.inject({ method: request.method ?? 'GET', url: request.url, ...(request.payload !== undefined ? { payload: request.payload } : {}), headers: request.headers ?? {} });
@@ -145,9 +149,10 @@ describe('PBX-facing API, embedded mode (chDB)', () => {
     const secret = 'a-long-shared-webhook-secret';
     const hook = await receiver(t);
     const api = await embeddedApi(t, ch, { clock: testClock(NOW), env: { SENTINELA_WEBHOOK_URL: hook.url, SENTINELA_WEBHOOK_SECRET: secret } });
-    const made = await api.app.inject({ method: 'POST', url: '/v1/blocks', payload: { tenant: 'acme', kind: 'destPrefix', value: '+2917', duration: '1h', reason: 'IRSF wave to Eritrea' } });
+    const op = await loginAs(api, 'noc-ops', 'operator');
+    const made = await api.app.inject({ headers: op, method: 'POST', url: '/v1/blocks', payload: { tenant: 'acme', kind: 'destPrefix', value: '+2917', duration: '1h', reason: 'IRSF wave to Eritrea' } });
     const id = made.json<{ id: string }>().id;
-    await api.app.inject({ method: 'POST', url: `/v1/blocks/${id}/unblock`, payload: { reason: 'carrier fixed routing' } });
+    await api.app.inject({ headers: op, method: 'POST', url: `/v1/blocks/${id}/unblock`, payload: { reason: 'carrier fixed routing' } });
     await waitFor(() => hook.received.length === 2, 'two webhook deliveries');
     const events = hook.received.map((r) => JSON.parse(r.body) as { event: string; block: { id: string; subject: string } });
     assert.deepEqual(events.map((e) => [e.event, e.block.id, e.block.subject]), [['block.created', id, 'destPrefix:+2917'], ['block.lifted', id, 'destPrefix:+2917']]);
@@ -161,7 +166,8 @@ describe('PBX-facing API, embedded mode (chDB)', () => {
 
     const down = await receiver(t, () => ({ code: 500, body: '{"error":"down"}' }));
     const failing = await embeddedApi(t, ch, { clock: testClock(NOW), env: { SENTINELA_WEBHOOK_URL: down.url, SENTINELA_WEBHOOK_SECRET: secret, SENTINELA_WEBHOOK_MAX_ATTEMPTS: '2' } });
-    const lost = await failing.app.inject({ method: 'POST', url: '/v1/blocks', payload: { tenant: 'acme', kind: 'ip', value: '198.51.100.200', duration: '5m', reason: 'scanner' } });
+    const failingOp = await loginAs(failing, 'noc-ops', 'operator');
+    const lost = await failing.app.inject({ headers: failingOp, method: 'POST', url: '/v1/blocks', payload: { tenant: 'acme', kind: 'ip', value: '198.51.100.200', duration: '5m', reason: 'scanner' } });
     const lostId = lost.json<{ id: string }>().id;
     await waitFor(async () => (await ch.rows(`SELECT 1 FROM ${ch.database}.push_dead_letters WHERE block_id = {id:String}`, { id: lostId })).length === 1, 'dead letter', 20_000);
     const [dead] = await ch.rows<{ target: string; attempts: number; last_error: string }>(`SELECT target, attempts, last_error FROM ${ch.database}.push_dead_letters WHERE block_id = {id:String}`, { id: lostId });
@@ -171,11 +177,12 @@ describe('PBX-facing API, embedded mode (chDB)', () => {
 
   it('serves the OpenAPI document generated from the route schemas at /docs', async (t) => {
     const api = await embeddedApi(t, ch, { clock: testClock(NOW) });
+    const op = await loginAs(api, 'noc-ops', 'operator');
     const doc = (await api.app.inject({ url: '/docs/json' })).json<{ openapi: string; paths: Record<string, unknown> }>();
     assert.match(doc.openapi, /^3\./);
     for (const path of ['/v1/block-check', '/v1/blocks', '/v1/blocks/{id}/unblock', '/v1/alerts', '/v1/alerts/{id}/status', '/v1/rules', '/v1/cdrs']) assert.ok(doc.paths[path], path);
     assert.equal((await api.app.inject({ url: '/docs/' })).statusCode, 200);
-    const rules = (await api.app.inject({ url: '/v1/rules' })).json<{ rules: { id: string; on: string }[] }>();
+    const rules = (await api.app.inject({ headers: op, url: '/v1/rules' })).json<{ rules: { id: string; on: string }[] }>();
     assert.ok(rules.rules.some((r) => r.id === 'attempt-velocity-caller' && r.on === 'attempt'));
   });
 });

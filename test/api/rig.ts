@@ -8,6 +8,7 @@ import { createKafka } from '../../src/adapters/kafka/client.js';
 import { KafkaPublisher } from '../../src/adapters/kafka/publisher.js';
 import { composeApi } from '../../src/api/compose.js';
 import { parseConfig } from '../../src/config/config.js';
+import type { Role } from '../../src/domain/security/roles.js';
 import { createEngine } from '../../src/domain/engine/build.js';
 import { createLogger } from '../../src/log.js';
 import { engineBase } from '../../src/processor/compose.js';
@@ -31,7 +32,7 @@ export function testClock(start: number) {
  * database; `app.inject()` talks to it. `start: false` leaves the block table unloaded (fail policy tests).
  */
 export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock: () => number; env?: Record<string, string>; start?: boolean }) {
-  const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, ...o.env });
+  const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, SENTINELA_PBX_AUTH: 'none', ...o.env });
   const ruleFiles = testRules();
   const log = testLog();
   let applyBlocks: (r: Parameters<Awaited<ReturnType<typeof composeApi>>['applyBlocks']>[0]) => void = () => {};
@@ -60,7 +61,7 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
 export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string }, clock: () => number) {
   const config = parseConfig({
     KAFKA_BROKERS: env.kafka.brokers.join(','), KAFKA_GROUP_ID: env.group, KAFKA_CDR_TOPICS: env.topics.cdrs, KAFKA_BLOCKS_TOPIC: env.topics.blocks,
-    KAFKA_ALERTS_TOPIC: env.topics.alerts, KAFKA_DLQ_TOPIC: env.topics.dlq, KAFKA_SESSION_TIMEOUT: '6s', CLICKHOUSE_DATABASE: env.ch.database,
+    KAFKA_ALERTS_TOPIC: env.topics.alerts, KAFKA_DLQ_TOPIC: env.topics.dlq, KAFKA_SESSION_TIMEOUT: '6s', CLICKHOUSE_DATABASE: env.ch.database, SENTINELA_PBX_AUTH: 'none',
   });
   if (!config.kafka) throw new Error('no kafka config');
   const log = testLog();
@@ -76,11 +77,36 @@ export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: Test
   return api;
 }
 
+type Api = Awaited<ReturnType<typeof composeApi>>;
+/** A password that passes the A9 policy for every test user name. */
+export const TEST_PASSWORD = 'Fr4ude#Zero-2026';
+
+/**
+ * Headers of a logged-in user with this role (created on first use). `ip` is the client address the session is
+ * bound to; inject() requests must send the same `remoteAddress`.
+ */
+export async function loginAs(api: Api, name: string, role: Role, o: { tenant?: string; extensions?: string[]; ip?: string } = {}): Promise<{ authorization: string }> {
+  if (!(await api.security.store.findUser(name))) {
+    await api.security.accounts.addUser({ name, role, password: TEST_PASSWORD, tenant: o.tenant, extensions: o.extensions }, { actor: 'test-rig', ip: '127.0.0.1' });
+  }
+  const res = await api.app.inject({ method: 'POST', url: '/v1/login', payload: { user: name, password: TEST_PASSWORD }, remoteAddress: o.ip ?? '127.0.0.1' });
+  if (res.statusCode !== 200) throw new Error(`login ${name}: ${res.statusCode} ${res.body}`);
+  return { authorization: `Bearer ${res.json<{ token: string }>().token}` };
+}
+
+/** Headers carrying a fresh PBX API key for `tenant`. */
+export async function pbxKey(api: Api, tenant: string): Promise<{ authorization: string }> {
+  const made = await api.security.apiKeys.create(tenant, `pbx-${tenant}`, { actor: 'test-rig', ip: '127.0.0.1' });
+  return { authorization: `Bearer ${made.key}` };
+}
+
 /** A fixed audit key for tests (a deployment generates one or reads SENTINELA_AUDIT_KEY). */
 export const TEST_AUDIT_KEY = Buffer.from('test-audit-key-0123456789abcdef-0123456789');
 
+let instances = 0;
+/** Each API of a test gets its own audit chain, as each running instance has in a deployment. */
 export function securityWiring(ch: TestClickHouse, instance: string) {
-  return { securityStore: new ClickHouseSecurityStore(ch.client, ch.database), audit: { key: TEST_AUDIT_KEY, chain: `api:${instance}` } };
+  return { securityStore: new ClickHouseSecurityStore(ch.client, ch.database), audit: { key: TEST_AUDIT_KEY, chain: `api:${instance}-${++instances}` } };
 }
 
 export interface Received {
