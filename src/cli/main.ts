@@ -2,12 +2,15 @@ import type { Readable } from 'node:stream';
 import { loadConfig, type Config } from '../config/config.js';
 import { SentinelaError, toSentinelaError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
+import { apikeyCommand } from './commands/apikey.js';
+import { auditCommand } from './commands/audit.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
 import { normaliseCommand } from './commands/normalise.js';
 import { replayCommand } from './commands/replay.js';
 import { startCommand } from './commands/start.js';
+import { userCommand } from './commands/user.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -20,7 +23,7 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(`${text}\n`),
 };
 
-const COMMANDS: readonly Command[] = [startCommand, demoCommand, migrateCommand, normaliseCommand, replayCommand, configCommand];
+const COMMANDS: readonly Command[] = [startCommand, demoCommand, migrateCommand, userCommand, apikeyCommand, auditCommand, normaliseCommand, replayCommand, configCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -40,6 +40,7 @@ export class Alarms {
   private readonly lastSent = new Map<string, { at: number; repeats: number }>();
   private sentTimes: number[] = [];
   private held = 0;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly o: { channels: readonly AlarmChannel[]; log: Logger; clock: () => number; dedupMs?: number; perMinute?: number; retries?: number }) {}
 
@@ -67,7 +68,15 @@ export class Alarms {
       repeatsSinceLast: last?.repeats ?? 0, heldByRateLimit: this.held,
     });
     this.held = 0;
-    for (const channel of this.o.channels) void this.deliver(channel, body, now);
+    for (const channel of this.o.channels) {
+      const p = this.deliver(channel, body, now).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+  }
+
+  /** Waits for deliveries under way (a CLI command before it exits). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.inFlight]);
   }
 
   private async deliver(channel: AlarmChannel, body: string, now: number): Promise<void> {

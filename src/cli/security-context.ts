@@ -1,0 +1,76 @@
+import type { Readable } from 'node:stream';
+import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
+import { composeSecurity, type Security } from '../api/security/security.js';
+import { createLogger } from '../log.js';
+import { auditKey, instanceId } from '../runtime/audit-key.js';
+import { openClickHouse } from '../runtime/clickhouse.js';
+import type { CommandContext } from './command.js';
+
+/** The operating-system user typing the command (EV05: the subject identity of a CLI record). */
+export function cliActor(env: CommandContext['env']): string {
+  return `os:${env['SUDO_USER'] ?? env['USER'] ?? env['LOGNAME'] ?? 'unknown'}`;
+}
+
+const SECRET_OPTIONS = new Set(['--password', '--key', '--secret']);
+/** The command line as audited: values of secret-looking options are replaced. */
+export function maskedArgs(name: string, args: readonly string[]): string[] {
+  return [name, ...args.map((a, i) => (SECRET_OPTIONS.has(args[i - 1] ?? '') ? '(hidden)' : a))];
+}
+
+/**
+ * Runs a security command with the security services on this process's ClickHouse (its own audit chain
+ * `cli:<instance>`), after auditing the command line itself (EV05).
+ */
+export async function withSecurity<T>(ctx: CommandContext, command: { name: string; args: readonly string[] }, job: (sec: Security, actor: { actor: string; ip: string }) => Promise<T>): Promise<T> {
+  const config = ctx.config();
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2);
+  const clickhouse = await openClickHouse(config, log);
+  try {
+    const sec = composeSecurity({
+      store: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database), clock: Date.now, log,
+      config: { auditKey: auditKey(config), chain: `cli:${instanceId(config)}`, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook },
+    });
+    await sec.audit.loadSwitches();
+    const actor = { actor: cliActor(ctx.env), ip: 'local' };
+    await sec.audit.record({ type: 'cli.command', actor: actor.actor, ip: actor.ip, result: 'success', details: { argv: maskedArgs(command.name, command.args) } });
+    return await job(sec, actor);
+  } finally {
+    await clickhouse.close();
+  }
+}
+
+/** A password from stdin (first line) when piped, or typed at a prompt without echo. */
+export async function readPassword(ctx: CommandContext, prompt: string, fromStdin: boolean): Promise<string> {
+  const input = ctx.stdin() as Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
+  if (fromStdin || !input.isTTY || !input.setRawMode) {
+    let text = '';
+    for await (const chunk of input) {
+      text += String(chunk);
+      if (text.includes('\n')) break;
+    }
+    return text.split(/\r?\n/)[0] ?? '';
+  }
+  process.stderr.write(prompt);
+  input.setRawMode(true);
+  input.resume();
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(undefined);
+        if (ch === '\u0003') return done(new Error('cancelled'));
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    };
+    const done = (err: Error | undefined) => {
+      input.off('data', onData);
+      input.setRawMode?.(false);
+      input.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(typed);
+    };
+    input.on('data', onData);
+  });
+}
