@@ -117,7 +117,7 @@ export async function composeApi(w: ApiWiring) {
     for (const t of timers) clearInterval(t);
     for (const f of feeds) await f.stop();
   };
-  return { app, service, table, pusher, registry, security, applyBlocks, start, stop };
+  return { app, service, table, pusher, registry, security, store, applyBlocks, start, stop };
 }
 
 function pushTargets(config: Config): PushTarget[] {
