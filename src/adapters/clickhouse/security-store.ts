@@ -118,14 +118,14 @@ export class ClickHouseSecurityStore implements SecurityStore {
   }
 
   async oldestAudit(n: number): Promise<{ chain: string; seq: number; hash: string }[]> {
-    const rows = await selectRows<{ chain: string; seq: string; hash: string }>(
+    const rows = await selectRows<{ chain: string; upto: string; upto_hash: string }>(
       this.client,
-      `SELECT toString(chain) AS chain, max(seq) AS seq, argMax(hash, seq) AS hash
+      `SELECT toString(chain) AS chain, max(seq) AS upto, argMax(hash, seq) AS upto_hash
        FROM (SELECT chain, seq, hash FROM ${this.db}.audit_log ORDER BY at, chain, seq LIMIT {n:UInt32}) GROUP BY chain`,
       { n },
       'oldest audit records',
     );
-    return rows.map((r) => ({ chain: r.chain, seq: Number(r.seq), hash: r.hash }));
+    return rows.map((r) => ({ chain: r.chain, seq: Number(r.upto), hash: r.upto_hash }));
   }
 
   pruneAudit(chain: string, uptoSeq: number): Promise<void> {
