@@ -75,7 +75,7 @@ export async function composeApi(w: ApiWiring) {
   };
   const app = await buildApp({
     log, registry, health, ...(w.moreMetrics ? { moreMetrics: w.moreMetrics } : {}), ...(w.version ? { version: w.version } : {}),
-    api: { service, store, distribute, ingest: w.ingest, ruleFiles: w.ruleFiles, clock, maxEventLoopDelayMs: config.api.maxEventLoopDelayMs, security, pbxAuth: config.security.pbxAuth },
+    api: { service, store, distribute, ingest: w.ingest, ruleFiles: w.ruleFiles, clock, maxEventLoopDelayMs: config.api.maxEventLoopDelayMs, security, pbxAuth: config.security.pbxAuth, maskCallers: config.security.maskCallers },
   });
 
   /** Embedded mode: blocks the pipeline issued, applied here and pushed on. */

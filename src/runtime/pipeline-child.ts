@@ -21,7 +21,7 @@ async function main(mode: string): Promise<void> {
     if (process.connected) process.send?.(m);
   };
   const config = loadConfig();
-  const log = createLogger(config.logLevel, 2).child({ process: 'pipeline' });
+  const log = createLogger(config.logLevel, 2, { maskCallers: config.security.maskCallers }).child({ process: 'pipeline' });
   const ruleFiles = loadRuleFiles(config.rules.dir);
   const clickhouse = await openClickHouse(config, log);
   const metrics = createProcessorMetrics();

@@ -39,6 +39,8 @@ export interface ApiDeps {
   readonly security: Security;
   /** `api-key`: block-check and CDR ingest need a PBX key (SENTINELA_PBX_AUTH). */
   readonly pbxAuth: 'api-key' | 'none';
+  /** A13: caller numbers masked in management answers. */
+  readonly maskCallers: boolean;
 }
 
 const routeTables = new WeakMap<object, readonly RouteAccess[]>();
@@ -105,8 +107,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(async (admin) => {
     adminAuth(admin, auth, table);
     await admin.register(sessionRoutes, { security: sec });
-    await admin.register(blockRoutes, { admin: new BlockAdmin({ ...api, audit: sec.audit }), store: api.store, clock: api.clock, visible });
-    await admin.register(alertRoutes, { store: api.store, audit: sec.audit, clock: api.clock, visible, canReadCdrs });
+    await admin.register(blockRoutes, { admin: new BlockAdmin({ ...api, audit: sec.audit }), store: api.store, clock: api.clock, visible, mask: api.maskCallers });
+    await admin.register(alertRoutes, { store: api.store, audit: sec.audit, clock: api.clock, visible, canReadCdrs, mask: api.maskCallers });
     await admin.register(ruleRoutes, { ruleFiles: api.ruleFiles });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
     await admin.register(userRoutes, { security: sec, store: sec.store });

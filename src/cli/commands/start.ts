@@ -47,7 +47,7 @@ Options:
     if (!config.kafka && role !== 'all') {
       throw new SentinelaError('CONFIG_INVALID', `KAFKA_BROKERS: required by --role ${role} (host:port list); without it only the embedded mode (--role all) runs`, { path: 'KAFKA_BROKERS' });
     }
-    const log = createLogger(config.logLevel, 1);
+    const log = createLogger(config.logLevel, 1, { maskCallers: config.security.maskCallers });
     const ruleFiles = loadRuleFiles(config.rules.dir);
     const stops: (() => Promise<void>)[] = [];
 

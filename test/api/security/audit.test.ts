@@ -31,7 +31,7 @@ describe('tamper-evident, searchable, bounded audit trail (A2-A6, EV08, EV09, A1
       for (const order of ['asc', 'desc']) {
         const page = (await search(`sort=${sort}&order=${order}&limit=200`)).json<AuditPage>();
         const key = { event_type: 'eventType', source_ip: 'sourceIp' }[sort] ?? sort;
-        const values = page.items.map((i) => (i as unknown as Record<string, string | number>)[key === 'at' ? 'seq' : key]);
+        const values = page.items.map((i) => (i as unknown as Record<string, string | number>)[key === 'at' ? 'seq' : key] ?? '');
         if (sort !== 'at' && sort !== 'seq') assert.deepEqual(values, [...values].sort((a, b) => (order === 'asc' ? 1 : -1) * (a < b ? -1 : a > b ? 1 : 0)), `${sort} ${order}`);
         assert.ok(page.total >= 5, 'the setup wrote users, logins, the block, reads');
       }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ALERT_STATUSES, type ApiStore, type StoredAlert } from '../../../api/ports.js';
+import { maskNumber, maskSubject } from '../../../domain/security/masking.js';
 import { SentinelaError } from '../../../errors.js';
 import { errorBody, page, paging, reasonText } from '../schemas.js';
 import type { AuditTrail } from '../../../api/security/audit-trail.js';
@@ -16,14 +17,15 @@ const alertView = z.object({
 });
 const evidenceCdr = z.object({ id: z.string(), account: z.string(), caller: z.string(), callee: z.string(), calleeE164: z.string(), srcIp: z.string(), startedAt: z.string(), billSec: z.number(), disposition: z.string() });
 
-function alertJson(a: StoredAlert): z.infer<typeof alertView> {
-  return { ...a, subject: `${a.subject.kind}:${a.subject.value}`, at: iso(a.at), evidence: [...a.evidence], details: { ...a.details }, statusAt: a.statusAt === null ? null : iso(a.statusAt) };
+function alertJson(a: StoredAlert, mask = false): z.infer<typeof alertView> {
+  return { ...a, subject: `${a.subject.kind}:${mask ? maskSubject(a.subject.kind, a.subject.value) : a.subject.value}`, at: iso(a.at), evidence: [...a.evidence], details: { ...a.details }, statusAt: a.statusAt === null ? null : iso(a.statusAt) };
 }
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 
 /** Admin: alerts with their evidence; acknowledge or mark a false positive (audited). */
-export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; audit: AuditTrail; clock: () => number; visible: Visible; canReadCdrs: (request: FastifyRequest) => boolean }> = async (app, { store, audit, clock, visible, canReadCdrs }) => {
+export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; audit: AuditTrail; clock: () => number; visible: Visible; canReadCdrs: (request: FastifyRequest) => boolean; mask: boolean }> = async (app, { store, audit, clock, visible, canReadCdrs, mask }) => {
+  const view = (a: StoredAlert) => alertJson(a, mask);
   const tags = ['alerts'];
   app.get('/v1/alerts', {
     config: { access: 'alerts.read' },
@@ -39,7 +41,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; audit: AuditT
     const q = request.query;
     const scope = scopeOf(request, visible);
     const found = await store.searchAlerts({ ...q, ...(scope ? { tenant: scope.tenant, subjects: scope.subjects } : {}) });
-    return { items: found.items.map(alertJson), total: found.total, limit: q.limit, offset: q.offset };
+    return { items: found.items.map(view), total: found.total, limit: q.limit, offset: q.offset };
   });
 
   app.get('/v1/alerts/:id', {
@@ -51,7 +53,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; audit: AuditT
     if (!alert || (scope && !(alert.tenant === scope.tenant && scope.subjects.includes(alert.subject.value)))) throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
     // reviewers read logs but not CDRs: the evidence stays a list of ids for them
     const cdrs = canReadCdrs(request) ? await store.evidence(alert.tenant, alert.evidence) : [];
-    return { ...alertJson(alert), evidenceCdrs: cdrs.map((c) => ({ ...c, startedAt: iso(c.startedAt) })) };
+    return { ...view(alert), evidenceCdrs: cdrs.map((c) => ({ ...c, caller: mask ? maskNumber(c.caller) : c.caller, startedAt: iso(c.startedAt) })) };
   });
 
   app.post('/v1/alerts/:id/status', {
@@ -69,6 +71,6 @@ export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; audit: AuditT
     const now = clock();
     const updated = await store.setAlertStatus(alert, request.body.status, actor.id, now);
     await audit.record({ type: 'alert.status', actor: actor.id, ip: actor.ip, result: 'success', details: { alertId: alert.id, from: alert.status, to: request.body.status, note: request.body.note ?? '' } });
-    return alertJson(updated);
+    return view(updated);
   });
 };

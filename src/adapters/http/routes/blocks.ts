@@ -5,15 +5,16 @@ import { actorOf, scopeOf } from '../auth.js';
 import type { ApiStore } from '../../../api/ports.js';
 import type { BlockRecord } from '../../../domain/blocks/record.js';
 import { subjectText } from '../../../domain/engine/verdicts.js';
+import { maskSubject } from '../../../domain/security/masking.js';
 import { parseDuration } from '../../../domain/rules/duration.js';
 import { BLOCK_SCOPES } from '../../../domain/rules/spec.js';
 import { SentinelaError } from '../../../errors.js';
 import { blockView, durationText, errorBody, page, paging, reasonText, subjectKind } from '../schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-export function blockJson(r: BlockRecord): z.infer<typeof blockView> {
+export function blockJson(r: BlockRecord, mask = false): z.infer<typeof blockView> {
   return {
-    id: r.id, tenant: r.tenant, rule: r.rule, subject: subjectText(r.subject), reason: r.reason, level: r.level, scope: r.scope,
+    id: r.id, tenant: r.tenant, rule: r.rule, subject: mask ? `${r.subject.kind}:${maskSubject(r.subject.kind, r.subject.value)}` : subjectText(r.subject), reason: r.reason, level: r.level, scope: r.scope,
     startsAt: iso(r.startsAt), expiresAt: iso(r.expiresAt), source: r.source, createdBy: r.createdBy, state: r.state,
     ...(r.state === 'lifted' ? { liftedAt: iso(r.liftedAt ?? r.startsAt), liftedBy: r.liftedBy ?? '', liftReason: r.liftReason ?? '' } : {}),
   };
@@ -26,7 +27,8 @@ const MAX_BLOCK_MS = 90 * 86_400_000;
 const tenantName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore and hyphen');
 
 /** Admin: search active blocks, manual block and unblock (both audited). */
-export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number; visible: Visible }> = async (app, { admin, store, clock, visible }) => {
+export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number; visible: Visible; mask: boolean }> = async (app, { admin, store, clock, visible, mask }) => {
+  const view = (r: BlockRecord) => blockJson(r, mask);
   const tags = ['blocks'];
   app.get('/v1/blocks', {
     config: { access: 'blocks.read' },
@@ -39,14 +41,14 @@ export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiS
     const scope = scopeOf(request, visible);
     const q = request.query;
     const found = await store.searchBlocks({ ...q, ...(scope ? { tenant: scope.tenant, subjects: scope.subjects } : {}) }, clock());
-    return { items: found.items.map(blockJson), total: found.total, limit: q.limit, offset: q.offset };
+    return { items: found.items.map(view), total: found.total, limit: q.limit, offset: q.offset };
   });
 
   app.get('/v1/blocks/:id', { config: { access: 'blocks.read' }, schema: { tags, summary: 'One block, active or lifted', params: z.object({ id: z.string().min(1).max(128) }), response: { 200: blockView, 404: errorBody } } }, async (request) => {
     const found = await store.findBlock(request.params.id);
     const scope = scopeOf(request, visible);
     if (!found || (scope && !(found.tenant === scope.tenant && scope.subjects.includes(found.subject.value)))) throw new SentinelaError('NOT_FOUND', `no block with id ${request.params.id}`, { path: 'id' });
-    return blockJson(found);
+    return view(found);
   });
 
   app.post('/v1/blocks', {
@@ -66,7 +68,7 @@ export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiS
   }, async (request, reply) => {
     const b = request.body;
     const record = await admin.block({ tenant: b.tenant, kind: b.kind, value: b.value, durationMs: parseDuration(b.duration) as number, scope: b.scope, reason: b.reason }, actorOf(request));
-    return reply.code(201).send(blockJson(record));
+    return reply.code(201).send(view(record));
   });
 
   app.post('/v1/blocks/:id/unblock', {
@@ -77,5 +79,5 @@ export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiS
       body: z.strictObject({ reason: reasonText }),
       response: { 200: blockView, 400: errorBody, 404: errorBody, 409: errorBody },
     },
-  }, async (request) => blockJson(await admin.unblock(request.params.id, request.body.reason, actorOf(request))));
+  }, async (request) => view(await admin.unblock(request.params.id, request.body.reason, actorOf(request))));
 };
