@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
+import type { Logger } from 'pino';
 import { ClickHouseApiStore } from '../../src/adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../../src/adapters/clickhouse/security-store.js';
 import { ClickHouseStore } from '../../src/adapters/clickhouse/store.js';
@@ -31,10 +32,10 @@ export function testClock(start: number) {
  * The embedded deployment in one process: the local pipeline feeding an API (composeApi), both on the test
  * database; `app.inject()` talks to it. `start: false` leaves the block table unloaded (fail policy tests).
  */
-export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock: () => number; env?: Record<string, string>; start?: boolean }) {
+export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock: () => number; env?: Record<string, string>; start?: boolean; log?: Logger }) {
   const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, SENTINELA_PBX_AUTH: 'none', ...o.env });
   const ruleFiles = testRules();
-  const log = testLog();
+  const log = o.log ?? testLog();
   let applyBlocks: (r: Parameters<Awaited<ReturnType<typeof composeApi>>['applyBlocks']>[0]) => void = () => {};
   const pipeline = new LocalPipeline({
     newEngine: () => createEngine(ruleFiles, engineBase(config), { allowedLatenessMs: config.rules.allowedLatenessMs }),
