@@ -40,7 +40,11 @@ Options:
     const out = openSync(logFile, 'a');
     const env: NodeJS.ProcessEnv = { ...process.env, MIGRATE_ON_START: 'true', SENTINELA_PORT: String(port), SENTINELA_HOST: '127.0.0.1' };
     delete env['KAFKA_BROKERS'];
-    const server = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? 'bin/sentinela.js', 'start'], { env, stdio: ['ignore', out, out] });
+    const self = [...process.execArgv, process.argv[1] ?? 'bin/sentinela.js'];
+    // the PBX side of the demo authenticates like a real one: a key made with `sentinela apikey add` (audited)
+    const key = await issueKey(self, env);
+    const auth = { authorization: `Bearer ${key}` };
+    const server = spawn(process.execPath, [...self, 'start'], { env, stdio: ['ignore', out, out] });
     let exited = false;
     server.once('exit', () => (exited = true));
     const stopServer = async () => {
@@ -54,13 +58,13 @@ Options:
       const day = demoDay(Date.now());
       ctx.stdout(`streaming a synthetic day: ${day.cdrs.length.toLocaleString('en')} CDRs, ${day.episodes.length} fraud episodes, in ${seconds} s`);
       for (const e of day.episodes) ctx.stdout(`  · ${e.what}`);
-      const totals = await play(base, day.cdrs, seconds, ctx);
+      const totals = await play(base, auth, day.cdrs, seconds, ctx);
       ctx.stdout('');
       ctx.stdout(`done: ${totals.accepted.toLocaleString('en')} CDRs accepted, ${totals.rejected} rejected, ${totals.alerts} alerts (critical ones above), ${totals.blocks} blocks`);
       const b = day.blocked;
       const q = new URLSearchParams({ tenant: b.tenant, account: b.account, caller: b.caller, callee: b.callee });
-      const curl = `curl -s '${base.replace('127.0.0.1', 'localhost')}/v1/block-check?${q.toString()}'`;
-      const answer = await (await fetch(`${base}/v1/block-check?${q.toString()}`)).json();
+      const curl = `curl -s '${base.replace('127.0.0.1', 'localhost')}/v1/block-check?${q.toString()}' -H 'Authorization: Bearer ${key}'`;
+      const answer = await (await fetch(`${base}/v1/block-check?${q.toString()}`, { headers: auth })).json();
       ctx.stdout(`block-check for the compromised extension answers: ${JSON.stringify(answer)}`);
       ctx.stdout(`try it:  ${curl}`);
       ctx.stdout(`API docs: ${base.replace('127.0.0.1', 'localhost')}/docs`);
@@ -93,7 +97,7 @@ async function waitReady(base: string, exited: () => boolean, logFile: string): 
   throw new SentinelaError('INTERNAL', `the server did not become ready within 120 s; see ${logFile}`);
 }
 
-async function play(base: string, cdrs: readonly object[], seconds: number, ctx: CommandContext) {
+async function play(base: string, auth: Record<string, string>, cdrs: readonly object[], seconds: number, ctx: CommandContext) {
   const totals = { accepted: 0, rejected: 0, alerts: 0, blocks: 0 };
   const size = Math.ceil(cdrs.length / BATCHES);
   const started = Date.now();
@@ -101,7 +105,7 @@ async function play(base: string, cdrs: readonly object[], seconds: number, ctx:
   for (let i = 0; i < BATCHES; i++) {
     const slice = cdrs.slice(i * size, (i + 1) * size);
     if (slice.length === 0) break;
-    const response = await fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: slice.map((c) => JSON.stringify(c)).join('\n') });
+    const response = await fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body: slice.map((c) => JSON.stringify(c)).join('\n') });
     if (!response.ok && response.status !== 422) throw new SentinelaError('INTERNAL', `POST /v1/cdrs answered ${response.status}: ${await response.text()}`);
     const summary = (await response.json()) as IngestSummary;
     totals.accepted += summary.accepted;
@@ -126,4 +130,17 @@ const local = (iso: string) => new Date(iso).toLocaleString('pt-BR', { timeZone:
 function describe(v: VerdictBrief): string {
   if (v.kind === 'block') return `  BLOCK  ${local(v.at)}  ${v.tenant.padEnd(7)} ${v.rule.padEnd(28)} ${v.subject}  until ${local(v.expiresAt ?? v.at)}`;
   return `  alert  ${local(v.at)}  ${v.tenant.padEnd(7)} ${v.rule.padEnd(28)} ${v.subject}  (${v.severity})`;
+}
+
+/** Runs `sentinela apikey add` for the demo's PBX and returns the key it prints. */
+async function issueKey(self: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(process.execPath, [...self, 'apikey', 'add', '--tenant', '*', '--name', 'demo-pbx'], { env: { ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  const key = out.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !key.startsWith('snk_')) throw new SentinelaError('INTERNAL', `could not issue the demo's API key: ${err.trim()}`);
+  return key;
 }
