@@ -4,12 +4,14 @@
  *      BENCH_BLOCKS active blocks, and a fastify hello-world route driven the same way: req/s and their ratio;
  *  (b) block-check open-loop at BENCH_RATE req/s while the same deployment ingests BENCH_INGEST CDR/s through
  *      POST /v1/cdrs (the pipeline runs in its child process): p50/p99/p99.9;
- *  (c) memory per active block of the block table (heap delta, in this process, after GC).
+ *  (c) memory per active block of the block table (heap delta, in this process, after GC);
+ *  (d) the cost of PBX authentication: the saturation run of (a) again on a server restarted with
+ *      SENTINELA_PBX_AUTH=none; (a) and (b) send a PBX API key (issued with `sentinela apikey add`).
  * Last line is machine-readable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,8 +32,9 @@ const setupRequest = resolve('bench/block-check-request.cjs');
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
-function run(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+const serverLog = openSync(join(tmpdir(), 'sentinela-bench-api-server.log'), 'w');
+function run(args: string[], env: Record<string, string> = {}, logTo?: number): ChildProcess {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', logTo ?? 'pipe', logTo ?? 'inherit'] });
   children.push(child);
   return child;
 }
@@ -67,8 +70,12 @@ const env = { SENTINELA_DATA_DIR: dataDir, LOG_LEVEL: 'warn', SENTINELA_PORT: St
 const seed = run(['--import', 'tsx', 'bench/api-seed.ts'], env);
 log(`bench:api: ${(await firstLine(seed)).trim()}`);
 await once(seed, 'exit');
+const issue = run(['bin/sentinela.js', 'apikey', 'add', '--tenant', '*', '--name', 'bench'], env);
+const key = (await firstLine(issue)).trim();
+await once(issue, 'exit');
+process.env['BENCH_KEY'] = key; // block-check-request.cjs sends it
 const started = performance.now();
-const server = run(['bin/sentinela.js', 'start'], env);
+let server = run(['bin/sentinela.js', 'start'], env, serverLog); // its log is never left unread in a pipe
 const base = `http://127.0.0.1:${env.SENTINELA_PORT}`;
 await ready(`${base}/readyz`);
 const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -86,7 +93,7 @@ await cannon({ ...common, duration: 2, url: `http://127.0.0.1:${helloPort}/hello
 const helloRun = await cannon({ ...common, url: `http://127.0.0.1:${helloPort}/hello` });
 const apiRps = api.requests.average;
 const helloRps = helloRun.requests.average;
-log(`(a) saturation, ${CONNECTIONS} connections, ${SECONDS} s each: block-check ${Math.round(apiRps).toLocaleString('en')} req/s (non-2xx ${api.non2xx}), hello-world ${Math.round(helloRps).toLocaleString('en')} req/s, ratio ${(apiRps / helloRps).toFixed(2)}`);
+log(`(a) saturation, ${CONNECTIONS} connections, ${SECONDS} s each: block-check with API key ${Math.round(apiRps).toLocaleString('en')} req/s (non-2xx ${api.non2xx}), hello-world ${Math.round(helloRps).toLocaleString('en')} req/s, ratio ${(apiRps / helloRps).toFixed(2)}`);
 
 // --- (b) open loop, first alone (baseline), then under ingest ------------------------------------------------------
 const quiet = await cannon({ url: base, connections: CONNECTIONS, duration: Math.max(3, Math.round(SECONDS / 2)), overallRate: RATE, workers: 1, requests: [{ method: 'GET', setupRequest }] });
@@ -118,7 +125,7 @@ const ingest = (async () => {
   for (let s = 0; s < slices.length && ingesting; s++) {
     const due = ingestStarted + s * interval - performance.now();
     if (due > 0) await sleep(due);
-    inFlight.push(fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: slices[s] as string }).then(async (r) => {
+    inFlight.push(fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body: slices[s] as string }).then(async (r) => {
       const summary = (await r.json()) as { accepted: number };
       ingested += summary.accepted ?? 0;
     }));
@@ -135,6 +142,17 @@ const lat = open.latency as autocannon.Histogram & { p99_9?: number; p99_99?: nu
 const p999 = lat.p99_9 ?? lat.p99;
 log(`    open loop ${RATE} req/s for ${SECONDS} s while ingesting ${INGEST.toLocaleString('en')} CDR/s offered: ${open.requests.total.toLocaleString('en')} checks, p50 ${lat.p50} ms, p99 ${lat.p99} ms, p99.9 ${p999} ms, max ${lat.max} ms; ingest achieved ${Math.round(ingested / ingestSeconds).toLocaleString('en')} CDR/s (${ingested.toLocaleString('en')} CDRs)`);
 
+// --- (d) the same saturation without authentication ---------------------------------------------------------------
+server.kill('SIGTERM');
+await once(server, 'exit');
+delete process.env['BENCH_KEY'];
+server = run(['bin/sentinela.js', 'start'], { ...env, SENTINELA_PBX_AUTH: 'none' }, serverLog);
+await ready(`${base}/readyz`);
+await cannon({ ...common, duration: 2, url: base, requests: [{ method: 'GET', setupRequest }] });
+const open2 = await cannon({ ...common, url: base, requests: [{ method: 'GET', setupRequest }] });
+const noAuthRps = open2.requests.average;
+log(`(d) saturation without authentication: ${Math.round(noAuthRps).toLocaleString('en')} req/s (non-2xx ${open2.non2xx}); with API key / without: ${(apiRps / noAuthRps).toFixed(2)}`);
+
 // --- (c) memory per block -------------------------------------------------------------------------------------------
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
@@ -149,6 +167,6 @@ gc?.();
 const bytesPerBlock = Math.round((process.memoryUsage().heapUsed - before) / table.size);
 log(`(c) block table: ${table.size.toLocaleString('en')} blocks, ${bytesPerBlock} bytes per block (heap after GC${gc ? '' : ' — run with --expose-gc for exact figures'})`);
 
-console.log(`api rps=${Math.round(apiRps)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} p50_ms=${lat.p50} p99_ms=${lat.p99} p999_ms=${p999} quiet_p99_ms=${quietLat.p99} quiet_p999_ms=${quietLat.p99_9 ?? quietLat.p99} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active}`);
+console.log(`api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} p50_ms=${lat.p50} p99_ms=${lat.p99} p999_ms=${p999} quiet_p99_ms=${quietLat.p99} quiet_p999_ms=${quietLat.p99_9 ?? quietLat.p99} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active}`);
 server.kill('SIGTERM');
 hello.kill('SIGTERM');

@@ -9,7 +9,7 @@ import { BlockFeed, kafkaDistribute } from '../adapters/kafka/block-feed.js';
 import type { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import type { Config, KafkaConfig } from '../config/config.js';
 import { BlockTable } from '../domain/blocks/block-table.js';
-import { recordOfBlock, type BlockRecord } from '../domain/blocks/record.js';
+import { blockRecordJson, recordOfBlock, type BlockRecord } from '../domain/blocks/record.js';
 import { createEngine } from '../domain/engine/build.js';
 import { subjectText, verdictJson, type Alert, type Verdict } from '../domain/engine/verdicts.js';
 import { engineBase } from '../processor/compose.js';
@@ -55,7 +55,7 @@ export async function composeApi(w: ApiWiring) {
   const security = composeSecurity({ store: w.securityStore, clock, log, config: { auditKey: w.audit.key, chain: w.audit.chain, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook } });
   const persistVerdicts = verdictWriter({ store, distribute, log, publishAlerts: kafka ? (alerts) => kafka.publisher.send(alerts.map((a) => ({ topic: kafka.config.topics.alerts, key: `${a.tenant}|${subjectText(a.subject)}|${a.rule}`, value: verdictJson(a), headers: { kind: 'alert', severity: a.severity } }))) : undefined });
   const attempts = createEngine(w.ruleFiles, engineBase(config), { on: 'attempt', allowedLatenessMs: 5_000 });
-  const service = new BlockCheckService({ attempts, table, failPolicy: config.api.failPolicy, staleAfterMs: config.api.staleAfterMs, onVerdicts: persistVerdicts });
+  const service = new BlockCheckService({ attempts, table, failPolicy: config.api.failPolicy, staleAfterMs: config.api.staleAfterMs, onVerdicts: persistVerdicts.write });
 
   new Counter({ name: 'sentinela_block_checks_total', help: 'block-check answers by action', labelNames: ['action'], registers: [registry], collect() {
     this.reset();
@@ -113,6 +113,7 @@ export async function composeApi(w: ApiWiring) {
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
+    await persistVerdicts.drain(5_000);
     security.stop();
     for (const t of timers) clearInterval(t);
     for (const f of feeds) await f.stop();
@@ -133,10 +134,12 @@ function pushTargets(config: Config): PushTarget[] {
  */
 function verdictWriter(o: { store: ApiStore; distribute: Distribute; log: Logger; publishAlerts: ((alerts: readonly Alert[]) => Promise<void>) | undefined }) {
   let tail: Promise<void> = Promise.resolve();
-  return (verdicts: readonly Verdict[]) => {
+  let stopping = false;
+  let wake = () => {};
+  const write = (verdicts: readonly Verdict[]) => {
     const blocks = verdicts.filter((v) => v.kind === 'block').map(recordOfBlock);
     const alerts = verdicts.filter((v): v is Alert => v.kind === 'alert');
-    const write = async () => {
+    const store = async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           await o.store.saveBlocks(blocks);
@@ -145,13 +148,28 @@ function verdictWriter(o: { store: ApiStore; distribute: Distribute; log: Logger
           await o.distribute(blocks);
           return;
         } catch (err) {
+          if (stopping) {
+            // shutting down with storage gone: the full records go to the log, the only place left (never dropped silently)
+            o.log.error({ err, blocks: blocks.map((b) => blockRecordJson(b)), alerts: alerts.map((a) => verdictJson(a)) }, 'attempt verdicts not stored at shutdown');
+            return;
+          }
           o.log.error({ err, attempt, blocks: blocks.map((b) => b.id) }, 'attempt verdicts not stored yet; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))));
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)));
+          });
         }
       }
     };
-    tail = tail.then(write);
+    tail = tail.then(store);
   };
+  /** Shutdown: waits up to `ms` for queued writes; a write that still fails is logged in full instead of retried. */
+  const drain = async (ms: number) => {
+    stopping = true;
+    wake(); // a write waiting to retry tries once more now
+    await Promise.race([tail, new Promise((r) => setTimeout(r, ms).unref())]);
+  };
+  return { write, drain };
 }
 
 /** EV04: what this server runs with: every non-secret setting and the rule files, with a digest to compare runs. */
