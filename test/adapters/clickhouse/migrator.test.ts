@@ -20,13 +20,13 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
 
   it('creates every table of the schema and records the migrations', async () => {
     const report = await run();
-    assert.deepEqual(report.applied, ['001_initial_schema.sql', '002_stream_processor.sql', '003_block_check_api.sql']);
+    assert.deepEqual(report.applied, ['001_initial_schema.sql', '002_stream_processor.sql', '003_block_check_api.sql', '004_security.sql']);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,
     });
     assert.deepEqual(
       tables.map((t) => t.name),
-      ['alerts', 'audit_log', 'blocks', 'cdrs', 'cdrs_dedup', 'push_dead_letters', 'rejected_cdrs', 'schema_migrations'],
+      ['alerts', 'api_keys', 'audit_anchors', 'audit_log', 'audit_settings', 'blocks', 'cdrs', 'cdrs_dedup', 'push_dead_letters', 'rejected_cdrs', 'schema_migrations', 'users'],
     );
     const recorded = await ch.rows<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${ch.database}.schema_migrations ORDER BY version`);
     assert.deepEqual(recorded.map((r) => r.checksum), readMigrations().map((m) => m.checksum));
