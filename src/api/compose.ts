@@ -18,7 +18,7 @@ import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.
 import { BlockCheckService } from './block-check.js';
 import type { SecurityStore } from './security/ports.js';
 import { composeSecurity } from './security/security.js';
-import type { ApiStore, CdrIngest, Distribute } from './ports.js';
+import type { ApiStore, CdrIngest, Distribute, VerdictBrief } from './ports.js';
 
 export interface ApiWiring {
   readonly config: Config;
@@ -54,8 +54,17 @@ export async function composeApi(w: ApiWiring) {
       };
   const security = composeSecurity({ store: w.securityStore, clock, log, config: { auditKey: w.audit.key, chain: w.audit.chain, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook } });
   const persistVerdicts = verdictWriter({ store, distribute, log, publishAlerts: kafka ? (alerts) => kafka.publisher.send(alerts.map((a) => ({ topic: kafka.config.topics.alerts, key: `${a.tenant}|${subjectText(a.subject)}|${a.rule}`, value: verdictJson(a), headers: { kind: 'alert', severity: a.severity } }))) : undefined });
+  /** A1: critical alerts reach the administrators' alarm channels (deduplicated per tenant, rule and subject). */
+  const alarmCritical = (alerts: readonly VerdictBrief[]) => {
+    for (const a of alerts) {
+      security.alarms.raise({ key: `alert:${a.tenant}:${a.rule}:${a.subject}`, kind: 'alert', severity: 'critical', title: `critical alert ${a.rule} on ${config.security.maskCallers ? 'a masked subject' : a.subject} (tenant ${a.tenant})`, details: { ...a, ...(config.security.maskCallers ? { subject: a.subject.split(':')[0] ?? '' } : {}) } });
+    }
+  };
   const attempts = createEngine(w.ruleFiles, engineBase(config), { on: 'attempt', allowedLatenessMs: 5_000 });
-  const service = new BlockCheckService({ attempts, table, failPolicy: config.api.failPolicy, staleAfterMs: config.api.staleAfterMs, onVerdicts: persistVerdicts.write });
+  const service = new BlockCheckService({ attempts, table, failPolicy: config.api.failPolicy, staleAfterMs: config.api.staleAfterMs, onVerdicts: (verdicts) => {
+    persistVerdicts.write(verdicts);
+    alarmCritical(verdicts.filter((v) => v.kind === 'alert' && v.severity === 'critical').map((v) => ({ kind: 'alert', id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject), at: new Date(v.kind === 'alert' ? v.at : 0).toISOString() })));
+  } });
 
   new Counter({ name: 'sentinela_block_checks_total', help: 'block-check answers by action', labelNames: ['action'], registers: [registry], collect() {
     this.reset();
@@ -118,7 +127,7 @@ export async function composeApi(w: ApiWiring) {
     for (const t of timers) clearInterval(t);
     for (const f of feeds) await f.stop();
   };
-  return { app, service, table, pusher, registry, security, store, applyBlocks, start, stop };
+  return { app, service, table, pusher, registry, security, store, applyBlocks, alarmCritical, start, stop };
 }
 
 function pushTargets(config: Config): PushTarget[] {

@@ -29,6 +29,8 @@ export interface LocalPipelineOptions {
   readonly log: Logger;
   /** New blocks, once persisted: the API applies them and pushes them on. */
   readonly onBlocks: (records: readonly BlockRecord[]) => void;
+  /** Critical alerts, once stored (A1: administrators are notified). */
+  readonly onCritical?: (alerts: readonly VerdictBrief[]) => void;
   readonly clock?: () => number;
 }
 
@@ -129,6 +131,8 @@ export class LocalPipeline implements CdrIngest {
     }
     this.rules.report(engine.ruleStats);
     if (batch.blocks.length > 0) this.o.onBlocks(batch.blocks.map(recordOfBlock));
+    const critical = batch.alerts.filter((a) => a.severity === 'critical').map(brief);
+    if (critical.length > 0) this.o.onCritical?.(critical);
     m.batchRows.observe(batch.cdrs.length);
     return { received, accepted: batch.cdrs.length, duplicates, rejected, verdicts: [...batch.alerts, ...batch.blocks].map(brief) };
   }

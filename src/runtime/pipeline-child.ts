@@ -48,6 +48,7 @@ async function main(mode: string): Promise<void> {
       metrics,
       log,
       onBlocks: (records) => send({ type: 'event', name: 'blocks', value: records }),
+      onCritical: (alerts) => send({ type: 'event', name: 'critical', value: alerts }),
     });
     handlers['ingest'] = pipeline;
     await pipeline.start();

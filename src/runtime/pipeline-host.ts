@@ -1,3 +1,4 @@
+import type { VerdictBrief } from '../api/ports.js';
 import type { SecurityStore } from '../api/security/ports.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -32,6 +33,7 @@ export class PipelineHost {
         this.last = value as ProcessorHealth;
         this.lastAt = performance.now();
       } else if (name === 'blocks') onBlocks(value as BlockRecord[]);
+      else if (name === 'critical') this.onCritical(value as VerdictBrief[]);
     });
     child.on('exit', (code, signal) => {
       if (this.stopping) return;
@@ -65,6 +67,9 @@ export class PipelineHost {
   get store(): ApiStore {
     return this.rpc.proxy<ApiStore>('store');
   }
+
+  /** Critical alerts of the pipeline (A1), set by whoever raises alarms. */
+  onCritical: (alerts: readonly VerdictBrief[]) => void = () => {};
 
   get securityStore(): SecurityStore {
     return this.rpc.proxy<SecurityStore>('security');

@@ -78,6 +78,7 @@ Options:
         moreMetrics: host ? () => host.metricsText() : undefined,
       });
       early.apply = (records) => api.applyBlocks(records);
+      if (host) host.onCritical = (alerts) => api.alarmCritical(alerts);
       await api.app.listen({ host: config.http.host, port: config.http.port });
       await api.start();
       const a = api;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '../../../src/push/signature.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
-import { migrated, NOW, waitFor } from '../../processor/rig.js';
+import { cdr, migrated, NOW, waitFor } from '../../processor/rig.js';
 import { embeddedApi, loginAs, receiver, testClock, TEST_PASSWORD } from '../rig.js';
 
 const SECRET = 'alarm-secret-for-tests-0123';
@@ -73,6 +73,23 @@ describe('tamper-evident, searchable, bounded audit trail (A2-A6, EV08, EV09, A1
     await ch.client.command({ query: `DELETE FROM ${ch.database}.audit_log WHERE chain = {c:String} AND seq = {s:UInt64}`, query_params: { c: gone?.chain, s: gone?.seq } });
     const report = (await other.security.audit.verify()).chains.find((c) => c.chain === gone?.chain);
     assert.deepEqual([report?.problem?.kind, report?.problem?.seq], ['deleted', Number(gone?.seq)]);
+  });
+
+  it('notifies administrators of critical alerts through the signed webhook, once per subject (A1)', async (t) => {
+    const hook = await receiver(t);
+    const api = await embeddedApi(t, ch, { clock: testClock(NOW), env: { SENTINELA_ALARM_WEBHOOK_URL: hook.url, SENTINELA_ALARM_WEBHOOK_SECRET: SECRET } });
+    const admin = await loginAs(api, 'alarm-admin', 'administrator');
+    const premium = (i: number) => cdr(`alarm-${i}`, new Date(NOW - 60_000 + i * 1000).toISOString(), { caller: '+551130001212', callee: '+882345678901' });
+    const post = (from: number) => api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { ...admin, 'content-type': 'application/x-ndjson' }, payload: [0, 1].map((i) => JSON.stringify(premium(from + i))).join('\n') });
+    const summary = (await post(0)).json<{ verdicts: { kind: string; severity: string; rule: string }[] }>();
+    const critical = summary.verdicts.filter((v) => v.kind === 'alert' && v.severity === 'critical');
+    assert.ok(critical.length > 0, `a premium/IRSF destination is critical: ${JSON.stringify(summary.verdicts)}`);
+    await post(10);
+    await waitFor(() => hook.received.some((r) => r.body.includes('critical alert')), 'alert alarm');
+    await new Promise((r) => setTimeout(r, 300));
+    const alarms = hook.received.filter((r) => r.body.includes('critical alert'));
+    assert.equal(alarms.length, new Set(critical.map((c) => c.rule)).size, 'one alarm per rule and subject, repeats deduplicated');
+    assert.equal((JSON.parse(alarms[0]?.body ?? '{}') as { kind: string }).kind, 'alert');
   });
 
   it('switches event types off and on, audited; mandatory types stay on (A4)', async (t) => {
