@@ -36,7 +36,7 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
   const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, SENTINELA_PBX_AUTH: 'none', ...o.env });
   const ruleFiles = testRules();
   const log = o.log ?? testLog();
-  let api: Awaited<ReturnType<typeof composeApi>> | undefined;
+  const late: { api?: Awaited<ReturnType<typeof composeApi>> } = {}; // the pipeline starts before the API exists
   let applyBlocks: (r: Parameters<Awaited<ReturnType<typeof composeApi>>['applyBlocks']>[0]) => void = () => {};
   const pipeline = new LocalPipeline({
     newEngine: () => createEngine(ruleFiles, engineBase(config), { allowedLatenessMs: config.rules.allowedLatenessMs }),
@@ -46,12 +46,12 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
     metrics: createProcessorMetrics(undefined, false),
     log,
     onBlocks: (records) => applyBlocks(records),
-    onCritical: (alerts) => api?.alarmCritical(alerts),
+    onCritical: (alerts) => late.api?.alarmCritical(alerts),
     clock: o.clock,
   });
   await pipeline.start();
   const composed = await composeApi({ config, ruleFiles, log, store: new ClickHouseApiStore(ch.client, ch.database), ...securityWiring(ch, 'embedded'), ingest: pipeline, clock: o.clock });
-  api = composed;
+  late.api = composed;
   applyBlocks = composed.applyBlocks;
   if (o.start !== false) await composed.start();
   t.after(async () => {
