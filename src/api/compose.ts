@@ -57,7 +57,8 @@ export async function composeApi(w: ApiWiring) {
   /** A1: critical alerts reach the administrators' alarm channels (deduplicated per tenant, rule and subject). */
   const alarmCritical = (alerts: readonly VerdictBrief[]) => {
     for (const a of alerts) {
-      security.alarms.raise({ key: `alert:${a.tenant}:${a.rule}:${a.subject}`, kind: 'alert', severity: 'critical', title: `critical alert ${a.rule} on ${config.security.maskCallers ? 'a masked subject' : a.subject} (tenant ${a.tenant})`, details: { ...a, ...(config.security.maskCallers ? { subject: a.subject.split(':')[0] ?? '' } : {}) } });
+      const subject = config.security.maskCallers ? createHash('sha256').update(a.subject).digest('hex').slice(0, 16) : a.subject; // A13: not even in the dedup key
+      security.alarms.raise({ key: `alert:${a.tenant}:${a.rule}:${subject}`, kind: 'alert', severity: 'critical', title: `critical alert ${a.rule} on ${config.security.maskCallers ? 'a masked subject' : a.subject} (tenant ${a.tenant})`, details: { ...a, ...(config.security.maskCallers ? { subject: a.subject.split(':')[0] ?? '' } : {}) } });
     }
   };
   const attempts = createEngine(w.ruleFiles, engineBase(config), { on: 'attempt', allowedLatenessMs: 5_000 });
@@ -138,45 +139,55 @@ function pushTargets(config: Config): PushTarget[] {
 }
 
 /**
- * Attempt-rule verdicts leave the request path here: stored, then distributed (other replicas, the pusher).
- * Retried with backoff while storage is down; the block itself already answers from this replica's table.
+ * Attempt-rule verdicts leave the request path here: queued, then stored and distributed (other replicas, the
+ * pusher) in batches: everything queued while a write runs goes in the next write, so storage round trips do
+ * not grow with the attempt rate. Retried with backoff while storage is down; the block itself already answers
+ * from this replica's table.
  */
 function verdictWriter(o: { store: ApiStore; distribute: Distribute; log: Logger; publishAlerts: ((alerts: readonly Alert[]) => Promise<void>) | undefined }) {
-  let tail: Promise<void> = Promise.resolve();
+  let queued: Verdict[] = [];
+  let running: Promise<void> | undefined;
   let stopping = false;
   let wake = () => {};
-  const write = (verdicts: readonly Verdict[]) => {
-    const blocks = verdicts.filter((v) => v.kind === 'block').map(recordOfBlock);
-    const alerts = verdicts.filter((v): v is Alert => v.kind === 'alert');
-    const store = async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await o.store.saveBlocks(blocks);
-          await o.store.insertAlerts(alerts);
-          if (o.publishAlerts && alerts.length > 0) await o.publishAlerts(alerts);
-          await o.distribute(blocks);
+  const store = async (blocks: readonly BlockRecord[], alerts: readonly Alert[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await o.store.saveBlocks(blocks);
+        await o.store.insertAlerts(alerts);
+        if (o.publishAlerts && alerts.length > 0) await o.publishAlerts(alerts);
+        await o.distribute(blocks);
+        return;
+      } catch (err) {
+        if (stopping) {
+          // shutting down with storage gone: the full records go to the log, the only place left (never dropped silently)
+          o.log.error({ err, blocks: blocks.map((b) => blockRecordJson(b)), alerts: alerts.map((a) => verdictJson(a)) }, 'attempt verdicts not stored at shutdown');
           return;
-        } catch (err) {
-          if (stopping) {
-            // shutting down with storage gone: the full records go to the log, the only place left (never dropped silently)
-            o.log.error({ err, blocks: blocks.map((b) => blockRecordJson(b)), alerts: alerts.map((a) => verdictJson(a)) }, 'attempt verdicts not stored at shutdown');
-            return;
-          }
-          o.log.error({ err, attempt, blocks: blocks.map((b) => b.id) }, 'attempt verdicts not stored yet; retrying');
-          await new Promise<void>((r) => {
-            wake = r;
-            setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)));
-          });
         }
+        o.log.error({ err, attempt, blocks: blocks.length, alerts: alerts.length }, 'attempt verdicts not stored yet; retrying');
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)));
+        });
       }
-    };
-    tail = tail.then(store);
+    }
+  };
+  const run = async () => {
+    while (queued.length > 0) {
+      const batch = queued;
+      queued = [];
+      await store(batch.filter((v) => v.kind === 'block').map(recordOfBlock), batch.filter((v): v is Alert => v.kind === 'alert'));
+    }
+    running = undefined;
+  };
+  const write = (verdicts: readonly Verdict[]) => {
+    queued.push(...verdicts);
+    running ??= run();
   };
   /** Shutdown: waits up to `ms` for queued writes; a write that still fails is logged in full instead of retried. */
   const drain = async (ms: number) => {
     stopping = true;
     wake(); // a write waiting to retry tries once more now
-    await Promise.race([tail, new Promise((r) => setTimeout(r, ms).unref())]);
+    await Promise.race([running, new Promise((r) => setTimeout(r, ms).unref())]);
   };
   return { write, drain };
 }

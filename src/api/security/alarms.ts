@@ -31,7 +31,7 @@ export interface AlarmCounts {
 }
 
 /**
- * Notifies administrators (A1): every alarm is logged; channels get it at most once per key per dedup window,
+ * Notifies administrators (A1): every alarm is logged (warn when sent, lower when held back); channels get it at most once per key per dedup window,
  * and at most `perMinute` alarms a minute in all (the excess is counted and reported with the next one sent).
  * Deliveries are retried a few times, never on the caller's path.
  */
@@ -47,19 +47,22 @@ export class Alarms {
   raise(alarm: Alarm): void {
     const now = this.o.clock();
     this.counts.raised++;
-    this.o.log.warn({ alarm: { key: alarm.key, kind: alarm.kind, severity: alarm.severity, details: alarm.details } }, `ALARM ${alarm.title}`);
+    const logged = { alarm: { key: alarm.key, kind: alarm.kind, severity: alarm.severity, details: alarm.details } };
     const last = this.lastSent.get(alarm.key);
     if (last && now - last.at < (this.o.dedupMs ?? 10 * 60_000)) {
       last.repeats++;
       this.counts.deduplicated++;
+      this.o.log.debug(logged, `ALARM (repeat) ${alarm.title}`);
       return;
     }
     this.sentTimes = this.sentTimes.filter((t) => t > now - 60_000);
     if (this.sentTimes.length >= (this.o.perMinute ?? 20)) {
       this.held++;
       this.counts.rateLimited++;
+      this.o.log.info(logged, `ALARM (held by the rate limit) ${alarm.title}`);
       return;
     }
+    this.o.log.warn(logged, `ALARM ${alarm.title}`);
     this.sentTimes.push(now);
     this.lastSent.set(alarm.key, { at: now, repeats: 0 });
     if (this.lastSent.size > 10_000) this.lastSent.delete(this.lastSent.keys().next().value as string);
