@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
 import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
 import { composeSecurity, type Security } from '../api/security/security.js';
@@ -8,7 +9,13 @@ import type { CommandContext } from './command.js';
 
 /** The operating-system user typing the command (EV05: the subject identity of a CLI record). */
 export function cliActor(env: CommandContext['env']): string {
-  return `os:${env['SUDO_USER'] ?? env['USER'] ?? env['LOGNAME'] ?? 'unknown'}`;
+  let account = 'unknown';
+  try {
+    account = userInfo().username;
+  } catch {
+    // no passwd entry for this uid
+  }
+  return `os:${env['SUDO_USER'] ?? env['USER'] ?? env['LOGNAME'] ?? account}`;
 }
 
 const SECRET_OPTIONS = new Set(['--password', '--key', '--secret']);
