@@ -46,7 +46,6 @@ export const ErrorCodes = {
   ACCESS_BARRED: { http: 403, disposition: 'fatal', summary: 'user or address barred for 5 min after repeated denials (EV14)' },
   PASSWORD_REJECTED: { http: 422, disposition: 'fatal', summary: 'the password fails the policy (A9)' },
   METHOD_NOT_ALLOWED: { http: 405, disposition: 'fatal', summary: 'audit records cannot be changed or deleted (A5, EV09)' },
-  AUDIT_TAMPERED: { http: 500, disposition: 'fatal', summary: 'the audit chain failed verification: a record was modified or removed (A5)' },
 
   INTERNAL: { http: 500, disposition: 'fatal', summary: 'unexpected internal error' },
 } as const satisfies Record<string, ErrorCodeInfo>;
