@@ -18,7 +18,7 @@ import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.
 import { BlockCheckService } from './block-check.js';
 import type { SecurityStore } from './security/ports.js';
 import { composeSecurity } from './security/security.js';
-import type { ApiStore, CdrIngest, Distribute, VerdictBrief } from './ports.js';
+import { verdictBrief, type ApiStore, type CdrIngest, type Distribute, type VerdictBrief } from './ports.js';
 
 export interface ApiWiring {
   readonly config: Config;
@@ -64,7 +64,7 @@ export async function composeApi(w: ApiWiring) {
   const attempts = createEngine(w.ruleFiles, engineBase(config), { on: 'attempt', allowedLatenessMs: 5_000 });
   const service = new BlockCheckService({ attempts, table, failPolicy: config.api.failPolicy, staleAfterMs: config.api.staleAfterMs, onVerdicts: (verdicts) => {
     persistVerdicts.write(verdicts);
-    alarmCritical(verdicts.filter((v) => v.kind === 'alert' && v.severity === 'critical').map((v) => ({ kind: 'alert', id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject), at: new Date(v.kind === 'alert' ? v.at : 0).toISOString() })));
+    alarmCritical(verdicts.filter((v) => v.kind === 'alert' && v.severity === 'critical').map(verdictBrief));
   } });
 
   new Counter({ name: 'sentinela_block_checks_total', help: 'block-check answers by action', labelNames: ['action'], registers: [registry], collect() {
@@ -192,9 +192,12 @@ function verdictWriter(o: { store: ApiStore; distribute: Distribute; log: Logger
   return { write, drain };
 }
 
+const SECRET_FIELD = /secret|password|auditKey/i;
+
 /** EV04: what this server runs with: every non-secret setting and the rule files, with a digest to compare runs. */
 function configFingerprint(config: Config, ruleFiles: RuleFiles): Record<string, unknown> {
-  const visible = JSON.stringify({ ...config, security: { ...config.security, auditKey: config.security.auditKey ? '(set)' : '(file)' }, push: { webhook: config.push.webhook?.url ?? null, kamailio: config.push.kamailio?.url ?? null }, clickhouse: { ...config.clickhouse, password: undefined }, kafka: config.kafka ? { ...config.kafka, sasl: config.kafka.sasl ? config.kafka.sasl.mechanism : null } : null });
+  // any field named like a secret, at any depth, shows only whether it is set
+  const visible = JSON.stringify(config, (name, value: unknown) => (SECRET_FIELD.test(name) && value !== undefined && value !== null ? '(set)' : value));
   const rules = ruleFiles.rules.map((r) => r.id);
   return { digest: createHash('sha256').update(visible).update(JSON.stringify(ruleFiles.rules)).digest('hex'), rules, settings: JSON.parse(visible) as unknown };
 }

@@ -1,5 +1,5 @@
 import type { BlockRecord } from '../domain/blocks/record.js';
-import type { Alert } from '../domain/engine/verdicts.js';
+import { subjectText, type Alert, type Verdict } from '../domain/engine/verdicts.js';
 
 /** What the API needs from storage. ClickHouse implements it; the embedded mode reaches it through the pipeline process. */
 
@@ -110,6 +110,12 @@ export interface VerdictBrief {
   /** Event time (alerts) or block start, ISO-8601. */
   readonly at: string;
   readonly expiresAt?: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+export function verdictBrief(v: Verdict): VerdictBrief {
+  const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
+  return v.kind === 'alert' ? { ...head, at: iso(v.at) } : { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt) };
 }
 
 export interface IngestSummary {

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { CdrIngest, IngestRejection, IngestSummary, VerdictBrief } from '../api/ports.js';
-import { subjectText, type Verdict } from '../domain/engine/verdicts.js';
+import { verdictBrief, type CdrIngest, type IngestRejection, type IngestSummary, type VerdictBrief } from '../api/ports.js';
 import { recordOfBlock, type BlockRecord } from '../domain/blocks/record.js';
 import { createDecoder, parseFormatSpec, validate, type DecoderContext } from '../domain/cdr/formats/registry.js';
 import type { Engine } from '../domain/engine/engine.js';
@@ -9,12 +8,6 @@ import { PendingBatch } from './batch.js';
 import { RuleReporter, type ProcessorMetrics } from './metrics.js';
 import type { CdrStore, SourceRef } from './ports.js';
 import { rebuildEngine } from './state-rebuild.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
-function brief(v: Verdict): VerdictBrief {
-  const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
-  return v.kind === 'alert' ? { ...head, at: iso(v.at) } : { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt) };
-}
 
 /** HTTP-ingested CDRs are one stream: rebuilt from ClickHouse like a Kafka partition. */
 export const HTTP_STREAM = { topic: 'http', partition: 0 } as const;
@@ -131,9 +124,9 @@ export class LocalPipeline implements CdrIngest {
     }
     this.rules.report(engine.ruleStats);
     if (batch.blocks.length > 0) this.o.onBlocks(batch.blocks.map(recordOfBlock));
-    const critical = batch.alerts.filter((a) => a.severity === 'critical').map(brief);
+    const critical = batch.alerts.filter((a) => a.severity === 'critical').map(verdictBrief);
     if (critical.length > 0) this.o.onCritical?.(critical);
     m.batchRows.observe(batch.cdrs.length);
-    return { received, accepted: batch.cdrs.length, duplicates, rejected, verdicts: [...batch.alerts, ...batch.blocks].map(brief) };
+    return { received, accepted: batch.cdrs.length, duplicates, rejected, verdicts: [...batch.alerts, ...batch.blocks].map(verdictBrief) };
   }
 }

@@ -64,7 +64,7 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
     for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (request) => {
-    const access = request.routeOptions.config.access ?? 'administrator-only';
+    const access = request.routeOptions.config.access;
     if (access === 'public') return;
     const ip = request.ip;
     if (d.guard.barredUntil(undefined, ip) !== undefined) throw new SentinelaError('ACCESS_BARRED', 'this address is barred for 5 min after repeated denied operations (EV14)');
@@ -87,9 +87,10 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
     }
     const session = checked.session;
     if (d.guard.barredUntil(session.user, ip) !== undefined) throw new SentinelaError('ACCESS_BARRED', 'this user is barred for 5 min after repeated denied operations (EV14)');
-    if (access !== 'self' && (access === 'administrator-only' || !can(session.role, access))) {
-      await d.guard.denied(session.user, ip, { method: request.method, route: request.routeOptions.url ?? request.url, permission: access, role: session.role });
-      throw new SentinelaError('FORBIDDEN', `role ${session.role} may not ${access}`);
+    // onRoute guarantees every route here names its access; none would mean nobody may call it
+    if (access === undefined || (access !== 'self' && !can(session.role, access))) {
+      await d.guard.denied(session.user, ip, { method: request.method, route: request.routeOptions.url ?? request.url, permission: access ?? 'undeclared', role: session.role });
+      throw new SentinelaError('FORBIDDEN', `role ${session.role} may not ${access ?? 'call this route'}`);
     }
     request.principal = { kind: 'user', session };
   });

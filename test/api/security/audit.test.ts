@@ -49,6 +49,9 @@ describe('tamper-evident, searchable, bounded audit trail (A2-A6, EV08, EV09, A1
     const api = await embeddedApi(t, ch, { clock: testClock(NOW), env: { SENTINELA_ALARM_WEBHOOK_URL: hook.url, SENTINELA_ALARM_WEBHOOK_SECRET: SECRET } });
     const admin = await loginAs(api, 'ivo', 'administrator');
     for (let i = 0; i < 5; i++) await api.app.inject({ method: 'POST', url: '/v1/blocks', headers: admin, payload: { tenant: 'acme', kind: 'ip', value: `198.51.100.${i}`, duration: '1h', reason: `tamper test ${i}` } });
+    const loaded = await ch.rows<{ details: string }>(`SELECT details FROM ${ch.database}.audit_log WHERE event_type = 'config.loaded' AND position(details, {url:String}) > 0`, { url: hook.url });
+    assert.equal(loaded.length, 1);
+    assert.ok(!loaded[0]?.details.includes(SECRET) && loaded[0]?.details.includes('"secret":"(set)"'), `EV04: the configuration is recorded, its secrets only as set: ${loaded[0]?.details}`);
     const verifyNow = async () => (await api.app.inject({ method: 'POST', url: '/v1/audit/verify', headers: admin })).json<AuditPage['integrity']>();
     assert.equal((await verifyNow()).ok, true);
 
