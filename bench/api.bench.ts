@@ -17,10 +17,12 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type * as TableModule from '../src/domain/blocks/block-table.js';
+import type * as BlockModule from '../src/domain/blocks/block.js';
 import { prng } from './stream.js';
 
 const dist = '../dist';
 const { BlockTable } = (await import(`${dist}/domain/blocks/block-table.js`)) as typeof TableModule;
+const { NO_EVIDENCE } = (await import(`${dist}/domain/blocks/block.js`)) as typeof BlockModule;
 const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? 1_000_000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const RATE = Number(process.env['BENCH_RATE'] ?? 5_000);
@@ -161,7 +163,7 @@ const table = new BlockTable();
 const t0 = Date.now();
 for (let i = 0; i < BLOCKS; i++) {
   const kind = (['caller', 'ip', 'destPrefix'] as const)[i % 3] as 'caller';
-  table.apply({ id: `seed-${i}`, tenant: `t${i % 40}`, rule: 'velocity-caller', subject: { kind, value: kind === 'caller' ? `+5511${String(i).padStart(8, '0')}` : `10.${(i >> 16) % 256}.${(i >> 8) % 256}.${i % 256}` }, reason: 'seeded for bench:api', level: 1, scope: 'all', startsAt: t0 - 60_000, expiresAt: t0 + 86_400_000, source: 'rule', createdBy: '', state: 'active' }, t0);
+  table.apply({ kind: 'block', severity: 'critical', evidence: NO_EVIDENCE, id: `seed-${i}`, tenant: `t${i % 40}`, rule: 'velocity-caller', subject: { kind, value: kind === 'caller' ? `+5511${String(i).padStart(8, '0')}` : `10.${(i >> 16) % 256}.${(i >> 8) % 256}.${i % 256}` }, reason: 'seeded for bench:api', level: 1, scope: 'all', startsAt: t0 - 60_000, expiresAt: t0 + 86_400_000, source: 'rule', createdBy: '', state: 'active' }, t0);
 }
 gc?.();
 const bytesPerBlock = Math.round((process.memoryUsage().heapUsed - before) / table.size);

@@ -14,7 +14,7 @@ import type * as MigratorModule from '../src/adapters/clickhouse/migrator.js';
 import type * as RuleFilesModule from '../src/adapters/files/rule-files.js';
 import type * as ConfigModule from '../src/config/config.js';
 import type * as LogModule from '../src/log.js';
-import type * as ComposeModule from '../src/processor/compose.js';
+import type * as ComposeModule from '../src/main/processor.js';
 import { startKafka } from '../test/rig/kafka.js';
 import { dialler, prng } from './stream.js';
 
@@ -25,7 +25,7 @@ const { migrate } = (await import(`${lib}/adapters/clickhouse/migrator.js`)) as 
 const { loadRuleFiles } = (await import(`${lib}/adapters/files/rule-files.js`)) as typeof RuleFilesModule;
 const { parseConfig } = (await import(`${lib}/config/config.js`)) as typeof ConfigModule;
 const { createLogger } = (await import(`${lib}/log.js`)) as typeof LogModule;
-const { composeProcessor } = (await import(`${lib}/processor/compose.js`)) as typeof ComposeModule;
+const { composeProcessor } = (await import(`${lib}/main/processor.js`)) as typeof ComposeModule;
 
 const COUNT = Number(process.env['BENCH_COUNT'] ?? 48_000); // the mock cluster keeps ~16k messages per partition
 const PARTITIONS = 4;
@@ -101,8 +101,8 @@ async function committed(group: string): Promise<number> {
 
 async function pipeline() {
   if (!config.kafka) throw new Error('no kafka');
-  const { processor, publisher, metrics } = composeProcessor({ config, kafka: config.kafka, ruleFiles: loadRuleFiles('rules'), clickhouse: ch, log: createLogger('warn') });
-  await publisher.connect();
+  const processor = composeProcessor({ config, kafka: config.kafka, ruleFiles: loadRuleFiles('rules'), clickhouse: ch, log: createLogger('warn') });
+  const { metrics } = processor;
   await processor.start();
   while (!processor.health().ready) await new Promise((r) => setTimeout(r, 20));
   const started = performance.now();
@@ -111,12 +111,12 @@ async function pipeline() {
   const text = await metrics.registry.metrics();
   const pick = (name: string) => text.split('\n').find((l) => l.startsWith(name))?.split(' ').pop() ?? '?';
   log(`    batches ${pick('sentinela_batch_rows_count')}, rows ${pick('sentinela_batch_rows_sum')}, persist seconds ${Number(pick('sentinela_batch_flush_seconds_sum')).toFixed(2)} of ${(elapsed / 1000).toFixed(2)}`);
-  return { processor, publisher, rate: (COUNT / elapsed) * 1000 };
+  return { processor, rate: (COUNT / elapsed) * 1000 };
 }
 
 const bareRate = await bare();
 log(`(a) bare kafkajs consume + JSON.parse: ${Math.round(bareRate)} msgs/s`);
-const { processor, publisher, rate } = await pipeline();
+const { processor, rate } = await pipeline();
 log(`(b) full pipeline to committed offsets: ${Math.round(rate)} CDRs/s (ratio ${(rate / bareRate).toFixed(3)})`);
 
 // --- (c) CDR produced → block published ----------------------------------------------------------------------
@@ -155,7 +155,6 @@ log(`(c) CDR produced → block published (${latencies.length}/${BURSTS} bursts)
 
 await blocks.disconnect();
 await processor.stop();
-await publisher.disconnect();
 await producer.disconnect();
 await admin.disconnect();
 await ch.close();

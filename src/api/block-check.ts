@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { cdrShape, type Cdr } from '../domain/cdr/contract.js';
 import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
-import { recordOfBlock } from '../domain/blocks/record.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 
@@ -88,7 +87,7 @@ export class BlockCheckService {
   check(q: CheckQuery, now: number): CheckAnswer {
     const outcome = this.o.attempts.process(attemptCdr(q, this.attemptPrefix + (this.attemptSeq++).toString(36), now), now);
     if (outcome.verdicts.length > 0) {
-      for (const v of outcome.verdicts) if (v.kind === 'block') this.o.table.apply(recordOfBlock(v), now);
+      for (const v of outcome.verdicts) if (v.kind === 'block') this.o.table.apply(v, now);
       this.o.onVerdicts(outcome.verdicts);
     }
     const event = outcome.event ?? this.o.attempts.describe(attemptCdr(q, 'describe', now));

@@ -1,5 +1,6 @@
-import type { BlockRecord } from '../domain/blocks/record.js';
-import { subjectText, type Alert, type Verdict } from '../domain/engine/verdicts.js';
+import type { Block } from '../domain/blocks/block.js';
+import type { Alert } from '../domain/engine/verdicts.js';
+import type { VerdictBrief } from '../domain/engine/verdict-json.js';
 
 /** What the API needs from storage. ClickHouse implements it; the embedded mode reaches it through the pipeline process. */
 
@@ -78,11 +79,11 @@ export interface PushFailure {
 
 export interface ApiStore {
   /** Every block active at `now` (bootstrap of a replica's block table). */
-  activeBlocks(now: number): Promise<BlockRecord[]>;
-  findBlock(id: string): Promise<BlockRecord | undefined>;
-  searchBlocks(q: BlockSearch, now: number): Promise<Page<BlockRecord>>;
+  activeBlocks(now: number): Promise<Block[]>;
+  findBlock(id: string): Promise<Block | undefined>;
+  searchBlocks(q: BlockSearch, now: number): Promise<Page<Block>>;
   /** Manual blocks, lifts and attempt-rule blocks; a lift outranks the active row it replaces. */
-  saveBlocks(records: readonly BlockRecord[]): Promise<void>;
+  saveBlocks(records: readonly Block[]): Promise<void>;
   insertAlerts(alerts: readonly Alert[]): Promise<void>;
   searchAlerts(q: AlertSearch): Promise<Page<StoredAlert>>;
   findAlert(id: string): Promise<StoredAlert | undefined>;
@@ -97,25 +98,6 @@ export interface IngestRejection {
   readonly code: string;
   readonly message: string;
   readonly path: string;
-}
-
-/** A verdict the records of one request caused (the full verdict is in ClickHouse and on the topics). */
-export interface VerdictBrief {
-  readonly kind: 'alert' | 'block';
-  readonly id: string;
-  readonly tenant: string;
-  readonly rule: string;
-  readonly severity: 'warn' | 'critical';
-  readonly subject: string;
-  /** Event time (alerts) or block start, ISO-8601. */
-  readonly at: string;
-  readonly expiresAt?: string;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-export function verdictBrief(v: Verdict): VerdictBrief {
-  const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
-  return v.kind === 'alert' ? { ...head, at: iso(v.at) } : { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt) };
 }
 
 export interface IngestSummary {
@@ -133,4 +115,10 @@ export interface CdrIngest {
 }
 
 /** Sends block changes to every replica (the blocks topic, or the process itself in the embedded mode). */
-export type Distribute = (records: readonly BlockRecord[]) => Promise<void>;
+export type Distribute = (records: readonly Block[]) => Promise<void>;
+
+/** Verdicts the embedded pipeline persisted, for the API beside it (in process, or relayed from the pipeline child). */
+export interface VerdictFeed {
+  on(event: 'blocks', listener: (blocks: readonly Block[]) => void): unknown;
+  on(event: 'critical', listener: (alerts: readonly Alert[]) => void): unknown;
+}

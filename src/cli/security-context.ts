@@ -1,10 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
-import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
-import { composeSecurity, type Security } from '../api/security/security.js';
 import { createLogger } from '../log.js';
-import { auditKey, instanceId } from '../runtime/audit-key.js';
-import { openClickHouse } from '../runtime/clickhouse.js';
+import { openCliSecurity } from '../main/security.js';
+import type { Security } from '../security/security.js';
 import type { CommandContext } from './command.js';
 
 /** The operating-system user typing the command (EV05: the subject identity of a CLI record). */
@@ -31,18 +29,14 @@ export function maskedArgs(name: string, args: readonly string[]): string[] {
 export async function withSecurity<T>(ctx: CommandContext, command: { name: string; args: readonly string[] }, job: (sec: Security, actor: { actor: string; ip: string }) => Promise<T>): Promise<T> {
   const config = ctx.config();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2);
-  const clickhouse = await openClickHouse(config, log);
+  const { security: sec, close } = await openCliSecurity(config, log);
   try {
-    const sec = composeSecurity({
-      store: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database), clock: Date.now, log,
-      config: { auditKey: auditKey(config), chain: `cli:${instanceId(config)}`, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook },
-    });
     await sec.audit.loadSwitches();
     const actor = { actor: cliActor(ctx.env), ip: 'local' };
     await sec.audit.record({ type: 'cli.command', actor: actor.actor, ip: actor.ip, result: 'success', details: { argv: maskedArgs(command.name, command.args) } });
     return await job(sec, actor);
   } finally {
-    await clickhouse.close();
+    await close();
   }
 }
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { PushFailure } from '../api/ports.js';
-import type { BlockRecord } from '../domain/blocks/record.js';
+import type { Block } from '../domain/blocks/block.js';
 import type { PushTarget } from './targets.js';
 
 export interface PusherOptions {
@@ -29,13 +29,13 @@ export class Pusher {
   }
 
   /** Queues a change; resolves when it was delivered or dead-lettered. `alive` keeps a consumer's session up. */
-  push(record: BlockRecord, alive?: () => Promise<void>): Promise<void> {
+  push(record: Block, alive?: () => Promise<void>): Promise<void> {
     const run = this.tail.then(() => this.deliverAll(record, alive));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private async deliverAll(record: BlockRecord, alive?: () => Promise<void>): Promise<void> {
+  private async deliverAll(record: Block, alive?: () => Promise<void>): Promise<void> {
     const clock = this.o.clock ?? Date.now;
     const { initialMs, maxMs } = this.o.backoff ?? { initialMs: 500, maxMs: 60_000 };
     for (const target of this.o.targets) {

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { blockKey, type BlockRecord } from '../domain/blocks/record.js';
-import { subjectText } from '../domain/engine/verdicts.js';
+import type { Block } from '../domain/blocks/block.js';
+import { verdictObject } from '../domain/engine/verdict-json.js';
+import { verdictKey } from '../domain/engine/verdicts.js';
 import { SentinelaError } from '../errors.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signature.js';
 
 /** Somewhere a block change is pushed: one delivery attempt; throws PUSH_FAILED to be retried. */
 export interface PushTarget {
   readonly name: string;
-  deliver(record: BlockRecord, now: number): Promise<void>;
+  deliver(record: Block, now: number): Promise<void>;
   /** The payload as it is sent (kept with a dead letter). */
-  payload(record: BlockRecord): string;
+  payload(record: Block): string;
 }
 
 const TIMEOUT_MS = 5_000;
@@ -32,25 +33,16 @@ export async function postSigned(to: { url: string; secret: string }, body: stri
   await post(to.url, body, { [SIGNATURE_HEADER]: sign(to.secret, ts, body), [TIMESTAMP_HEADER]: String(ts), [DELIVERY_HEADER]: randomUUID() }, what);
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-
-/** A signed JSON webhook: `block.created` and `block.lifted` events. */
+/** A signed JSON webhook: `block.created` and `block.lifted` events carrying the block in its wire form (verdictJson). */
 export class WebhookTarget implements PushTarget {
   readonly name = 'webhook';
   constructor(private readonly o: { url: string; secret: string }) {}
 
-  payload(r: BlockRecord): string {
-    return JSON.stringify({
-      event: r.state === 'lifted' ? 'block.lifted' : 'block.created',
-      block: {
-        id: r.id, tenant: r.tenant, rule: r.rule, subject: subjectText(r.subject), kind: r.subject.kind, value: r.subject.value, reason: r.reason,
-        level: r.level, scope: r.scope, startsAt: iso(r.startsAt), expiresAt: iso(r.expiresAt), source: r.source, createdBy: r.createdBy,
-        liftedAt: iso(r.liftedAt), liftedBy: r.liftedBy ?? null, liftReason: r.liftReason ?? null,
-      },
-    });
+  payload(r: Block): string {
+    return JSON.stringify({ event: r.state === 'lifted' ? 'block.lifted' : 'block.created', block: verdictObject(r) });
   }
 
-  async deliver(r: BlockRecord, now: number): Promise<void> {
+  async deliver(r: Block, now: number): Promise<void> {
     await postSigned(this.o, this.payload(r), now, `webhook ${this.o.url}`);
   }
 }
@@ -65,15 +57,15 @@ export class KamailioTarget implements PushTarget {
   private id = 1;
   constructor(private readonly o: { url: string; htable: string }) {}
 
-  static key(r: Pick<BlockRecord, 'tenant' | 'subject'>): string {
+  static key(r: Pick<Block, 'tenant' | 'subject'>): string {
     return `${r.tenant}:${r.subject.kind}:${r.subject.value}`;
   }
 
-  payload(r: BlockRecord): string {
+  payload(r: Block): string {
     return JSON.stringify(this.calls(r, Date.now()));
   }
 
-  async deliver(r: BlockRecord, now: number): Promise<void> {
+  async deliver(r: Block, now: number): Promise<void> {
     for (const call of this.calls(r, now)) {
       const text = await post(this.o.url, JSON.stringify(call), {}, `kamailio ${call.method}`);
       let reply: { error?: { code?: number; message?: string } };
@@ -89,11 +81,11 @@ export class KamailioTarget implements PushTarget {
     }
   }
 
-  private calls(r: BlockRecord, now: number): { jsonrpc: '2.0'; method: string; params: (string | number)[]; id: number }[] {
+  private calls(r: Block, now: number): { jsonrpc: '2.0'; method: string; params: (string | number)[]; id: number }[] {
     const key = KamailioTarget.key(r);
     const rpc = (method: string, params: (string | number)[]) => ({ jsonrpc: '2.0' as const, method, params, id: this.id++ });
     if (r.state === 'lifted') return [rpc('htable.delete', [this.o.htable, key])];
     const ttl = Math.max(1, Math.ceil((r.expiresAt - now) / 1000));
-    return [rpc('htable.sets', [this.o.htable, key, `${r.rule}|${r.id}|${blockKey(r)}`]), rpc('htable.setex', [this.o.htable, key, ttl])];
+    return [rpc('htable.sets', [this.o.htable, key, `${r.rule}|${r.id}|${verdictKey(r)}`]), rpc('htable.setex', [this.o.htable, key, ttl])];
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BlockCheckService, type CheckQuery, type FailPolicy } from '../../src/api/block-check.js';
 import { BlockTable } from '../../src/domain/blocks/block-table.js';
-import { liftRecord, type BlockRecord } from '../../src/domain/blocks/record.js';
+import { liftBlock, type Block } from '../../src/domain/blocks/block.js';
 import { createEngine } from '../../src/domain/engine/build.js';
 import type { Verdict } from '../../src/domain/engine/verdicts.js';
 import { profilesFileSpec } from '../../src/domain/rules/profile-spec.js';
@@ -22,9 +22,9 @@ function service(o: { failPolicy?: FailPolicy; profiles?: unknown } = {}) {
 
 const call = (q: Partial<CheckQuery> = {}): CheckQuery => ({ tenant: 'acme', account: 'sales', caller: '+551130001000', callee: '+551140002000', ip: '203.0.113.7', ...q });
 
-function block(fields: Partial<BlockRecord> = {}): BlockRecord {
+function block(fields: Partial<Block> = {}): Block {
   return {
-    id: 'b1', tenant: 'acme', rule: 'velocity-caller', subject: { kind: 'caller', value: '+551130001000' }, reason: 'test', level: 1, scope: 'all',
+    kind: 'block', id: 'b1', tenant: 'acme', rule: 'velocity-caller', severity: 'critical', evidence: [], subject: { kind: 'caller', value: '+551130001000' }, reason: 'test', level: 1, scope: 'all',
     startsAt: NOW - 60_000, expiresAt: NOW + 300_000, source: 'rule', createdBy: '', state: 'active', ...fields,
   };
 }
@@ -56,7 +56,7 @@ describe('block-check (API core)', () => {
     s.table.apply(block(), NOW);
     assert.equal(s.check(call({ tenant: 'other' }), NOW).action, 'allow');
     assert.equal(s.check(call(), NOW + 300_000).action, 'allow', 'expired');
-    s.table.apply(liftRecord(block(), NOW, 'noc', 'customer called'), NOW);
+    s.table.apply(liftBlock(block(), NOW, 'noc', 'customer called'), NOW);
     assert.equal(s.check(call(), NOW).action, 'allow', 'lifted');
     assert.equal(s.table.size, 0);
   });

@@ -4,17 +4,12 @@ import type { TestContext } from 'node:test';
 import type { Logger } from 'pino';
 import { ClickHouseApiStore } from '../../src/adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../../src/adapters/clickhouse/security-store.js';
-import { ClickHouseStore } from '../../src/adapters/clickhouse/store.js';
-import { createKafka } from '../../src/adapters/kafka/client.js';
-import { KafkaPublisher } from '../../src/adapters/kafka/publisher.js';
-import { composeApi } from '../../src/api/compose.js';
 import { parseConfig } from '../../src/config/config.js';
 import type { Role } from '../../src/domain/security/roles.js';
-import { createEngine } from '../../src/domain/engine/build.js';
 import { createLogger } from '../../src/log.js';
-import { engineBase } from '../../src/processor/compose.js';
-import { LocalPipeline } from '../../src/processor/local-pipeline.js';
-import { createProcessorMetrics } from '../../src/processor/metrics.js';
+import { composeApi, type ComposedApi } from '../../src/main/api.js';
+import { composeEmbeddedPipeline } from '../../src/main/embedded.js';
+import { createPipelineMetrics } from '../../src/pipeline/metrics.js';
 import type { TestClickHouse } from '../rig/clickhouse.js';
 import type { TestKafka } from '../rig/kafka.js';
 import { testRules, type Topics } from '../processor/rig.js';
@@ -36,27 +31,14 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
   const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, SENTINELA_PBX_AUTH: 'none', ...o.env });
   const ruleFiles = testRules();
   const log = o.log ?? testLog();
-  const late: { api?: Awaited<ReturnType<typeof composeApi>> } = {}; // the pipeline starts before the API exists
-  let applyBlocks: (r: Parameters<Awaited<ReturnType<typeof composeApi>>['applyBlocks']>[0]) => void = () => {};
-  const pipeline = new LocalPipeline({
-    newEngine: () => createEngine(ruleFiles, engineBase(config), { allowedLatenessMs: config.rules.allowedLatenessMs }),
-    decoders: { timeZone: config.dialling.timeZone, mappings: ruleFiles.mappings },
-    store: new ClickHouseStore(ch.client, ch.database),
-    maxLineBytes: config.pipeline.maxMessageBytes,
-    metrics: createProcessorMetrics(undefined, false),
-    log,
-    onBlocks: (records) => applyBlocks(records),
-    onCritical: (alerts) => late.api?.alarmCritical(alerts),
-    clock: o.clock,
-  });
-  await pipeline.start();
-  const composed = await composeApi({ config, ruleFiles, log, store: new ClickHouseApiStore(ch.client, ch.database), ...securityWiring(ch, 'embedded'), ingest: pipeline, clock: o.clock });
-  late.api = composed;
-  applyBlocks = composed.applyBlocks;
+  const embedded = composeEmbeddedPipeline({ config, ruleFiles, clickhouse: ch.client, log, clock: o.clock, metrics: createPipelineMetrics(undefined, false) });
+  await embedded.start();
+  const composed = await composeApi({ config, ruleFiles, log, store: new ClickHouseApiStore(ch.client, ch.database), ...securityWiring(ch, 'embedded'), embedded, pipelineHealth: () => embedded.pipeline.health(), clock: o.clock });
   if (o.start !== false) await composed.start();
   t.after(async () => {
     await composed.stop();
     await composed.app.close();
+    await embedded.pipeline.stop();
   });
   return composed;
 }
@@ -67,21 +49,16 @@ export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: Test
     KAFKA_BROKERS: env.kafka.brokers.join(','), KAFKA_GROUP_ID: env.group, KAFKA_CDR_TOPICS: env.topics.cdrs, KAFKA_BLOCKS_TOPIC: env.topics.blocks,
     KAFKA_ALERTS_TOPIC: env.topics.alerts, KAFKA_DLQ_TOPIC: env.topics.dlq, KAFKA_SESSION_TIMEOUT: '6s', CLICKHOUSE_DATABASE: env.ch.database, SENTINELA_PBX_AUTH: 'none',
   });
-  if (!config.kafka) throw new Error('no kafka config');
-  const log = testLog();
-  const kafka = createKafka(config.kafka, log);
-  const publisher = new KafkaPublisher(kafka);
-  const api = await composeApi({ config, ruleFiles: testRules(), log, store: new ClickHouseApiStore(env.ch.client, env.ch.database), ...securityWiring(env.ch, env.group), kafka: { kafka, publisher, config: config.kafka }, clock });
+  const api = await composeApi({ config, ruleFiles: testRules(), log: testLog(), store: new ClickHouseApiStore(env.ch.client, env.ch.database), ...securityWiring(env.ch, env.group), clock });
   await api.start();
   t.after(async () => {
     await api.stop();
-    await publisher.disconnect();
     await api.app.close();
   });
   return api;
 }
 
-type Api = Awaited<ReturnType<typeof composeApi>>;
+type Api = ComposedApi;
 /** A password that passes the A9 policy for every test user name. */
 export const TEST_PASSWORD = 'Fr4ude#Zero-2026';
 

@@ -8,7 +8,7 @@ import { loadRuleFiles } from '../../src/adapters/files/rule-files.js';
 import { runCli } from '../../src/cli/main.js';
 import { decodeCdrJson } from '../../src/domain/cdr/parse.js';
 import { createEngine } from '../../src/domain/engine/build.js';
-import { verdictJson } from '../../src/domain/engine/verdicts.js';
+import { verdictJson } from '../../src/domain/engine/verdict-json.js';
 
 const WHOLESALE = 'test/fixtures/canonical/wholesale_irsf_ajamous.ndjson';
 const ASTERISK = 'test/fixtures/canonical/asterisk_cdr_custom_kelysaina.ndjson';

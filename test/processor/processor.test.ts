@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { SentinelaError } from '../../src/errors.js';
-import type { CdrStore } from '../../src/processor/ports.js';
+import type { CdrStore } from '../../src/pipeline/ports.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
 import { startKafka, type TestKafka } from '../rig/kafka.js';
 import { cdr, collect, createTopics, migrated, produce, startProcessor, waitFor } from './rig.js';
@@ -112,7 +112,7 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
       },
       insertRejected: (rows) => store.insertRejected(rows),
       insertAlerts: (rows) => store.insertAlerts(rows),
-      insertBlocks: (rows) => store.insertBlocks(rows),
+      saveBlocks: (rows) => store.saveBlocks(rows),
       recentCdrs: (topic, partitions, since) => store.recentCdrs(topic, partitions, since),
       recentBlocks: (since) => store.recentBlocks(since),
     });
@@ -142,7 +142,7 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
     const a = await startProcessor(t, { kafka, ch, topics: shared, group: 'pair' });
     const b = await startProcessor(t, { kafka, ch, topics: shared, group: 'pair' });
     await startProcessor(t, { kafka, ch: ch2, topics: single, group: 'solo' });
-    await waitFor(() => a.health().ready && b.health().ready && a.assignedPartitions + b.assignedPartitions === 4 && a.assignedPartitions > 0 && b.assignedPartitions > 0, 'both members own partitions');
+    await waitFor(() => a.health().ready && b.health().ready && a.source.assignedPartitions + b.source.assignedPartitions === 4 && a.source.assignedPartitions > 0 && b.source.assignedPartitions > 0, 'both members own partitions');
     const traffic = mixedTraffic('pair');
     await produce(client, shared.cdrs, traffic);
     await produce(client, single.cdrs, traffic);

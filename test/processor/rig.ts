@@ -7,9 +7,8 @@ import { parseConfig } from '../../src/config/config.js';
 import type { CdrInput } from '../../src/domain/cdr/contract.js';
 import { profilesFileSpec } from '../../src/domain/rules/profile-spec.js';
 import { createLogger } from '../../src/log.js';
-import { composeProcessor } from '../../src/processor/compose.js';
-import type { CdrStore } from '../../src/processor/ports.js';
-import type { Processor, ProcessorOptions } from '../../src/processor/processor.js';
+import { composeProcessor, type ComposedProcessor } from '../../src/main/processor.js';
+import type { CdrStore } from '../../src/pipeline/ports.js';
 import type { TestClickHouse } from '../rig/clickhouse.js';
 import type { TestKafka } from '../rig/kafka.js';
 
@@ -47,8 +46,8 @@ export async function createTopics(kafka: TestKafka, name: string, partitions = 
 export async function startProcessor(
   t: TestContext,
   env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string },
-  overrides: Partial<ProcessorOptions> & { storeWrapper?: (store: CdrStore) => CdrStore; extraEnv?: Record<string, string> } = {},
-): Promise<Processor> {
+  overrides: { storeWrapper?: (store: CdrStore) => CdrStore; extraEnv?: Record<string, string> } = {},
+): Promise<ComposedProcessor> {
   const config = parseConfig({
     KAFKA_BROKERS: env.kafka.brokers.join(','),
     KAFKA_GROUP_ID: env.group,
@@ -61,22 +60,19 @@ export async function startProcessor(
     ...overrides.extraEnv,
   });
   if (!config.kafka) throw new Error('no kafka config');
-  const { storeWrapper, extraEnv: _extra, ...rest } = overrides;
-  void _extra;
-  const { processor, publisher } = composeProcessor({
+  const processor = composeProcessor({
     config,
     kafka: config.kafka,
     ruleFiles: testRules(),
     clickhouse: env.ch.client,
     log: createLogger((process.env['TEST_LOG_LEVEL'] as 'info' | undefined) ?? 'silent'),
-    overrides: { clock: () => NOW, consumer: FAST_CONSUMER, retry: { initialMs: 100, maxMs: 400 }, ...rest },
-    ...(storeWrapper ? { wrapStore: storeWrapper } : {}),
+    clock: () => NOW,
+    consumer: FAST_CONSUMER,
+    backoff: { initialMs: 100, maxMs: 400 },
+    ...(overrides.storeWrapper ? { wrapStore: overrides.storeWrapper } : {}),
   });
   await processor.start();
-  t.after(async () => {
-    await processor.stop();
-    await publisher.disconnect();
-  });
+  t.after(() => processor.stop());
   return processor;
 }
 

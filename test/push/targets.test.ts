@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { liftRecord, type BlockRecord } from '../../src/domain/blocks/record.js';
+import { liftBlock, type Block } from '../../src/domain/blocks/block.js';
 import { KamailioTarget } from '../../src/push/targets.js';
 import { receiver } from '../api/rig.js';
 
 const NOW = Date.parse('2026-03-02T15:00:00-03:00');
-const block: BlockRecord = {
-  id: 'b-42', tenant: 'acme', rule: 'velocity-caller', subject: { kind: 'caller', value: '+551130001000' }, reason: '5 calls in 1m', level: 1, scope: 'all',
+const block: Block = {
+  kind: 'block', id: 'b-42', tenant: 'acme', rule: 'velocity-caller', severity: 'critical', evidence: [], subject: { kind: 'caller', value: '+551130001000' }, reason: '5 calls in 1m', level: 1, scope: 'all',
   startsAt: NOW, expiresAt: NOW + 300_000, source: 'rule', createdBy: '', state: 'active',
 };
 
@@ -15,7 +15,7 @@ describe('Kamailio htable push (JSON-RPC over HTTP)', () => {
     const peer = await receiver(t, (_n, body) => ({ code: 200, body: JSON.stringify({ jsonrpc: '2.0', result: 'Ok.', id: (JSON.parse(body) as { id: number }).id }) }));
     const target = new KamailioTarget({ url: peer.url, htable: 'sentinela' });
     await target.deliver(block, NOW + 60_000);
-    await target.deliver(liftRecord(block, NOW + 90_000, 'noc', 'ok'), NOW + 90_000);
+    await target.deliver(liftBlock(block, NOW + 90_000, 'noc', 'ok'), NOW + 90_000);
     const calls = peer.received.map((r) => JSON.parse(r.body) as { jsonrpc: string; method: string; params: unknown[] });
     assert.deepEqual(calls.map((c) => [c.jsonrpc, c.method, c.params]), [
       ['2.0', 'htable.sets', ['sentinela', 'acme:caller:+551130001000', 'velocity-caller|b-42|acme|caller:+551130001000|velocity-caller']],
@@ -31,6 +31,6 @@ describe('Kamailio htable push (JSON-RPC over HTTP)', () => {
     });
     const target = new KamailioTarget({ url: peer.url, htable: 'sentinela' });
     await assert.rejects(target.deliver(block, NOW), (err: Error & { code?: string }) => err.code === 'PUSH_FAILED' && /No such htable/.test(err.message));
-    await target.deliver(liftRecord(block, NOW, 'noc', 'ok'), NOW);
+    await target.deliver(liftBlock(block, NOW, 'noc', 'ok'), NOW);
   });
 });

@@ -1,14 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertSearch, AlertStatus, ApiStore, BlockSearch, EvidenceCdr, Page, PushFailure, StoredAlert } from '../../api/ports.js';
-import type { BlockRecord } from '../../domain/blocks/record.js';
+import type { Block } from '../../domain/blocks/block.js';
 import type { Alert } from '../../domain/engine/verdicts.js';
+import { BLOCK_COLUMNS, blockOfRow, type BlockRow } from './block-rows.js';
 import { ident } from './client.js';
 import { insertRows, selectRows } from './queries.js';
 import { ClickHouseStore } from './store.js';
 
-const BLOCK_COLUMNS = `id, tenant, subject_kind, subject_value, rule, reason, level, scope, source, created_by,
-  toUnixTimestamp64Milli(starts_at) AS starts, toUnixTimestamp64Milli(expires_at) AS expires,
-  toUnixTimestamp64Milli(lifted_at) AS lifted, lifted_by, lift_reason`;
 const ALERT_COLUMNS = `id, tenant, rule, severity, subject_kind, subject_value, toUnixTimestamp64Milli(at) AS at_ms, evidence, details,
   suppressed, status, status_by, toUnixTimestamp64Milli(status_at) AS status_ms, count() OVER () AS total`;
 
@@ -25,21 +23,21 @@ export class ClickHouseApiStore implements ApiStore {
     this.verdicts = new ClickHouseStore(client, database);
   }
 
-  async activeBlocks(now: number): Promise<BlockRecord[]> {
+  async activeBlocks(now: number): Promise<Block[]> {
     const rows = await this.rows<BlockRow>(
       `SELECT ${BLOCK_COLUMNS} FROM ${this.db}.blocks FINAL WHERE lifted_at IS NULL AND expires_at > fromUnixTimestamp64Milli({now:Int64})`,
       { now },
       'bootstrap active blocks',
     );
-    return rows.map(blockOf);
+    return rows.map(blockOfRow);
   }
 
-  async findBlock(id: string): Promise<BlockRecord | undefined> {
+  async findBlock(id: string): Promise<Block | undefined> {
     const rows = await this.rows<BlockRow>(`SELECT ${BLOCK_COLUMNS} FROM ${this.db}.blocks FINAL WHERE id = {id:String} LIMIT 1`, { id }, 'find block');
-    return rows[0] && blockOf(rows[0]);
+    return rows[0] && blockOfRow(rows[0]);
   }
 
-  async searchBlocks(q: BlockSearch, now: number): Promise<Page<BlockRecord>> {
+  async searchBlocks(q: BlockSearch, now: number): Promise<Page<Block>> {
     const rows = await this.rows<BlockRow & { total: string }>(
       `SELECT ${BLOCK_COLUMNS}, count() OVER () AS total FROM ${this.db}.blocks FINAL
        WHERE lifted_at IS NULL AND expires_at > fromUnixTimestamp64Milli({now:Int64})
@@ -53,20 +51,11 @@ export class ClickHouseApiStore implements ApiStore {
       { now, tenant: q.tenant ?? null, kind: q.kind ?? null, subject: q.subject ?? null, scoped: q.subjects ? 1 : 0, subjects: q.subjects ?? [], rule: q.rule ?? null, source: q.source ?? null, limit: q.limit, offset: q.offset },
       'search blocks',
     );
-    return { items: rows.map(blockOf), total: Number(rows[0]?.total ?? 0) };
+    return { items: rows.map(blockOfRow), total: Number(rows[0]?.total ?? 0) };
   }
 
-  async saveBlocks(records: readonly BlockRecord[]): Promise<void> {
-    await this.insert(
-      'blocks',
-      records.map((r) => ({
-        id: r.id, tenant: r.tenant, subject_kind: r.subject.kind, subject_value: r.subject.value, rule: r.rule, reason: r.reason,
-        level: r.level, scope: r.scope, starts_at: r.startsAt, expires_at: r.expiresAt, source: r.source, created_by: r.createdBy,
-        lifted_at: r.state === 'lifted' ? (r.liftedAt ?? null) : null, lifted_by: r.liftedBy ?? '', lift_reason: r.liftReason ?? '',
-        // a rule block re-inserted (retry, replay) never overrides a lift; a lift always outranks the active row
-        version: r.state === 'lifted' ? (r.liftedAt ?? r.startsAt) : r.source === 'manual' ? r.startsAt : 0,
-      })),
-    );
+  saveBlocks(blocks: readonly Block[]): Promise<void> {
+    return this.verdicts.saveBlocks(blocks);
   }
 
   insertAlerts(alerts: readonly Alert[]): Promise<void> {
@@ -131,22 +120,6 @@ export class ClickHouseApiStore implements ApiStore {
   private insert(table: string, values: object[]): Promise<void> {
     return insertRows(this.client, `${this.db}.${table}`, values);
   }
-}
-
-interface BlockRow {
-  id: string; tenant: string; subject_kind: string; subject_value: string; rule: string; reason: string; level: number;
-  scope: BlockRecord['scope']; source: BlockRecord['source']; created_by: string; starts: string; expires: string;
-  lifted: string | null; lifted_by: string; lift_reason: string;
-}
-
-function blockOf(r: BlockRow): BlockRecord {
-  const base = {
-    id: r.id, tenant: r.tenant, rule: r.rule, subject: { kind: r.subject_kind as BlockRecord['subject']['kind'], value: r.subject_value },
-    reason: r.reason, level: r.level, scope: r.scope, startsAt: Number(r.starts), expiresAt: Number(r.expires), source: r.source, createdBy: r.created_by,
-  };
-  return r.lifted === null
-    ? { ...base, state: 'active' }
-    : { ...base, state: 'lifted', liftedAt: Number(r.lifted), liftedBy: r.lifted_by, liftReason: r.lift_reason };
 }
 
 interface AlertRow {

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Page } from '../../api/ports.js';
-import type { ApiKeyRecord, AuditSearch, SecurityStore, UserRecord } from '../../api/security/ports.js';
+import type { ApiKeyRecord, AuditSearch, SecurityStore, UserRecord } from '../../security/ports.js';
 import type { AuditAnchor, AuditRecord } from '../../domain/security/audit-chain.js';
 import type { Role } from '../../domain/security/roles.js';
 import { ident } from './client.js';

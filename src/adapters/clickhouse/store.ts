@@ -2,8 +2,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Cdr } from '../../domain/cdr/contract.js';
 import type { Alert, Block } from '../../domain/engine/verdicts.js';
 import type { NumberResult } from '../../domain/numbering/normaliser.js';
-import type { CdrStore, Rejected, StoredCdr } from '../../processor/ports.js';
+import type { CdrStore, Rejected, StoredCdr } from '../../pipeline/ports.js';
+import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
 import { ident, storeError } from './client.js';
+import { selectRows } from './queries.js';
 
 /** Settings that make a retried insert of the same block a no-op (at-least-once delivery, README "Delivery"). */
 const INSERT_SETTINGS = { insert_deduplicate: 1 } as const;
@@ -48,14 +50,8 @@ export class ClickHouseStore implements CdrStore {
     );
   }
 
-  async insertBlocks(blocks: readonly Block[]): Promise<void> {
-    await this.insert(
-      'blocks',
-      blocks.map((b) => ({
-        id: b.id, tenant: b.tenant, subject_kind: b.subject.kind, subject_value: b.subject.value, rule: b.rule, reason: b.reason,
-        level: b.level, scope: b.scope, starts_at: b.startsAt, expires_at: b.expiresAt, source: 'rule', version: 0,
-      })),
-    );
+  async saveBlocks(blocks: readonly Block[]): Promise<void> {
+    await this.insert('blocks', blocks.map(blockRow));
   }
 
   async *recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr> {
@@ -82,25 +78,14 @@ export class ClickHouseStore implements CdrStore {
   }
 
   async recentBlocks(since: number): Promise<Block[]> {
-    try {
-      const result = await this.client.query({
-        query: `SELECT id, tenant, subject_kind, subject_value, rule, reason, level, scope, toUnixTimestamp64Milli(starts_at) AS starts,
-                  toUnixTimestamp64Milli(expires_at) AS expires
-                FROM ${this.db}.blocks FINAL
-                WHERE source = 'rule' AND lifted_at IS NULL AND starts_at >= fromUnixTimestamp64Milli({since:Int64})
-                ORDER BY starts_at`,
-        query_params: { since },
-        format: 'JSONEachRow',
-      });
-      const rows = await result.json<{ id: string; tenant: string; subject_kind: string; subject_value: string; rule: string; reason: string; level: number; scope: Block['scope']; starts: string; expires: string }>();
-      return rows.map((r) => ({
-        kind: 'block', id: r.id, tenant: r.tenant, rule: r.rule, severity: 'critical',
-        subject: { kind: r.subject_kind as Block['subject']['kind'], value: r.subject_value },
-        reason: r.reason, level: r.level, scope: r.scope, startsAt: Number(r.starts), expiresAt: Number(r.expires), evidence: [],
-      }));
-    } catch (err) {
-      throw storeError(err, 'STORE_QUERY_FAILED', 'state rebuild');
-    }
+    const rows = await selectRows<BlockRow>(
+      this.client,
+      `SELECT ${BLOCK_COLUMNS} FROM ${this.db}.blocks FINAL
+       WHERE source = 'rule' AND lifted_at IS NULL AND starts_at >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY starts_at`,
+      { since },
+      'state rebuild',
+    );
+    return rows.map(blockOfRow);
   }
 
   private async insert(table: string, values: readonly object[]): Promise<void> {

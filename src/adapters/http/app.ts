@@ -9,7 +9,7 @@ import { BlockAdmin } from '../../api/block-admin.js';
 import type { BlockCheckService, CheckQuery } from '../../api/block-check.js';
 import type { ApiStore, CdrIngest, Distribute } from '../../api/ports.js';
 import type { RuleFiles } from '../files/rule-files.js';
-import type { Security } from '../../api/security/security.js';
+import type { Security } from '../../security/security.js';
 import { can } from '../../domain/security/roles.js';
 import { adminAuth, pbxAuth, type AuthDeps, type RouteAccess } from './auth.js';
 import { errorHandler } from './errors.js';

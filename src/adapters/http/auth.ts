@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiKeyBook, ApiKeyPrincipal } from '../../api/security/api-keys.js';
-import type { AuditTrail } from '../../api/security/audit-trail.js';
-import type { AccessGuard } from '../../api/security/guard.js';
-import type { Session, SessionBook } from '../../api/security/sessions.js';
+import type { ApiKeyBook, ApiKeyPrincipal } from '../../security/api-keys.js';
+import type { AuditTrail } from '../../security/audit-trail.js';
+import type { AccessGuard } from '../../security/guard.js';
+import type { Session, SessionBook } from '../../security/sessions.js';
 import { can, type Permission } from '../../domain/security/roles.js';
 import { SentinelaError } from '../../errors.js';
 

@@ -2,15 +2,14 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { blockKey, blockRecordJson, parseBlockMessage, type BlockRecord } from '../../domain/blocks/record.js';
-import type { OutMessage, Publisher } from '../../processor/ports.js';
+import type { Block } from '../../domain/blocks/block.js';
+import { parseBlockJson } from '../../domain/engine/verdict-json.js';
+import type { Publisher } from '../../pipeline/ports.js';
+import { verdictMessage } from './messages.js';
 
-/** Block changes as messages of the blocks topic: keyed so every state of one block stays in order. */
-export function blockMessages(topic: string, records: readonly BlockRecord[]): OutMessage[] {
-  return records.map((r) => ({ topic, key: blockKey(r), value: blockRecordJson(r), headers: { kind: 'block', state: r.state, source: r.source } }));
-}
-
-export const kafkaDistribute = (publisher: Publisher, topic: string) => (records: readonly BlockRecord[]) => publisher.send(blockMessages(topic, records));
+/** Block changes to every replica and the pusher: messages of the blocks topic. */
+export const kafkaDistribute = (publisher: Publisher, topic: string) => (blocks: readonly Block[]) =>
+  publisher.send(blocks.map((b) => verdictMessage({ blocks: topic, alerts: topic }, b)));
 
 export interface BlockFeedOptions {
   readonly kafka: Kafka;
@@ -19,7 +18,7 @@ export interface BlockFeedOptions {
   readonly mode: { readonly kind: 'broadcast'; readonly groupPrefix: string } | { readonly kind: 'shared'; readonly groupId: string };
   readonly log: Logger;
   /** `alive` heartbeats the group: call it while a record takes long (the pusher's retries). */
-  readonly onRecord: (record: BlockRecord, alive: () => Promise<void>) => Promise<void> | void;
+  readonly onRecord: (record: Block, alive: () => Promise<void>) => Promise<void> | void;
   /** Called on every fetch response, empty or not: the feed is current. */
   readonly onHeard?: () => void;
   readonly onJoined?: () => void;
@@ -58,9 +57,9 @@ export class BlockFeed {
       eachMessage: async (payload) => {
         const { message } = payload;
         const text = message.value?.toString('utf8') ?? '';
-        let record: BlockRecord;
+        let record: Block;
         try {
-          record = parseBlockMessage(text, message.headers?.['state']?.toString());
+          record = parseBlockJson(text);
         } catch (err) {
           // a foreign or corrupt message on the topic: logged with its position, never fatal
           this.o.log.warn({ err, topic: this.o.topic, offset: message.offset }, 'unreadable block message skipped');

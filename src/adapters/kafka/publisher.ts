@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import type { OutMessage, Publisher } from '../../processor/ports.js';
+import type { OutMessage, Publisher } from '../../pipeline/ports.js';
 import { SentinelaError } from '../../errors.js';
 
 /** kafkajs producer behind the Publisher port: acks from all in-sync replicas, no compression (cheap decode). */

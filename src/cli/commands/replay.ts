@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadRuleFiles } from '../../adapters/files/rule-files.js';
 import { createDecoder, FORMATS, parseFormatSpec } from '../../domain/cdr/formats/registry.js';
-import { createEngine } from '../../domain/engine/build.js';
+import { createLogger } from '../../log.js';
+import { replayParts } from '../../main/replay.js';
 import { formatDuration, parseDuration } from '../../domain/rules/duration.js';
 import { timeZoneSpec } from '../../domain/rules/profile-spec.js';
 import { SentinelaError } from '../../errors.js';
@@ -49,22 +50,17 @@ Options:
     }
     const ruleFiles = loadRuleFiles(values.rules ?? config.rules.dir);
     const format = parseFormatSpec(values.format ?? 'canonical');
-    const decoder = createDecoder(format, { timeZone, mappings: ruleFiles.mappings });
-    const d = config.dialling;
-    const engine = createEngine(
-      ruleFiles,
-      { timeZone, dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix } },
-      { allowedLatenessMs: lateness },
-    );
+    const parts = replayParts(config, ruleFiles, { timeZone, allowedLatenessMs: lateness, log: createLogger('silent') });
+    createDecoder(format, parts.decoders); // an unknown mapping is a usage error before any input is read
     const file = positionals[0];
     const input = file === undefined || file === '-' ? ctx.stdin() : await openFile(file);
     let reported = 0;
     if (format.options['encoding'] === 'latin1') input.setEncoding('latin1');
-    const records = decoder.format === 'freeswitch-json' ? documents(input) : createInterface({ input, crlfDelay: Infinity });
+    const records = format.name === 'freeswitch-json' ? documents(input) : createInterface({ input, crlfDelay: Infinity });
     const summary = await replay(
       records,
-      decoder,
-      engine,
+      format,
+      parts,
       {
         verdict: ctx.stdout,
         rejected: (message) => {

@@ -1,23 +1,8 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { ClickHouseApiStore } from '../../adapters/clickhouse/api-store.js';
-import { ClickHouseSecurityStore } from '../../adapters/clickhouse/security-store.js';
-import { auditKey, instanceId } from '../../runtime/audit-key.js';
-import { loadRuleFiles } from '../../adapters/files/rule-files.js';
-import { buildApp } from '../../adapters/http/app.js';
-import { createKafka } from '../../adapters/kafka/client.js';
-import { KafkaPublisher } from '../../adapters/kafka/publisher.js';
-import { composeApi } from '../../api/compose.js';
 import { SentinelaError } from '../../errors.js';
-import { createLogger } from '../../log.js';
-import { composeProcessor } from '../../processor/compose.js';
-import { openClickHouse } from '../../runtime/clickhouse.js';
-import { PipelineHost } from '../../runtime/pipeline-host.js';
-import type { BlockRecord } from '../../domain/blocks/record.js';
+import { ROLES, startRole, type Role } from '../../main/roles.js';
 import type { Command } from '../command.js';
-
-const ROLES = ['processor', 'api', 'all'] as const;
-type Role = (typeof ROLES)[number];
 
 export const startCommand: Command = {
   name: 'start',
@@ -47,47 +32,10 @@ Options:
     if (!config.kafka && role !== 'all') {
       throw new SentinelaError('CONFIG_INVALID', `KAFKA_BROKERS: required by --role ${role} (host:port list); without it only the embedded mode (--role all) runs`, { path: 'KAFKA_BROKERS' });
     }
-    const log = createLogger(config.logLevel, 1, { maskCallers: config.security.maskCallers });
-    const ruleFiles = loadRuleFiles(config.rules.dir);
-    const stops: (() => Promise<void>)[] = [];
-
-    if (role === 'processor' && config.kafka) {
-      const clickhouse = await openClickHouse(config, log);
-      const { processor, publisher, metrics } = composeProcessor({ config, kafka: config.kafka, ruleFiles, clickhouse, log });
-      const app = await buildApp({ log, registry: metrics.registry, health: () => processor.health() });
-      await app.listen({ host: config.http.host, port: config.http.port });
-      await publisher.connect();
-      await processor.start();
-      log.info({ topics: config.kafka.cdrTopics.map((t) => t.topic), group: config.kafka.groupId, rules: ruleFiles.rules.length }, 'processor started');
-      stops.push(() => processor.stop(), () => publisher.disconnect(), () => app.close(), () => clickhouse.close());
-    } else {
-      // the pipeline may report blocks before the API exists: they are in ClickHouse, and the bootstrap reads them
-      const early: { apply?: (records: readonly BlockRecord[]) => void } = {};
-      const host = role === 'all' ? await PipelineHost.start(config.kafka ? 'kafka' : 'embedded', log, (records) => early.apply?.(records)) : undefined;
-      const clickhouse = host ? undefined : await openClickHouse(config, log);
-      const kafka = config.kafka ? { kafka: createKafka(config.kafka, log), config: config.kafka } : undefined;
-      const publisher = kafka ? new KafkaPublisher(kafka.kafka) : undefined;
-      const api = await composeApi({
-        config, ruleFiles, log,
-        store: host ? host.store : new ClickHouseApiStore(clickhouse as NonNullable<typeof clickhouse>, config.clickhouse.database),
-        securityStore: host ? host.securityStore : new ClickHouseSecurityStore(clickhouse as NonNullable<typeof clickhouse>, config.clickhouse.database),
-        audit: { key: auditKey(config), chain: `api:${instanceId(config)}` },
-        kafka: kafka && publisher ? { ...kafka, publisher } : undefined,
-        ingest: host && !config.kafka ? host.ingest : undefined,
-        pipelineHealth: host ? () => host.health() : undefined,
-        moreMetrics: host ? () => host.metricsText() : undefined,
-      });
-      early.apply = (records) => api.applyBlocks(records);
-      if (host) host.onCritical = (alerts) => api.alarmCritical(alerts);
-      await api.app.listen({ host: config.http.host, port: config.http.port });
-      await api.start();
-      const a = api;
-      log.info({ role, mode: config.kafka ? 'kafka' : 'embedded', port: config.http.port, blocks: a.table.size, failPolicy: config.api.failPolicy }, 'api started');
-      stops.push(() => a.app.close(), () => a.stop(), async () => publisher?.disconnect(), async () => host?.stop(), async () => clickhouse?.close());
-    }
+    const { log, stop } = await startRole(role, config);
     const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
     log.info({ signal }, 'shutting down');
-    for (const stop of stops) await stop();
+    await stop();
     return 0;
   },
 };

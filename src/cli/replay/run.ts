@@ -1,9 +1,9 @@
-import { EVENT_STATUSES, type Engine, type EventStatus, type RuleStats } from '../../domain/engine/engine.js';
-import { verdictJson } from '../../domain/engine/verdicts.js';
-import type { Decoder } from '../../domain/cdr/formats/types.js';
-import { validate } from '../../domain/cdr/formats/registry.js';
-import type { CdrResult } from '../../domain/cdr/parse.js';
+import { EVENT_STATUSES, type EventStatus, type RuleStats } from '../../domain/engine/engine.js';
+import type { FormatSpec } from '../../domain/cdr/formats/registry.js';
+import { verdictJson } from '../../domain/engine/verdict-json.js';
 import type { ErrorCode } from '../../errors.js';
+import { Pipeline, type PipelineParts, type StreamRef, type Tally } from '../../pipeline/pipeline.js';
+import type { BatchSink } from '../../pipeline/ports.js';
 
 export interface ReplaySinks {
   /** One NDJSON verdict line. */
@@ -13,14 +13,12 @@ export interface ReplaySinks {
   readonly progress?: (summary: ReplaySummary) => void;
 }
 
-export interface ReplaySummary {
+export interface ReplaySummary extends Tally {
   lines: number;
   blank: number;
   /** CDRs the decoder produced (a line may hold several, a correlated call spans several). */
   cdrs: number;
-  rejected: number;
   rejectedByCode: Partial<Record<ErrorCode, number>>;
-  statuses: Record<EventStatus, number>;
   alerts: number;
   blocks: number;
   rules: Record<string, RuleStats>;
@@ -33,49 +31,49 @@ export interface ReplayClock {
   readonly progressEveryMs: number;
 }
 
+const FILE_STREAM: StreamRef = { kind: 'file', topic: 'file', partition: 0 };
+/** Records per batch: verdicts reach stdout in order, a batch at a time. */
+const BATCH = 1024;
+
 /**
- * Feeds records (lines, or whole documents) through a format decoder, the canonical contract and the engine
- * with event time as the clock. A bad record is reported with its line number and error and the run goes on.
+ * Replay is the pipeline with a file for source and stdout for sink: records (lines, or whole documents) go
+ * through the same decoders, contract and engine as live traffic, with event time as the clock. A bad record is
+ * reported with its line number and error and the run goes on.
  */
-export async function replay(lines: AsyncIterable<string>, decoder: Decoder, engine: Engine, sinks: ReplaySinks, clock: ReplayClock): Promise<ReplaySummary> {
+export async function replay(records: AsyncIterable<string>, format: FormatSpec, parts: PipelineParts, sinks: ReplaySinks, clock: ReplayClock): Promise<ReplaySummary> {
   const started = clock.now();
   let lastProgress = started;
   const summary: ReplaySummary = {
-    lines: 0,
-    blank: 0,
-    cdrs: 0,
-    rejected: 0,
-    rejectedByCode: {},
+    lines: 0, blank: 0, cdrs: 0, rejected: 0, rejectedByCode: {},
     statuses: Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>,
-    alerts: 0,
-    blocks: 0,
-    rules: {},
-    elapsedMs: 0,
+    alerts: 0, blocks: 0, rules: {}, elapsedMs: 0,
   };
-  const evaluate = (decoded: CdrResult, line: number) => {
-    if (!decoded.ok) {
-      summary.rejected++;
-      const code = decoded.error.code;
-      summary.rejectedByCode[code] = (summary.rejectedByCode[code] ?? 0) + 1;
-      sinks.rejected(`line ${line}: ${code}: ${decoded.error.message}`);
-      return;
+  const out: BatchSink = async (batch) => {
+    for (const r of batch.rejected) {
+      summary.rejectedByCode[r.code as ErrorCode] = (summary.rejectedByCode[r.code as ErrorCode] ?? 0) + 1;
+      sinks.rejected(`line ${r.source.offset < 0 ? summary.lines : r.source.offset}: ${r.code}: ${r.message}`);
     }
-    summary.cdrs++;
-    const outcome = engine.process(decoded.cdr, Math.max(engine.eventTime, decoded.cdr.startedAt));
-    summary.statuses[outcome.status]++;
-    for (const v of outcome.verdicts) {
+    for (const v of batch.verdicts) {
       if (v.kind === 'alert') summary.alerts++;
       else summary.blocks++;
       sinks.verdict(verdictJson(v));
     }
   };
-  for await (const line of lines) {
+  const pipeline = new Pipeline({ ...parts, sinks: [out], clock: 'event-time' });
+  await pipeline.start();
+  const decoder = pipeline.decoderFor(FILE_STREAM, format);
+  const flush = async () => {
+    pipeline.seal();
+    await pipeline.settle();
+  };
+  for await (const line of records) {
     summary.lines++;
     if (line.trim() === '') {
       summary.blank++;
       continue;
     }
-    for (const result of validate(decoder.decode(line, summary.lines))) evaluate(result, summary.lines);
+    pipeline.accept(FILE_STREAM, decoder, line, null, summary.lines, summary);
+    if (pipeline.load.pending >= BATCH) await flush();
     if (sinks.progress && (summary.lines & 1023) === 0) {
       const now = clock.now();
       if (now - lastProgress >= clock.progressEveryMs) {
@@ -85,12 +83,14 @@ export async function replay(lines: AsyncIterable<string>, decoder: Decoder, eng
       }
     }
   }
-  for (const result of validate(decoder.drain?.() ?? [])) evaluate(result, summary.lines);
+  pipeline.release('all', summary);
+  await flush();
+  await pipeline.stop();
+  summary.cdrs = Object.values(summary.statuses).reduce((n, c) => n + c, 0);
   summary.elapsedMs = clock.now() - started;
-  summary.rules = Object.fromEntries([...engine.ruleStats].filter(([, s]) => s.alerts + s.blocks + s.suppressed > 0));
+  summary.rules = Object.fromEntries([...pipeline.ruleStats].filter(([, s]) => s.alerts + s.blocks + s.suppressed > 0));
   return summary;
 }
-
 /** Human-readable summary lines for stderr. */
 export function formatSummary(s: ReplaySummary, latenessText: string): string[] {
   const rate = s.elapsedMs > 0 ? Math.round(((s.lines - s.blank) / s.elapsedMs) * 1000) : 0;

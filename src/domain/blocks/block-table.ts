@@ -1,6 +1,6 @@
 import type { KeyKind } from '../rules/spec.js';
 import type { Subject } from '../engine/verdicts.js';
-import type { BlockRecord } from './record.js';
+import type { Block } from './block.js';
 
 /** What a block-check asks about: the subjects of one call attempt. */
 export interface Lookup {
@@ -22,7 +22,7 @@ export interface Lookup {
  * Every state of a block carries its subject, so lifting needs no second index by id.
  */
 export class BlockTable {
-  private readonly bySubject = new Map<string, BlockRecord[]>();
+  private readonly bySubject = new Map<string, Block[]>();
   /** Destination-prefix lengths present (with the +), so a lookup tries only those. */
   private readonly prefixLengths = new Map<number, number>();
   private count = 0;
@@ -32,7 +32,7 @@ export class BlockTable {
   }
 
   /** Adds, replaces or removes (lifted, expired) a block; true when the table changed. */
-  apply(r: BlockRecord, now: number): boolean {
+  apply(r: Block, now: number): boolean {
     const key = keyOf(r.tenant, r.subject);
     const list = this.bySubject.get(key);
     const at = list ? list.findIndex((x) => x.id === r.id) : -1;
@@ -53,8 +53,8 @@ export class BlockTable {
   }
 
   /** The active blocks that apply to this call attempt. */
-  lookup(q: Lookup, now: number): BlockRecord[] {
-    const hits: BlockRecord[] = [];
+  lookup(q: Lookup, now: number): Block[] {
+    const hits: Block[] = [];
     const take = (kind: KeyKind, value: string) => {
       if (q.exempt.has(kind)) return;
       const list = this.bySubject.get(`${q.tenant}\u0000${kind}\u0000${value}`);
@@ -74,7 +74,7 @@ export class BlockTable {
   }
 
   /** Active blocks, optionally of one tenant (admin listing; a scan, never on the block-check path). */
-  *active(now: number, tenant?: string): Generator<BlockRecord> {
+  *active(now: number, tenant?: string): Generator<Block> {
     for (const list of this.bySubject.values()) {
       for (const r of list) if (r.expiresAt > now && (tenant === undefined || r.tenant === tenant)) yield r;
     }
@@ -85,7 +85,7 @@ export class BlockTable {
     let dropped = 0;
     for (const [key, list] of this.bySubject) {
       for (let i = list.length - 1; i >= 0; i--) {
-        if ((list[i] as BlockRecord).expiresAt <= now) {
+        if ((list[i] as Block).expiresAt <= now) {
           this.remove(key, list, i);
           dropped++;
         }
@@ -94,7 +94,7 @@ export class BlockTable {
     return dropped;
   }
 
-  private remove(key: string, list: BlockRecord[], at: number): void {
+  private remove(key: string, list: Block[], at: number): void {
     const [gone] = list.splice(at, 1);
     if (list.length === 0) this.bySubject.delete(key);
     this.count--;

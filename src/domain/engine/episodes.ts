@@ -85,6 +85,9 @@ export class EpisodeBook {
           startsAt: at,
           expiresAt,
           evidence,
+          source: 'rule',
+          createdBy: '',
+          state: 'active',
         });
       }
     }

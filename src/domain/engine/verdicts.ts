@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { KeyKind, BlockScope } from '../rules/spec.js';
+import type { Block } from '../blocks/block.js';
+import type { KeyKind } from '../rules/spec.js';
+
+export type { Block } from '../blocks/block.js';
 
 export type Severity = 'warn' | 'critical';
 
@@ -23,23 +26,6 @@ export interface Alert {
   readonly details: Readonly<Record<string, DetailValue>>;
 }
 
-export interface Block {
-  readonly kind: 'block';
-  readonly id: string;
-  readonly tenant: string;
-  readonly rule: string;
-  readonly severity: 'critical';
-  readonly subject: Subject;
-  readonly reason: string;
-  /** 1 for a first offence; higher for repeat offenders within the escalation period. */
-  readonly level: number;
-  /** `international` blocks only the subject's international calls. */
-  readonly scope: BlockScope;
-  readonly startsAt: number;
-  readonly expiresAt: number;
-  readonly evidence: readonly string[];
-}
-
 export type Verdict = Alert | Block;
 
 /** Deterministic verdict id: the same input always yields the same id (at-least-once safe downstream). */
@@ -48,20 +34,6 @@ export function verdictId(parts: readonly (string | number)[]): string {
 }
 
 export const subjectText = (s: Subject): string => `${s.kind}:${s.value}`;
-const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** The NDJSON form of a verdict; key order is fixed so identical verdicts are byte-identical. */
-export function verdictJson(v: Verdict): string {
-  const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
-  if (v.kind === 'alert') return JSON.stringify({ ...head, at: iso(v.at), evidence: v.evidence, details: v.details });
-  return JSON.stringify({
-    ...head,
-    at: iso(v.startsAt),
-    startsAt: iso(v.startsAt),
-    expiresAt: iso(v.expiresAt),
-    level: v.level,
-    scope: v.scope,
-    reason: v.reason,
-    evidence: v.evidence,
-  });
-}
+/** Kafka key of a verdict: every state of one block (active, lifted) and every alert of one subject share a partition, in order. */
+export const verdictKey = (v: Pick<Verdict, 'tenant' | 'subject' | 'rule'>): string => `${v.tenant}|${subjectText(v.subject)}|${v.rule}`;

@@ -5,7 +5,7 @@ import { ALERT_STATUSES, type ApiStore, type StoredAlert } from '../../../api/po
 import { maskNumber, maskSubject } from '../../../domain/security/masking.js';
 import { SentinelaError } from '../../../errors.js';
 import { errorBody, page, paging, reasonText } from '../schemas.js';
-import type { AuditTrail } from '../../../api/security/audit-trail.js';
+import type { AuditTrail } from '../../../security/audit-trail.js';
 import { actorOf, scopeOf } from '../auth.js';
 import type { Visible } from './blocks.js';
 

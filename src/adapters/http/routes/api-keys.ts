@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiKeyRecord } from '../../../api/security/ports.js';
-import type { Security } from '../../../api/security/security.js';
+import type { ApiKeyRecord } from '../../../security/ports.js';
+import type { Security } from '../../../security/security.js';
 import { actorOf } from '../auth.js';
 import { errorBody } from '../schemas.js';
 

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AUDIT_SORT_COLUMNS } from '../../../api/security/ports.js';
-import type { Security } from '../../../api/security/security.js';
+import { AUDIT_SORT_COLUMNS } from '../../../security/ports.js';
+import type { Security } from '../../../security/security.js';
 import { SentinelaError } from '../../../errors.js';
 import { actorOf } from '../auth.js';
 import { errorBody, page, paging } from '../schemas.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { BlockAdmin } from '../../../api/block-admin.js';
 import { actorOf, scopeOf } from '../auth.js';
 import type { ApiStore } from '../../../api/ports.js';
-import type { BlockRecord } from '../../../domain/blocks/record.js';
+import type { Block } from '../../../domain/blocks/block.js';
 import { subjectText } from '../../../domain/engine/verdicts.js';
 import { maskSubject } from '../../../domain/security/masking.js';
 import { parseDuration } from '../../../domain/rules/duration.js';
@@ -12,7 +12,7 @@ import { SentinelaError } from '../../../errors.js';
 import { blockView, durationText, errorBody, page, paging, reasonText, subjectKind } from '../schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-export function blockJson(r: BlockRecord, mask = false): z.infer<typeof blockView> {
+export function blockJson(r: Block, mask = false): z.infer<typeof blockView> {
   return {
     id: r.id, tenant: r.tenant, rule: r.rule, subject: mask ? `${r.subject.kind}:${maskSubject(r.subject.kind, r.subject.value)}` : subjectText(r.subject), reason: r.reason, level: r.level, scope: r.scope,
     startsAt: iso(r.startsAt), expiresAt: iso(r.expiresAt), source: r.source, createdBy: r.createdBy, state: r.state,
@@ -28,7 +28,7 @@ const tenantName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, 
 
 /** Admin: search active blocks, manual block and unblock (both audited). */
 export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number; visible: Visible; mask: boolean }> = async (app, { admin, store, clock, visible, mask }) => {
-  const view = (r: BlockRecord) => blockJson(r, mask);
+  const view = (r: Block) => blockJson(r, mask);
   const tags = ['blocks'];
   app.get('/v1/blocks', {
     config: { access: 'blocks.read' },

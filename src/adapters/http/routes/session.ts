@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Security } from '../../../api/security/security.js';
-import { IDLE_LIMIT_MS } from '../../../api/security/sessions.js';
+import type { Security } from '../../../security/security.js';
+import { IDLE_LIMIT_MS } from '../../../security/sessions.js';
 import { ROLES } from '../../../domain/security/roles.js';
 import { SentinelaError } from '../../../errors.js';
 import { actorOf, type Principal } from '../auth.js';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { history } from '../../../api/security/accounts.js';
-import type { UserRecord } from '../../../api/security/ports.js';
-import type { Security } from '../../../api/security/security.js';
+import { history } from '../../../security/accounts.js';
+import type { UserRecord } from '../../../security/ports.js';
+import type { Security } from '../../../security/security.js';
 import { ROLES } from '../../../domain/security/roles.js';
 import { actorOf } from '../auth.js';
 import { errorBody } from '../schemas.js';

@@ -1,4 +1,4 @@
-import { RecentEvents, TimedBars } from '../../domain/security/recent-events.js';
+import { RecentEvents, TimedBars } from '../domain/security/recent-events.js';
 import type { Alarms } from './alarms.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { SessionBook } from './sessions.js';

@@ -1,6 +1,6 @@
-import type { AuditAnchor, AuditRecord } from '../../domain/security/audit-chain.js';
-import type { Role } from '../../domain/security/roles.js';
-import type { Page } from '../ports.js';
+import type { AuditAnchor, AuditRecord } from '../domain/security/audit-chain.js';
+import type { Role } from '../domain/security/roles.js';
+import type { Page } from '../api/ports.js';
 
 /** What the security services need from storage (ClickHouse implements it). */
 

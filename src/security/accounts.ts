@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { passwordProblems } from '../../domain/security/password-policy.js';
-import { RecentEvents } from '../../domain/security/recent-events.js';
-import { ROLES, type Role } from '../../domain/security/roles.js';
-import { SentinelaError } from '../../errors.js';
+import { passwordProblems } from '../domain/security/password-policy.js';
+import { RecentEvents } from '../domain/security/recent-events.js';
+import { ROLES, type Role } from '../domain/security/roles.js';
+import { SentinelaError } from '../errors.js';
 import type { Alarms } from './alarms.js';
 import type { AuditTrail } from './audit-trail.js';
 import { decoyVerify, hashPassword, verifyPassword } from './passwords.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { postSigned } from '../../push/targets.js';
+import { postSigned } from '../push/targets.js';
 
 /** A1: a potential violation or a critical alert, for the administrators. */
 export interface Alarm {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { sameHex } from '../../domain/security/audit-chain.js';
-import { SentinelaError } from '../../errors.js';
+import { sameHex } from '../domain/security/audit-chain.js';
+import { SentinelaError } from '../errors.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { Who } from './accounts.js';
 import type { ApiKeyRecord, SecurityStore } from './ports.js';

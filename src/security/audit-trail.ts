@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { ChainVerifier, sealAnchor, sealRecord, sameHex, type AuditRecord, type ChainReport } from '../../domain/security/audit-chain.js';
-import { SentinelaError } from '../../errors.js';
-import type { Page } from '../ports.js';
+import { ChainVerifier, sealAnchor, sealRecord, sameHex, type AuditRecord, type ChainReport } from '../domain/security/audit-chain.js';
+import { SentinelaError } from '../errors.js';
+import type { Page } from '../api/ports.js';
 import type { Alarms } from './alarms.js';
 import { AUDIT_EVENTS, MANDATORY_EVENTS, isAuditEvent, type AuditEventType } from './audit-events.js';
 import type { AuditSearch, SecurityStore } from './ports.js';

@@ -2,13 +2,14 @@ import type { Cdr } from '../domain/cdr/contract.js';
 import type { EventStatus } from '../domain/engine/engine.js';
 import type { Alert, Block } from '../domain/engine/verdicts.js';
 import type { NumberResult } from '../domain/numbering/normaliser.js';
+import type { PendingBatch } from './batch.js';
 
 /**
- * What the processor needs from the outside world. The core declares these ports; adapters (ClickHouse, Kafka)
- * implement them, and tests wrap the real adapters (e.g. to make ClickHouse fail N times).
+ * What the pipeline needs from the outside world. The core declares these ports; adapters (ClickHouse, Kafka,
+ * stdout) implement them, and tests wrap the real adapters (e.g. to make ClickHouse fail N times).
  */
 
-/** Where a record came from: a Kafka message, a file line, an HTTP request. */
+/** Where a record came from: a Kafka message, a file line, an HTTP request line. */
 export interface SourceRef {
   readonly kind: 'kafka' | 'file' | 'http';
   readonly topic: string;
@@ -40,7 +41,8 @@ export interface CdrStore {
   insertCdrs(rows: readonly StoredCdr[]): Promise<void>;
   insertRejected(rows: readonly Rejected[]): Promise<void>;
   insertAlerts(alerts: readonly Alert[]): Promise<void>;
-  insertBlocks(blocks: readonly Block[]): Promise<void>;
+  /** Any state of any block (rule, attempt, manual, lift); the stored version rule decides which row wins. */
+  saveBlocks(blocks: readonly Block[]): Promise<void>;
   /** Counted CDRs of these partitions that started at or after `since` (epoch ms), in event-time order. */
   recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr>;
   /** Rule blocks that started at or after `since`, not lifted. */
@@ -58,3 +60,6 @@ export interface Publisher {
   /** Resolves once every message is acknowledged by the brokers (acks = all). */
   send(messages: readonly OutMessage[]): Promise<void>;
 }
+
+/** One destination of a sealed batch (ClickHouse, the Kafka topics, replay's stdout, the API's block table). Throws to have the batch retried. */
+export type BatchSink = (batch: PendingBatch) => Promise<void>;

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RuleStats } from '../domain/engine/engine.js';
 
 /** The processor's Prometheus metrics, updated per event (never recomputed over a window). */
-export function createProcessorMetrics(registry: Registry = new Registry(), withDefaults = true) {
+export function createPipelineMetrics(registry: Registry = new Registry(), withDefaults = true) {
   if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'sentinela_' });
   const r = [registry];
   return {
@@ -23,7 +23,7 @@ export function createProcessorMetrics(registry: Registry = new Registry(), with
     rebuildCdrs: new Gauge({ name: 'sentinela_state_rebuild_cdrs', help: 'CDRs replayed by the last rule-state rebuild', registers: r }),
   };
 }
-export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;
+export type PipelineMetrics = ReturnType<typeof createPipelineMetrics>;
 
 /**
  * Per-rule counters: the engine counts per event; Prometheus gets the increments since the last report. A rebuilt
@@ -32,7 +32,7 @@ export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;
 export class RuleReporter {
   private reported = new Map<string, RuleStats>();
 
-  constructor(private readonly metrics: ProcessorMetrics) {}
+  constructor(private readonly metrics: PipelineMetrics) {}
 
   baseline(stats: ReadonlyMap<string, RuleStats>): void {
     this.reported = new Map([...stats].map(([id, s]) => [id, { ...s }]));

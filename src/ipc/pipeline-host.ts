@@ -1,39 +1,38 @@
-import type { VerdictBrief } from '../api/ports.js';
-import type { SecurityStore } from '../api/security/ports.js';
 import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { ApiStore, CdrIngest } from '../api/ports.js';
-import type { BlockRecord } from '../domain/blocks/record.js';
-import type { ProcessorHealth } from '../processor/processor.js';
+import type { ApiStore, CdrIngest, VerdictFeed } from '../api/ports.js';
+import type { PipelineHealth } from '../pipeline/lifecycle.js';
+import type { SecurityStore } from '../security/ports.js';
 import { RpcClient } from './rpc.js';
 
 const here = fileURLToPath(import.meta.url);
 /** The child's entry next to this file: .ts when running from source (tsx), .js when built. */
-const CHILD = join(dirname(here), `pipeline-child${here.endsWith('.ts') ? '.ts' : '.js'}`);
+const CHILD = join(dirname(here), '..', 'main', `pipeline-child${here.endsWith('.ts') ? '.ts' : '.js'}`);
 const SILENT_AFTER_MS = 3_000;
 const PIPELINE_NICE = 10;
 
 /**
- * The API process's handle on its pipeline child: health beats, block events, and RPC for the store and the
- * HTTP ingest (the embedded mode keeps chDB in the child: one process may open a chDB directory).
+ * The API process's handle on its pipeline child: health beats, RPC for the store and the HTTP ingest (the
+ * embedded mode keeps chDB in the child: one process may open a chDB directory), and the verdicts the child's
+ * pipeline persisted, re-emitted here as a VerdictFeed (`blocks`, `critical`).
  */
-export class PipelineHost {
-  private last: ProcessorHealth = { ready: false, degraded: false, reason: 'pipeline starting' };
+export class PipelineHost extends EventEmitter implements VerdictFeed {
+  private last: PipelineHealth = { ready: false, degraded: false, reason: 'pipeline starting' };
   private lastAt = performance.now();
   private readonly rpc: RpcClient;
   private stopping = false;
 
-  private constructor(private readonly child: ChildProcess, log: Logger, onBlocks: (records: readonly BlockRecord[]) => void) {
+  private constructor(private readonly child: ChildProcess, log: Logger) {
+    super();
     this.rpc = new RpcClient(child, (name, value) => {
       if (name === 'health') {
-        this.last = value as ProcessorHealth;
+        this.last = value as PipelineHealth;
         this.lastAt = performance.now();
-      } else if (name === 'blocks') onBlocks(value as BlockRecord[]);
-      else if (name === 'critical') this.onCritical(value as VerdictBrief[]);
+      } else this.emit(name, value);
     });
     child.on('exit', (code, signal) => {
       if (this.stopping) return;
@@ -43,7 +42,7 @@ export class PipelineHost {
     });
   }
 
-  static async start(mode: 'kafka' | 'embedded', log: Logger, onBlocks: (records: readonly BlockRecord[]) => void): Promise<PipelineHost> {
+  static async start(mode: 'kafka' | 'embedded', log: Logger): Promise<PipelineHost> {
     const child = fork(CHILD, [mode], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     // throughput work yields the CPU to latency work: on a busy machine block-checks are served first
     if (child.pid !== undefined) {
@@ -53,13 +52,13 @@ export class PipelineHost {
         log.warn({ err }, 'could not lower the pipeline process priority');
       }
     }
-    const host = new PipelineHost(child, log, onBlocks);
+    const host = new PipelineHost(child, log);
     const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])])) as [unknown];
     if (first === undefined) throw new Error('pipeline process exited while starting; see its log above');
     return host;
   }
 
-  health(): ProcessorHealth {
+  health(): PipelineHealth {
     if (performance.now() - this.lastAt > SILENT_AFTER_MS) return { ready: false, degraded: true, reason: 'pipeline process silent' };
     return this.last;
   }
@@ -67,9 +66,6 @@ export class PipelineHost {
   get store(): ApiStore {
     return this.rpc.proxy<ApiStore>('store');
   }
-
-  /** Critical alerts of the pipeline (A1), set by whoever raises alarms. */
-  onCritical: (alerts: readonly VerdictBrief[]) => void = () => {};
 
   get securityStore(): SecurityStore {
     return this.rpc.proxy<SecurityStore>('security');

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sameHex } from '../../domain/security/audit-chain.js';
-import type { Role } from '../../domain/security/roles.js';
+import { sameHex } from '../domain/security/audit-chain.js';
+import type { Role } from '../domain/security/roles.js';
 import type { LoginHistory } from './accounts.js';
 
 export const IDLE_LIMIT_MS = 5 * 60_000; // A7: re-authenticate after 5 min of inactivity

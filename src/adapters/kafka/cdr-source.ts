@@ -1,0 +1,124 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { FormatSpec } from '../../domain/cdr/formats/registry.js';
+import type { PendingBatch } from '../../pipeline/batch.js';
+import type { PipelineHealth } from '../../pipeline/lifecycle.js';
+import type { PipelineMetrics } from '../../pipeline/metrics.js';
+import { Pipeline, type PipelineParts, type StreamRef } from '../../pipeline/pipeline.js';
+
+export interface KafkaCdrSourceOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  /** CDR topics and the format of each. */
+  readonly topics: readonly { readonly topic: string; readonly format: FormatSpec }[];
+  readonly batch: { readonly maxRows: number; readonly maxWaitMs: number };
+  readonly pipeline: PipelineParts & { readonly metrics: PipelineMetrics };
+  readonly log: Logger;
+  /** kafkajs group timings; tests shorten them. */
+  readonly consumer?: { readonly sessionTimeout?: number; readonly heartbeatInterval?: number; readonly rebalanceTimeout?: number; readonly maxWaitTimeInMs?: number };
+}
+
+const CANONICAL: FormatSpec = { name: 'canonical', options: {} };
+
+/**
+ * The stream processor's source: a consumer-group member feeding the pipeline. Offsets are committed only after
+ * the pipeline persisted a batch (README "Delivery"); rule state is rebuilt from ClickHouse on every partition
+ * assignment (README "State"). The consumer is paused whenever the pipeline is not running.
+ */
+export class KafkaCdrSource {
+  readonly pipeline: Pipeline;
+  private readonly consumer: Consumer;
+  private readonly formats: ReadonlyMap<string, FormatSpec>;
+  private assignment: Readonly<Record<string, number[]>> = {};
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: KafkaCdrSourceOptions) {
+    this.formats = new Map(o.topics.map((t) => [t.topic, t.format]));
+    const c = o.consumer ?? {};
+    this.consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: c.sessionTimeout ?? 30_000,
+      heartbeatInterval: c.heartbeatInterval ?? 3_000,
+      rebalanceTimeout: c.rebalanceTimeout ?? 60_000,
+      maxWaitTimeInMs: c.maxWaitTimeInMs ?? 500,
+      allowAutoTopicCreation: false,
+    });
+    const topics = o.topics.map(({ topic }) => ({ topic }));
+    this.pipeline = new Pipeline(o.pipeline, {
+      ack: (batch) => this.commit(batch),
+      changed: (state) => {
+        try {
+          if (state.name === 'running') this.consumer.resume(topics);
+          else this.consumer.pause(topics);
+        } catch (err) {
+          o.log.debug({ err }, 'consumer not running: nothing to pause or resume');
+        }
+      },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.assignment = e.payload.memberAssignment;
+      void this.pipeline.rebuild(this.assignment);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+  }
+
+  /** Partitions this member owns since the last rebalance. */
+  get assignedPartitions(): number {
+    return Object.values(this.assignment).reduce((n, ps) => n + ps.length, 0);
+  }
+
+  health(): PipelineHealth {
+    return this.pipeline.state.name === 'starting' ? { ready: false, degraded: false, reason: 'not joined yet' } : this.pipeline.health();
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const { topic } of this.o.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.pipeline.mutex.runExclusive(() => this.eachBatch(payload)) });
+    this.timer = setInterval(() => void this.pipeline.mutex.runExclusive(() => this.tick()), Math.max(50, Math.floor(this.o.batch.maxWaitMs / 2)));
+  }
+
+  /** Graceful stop: persist and commit what is pending (abandoned if the store is down: Kafka re-delivers it), leave the group. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.pipeline.stop();
+    await this.consumer.disconnect();
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const pipeline = this.pipeline;
+    if (!pipeline.running) return; // nothing resolved: these messages come again
+    const stream: StreamRef = { kind: 'kafka', topic: batch.topic, partition: batch.partition };
+    const decoder = pipeline.decoderFor(stream, this.formats.get(batch.topic) ?? CANONICAL);
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale() || !pipeline.running) break;
+      pipeline.accept(stream, decoder, message.value ?? Buffer.alloc(0), message.key, Number(message.offset));
+      payload.resolveOffset(message.offset);
+      if (pipeline.load.pending >= this.o.batch.maxRows) {
+        pipeline.seal();
+        // backpressure: at most one batch persisting and one sealed behind it
+        if (pipeline.load.sealed >= 2) await pipeline.settle();
+        await payload.heartbeat();
+      }
+    }
+    this.o.pipeline.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    if (pipeline.load.ageMs >= this.o.batch.maxWaitMs) pipeline.seal();
+  }
+
+  /** Timer: flush a batch that waited long enough, and give up on correlations that never completed. */
+  private async tick(): Promise<void> {
+    if (!this.pipeline.running) return;
+    this.pipeline.release('expired');
+    if (this.pipeline.load.ageMs >= this.o.batch.maxWaitMs) this.pipeline.seal();
+  }
+
+  private async commit(batch: PendingBatch): Promise<void> {
+    try {
+      await this.consumer.commitOffsets(batch.commits());
+    } catch (err) {
+      // persisted already: a re-delivery is recognised as duplicates, so this costs work, not correctness
+      this.o.log.warn({ err }, 'offset commit failed; the batch is persisted and will be recognised if re-delivered');
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BlockTable } from '../domain/blocks/block-table.js';
+import type { Pusher } from '../push/pusher.js';
+import type { BlockCheckService } from './block-check.js';
+
+/** The API process's Prometheus metrics, read from the services when scraped (nothing counted twice). */
+export function createApiMetrics(o: { service: BlockCheckService; table: BlockTable; pusher: Pusher; clock: () => number }): Registry {
+  const { service, table, pusher, clock } = o;
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry, prefix: 'sentinela_api_' });
+  new Counter({
+    name: 'sentinela_block_checks_total', help: 'block-check answers by action', labelNames: ['action'], registers,
+    collect() {
+      this.reset();
+      for (const [action, n] of Object.entries(service.counts)) this.inc({ action }, n);
+    },
+  });
+  new Gauge({ name: 'sentinela_active_blocks', help: "blocks in this replica's block table", registers, collect() { this.set(table.size); } });
+  new Gauge({ name: 'sentinela_block_table_ready', help: '1 when the block table is loaded and fresh', registers, collect() { this.set(service.status(clock()).ready ? 1 : 0); } });
+  new Gauge({
+    name: 'sentinela_pushes', help: 'block pushes to the PBX side', labelNames: ['outcome'], registers,
+    collect() {
+      for (const [outcome, n] of Object.entries(pusher.counts)) this.set({ outcome }, n);
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { NO_EVIDENCE, type Block } from '../blocks/block.js';
+import { BLOCK_SCOPES, KEY_KINDS } from '../rules/spec.js';
+import { iso } from '../time/iso.js';
+import { subjectText, type Subject, type Verdict } from './verdicts.js';
+
+/**
+ * The one wire form of a verdict: `sentinela replay` NDJSON, the alerts and blocks topics, the webhook push body.
+ * Key order is fixed so identical verdicts are byte-identical. A block's origin and state (source, createdBy,
+ * state, lift) appear once they differ from a rule's fresh block, so a rule verdict reads the same everywhere.
+ */
+export function verdictJson(v: Verdict): string {
+  return JSON.stringify(verdictObject(v));
+}
+
+export function verdictObject(v: Verdict): Record<string, unknown> {
+  const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
+  if (v.kind === 'alert') return { ...head, at: iso(v.at), evidence: v.evidence, details: v.details };
+  const origin = v.source !== 'rule' || v.createdBy !== '' || v.state !== 'active';
+  return {
+    ...head,
+    at: iso(v.startsAt),
+    startsAt: iso(v.startsAt),
+    expiresAt: iso(v.expiresAt),
+    level: v.level,
+    scope: v.scope,
+    reason: v.reason,
+    evidence: v.evidence,
+    ...(origin ? { source: v.source, createdBy: v.createdBy, state: v.state } : {}),
+    ...(v.state === 'lifted' ? { liftedAt: iso(v.liftedAt ?? v.startsAt), liftedBy: v.liftedBy ?? '', liftReason: v.liftReason ?? '' } : {}),
+  };
+}
+
+const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+const subject = z.string().transform((s, ctx): Subject => {
+  const colon = s.indexOf(':');
+  const kind = s.slice(0, colon);
+  if (colon < 1 || !(KEY_KINDS as readonly string[]).includes(kind)) {
+    ctx.issues.push({ code: 'custom', input: s, message: `subject must be kind:value with kind one of ${KEY_KINDS.join(', ')}` });
+    return z.NEVER;
+  }
+  return { kind: kind as Subject['kind'], value: s.slice(colon + 1) };
+});
+
+const blockWire = z.object({
+  kind: z.literal('block'),
+  id: z.string().min(1),
+  tenant: z.string().min(1),
+  rule: z.string().min(1),
+  subject,
+  startsAt: instant,
+  expiresAt: instant,
+  level: z.int().min(1),
+  scope: z.enum(BLOCK_SCOPES),
+  reason: z.string(),
+  evidence: z.array(z.string()).default([]),
+  source: z.enum(['rule', 'manual']).default('rule'),
+  createdBy: z.string().default(''),
+  state: z.enum(['active', 'lifted']).default('active'),
+  liftedAt: instant.optional(),
+  liftedBy: z.string().optional(),
+  liftReason: z.string().optional(),
+});
+
+/** A block from its wire form (verdictJson); throws a ZodError or SyntaxError on bad input. */
+export function parseBlockJson(text: string): Block {
+  const { liftedAt, liftedBy, liftReason, evidence, ...b } = blockWire.parse(JSON.parse(text));
+  return {
+    ...b,
+    severity: 'critical',
+    evidence: evidence.length === 0 ? NO_EVIDENCE : evidence,
+    ...(liftedAt !== undefined ? { liftedAt } : {}),
+    ...(liftedBy !== undefined ? { liftedBy } : {}),
+    ...(liftReason !== undefined ? { liftReason } : {}),
+  };
+}
+
+/** A verdict in brief: what an ingest answer lists and an alarm carries (the full verdict is stored and published). */
+export interface VerdictBrief {
+  readonly kind: 'alert' | 'block';
+  readonly id: string;
+  readonly tenant: string;
+  readonly rule: string;
+  readonly severity: 'warn' | 'critical';
+  readonly subject: string;
+  /** Event time (alerts) or block start, ISO-8601. */
+  readonly at: string;
+  readonly expiresAt?: string;
+}
+
+export function verdictBrief(v: Verdict): VerdictBrief {
+  const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
+  return v.kind === 'alert' ? { ...head, at: iso(v.at) } : { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt) };
+}

@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { buildApp } from '../adapters/http/app.js';
+import type { HealthSource } from '../adapters/http/routes/health.js';
+import { BlockFeed, kafkaDistribute } from '../adapters/kafka/block-feed.js';
+import { createKafka } from '../adapters/kafka/client.js';
+import { kafkaSink } from '../adapters/kafka/messages.js';
+import { KafkaPublisher } from '../adapters/kafka/publisher.js';
+import { AttemptVerdicts } from '../api/attempt-verdicts.js';
+import { BlockCheckService } from '../api/block-check.js';
+import { createApiMetrics } from '../api/metrics.js';
+import type { ApiStore, CdrIngest, Distribute, VerdictFeed } from '../api/ports.js';
+import type { Config } from '../config/config.js';
+import { BlockTable } from '../domain/blocks/block-table.js';
+import type { Block } from '../domain/blocks/block.js';
+import { verdictStoreSink } from '../pipeline/batch.js';
+import type { BatchSink } from '../pipeline/ports.js';
+import { Pusher } from '../push/pusher.js';
+import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.js';
+import { configFingerprint } from '../security/config-fingerprint.js';
+import { criticalAlarms } from '../security/critical-alarms.js';
+import type { SecurityStore } from '../security/ports.js';
+import { composeSecurity } from '../security/security.js';
+import { engineFactory } from './parts.js';
+
+export interface ApiWiring {
+  readonly config: Config;
+  readonly ruleFiles: RuleFiles;
+  readonly store: ApiStore;
+  readonly securityStore: SecurityStore;
+  /** The audit chain key (main/audit-key.ts) and this writer's chain name. */
+  readonly audit: { readonly key: Buffer; readonly chain: string };
+  readonly log: Logger;
+  /** The embedded mode: CDRs over HTTP, and the verdicts its pipeline persisted. With KAFKA_BROKERS blocks come from the topic. */
+  readonly embedded?: { readonly ingest: CdrIngest; readonly feed: VerdictFeed } | undefined;
+  /** The pipeline's health when it runs beside the API (`--role all`, embedded). */
+  readonly pipelineHealth?: HealthSource | undefined;
+  readonly moreMetrics?: (() => Promise<string>) | undefined;
+  readonly clock?: () => number;
+  readonly version?: string;
+}
+
+/** An API replica: block table, attempt rules, feed, pusher and routes. `start` bootstraps and joins the feed. */
+export async function composeApi(w: ApiWiring) {
+  const { config, store, log } = w;
+  const clock = w.clock ?? Date.now;
+  const kc = config.kafka;
+  const kafka = kc ? createKafka(kc, log) : undefined;
+  const publisher = kafka ? new KafkaPublisher(kafka) : undefined;
+  const table = new BlockTable();
+  const pusher = new Pusher({ targets: pushTargets(config), maxAttempts: config.push.webhook?.maxAttempts ?? config.push.kamailio?.maxAttempts ?? 1, deadLetter: (f) => store.insertPushFailure(f), log });
+  // embedded: this process is every replica; push in order, do not wait
+  const pushAll: Distribute = async (blocks) => void blocks.forEach((b) => void pusher.push(b));
+  const distribute: Distribute = kc && publisher ? kafkaDistribute(publisher, kc.topics.blocks) : pushAll;
+  const security = composeSecurity({ store: w.securityStore, clock, log, config: { auditKey: w.audit.key, chain: w.audit.chain, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook } });
+  const alarmCritical = criticalAlarms(security.alarms, config.security.maskCallers);
+  const sinks: BatchSink[] = kc && publisher ? [kafkaSink(publisher, kc.topics), verdictStoreSink(store)] : [verdictStoreSink(store), (batch) => distribute(batch.blocks)];
+  const attemptVerdicts = new AttemptVerdicts({ sinks, log });
+  const service = new BlockCheckService({
+    attempts: engineFactory(config, w.ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000 })(),
+    table,
+    failPolicy: config.api.failPolicy,
+    staleAfterMs: config.api.staleAfterMs,
+    onVerdicts: (verdicts) => {
+      attemptVerdicts.write(verdicts);
+      alarmCritical(verdicts.filter((v) => v.kind === 'alert'));
+    },
+  });
+  const registry = createApiMetrics({ service, table, pusher, clock });
+
+  /** Embedded mode: blocks the pipeline issued, applied here and pushed on. */
+  const applyBlocks = (blocks: readonly Block[]) => {
+    const now = clock();
+    for (const b of blocks) table.apply(b, now);
+    void distribute(blocks);
+  };
+  w.embedded?.feed.on('blocks', applyBlocks);
+  w.embedded?.feed.on('critical', alarmCritical);
+
+  const health: HealthSource = () => {
+    const feed = service.status(clock());
+    const pipe = w.pipelineHealth?.();
+    if (pipe && !pipe.ready) return { ready: false, degraded: pipe.degraded, reason: `pipeline: ${pipe.reason}` };
+    return { ready: feed.ready, degraded: feed.state === 'stale', reason: feed.reason };
+  };
+  const app = await buildApp({
+    log, registry, health, ...(w.moreMetrics ? { moreMetrics: w.moreMetrics } : {}), ...(w.version ? { version: w.version } : {}),
+    api: { service, store, distribute, ingest: w.embedded?.ingest, ruleFiles: w.ruleFiles, clock, maxEventLoopDelayMs: config.api.maxEventLoopDelayMs, security, pbxAuth: config.security.pbxAuth, maskCallers: config.security.maskCallers },
+  });
+
+  const feeds: BlockFeed[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let joined = !kafka;
+  let bootstrapped = false;
+  const start = async () => {
+    await security.start();
+    await security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) });
+    timers.push(setInterval(() => table.sweep(clock()), 10_000));
+    if (kafka && kc && publisher) {
+      const onJoined = () => {
+        joined = true;
+        if (bootstrapped) service.markLoaded(clock());
+      };
+      feeds.push(new BlockFeed({ kafka, topic: kc.topics.blocks, mode: { kind: 'broadcast', groupPrefix: kc.groupId }, log, onRecord: (b) => void table.apply(b, clock()), onHeard: () => service.heard(clock()), onJoined, sessionTimeout: kc.sessionTimeoutMs }));
+      if (pusher.enabled) feeds.push(new BlockFeed({ kafka, topic: kc.topics.blocks, mode: { kind: 'shared', groupId: `${kc.groupId}-push` }, log, onRecord: (b, alive) => pusher.push(b, alive), sessionTimeout: kc.sessionTimeoutMs }));
+      await publisher.connect();
+      for (const f of feeds) await f.start();
+    } else {
+      timers.push(setInterval(() => service.heard(clock()), 1_000)); // in-process feed: current while the pipeline runs
+    }
+    const started = performance.now();
+    for (const b of await store.activeBlocks(clock())) table.apply(b, clock());
+    bootstrapped = true;
+    log.info({ blocks: table.size, ms: Math.round(performance.now() - started) }, 'block table bootstrapped from ClickHouse');
+    if (joined) service.markLoaded(clock());
+  };
+  const stop = async () => {
+    await attemptVerdicts.drain(5_000);
+    security.stop();
+    for (const t of timers) clearInterval(t);
+    for (const f of feeds) await f.stop();
+    await publisher?.disconnect();
+  };
+  return { app, service, table, pusher, registry, security, store, start, stop };
+}
+export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
+
+function pushTargets(config: Config): PushTarget[] {
+  const targets: PushTarget[] = [];
+  if (config.push.webhook) targets.push(new WebhookTarget(config.push.webhook));
+  if (config.push.kamailio) targets.push(new KamailioTarget(config.push.kamailio));
+  return targets;
+}

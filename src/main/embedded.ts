@@ -1,0 +1,39 @@
+import { EventEmitter } from 'node:events';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
+import { ClickHouseStore } from '../adapters/clickhouse/store.js';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import type { VerdictFeed } from '../api/ports.js';
+import type { Config } from '../config/config.js';
+import { storeSink } from '../pipeline/batch.js';
+import { BodyIngest, HTTP_STREAM } from '../pipeline/body-ingest.js';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
+import { Pipeline } from '../pipeline/pipeline.js';
+import type { CdrStore } from '../pipeline/ports.js';
+import { pipelineParts } from './parts.js';
+
+/**
+ * The embedded mode's pipeline: CDRs from request bodies, persisted to ClickHouse, then announced on `feed`
+ * (new blocks for the API's table and pushes, critical alerts for A1 alarms). Runs in the pipeline child
+ * process of `sentinela start`, or in-process (tests).
+ */
+export function composeEmbeddedPipeline(o: {
+  config: Config;
+  ruleFiles: RuleFiles;
+  clickhouse: ClickHouseClient;
+  log: Logger;
+  metrics?: PipelineMetrics;
+  clock?: () => number;
+  /** Decorates the ClickHouse store (tests inject failures into the real one). */
+  wrapStore?: (store: CdrStore) => CdrStore;
+}) {
+  const store = (o.wrapStore ?? ((s) => s))(new ClickHouseStore(o.clickhouse, o.config.clickhouse.database));
+  const feed = new EventEmitter() as EventEmitter & VerdictFeed;
+  const announce = async (batch: { blocks: readonly unknown[]; alerts: readonly { severity: string }[] }) => {
+    if (batch.blocks.length > 0) feed.emit('blocks', batch.blocks);
+    const critical = batch.alerts.filter((a) => a.severity === 'critical');
+    if (critical.length > 0) feed.emit('critical', critical);
+  };
+  const pipeline = new Pipeline(pipelineParts({ ...o, store, sinks: [storeSink(store), announce] }));
+  return { pipeline, ingest: new BodyIngest(pipeline), feed, start: () => pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] }) };
+}

@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import type { Config } from '../config/config.js';
+import { createEngine } from '../domain/engine/build.js';
+import type { Engine } from '../domain/engine/engine.js';
+import type { ProfileBase } from '../domain/engine/profiles.js';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
+import type { PipelineParts } from '../pipeline/pipeline.js';
+import type { BatchSink, CdrStore } from '../pipeline/ports.js';
+import type { Backoff } from '../retry.js';
+
+/** How long a failing flush or rebuild waits before its next try (A11). */
+export const STORE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
+
+/** The service's dialling defaults, as every engine (pipeline, API attempts, replay) takes them. */
+export function engineBase(config: Config, timeZone = config.dialling.timeZone): ProfileBase {
+  const d = config.dialling;
+  return { timeZone, dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix } };
+}
+
+/** A factory of fresh engines for CDR rules (`cdr`) or block-check attempt rules (`attempt`). */
+export function engineFactory(config: Config, ruleFiles: RuleFiles, o: { on?: 'cdr' | 'attempt'; allowedLatenessMs?: number; timeZone?: string } = {}): () => Engine {
+  const base = engineBase(config, o.timeZone);
+  const options = { on: o.on ?? 'cdr', allowedLatenessMs: o.allowedLatenessMs ?? config.rules.allowedLatenessMs };
+  return () => createEngine(ruleFiles, base, options);
+}
+
+/** The parts of every pipeline of this deployment; sources and sinks differ per role. */
+export function pipelineParts(o: {
+  config: Config;
+  ruleFiles: RuleFiles;
+  log: Logger;
+  sinks: readonly BatchSink[];
+  store?: CdrStore;
+  metrics?: PipelineMetrics;
+  clock?: (() => number) | 'event-time';
+  backoff?: Backoff;
+  newEngine?: () => Engine;
+  timeZone?: string;
+}): PipelineParts {
+  const { config, ruleFiles } = o;
+  return {
+    newEngine: o.newEngine ?? engineFactory(config, ruleFiles),
+    decoders: { timeZone: o.timeZone ?? config.dialling.timeZone, mappings: ruleFiles.mappings },
+    sinks: o.sinks,
+    maxRecordBytes: config.pipeline.maxMessageBytes,
+    log: o.log,
+    clock: o.clock ?? Date.now,
+    backoff: o.backoff ?? STORE_BACKOFF,
+    ...(o.store ? { store: o.store } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+  };
+}

@@ -1,0 +1,67 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
+import { ClickHouseStore } from '../adapters/clickhouse/store.js';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { createKafka } from '../adapters/kafka/client.js';
+import { KafkaCdrSource, type KafkaCdrSourceOptions } from '../adapters/kafka/cdr-source.js';
+import { kafkaSink } from '../adapters/kafka/messages.js';
+import { KafkaPublisher } from '../adapters/kafka/publisher.js';
+import type { Config, KafkaConfig } from '../config/config.js';
+import { storeSink } from '../pipeline/batch.js';
+import { createPipelineMetrics, type PipelineMetrics } from '../pipeline/metrics.js';
+import type { CdrStore } from '../pipeline/ports.js';
+import type { Backoff } from '../retry.js';
+import { pipelineParts } from './parts.js';
+
+/**
+ * The stream processor: the Kafka consumer group as the pipeline's source; the topics (dead letters, alerts,
+ * blocks) then ClickHouse as its sinks, in the crash-safe order.
+ */
+export function composeProcessor(o: {
+  readonly config: Config;
+  readonly kafka: KafkaConfig;
+  readonly ruleFiles: RuleFiles;
+  readonly clickhouse: ClickHouseClient;
+  readonly log: Logger;
+  readonly metrics?: PipelineMetrics;
+  /** Tests: a fixed wall clock, short backoff, fast group timings, a store that fails on purpose. */
+  readonly clock?: () => number;
+  readonly backoff?: Backoff;
+  readonly consumer?: KafkaCdrSourceOptions['consumer'];
+  readonly wrapStore?: (store: CdrStore) => CdrStore;
+}) {
+  const { config, kafka: kc, log } = o;
+  const kafka = createKafka(kc, log);
+  const publisher = new KafkaPublisher(kafka);
+  const metrics = o.metrics ?? createPipelineMetrics();
+  const store = (o.wrapStore ?? ((s) => s))(new ClickHouseStore(o.clickhouse, config.clickhouse.database));
+  const parts = pipelineParts({ ...o, store, metrics, sinks: [kafkaSink(publisher, kc.topics), storeSink(store)] });
+  const source = new KafkaCdrSource({
+    kafka,
+    groupId: kc.groupId,
+    topics: kc.cdrTopics,
+    batch: { maxRows: config.pipeline.batchMaxRows, maxWaitMs: config.pipeline.batchMaxWaitMs },
+    pipeline: { ...parts, metrics },
+    log,
+    consumer: o.consumer ?? {
+      sessionTimeout: kc.sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(kc.sessionTimeoutMs / 10)),
+      rebalanceTimeout: kc.rebalanceTimeoutMs,
+      maxWaitTimeInMs: Math.min(500, config.pipeline.batchMaxWaitMs), // an idle fetch never outwaits a batch
+    },
+  });
+  return {
+    source,
+    metrics,
+    health: () => source.health(),
+    async start(): Promise<void> {
+      await publisher.connect();
+      await source.start();
+    },
+    async stop(): Promise<void> {
+      await source.stop();
+      await publisher.disconnect();
+    },
+  };
+}
+export type ComposedProcessor = ReturnType<typeof composeProcessor>;

@@ -1,0 +1,61 @@
+import { ClickHouseApiStore } from '../adapters/clickhouse/api-store.js';
+import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
+import { loadRuleFiles } from '../adapters/files/rule-files.js';
+import { buildApp } from '../adapters/http/app.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { PipelineHost } from '../ipc/pipeline-host.js';
+import { createLogger } from '../log.js';
+import { composeApi } from './api.js';
+import { auditKey, instanceId } from './audit-key.js';
+import { openClickHouse } from './clickhouse.js';
+import { composeProcessor } from './processor.js';
+
+export const ROLES = ['processor', 'api', 'all'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `sentinela start --role …`: wires and starts one role; resolves to its graceful stop. */
+export async function startRole(role: Role, config: Config): Promise<{ log: Logger; stop: () => Promise<void> }> {
+  const log = createLogger(config.logLevel, 1, { maskCallers: config.security.maskCallers });
+  const ruleFiles = loadRuleFiles(config.rules.dir);
+  const listen = { host: config.http.host, port: config.http.port };
+
+  if (role === 'processor' && config.kafka) {
+    const clickhouse = await openClickHouse(config, log);
+    const processor = composeProcessor({ config, kafka: config.kafka, ruleFiles, clickhouse, log });
+    const app = await buildApp({ log, registry: processor.metrics.registry, health: processor.health });
+    await app.listen(listen);
+    await processor.start();
+    log.info({ topics: config.kafka.cdrTopics.map((t) => t.topic), group: config.kafka.groupId, rules: ruleFiles.rules.length }, 'processor started');
+    const stop = async () => {
+      await processor.stop();
+      await app.close();
+      await clickhouse.close();
+    };
+    return { log, stop };
+  }
+
+  // `all`: the pipeline in a child process, which owns chDB in the embedded mode; `api`: this process alone
+  const host = role === 'all' ? await PipelineHost.start(config.kafka ? 'kafka' : 'embedded', log) : undefined;
+  const clickhouse = host ? undefined : await openClickHouse(config, log);
+  const stores = clickhouse
+    ? { store: new ClickHouseApiStore(clickhouse, config.clickhouse.database), securityStore: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database) }
+    : { store: (host as PipelineHost).store, securityStore: (host as PipelineHost).securityStore };
+  const api = await composeApi({
+    config, ruleFiles, log, ...stores,
+    audit: { key: auditKey(config), chain: `api:${instanceId(config)}` },
+    embedded: host && !config.kafka ? { ingest: host.ingest, feed: host } : undefined,
+    pipelineHealth: host ? () => host.health() : undefined,
+    moreMetrics: host ? () => host.metricsText() : undefined,
+  });
+  await api.app.listen(listen);
+  await api.start();
+  log.info({ role, mode: config.kafka ? 'kafka' : 'embedded', port: config.http.port, blocks: api.table.size, failPolicy: config.api.failPolicy }, 'api started');
+  const stop = async () => {
+    await api.app.close();
+    await api.stop();
+    await host?.stop();
+    await clickhouse?.close();
+  };
+  return { log, stop };
+}

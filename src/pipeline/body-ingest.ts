@@ -1,0 +1,41 @@
+import type { CdrIngest, IngestRejection, IngestSummary } from '../api/ports.js';
+import { parseFormatSpec } from '../domain/cdr/formats/registry.js';
+import { EVENT_STATUSES, type EventStatus } from '../domain/engine/engine.js';
+import { verdictBrief } from '../domain/engine/verdict-json.js';
+import { SentinelaError } from '../errors.js';
+import type { Pipeline, StreamRef, Tally } from './pipeline.js';
+
+/** HTTP-ingested CDRs are one stream: rebuilt from ClickHouse like a Kafka partition. */
+export const HTTP_STREAM: StreamRef = { kind: 'http', topic: 'http', partition: 0 };
+
+/**
+ * CDRs in request bodies (the embedded mode's `POST /v1/cdrs`) as a pipeline source: one record per line, the
+ * body's records sealed as one batch. The answer comes once that batch is persisted, so an acknowledged record
+ * is never lost; while the store is down the answer is 503 and the sender retries (ids dedupe).
+ */
+export class BodyIngest implements CdrIngest {
+  constructor(private readonly pipeline: Pipeline) {}
+
+  async ingest(body: Buffer, format: string): Promise<IngestSummary> {
+    const pipeline = this.pipeline;
+    if (!pipeline.running) throw new SentinelaError('INGEST_UNAVAILABLE', `the embedded pipeline cannot take CDRs now (${pipeline.health().reason})`);
+    const decoder = pipeline.newDecoder(parseFormatSpec(format));
+    const tally: Tally = { statuses: Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>, rejected: 0 };
+    let received = 0;
+    let start = 0;
+    // every record is taken synchronously, then sealed: the batch holds exactly this body
+    for (let line = 1; start < body.length; line++) {
+      let end = body.indexOf(10, start);
+      if (end < 0) end = body.length;
+      const payload = body.subarray(start, end > start && body[end - 1] === 13 ? end - 1 : end);
+      start = end + 1;
+      if (payload.length === 0) continue;
+      received++;
+      pipeline.accept(HTTP_STREAM, decoder, payload, null, line, tally);
+    }
+    const batch = pipeline.seal();
+    await batch.done;
+    const rejected: IngestRejection[] = batch.rejected.map((r) => ({ line: r.source.offset, code: r.code, message: r.message, path: r.path }));
+    return { received, accepted: batch.cdrs.length, duplicates: tally.statuses.duplicate, rejected, verdicts: batch.verdicts.map(verdictBrief) };
+  }
+}

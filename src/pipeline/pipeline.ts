@@ -1,0 +1,276 @@
+import { Mutex } from 'async-mutex';
+import type { Logger } from 'pino';
+import type { Cdr } from '../domain/cdr/contract.js';
+import { createDecoder, validate, type DecoderContext, type FormatSpec } from '../domain/cdr/formats/registry.js';
+import type { Decoder } from '../domain/cdr/formats/types.js';
+import type { CdrResult } from '../domain/cdr/parse.js';
+import type { Engine, EventStatus } from '../domain/engine/engine.js';
+import { SentinelaError } from '../errors.js';
+import { retry, type Backoff } from '../retry.js';
+import { PendingBatch } from './batch.js';
+import { Flusher } from './flusher.js';
+import { Lifecycle, type PipelineHealth, type PipelineState } from './lifecycle.js';
+import { RuleReporter, type PipelineMetrics } from './metrics.js';
+import type { BatchSink, CdrStore, SourceRef } from './ports.js';
+import { rebuildEngine } from './state-rebuild.js';
+
+/** One stream of records: a Kafka topic partition, the HTTP ingest, a replayed file. */
+export interface StreamRef {
+  readonly kind: SourceRef['kind'];
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Counts a source keeps of what it fed in (replay's summary, an ingest answer). */
+export interface Tally {
+  readonly statuses: Record<EventStatus, number>;
+  rejected: number;
+}
+
+/** What every pipeline is made of; the composition root builds it once per role. */
+export interface PipelineParts {
+  readonly newEngine: () => Engine;
+  readonly decoders: DecoderContext;
+  /** Where sealed batches go, in the crash-safe order (e.g. Kafka topics, then ClickHouse). */
+  readonly sinks: readonly BatchSink[];
+  readonly maxRecordBytes: number;
+  readonly log: Logger;
+  readonly metrics?: PipelineMetrics;
+  /** Rule state is rebuilt from here on start and on every new assignment; absent: a fresh engine (replay). */
+  readonly store?: CdrStore;
+  /** The clock a CDR is evaluated at: the wall clock (epoch ms, bounds future CDRs), or its own event time (replay). */
+  readonly clock: (() => number) | 'event-time';
+  readonly backoff: Backoff;
+}
+
+export interface PipelineHooks {
+  /** Acknowledges a persisted batch to the source (commit offsets). */
+  readonly ack?: (batch: PendingBatch) => Promise<void>;
+  /** Every state change: a source pauses while the pipeline is not running. */
+  readonly changed?: (state: PipelineState, previous: PipelineState) => void;
+}
+
+/**
+ * The one ingest pipeline: decode → validate → evaluate → batch → persist through the sinks in order → acknowledge.
+ * The Kafka consumer group, the HTTP ingest and `sentinela replay` are sources feeding it; each record is taken
+ * synchronously (`accept`), so a source that seals right after its records owns exactly that batch.
+ */
+export class Pipeline {
+  private engine: Engine;
+  private pending = new PendingBatch();
+  private readonly flusher: Flusher;
+  private readonly lifecycle: Lifecycle;
+  private readonly rules: RuleReporter | undefined;
+  /** One decoder per stream (correlating decoders keep state per stream). */
+  private readonly decoders = new Map<string, { readonly stream: StreamRef; readonly decoder: Decoder }>();
+  /** Rebuilds, timers and source batches never interleave. */
+  readonly mutex = new Mutex();
+  private assignment: Readonly<Record<string, readonly number[]>> = {};
+  private readonly stopped = new AbortController();
+
+  constructor(private readonly p: PipelineParts, hooks: PipelineHooks = {}) {
+    this.engine = p.newEngine();
+    this.rules = p.metrics && new RuleReporter(p.metrics);
+    this.lifecycle = new Lifecycle((state, previous) => {
+      p.metrics?.degraded.set(state.name === 'degraded' ? 1 : 0);
+      hooks.changed?.(state, previous);
+    });
+    this.flusher = new Flusher({
+      sinks: p.sinks,
+      backoff: p.backoff,
+      ack: async (batch) => {
+        await hooks.ack?.(batch);
+        this.rules?.report(this.engine.ruleStats);
+      },
+      persisted: (batch, ms) => {
+        p.metrics?.batchRows.observe(batch.cdrs.length);
+        p.metrics?.batchSeconds.observe(ms / 1000);
+      },
+      failed: (error) => this.failed(error),
+      recovered: () => this.recovered(),
+    });
+  }
+
+  get state(): PipelineState {
+    return this.lifecycle.state;
+  }
+
+  /** The current engine's per-rule counts. */
+  get ruleStats(): Engine['ruleStats'] {
+    return this.engine.ruleStats;
+  }
+
+  get running(): boolean {
+    return this.lifecycle.is('running');
+  }
+
+  health(): PipelineHealth {
+    return this.lifecycle.health();
+  }
+
+  /** Records waiting in the open batch, and batches sealed but not yet persisted. */
+  get load(): { readonly pending: number; readonly sealed: number; readonly ageMs: number } {
+    const first = this.pending.firstAt;
+    return { pending: this.pending.size, sealed: this.flusher.depth, ageMs: first === undefined ? -1 : performance.now() - first };
+  }
+
+  /** Starts with the rule state of `assignment` rebuilt from the store (or a fresh engine without a store). */
+  async start(assignment: Readonly<Record<string, readonly number[]>> = {}): Promise<void> {
+    if (!this.p.store) {
+      this.lifecycle.to({ name: 'running' });
+      return;
+    }
+    await this.rebuild(assignment);
+  }
+
+  /** Persists what is pending, then swaps in an engine rebuilt for the streams now owned; retried until the store answers. */
+  async rebuild(assignment: Readonly<Record<string, readonly number[]>>): Promise<void> {
+    this.assignment = assignment;
+    await retry(() => this.mutex.runExclusive(() => this.rebuildOnce()), {
+      backoff: this.p.backoff,
+      signal: this.stopped.signal,
+      onRetry: (err, attempt) => this.p.log.error({ err, attempt }, 'rule state rebuild failed: retrying'),
+    }).catch((err: unknown) => {
+      if (!this.stopped.signal.aborted) throw err;
+    });
+  }
+
+  private async rebuildOnce(): Promise<void> {
+    const store = this.p.store;
+    if (!store || this.lifecycle.is('stopping', 'stopped')) return;
+    this.lifecycle.to({ name: 'rebuilding' });
+    this.seal();
+    await this.flusher.settle();
+    if (this.flusher.degraded) {
+      // the store is down: the flusher persists the batch, then `recovered` rebuilds
+      this.lifecycle.to({ name: 'degraded', error: 'store unavailable', rebuildPending: true });
+      return;
+    }
+    const started = performance.now();
+    const { engine, replayed } = await rebuildEngine(store, this.p.newEngine, this.assignment, this.now());
+    this.engine = engine;
+    this.decoders.clear();
+    this.pending = new PendingBatch();
+    this.rules?.baseline(engine.ruleStats);
+    this.p.metrics?.rebuildSeconds.set((performance.now() - started) / 1000);
+    this.p.metrics?.rebuildCdrs.set(replayed);
+    this.p.log.info({ assignment: this.assignment, replayed, ms: Math.round(performance.now() - started) }, 'rule state rebuilt');
+    this.lifecycle.to({ name: 'running' });
+  }
+
+  /** The decoder of a stream (created on first use). */
+  decoderFor(stream: StreamRef, spec: FormatSpec): Decoder {
+    const key = `${stream.topic}\u0000${stream.partition}`;
+    let entry = this.decoders.get(key);
+    if (!entry) {
+      entry = { stream, decoder: this.newDecoder(spec) };
+      this.decoders.set(key, entry);
+    }
+    return entry.decoder;
+  }
+
+  newDecoder(spec: FormatSpec): Decoder {
+    return createDecoder(spec, this.p.decoders);
+  }
+
+  /**
+   * Takes one record of a stream: decoded, validated and evaluated into the open batch (a refused record is
+   * dead-lettered in it with its reason). `offset` locates it in its stream (Kafka offset, line number).
+   */
+  accept(stream: StreamRef, decoder: Decoder, payload: Buffer | string, key: Buffer | null, offset: number, tally?: Tally): void {
+    const m = this.p.metrics;
+    m?.messages.inc({ topic: stream.topic });
+    this.pending.touch(performance.now());
+    const source: SourceRef = { ...stream, offset, format: decoder.format };
+    const results =
+      payload.length > this.p.maxRecordBytes
+        ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `record is ${payload.length} bytes, the limit is ${this.p.maxRecordBytes}`) }]
+        : validate(decoder.decode(payload, offset));
+    this.take(results, source, payload, key, tally);
+    if (stream.kind === 'kafka') this.pending.position(stream.topic, stream.partition, offset + 1, decoder.oldestHeld?.());
+  }
+
+  /** Records a correlating decoder still holds: those older than the state horizon (`all`: every one, end of a file). */
+  release(which: 'expired' | 'all', tally?: Tally, only?: Decoder): void {
+    for (const { stream, decoder } of this.decoders.values()) {
+      if (only && decoder !== only) continue;
+      const decoded = which === 'all' ? decoder.drain?.() : decoder.expire?.(this.now() - this.engine.stateHorizonMs);
+      if (!decoded || decoded.length === 0) continue;
+      this.pending.touch(performance.now());
+      // a held record that never completed (an answered INVITE without a time) is dead-lettered, not dropped
+      this.take(validate(decoded), { ...stream, offset: -1, format: decoder.format }, Buffer.alloc(0), null, tally);
+    }
+  }
+
+  private take(results: readonly CdrResult[], source: SourceRef, payload: Buffer | string, key: Buffer | null, tally: Tally | undefined): void {
+    const m = this.p.metrics;
+    for (const result of results) {
+      if (!result.ok) {
+        m?.rejected.inc({ code: result.error.code });
+        if (tally) tally.rejected++;
+        if (source.kind === 'kafka') this.p.log.warn({ topic: source.topic, partition: source.partition, offset: source.offset, code: result.error.code, path: result.error.details.path }, result.error.message);
+        this.pending.addRejected(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, key, result.error, source);
+        continue;
+      }
+      if (key !== null && key.toString() !== result.cdr.tenant) m?.misrouted.inc();
+      const status = this.pending.evaluate(this.engine, result.cdr, source, this.nowFor(result.cdr));
+      m?.cdrs.inc({ status });
+      if (tally) tally.statuses[status]++;
+    }
+  }
+
+  /** Hands the open batch to the flusher and opens a new one; returns the sealed batch (await its `done`). */
+  seal(): PendingBatch {
+    const batch = this.pending;
+    if (batch.empty) {
+      batch.finish();
+      return batch;
+    }
+    this.pending = new PendingBatch();
+    this.flusher.seal(batch);
+    return batch;
+  }
+
+  /** Resolves once every sealed batch is persisted, or as soon as the store fails. */
+  settle(): Promise<void> {
+    return this.flusher.settle();
+  }
+
+  /** Graceful stop: persist what is pending (abandon it if the store is down: a Kafka source re-delivers it). */
+  async stop(): Promise<void> {
+    if (!this.lifecycle.to({ name: 'stopping' })) return;
+    this.stopped.abort(new SentinelaError('INGEST_UNAVAILABLE', 'the pipeline is stopping'));
+    await this.mutex.runExclusive(async () => {
+      this.seal();
+      await this.flusher.settle();
+      this.flusher.stop();
+    });
+    this.lifecycle.to({ name: 'stopped' });
+  }
+
+  private now(): number {
+    return this.p.clock === 'event-time' ? this.engine.eventTime : this.p.clock();
+  }
+
+  private nowFor(cdr: Cdr): number {
+    return this.p.clock === 'event-time' ? Math.max(this.engine.eventTime, cdr.startedAt) : this.p.clock();
+  }
+
+  /** A flush failed: the flusher keeps the batch and retries with backoff until the store is back (A11). */
+  private failed(error: SentinelaError): void {
+    this.p.metrics?.storeErrors.inc({ code: error.code });
+    this.p.metrics?.storeRetries.inc();
+    const s = this.lifecycle.state;
+    const rebuildPending = (s.name === 'degraded' && s.rebuildPending) || s.name === 'rebuilding';
+    this.lifecycle.to({ name: 'degraded', error: `${error.code}: ${error.message}`, rebuildPending });
+    this.p.log.error({ code: error.code, err: error }, 'flush failed: intake paused, retrying');
+  }
+
+  private recovered(): void {
+    const s = this.lifecycle.state;
+    this.p.log.info('store is back: intake resumes');
+    if (s.name !== 'degraded') return;
+    if (s.rebuildPending) void this.rebuild(this.assignment);
+    else this.lifecycle.to({ name: 'running' });
+  }
+}

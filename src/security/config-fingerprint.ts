@@ -1,0 +1,13 @@
+import { createHash } from 'node:crypto';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import type { Config } from '../config/config.js';
+
+const SECRET_FIELD = /secret|password|auditKey/i;
+
+/** EV04: what this server runs with: every non-secret setting and the rule files, with a digest to compare runs. */
+export function configFingerprint(config: Config, ruleFiles: RuleFiles): Record<string, unknown> {
+  // any field named like a secret, at any depth, shows only whether it is set
+  const visible = JSON.stringify(config, (name, value: unknown) => (SECRET_FIELD.test(name) && value !== undefined && value !== null ? '(set)' : value));
+  const rules = ruleFiles.rules.map((r) => r.id);
+  return { digest: createHash('sha256').update(visible).update(JSON.stringify(ruleFiles.rules)).digest('hex'), rules, settings: JSON.parse(visible) as unknown };
+}
