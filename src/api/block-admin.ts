@@ -5,6 +5,7 @@ import { SentinelaError } from '../errors.js';
 import type { BlockCheckService } from './block-check.js';
 import type { ApiStore, Distribute } from './ports.js';
 import type { AuditTrail } from '../security/audit-trail.js';
+import { iso } from '../domain/time/iso.js';
 
 export interface Actor {
   /** Who acts: the logged-in user (or `apikey:<id>`). */
@@ -46,7 +47,7 @@ export class BlockAdmin {
     const found = await this.d.store.findBlock(id);
     if (!found) throw new SentinelaError('NOT_FOUND', `no block with id ${id}`, { path: 'id' });
     if (found.state === 'lifted') throw new SentinelaError('CONFLICT', `block ${id} was already lifted by ${found.liftedBy || 'someone'}`, { path: 'id' });
-    if (found.expiresAt <= now) throw new SentinelaError('CONFLICT', `block ${id} already expired at ${new Date(found.expiresAt).toISOString()}`, { path: 'id' });
+    if (found.expiresAt <= now) throw new SentinelaError('CONFLICT', `block ${id} already expired at ${iso(found.expiresAt)}`, { path: 'id' });
     const lifted = liftBlock(found, now, actor.id, reason);
     await this.change(lifted, 'block.unblock', actor, { blockId: id, tenant: found.tenant, subject: `${found.subject.kind}:${found.subject.value}`, rule: found.rule, reason });
     return lifted;

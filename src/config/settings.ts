@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN } from '../domain/rules/duration.js';
 import { timeZoneSpec } from '../domain/rules/profile-spec.js';
 import { parseFormatSpec, type FormatSpec } from '../domain/cdr/formats/registry.js';
+import { TENANT_NAME } from '../domain/cdr/contract.js';
 
 /**
  * Every Sentinela setting, by the environment variable that sets it. This list is the single source of truth:
@@ -178,7 +179,7 @@ export const SETTINGS = {
     description: 'api-key: block-check and POST /v1/cdrs need a PBX API key (`sentinela apikey add`); none: open (lab only).',
   },
   SENTINELA_INSTANCE_ID: {
-    schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore, hyphen').optional(),
+    schema: z.string().regex(TENANT_NAME, 'letters, digits, dot, underscore, hyphen').optional(),
     description: 'Name of this instance in its audit chain (api:<id>, cli:<id>); defaults to the host name. Unique per running instance.',
   },
   SENTINELA_AUDIT_KEY: {

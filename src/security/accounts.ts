@@ -8,6 +8,7 @@ import type { AuditTrail } from './audit-trail.js';
 import { decoyVerify, hashPassword, verifyPassword } from './passwords.js';
 import type { SecurityStore, UserRecord } from './ports.js';
 import type { Session, SessionBook } from './sessions.js';
+import { iso } from '../domain/time/iso.js';
 
 export const LOCK_AFTER_FAILURES = 5; // EV03: >= 5 failures in < 1 min → the user is locked
 export const LOCK_WINDOW_MS = 60_000;
@@ -34,7 +35,6 @@ export interface LoginHistory {
   readonly failuresSince: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 export const history = (u: UserRecord): LoginHistory => ({
   lastLogin: u.lastLogin && { at: iso(u.lastLogin.at), ip: u.lastLogin.ip, method: u.lastLogin.method },
   lastFailure: u.lastFailure && { at: iso(u.lastFailure.at), ip: u.lastFailure.ip },

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { postSigned } from '../push/targets.js';
+import { retry } from '../retry.js';
+import { iso } from '../domain/time/iso.js';
 
 /** A1: a potential violation or a critical alert, for the administrators. */
 export interface Alarm {
@@ -67,7 +69,7 @@ export class Alarms {
     this.lastSent.set(alarm.key, { at: now, repeats: 0 });
     if (this.lastSent.size > 10_000) this.lastSent.delete(this.lastSent.keys().next().value as string);
     const body = JSON.stringify({
-      event: 'alarm', id: randomUUID(), at: new Date(now).toISOString(), ...alarm,
+      event: 'alarm', id: randomUUID(), at: iso(now), ...alarm,
       repeatsSinceLast: last?.repeats ?? 0, heldByRateLimit: this.held,
     });
     this.held = 0;
@@ -83,17 +85,16 @@ export class Alarms {
   }
 
   private async deliver(channel: AlarmChannel, body: string, now: number): Promise<void> {
-    const attempts = this.o.retries ?? 3;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        await channel.send(body, now);
-        this.counts.sent++;
-        return;
-      } catch (err) {
-        this.o.log.error({ err, channel: channel.name, attempt }, 'alarm not delivered');
-        if (attempt < attempts) await new Promise((r) => setTimeout(r, 500 * attempt));
-      }
+    try {
+      await retry(() => channel.send(body, now), {
+        attempts: this.o.retries ?? 3,
+        backoff: { initialMs: 500, maxMs: 2_000 },
+        onRetry: (err, attempt) => this.o.log.error({ err, channel: channel.name, attempt }, 'alarm not delivered; retrying'),
+      });
+      this.counts.sent++;
+    } catch (err) {
+      this.o.log.error({ err, channel: channel.name }, 'alarm not delivered');
+      this.counts.failed++;
     }
-    this.counts.failed++;
   }
 }

@@ -2,6 +2,7 @@ import { RecentEvents, TimedBars } from '../domain/security/recent-events.js';
 import type { Alarms } from './alarms.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { SessionBook } from './sessions.js';
+import { iso } from '../domain/time/iso.js';
 
 export const DENIALS_TO_BAR = 3; // EV14: >= 3 operations outside the profile in 5 min
 export const DENIAL_WINDOW_MS = 5 * 60_000;
@@ -37,7 +38,7 @@ export class AccessGuard {
     this.denials.clear(`user:${user}`);
     this.denials.clear(`ip:${ip}`);
     this.o.sessions.endUser(user);
-    await this.o.audit.record({ type: 'access.barred', actor: 'system', ip, result: 'success', details: { user, ip, until: new Date(until).toISOString(), denials: Math.max(byUser, byIp) } });
+    await this.o.audit.record({ type: 'access.barred', actor: 'system', ip, result: 'success', details: { user, ip, until: iso(until), denials: Math.max(byUser, byIp) } });
     this.o.alarms?.raise({ key: `barred:${user}:${ip}`, kind: 'security', severity: 'critical', title: `${user} from ${ip} barred for 5 min after ${Math.max(byUser, byIp)} denied operations`, details: { user, ip, ...what } });
   }
 }

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { SentinelaError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { withSecurity } from '../security-context.js';
+import { iso } from '../../domain/time/iso.js';
+import { TENANT_NAME } from '../../domain/cdr/contract.js';
 
 export const apikeyCommand: Command = {
   name: 'apikey',
@@ -24,7 +26,7 @@ Options:
     const { values } = parseArgs({ args: rest, strict: true, options: { tenant: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' } } });
     if (action === 'add') {
       const { tenant, name } = values;
-      if (!tenant || !/^(\*|[A-Za-z0-9._-]{1,64})$/.test(tenant)) throw new SentinelaError('CLI_USAGE', '--tenant: a tenant name or *');
+      if (!tenant || (tenant !== '*' && !TENANT_NAME.test(tenant))) throw new SentinelaError('CLI_USAGE', '--tenant: a tenant name or *');
       if (!name) throw new SentinelaError('CLI_USAGE', '--name is required');
       return withSecurity(ctx, { name: 'apikey', args }, async (sec, by) => {
         const made = await sec.apiKeys.create(tenant, name, by);
@@ -36,7 +38,7 @@ Options:
     if (action === 'list') {
       return withSecurity(ctx, { name: 'apikey', args }, async (sec) => {
         await sec.apiKeys.refresh();
-        for (const k of sec.apiKeys.list()) ctx.stdout([k.id, k.tenant, k.name, new Date(k.createdAt).toISOString(), k.revokedAt === null ? 'active' : `revoked ${new Date(k.revokedAt).toISOString()} by ${k.revokedBy}`].join('\t'));
+        for (const k of sec.apiKeys.list()) ctx.stdout([k.id, k.tenant, k.name, iso(k.createdAt), k.revokedAt === null ? 'active' : `revoked ${iso(k.revokedAt)} by ${k.revokedBy}`].join('\t'));
         return 0;
       });
     }

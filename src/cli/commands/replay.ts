@@ -1,14 +1,11 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { openRecords } from '../../adapters/files/records.js';
 import { loadRuleFiles } from '../../adapters/files/rule-files.js';
 import { createDecoder, FORMATS, parseFormatSpec } from '../../domain/cdr/formats/registry.js';
 import { createLogger } from '../../log.js';
 import { replayParts } from '../../main/replay.js';
 import { formatDuration, parseDuration } from '../../domain/rules/duration.js';
 import { timeZoneSpec } from '../../domain/rules/profile-spec.js';
-import { SentinelaError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { formatSummary, replay } from '../replay/run.js';
 
@@ -53,10 +50,8 @@ Options:
     const parts = replayParts(config, ruleFiles, { timeZone, allowedLatenessMs: lateness, log: createLogger('silent') });
     createDecoder(format, parts.decoders); // an unknown mapping is a usage error before any input is read
     const file = positionals[0];
-    const input = file === undefined || file === '-' ? ctx.stdin() : await openFile(file);
+    const records = await openRecords(file === undefined || file === '-' ? ctx.stdin() : file, { latin1: format.options['encoding'] === 'latin1', documents: format.name === 'freeswitch-json' });
     let reported = 0;
-    if (format.options['encoding'] === 'latin1') input.setEncoding('latin1');
-    const records = format.name === 'freeswitch-json' ? documents(input) : createInterface({ input, crlfDelay: Infinity });
     const summary = await replay(
       records,
       format,
@@ -75,30 +70,3 @@ Options:
     return 0;
   },
 };
-
-/**
- * mod_json_cdr files are often one pretty-printed document: a whole input that parses as JSON is one record,
- * anything else is read as one document per line.
- */
-async function* documents(input: NodeJS.ReadableStream): AsyncIterable<string> {
-  const chunks: string[] = [];
-  for await (const chunk of input) chunks.push(String(chunk));
-  const text = chunks.join('');
-  try {
-    JSON.parse(text);
-    yield text;
-  } catch {
-    yield* text.split(/\r?\n/);
-  }
-}
-
-/** Opens FILE, turning a missing or unreadable file into a usage error before any work starts. */
-async function openFile(file: string): Promise<ReadStream> {
-  const stream = createReadStream(file);
-  try {
-    await once(stream, 'open');
-  } catch (err) {
-    throw new SentinelaError('CLI_USAGE', `cannot read ${file}: ${(err as Error).message}`);
-  }
-  return stream;
-}

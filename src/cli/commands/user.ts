@@ -3,6 +3,7 @@ import { ROLES, type Role } from '../../domain/security/roles.js';
 import { SentinelaError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { readPassword, withSecurity } from '../security-context.js';
+import { iso } from '../../domain/time/iso.js';
 
 export const userCommand: Command = {
   name: 'user',
@@ -51,7 +52,7 @@ Options:
     if (action === 'list') {
       return withSecurity(ctx, { name: 'user', args }, async (sec) => {
         for (const u of await sec.store.listUsers()) {
-          ctx.stdout([u.name, u.role, u.locked ? `LOCKED (${u.lockedReason})` : 'active', u.lastLogin ? `last login ${new Date(u.lastLogin.at).toISOString()} from ${u.lastLogin.ip}` : 'never logged in'].join('\t'));
+          ctx.stdout([u.name, u.role, u.locked ? `LOCKED (${u.lockedReason})` : 'active', u.lastLogin ? `last login ${iso(u.lastLogin.at)} from ${u.lastLogin.ip}` : 'never logged in'].join('\t'));
         }
         return 0;
       });

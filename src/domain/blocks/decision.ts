@@ -4,6 +4,7 @@ import type { SubjectList } from '../engine/subject-lists.js';
 import { subjectText } from '../engine/verdicts.js';
 import { KEY_KINDS } from '../rules/spec.js';
 import type { BlockTable } from './block-table.js';
+import { iso } from '../time/iso.js';
 
 export interface Reason {
   /** Rule id: a detection rule, `deny-list` (G4), `profile-international` (F1, F3) or `profile-premium` (F4). */
@@ -52,6 +53,6 @@ export function decide(e: CallEvent, lists: Lists, table: BlockTable, now: numbe
     { tenant: e.tenant, caller: e.caller, account: e.account, ip: e.ip, callee: e.calleeText, calleeE164: e.callee?.e164 ?? null, international: e.international, exempt },
     now,
   );
-  for (const b of hits) reasons.push({ rule: b.rule, subject: subjectText(b.subject), expiresAt: new Date(b.expiresAt).toISOString(), blockId: b.id });
+  for (const b of hits) reasons.push({ rule: b.rule, subject: subjectText(b.subject), expiresAt: iso(b.expiresAt), blockId: b.id });
   return reasons.length === 0 ? ALLOW : { action: 'block', reasons, emergency: false };
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** A tenant's name wherever one is given (CDRs, keys, users, blocks, format options, settings). */
+export const TENANT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
 /**
  * The canonical CDR contract: what PBX exporters publish to Kafka as JSON (one object per call leg).
  * Parsing yields a `Cdr` whose timestamps are epoch milliseconds (UTC instants).
@@ -76,7 +79,7 @@ export const cdrShape = z.strictObject({
   id: nonEmpty(LIMITS.idLength),
   /** Groups the legs of one call (Asterisk linkedid, FreeSWITCH originating leg, SIP Call-ID): counted once. */
   callId: nonEmpty(LIMITS.idLength).optional(),
-  tenant: nonEmpty(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, underscore and hyphen only').default('default'),
+  tenant: nonEmpty(64).regex(TENANT_NAME, 'letters, digits, dot, underscore and hyphen only').default('default'),
   account: nonEmpty(LIMITS.nameLength),
   caller: nonEmpty(LIMITS.numberLength),
   callee: nonEmpty(LIMITS.numberLength),

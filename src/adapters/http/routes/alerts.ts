@@ -8,8 +8,8 @@ import { errorBody, page, paging, reasonText } from '../schemas.js';
 import type { AuditTrail } from '../../../security/audit-trail.js';
 import { actorOf, scopeOf } from '../auth.js';
 import type { Visible } from './blocks.js';
+import { iso } from '../../../domain/time/iso.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const alertView = z.object({
   id: z.string(), tenant: z.string(), rule: z.string(), severity: z.enum(['warn', 'critical']), subject: z.string(), at: z.string(),
   evidence: z.array(z.string()).describe('CDR ids'), details: z.record(z.string(), z.unknown()), suppressed: z.number(),

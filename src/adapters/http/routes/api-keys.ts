@@ -4,10 +4,12 @@ import type { ApiKeyRecord } from '../../../security/ports.js';
 import type { Security } from '../../../security/security.js';
 import { actorOf } from '../auth.js';
 import { errorBody } from '../schemas.js';
+import { iso } from '../../../domain/time/iso.js';
+import { TENANT_NAME } from '../../../domain/cdr/contract.js';
 
 const keyView = z.object({ id: z.string(), tenant: z.string(), name: z.string(), createdAt: z.string(), createdBy: z.string(), revokedAt: z.string().nullable(), revokedBy: z.string() });
 const keyJson = (k: ApiKeyRecord): z.infer<typeof keyView> => ({
-  id: k.id, tenant: k.tenant, name: k.name, createdAt: new Date(k.createdAt).toISOString(), createdBy: k.createdBy, revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(), revokedBy: k.revokedBy,
+  id: k.id, tenant: k.tenant, name: k.name, createdAt: iso(k.createdAt), createdBy: k.createdBy, revokedAt: k.revokedAt === null ? null : iso(k.revokedAt), revokedBy: k.revokedBy,
 });
 
 /** PBX API keys: issued (the key is shown once), listed without secrets, revoked; every change audited. */
@@ -19,7 +21,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ security: Security }> = async
     config: { access: 'apikeys.write' },
     schema: {
       tags, summary: 'Issue a PBX API key; the key is in this answer only',
-      body: z.strictObject({ tenant: z.string().regex(/^(\*|[A-Za-z0-9._-]{1,64})$/, 'a tenant name, or * for every tenant'), name: z.string().trim().min(1).max(128) }),
+      body: z.strictObject({ tenant: z.union([z.literal('*'), z.string().regex(TENANT_NAME)], 'a tenant name, or * for every tenant'), name: z.string().trim().min(1).max(128) }),
       response: { 201: keyView.extend({ key: z.string().describe('send as Authorization: Bearer <key> or X-Api-Key; not retrievable later') }), 400: errorBody },
     },
   }, async (request, reply) => {

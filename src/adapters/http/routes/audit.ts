@@ -6,6 +6,7 @@ import type { Security } from '../../../security/security.js';
 import { SentinelaError } from '../../../errors.js';
 import { actorOf } from '../auth.js';
 import { errorBody, page, paging } from '../schemas.js';
+import { iso } from '../../../domain/time/iso.js';
 
 /** EV09: shown with every audit read. */
 export const CONFIDENTIALITY_NOTICE =
@@ -25,7 +26,7 @@ const auditView = z.object({
 /** The audit trail: search any substring, sort by any column (A3); verify (A5); switches (A4). Records are never edited. */
 export const auditRoutes: FastifyPluginAsyncZod<{ security: Security }> = async (app, { security }) => {
   const tags = ['audit'];
-  const integrityJson = (i: Awaited<ReturnType<Security['audit']['verify']>>) => ({ ok: i.ok, verifiedAt: new Date(i.verifiedAt).toISOString(), chains: i.chains.map((c) => ({ ...c })) });
+  const integrityJson = (i: Awaited<ReturnType<Security['audit']['verify']>>) => ({ ok: i.ok, verifiedAt: iso(i.verifiedAt), chains: i.chains.map((c) => ({ ...c })) });
 
   app.get('/v1/audit', {
     config: { access: 'audit.read' },
@@ -43,7 +44,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ security: Security }> = async 
     const found = await security.audit.search({ text: q.q, eventType: q.eventType, actor: q.actor, result: q.result, since: q.since, until: q.until, sort: q.sort, order: q.order, limit: q.limit, offset: q.offset }, { actor: actorOf(request).id, ip: request.ip });
     return {
       notice: CONFIDENTIALITY_NOTICE, integrity: integrityJson(found.integrity), total: found.total, limit: q.limit, offset: q.offset,
-      items: found.items.map((r) => ({ at: new Date(r.at).toISOString(), chain: r.chain, seq: r.seq, actor: r.actor, eventType: r.eventType, result: r.result, sourceIp: r.sourceIp, details: r.details, hash: r.hash, intact: r.intact })),
+      items: found.items.map((r) => ({ at: iso(r.at), chain: r.chain, seq: r.seq, actor: r.actor, eventType: r.eventType, result: r.result, sourceIp: r.sourceIp, details: r.details, hash: r.hash, intact: r.intact })),
     };
   });
 

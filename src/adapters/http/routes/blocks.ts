@@ -10,8 +10,9 @@ import { parseDuration } from '../../../domain/rules/duration.js';
 import { BLOCK_SCOPES } from '../../../domain/rules/spec.js';
 import { SentinelaError } from '../../../errors.js';
 import { blockView, durationText, errorBody, page, paging, reasonText, subjectKind } from '../schemas.js';
+import { iso } from '../../../domain/time/iso.js';
+import { TENANT_NAME } from '../../../domain/cdr/contract.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 export function blockJson(r: Block, mask = false): z.infer<typeof blockView> {
   return {
     id: r.id, tenant: r.tenant, rule: r.rule, subject: mask ? `${r.subject.kind}:${maskSubject(r.subject.kind, r.subject.value)}` : subjectText(r.subject), reason: r.reason, level: r.level, scope: r.scope,
@@ -24,7 +25,7 @@ export function blockJson(r: Block, mask = false): z.infer<typeof blockView> {
 export type Visible = (tenant: string, extensions: readonly string[]) => readonly string[];
 
 const MAX_BLOCK_MS = 90 * 86_400_000;
-const tenantName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore and hyphen');
+const tenantName = z.string().regex(TENANT_NAME, 'letters, digits, dot, underscore and hyphen');
 
 /** Admin: search active blocks, manual block and unblock (both audited). */
 export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number; visible: Visible; mask: boolean }> = async (app, { admin, store, clock, visible, mask }) => {

@@ -6,6 +6,8 @@ import type { Security } from '../../../security/security.js';
 import { ROLES } from '../../../domain/security/roles.js';
 import { actorOf } from '../auth.js';
 import { errorBody } from '../schemas.js';
+import { iso } from '../../../domain/time/iso.js';
+import { TENANT_NAME } from '../../../domain/cdr/contract.js';
 
 const userView = z.object({
   name: z.string(), role: z.enum(ROLES), fullName: z.string(), tenant: z.string(), extensions: z.array(z.string()), locked: z.boolean(), lockedReason: z.string(),
@@ -15,7 +17,7 @@ const userView = z.object({
 /** A user as the API shows it: never a password hash. */
 const userJson = (u: UserRecord): z.infer<typeof userView> => ({
   name: u.name, role: u.role, fullName: u.fullName, tenant: u.tenant, extensions: [...u.extensions], locked: u.locked, lockedReason: u.lockedReason,
-  createdAt: new Date(u.createdAt).toISOString(), createdBy: u.createdBy, ...history(u),
+  createdAt: iso(u.createdAt), createdBy: u.createdBy, ...history(u),
 });
 
 /** Users: list, create (A9 policy) and unlock after EV03/EV09 (administrators; reading is configuration). */
@@ -29,7 +31,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ security: Security; store: { li
       tags, summary: 'Create a user (audited)',
       body: z.strictObject({
         name: z.string().min(2).max(64), role: z.enum(ROLES), fullName: z.string().max(128).optional(), password: z.string().min(1).max(256),
-        tenant: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(), extensions: z.array(z.string().min(1).max(64)).max(1000).optional(),
+        tenant: z.string().regex(TENANT_NAME).optional(), extensions: z.array(z.string().min(1).max(64)).max(1000).optional(),
       }),
       response: { 201: userView, 400: errorBody, 409: errorBody, 422: errorBody },
     },

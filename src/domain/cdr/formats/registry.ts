@@ -6,6 +6,7 @@ import { freeswitchJsonDecoder } from './freeswitch.js';
 import { kamailioAccDecoder } from './kamailio.js';
 import { mappingDecoder, type MappingSpec } from './mapping.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
+import { TENANT_NAME } from '../contract.js';
 
 export const FORMATS = ['canonical', 'asterisk-csv', 'asterisk-custom', 'asterisk-json', 'freeswitch-json', 'kamailio-acc'] as const;
 
@@ -34,7 +35,7 @@ export function parseFormatSpec(text: string): FormatSpec {
   }
   if (options['tz'] !== undefined && !isTimeZone(options['tz'])) throw usage(`format ${text}: tz=${options['tz']} is not an IANA time zone`);
   if (options['encoding'] !== undefined && !['utf8', 'latin1'].includes(options['encoding'])) throw usage(`format ${text}: encoding must be utf8 or latin1`);
-  if (options['tenant'] !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(options['tenant'])) throw usage(`format ${text}: tenant must be letters, digits, dot, underscore or hyphen`);
+  if (options['tenant'] !== undefined && !TENANT_NAME.test(options['tenant'])) throw usage(`format ${text}: tenant must be letters, digits, dot, underscore or hyphen`);
   return { name, options };
 }
 
