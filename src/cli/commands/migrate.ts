@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createClickHouseClient } from '../../adapters/clickhouse/client.js';
-import { readMigrations } from '../../adapters/clickhouse/migrations.js';
-import { migrate } from '../../adapters/clickhouse/migrator.js';
 import { createLogger } from '../../log.js';
+import { migrateStore } from '../../main/clickhouse.js';
 import type { Command } from '../command.js';
 
 export const migrateCommand: Command = {
@@ -22,24 +20,13 @@ Options:
     const { values } = parseArgs({ args: [...args], options: { dir: { type: 'string' } }, strict: true });
     const config = ctx.config();
     const log = createLogger(config.logLevel);
-    const migrations = readMigrations(values.dir);
-    const client = createClickHouseClient(config.clickhouse);
-    try {
-      const report = await migrate(client, {
-        database: config.clickhouse.database,
-        retentionDays: config.clickhouse.retentionDays,
-        migrations,
-        log,
-      });
-      const target = config.clickhouse.mode === 'server' ? config.clickhouse.url : `chDB at ${config.clickhouse.dataDir}`;
-      ctx.stdout(`database ${config.clickhouse.database} on ${target}`);
-      for (const file of report.applied) ctx.stdout(`applied ${file}`);
-      ctx.stdout(`${report.applied.length} applied, ${report.alreadyApplied} already applied`);
-      for (const change of report.retention) ctx.stdout(change);
-      log.info({ ...report }, 'migrations done');
-      return 0;
-    } finally {
-      await client.close();
-    }
+    const report = await migrateStore(config, log, values.dir);
+    const target = config.clickhouse.mode === 'server' ? config.clickhouse.url : `chDB at ${config.clickhouse.dataDir}`;
+    ctx.stdout(`database ${config.clickhouse.database} on ${target}`);
+    for (const file of report.applied) ctx.stdout(`applied ${file}`);
+    ctx.stdout(`${report.applied.length} applied, ${report.alreadyApplied} already applied`);
+    for (const change of report.retention) ctx.stdout(change);
+    log.info({ ...report }, 'migrations done');
+    return 0;
   },
 };
