@@ -33,7 +33,6 @@ export function retry<T>(job: (attempt: number) => Promise<T>, o: RetryOptions):
     minTimeout: o.backoff.initialMs,
     maxTimeout: o.backoff.maxMs,
     randomize: false,
-    unref: true,
     ...(o.signal ? { signal: o.signal } : {}),
     onFailedAttempt: async (error) => {
       if (!bounded || error.retriesLeft > 0) await o.onRetry?.(error, error.attemptNumber);

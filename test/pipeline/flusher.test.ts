@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SentinelaError } from '../../src/errors.js';
+import { PendingBatch } from '../../src/pipeline/batch.js';
+import { Flusher } from '../../src/pipeline/flusher.js';
+
+/** A batch told apart by its position (the offset a Kafka source would commit). */
+function batch(n: number): PendingBatch {
+  const b = new PendingBatch();
+  b.position('cdrs', 0, n, undefined);
+  return b;
+}
+const nextOf = (b: PendingBatch) => b.commits()[0]?.offset;
+
+describe('Flusher: ordered, retried persistence', () => {
+  it('persists and acknowledges batches in order; a failing sink holds the head until it recovers (A11)', async () => {
+    const written: string[] = [];
+    const acked: string[] = [];
+    const events: string[] = [];
+    let failures = 3;
+    const flusher = new Flusher({
+      sinks: [
+        async (b) => {
+          if (failures-- > 0) throw new SentinelaError('STORE_UNAVAILABLE', 'down (injected)');
+          written.push(`a${nextOf(b)}`);
+        },
+        async (b) => void written.push(`b${nextOf(b)}`),
+      ],
+      ack: async (b) => void acked.push(String(nextOf(b))),
+      failed: (e) => events.push(`failed ${e.code}`),
+      recovered: () => events.push('recovered'),
+      backoff: { initialMs: 5, maxMs: 20 },
+    });
+    const batches = [batch(1), batch(2), batch(3)];
+    for (const b of batches) flusher.seal(b);
+    await flusher.settle();
+    assert.equal(flusher.degraded, true, 'settle returns as soon as the store fails');
+    await Promise.all(batches.map((b) => b.done));
+    assert.deepEqual(written, ['a1', 'b1', 'a2', 'b2', 'a3', 'b3'], 'sinks in order, batches in order, nothing doubled');
+    assert.deepEqual(acked, ['1', '2', '3']);
+    assert.deepEqual(events, ['failed STORE_UNAVAILABLE', 'failed STORE_UNAVAILABLE', 'failed STORE_UNAVAILABLE', 'recovered']);
+    assert.equal(flusher.degraded, false);
+  });
+
+  it('retries a sink that throws a TypeError (a bug is not a reason to skip a batch)', async () => {
+    let calls = 0;
+    const flusher = new Flusher({
+      sinks: [async () => void (calls++ === 0 ? (null as unknown as { x: number }).x : 0)],
+      backoff: { initialMs: 1, maxMs: 1 },
+    });
+    const b = batch(1);
+    flusher.seal(b);
+    await b.done;
+    assert.equal(calls, 2);
+  });
+
+  it('on stop, abandons what the store still refuses, unacknowledged, and refuses new batches', async () => {
+    const acked: PendingBatch[] = [];
+    const flusher = new Flusher({
+      sinks: [async () => Promise.reject(new SentinelaError('STORE_UNAVAILABLE', 'down'))],
+      ack: async (b) => void acked.push(b),
+      backoff: { initialMs: 5, maxMs: 5 },
+    });
+    const held = batch(1);
+    flusher.seal(held);
+    await flusher.settle();
+    flusher.stop();
+    await assert.rejects(held.done, (e: SentinelaError) => e.code === 'INGEST_UNAVAILABLE');
+    const late = batch(2);
+    flusher.seal(late);
+    await assert.rejects(late.done, (e: SentinelaError) => e.code === 'INGEST_UNAVAILABLE');
+    assert.deepEqual(acked, []);
+  });
+});

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadRuleFiles } from '../../src/adapters/files/rule-files.js';
+import { parseConfig } from '../../src/config/config.js';
+import { SentinelaError } from '../../src/errors.js';
+import { createLogger } from '../../src/log.js';
+import { pipelineParts } from '../../src/main/parts.js';
+import type { PendingBatch } from '../../src/pipeline/batch.js';
+import { BodyIngest } from '../../src/pipeline/body-ingest.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import type { BatchSink } from '../../src/pipeline/ports.js';
+
+const NOW = Date.parse('2026-03-02T18:00:00-03:00');
+const config = parseConfig({ SENTINELA_MAX_MESSAGE_BYTES: '1024' });
+const ruleFiles = loadRuleFiles('rules');
+
+function line(id: string, at: number, callee = '+551130002000'): string {
+  return JSON.stringify({ id, tenant: 'acme', account: 'sales', caller: '+551130001000', callee, srcIp: '200.160.2.3', startedAt: at, answeredAt: at, endedAt: at + 30_000, durationSec: 30, billSec: 30, disposition: 'ANSWERED' });
+}
+
+/** The embedded pipeline's parts with a sink that keeps what it is given (and may fail on purpose). */
+function embedded(sink: BatchSink) {
+  const pipeline = new Pipeline(pipelineParts({ config, ruleFiles, log: createLogger('silent'), sinks: [sink], clock: () => NOW, backoff: { initialMs: 5, maxMs: 20 } }));
+  return { pipeline, ingest: new BodyIngest(pipeline) };
+}
+
+describe('the pipeline with an HTTP body as its source', () => {
+  it('takes a body as one batch: accepted, duplicates, refused lines with their number and code, verdicts', async () => {
+    const batches: PendingBatch[] = [];
+    const { pipeline, ingest } = embedded(async (b) => void batches.push(b));
+    await pipeline.start();
+    const burst = Array.from({ length: 6 }, (_, i) => line(`v${i}`, NOW - 600_000 + i * 5_000));
+    const body = [...burst, '{"id":', line('big', NOW - 1000).replace('"acme"', `"acme","extra":{"pad":"${'x'.repeat(1100)}"}`), '', line('v0', NOW - 600_000)].join('\r\n');
+    const answer = await ingest.ingest(Buffer.from(body), 'canonical');
+    assert.equal(answer.received, 9);
+    assert.equal(answer.accepted, 6);
+    assert.equal(answer.duplicates, 1);
+    assert.deepEqual(answer.rejected.map((r) => [r.line, r.code]), [[7, 'CDR_NOT_JSON'], [8, 'CDR_TOO_LARGE']]);
+    assert.ok(answer.verdicts.some((v) => v.kind === 'block' && v.rule === 'velocity-caller'), JSON.stringify(answer.verdicts));
+    assert.equal(batches.length, 1, 'one body, one batch');
+    assert.equal(batches[0]?.rejected.length, 2, 'refused lines are dead-lettered in the same batch');
+    await pipeline.stop();
+  });
+
+  it('while the store fails: the waiting body is persisted once it is back, a new body gets 503 meanwhile (A11)', async () => {
+    let failures = 2;
+    const stored: string[] = [];
+    const { pipeline, ingest } = embedded(async (b) => {
+      if (failures-- > 0) throw new SentinelaError('STORE_UNAVAILABLE', 'down (injected)');
+      stored.push(...b.cdrs.map((r) => r.cdr.id));
+    });
+    await pipeline.start();
+    const first = ingest.ingest(Buffer.from(line('a1', NOW - 60_000)), 'canonical');
+    while (pipeline.state.name !== 'degraded') await new Promise((r) => setTimeout(r, 1));
+    await assert.rejects(ingest.ingest(Buffer.from(line('a2', NOW - 50_000)), 'canonical'), (e: SentinelaError) => e.code === 'INGEST_UNAVAILABLE');
+    assert.equal((await first).accepted, 1);
+    assert.equal(pipeline.state.name, 'running');
+    assert.equal((await ingest.ingest(Buffer.from(line('a2', NOW - 50_000)), 'canonical')).accepted, 1);
+    assert.deepEqual(stored, ['a1', 'a2'], 'nothing lost, nothing doubled');
+    await pipeline.stop();
+  });
+});
