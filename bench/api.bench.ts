@@ -68,7 +68,13 @@ function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
 // --- the deployment: seed BLOCKS blocks, start `sentinela start` (embedded: API + pipeline child) -------------
 const dataDir = mkdtempSync(join(tmpdir(), 'sentinela-bench-api-'));
 process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-const env = { SENTINELA_DATA_DIR: dataDir, LOG_LEVEL: 'warn', SENTINELA_PORT: String(18400 + Math.floor(Math.random() * 500)), SENTINELA_HOST: '127.0.0.1', MIGRATE_ON_START: 'true' };
+const env = {
+  SENTINELA_DATA_DIR: dataDir,
+  LOG_LEVEL: 'warn',
+  SENTINELA_PORT: String(18400 + Math.floor(Math.random() * 500)),
+  SENTINELA_HOST: '127.0.0.1',
+  MIGRATE_ON_START: 'true',
+};
 const seed = run(['--import', 'tsx', 'bench/api-seed.ts'], env);
 log(`bench:api: ${(await firstLine(seed)).trim()}`);
 await once(seed, 'exit');
@@ -95,10 +101,19 @@ await cannon({ ...common, duration: 2, url: `http://127.0.0.1:${helloPort}/hello
 const helloRun = await cannon({ ...common, url: `http://127.0.0.1:${helloPort}/hello` });
 const apiRps = api.requests.average;
 const helloRps = helloRun.requests.average;
-log(`(a) saturation, ${CONNECTIONS} connections, ${SECONDS} s each: block-check with API key ${Math.round(apiRps).toLocaleString('en')} req/s (non-2xx ${api.non2xx}), hello-world ${Math.round(helloRps).toLocaleString('en')} req/s, ratio ${(apiRps / helloRps).toFixed(2)}`);
+log(
+  `(a) saturation, ${CONNECTIONS} connections, ${SECONDS} s each: block-check with API key ${Math.round(apiRps).toLocaleString('en')} req/s (non-2xx ${api.non2xx}), hello-world ${Math.round(helloRps).toLocaleString('en')} req/s, ratio ${(apiRps / helloRps).toFixed(2)}`,
+);
 
 // --- (b) open loop, first alone (baseline), then under ingest ------------------------------------------------------
-const quiet = await cannon({ url: base, connections: CONNECTIONS, duration: Math.max(3, Math.round(SECONDS / 2)), overallRate: RATE, workers: 1, requests: [{ method: 'GET', setupRequest }] });
+const quiet = await cannon({
+  url: base,
+  connections: CONNECTIONS,
+  duration: Math.max(3, Math.round(SECONDS / 2)),
+  overallRate: RATE,
+  workers: 1,
+  requests: [{ method: 'GET', setupRequest }],
+});
 const quietLat = quiet.latency as autocannon.Histogram & { p99_9?: number };
 log(`(b) open loop ${RATE} req/s without ingest (baseline): p50 ${quietLat.p50} ms, p99 ${quietLat.p99} ms, p99.9 ${quietLat.p99_9 ?? quietLat.p99} ms`);
 const { rand, digits } = prng(5);
@@ -110,11 +125,22 @@ for (let s = 0; s < Math.ceil((INGEST * SECONDS) / SLICE); s++) {
   for (let i = 0; i < SLICE; i++) {
     const start = now - 3_600_000 + Math.floor(rand() * 3_500_000);
     const bill = rand() < 0.3 ? 0 : 5 + Math.floor(rand() * 300);
-    lines.push(JSON.stringify({
-      id: `b-${s}-${i}`, tenant: `t${Math.floor(rand() * 40)}`, account: `a${Math.floor(rand() * 500)}`, caller: `+5511${digits(8)}`,
-      callee: `0${rand() < 0.6 ? '9' : '3'}${digits(8)}`, srcIp: `172.16.${Math.floor(rand() * 250)}.${Math.floor(rand() * 250)}`, startedAt: start,
-      answeredAt: bill > 0 ? start + 2000 : null, endedAt: start + 2000 + bill * 1000, durationSec: bill + 2, billSec: bill, disposition: bill > 0 ? 'ANSWERED' : 'NO ANSWER',
-    }));
+    lines.push(
+      JSON.stringify({
+        id: `b-${s}-${i}`,
+        tenant: `t${Math.floor(rand() * 40)}`,
+        account: `a${Math.floor(rand() * 500)}`,
+        caller: `+5511${digits(8)}`,
+        callee: `0${rand() < 0.6 ? '9' : '3'}${digits(8)}`,
+        srcIp: `172.16.${Math.floor(rand() * 250)}.${Math.floor(rand() * 250)}`,
+        startedAt: start,
+        answeredAt: bill > 0 ? start + 2000 : null,
+        endedAt: start + 2000 + bill * 1000,
+        durationSec: bill + 2,
+        billSec: bill,
+        disposition: bill > 0 ? 'ANSWERED' : 'NO ANSWER',
+      }),
+    );
   }
   slices.push(lines.join('\n'));
 }
@@ -127,22 +153,37 @@ const ingest = (async () => {
   for (let s = 0; s < slices.length && ingesting; s++) {
     const due = ingestStarted + s * interval - performance.now();
     if (due > 0) await sleep(due);
-    inFlight.push(fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' }, body: slices[s] as string }).then(async (r) => {
-      const summary = (await r.json()) as { accepted: number };
-      ingested += summary.accepted ?? 0;
-    }));
+    inFlight.push(
+      fetch(`${base}/v1/cdrs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
+        body: slices[s] as string,
+      }).then(async (r) => {
+        const summary = (await r.json()) as { accepted: number };
+        ingested += summary.accepted ?? 0;
+      }),
+    );
     if (inFlight.length > 8) await inFlight.shift();
   }
   await Promise.all(inFlight);
 })();
 // one worker thread: the ingest posting in this thread must not delay the load generator (coordinated omission)
-const open = await cannon({ url: base, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE, workers: 1, requests: [{ method: 'GET', setupRequest }] });
+const open = await cannon({
+  url: base,
+  connections: CONNECTIONS,
+  duration: SECONDS,
+  overallRate: RATE,
+  workers: 1,
+  requests: [{ method: 'GET', setupRequest }],
+});
 ingesting = false;
 await ingest;
 const ingestSeconds = (performance.now() - ingestStarted) / 1000;
 const lat = open.latency as autocannon.Histogram & { p99_9?: number; p99_99?: number };
 const p999 = lat.p99_9 ?? lat.p99;
-log(`    open loop ${RATE} req/s for ${SECONDS} s while ingesting ${INGEST.toLocaleString('en')} CDR/s offered: ${open.requests.total.toLocaleString('en')} checks, p50 ${lat.p50} ms, p99 ${lat.p99} ms, p99.9 ${p999} ms, max ${lat.max} ms; ingest achieved ${Math.round(ingested / ingestSeconds).toLocaleString('en')} CDR/s (${ingested.toLocaleString('en')} CDRs)`);
+log(
+  `    open loop ${RATE} req/s for ${SECONDS} s while ingesting ${INGEST.toLocaleString('en')} CDR/s offered: ${open.requests.total.toLocaleString('en')} checks, p50 ${lat.p50} ms, p99 ${lat.p99} ms, p99.9 ${p999} ms, max ${lat.max} ms; ingest achieved ${Math.round(ingested / ingestSeconds).toLocaleString('en')} CDR/s (${ingested.toLocaleString('en')} CDRs)`,
+);
 
 // --- (d) the same saturation without authentication ---------------------------------------------------------------
 server.kill('SIGTERM');
@@ -153,7 +194,9 @@ await ready(`${base}/readyz`);
 await cannon({ ...common, duration: 2, url: base, requests: [{ method: 'GET', setupRequest }] });
 const open2 = await cannon({ ...common, url: base, requests: [{ method: 'GET', setupRequest }] });
 const noAuthRps = open2.requests.average;
-log(`(d) saturation without authentication: ${Math.round(noAuthRps).toLocaleString('en')} req/s (non-2xx ${open2.non2xx}); with API key / without: ${(apiRps / noAuthRps).toFixed(2)}`);
+log(
+  `(d) saturation without authentication: ${Math.round(noAuthRps).toLocaleString('en')} req/s (non-2xx ${open2.non2xx}); with API key / without: ${(apiRps / noAuthRps).toFixed(2)}`,
+);
 
 // --- (c) memory per block -------------------------------------------------------------------------------------------
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -163,12 +206,35 @@ const table = new BlockTable();
 const t0 = Date.now();
 for (let i = 0; i < BLOCKS; i++) {
   const kind = (['caller', 'ip', 'destPrefix'] as const)[i % 3] as 'caller';
-  table.apply({ kind: 'block', severity: 'critical', evidence: NO_EVIDENCE, id: `seed-${i}`, tenant: `t${i % 40}`, rule: 'velocity-caller', subject: { kind, value: kind === 'caller' ? `+5511${String(i).padStart(8, '0')}` : `10.${(i >> 16) % 256}.${(i >> 8) % 256}.${i % 256}` }, reason: 'seeded for bench:api', level: 1, scope: 'all', startsAt: t0 - 60_000, expiresAt: t0 + 86_400_000, source: 'rule', createdBy: '', state: 'active' }, t0);
+  table.apply(
+    {
+      kind: 'block',
+      severity: 'critical',
+      evidence: NO_EVIDENCE,
+      id: `seed-${i}`,
+      tenant: `t${i % 40}`,
+      rule: 'velocity-caller',
+      subject: { kind, value: kind === 'caller' ? `+5511${String(i).padStart(8, '0')}` : `10.${(i >> 16) % 256}.${(i >> 8) % 256}.${i % 256}` },
+      reason: 'seeded for bench:api',
+      level: 1,
+      scope: 'all',
+      startsAt: t0 - 60_000,
+      expiresAt: t0 + 86_400_000,
+      source: 'rule',
+      createdBy: '',
+      state: 'active',
+    },
+    t0,
+  );
 }
 gc?.();
 const bytesPerBlock = Math.round((process.memoryUsage().heapUsed - before) / table.size);
-log(`(c) block table: ${table.size.toLocaleString('en')} blocks, ${bytesPerBlock} bytes per block (heap after GC${gc ? '' : ' — run with --expose-gc for exact figures'})`);
+log(
+  `(c) block table: ${table.size.toLocaleString('en')} blocks, ${bytesPerBlock} bytes per block (heap after GC${gc ? '' : ' — run with --expose-gc for exact figures'})`,
+);
 
-console.log(`api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} p50_ms=${lat.p50} p99_ms=${lat.p99} p999_ms=${p999} quiet_p99_ms=${quietLat.p99} quiet_p999_ms=${quietLat.p99_9 ?? quietLat.p99} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active}`);
+console.log(
+  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} p50_ms=${lat.p50} p99_ms=${lat.p99} p999_ms=${p999} quiet_p99_ms=${quietLat.p99} quiet_p999_ms=${quietLat.p99_9 ?? quietLat.p99} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active}`,
+);
 server.kill('SIGTERM');
 hello.kill('SIGTERM');

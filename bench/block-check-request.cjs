@@ -12,4 +12,4 @@ module.exports = function setupRequest(request) {
   request.path = `/v1/block-check?tenant=${tenant}&account=a${n % 500}&caller=${caller}&callee=${callee}&ip=${ip}`;
   request.headers = { ...request.headers, ...auth };
   return request;
-}
+};

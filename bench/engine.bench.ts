@@ -106,7 +106,9 @@ const parse1 = parseRun();
 const run = engineRun();
 const parse2 = parseRun();
 const parsePerS = Math.max(parse1, parse2);
-console.error(`engine: ${Math.round(run.perS)} CDRs/s (decode + normalise + ${ruleFiles.rules.length} rules), ${run.verdicts} verdicts, ${run.rejected} rejected`);
+console.error(
+  `engine: ${Math.round(run.perS)} CDRs/s (decode + normalise + ${ruleFiles.rules.length} rules), ${run.verdicts} verdicts, ${run.rejected} rejected`,
+);
 console.error(`keys held at the end: ${JSON.stringify(run.keys)}`);
 console.error(`JSON.parse alone: ${Math.round(parsePerS)} lines/s`);
 

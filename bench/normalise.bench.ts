@@ -42,7 +42,9 @@ const perS = COUNT / seconds;
 const uncachedPerS = e164.length / baseSeconds;
 const hitRate = hits / (hits + misses);
 console.error(`normalised ${COUNT} dialled numbers in ${seconds.toFixed(2)} s (${failed} unparseable), cache ${stats.size} entries`);
-console.error(`per normalisation: ${((seconds / COUNT) * 1e6).toFixed(2)} µs; uncached libphonenumber parse+type: ${((baseSeconds / e164.length) * 1e6).toFixed(2)} µs`);
+console.error(
+  `per normalisation: ${((seconds / COUNT) * 1e6).toFixed(2)} µs; uncached libphonenumber parse+type: ${((baseSeconds / e164.length) * 1e6).toFixed(2)} µs`,
+);
 console.log(
   `normalise per_s=${Math.round(perS)} uncached_per_s=${Math.round(uncachedPerS)} speedup=${(perS / uncachedPerS).toFixed(2)} hit_rate=${hitRate.toFixed(3)}`,
 );

@@ -47,10 +47,17 @@ for (let i = 0; i < COUNT; i++) {
   const start = base + Math.floor((i / COUNT) * 5 * 3_600_000);
   const bill = rand() < 0.3 ? 0 : 5 + Math.floor(rand() * 300);
   const cdr = {
-    id: `p-${i}`, tenant, account: `a${Math.floor(rand() * 500)}`, caller: `+5511${digits(8)}`,
+    id: `p-${i}`,
+    tenant,
+    account: `a${Math.floor(rand() * 500)}`,
+    caller: `+5511${digits(8)}`,
     callee: rand() < 0.03 ? dialled() : `0${rand() < 0.5 ? '' : '21'}${rand() < 0.6 ? '9' : '3'}${digits(8)}`,
-    srcIp: `10.${i % 40}.${Math.floor(rand() * 4)}.${Math.floor(rand() * 250)}`, startedAt: start,
-    answeredAt: bill > 0 ? start + 2000 : null, endedAt: start + 2000 + bill * 1000, durationSec: bill + 2, billSec: bill,
+    srcIp: `10.${i % 40}.${Math.floor(rand() * 4)}.${Math.floor(rand() * 250)}`,
+    startedAt: start,
+    answeredAt: bill > 0 ? start + 2000 : null,
+    endedAt: start + 2000 + bill * 1000,
+    durationSec: bill + 2,
+    billSec: bill,
     disposition: bill > 0 ? 'ANSWERED' : 'NO ANSWER',
   };
   lines.push({ key: tenant, value: JSON.stringify(cdr) });
@@ -62,7 +69,13 @@ log(`bench:pipeline: ${COUNT} CDRs produced to ${PARTITIONS} partitions`);
 
 // --- (a) bare kafkajs consume + JSON.parse --------------------------------------------------------------------
 async function bare(): Promise<number> {
-  const consumer = client.consumer({ groupId: `bare-${Date.now()}`, maxWaitTimeInMs: 100, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 2000 });
+  const consumer = client.consumer({
+    groupId: `bare-${Date.now()}`,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 6000,
+    heartbeatInterval: 300,
+    rebalanceTimeout: 2000,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
@@ -88,9 +101,16 @@ const dataDir = mkdtempSync(join(tmpdir(), 'sentinela-bench-'));
 const ch = createClickHouseClient({ mode: 'embedded', dataDir });
 await migrate(ch, { database: 'bench', retentionDays: 0, migrations: readMigrations() });
 const config = parseConfig({
-  KAFKA_BROKERS: kafka.brokers.join(','), KAFKA_GROUP_ID: 'pipeline', KAFKA_CDR_TOPICS: topic,
-  KAFKA_BLOCKS_TOPIC: kafka.topic('blocks'), KAFKA_ALERTS_TOPIC: kafka.topic('alerts'), KAFKA_DLQ_TOPIC: kafka.topic('dlq'),
-  KAFKA_SESSION_TIMEOUT: '6s', KAFKA_REBALANCE_TIMEOUT: '2s', CLICKHOUSE_DATABASE: 'bench', SENTINELA_BATCH_MAX_WAIT: '200ms',
+  KAFKA_BROKERS: kafka.brokers.join(','),
+  KAFKA_GROUP_ID: 'pipeline',
+  KAFKA_CDR_TOPICS: topic,
+  KAFKA_BLOCKS_TOPIC: kafka.topic('blocks'),
+  KAFKA_ALERTS_TOPIC: kafka.topic('alerts'),
+  KAFKA_DLQ_TOPIC: kafka.topic('dlq'),
+  KAFKA_SESSION_TIMEOUT: '6s',
+  KAFKA_REBALANCE_TIMEOUT: '2s',
+  CLICKHOUSE_DATABASE: 'bench',
+  SENTINELA_BATCH_MAX_WAIT: '200ms',
 });
 const admin = client.admin();
 await admin.connect();
@@ -109,8 +129,15 @@ async function pipeline() {
   while ((await committed('pipeline')) < COUNT) await new Promise((r) => setTimeout(r, 20));
   const elapsed = performance.now() - started;
   const text = await metrics.registry.metrics();
-  const pick = (name: string) => text.split('\n').find((l) => l.startsWith(name))?.split(' ').pop() ?? '?';
-  log(`    batches ${pick('sentinela_batch_rows_count')}, rows ${pick('sentinela_batch_rows_sum')}, persist seconds ${Number(pick('sentinela_batch_flush_seconds_sum')).toFixed(2)} of ${(elapsed / 1000).toFixed(2)}`);
+  const pick = (name: string) =>
+    text
+      .split('\n')
+      .find((l) => l.startsWith(name))
+      ?.split(' ')
+      .pop() ?? '?';
+  log(
+    `    batches ${pick('sentinela_batch_rows_count')}, rows ${pick('sentinela_batch_rows_sum')}, persist seconds ${Number(pick('sentinela_batch_flush_seconds_sum')).toFixed(2)} of ${(elapsed / 1000).toFixed(2)}`,
+  );
   return { processor, rate: (COUNT / elapsed) * 1000 };
 }
 
@@ -140,7 +167,19 @@ for (let b = 0; b < BURSTS; b++) {
   const start = Date.now() - 120_000;
   const burst = Array.from({ length: 5 }, (_, j) => ({
     key: 't0',
-    value: JSON.stringify({ id: `burst-${b}-${j}`, tenant: 't0', account: `burst${b}`, caller, callee: '+551130002000', startedAt: start + j * 5000, answeredAt: start + j * 5000, endedAt: start + j * 5000 + 10_000, durationSec: 10, billSec: 10, disposition: 'ANSWERED' }),
+    value: JSON.stringify({
+      id: `burst-${b}-${j}`,
+      tenant: 't0',
+      account: `burst${b}`,
+      caller,
+      callee: '+551130002000',
+      startedAt: start + j * 5000,
+      answeredAt: start + j * 5000,
+      endedAt: start + j * 5000 + 10_000,
+      durationSec: 10,
+      billSec: 10,
+      disposition: 'ANSWERED',
+    }),
   }));
   await producer.send({ topic, messages: burst.slice(0, 4) });
   sent.set(`t0|caller:${caller}|velocity-caller`, performance.now());

@@ -40,7 +40,11 @@ export const ErrorCodes = {
 
   AUTH_REQUIRED: { http: 401, disposition: 'fatal', summary: 'no valid session token or API key (A7)' },
   AUTH_FAILED: { http: 401, disposition: 'fatal', summary: 'wrong user name or password' },
-  SESSION_ENDED: { http: 401, disposition: 'fatal', summary: 'the session ended (inactivity, a newer login, logout or use from another address); log in again' },
+  SESSION_ENDED: {
+    http: 401,
+    disposition: 'fatal',
+    summary: 'the session ended (inactivity, a newer login, logout or use from another address); log in again',
+  },
   ACCOUNT_LOCKED: { http: 423, disposition: 'fatal', summary: 'the user is locked until an administrator unlocks it (EV03, EV09)' },
   FORBIDDEN: { http: 403, disposition: 'fatal', summary: 'the role does not allow this (audited; EV14)' },
   ACCESS_BARRED: { http: 403, disposition: 'fatal', summary: 'user or address barred for 5 min after repeated denials (EV14)' },

@@ -16,6 +16,7 @@ function redaction(maskCallers: boolean) {
   const callers = maskCallers ? ['caller', 'callerE164'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]) : [];
   return {
     paths: [...secrets, ...callers, 'req.headers.authorization', 'req.headers["x-api-key"]'],
-    censor: (value: unknown, path: string[]) => (callers.length > 0 && /^caller/.test(path.at(-1) ?? '') && typeof value === 'string' ? maskNumber(value) : '[redacted]'),
+    censor: (value: unknown, path: string[]) =>
+      callers.length > 0 && /^caller/.test(path.at(-1) ?? '') && typeof value === 'string' ? maskNumber(value) : '[redacted]',
   };
 }

@@ -39,7 +39,11 @@ function kafkaNeed(file) {
   const imported = [...text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"`]([^'"`]+)['"`]/g)]
     .map((m) => m[1])
     .filter((specifier) => specifier.startsWith('.'))
-    .map((specifier) => relative(root, resolve(root, dirname(file), specifier)).split(sep).join('/'));
+    .map((specifier) =>
+      relative(root, resolve(root, dirname(file), specifier))
+        .split(sep)
+        .join('/'),
+    );
   for (const marker of KAFKA_MARKERS) {
     if (text.includes(marker)) return `${file} mentions ${marker}`;
     const target = imported.find((path) => path.includes(marker));

@@ -27,18 +27,36 @@ export interface ManualBlock {
  * applied here at once (the answering replica never lags its own change), and audited (EV04).
  */
 export class BlockAdmin {
-  constructor(
-    private readonly d: { service: BlockCheckService; store: ApiStore; distribute: Distribute; audit: AuditTrail; clock: () => number },
-  ) {}
+  constructor(private readonly d: { service: BlockCheckService; store: ApiStore; distribute: Distribute; audit: AuditTrail; clock: () => number }) {}
 
   async block(m: ManualBlock, actor: Actor): Promise<Block> {
     const now = this.d.clock();
     const value = this.d.service.subjectValue(m.tenant, m.kind, m.value);
     const record: Block = {
-      kind: 'block', id: randomUUID(), tenant: m.tenant, rule: 'manual', severity: 'critical', subject: { kind: m.kind, value }, reason: m.reason, level: 1, scope: m.scope,
-      startsAt: now, expiresAt: now + m.durationMs, evidence: NO_EVIDENCE, source: 'manual', createdBy: actor.id, state: 'active',
+      kind: 'block',
+      id: randomUUID(),
+      tenant: m.tenant,
+      rule: 'manual',
+      severity: 'critical',
+      subject: { kind: m.kind, value },
+      reason: m.reason,
+      level: 1,
+      scope: m.scope,
+      startsAt: now,
+      expiresAt: now + m.durationMs,
+      evidence: NO_EVIDENCE,
+      source: 'manual',
+      createdBy: actor.id,
+      state: 'active',
     };
-    await this.change(record, 'block.manual', actor, { blockId: record.id, tenant: m.tenant, subject: `${m.kind}:${value}`, durationMs: m.durationMs, scope: m.scope, reason: m.reason });
+    await this.change(record, 'block.manual', actor, {
+      blockId: record.id,
+      tenant: m.tenant,
+      subject: `${m.kind}:${value}`,
+      durationMs: m.durationMs,
+      scope: m.scope,
+      reason: m.reason,
+    });
     return record;
   }
 
@@ -49,7 +67,13 @@ export class BlockAdmin {
     if (found.state === 'lifted') throw new SentinelaError('CONFLICT', `block ${id} was already lifted by ${found.liftedBy || 'someone'}`, { path: 'id' });
     if (found.expiresAt <= now) throw new SentinelaError('CONFLICT', `block ${id} already expired at ${iso(found.expiresAt)}`, { path: 'id' });
     const lifted = liftBlock(found, now, actor.id, reason);
-    await this.change(lifted, 'block.unblock', actor, { blockId: id, tenant: found.tenant, subject: `${found.subject.kind}:${found.subject.value}`, rule: found.rule, reason });
+    await this.change(lifted, 'block.unblock', actor, {
+      blockId: id,
+      tenant: found.tenant,
+      subject: `${found.subject.kind}:${found.subject.value}`,
+      rule: found.rule,
+      reason,
+    });
     return lifted;
   }
 

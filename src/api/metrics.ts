@@ -10,16 +10,36 @@ export function createApiMetrics(o: { service: BlockCheckService; table: BlockTa
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'sentinela_api_' });
   new Counter({
-    name: 'sentinela_block_checks_total', help: 'block-check answers by action', labelNames: ['action'], registers,
+    name: 'sentinela_block_checks_total',
+    help: 'block-check answers by action',
+    labelNames: ['action'],
+    registers,
     collect() {
       this.reset();
       for (const [action, n] of Object.entries(service.counts)) this.inc({ action }, n);
     },
   });
-  new Gauge({ name: 'sentinela_active_blocks', help: "blocks in this replica's block table", registers, collect() { this.set(table.size); } });
-  new Gauge({ name: 'sentinela_block_table_ready', help: '1 when the block table is loaded and fresh', registers, collect() { this.set(service.status(clock()).ready ? 1 : 0); } });
   new Gauge({
-    name: 'sentinela_pushes', help: 'block pushes to the PBX side', labelNames: ['outcome'], registers,
+    name: 'sentinela_active_blocks',
+    help: "blocks in this replica's block table",
+    registers,
+    collect() {
+      this.set(table.size);
+    },
+  });
+  new Gauge({
+    name: 'sentinela_block_table_ready',
+    help: '1 when the block table is loaded and fresh',
+    registers,
+    collect() {
+      this.set(service.status(clock()).ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'sentinela_pushes',
+    help: 'block pushes to the PBX side',
+    labelNames: ['outcome'],
+    registers,
     collect() {
       for (const [outcome, n] of Object.entries(pusher.counts)) this.set({ outcome }, n);
     },

@@ -23,7 +23,17 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(`${text}\n`),
 };
 
-const COMMANDS: readonly Command[] = [startCommand, demoCommand, migrateCommand, userCommand, apikeyCommand, auditCommand, normaliseCommand, replayCommand, configCommand];
+const COMMANDS: readonly Command[] = [
+  startCommand,
+  demoCommand,
+  migrateCommand,
+  userCommand,
+  apikeyCommand,
+  auditCommand,
+  normaliseCommand,
+  replayCommand,
+  configCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -63,9 +73,7 @@ export async function runCli(argv: readonly string[], env: CommandContext['env']
   try {
     return await command.run(rest, ctx);
   } catch (caught) {
-    const error = isUsageError(caught)
-      ? new SentinelaError('CLI_USAGE', `${(caught as Error).message}\n\n${command.help}`)
-      : toSentinelaError(caught);
+    const error = isUsageError(caught) ? new SentinelaError('CLI_USAGE', `${(caught as Error).message}\n\n${command.help}`) : toSentinelaError(caught);
     err(`sentinela ${name}: ${error.code}: ${error.message}`);
     return error.code === 'CLI_USAGE' || error.code.startsWith('CONFIG_') || error.code.startsWith('RULES_') ? 2 : 1;
   }

@@ -26,14 +26,24 @@ export function maskedArgs(name: string, args: readonly string[]): string[] {
  * Runs a security command with the security services on this process's ClickHouse (its own audit chain
  * `cli:<instance>`), after auditing the command line itself (EV05).
  */
-export async function withSecurity<T>(ctx: CommandContext, command: { name: string; args: readonly string[] }, job: (sec: Security, actor: { actor: string; ip: string }) => Promise<T>): Promise<T> {
+export async function withSecurity<T>(
+  ctx: CommandContext,
+  command: { name: string; args: readonly string[] },
+  job: (sec: Security, actor: { actor: string; ip: string }) => Promise<T>,
+): Promise<T> {
   const config = ctx.config();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2);
   const { security: sec, close } = await openCliSecurity(config, log);
   try {
     await sec.audit.loadSwitches();
     const actor = { actor: cliActor(ctx.env), ip: 'local' };
-    await sec.audit.record({ type: 'cli.command', actor: actor.actor, ip: actor.ip, result: 'success', details: { argv: maskedArgs(command.name, command.args) } });
+    await sec.audit.record({
+      type: 'cli.command',
+      actor: actor.actor,
+      ip: actor.ip,
+      result: 'success',
+      details: { argv: maskedArgs(command.name, command.args) },
+    });
     return await job(sec, actor);
   } finally {
     await close();

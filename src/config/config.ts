@@ -21,9 +21,7 @@ export interface KafkaConfig {
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
   readonly ssl: boolean;
-  readonly sasl:
-    | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
-    | undefined;
+  readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
 }
 
 export interface DiallingDefaults {
@@ -150,7 +148,10 @@ function structure(s: RawSettings): Config {
       instanceId: s.SENTINELA_INSTANCE_ID,
       auditKey: s.SENTINELA_AUDIT_KEY,
       auditQuota: s.SENTINELA_AUDIT_QUOTA,
-      alarmWebhook: s.SENTINELA_ALARM_WEBHOOK_URL && s.SENTINELA_ALARM_WEBHOOK_SECRET ? { url: s.SENTINELA_ALARM_WEBHOOK_URL, secret: s.SENTINELA_ALARM_WEBHOOK_SECRET } : undefined,
+      alarmWebhook:
+        s.SENTINELA_ALARM_WEBHOOK_URL && s.SENTINELA_ALARM_WEBHOOK_SECRET
+          ? { url: s.SENTINELA_ALARM_WEBHOOK_URL, secret: s.SENTINELA_ALARM_WEBHOOK_SECRET }
+          : undefined,
       maskCallers: s.SENTINELA_MASK_CALLERS,
     },
     push: {

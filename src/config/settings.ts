@@ -10,14 +10,14 @@ import { TENANT_NAME } from '../domain/cdr/contract.js';
  * A config file (SENTINELA_CONFIG_FILE, YAML or JSON) may set the same keys; the environment wins over the file.
  */
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)');
-const csv = z
-  .string()
-  .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0));
-const brokers = csv.pipe(
-  z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'at least one host:port'),
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0),
 );
-const digits = (min: number, max: number) =>
-  z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `must be ${min === max ? min : `${min}-${max}`} digits`);
+const brokers = csv.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'at least one host:port'));
+const digits = (min: number, max: number) => z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `must be ${min === max ? min : `${min}-${max}`} digits`);
 
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const topicName = z.string().regex(TOPIC, 'invalid Kafka topic name');
@@ -107,7 +107,7 @@ export const SETTINGS = {
   KAFKA_SESSION_TIMEOUT: {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 30s'),
     default: '30s',
-    description: 'Consumer-group session timeout: how soon a crashed processor\'s partitions move to the others (heartbeats every tenth of it).',
+    description: "Consumer-group session timeout: how soon a crashed processor's partitions move to the others (heartbeats every tenth of it).",
   },
   KAFKA_REBALANCE_TIMEOUT: {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 60s'),
@@ -132,16 +132,25 @@ export const SETTINGS = {
     description: '…or once its oldest record waited this long.',
   },
   SENTINELA_MAX_MESSAGE_BYTES: {
-    schema: z.coerce.number().int().min(1024).max(16 * 1024 * 1024),
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024),
     default: '1048576',
     description: 'Larger Kafka messages are dead-lettered as CDR_TOO_LARGE (canonical JSON is limited to 64 KiB on its own).',
   },
-  SENTINELA_HOST: { schema: z.string().min(1), default: '0.0.0.0', description: 'Address of the HTTP server (block-check, admin API, /docs, /metrics, /healthz, /readyz).' },
+  SENTINELA_HOST: {
+    schema: z.string().min(1),
+    default: '0.0.0.0',
+    description: 'Address of the HTTP server (block-check, admin API, /docs, /metrics, /healthz, /readyz).',
+  },
   SENTINELA_PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '8080', description: 'Port of the HTTP server.' },
   SENTINELA_FAIL_POLICY: {
     schema: z.enum(['open', 'closed']),
     default: 'open',
-    description: 'Block-check answer while the block table is loading or stale, or a request is shed under overload: open (allow; known blocks still apply) or closed (block everything but emergency numbers).',
+    description:
+      'Block-check answer while the block table is loading or stale, or a request is shed under overload: open (allow; known blocks still apply) or closed (block everything but emergency numbers).',
   },
   SENTINELA_BLOCKS_STALE_AFTER: {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 15s'),
@@ -166,7 +175,7 @@ export const SETTINGS = {
   },
   SENTINELA_KAMAILIO_RPC_URL: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
-    description: "Kamailio JSON-RPC endpoint (xhttp + jsonrpcs); blocks become entries of an htable there (optional).",
+    description: 'Kamailio JSON-RPC endpoint (xhttp + jsonrpcs); blocks become entries of an htable there (optional).',
   },
   SENTINELA_KAMAILIO_HTABLE: {
     schema: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and underscore'),
@@ -192,7 +201,10 @@ export const SETTINGS = {
     default: '1000000',
     description: 'Audit records kept (A6); the oldest are cut past it, and an alarm fires at 90 % (EV08).',
   },
-  SENTINELA_ALARM_WEBHOOK_URL: { schema: z.url({ protocol: /^https?$/ }).optional(), description: 'Signed JSON alarms for administrators (A1): security events, audit integrity, critical alerts.' },
+  SENTINELA_ALARM_WEBHOOK_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description: 'Signed JSON alarms for administrators (A1): security events, audit integrity, critical alerts.',
+  },
   SENTINELA_ALARM_WEBHOOK_SECRET: {
     schema: z.string().min(16, 'at least 16 characters').optional(),
     secret: true,
@@ -247,4 +259,3 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS;
 export type RawSettings = { -readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
-

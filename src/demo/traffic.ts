@@ -41,9 +41,18 @@ export function demoDay(end: number, options: { seed?: number; calls?: number } 
   const call = (tenant: string, account: string, caller: string, callee: string, at: number, billSec: number, srcIp: string) => {
     const duration = billSec > 0 ? billSec + 3 + Math.floor(random() * 8) : 5 + Math.floor(random() * 20);
     cdrs.push({
-      id: `demo-${run}-${seq++}`, tenant, account, caller, callee, srcIp, startedAt: at,
-      answeredAt: billSec > 0 ? at + (duration - billSec) * 1000 : null, endedAt: at + duration * 1000,
-      durationSec: duration, billSec, disposition: billSec > 0 ? 'ANSWERED' : pick(['NO ANSWER', 'BUSY'] as const),
+      id: `demo-${run}-${seq++}`,
+      tenant,
+      account,
+      caller,
+      callee,
+      srcIp,
+      startedAt: at,
+      answeredAt: billSec > 0 ? at + (duration - billSec) * 1000 : null,
+      endedAt: at + duration * 1000,
+      durationSec: duration,
+      billSec,
+      disposition: billSec > 0 ? 'ANSWERED' : pick(['NO ANSWER', 'BUSY'] as const),
     });
   };
   const tenants = [
@@ -60,7 +69,15 @@ export function demoDay(end: number, options: { seed?: number; calls?: number } 
     const extension = Math.floor(random() * 60);
     const ext = `+55${t.ddd}3000${String(1000 + extension)}`;
     const callee = random() < 0.5 ? `+55${pick(['11', '21', '31', '41', '51'])}3${digits(7)}` : `+55${pick(['11', '21', '19'])}9${digits(8)}`;
-    call(t.tenant, t.accounts[extension % t.accounts.length] as string, ext, callee, Math.min(at, end - 10 * 60_000), random() < 0.7 ? 20 + Math.floor(random() * 400) : 0, `${t.ip}${100 + extension}`);
+    call(
+      t.tenant,
+      t.accounts[extension % t.accounts.length] as string,
+      ext,
+      callee,
+      Math.min(at, end - 10 * 60_000),
+      random() < 0.7 ? 20 + Math.floor(random() * 400) : 0,
+      `${t.ip}${100 + extension}`,
+    );
   }
   const episodes: Episode[] = [];
   const episode = (at: number, what: string, make: (at: number) => void) => {

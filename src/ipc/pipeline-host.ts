@@ -26,7 +26,10 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
   private readonly rpc: RpcClient;
   private stopping = false;
 
-  private constructor(private readonly child: ChildProcess, log: Logger) {
+  private constructor(
+    private readonly child: ChildProcess,
+    log: Logger,
+  ) {
     super();
     this.rpc = new RpcClient(child, (name, value) => {
       if (name === 'health') {

@@ -11,12 +11,16 @@ export type ChildMessage =
   | { readonly type: 'reply'; readonly id: string; readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly path?: string }
   | { readonly type: 'event'; readonly name: string; readonly value: unknown };
 
-export type ParentMessage = { readonly type: 'call'; readonly id: string; readonly method: string; readonly args: readonly unknown[] } | { readonly type: 'stop' };
+export type ParentMessage =
+  { readonly type: 'call'; readonly id: string; readonly method: string; readonly args: readonly unknown[] } | { readonly type: 'stop' };
 
 export class RpcClient {
   private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(private readonly child: ChildProcess, onEvent: (name: string, value: unknown) => void) {
+  constructor(
+    private readonly child: ChildProcess,
+    onEvent: (name: string, value: unknown) => void,
+  ) {
     child.on('message', (raw) => {
       const m = raw as ChildMessage;
       if (m.type === 'event') return onEvent(m.name, m.value);

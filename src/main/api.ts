@@ -48,13 +48,24 @@ export async function composeApi(w: ApiWiring) {
   const kafka = kc ? createKafka(kc, log) : undefined;
   const publisher = kafka ? new KafkaPublisher(kafka) : undefined;
   const table = new BlockTable();
-  const pusher = new Pusher({ targets: pushTargets(config), maxAttempts: config.push.webhook?.maxAttempts ?? config.push.kamailio?.maxAttempts ?? 1, deadLetter: (f) => store.insertPushFailure(f), log });
+  const pusher = new Pusher({
+    targets: pushTargets(config),
+    maxAttempts: config.push.webhook?.maxAttempts ?? config.push.kamailio?.maxAttempts ?? 1,
+    deadLetter: (f) => store.insertPushFailure(f),
+    log,
+  });
   // embedded: this process is every replica; push in order, do not wait
   const pushAll: Distribute = async (blocks) => void blocks.forEach((b) => void pusher.push(b));
   const distribute: Distribute = kc && publisher ? kafkaDistribute(publisher, kc.topics.blocks) : pushAll;
-  const security = composeSecurity({ store: w.securityStore, clock, log, config: { auditKey: w.audit.key, chain: w.audit.chain, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook } });
+  const security = composeSecurity({
+    store: w.securityStore,
+    clock,
+    log,
+    config: { auditKey: w.audit.key, chain: w.audit.chain, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook },
+  });
   const alarmCritical = criticalAlarms(security.alarms, config.security.maskCallers);
-  const sinks: BatchSink[] = kc && publisher ? [kafkaSink(publisher, kc.topics), verdictStoreSink(store)] : [verdictStoreSink(store), (batch) => distribute(batch.blocks)];
+  const sinks: BatchSink[] =
+    kc && publisher ? [kafkaSink(publisher, kc.topics), verdictStoreSink(store)] : [verdictStoreSink(store), (batch) => distribute(batch.blocks)];
   const attemptVerdicts = new AttemptVerdicts({ sinks, log });
   const service = new BlockCheckService({
     attempts: engineFactory(config, w.ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000 })(),
@@ -84,8 +95,23 @@ export async function composeApi(w: ApiWiring) {
     return { ready: feed.ready, degraded: feed.state === 'stale', reason: feed.reason };
   };
   const app = await buildApp({
-    log, registry, health, ...(w.moreMetrics ? { moreMetrics: w.moreMetrics } : {}), ...(w.version ? { version: w.version } : {}),
-    api: { service, store, distribute, ingest: w.embedded?.ingest, ruleFiles: w.ruleFiles, clock, maxEventLoopDelayMs: config.api.maxEventLoopDelayMs, security, pbxAuth: config.security.pbxAuth, maskCallers: config.security.maskCallers },
+    log,
+    registry,
+    health,
+    ...(w.moreMetrics ? { moreMetrics: w.moreMetrics } : {}),
+    ...(w.version ? { version: w.version } : {}),
+    api: {
+      service,
+      store,
+      distribute,
+      ingest: w.embedded?.ingest,
+      ruleFiles: w.ruleFiles,
+      clock,
+      maxEventLoopDelayMs: config.api.maxEventLoopDelayMs,
+      security,
+      pbxAuth: config.security.pbxAuth,
+      maskCallers: config.security.maskCallers,
+    },
   });
 
   const feeds: BlockFeed[] = [];
@@ -101,8 +127,29 @@ export async function composeApi(w: ApiWiring) {
         joined = true;
         if (bootstrapped) service.markLoaded(clock());
       };
-      feeds.push(new BlockFeed({ kafka, topic: kc.topics.blocks, mode: { kind: 'broadcast', groupPrefix: kc.groupId }, log, onRecord: (b) => void table.apply(b, clock()), onHeard: () => service.heard(clock()), onJoined, sessionTimeout: kc.sessionTimeoutMs }));
-      if (pusher.enabled) feeds.push(new BlockFeed({ kafka, topic: kc.topics.blocks, mode: { kind: 'shared', groupId: `${kc.groupId}-push` }, log, onRecord: (b, alive) => pusher.push(b, alive), sessionTimeout: kc.sessionTimeoutMs }));
+      feeds.push(
+        new BlockFeed({
+          kafka,
+          topic: kc.topics.blocks,
+          mode: { kind: 'broadcast', groupPrefix: kc.groupId },
+          log,
+          onRecord: (b) => void table.apply(b, clock()),
+          onHeard: () => service.heard(clock()),
+          onJoined,
+          sessionTimeout: kc.sessionTimeoutMs,
+        }),
+      );
+      if (pusher.enabled)
+        feeds.push(
+          new BlockFeed({
+            kafka,
+            topic: kc.topics.blocks,
+            mode: { kind: 'shared', groupId: `${kc.groupId}-push` },
+            log,
+            onRecord: (b, alive) => pusher.push(b, alive),
+            sessionTimeout: kc.sessionTimeoutMs,
+          }),
+        );
       await publisher.connect();
       for (const f of feeds) await f.start();
     } else {

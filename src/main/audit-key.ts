@@ -16,7 +16,8 @@ export function auditKey(config: Config): Buffer {
   try {
     return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SentinelaError('CONFIG_FILE_UNREADABLE', `cannot read the audit key ${file}: ${(err as Error).message}`, { path: 'SENTINELA_AUDIT_KEY' });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new SentinelaError('CONFIG_FILE_UNREADABLE', `cannot read the audit key ${file}: ${(err as Error).message}`, { path: 'SENTINELA_AUDIT_KEY' });
   }
   mkdirSync(dir, { recursive: true });
   const key = randomBytes(32);
@@ -31,5 +32,10 @@ export function auditKey(config: Config): Buffer {
 
 /** This instance's name in audit chains. */
 export function instanceId(config: Config): string {
-  return config.security.instanceId ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  return (
+    config.security.instanceId ??
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 64)
+  );
 }

@@ -14,7 +14,6 @@ export async function openClickHouse(config: Config, log: Logger): Promise<Click
   return clickhouse;
 }
 
-
 /** `sentinela migrate`: applies the migrations of `dir` (default: the bundled ones) and closes the client. */
 export async function migrateStore(config: Config, log: Logger, dir?: string): Promise<Awaited<ReturnType<typeof migrate>>> {
   const migrations = readMigrations(dir);

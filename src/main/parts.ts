@@ -15,11 +15,18 @@ export const STORE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 /** The service's dialling defaults, as every engine (pipeline, API attempts, replay) takes them. */
 export function engineBase(config: Config, timeZone = config.dialling.timeZone): ProfileBase {
   const d = config.dialling;
-  return { timeZone, dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix } };
+  return {
+    timeZone,
+    dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix },
+  };
 }
 
 /** A factory of fresh engines for CDR rules (`cdr`) or block-check attempt rules (`attempt`). */
-export function engineFactory(config: Config, ruleFiles: RuleFiles, o: { on?: 'cdr' | 'attempt'; allowedLatenessMs?: number; timeZone?: string } = {}): () => Engine {
+export function engineFactory(
+  config: Config,
+  ruleFiles: RuleFiles,
+  o: { on?: 'cdr' | 'attempt'; allowedLatenessMs?: number; timeZone?: string } = {},
+): () => Engine {
   const base = engineBase(config, o.timeZone);
   const options = { on: o.on ?? 'cdr', allowedLatenessMs: o.allowedLatenessMs ?? config.rules.allowedLatenessMs };
   return () => createEngine(ruleFiles, base, options);

@@ -23,7 +23,11 @@ async function main(mode: string): Promise<void> {
   const ruleFiles = loadRuleFiles(config.rules.dir);
   const clickhouse = await openClickHouse(config, log);
   const metrics = createPipelineMetrics();
-  const handlers: Record<string, object> = { metrics: { text: () => metrics.registry.metrics() }, store: new ClickHouseApiStore(clickhouse, config.clickhouse.database), security: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database) };
+  const handlers: Record<string, object> = {
+    metrics: { text: () => metrics.registry.metrics() },
+    store: new ClickHouseApiStore(clickhouse, config.clickhouse.database),
+    security: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
+  };
   let role: { health: () => unknown; start: () => Promise<void>; stop: () => Promise<void> };
   if (mode === 'kafka') {
     if (!config.kafka) throw new Error('KAFKA_BROKERS is not set');

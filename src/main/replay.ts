@@ -6,7 +6,12 @@ import { engineFactory, pipelineParts } from './parts.js';
 /** `sentinela replay`: the deployment's pipeline parts with the command's zone and lateness; the CLI adds its file source and stdout sink. */
 export function replayParts(config: Config, ruleFiles: RuleFiles, o: { timeZone: string; allowedLatenessMs: number; log: Logger }) {
   return pipelineParts({
-    config, ruleFiles, log: o.log, sinks: [], clock: 'event-time', timeZone: o.timeZone,
+    config,
+    ruleFiles,
+    log: o.log,
+    sinks: [],
+    clock: 'event-time',
+    timeZone: o.timeZone,
     newEngine: engineFactory(config, ruleFiles, { timeZone: o.timeZone, allowedLatenessMs: o.allowedLatenessMs }),
   });
 }

@@ -39,10 +39,16 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
   const host = role === 'all' ? await PipelineHost.start(config.kafka ? 'kafka' : 'embedded', log) : undefined;
   const clickhouse = host ? undefined : await openClickHouse(config, log);
   const stores = clickhouse
-    ? { store: new ClickHouseApiStore(clickhouse, config.clickhouse.database), securityStore: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database) }
+    ? {
+        store: new ClickHouseApiStore(clickhouse, config.clickhouse.database),
+        securityStore: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
+      }
     : { store: (host as PipelineHost).store, securityStore: (host as PipelineHost).securityStore };
   const api = await composeApi({
-    config, ruleFiles, log, ...stores,
+    config,
+    ruleFiles,
+    log,
+    ...stores,
     audit: { key: auditKey(config), chain: `api:${instanceId(config)}` },
     embedded: host && !config.kafka ? { ingest: host.ingest, feed: host } : undefined,
     pipelineHealth: host ? () => host.health() : undefined,
@@ -50,7 +56,10 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
   });
   await api.app.listen(listen);
   await api.start();
-  log.info({ role, mode: config.kafka ? 'kafka' : 'embedded', port: config.http.port, blocks: api.table.size, failPolicy: config.api.failPolicy }, 'api started');
+  log.info(
+    { role, mode: config.kafka ? 'kafka' : 'embedded', port: config.http.port, blocks: api.table.size, failPolicy: config.api.failPolicy },
+    'api started',
+  );
   const stop = async () => {
     await api.app.close();
     await api.stop();

@@ -9,8 +9,15 @@ import { openClickHouse } from './clickhouse.js';
 export async function openCliSecurity(config: Config, log: Logger): Promise<{ security: Security; close: () => Promise<void> }> {
   const clickhouse = await openClickHouse(config, log);
   const security = composeSecurity({
-    store: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database), clock: Date.now, log,
-    config: { auditKey: auditKey(config), chain: `cli:${instanceId(config)}`, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook },
+    store: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
+    clock: Date.now,
+    log,
+    config: {
+      auditKey: auditKey(config),
+      chain: `cli:${instanceId(config)}`,
+      auditQuota: config.security.auditQuota,
+      alarmWebhook: config.security.alarmWebhook,
+    },
   });
   return { security, close: () => clickhouse.close() };
 }

@@ -68,7 +68,10 @@ export class Pipeline {
   private assignment: Readonly<Record<string, readonly number[]>> = {};
   private readonly stopped = new AbortController();
 
-  constructor(private readonly p: PipelineParts, hooks: PipelineHooks = {}) {
+  constructor(
+    private readonly p: PipelineParts,
+    hooks: PipelineHooks = {},
+  ) {
     this.engine = p.newEngine();
     this.rules = p.metrics && new RuleReporter(p.metrics);
     this.lifecycle = new Lifecycle((state, previous) => {
@@ -208,7 +211,11 @@ export class Pipeline {
       if (!result.ok) {
         m?.rejected.inc({ code: result.error.code });
         if (tally) tally.rejected++;
-        if (source.kind === 'kafka') this.p.log.warn({ topic: source.topic, partition: source.partition, offset: source.offset, code: result.error.code, path: result.error.details.path }, result.error.message);
+        if (source.kind === 'kafka')
+          this.p.log.warn(
+            { topic: source.topic, partition: source.partition, offset: source.offset, code: result.error.code, path: result.error.details.path },
+            result.error.message,
+          );
         this.pending.addRejected(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, key, result.error, source);
         continue;
       }

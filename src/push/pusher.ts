@@ -53,7 +53,14 @@ export class Pusher {
         const lastError = (err as Error).message;
         this.counts.deadLettered++;
         this.o.log.error({ target: target.name, blockId: record.id, attempts: this.o.maxAttempts, error: lastError }, 'push dead-lettered');
-        await this.o.deadLetter({ target: target.name, blockId: record.id, state: record.state, payload: target.payload(record), attempts: this.o.maxAttempts, lastError });
+        await this.o.deadLetter({
+          target: target.name,
+          blockId: record.id,
+          state: record.state,
+          payload: target.payload(record),
+          attempts: this.o.maxAttempts,
+          lastError,
+        });
       }
     }
   }

@@ -49,21 +49,45 @@ export class Accounts {
   private readonly failures = new RecentEvents(LOCK_WINDOW_MS);
   private version = 0;
 
-  constructor(private readonly o: { store: SecurityStore; audit: AuditTrail; sessions: SessionBook; clock: () => number; log: Logger; alarms?: Alarms | undefined }) {}
+  constructor(
+    private readonly o: { store: SecurityStore; audit: AuditTrail; sessions: SessionBook; clock: () => number; log: Logger; alarms?: Alarms | undefined },
+  ) {}
 
   async addUser(n: NewUser, by: Who): Promise<UserRecord> {
-    if (!/^[a-z][a-z0-9._-]{1,63}$/.test(n.name)) throw new SentinelaError('REQUEST_INVALID', 'user name: 2-64 lower-case letters, digits, dot, underscore or hyphen, starting with a letter', { path: 'name' });
+    if (!/^[a-z][a-z0-9._-]{1,63}$/.test(n.name))
+      throw new SentinelaError('REQUEST_INVALID', 'user name: 2-64 lower-case letters, digits, dot, underscore or hyphen, starting with a letter', {
+        path: 'name',
+      });
     if (!ROLES.includes(n.role)) throw new SentinelaError('REQUEST_INVALID', `role: one of ${ROLES.join(', ')}`, { path: 'role' });
-    if (n.role === 'user' && (!n.tenant || (n.extensions ?? []).length === 0)) throw new SentinelaError('REQUEST_INVALID', 'a user with role user needs a tenant and at least one extension', { path: 'extensions' });
+    if (n.role === 'user' && (!n.tenant || (n.extensions ?? []).length === 0))
+      throw new SentinelaError('REQUEST_INVALID', 'a user with role user needs a tenant and at least one extension', { path: 'extensions' });
     if (await this.o.store.findUser(n.name)) throw new SentinelaError('CONFLICT', `user ${n.name} already exists`, { path: 'name' });
     this.checkPolicy(n.password, n);
     const now = this.o.clock();
     const user: UserRecord = {
-      name: n.name, role: n.role, fullName: n.fullName ?? '', tenant: n.tenant ?? '', extensions: [...(n.extensions ?? [])], passwordHash: await hashPassword(n.password),
-      passwordHistory: [], locked: false, lockedReason: '', lastLogin: null, lastFailure: null, failuresSince: 0, createdAt: now, createdBy: by.actor,
+      name: n.name,
+      role: n.role,
+      fullName: n.fullName ?? '',
+      tenant: n.tenant ?? '',
+      extensions: [...(n.extensions ?? [])],
+      passwordHash: await hashPassword(n.password),
+      passwordHistory: [],
+      locked: false,
+      lockedReason: '',
+      lastLogin: null,
+      lastFailure: null,
+      failuresSince: 0,
+      createdAt: now,
+      createdBy: by.actor,
     };
     await this.save(user);
-    await this.o.audit.record({ type: 'user.add', actor: by.actor, ip: by.ip, result: 'success', details: { user: n.name, role: n.role, tenant: user.tenant, extensions: user.extensions } });
+    await this.o.audit.record({
+      type: 'user.add',
+      actor: by.actor,
+      ip: by.ip,
+      result: 'success',
+      details: { user: n.name, role: n.role, tenant: user.tenant, extensions: user.extensions },
+    });
     return user;
   }
 
@@ -83,19 +107,40 @@ export class Accounts {
     if (!ok) {
       const recent = this.failures.note(name, now);
       const lock = recent >= LOCK_AFTER_FAILURES;
-      await this.save({ ...user, lastFailure: { at: now, ip }, failuresSince: user.failuresSince + 1, ...(lock ? { locked: true, lockedReason: `${recent} failed logins within 1 min (EV03)` } : {}) });
+      await this.save({
+        ...user,
+        lastFailure: { at: now, ip },
+        failuresSince: user.failuresSince + 1,
+        ...(lock ? { locked: true, lockedReason: `${recent} failed logins within 1 min (EV03)` } : {}),
+      });
       await this.o.audit.record({ type: 'auth.login', actor: name, ip, result: 'failure', details: { reason: 'bad credentials', recentFailures: recent } });
       if (lock) {
         this.o.sessions.endUser(name);
         await this.o.audit.record({ type: 'auth.locked', actor: 'system', ip, result: 'success', details: { user: name, failures: recent } });
-        this.o.alarms?.raise({ key: `locked:${name}`, kind: 'security', severity: 'critical', title: `user ${name} locked after ${recent} failed logins in 1 min`, details: { user: name, ip } });
+        this.o.alarms?.raise({
+          key: `locked:${name}`,
+          kind: 'security',
+          severity: 'critical',
+          title: `user ${name} locked after ${recent} failed logins in 1 min`,
+          details: { user: name, ip },
+        });
       }
       throw new SentinelaError('AUTH_FAILED', 'wrong user name or password');
     }
     this.failures.clear(name);
-    const opened = this.o.sessions.open({ user: name, role: user.role, tenant: user.tenant, extensions: user.extensions, ip, method: 'password', history: history(user) }, now);
+    const opened = this.o.sessions.open(
+      { user: name, role: user.role, tenant: user.tenant, extensions: user.extensions, ip, method: 'password', history: history(user) },
+      now,
+    );
     await this.save({ ...user, lastLogin: { at: now, ip, method: 'password' }, failuresSince: 0 });
-    if (opened.ended) await this.o.audit.record({ type: 'auth.session_ended', actor: name, ip, result: 'success', details: { reason: 'new login', session: opened.ended.id, ip: opened.ended.ip } });
+    if (opened.ended)
+      await this.o.audit.record({
+        type: 'auth.session_ended',
+        actor: name,
+        ip,
+        result: 'success',
+        details: { reason: 'new login', session: opened.ended.id, ip: opened.ended.ip },
+      });
     await this.o.audit.record({ type: 'auth.login', actor: name, ip, result: 'success', details: { method: 'password', session: opened.session.id } });
     return { token: opened.token, session: opened.session, user, history: history(user) };
   }
@@ -114,14 +159,27 @@ export class Accounts {
   async changePassword(name: string, current: string, next: string, by: Who): Promise<void> {
     const user = await this.me(name);
     if (!(await verifyPassword(current, user.passwordHash))) {
-      await this.o.audit.record({ type: 'user.password', actor: by.actor, ip: by.ip, result: 'failure', details: { user: name, reason: 'current password wrong' } });
+      await this.o.audit.record({
+        type: 'user.password',
+        actor: by.actor,
+        ip: by.ip,
+        result: 'failure',
+        details: { user: name, reason: 'current password wrong' },
+      });
       throw new SentinelaError('AUTH_FAILED', 'the current password is wrong', { path: 'current' });
     }
     this.checkPolicy(next, user);
     for (const old of [user.passwordHash, ...user.passwordHistory]) {
-      if (await verifyPassword(next, old)) throw new SentinelaError('PASSWORD_REJECTED', `the new password was used recently (the last ${PASSWORD_HISTORY + 1} cannot be reused)`, { path: 'password' });
+      if (await verifyPassword(next, old))
+        throw new SentinelaError('PASSWORD_REJECTED', `the new password was used recently (the last ${PASSWORD_HISTORY + 1} cannot be reused)`, {
+          path: 'password',
+        });
     }
-    await this.save({ ...user, passwordHash: await hashPassword(next), passwordHistory: [user.passwordHash, ...user.passwordHistory].slice(0, PASSWORD_HISTORY) });
+    await this.save({
+      ...user,
+      passwordHash: await hashPassword(next),
+      passwordHistory: [user.passwordHash, ...user.passwordHistory].slice(0, PASSWORD_HISTORY),
+    });
     await this.o.audit.record({ type: 'user.password', actor: by.actor, ip: by.ip, result: 'success', details: { user: name } });
   }
 

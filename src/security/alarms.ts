@@ -44,7 +44,9 @@ export class Alarms {
   private held = 0;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly o: { channels: readonly AlarmChannel[]; log: Logger; clock: () => number; dedupMs?: number; perMinute?: number; retries?: number }) {}
+  constructor(
+    private readonly o: { channels: readonly AlarmChannel[]; log: Logger; clock: () => number; dedupMs?: number; perMinute?: number; retries?: number },
+  ) {}
 
   raise(alarm: Alarm): void {
     const now = this.o.clock();
@@ -69,8 +71,12 @@ export class Alarms {
     this.lastSent.set(alarm.key, { at: now, repeats: 0 });
     if (this.lastSent.size > 10_000) this.lastSent.delete(this.lastSent.keys().next().value as string);
     const body = JSON.stringify({
-      event: 'alarm', id: randomUUID(), at: iso(now), ...alarm,
-      repeatsSinceLast: last?.repeats ?? 0, heldByRateLimit: this.held,
+      event: 'alarm',
+      id: randomUUID(),
+      at: iso(now),
+      ...alarm,
+      repeatsSinceLast: last?.repeats ?? 0,
+      heldByRateLimit: this.held,
     });
     this.held = 0;
     for (const channel of this.o.channels) {

@@ -7,7 +7,7 @@ export const AUDIT_EVENTS = {
   'auth.logout': 'a logout',
   'auth.session_ended': 'a session ended by a new login, inactivity, age or use from another address (A7)',
   'auth.locked': 'a user locked after repeated login failures (EV03)',
-  'access.denied': 'a request outside the caller\'s role (EV14)',
+  'access.denied': "a request outside the caller's role (EV14)",
   'access.barred': 'a user and address barred for repeated denials (EV14)',
   'user.add': 'a user created',
   'user.unlock': 'a locked user unlocked by an administrator',

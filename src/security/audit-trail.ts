@@ -35,10 +35,19 @@ export class AuditTrail {
   private last: Integrity | undefined;
   private readonly reported = new Set<string>();
 
-  constructor(private readonly o: {
-    store: SecurityStore; key: Buffer; chain: string; clock: () => number; log: Logger; alarms?: Alarms | undefined;
-    quota: number; verifyMaxAgeMs?: number; quotaCheckEvery?: number;
-  }) {}
+  constructor(
+    private readonly o: {
+      store: SecurityStore;
+      key: Buffer;
+      chain: string;
+      clock: () => number;
+      log: Logger;
+      alarms?: Alarms | undefined;
+      quota: number;
+      verifyMaxAgeMs?: number;
+      quotaCheckEvery?: number;
+    },
+  ) {}
 
   async loadSwitches(): Promise<void> {
     this.switches = await this.o.store.auditSwitches();
@@ -49,7 +58,12 @@ export class AuditTrail {
   }
 
   switchList(): { type: AuditEventType; description: string; enabled: boolean; mandatory: boolean }[] {
-    return (Object.keys(AUDIT_EVENTS) as AuditEventType[]).map((type) => ({ type, description: AUDIT_EVENTS[type], enabled: this.enabled(type), mandatory: MANDATORY_EVENTS.has(type) }));
+    return (Object.keys(AUDIT_EVENTS) as AuditEventType[]).map((type) => ({
+      type,
+      description: AUDIT_EVENTS[type],
+      enabled: this.enabled(type),
+      mandatory: MANDATORY_EVENTS.has(type),
+    }));
   }
 
   async setSwitch(type: string, enabled: boolean, by: { actor: string; ip: string }): Promise<void> {
@@ -67,14 +81,22 @@ export class AuditTrail {
     if (!this.enabled(e.type)) return;
     const at = this.o.clock();
     const write = async (tail: { seq: number; hash: string }) => {
-      const record = sealRecord(this.o.key, this.o.chain, tail.seq + 1, tail.hash, { at, actor: e.actor, eventType: e.type, result: e.result, sourceIp: e.ip, details: JSON.stringify(e.details ?? {}) });
+      const record = sealRecord(this.o.key, this.o.chain, tail.seq + 1, tail.hash, {
+        at,
+        actor: e.actor,
+        eventType: e.type,
+        result: e.result,
+        sourceIp: e.ip,
+        details: JSON.stringify(e.details ?? {}),
+      });
       await this.o.store.appendAudit([record]);
       return { seq: record.seq, hash: record.hash };
     };
     const next = (this.tail ?? this.openChain()).then(write);
     this.tail = next.catch(() => this.openChain());
     await next;
-    if (++this.appended % (this.o.quotaCheckEvery ?? 200) === 0) void this.enforceQuota().catch((err: unknown) => this.o.log.error({ err }, 'audit quota check failed'));
+    if (++this.appended % (this.o.quotaCheckEvery ?? 200) === 0)
+      void this.enforceQuota().catch((err: unknown) => this.o.log.error({ err }, 'audit quota check failed'));
   }
 
   /** A6/EV08: alarm at 90 % of the quota; past the quota, cut the oldest records behind a keyed anchor. */
@@ -82,13 +104,20 @@ export class AuditTrail {
     const count = await this.o.store.auditCount();
     const quota = this.o.quota;
     if (count >= quota * 0.9) {
-      this.o.alarms?.raise({ key: 'audit-quota', kind: 'audit', severity: 'warn', title: `audit storage at ${Math.round((100 * count) / quota)} % of its quota`, details: { count, quota } });
+      this.o.alarms?.raise({
+        key: 'audit-quota',
+        kind: 'audit',
+        severity: 'warn',
+        title: `audit storage at ${Math.round((100 * count) / quota)} % of its quota`,
+        details: { count, quota },
+      });
     }
     if (count <= quota) return { count, cut: 0 };
     const cut = count - quota + Math.max(1, Math.floor(quota / 100)); // cut a little more, not on every append
     const now = this.o.clock();
     for (const c of await this.o.store.oldestAudit(cut)) {
-      if (c.chain !== LEGACY) await this.o.store.saveAnchor(sealAnchor(this.o.key, { chain: c.chain, firstSeq: c.seq + 1, prevHash: c.hash, at: now, reason: 'quota' }));
+      if (c.chain !== LEGACY)
+        await this.o.store.saveAnchor(sealAnchor(this.o.key, { chain: c.chain, firstSeq: c.seq + 1, prevHash: c.hash, at: now, reason: 'quota' }));
       await this.o.store.pruneAudit(c.chain, c.seq);
     }
     await this.record({ type: 'audit.quota', actor: 'system', ip: '', result: 'success', details: { cut, quota, countBefore: count } });
@@ -102,8 +131,13 @@ export class AuditTrail {
     for (const chain of await this.o.store.auditChains()) {
       if (chain === LEGACY) continue; // written before keyed chains existed: nothing to verify against
       const own = chain === this.o.chain && this.tail ? await this.tail.catch(() => undefined) : undefined;
-      const verifier = new ChainVerifier(this.o.key, chain, anchors.filter((a) => a.chain === chain), own?.seq);
-      for (let after = 0; ; ) {
+      const verifier = new ChainVerifier(
+        this.o.key,
+        chain,
+        anchors.filter((a) => a.chain === chain),
+        own?.seq,
+      );
+      for (let after = 0; ;) {
         const page = await this.o.store.auditPage(chain, after, PAGE);
         for (const r of page) verifier.push(r);
         if (page.length < PAGE) break;
@@ -117,7 +151,13 @@ export class AuditTrail {
       const key = `${broken.chain}:${broken.problem?.kind}:${broken.problem?.seq}`;
       if (this.reported.has(key)) continue; // reported once per break, not on every read
       this.reported.add(key);
-      this.o.alarms?.raise({ key: `audit-integrity:${key}`, kind: 'audit', severity: 'critical', title: `audit trail tampered: ${broken.problem?.message}`, details: { ...broken } });
+      this.o.alarms?.raise({
+        key: `audit-integrity:${key}`,
+        kind: 'audit',
+        severity: 'critical',
+        title: `audit trail tampered: ${broken.problem?.message}`,
+        details: { ...broken },
+      });
       await this.record({ type: 'audit.integrity', actor: 'system', ip: '', result: 'failure', details: { chain: broken.chain, problem: broken.problem } });
     }
     return integrity;
@@ -128,7 +168,11 @@ export class AuditTrail {
     await this.record({ type: 'audit.read', actor: reader.actor, ip: reader.ip, result: 'success', details: { query: { ...q } } });
     const integrity = this.last && this.o.clock() - this.last.verifiedAt < (this.o.verifyMaxAgeMs ?? 60_000) ? this.last : await this.verify();
     const found = await this.o.store.searchAudit(q);
-    return { total: found.total, items: found.items.map((r) => ({ ...r, intact: r.chain === LEGACY || sameHex(r.hash, sealRecord(this.o.key, r.chain, r.seq, r.prevHash, r).hash) })), integrity };
+    return {
+      total: found.total,
+      items: found.items.map((r) => ({ ...r, intact: r.chain === LEGACY || sameHex(r.hash, sealRecord(this.o.key, r.chain, r.seq, r.prevHash, r).hash) })),
+      integrity,
+    };
   }
 
   /** A chain that has no record yet starts with a keyed genesis anchor, so removing the whole chain is detected. */

@@ -9,5 +9,9 @@ export function configFingerprint(config: Config, ruleFiles: RuleFiles): Record<
   // any field named like a secret, at any depth, shows only whether it is set
   const visible = JSON.stringify(config, (name, value: unknown) => (SECRET_FIELD.test(name) && value !== undefined && value !== null ? '(set)' : value));
   const rules = ruleFiles.rules.map((r) => r.id);
-  return { digest: createHash('sha256').update(visible).update(JSON.stringify(ruleFiles.rules)).digest('hex'), rules, settings: JSON.parse(visible) as unknown };
+  return {
+    digest: createHash('sha256').update(visible).update(JSON.stringify(ruleFiles.rules)).digest('hex'),
+    rules,
+    settings: JSON.parse(visible) as unknown,
+  };
 }

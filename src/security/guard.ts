@@ -38,7 +38,19 @@ export class AccessGuard {
     this.denials.clear(`user:${user}`);
     this.denials.clear(`ip:${ip}`);
     this.o.sessions.endUser(user);
-    await this.o.audit.record({ type: 'access.barred', actor: 'system', ip, result: 'success', details: { user, ip, until: iso(until), denials: Math.max(byUser, byIp) } });
-    this.o.alarms?.raise({ key: `barred:${user}:${ip}`, kind: 'security', severity: 'critical', title: `${user} from ${ip} barred for 5 min after ${Math.max(byUser, byIp)} denied operations`, details: { user, ip, ...what } });
+    await this.o.audit.record({
+      type: 'access.barred',
+      actor: 'system',
+      ip,
+      result: 'success',
+      details: { user, ip, until: iso(until), denials: Math.max(byUser, byIp) },
+    });
+    this.o.alarms?.raise({
+      key: `barred:${user}:${ip}`,
+      kind: 'security',
+      severity: 'critical',
+      title: `${user} from ${ip} barred for 5 min after ${Math.max(byUser, byIp)} denied operations`,
+      details: { user, ip, ...what },
+    });
   }
 }

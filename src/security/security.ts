@@ -26,7 +26,13 @@ export function composeSecurity(o: { store: SecurityStore; config: SecurityConfi
   const guard = new AccessGuard({ audit, sessions, alarms, clock });
   const timers: NodeJS.Timeout[] = [];
   return {
-    store, alarms, audit, sessions, accounts, apiKeys, guard,
+    store,
+    alarms,
+    audit,
+    sessions,
+    accounts,
+    apiKeys,
+    guard,
     /** Loads switches and keys, then keeps keys fresh (revocations from other replicas) and checks the chains and quota. */
     async start(): Promise<void> {
       await audit.loadSwitches();

@@ -33,7 +33,10 @@ export class SessionBook {
   private readonly byUser = new Map<string, string>();
 
   /** Opens a session and ends the user's previous one (returned, to be audited). */
-  open(u: { user: string; role: Role; tenant: string; extensions: readonly string[]; ip: string; method: string; history: LoginHistory }, now: number): { token: string; session: Session; ended: Session | undefined } {
+  open(
+    u: { user: string; role: Role; tenant: string; extensions: readonly string[]; ip: string; method: string; history: LoginHistory },
+    now: number,
+  ): { token: string; session: Session; ended: Session | undefined } {
     const ended = this.endUser(u.user);
     const id = randomBytes(12).toString('base64url');
     const secret = randomBytes(32).toString('base64url');

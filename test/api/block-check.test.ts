@@ -15,17 +15,44 @@ function service(o: { failPolicy?: FailPolicy; profiles?: unknown } = {}) {
   const verdicts: Verdict[] = [];
   const profiles = o.profiles === undefined ? DEFAULT_RULES.profiles : profilesFileSpec.parse(o.profiles);
   const attempts = createEngine({ ...DEFAULT_RULES, profiles }, BASE, { on: 'attempt', allowedLatenessMs: 5_000 });
-  const s = new BlockCheckService({ attempts, table: new BlockTable(), failPolicy: o.failPolicy ?? 'open', staleAfterMs: 10_000, onVerdicts: (v) => verdicts.push(...v) });
+  const s = new BlockCheckService({
+    attempts,
+    table: new BlockTable(),
+    failPolicy: o.failPolicy ?? 'open',
+    staleAfterMs: 10_000,
+    onVerdicts: (v) => verdicts.push(...v),
+  });
   s.markLoaded(NOW);
   return { s, verdicts };
 }
 
-const call = (q: Partial<CheckQuery> = {}): CheckQuery => ({ tenant: 'acme', account: 'sales', caller: '+551130001000', callee: '+551140002000', ip: '203.0.113.7', ...q });
+const call = (q: Partial<CheckQuery> = {}): CheckQuery => ({
+  tenant: 'acme',
+  account: 'sales',
+  caller: '+551130001000',
+  callee: '+551140002000',
+  ip: '203.0.113.7',
+  ...q,
+});
 
 function block(fields: Partial<Block> = {}): Block {
   return {
-    kind: 'block', id: 'b1', tenant: 'acme', rule: 'velocity-caller', severity: 'critical', evidence: [], subject: { kind: 'caller', value: '+551130001000' }, reason: 'test', level: 1, scope: 'all',
-    startsAt: NOW - 60_000, expiresAt: NOW + 300_000, source: 'rule', createdBy: '', state: 'active', ...fields,
+    kind: 'block',
+    id: 'b1',
+    tenant: 'acme',
+    rule: 'velocity-caller',
+    severity: 'critical',
+    evidence: [],
+    subject: { kind: 'caller', value: '+551130001000' },
+    reason: 'test',
+    level: 1,
+    scope: 'all',
+    startsAt: NOW - 60_000,
+    expiresAt: NOW + 300_000,
+    source: 'rule',
+    createdBy: '',
+    state: 'active',
+    ...fields,
   };
 }
 
@@ -47,7 +74,9 @@ describe('block-check (API core)', () => {
       s.table.apply(block({ subject }), NOW);
       const answer = s.check(call(), NOW);
       assert.equal(answer.action, 'block', subject.kind);
-      assert.deepEqual(answer.reasons, [{ rule: 'velocity-caller', subject: `${subject.kind}:${subject.value}`, expiresAt: new Date(NOW + 300_000).toISOString(), blockId: 'b1' }]);
+      assert.deepEqual(answer.reasons, [
+        { rule: 'velocity-caller', subject: `${subject.kind}:${subject.value}`, expiresAt: new Date(NOW + 300_000).toISOString(), blockId: 'b1' },
+      ]);
     }
   });
 
@@ -70,10 +99,16 @@ describe('block-check (API core)', () => {
 
   it('denies international calls by default (F1), other countries than allowed (F3) and premium rate (F4)', () => {
     const { s } = service();
-    assert.deepEqual(s.check(call({ callee: '00351211234567' }), NOW).reasons.map((r) => r.rule), ['profile-international']);
+    assert.deepEqual(
+      s.check(call({ callee: '00351211234567' }), NOW).reasons.map((r) => r.rule),
+      ['profile-international'],
+    );
     const pt = service({ profiles: { tenants: { acme: { international: { policy: 'allow', countries: ['PT'] } } } } }).s;
     assert.equal(pt.check(call({ callee: '+351211234567' }), NOW).action, 'allow');
-    assert.deepEqual(pt.check(call({ callee: '+12125550100' }), NOW).reasons.map((r) => r.rule), ['profile-international']);
+    assert.deepEqual(
+      pt.check(call({ callee: '+12125550100' }), NOW).reasons.map((r) => r.rule),
+      ['profile-international'],
+    );
     assert.ok(s.check(call({ callee: '0900 123 4567' }), NOW).reasons.some((r) => r.rule === 'profile-premium'));
   });
 
@@ -81,7 +116,13 @@ describe('block-check (API core)', () => {
     const { s } = service({ failPolicy: 'closed' });
     s.table.apply(block(), NOW);
     assert.deepEqual(s.check(call({ callee: '190' }), NOW), { action: 'allow', reasons: [], policy: 'normal', emergency: true });
-    const loading = new BlockCheckService({ attempts: createEngine(DEFAULT_RULES, BASE, { on: 'attempt' }), table: new BlockTable(), failPolicy: 'closed', staleAfterMs: 1, onVerdicts: () => {} });
+    const loading = new BlockCheckService({
+      attempts: createEngine(DEFAULT_RULES, BASE, { on: 'attempt' }),
+      table: new BlockTable(),
+      failPolicy: 'closed',
+      staleAfterMs: 1,
+      onVerdicts: () => {},
+    });
     assert.equal(loading.check(call({ callee: '192' }), NOW).action, 'allow');
     assert.equal(loading.shed(call({ callee: '193' }), NOW).action, 'allow');
   });
@@ -108,12 +149,18 @@ describe('block-check (API core)', () => {
   it('blocks a burst of attempts before any CDR exists: the 5th attempt in a minute blocks the caller and IP (EV12)', () => {
     const { s, verdicts } = service();
     const answers = [0, 10, 20, 30, 40, 50].map((sec) => s.check(call({ callee: `+5511400020${sec}` }), NOW + sec * 1000));
-    assert.deepEqual(answers.map((a) => a.action), ['allow', 'allow', 'allow', 'allow', 'block', 'block']);
+    assert.deepEqual(
+      answers.map((a) => a.action),
+      ['allow', 'allow', 'allow', 'allow', 'block', 'block'],
+    );
     assert.deepEqual(answers[4]?.reasons.map((r) => r.rule).sort(), ['attempt-velocity-caller', 'attempt-velocity-ip']);
-    assert.deepEqual(verdicts.filter((v) => v.kind === 'block').map((v) => `${v.rule} ${v.subject.kind}:${v.subject.value} ${(v.kind === 'block' && v.expiresAt - v.startsAt) || 0}`).sort(), [
-      'attempt-velocity-caller caller:+551130001000 300000',
-      'attempt-velocity-ip ip:203.0.113.7 300000',
-    ]);
+    assert.deepEqual(
+      verdicts
+        .filter((v) => v.kind === 'block')
+        .map((v) => `${v.rule} ${v.subject.kind}:${v.subject.value} ${(v.kind === 'block' && v.expiresAt - v.startsAt) || 0}`)
+        .sort(),
+      ['attempt-velocity-caller caller:+551130001000 300000', 'attempt-velocity-ip ip:203.0.113.7 300000'],
+    );
     // a different caller from another IP is not affected
     assert.equal(s.check(call({ caller: '+551130002222', ip: '198.51.100.1' }), NOW + 55_000).action, 'allow');
   });

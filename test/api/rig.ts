@@ -33,7 +33,16 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
   const log = o.log ?? testLog();
   const embedded = composeEmbeddedPipeline({ config, ruleFiles, clickhouse: ch.client, log, clock: o.clock, metrics: createPipelineMetrics(undefined, false) });
   await embedded.start();
-  const composed = await composeApi({ config, ruleFiles, log, store: new ClickHouseApiStore(ch.client, ch.database), ...securityWiring(ch, 'embedded'), embedded, pipelineHealth: () => embedded.pipeline.health(), clock: o.clock });
+  const composed = await composeApi({
+    config,
+    ruleFiles,
+    log,
+    store: new ClickHouseApiStore(ch.client, ch.database),
+    ...securityWiring(ch, 'embedded'),
+    embedded,
+    pipelineHealth: () => embedded.pipeline.health(),
+    clock: o.clock,
+  });
   if (o.start !== false) await composed.start();
   t.after(async () => {
     await composed.stop();
@@ -46,10 +55,24 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
 /** An API replica in Kafka mode (as `sentinela start --role api` wires it). */
 export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string }, clock: () => number) {
   const config = parseConfig({
-    KAFKA_BROKERS: env.kafka.brokers.join(','), KAFKA_GROUP_ID: env.group, KAFKA_CDR_TOPICS: env.topics.cdrs, KAFKA_BLOCKS_TOPIC: env.topics.blocks,
-    KAFKA_ALERTS_TOPIC: env.topics.alerts, KAFKA_DLQ_TOPIC: env.topics.dlq, KAFKA_SESSION_TIMEOUT: '6s', CLICKHOUSE_DATABASE: env.ch.database, SENTINELA_PBX_AUTH: 'none',
+    KAFKA_BROKERS: env.kafka.brokers.join(','),
+    KAFKA_GROUP_ID: env.group,
+    KAFKA_CDR_TOPICS: env.topics.cdrs,
+    KAFKA_BLOCKS_TOPIC: env.topics.blocks,
+    KAFKA_ALERTS_TOPIC: env.topics.alerts,
+    KAFKA_DLQ_TOPIC: env.topics.dlq,
+    KAFKA_SESSION_TIMEOUT: '6s',
+    CLICKHOUSE_DATABASE: env.ch.database,
+    SENTINELA_PBX_AUTH: 'none',
   });
-  const api = await composeApi({ config, ruleFiles: testRules(), log: testLog(), store: new ClickHouseApiStore(env.ch.client, env.ch.database), ...securityWiring(env.ch, env.group), clock });
+  const api = await composeApi({
+    config,
+    ruleFiles: testRules(),
+    log: testLog(),
+    store: new ClickHouseApiStore(env.ch.client, env.ch.database),
+    ...securityWiring(env.ch, env.group),
+    clock,
+  });
   await api.start();
   t.after(async () => {
     await api.stop();
@@ -66,9 +89,17 @@ export const TEST_PASSWORD = 'Fr4ude#Zero-2026';
  * Headers of a logged-in user with this role (created on first use). `ip` is the client address the session is
  * bound to; inject() requests must send the same `remoteAddress`.
  */
-export async function loginAs(api: Api, name: string, role: Role, o: { tenant?: string; extensions?: string[]; ip?: string } = {}): Promise<{ authorization: string }> {
+export async function loginAs(
+  api: Api,
+  name: string,
+  role: Role,
+  o: { tenant?: string; extensions?: string[]; ip?: string } = {},
+): Promise<{ authorization: string }> {
   if (!(await api.security.store.findUser(name))) {
-    await api.security.accounts.addUser({ name, role, password: TEST_PASSWORD, tenant: o.tenant, extensions: o.extensions }, { actor: 'test-rig', ip: '127.0.0.1' });
+    await api.security.accounts.addUser(
+      { name, role, password: TEST_PASSWORD, tenant: o.tenant, extensions: o.extensions },
+      { actor: 'test-rig', ip: '127.0.0.1' },
+    );
   }
   const res = await api.app.inject({ method: 'POST', url: '/v1/login', payload: { user: name, password: TEST_PASSWORD }, remoteAddress: o.ip ?? '127.0.0.1' });
   if (res.statusCode !== 200) throw new Error(`login ${name}: ${res.statusCode} ${res.body}`);

@@ -10,20 +10,31 @@ describe('sentinela demo --exit (the embedded deployment end to end: CLI, pipeli
   it('streams the synthetic day, prints blocks as they happen and a block-check that blocks the compromised extension', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'sentinela-demo-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/rig/sentinela.ts', 'demo', '--exit', '--seconds', '0', '--port', String(20000 + Math.floor(Math.random() * 20000))], {
-      env: { ...process.env, SENTINELA_DATA_DIR: dir, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/rig/sentinela.ts', 'demo', '--exit', '--seconds', '0', '--port', String(20000 + Math.floor(Math.random() * 20000))],
+      {
+        env: { ...process.env, SENTINELA_DATA_DIR: dir, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const [code] = (await once(child, 'exit')) as [number];
     assert.equal(code, 0, out);
-    for (const rule of ['premium-destination', 'velocity-caller', 'velocity-ip', 'sequential-dialling']) assert.match(out, new RegExp(`BLOCK .* ${rule} `), rule);
+    for (const rule of ['premium-destination', 'velocity-caller', 'velocity-ip', 'sequential-dialling'])
+      assert.match(out, new RegExp(`BLOCK .* ${rule} `), rule);
     assert.match(out, /done: 12,\d{3} CDRs accepted, 0 rejected/);
-    const answer = JSON.parse(/block-check for the compromised extension answers: (.*)/.exec(out)?.[1] ?? '{}') as { action: string; reasons: { rule: string }[] };
+    const answer = JSON.parse(/block-check for the compromised extension answers: (.*)/.exec(out)?.[1] ?? '{}') as {
+      action: string;
+      reasons: { rule: string }[];
+    };
     assert.equal(answer.action, 'block');
-    assert.ok(answer.reasons.some((r) => r.rule === 'velocity-caller'), out);
+    assert.ok(
+      answer.reasons.some((r) => r.rule === 'velocity-caller'),
+      out,
+    );
     assert.match(out, /curl -s 'http:\/\/localhost:\d+\/v1\/block-check\?tenant=acme&account=financeiro&caller=%2B551130002107/);
   });
 });

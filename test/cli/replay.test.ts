@@ -16,11 +16,15 @@ const ASTERISK = 'test/fixtures/canonical/asterisk_cdr_custom_kelysaina.ndjson';
 async function replay(args: string[], stdin?: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['replay', '--quiet', ...args], { LOG_LEVEL: 'silent' }, {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    stdin: () => Readable.from([stdin ?? '']),
-  });
+  const code = await runCli(
+    ['replay', '--quiet', ...args],
+    { LOG_LEVEL: 'silent' },
+    {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      stdin: () => Readable.from([stdin ?? '']),
+    },
+  );
   return { code, verdicts: out.map((l) => JSON.parse(l) as Record<string, unknown>), lines: out, err: err.join('\n') };
 }
 
@@ -29,7 +33,10 @@ describe('sentinela replay', () => {
     const { code, verdicts, err } = await replay([WHOLESALE]);
     assert.equal(code, 0);
     const pumping = verdicts.filter((v) => v['rule'] === 'traffic-pumping' && v['subject'] === 'destPrefix:+2917');
-    assert.deepEqual(pumping.map((v) => v['kind']), ['alert', 'block']);
+    assert.deepEqual(
+      pumping.map((v) => v['kind']),
+      ['alert', 'block'],
+    );
     assert.equal(pumping[0]?.['severity'], 'critical');
     assert.ok((pumping[0]?.['evidence'] as string[]).length >= 20);
     assert.ok(verdicts.some((v) => v['rule'] === 'premium-destination' && String(v['subject']).startsWith('caller:')));
@@ -69,7 +76,14 @@ describe('sentinela replay', () => {
 
   it('reports a bad line with its number and error and carries on', async () => {
     const good = readFileSync(ASTERISK, 'utf8').split('\n').filter(Boolean);
-    const input = [good[0], '{"id": "x"', '', good[1], '{"id":"y","account":"a","caller":"1","callee":"2","startedAt":"2026-01-01T10:00:00","endedAt":0,"durationSec":0,"billSec":0,"disposition":"ANSWERED"}', good[2]].join('\n');
+    const input = [
+      good[0],
+      '{"id": "x"',
+      '',
+      good[1],
+      '{"id":"y","account":"a","caller":"1","callee":"2","startedAt":"2026-01-01T10:00:00","endedAt":0,"durationSec":0,"billSec":0,"disposition":"ANSWERED"}',
+      good[2],
+    ].join('\n');
     const { code, err } = await replay([], input);
     assert.equal(code, 0);
     assert.match(err, /^line 2: CDR_NOT_JSON: /m);
@@ -95,7 +109,10 @@ describe('sentinela replay', () => {
     assert.equal(raw.code, 0);
     assert.match(raw.err, /CDRs decoded +1088\n/);
     const pumping = raw.verdicts.filter((v) => v['rule'] === 'traffic-pumping' && v['subject'] === 'destPrefix:+2917');
-    assert.deepEqual(pumping.map((v) => v['kind']), ['alert', 'block']);
+    assert.deepEqual(
+      pumping.map((v) => v['kind']),
+      ['alert', 'block'],
+    );
   });
 
   it('--format kamailio-acc correlates INVITE and BYE lines of a file; an unknown format exits 2', async () => {

@@ -12,18 +12,33 @@ import { parseConfig } from '../../src/config/config.js';
 async function cli(argv: string[], env: Record<string, string>, stdin = ''): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { LOG_LEVEL: 'silent', USER: 'opsadmin', ...env }, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), stdin: () => Readable.from([stdin]) });
+  const code = await runCli(
+    argv,
+    { LOG_LEVEL: 'silent', USER: 'opsadmin', ...env },
+    { stdout: (t) => out.push(t), stderr: (t) => err.push(t), stdin: () => Readable.from([stdin]) },
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('sentinela user, apikey and audit (first administrator, PBX keys, A5 verification, EV05)', () => {
   it('creates the first administrator from stdin under the policy, issues a key, and verifies the audit trail', async () => {
-    const env: Record<string, string> = { CLICKHOUSE_DATABASE: `sentinela_sec_${randomBytes(3).toString('hex')}`, SENTINELA_DATA_DIR: mkdtempSync(join(tmpdir(), 'sentinela-cli-sec-')) };
+    const env: Record<string, string> = {
+      CLICKHOUSE_DATABASE: `sentinela_sec_${randomBytes(3).toString('hex')}`,
+      SENTINELA_DATA_DIR: mkdtempSync(join(tmpdir(), 'sentinela-cli-sec-')),
+    };
     if (process.env['CLICKHOUSE_URL']) env['CLICKHOUSE_URL'] = process.env['CLICKHOUSE_URL'];
-    const weak = await cli(['user', 'add', '--name', 'ana.souza', '--role', 'administrator', '--full-name', 'Ana Souza', '--password-stdin'], env, 'senha123\n');
+    const weak = await cli(
+      ['user', 'add', '--name', 'ana.souza', '--role', 'administrator', '--full-name', 'Ana Souza', '--password-stdin'],
+      env,
+      'senha123\n',
+    );
     assert.equal(weak.code, 1);
     assert.match(weak.err, /PASSWORD_REJECTED: password policy \(A9\): an upper-case letter; a special character/);
-    const made = await cli(['user', 'add', '--name', 'ana.souza', '--role', 'administrator', '--full-name', 'Ana Souza', '--password-stdin'], env, 'Tr0ca-de-Senha!\n');
+    const made = await cli(
+      ['user', 'add', '--name', 'ana.souza', '--role', 'administrator', '--full-name', 'Ana Souza', '--password-stdin'],
+      env,
+      'Tr0ca-de-Senha!\n',
+    );
     assert.deepEqual([made.code, made.out], [0, 'user ana.souza created with role administrator'], made.err);
     assert.equal((await cli(['user', 'add', '--name', 'x', '--role', 'root'], env)).code, 2, 'an unknown role is a usage error');
 
@@ -40,7 +55,12 @@ describe('sentinela user, apikey and audit (first administrator, PBX keys, A5 ve
     const config = parseConfig(env);
     const client = createClickHouseClient(config.clickhouse);
     const db = config.clickhouse.database;
-    const commands = await (await client.query({ query: `SELECT actor, JSONExtractString(details, 'argv') AS argv FROM ${db}.audit_log WHERE event_type = 'cli.command' ORDER BY seq`, format: 'JSONEachRow' })).json<{ actor: string; argv: string }>();
+    const commands = await (
+      await client.query({
+        query: `SELECT actor, JSONExtractString(details, 'argv') AS argv FROM ${db}.audit_log WHERE event_type = 'cli.command' ORDER BY seq`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ actor: string; argv: string }>();
     assert.equal(commands.length, 5, 'every command that reached the store is audited (EV05)');
     assert.ok(commands.every((c) => c.actor === 'os:opsadmin'));
     assert.match(commands[0]?.argv ?? '', /"user","add","--name","ana.souza"/);

@@ -15,12 +15,27 @@ const config = parseConfig({ SENTINELA_MAX_MESSAGE_BYTES: '1024' });
 const ruleFiles = loadRuleFiles('rules');
 
 function line(id: string, at: number, callee = '+551130002000'): string {
-  return JSON.stringify({ id, tenant: 'acme', account: 'sales', caller: '+551130001000', callee, srcIp: '200.160.2.3', startedAt: at, answeredAt: at, endedAt: at + 30_000, durationSec: 30, billSec: 30, disposition: 'ANSWERED' });
+  return JSON.stringify({
+    id,
+    tenant: 'acme',
+    account: 'sales',
+    caller: '+551130001000',
+    callee,
+    srcIp: '200.160.2.3',
+    startedAt: at,
+    answeredAt: at,
+    endedAt: at + 30_000,
+    durationSec: 30,
+    billSec: 30,
+    disposition: 'ANSWERED',
+  });
 }
 
 /** The embedded pipeline's parts with a sink that keeps what it is given (and may fail on purpose). */
 function embedded(sink: BatchSink) {
-  const pipeline = new Pipeline(pipelineParts({ config, ruleFiles, log: createLogger('silent'), sinks: [sink], clock: () => NOW, backoff: { initialMs: 5, maxMs: 20 } }));
+  const pipeline = new Pipeline(
+    pipelineParts({ config, ruleFiles, log: createLogger('silent'), sinks: [sink], clock: () => NOW, backoff: { initialMs: 5, maxMs: 20 } }),
+  );
   return { pipeline, ingest: new BodyIngest(pipeline) };
 }
 
@@ -30,13 +45,28 @@ describe('the pipeline with an HTTP body as its source', () => {
     const { pipeline, ingest } = embedded(async (b) => void batches.push(b));
     await pipeline.start();
     const burst = Array.from({ length: 6 }, (_, i) => line(`v${i}`, NOW - 600_000 + i * 5_000));
-    const body = [...burst, '{"id":', line('big', NOW - 1000).replace('"acme"', `"acme","extra":{"pad":"${'x'.repeat(1100)}"}`), '', line('v0', NOW - 600_000)].join('\r\n');
+    const body = [
+      ...burst,
+      '{"id":',
+      line('big', NOW - 1000).replace('"acme"', `"acme","extra":{"pad":"${'x'.repeat(1100)}"}`),
+      '',
+      line('v0', NOW - 600_000),
+    ].join('\r\n');
     const answer = await ingest.ingest(Buffer.from(body), 'canonical');
     assert.equal(answer.received, 9);
     assert.equal(answer.accepted, 6);
     assert.equal(answer.duplicates, 1);
-    assert.deepEqual(answer.rejected.map((r) => [r.line, r.code]), [[7, 'CDR_NOT_JSON'], [8, 'CDR_TOO_LARGE']]);
-    assert.ok(answer.verdicts.some((v) => v.kind === 'block' && v.rule === 'velocity-caller'), JSON.stringify(answer.verdicts));
+    assert.deepEqual(
+      answer.rejected.map((r) => [r.line, r.code]),
+      [
+        [7, 'CDR_NOT_JSON'],
+        [8, 'CDR_TOO_LARGE'],
+      ],
+    );
+    assert.ok(
+      answer.verdicts.some((v) => v.kind === 'block' && v.rule === 'velocity-caller'),
+      JSON.stringify(answer.verdicts),
+    );
     assert.equal(batches.length, 1, 'one body, one batch');
     assert.equal(batches[0]?.rejected.length, 2, 'refused lines are dead-lettered in the same batch');
     await pipeline.stop();

@@ -68,7 +68,10 @@ describe('hard kill (SIGKILL) of a processor', () => {
 
   const metric = async (port: number, name: string): Promise<number> => {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return text.split('\n').filter((l) => l.startsWith(name)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(name))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   };
   const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
 
@@ -97,7 +100,11 @@ describe('hard kill (SIGKILL) of a processor', () => {
 
     const second = startChild();
     const port2 = await second.port;
-    await waitFor(async () => (await ready(port2)) && (await metric(port2, 'sentinela_consumer_lag')) === 0 && (await metric(port2, 'sentinela_messages_total')) > 0, 'the second processor caught up', 90_000);
+    await waitFor(
+      async () => (await ready(port2)) && (await metric(port2, 'sentinela_consumer_lag')) === 0 && (await metric(port2, 'sentinela_messages_total')) > 0,
+      'the second processor caught up',
+      90_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 600)); // one more batch period
     const redelivered = await metric(port2, 'sentinela_cdrs_total{status="duplicate"}');
     const rebuilt = await metric(port2, 'sentinela_state_rebuild_cdrs');

@@ -42,12 +42,17 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
     const byKey = new Map(blocks.map((m) => [String(m.key), JSON.parse(String(m.value)) as Record<string, unknown>]));
     assert.deepEqual([...byKey.keys()].sort(), ['acme|caller:+551130009999|velocity-caller', 'acme|ip:200.160.2.3|velocity-ip']);
     const block = byKey.get('acme|caller:+551130009999|velocity-caller') ?? {};
-    assert.deepEqual([block['rule'], block['subject'], block['kind'], block['at']], ['velocity-caller', 'caller:+551130009999', 'block', '2026-03-02T17:00:40.000Z']);
+    assert.deepEqual(
+      [block['rule'], block['subject'], block['kind'], block['at']],
+      ['velocity-caller', 'caller:+551130009999', 'block', '2026-03-02T17:00:40.000Z'],
+    );
     assert.ok(blocks.every((m) => String(m.headers?.['state']) === 'active'));
     await waitFor(() => alerts.length >= 1, 'an alert message');
     const stored = await ch.rows<{ rule: string; subject_value: string }>(`SELECT rule, subject_value FROM ${ch.database}.blocks FINAL`);
     assert.ok(stored.some((b) => b.rule === 'velocity-caller' && b.subject_value === '+551130009999'));
-    const row = (await ch.rows<Record<string, unknown>>(`SELECT callee_e164, callee_type, source_topic, status FROM ${ch.database}.cdrs FINAL WHERE id = 'e2e-0'`))[0];
+    const row = (
+      await ch.rows<Record<string, unknown>>(`SELECT callee_e164, callee_type, source_topic, status FROM ${ch.database}.cdrs FINAL WHERE id = 'e2e-0'`)
+    )[0];
     assert.deepEqual(row, { callee_e164: '+551130002000', callee_type: 'FIXED_LINE', source_topic: topics.cdrs, status: 'evaluated' });
     assert.equal(processor.health().ready, true);
   });
@@ -61,7 +66,9 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
       { raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }, // invalid UTF-8
       { raw: `${'['.repeat(5000)}${']'.repeat(5000)}` }, // oversized (> 2048 bytes)
       { raw: `{"a":${'{"a":'.repeat(20)}1${'}'.repeat(21)}` }, // deep nesting
-      { raw: JSON.stringify({ ...cdr('poison-proto', '2026-03-02T14:00:00-03:00'), extra: { x: 1 } }).replace('"extra":{"x":1}', '"__proto__":{"admin":true}') },
+      {
+        raw: JSON.stringify({ ...cdr('poison-proto', '2026-03-02T14:00:00-03:00'), extra: { x: 1 } }).replace('"extra":{"x":1}', '"__proto__":{"admin":true}'),
+      },
       { raw: JSON.stringify(cdr('poison-huge', '2026-03-02T14:00:00-03:00', { durationSec: 1e308 })) },
     ];
     await produce(client, topics.cdrs, [cdr('poison-ok-1', '2026-03-02T14:00:00-03:00'), ...poison, cdr('poison-ok-2', '2026-03-02T14:01:00-03:00')]);
@@ -69,7 +76,10 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
     await waitFor(() => dlq.length === poison.length, `${poison.length} DLQ messages`);
     const codes = dlq.map((m) => String(m.headers?.['error-code']));
     assert.deepEqual(codes, ['CDR_NOT_JSON', 'CDR_BAD_ENCODING', 'CDR_TOO_LARGE', 'CDR_TOO_DEEP', 'CDR_INVALID', 'CDR_INVALID']);
-    assert.deepEqual(dlq.map((m) => String(m.headers?.['source-offset'])), ['1', '2', '3', '4', '5', '6']);
+    assert.deepEqual(
+      dlq.map((m) => String(m.headers?.['source-offset'])),
+      ['1', '2', '3', '4', '5', '6'],
+    );
     assert.equal(String(dlq[0]?.headers?.['source-topic']), topics.cdrs);
     assert.deepEqual(dlq[1]?.value, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'the original bytes');
     assert.match(String(dlq[5]?.headers?.['error-message']), /durationSec/);
@@ -77,7 +87,10 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
       `SELECT error_code, source_offset, payload FROM ${ch.database}.rejected_cdrs FINAL WHERE source_name = {t:String} ORDER BY source_offset`,
       { t: topics.cdrs },
     );
-    assert.deepEqual(rejected.map((r) => r.error_code), codes);
+    assert.deepEqual(
+      rejected.map((r) => r.error_code),
+      codes,
+    );
     assert.equal(rejected[1]?.payload, 'base64:e//+fQ==');
   });
 
@@ -94,7 +107,9 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
     await waitFor(() => blocks.length >= 1, 'the quota block');
     const block = JSON.parse(String(blocks[0]?.value)) as Record<string, unknown>;
     assert.deepEqual([block['rule'], block['subject'], block['scope']], ['international-daily-quota', 'account:travel', 'international']);
-    const [alert] = await ch.rows<{ details: string }>(`SELECT details FROM ${ch.database}.alerts FINAL WHERE rule = 'international-daily-quota' AND severity = 'critical'`);
+    const [alert] = await ch.rows<{ details: string }>(
+      `SELECT details FROM ${ch.database}.alerts FINAL WHERE rule = 'international-daily-quota' AND severity = 'critical'`,
+    );
     assert.equal((JSON.parse(alert?.details ?? '{}') as Record<string, number>)['percentUsed'], 108.33);
   });
 
@@ -142,18 +157,34 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
     const a = await startProcessor(t, { kafka, ch, topics: shared, group: 'pair' });
     const b = await startProcessor(t, { kafka, ch, topics: shared, group: 'pair' });
     await startProcessor(t, { kafka, ch: ch2, topics: single, group: 'solo' });
-    await waitFor(() => a.health().ready && b.health().ready && a.source.assignedPartitions + b.source.assignedPartitions === 4 && a.source.assignedPartitions > 0 && b.source.assignedPartitions > 0, 'both members own partitions');
+    await waitFor(
+      () =>
+        a.health().ready &&
+        b.health().ready &&
+        a.source.assignedPartitions + b.source.assignedPartitions === 4 &&
+        a.source.assignedPartitions > 0 &&
+        b.source.assignedPartitions > 0,
+      'both members own partitions',
+    );
     const traffic = mixedTraffic('pair');
     await produce(client, shared.cdrs, traffic);
     await produce(client, single.cdrs, traffic);
     const n = traffic.length;
-    await waitFor(async () => (await count(ch, 'cdrs', "id LIKE 'pair-%'")) === n && (await count(ch2, 'cdrs', "id LIKE 'pair-%'")) === n, `${n} CDRs in both databases`);
+    await waitFor(
+      async () => (await count(ch, 'cdrs', "id LIKE 'pair-%'")) === n && (await count(ch2, 'cdrs', "id LIKE 'pair-%'")) === n,
+      `${n} CDRs in both databases`,
+    );
     const ids = async (db: TestClickHouse, table: string) =>
       (await db.rows<{ id: string }>(`SELECT id FROM ${db.database}.${table} FINAL WHERE tenant LIKE 'pair-%' ORDER BY id`)).map((r) => r.id);
     await waitFor(async () => (await ids(ch, 'alerts')).length === (await ids(ch2, 'alerts')).length, 'alerts settled');
     const alerts = await ids(ch2, 'alerts');
     assert.ok(alerts.length >= 6, `verdicts to compare (${alerts.length})`);
-    const dump = async (db: TestClickHouse) => (await db.rows<Record<string, string>>(`SELECT rule, tenant, subject_value, at, severity, details FROM ${db.database}.alerts FINAL WHERE tenant LIKE 'pair-%' ORDER BY tenant, at, rule`)).map((r) => JSON.stringify(r));
+    const dump = async (db: TestClickHouse) =>
+      (
+        await db.rows<Record<string, string>>(
+          `SELECT rule, tenant, subject_value, at, severity, details FROM ${db.database}.alerts FINAL WHERE tenant LIKE 'pair-%' ORDER BY tenant, at, rule`,
+        )
+      ).map((r) => JSON.stringify(r));
     assert.deepEqual(await dump(ch), await dump(ch2));
     assert.deepEqual(await ids(ch, 'alerts'), alerts);
     assert.deepEqual(await ids(ch, 'blocks'), await ids(ch2, 'blocks'));
@@ -170,17 +201,24 @@ function mixedTraffic(prefix: string) {
   const out = [];
   for (let i = 0; i < 480; i++) {
     const tenant = `${prefix}-t${i % 6}`;
-    out.push(cdr(`${prefix}-${i}`, new Date(base + i * 2_500).toISOString(), {
-      tenant,
-      account: `acct-${i % 11}`,
-      caller: `+5511300${String(i % 37).padStart(5, '0')}`,
-      srcIp: `10.0.${i % 6}.${i % 9}`,
-    }));
+    out.push(
+      cdr(`${prefix}-${i}`, new Date(base + i * 2_500).toISOString(), {
+        tenant,
+        account: `acct-${i % 11}`,
+        caller: `+5511300${String(i % 37).padStart(5, '0')}`,
+        srcIp: `10.0.${i % 6}.${i % 9}`,
+      }),
+    );
     if (i % 80 === 40) {
       for (let j = 0; j < 6; j++) {
-        out.push(cdr(`${prefix}-${i}-burst-${j}`, new Date(base + i * 2_500 + j * 8_000).toISOString(), {
-          tenant, account: `acct-${j}`, caller: `+5521999${String(i).padStart(6, '0')}`, srcIp: '203.0.113.9',
-        }));
+        out.push(
+          cdr(`${prefix}-${i}-burst-${j}`, new Date(base + i * 2_500 + j * 8_000).toISOString(), {
+            tenant,
+            account: `acct-${j}`,
+            caller: `+5521999${String(i).padStart(6, '0')}`,
+            srcIp: '203.0.113.9',
+          }),
+        );
       }
     }
   }

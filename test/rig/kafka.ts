@@ -25,8 +25,10 @@ export async function startKafka(options: { brokers?: number; topics?: Record<st
   const suffix = randomBytes(3).toString('hex');
   const topic = (name: string) => `${name}.${suffix}`;
   const external = process.env['KAFKA_BROKERS'];
-  const client = (brokers: string[]) => (clientId = `test-${suffix}`) =>
-    new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  const client =
+    (brokers: string[]) =>
+    (clientId = `test-${suffix}`) =>
+      new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
 
   if (external) {
     const brokers = external.split(',').map((b) => b.trim());

@@ -18,7 +18,10 @@ export class ClickHouseApiStore implements ApiStore {
   private readonly db: string;
   private readonly verdicts: ClickHouseStore;
 
-  constructor(private readonly client: ClickHouseClient, database: string) {
+  constructor(
+    private readonly client: ClickHouseClient,
+    database: string,
+  ) {
     this.db = ident(database);
     this.verdicts = new ClickHouseStore(client, database);
   }
@@ -48,7 +51,18 @@ export class ClickHouseApiStore implements ApiStore {
          AND ({rule:Nullable(String)} IS NULL OR rule = {rule:Nullable(String)})
          AND ({source:Nullable(String)} IS NULL OR toString(source) = {source:Nullable(String)})
        ORDER BY starts_at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      { now, tenant: q.tenant ?? null, kind: q.kind ?? null, subject: q.subject ?? null, scoped: q.subjects ? 1 : 0, subjects: q.subjects ?? [], rule: q.rule ?? null, source: q.source ?? null, limit: q.limit, offset: q.offset },
+      {
+        now,
+        tenant: q.tenant ?? null,
+        kind: q.kind ?? null,
+        subject: q.subject ?? null,
+        scoped: q.subjects ? 1 : 0,
+        subjects: q.subjects ?? [],
+        rule: q.rule ?? null,
+        source: q.source ?? null,
+        limit: q.limit,
+        offset: q.offset,
+      },
       'search blocks',
     );
     return { items: rows.map(blockOfRow), total: Number(rows[0]?.total ?? 0) };
@@ -75,8 +89,17 @@ export class ClickHouseApiStore implements ApiStore {
          AND ({until:Nullable(Int64)} IS NULL OR at < fromUnixTimestamp64Milli(assumeNotNull({until:Nullable(Int64)})))
        ORDER BY at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       {
-        tenant: q.tenant ?? null, rule: q.rule ?? null, status: q.status ?? null, severity: q.severity ?? null, subject: q.subject ?? null, scoped: q.subjects ? 1 : 0, subjects: q.subjects ?? [],
-        since: q.since ?? null, until: q.until ?? null, limit: q.limit, offset: q.offset,
+        tenant: q.tenant ?? null,
+        rule: q.rule ?? null,
+        status: q.status ?? null,
+        severity: q.severity ?? null,
+        subject: q.subject ?? null,
+        scoped: q.subjects ? 1 : 0,
+        subjects: q.subjects ?? [],
+        since: q.since ?? null,
+        until: q.until ?? null,
+        limit: q.limit,
+        offset: q.offset,
       },
       'search alerts',
     );
@@ -90,27 +113,61 @@ export class ClickHouseApiStore implements ApiStore {
 
   async evidence(tenant: string, ids: readonly string[]): Promise<EvidenceCdr[]> {
     if (ids.length === 0) return [];
-    const rows = await this.rows<{ id: string; account: string; caller: string; callee: string; callee_e164: string; src_ip: string; started: string; bill_sec: number; disposition: string }>(
+    const rows = await this.rows<{
+      id: string;
+      account: string;
+      caller: string;
+      callee: string;
+      callee_e164: string;
+      src_ip: string;
+      started: string;
+      bill_sec: number;
+      disposition: string;
+    }>(
       `SELECT id, account, caller, callee, callee_e164, src_ip, toUnixTimestamp64Milli(started_at) AS started, bill_sec, disposition
        FROM ${this.db}.cdrs FINAL WHERE tenant = {tenant:String} AND id IN {ids:Array(String)} ORDER BY started_at, id`,
       { tenant, ids },
       'alert evidence',
     );
-    return rows.map((r) => ({ id: r.id, account: r.account, caller: r.caller, callee: r.callee, calleeE164: r.callee_e164, srcIp: r.src_ip, startedAt: Number(r.started), billSec: r.bill_sec, disposition: r.disposition }));
+    return rows.map((r) => ({
+      id: r.id,
+      account: r.account,
+      caller: r.caller,
+      callee: r.callee,
+      calleeE164: r.callee_e164,
+      srcIp: r.src_ip,
+      startedAt: Number(r.started),
+      billSec: r.bill_sec,
+      disposition: r.disposition,
+    }));
   }
 
   async setAlertStatus(a: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert> {
     await this.insert('alerts', [
       {
-        id: a.id, tenant: a.tenant, rule: a.rule, severity: a.severity, subject_kind: a.subject.kind, subject_value: a.subject.value, at: a.at,
-        evidence: a.evidence, details: JSON.stringify(a.details), suppressed: a.suppressed, status, status_by: by, status_at: at, version: at,
+        id: a.id,
+        tenant: a.tenant,
+        rule: a.rule,
+        severity: a.severity,
+        subject_kind: a.subject.kind,
+        subject_value: a.subject.value,
+        at: a.at,
+        evidence: a.evidence,
+        details: JSON.stringify(a.details),
+        suppressed: a.suppressed,
+        status,
+        status_by: by,
+        status_at: at,
+        version: at,
       },
     ]);
     return { ...a, status, statusBy: by, statusAt: at };
   }
 
   async insertPushFailure(f: PushFailure): Promise<void> {
-    await this.insert('push_dead_letters', [{ target: f.target, block_id: f.blockId, state: f.state, payload: f.payload, attempts: f.attempts, last_error: f.lastError }]);
+    await this.insert('push_dead_letters', [
+      { target: f.target, block_id: f.blockId, state: f.state, payload: f.payload, attempts: f.attempts, last_error: f.lastError },
+    ]);
   }
 
   private rows<T>(query: string, params: Record<string, unknown>, context: string): Promise<T[]> {
@@ -123,8 +180,20 @@ export class ClickHouseApiStore implements ApiStore {
 }
 
 interface AlertRow {
-  id: string; tenant: string; rule: string; severity: StoredAlert['severity']; subject_kind: string; subject_value: string; at_ms: string;
-  evidence: string[]; details: string; suppressed: number; status: AlertStatus; status_by: string; status_ms: string | null; total: string;
+  id: string;
+  tenant: string;
+  rule: string;
+  severity: StoredAlert['severity'];
+  subject_kind: string;
+  subject_value: string;
+  at_ms: string;
+  evidence: string[];
+  details: string;
+  suppressed: number;
+  status: AlertStatus;
+  status_by: string;
+  status_ms: string | null;
+  total: string;
 }
 
 function alertOf(r: AlertRow): StoredAlert {
@@ -135,7 +204,17 @@ function alertOf(r: AlertRow): StoredAlert {
     details = { raw: r.details };
   }
   return {
-    id: r.id, tenant: r.tenant, rule: r.rule, severity: r.severity, subject: { kind: r.subject_kind, value: r.subject_value }, at: Number(r.at_ms),
-    evidence: r.evidence, details, suppressed: r.suppressed, status: r.status, statusBy: r.status_by, statusAt: r.status_ms === null ? null : Number(r.status_ms),
+    id: r.id,
+    tenant: r.tenant,
+    rule: r.rule,
+    severity: r.severity,
+    subject: { kind: r.subject_kind, value: r.subject_value },
+    at: Number(r.at_ms),
+    evidence: r.evidence,
+    details,
+    suppressed: r.suppressed,
+    status: r.status,
+    statusBy: r.status_by,
+    statusAt: r.status_ms === null ? null : Number(r.status_ms),
   };
 }

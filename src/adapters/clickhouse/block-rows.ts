@@ -6,26 +6,61 @@ export const BLOCK_COLUMNS = `id, tenant, subject_kind, subject_value, rule, rea
   toUnixTimestamp64Milli(lifted_at) AS lifted, lifted_by, lift_reason`;
 
 export interface BlockRow {
-  id: string; tenant: string; subject_kind: string; subject_value: string; rule: string; reason: string; level: number;
-  scope: Block['scope']; source: Block['source']; created_by: string; starts: string; expires: string;
-  lifted: string | null; lifted_by: string; lift_reason: string;
+  id: string;
+  tenant: string;
+  subject_kind: string;
+  subject_value: string;
+  rule: string;
+  reason: string;
+  level: number;
+  scope: Block['scope'];
+  source: Block['source'];
+  created_by: string;
+  starts: string;
+  expires: string;
+  lifted: string | null;
+  lifted_by: string;
+  lift_reason: string;
 }
 
 /** The one row form of a block in `blocks` (every writer: pipeline, attempt rules, operators, lifts). */
 export function blockRow(b: Block): Record<string, unknown> {
   return {
-    id: b.id, tenant: b.tenant, subject_kind: b.subject.kind, subject_value: b.subject.value, rule: b.rule, reason: b.reason,
-    level: b.level, scope: b.scope, starts_at: b.startsAt, expires_at: b.expiresAt, source: b.source, created_by: b.createdBy,
-    lifted_at: b.state === 'lifted' ? (b.liftedAt ?? null) : null, lifted_by: b.liftedBy ?? '', lift_reason: b.liftReason ?? '',
+    id: b.id,
+    tenant: b.tenant,
+    subject_kind: b.subject.kind,
+    subject_value: b.subject.value,
+    rule: b.rule,
+    reason: b.reason,
+    level: b.level,
+    scope: b.scope,
+    starts_at: b.startsAt,
+    expires_at: b.expiresAt,
+    source: b.source,
+    created_by: b.createdBy,
+    lifted_at: b.state === 'lifted' ? (b.liftedAt ?? null) : null,
+    lifted_by: b.liftedBy ?? '',
+    lift_reason: b.liftReason ?? '',
     version: blockVersion(b),
   };
 }
 
 export function blockOfRow(r: BlockRow): Block {
   const base = {
-    kind: 'block' as const, id: r.id, tenant: r.tenant, rule: r.rule, severity: 'critical' as const,
-    subject: { kind: r.subject_kind as Block['subject']['kind'], value: r.subject_value }, reason: r.reason, level: r.level, scope: r.scope,
-    startsAt: Number(r.starts), expiresAt: Number(r.expires), evidence: NO_EVIDENCE, source: r.source, createdBy: r.created_by,
+    kind: 'block' as const,
+    id: r.id,
+    tenant: r.tenant,
+    rule: r.rule,
+    severity: 'critical' as const,
+    subject: { kind: r.subject_kind as Block['subject']['kind'], value: r.subject_value },
+    reason: r.reason,
+    level: r.level,
+    scope: r.scope,
+    startsAt: Number(r.starts),
+    expiresAt: Number(r.expires),
+    evidence: NO_EVIDENCE,
+    source: r.source,
+    createdBy: r.created_by,
   };
   return r.lifted === null
     ? { ...base, state: 'active' }

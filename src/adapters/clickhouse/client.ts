@@ -27,9 +27,14 @@ export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClie
     const connection = createChdbConnection({ path: target.dataDir }) as unknown as ChdbAsClientConnection;
     return createClient({ connection });
   } catch (err) {
-    throw new SentinelaError('STORE_UNAVAILABLE', `cannot open the embedded ClickHouse at ${target.dataDir}: ${(err as Error).message}`, {
-      path: 'SENTINELA_DATA_DIR',
-    }, { cause: err });
+    throw new SentinelaError(
+      'STORE_UNAVAILABLE',
+      `cannot open the embedded ClickHouse at ${target.dataDir}: ${(err as Error).message}`,
+      {
+        path: 'SENTINELA_DATA_DIR',
+      },
+      { cause: err },
+    );
   }
 }
 

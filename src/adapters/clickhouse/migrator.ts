@@ -112,7 +112,12 @@ async function reconcileRetention(client: ClickHouseClient, database: string, da
   return changes;
 }
 
-async function run(client: ClickHouseClient, query: string, code: 'STORE_QUERY_FAILED' | 'MIGRATION_FAILED' = 'STORE_QUERY_FAILED', file?: string): Promise<void> {
+async function run(
+  client: ClickHouseClient,
+  query: string,
+  code: 'STORE_QUERY_FAILED' | 'MIGRATION_FAILED' = 'STORE_QUERY_FAILED',
+  file?: string,
+): Promise<void> {
   try {
     await client.command({ query });
   } catch (err) {

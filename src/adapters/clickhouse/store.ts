@@ -14,7 +14,10 @@ const INSERT_SETTINGS = { insert_deduplicate: 1 } as const;
 export class ClickHouseStore implements CdrStore {
   private readonly db: string;
 
-  constructor(private readonly client: ClickHouseClient, database: string) {
+  constructor(
+    private readonly client: ClickHouseClient,
+    database: string,
+  ) {
     this.db = ident(database);
   }
 
@@ -43,8 +46,16 @@ export class ClickHouseStore implements CdrStore {
     await this.insert(
       'alerts',
       alerts.map((a) => ({
-        id: a.id, tenant: a.tenant, rule: a.rule, severity: a.severity, subject_kind: a.subject.kind, subject_value: a.subject.value,
-        at: a.at, evidence: a.evidence, details: JSON.stringify(a.details), suppressed: Number(a.details['suppressedBefore'] ?? 0),
+        id: a.id,
+        tenant: a.tenant,
+        rule: a.rule,
+        severity: a.severity,
+        subject_kind: a.subject.kind,
+        subject_value: a.subject.value,
+        at: a.at,
+        evidence: a.evidence,
+        details: JSON.stringify(a.details),
+        suppressed: Number(a.details['suppressedBefore'] ?? 0),
         version: 0, // re-inserting a verdict (retry, replay) never overrides an analyst's acknowledgement
       })),
     );
@@ -101,17 +112,40 @@ export class ClickHouseStore implements CdrStore {
 function cdrRow({ cdr, status, caller, callee, source }: StoredCdr): Record<string, unknown> {
   const c = callee.ok ? callee.number : null;
   return {
-    id: cdr.id, call_id: cdr.callId ?? '', tenant: cdr.tenant, account: cdr.account, caller: cdr.caller, callee: cdr.callee,
-    src_ip: cdr.srcIp ?? '', started_at: cdr.startedAt, answered_at: cdr.answeredAt, ended_at: cdr.endedAt,
-    duration_sec: cdr.durationSec, bill_sec: cdr.billSec, disposition: cdr.disposition, direction: cdr.direction ?? '',
-    cost: cdr.cost ?? null, currency: cdr.currency ?? '', trunk: cdr.trunk ?? '', user_agent: cdr.userAgent ?? '',
+    id: cdr.id,
+    call_id: cdr.callId ?? '',
+    tenant: cdr.tenant,
+    account: cdr.account,
+    caller: cdr.caller,
+    callee: cdr.callee,
+    src_ip: cdr.srcIp ?? '',
+    started_at: cdr.startedAt,
+    answered_at: cdr.answeredAt,
+    ended_at: cdr.endedAt,
+    duration_sec: cdr.durationSec,
+    bill_sec: cdr.billSec,
+    disposition: cdr.disposition,
+    direction: cdr.direction ?? '',
+    cost: cdr.cost ?? null,
+    currency: cdr.currency ?? '',
+    trunk: cdr.trunk ?? '',
+    user_agent: cdr.userAgent ?? '',
     extra: stringMap(cdr.extra),
-    caller_e164: e164Of(caller), caller_type: caller.ok ? caller.number.type : 'UNKNOWN',
-    callee_e164: c?.e164 ?? '', callee_country_code: c?.countryCode ?? '', callee_country: c?.region ?? '',
-    callee_type: c?.type ?? 'UNKNOWN', callee_form: c?.form ?? '', international: c?.international ?? false,
-    emergency: c?.emergency ?? false, normalise_error: callee.ok ? '' : callee.error.code,
-    source: `${source.kind}:${source.topic}/${source.partition}@${source.offset}`, status,
-    source_topic: source.kind === 'file' ? '' : source.topic, source_partition: source.partition, source_offset: source.offset,
+    caller_e164: e164Of(caller),
+    caller_type: caller.ok ? caller.number.type : 'UNKNOWN',
+    callee_e164: c?.e164 ?? '',
+    callee_country_code: c?.countryCode ?? '',
+    callee_country: c?.region ?? '',
+    callee_type: c?.type ?? 'UNKNOWN',
+    callee_form: c?.form ?? '',
+    international: c?.international ?? false,
+    emergency: c?.emergency ?? false,
+    normalise_error: callee.ok ? '' : callee.error.code,
+    source: `${source.kind}:${source.topic}/${source.partition}@${source.offset}`,
+    status,
+    source_topic: source.kind === 'file' ? '' : source.topic,
+    source_partition: source.partition,
+    source_offset: source.offset,
     format: source.format,
   };
 }
@@ -135,18 +169,41 @@ function stringMap(extra: Cdr['extra']): Record<string, string> {
 }
 
 interface CdrRowOut {
-  id: string; call_id: string; tenant: string; account: string; caller: string; callee: string; src_ip: string;
-  started: string; answered: string | null; ended: string; duration_sec: number; bill_sec: number;
-  disposition: Cdr['disposition']; direction: string; cost: number | null; currency: string; trunk: string;
-  user_agent: string; extra: Record<string, string>;
+  id: string;
+  call_id: string;
+  tenant: string;
+  account: string;
+  caller: string;
+  callee: string;
+  src_ip: string;
+  started: string;
+  answered: string | null;
+  ended: string;
+  duration_sec: number;
+  bill_sec: number;
+  disposition: Cdr['disposition'];
+  direction: string;
+  cost: number | null;
+  currency: string;
+  trunk: string;
+  user_agent: string;
+  extra: Record<string, string>;
 }
 
 /** A stored row back to the Cdr the engine saw (extra values come back as text; rules never read them). */
 function fromRow(r: CdrRowOut): Cdr {
   const cdr: Record<string, unknown> = {
-    id: r.id, tenant: r.tenant, account: r.account, caller: r.caller, callee: r.callee, startedAt: Number(r.started),
-    answeredAt: r.answered === null ? null : Number(r.answered), endedAt: Number(r.ended), durationSec: r.duration_sec,
-    billSec: r.bill_sec, disposition: r.disposition,
+    id: r.id,
+    tenant: r.tenant,
+    account: r.account,
+    caller: r.caller,
+    callee: r.callee,
+    startedAt: Number(r.started),
+    answeredAt: r.answered === null ? null : Number(r.answered),
+    endedAt: Number(r.ended),
+    durationSec: r.duration_sec,
+    billSec: r.bill_sec,
+    disposition: r.disposition,
   };
   if (r.call_id) cdr['callId'] = r.call_id;
   if (r.src_ip) cdr['srcIp'] = r.src_ip;

@@ -67,7 +67,10 @@ export function loadRuleFiles(dir: string): RuleFiles {
   if (isDirectory(mappingDir)) {
     for (const name of listDir(mappingDir).filter((n) => RULE_FILE.test(n))) {
       const path = join(mappingDir, name);
-      mappings.set(name.replace(RULE_FILE, ''), validate(mappingSpec, readStructured(path), path, () => ''));
+      mappings.set(
+        name.replace(RULE_FILE, ''),
+        validate(mappingSpec, readStructured(path), path, () => ''),
+      );
       files.push(path);
     }
   }

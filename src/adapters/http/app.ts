@@ -61,7 +61,12 @@ export interface AppDeps {
 
 /** The HTTP app: routes per resource, registered as plugins (tests use `app.inject()`). */
 export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024, trustProxy: false });
+  const app = Fastify({
+    loggerInstance: deps.log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -77,17 +82,35 @@ export async function buildApp(deps: AppDeps) {
     pressureHandler: (request, reply, type, value) => {
       if (request.url.startsWith('/v1/block-check')) {
         // shed fast with the answer the fail policy gives, so the PBX never waits on a queue
-        void reply.code(503).header('retry-after', '1').send(api.service.shed(looseQuery(request), api.clock()));
+        void reply
+          .code(503)
+          .header('retry-after', '1')
+          .send(api.service.shed(looseQuery(request), api.clock()));
         return;
       }
-      void reply.code(503).header('retry-after', '1').send({ code: 'OVERLOADED', message: `server under pressure (${type} ${Math.round(Number(value))})` });
+      void reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ code: 'OVERLOADED', message: `server under pressure (${type} ${Math.round(Number(value))})` });
     },
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Sentinela API', version: deps.version ?? '0', description: 'Block-check for PBXes, block distribution and the NOC admin API. Error bodies carry a stable code (src/errors.ts).' },
+      info: {
+        title: 'Sentinela API',
+        version: deps.version ?? '0',
+        description: 'Block-check for PBXes, block distribution and the NOC admin API. Error bodies carry a stable code (src/errors.ts).',
+      },
       tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit'].map((name) => ({ name })),
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a session token from POST /v1/login, or a PBX API key (snk_…) for block-check and POST /v1/cdrs' } } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'a session token from POST /v1/login, or a PBX API key (snk_…) for block-check and POST /v1/cdrs',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
@@ -102,12 +125,20 @@ export async function buildApp(deps: AppDeps) {
   // management routes: one scope, one authentication hook; each route names the permission it needs
   const table: RouteAccess[] = [];
   routeTables.set(app, table);
-  const visible = (tenant: string, extensions: readonly string[]) => [...new Set(extensions.flatMap((e) => [e, api.service.subjectValue(tenant, 'caller', e)]))];
+  const visible = (tenant: string, extensions: readonly string[]) => [
+    ...new Set(extensions.flatMap((e) => [e, api.service.subjectValue(tenant, 'caller', e)])),
+  ];
   const canReadCdrs = (request: FastifyRequest) => request.principal?.kind !== 'user' || can(request.principal.session.role, 'cdrs.read');
   await app.register(async (admin) => {
     adminAuth(admin, auth, table);
     await admin.register(sessionRoutes, { security: sec });
-    await admin.register(blockRoutes, { admin: new BlockAdmin({ ...api, audit: sec.audit }), store: api.store, clock: api.clock, visible, mask: api.maskCallers });
+    await admin.register(blockRoutes, {
+      admin: new BlockAdmin({ ...api, audit: sec.audit }),
+      store: api.store,
+      clock: api.clock,
+      visible,
+      mask: api.maskCallers,
+    });
     await admin.register(alertRoutes, { store: api.store, audit: sec.audit, clock: api.clock, visible, canReadCdrs, mask: api.maskCallers });
     await admin.register(ruleRoutes, { ruleFiles: api.ruleFiles });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });

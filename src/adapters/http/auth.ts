@@ -67,7 +67,8 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
     const access = request.routeOptions.config.access;
     if (access === 'public') return;
     const ip = request.ip;
-    if (d.guard.barredUntil(undefined, ip) !== undefined) throw new SentinelaError('ACCESS_BARRED', 'this address is barred for 5 min after repeated denied operations (EV14)');
+    if (d.guard.barredUntil(undefined, ip) !== undefined)
+      throw new SentinelaError('ACCESS_BARRED', 'this address is barred for 5 min after repeated denied operations (EV14)');
     const token = credential(request);
     if (!token) throw new SentinelaError('AUTH_REQUIRED', 'log in (POST /v1/login) and send Authorization: Bearer <token>');
     if (token.startsWith(API_KEY_PREFIX)) {
@@ -81,15 +82,30 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
     const checked = d.sessions.check(token, ip, d.clock());
     if (!checked.ok) {
       if (checked.session) {
-        await d.audit.record({ type: 'auth.session_ended', actor: checked.session.user, ip, result: checked.reason === 'other-ip' ? 'failure' : 'success', details: { reason: checked.reason, session: checked.session.id, sessionIp: checked.session.ip } });
+        await d.audit.record({
+          type: 'auth.session_ended',
+          actor: checked.session.user,
+          ip,
+          result: checked.reason === 'other-ip' ? 'failure' : 'success',
+          details: { reason: checked.reason, session: checked.session.id, sessionIp: checked.session.ip },
+        });
       }
-      throw new SentinelaError(checked.reason === 'unknown' ? 'AUTH_REQUIRED' : 'SESSION_ENDED', checked.reason === 'unknown' ? 'unknown or ended session token; log in again' : `session ended (${checked.reason}); log in again`);
+      throw new SentinelaError(
+        checked.reason === 'unknown' ? 'AUTH_REQUIRED' : 'SESSION_ENDED',
+        checked.reason === 'unknown' ? 'unknown or ended session token; log in again' : `session ended (${checked.reason}); log in again`,
+      );
     }
     const session = checked.session;
-    if (d.guard.barredUntil(session.user, ip) !== undefined) throw new SentinelaError('ACCESS_BARRED', 'this user is barred for 5 min after repeated denied operations (EV14)');
+    if (d.guard.barredUntil(session.user, ip) !== undefined)
+      throw new SentinelaError('ACCESS_BARRED', 'this user is barred for 5 min after repeated denied operations (EV14)');
     // onRoute guarantees every route here names its access; none would mean nobody may call it
     if (access === undefined || (access !== 'self' && !can(session.role, access))) {
-      await d.guard.denied(session.user, ip, { method: request.method, route: request.routeOptions.url ?? request.url, permission: access ?? 'undeclared', role: session.role });
+      await d.guard.denied(session.user, ip, {
+        method: request.method,
+        route: request.routeOptions.url ?? request.url,
+        permission: access ?? 'undeclared',
+        role: session.role,
+      });
       throw new SentinelaError('FORBIDDEN', `role ${session.role} may not ${access ?? 'call this route'}`);
     }
     request.principal = { kind: 'user', session };
@@ -111,7 +127,10 @@ export function pbxAuth(app: FastifyInstance, d: AuthDeps): void {
 }
 
 /** The tenant and subjects a `user` role may see, or undefined for roles that see everything they may read. */
-export function scopeOf(request: FastifyRequest, visible: (tenant: string, extensions: readonly string[]) => readonly string[]): { tenant: string; subjects: readonly string[] } | undefined {
+export function scopeOf(
+  request: FastifyRequest,
+  visible: (tenant: string, extensions: readonly string[]) => readonly string[],
+): { tenant: string; subjects: readonly string[] } | undefined {
   const p = request.principal;
   if (p?.kind !== 'user' || p.session.role !== 'user') return undefined;
   return { tenant: p.session.tenant, subjects: visible(p.session.tenant, p.session.extensions) };

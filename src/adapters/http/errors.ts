@@ -16,7 +16,10 @@ export interface ErrorBody {
  */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((v) => ({ path: `${error.validationContext ?? ''}${v.instancePath.replaceAll('/', '.')}`, message: v.message ?? 'invalid' }));
+    const issues = error.validation.map((v) => ({
+      path: `${error.validationContext ?? ''}${v.instancePath.replaceAll('/', '.')}`,
+      message: v.message ?? 'invalid',
+    }));
     const first = issues[0];
     return send(reply, 'REQUEST_INVALID', first ? `${first.path}: ${first.message}` : 'invalid request', { issues, ...(first ? { path: first.path } : {}) });
   }

@@ -15,7 +15,12 @@ export interface KafkaCdrSourceOptions {
   readonly pipeline: PipelineParts & { readonly metrics: PipelineMetrics };
   readonly log: Logger;
   /** kafkajs group timings; tests shorten them. */
-  readonly consumer?: { readonly sessionTimeout?: number; readonly heartbeatInterval?: number; readonly rebalanceTimeout?: number; readonly maxWaitTimeInMs?: number };
+  readonly consumer?: {
+    readonly sessionTimeout?: number;
+    readonly heartbeatInterval?: number;
+    readonly rebalanceTimeout?: number;
+    readonly maxWaitTimeInMs?: number;
+  };
 }
 
 const CANONICAL: FormatSpec = { name: 'canonical', options: {} };
@@ -74,7 +79,11 @@ export class KafkaCdrSource {
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const { topic } of this.o.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.pipeline.mutex.runExclusive(() => this.eachBatch(payload)) });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.pipeline.mutex.runExclusive(() => this.eachBatch(payload)),
+    });
     this.timer = setInterval(() => void this.pipeline.mutex.runExclusive(() => this.tick()), Math.max(50, Math.floor(this.o.batch.maxWaitMs / 2)));
   }
 

@@ -38,7 +38,8 @@ Options:
     if (action === 'list') {
       return withSecurity(ctx, { name: 'apikey', args }, async (sec) => {
         await sec.apiKeys.refresh();
-        for (const k of sec.apiKeys.list()) ctx.stdout([k.id, k.tenant, k.name, iso(k.createdAt), k.revokedAt === null ? 'active' : `revoked ${iso(k.revokedAt)} by ${k.revokedBy}`].join('\t'));
+        for (const k of sec.apiKeys.list())
+          ctx.stdout([k.id, k.tenant, k.name, iso(k.createdAt), k.revokedAt === null ? 'active' : `revoked ${iso(k.revokedAt)} by ${k.revokedBy}`].join('\t'));
         return 0;
       });
     }

@@ -22,9 +22,19 @@ Options:
     return withSecurity(ctx, { name: 'audit', args }, async (sec, by) => {
       const result = await sec.audit.verify();
       for (const c of result.chains) {
-        ctx.stdout(c.ok ? `ok      ${c.chain}: ${c.checked} records (${c.firstSeq ?? '-'}..${c.lastSeq ?? '-'})` : `BROKEN  ${c.chain} at ${c.problem?.seq}: ${c.problem?.message}`);
+        ctx.stdout(
+          c.ok
+            ? `ok      ${c.chain}: ${c.checked} records (${c.firstSeq ?? '-'}..${c.lastSeq ?? '-'})`
+            : `BROKEN  ${c.chain} at ${c.problem?.seq}: ${c.problem?.message}`,
+        );
       }
-      await sec.audit.record({ type: 'audit.verify', actor: by.actor, ip: by.ip, result: result.ok ? 'success' : 'failure', details: { chains: result.chains.length, ok: result.ok } });
+      await sec.audit.record({
+        type: 'audit.verify',
+        actor: by.actor,
+        ip: by.ip,
+        result: result.ok ? 'success' : 'failure',
+        details: { chains: result.chains.length, ok: result.ok },
+      });
       ctx.stdout(result.ok ? `audit trail intact: ${result.chains.length} chains verified` : 'AUDIT TRAIL TAMPERED: see the broken chains above');
       await sec.alarms.drain();
       return result.ok ? 0 : 1;

@@ -28,7 +28,11 @@ Options:
   --port N      HTTP port (default SENTINELA_PORT)
   -h, --help    show this help`,
   async run(args, ctx) {
-    const { values } = parseArgs({ args: [...args], options: { exit: { type: 'boolean', default: false }, seconds: { type: 'string', default: '20' }, port: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: [...args],
+      options: { exit: { type: 'boolean', default: false }, seconds: { type: 'string', default: '20' }, port: { type: 'string' } },
+      strict: true,
+    });
     const seconds = Number(values.seconds);
     if (!(seconds >= 0 && seconds <= 3600)) throw new SentinelaError('CLI_USAGE', '--seconds: a number from 0 to 3600');
     const config = ctx.config();
@@ -61,7 +65,9 @@ Options:
       for (const e of day.episodes) ctx.stdout(`  · ${e.what}`);
       const totals = await play(base, auth, day.cdrs, seconds, ctx);
       ctx.stdout('');
-      ctx.stdout(`done: ${totals.accepted.toLocaleString('en')} CDRs accepted, ${totals.rejected} rejected, ${totals.alerts} alerts (critical ones above), ${totals.blocks} blocks`);
+      ctx.stdout(
+        `done: ${totals.accepted.toLocaleString('en')} CDRs accepted, ${totals.rejected} rejected, ${totals.alerts} alerts (critical ones above), ${totals.blocks} blocks`,
+      );
       const b = day.blocked;
       const q = new URLSearchParams({ tenant: b.tenant, account: b.account, caller: b.caller, callee: b.callee });
       const curl = `curl -s '${base.replace('127.0.0.1', 'localhost')}/v1/block-check?${q.toString()}' -H 'Authorization: Bearer ${key}'`;
@@ -106,7 +112,11 @@ async function play(base: string, auth: Record<string, string>, cdrs: readonly o
   for (let i = 0; i < BATCHES; i++) {
     const slice = cdrs.slice(i * size, (i + 1) * size);
     if (slice.length === 0) break;
-    const response = await fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body: slice.map((c) => JSON.stringify(c)).join('\n') });
+    const response = await fetch(`${base}/v1/cdrs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+      body: slice.map((c) => JSON.stringify(c)).join('\n'),
+    });
     if (!response.ok && response.status !== 422) throw new SentinelaError('INTERNAL', `POST /v1/cdrs answered ${response.status}: ${await response.text()}`);
     const summary = (await response.json()) as IngestSummary;
     totals.accepted += summary.accepted;
@@ -127,7 +137,8 @@ async function play(base: string, auth: Record<string, string>, cdrs: readonly o
   return totals;
 }
 
-const local = (iso: string) => new Date(iso).toLocaleString('pt-BR', { timeZone: 'America/Sao_Paulo', hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' });
+const local = (iso: string) =>
+  new Date(iso).toLocaleString('pt-BR', { timeZone: 'America/Sao_Paulo', hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' });
 function describe(v: VerdictBrief): string {
   if (v.kind === 'block') return `  BLOCK  ${local(v.at)}  ${v.tenant.padEnd(7)} ${v.rule.padEnd(28)} ${v.subject}  until ${local(v.expiresAt ?? v.at)}`;
   return `  alert  ${local(v.at)}  ${v.tenant.padEnd(7)} ${v.rule.padEnd(28)} ${v.subject}  (${v.severity})`;
@@ -135,7 +146,10 @@ function describe(v: VerdictBrief): string {
 
 /** Runs `sentinela apikey add` for the demo's PBX and returns the key it prints. */
 async function issueKey(self: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const child = spawn(process.execPath, [...self, 'apikey', 'add', '--tenant', '*', '--name', 'demo-pbx'], { env: { ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...self, 'apikey', 'add', '--tenant', '*', '--name', 'demo-pbx'], {
+    env: { ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

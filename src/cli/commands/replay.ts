@@ -40,7 +40,8 @@ Options:
     const config = ctx.config();
     const latenessText = values.lateness ?? null;
     const lateness = latenessText === null ? config.rules.allowedLatenessMs : parseDuration(latenessText);
-    if (lateness === null) throw Object.assign(new Error(`--lateness: "${latenessText}" is not a duration such as 6h`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    if (lateness === null)
+      throw Object.assign(new Error(`--lateness: "${latenessText}" is not a duration such as 6h`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
     const timeZone = values.tz ?? config.dialling.timeZone;
     if (!timeZoneSpec.safeParse(timeZone).success) {
       throw Object.assign(new Error(`--tz: "${timeZone}" is not an IANA time zone`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
@@ -50,7 +51,10 @@ Options:
     const parts = replayParts(config, ruleFiles, { timeZone, allowedLatenessMs: lateness, log: createLogger('silent') });
     createDecoder(format, parts.decoders); // an unknown mapping is a usage error before any input is read
     const file = positionals[0];
-    const records = await openRecords(file === undefined || file === '-' ? ctx.stdin() : file, { latin1: format.options['encoding'] === 'latin1', documents: format.name === 'freeswitch-json' });
+    const records = await openRecords(file === undefined || file === '-' ? ctx.stdin() : file, {
+      latin1: format.options['encoding'] === 'latin1',
+      documents: format.name === 'freeswitch-json',
+    });
     let reported = 0;
     const summary = await replay(
       records,
@@ -62,7 +66,12 @@ Options:
           if (++reported <= MAX_REPORTED_LINES) ctx.stderr(message);
           else if (reported === MAX_REPORTED_LINES + 1) ctx.stderr(`(further rejected lines are only counted)`);
         },
-        ...(values.quiet ? {} : { progress: (s) => ctx.stderr(`replay: ${s.lines} lines, ${s.alerts} alerts, ${s.blocks} blocks, ${Math.round(s.lines / (s.elapsedMs / 1000))} lines/s`) }),
+        ...(values.quiet
+          ? {}
+          : {
+              progress: (s) =>
+                ctx.stderr(`replay: ${s.lines} lines, ${s.alerts} alerts, ${s.blocks} blocks, ${Math.round(s.lines / (s.elapsedMs / 1000))} lines/s`),
+            }),
       },
       { now: () => performance.now(), progressEveryMs: 2000 },
     );

@@ -30,7 +30,11 @@ Options:
     if (!(ROLES as readonly string[]).includes(role)) throw new SentinelaError('CLI_USAGE', `--role ${values.role}: expected one of ${ROLES.join(', ')}`);
     const config = ctx.config();
     if (!config.kafka && role !== 'all') {
-      throw new SentinelaError('CONFIG_INVALID', `KAFKA_BROKERS: required by --role ${role} (host:port list); without it only the embedded mode (--role all) runs`, { path: 'KAFKA_BROKERS' });
+      throw new SentinelaError(
+        'CONFIG_INVALID',
+        `KAFKA_BROKERS: required by --role ${role} (host:port list); without it only the embedded mode (--role all) runs`,
+        { path: 'KAFKA_BROKERS' },
+      );
     }
     const { log, stop } = await startRole(role, config);
     const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);

@@ -31,8 +31,16 @@ Options:
   async run(args, ctx) {
     const [action, ...rest] = args;
     const { values } = parseArgs({
-      args: rest, strict: true,
-      options: { name: { type: 'string' }, role: { type: 'string' }, 'full-name': { type: 'string' }, tenant: { type: 'string' }, extensions: { type: 'string' }, 'password-stdin': { type: 'boolean', default: false } },
+      args: rest,
+      strict: true,
+      options: {
+        name: { type: 'string' },
+        role: { type: 'string' },
+        'full-name': { type: 'string' },
+        tenant: { type: 'string' },
+        extensions: { type: 'string' },
+        'password-stdin': { type: 'boolean', default: false },
+      },
     });
     const need = (v: string | undefined, flag: string): string => {
       if (!v) throw new SentinelaError('CLI_USAGE', `${flag} is required`);
@@ -44,7 +52,20 @@ Options:
       if (!ROLES.includes(role as Role)) throw new SentinelaError('CLI_USAGE', `--role: one of ${ROLES.join(', ')}`);
       const password = await readPassword(ctx, `password for ${name}: `, values['password-stdin']);
       return withSecurity(ctx, { name: 'user', args }, async (sec, by) => {
-        const user = await sec.accounts.addUser({ name, role: role as Role, fullName: values['full-name'], tenant: values.tenant, extensions: values.extensions?.split(',').map((e) => e.trim()).filter(Boolean), password }, by);
+        const user = await sec.accounts.addUser(
+          {
+            name,
+            role: role as Role,
+            fullName: values['full-name'],
+            tenant: values.tenant,
+            extensions: values.extensions
+              ?.split(',')
+              .map((e) => e.trim())
+              .filter(Boolean),
+            password,
+          },
+          by,
+        );
         ctx.stdout(`user ${user.name} created with role ${user.role}`);
         return 0;
       });
@@ -52,7 +73,14 @@ Options:
     if (action === 'list') {
       return withSecurity(ctx, { name: 'user', args }, async (sec) => {
         for (const u of await sec.store.listUsers()) {
-          ctx.stdout([u.name, u.role, u.locked ? `LOCKED (${u.lockedReason})` : 'active', u.lastLogin ? `last login ${iso(u.lastLogin.at)} from ${u.lastLogin.ip}` : 'never logged in'].join('\t'));
+          ctx.stdout(
+            [
+              u.name,
+              u.role,
+              u.locked ? `LOCKED (${u.lockedReason})` : 'active',
+              u.lastLogin ? `last login ${iso(u.lastLogin.at)} from ${u.lastLogin.ip}` : 'never logged in',
+            ].join('\t'),
+          );
         }
         return 0;
       });

@@ -40,13 +40,26 @@ const BATCH = 1024;
  * through the same decoders, contract and engine as live traffic, with event time as the clock. A bad record is
  * reported with its line number and error and the run goes on.
  */
-export async function replay(records: AsyncIterable<string>, format: FormatSpec, parts: PipelineParts, sinks: ReplaySinks, clock: ReplayClock): Promise<ReplaySummary> {
+export async function replay(
+  records: AsyncIterable<string>,
+  format: FormatSpec,
+  parts: PipelineParts,
+  sinks: ReplaySinks,
+  clock: ReplayClock,
+): Promise<ReplaySummary> {
   const started = clock.now();
   let lastProgress = started;
   const summary: ReplaySummary = {
-    lines: 0, blank: 0, cdrs: 0, rejected: 0, rejectedByCode: {},
+    lines: 0,
+    blank: 0,
+    cdrs: 0,
+    rejected: 0,
+    rejectedByCode: {},
     statuses: Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>,
-    alerts: 0, blocks: 0, rules: {}, elapsedMs: 0,
+    alerts: 0,
+    blocks: 0,
+    rules: {},
+    elapsedMs: 0,
   };
   const out: BatchSink = async (batch) => {
     for (const r of batch.rejected) {

@@ -50,7 +50,16 @@ export function decide(e: CallEvent, lists: Lists, table: BlockTable, now: numbe
     if (e.premium) reasons.push({ rule: 'profile-premium', subject: `destination:${e.calleeText}`, expiresAt: null });
   }
   const hits = table.lookup(
-    { tenant: e.tenant, caller: e.caller, account: e.account, ip: e.ip, callee: e.calleeText, calleeE164: e.callee?.e164 ?? null, international: e.international, exempt },
+    {
+      tenant: e.tenant,
+      caller: e.caller,
+      account: e.account,
+      ip: e.ip,
+      callee: e.calleeText,
+      calleeE164: e.callee?.e164 ?? null,
+      international: e.international,
+      exempt,
+    },
     now,
   );
   for (const b of hits) reasons.push({ rule: b.rule, subject: subjectText(b.subject), expiresAt: iso(b.expiresAt), blockId: b.id });

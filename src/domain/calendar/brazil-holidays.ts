@@ -70,10 +70,7 @@ export function brazilianHolidays(year: number): Holiday[] {
   const byDate = new Map<string, Holiday>();
   for (const holiday of holidays) {
     const same = byDate.get(holiday.date);
-    byDate.set(
-      holiday.date,
-      same ? { date: holiday.date, name: `${same.name} / ${holiday.name}`, optional: same.optional && holiday.optional } : holiday,
-    );
+    byDate.set(holiday.date, same ? { date: holiday.date, name: `${same.name} / ${holiday.name}`, optional: same.optional && holiday.optional } : holiday);
   }
   return [...byDate.values()].sort((x, y) => x.date.localeCompare(y.date));
 }

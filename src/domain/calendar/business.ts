@@ -25,9 +25,7 @@ const WEEKDAY_INDEX = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 }
 
 export function compileCalendar(input: CalendarInput, timeZone: string): BusinessCalendar {
   const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-  const ranges = input.hours
-    .map((r) => [minutes(r.slice(0, 5)), minutes(r.slice(6, 11))] as const)
-    .sort((a, b) => a[0] - b[0]);
+  const ranges = input.hours.map((r) => [minutes(r.slice(0, 5)), minutes(r.slice(6, 11))] as const).sort((a, b) => a[0] - b[0]);
   return {
     timeZone,
     days: new Set(input.days.map((d) => WEEKDAY_INDEX[d])),

@@ -37,8 +37,7 @@ export const DURATION_TOLERANCE_SEC = 2;
 // printable text without control characters (they break CSV exports, logs and terminals)
 const PRINTABLE = /^[^\p{Cc}]*$/u;
 
-const text = (max: number) =>
-  z.string().max(max, `at most ${max} characters`).regex(PRINTABLE, 'must not contain control characters');
+const text = (max: number) => z.string().max(max, `at most ${max} characters`).regex(PRINTABLE, 'must not contain control characters');
 const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');
 
 const INSTANT_FORMAT = 'must be ISO-8601 with an offset (e.g. 2026-03-01T10:00:00-03:00) or epoch milliseconds';
@@ -58,22 +57,16 @@ const instant = z.union([z.string(), z.number()], { error: INSTANT_FORMAT }).tra
   return value;
 });
 
-const seconds = z
-  .number()
-  .int('must be whole seconds')
-  .min(0, 'must not be negative')
-  .max(LIMITS.maxDurationSec, `at most ${LIMITS.maxDurationSec} s`);
+const seconds = z.number().int('must be whole seconds').min(0, 'must not be negative').max(LIMITS.maxDurationSec, `at most ${LIMITS.maxDurationSec} s`);
 
 const extraValue = z.union([z.string().max(LIMITS.extraValueLength), z.number(), z.boolean(), z.null()]);
 
-const extra = z
-  .record(z.string().min(1).max(LIMITS.extraKeyLength), extraValue)
-  .check((ctx) => {
-    const keys = Object.keys(ctx.value);
-    if (keys.length > LIMITS.extraKeys) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, message: `at most ${LIMITS.extraKeys} keys` });
-    }
-  });
+const extra = z.record(z.string().min(1).max(LIMITS.extraKeyLength), extraValue).check((ctx) => {
+  const keys = Object.keys(ctx.value);
+  if (keys.length > LIMITS.extraKeys) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `at most ${LIMITS.extraKeys} keys` });
+  }
+});
 
 export const cdrShape = z.strictObject({
   id: nonEmpty(LIMITS.idLength),
@@ -92,7 +85,10 @@ export const cdrShape = z.strictObject({
   disposition: z.enum(DISPOSITIONS, { message: `must be one of ${DISPOSITIONS.join(', ')}` }),
   direction: z.enum(DIRECTIONS, { message: `must be one of ${DIRECTIONS.join(', ')}` }).optional(),
   cost: z.number().min(0, 'must not be negative').max(LIMITS.maxCost).optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL')
+    .optional(),
   trunk: text(LIMITS.nameLength).optional(),
   userAgent: text(LIMITS.textLength).optional(),
   extra: extra.optional(),

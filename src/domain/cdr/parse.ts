@@ -61,7 +61,11 @@ export function decodeJsonValue(payload: Uint8Array | string, limits: JsonLimits
   return { ok: true, value };
 }
 
-function fail(code: 'CDR_TOO_LARGE' | 'CDR_BAD_ENCODING' | 'CDR_NOT_JSON' | 'CDR_TOO_DEEP' | 'CDR_INVALID', message: string, path?: string): { ok: false; error: SentinelaError } {
+function fail(
+  code: 'CDR_TOO_LARGE' | 'CDR_BAD_ENCODING' | 'CDR_NOT_JSON' | 'CDR_TOO_DEEP' | 'CDR_INVALID',
+  message: string,
+  path?: string,
+): { ok: false; error: SentinelaError } {
   return { ok: false, error: new SentinelaError(code, message, path === undefined ? {} : { path }) };
 }
 
@@ -69,10 +73,7 @@ function fail(code: 'CDR_TOO_LARGE' | 'CDR_BAD_ENCODING' | 'CDR_NOT_JSON' | 'CDR
  * Iterative walk (no recursion, so no stack overflow on hostile input): depth and prototype-key checks.
  * Only objects and arrays are pushed, so the scalar fields of an ordinary CDR cost no allocation.
  */
-function findHostileStructure(
-  root: unknown,
-  maxDepth: number,
-): { code: 'CDR_TOO_DEEP' | 'CDR_INVALID'; message: string; path: string } | undefined {
+function findHostileStructure(root: unknown, maxDepth: number): { code: 'CDR_TOO_DEEP' | 'CDR_INVALID'; message: string; path: string } | undefined {
   const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: '' }];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const { value, depth, path } = item;

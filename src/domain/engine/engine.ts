@@ -177,8 +177,7 @@ export class Engine {
     return Object.fromEntries(this.detectors.map((d) => [d.rule.id, d.keyCount]));
   }
 
-  private readonly ids = (seqs: readonly number[]): string[] =>
-    seqs.map((s) => this.ring.get(s)).filter((id): id is string => id !== undefined);
+  private readonly ids = (seqs: readonly number[]): string[] => seqs.map((s) => this.ring.get(s)).filter((id): id is string => id !== undefined);
 
   private record(ruleId: string, decision: ReturnType<EpisodeBook['decide']>, out: Verdict[]): void {
     const stats = this.ruleStats.get(ruleId) as RuleStats;

@@ -42,9 +42,7 @@ export class EpisodeBook {
 
   decide(rule: CompiledRule, subject: Subject, obs: Observation, event: CallEvent, watermark: number, ids: (seqs: readonly number[]) => string[]): Decision {
     const severity: Severity | null =
-      rule.critical !== undefined && obs.value >= rule.critical ? 'critical'
-      : rule.warn !== undefined && obs.value >= rule.warn ? 'warn'
-      : null;
+      rule.critical !== undefined && obs.value >= rule.critical ? 'critical' : rule.warn !== undefined && obs.value >= rule.warn ? 'warn' : null;
     const blocking = rule.block !== undefined && obs.value >= rule.block.at;
     if (severity === null && !blocking) return NOTHING;
     const rank = blocking ? 3 : severity === 'critical' ? 2 : 1;

@@ -54,9 +54,7 @@ export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
   const listHits = e164 ? deps.prefixLists.lookup(e164) : [];
   const international = callee?.international ?? false;
   const intl = profile.international;
-  const outOfProfile =
-    international &&
-    (intl.policy === 'deny' || (intl.countries !== undefined && !intl.countries.includes(callee?.region ?? '')));
+  const outOfProfile = international && (intl.policy === 'deny' || (intl.countries !== undefined && !intl.countries.includes(callee?.region ?? '')));
   return {
     id: cdr.id,
     seq,

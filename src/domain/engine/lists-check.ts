@@ -27,7 +27,11 @@ export interface DenyHit {
 export function checkDenyLists(e: CallEvent, lists: readonly SubjectList[]): DenyHit[] {
   const hits: DenyHit[] = [];
   const hit = (subject: Subject, entry: string) =>
-    hits.push({ rule: DENY_LIST_RULE, subject, observation: { value: 1, reachedAt: () => e.t, evidence: () => [e.seq], details: () => ({ list: 'deny', entry }) } });
+    hits.push({
+      rule: DENY_LIST_RULE,
+      subject,
+      observation: { value: 1, reachedAt: () => e.t, evidence: () => [e.seq], details: () => ({ list: 'deny', entry }) },
+    });
   for (const list of lists) {
     const caller = list.caller(e.callerE164);
     if (caller !== undefined) hit({ kind: 'caller', value: e.caller }, caller);

@@ -84,7 +84,9 @@ function layer(parent: Profile | undefined, spec: Layer, base: ProfileBase): Pro
   const calendar = spec.calendar
     ? compileCalendar(spec.calendar, timeZone)
     : parent
-      ? parent.calendar.timeZone === timeZone ? parent.calendar : { ...parent.calendar, timeZone }
+      ? parent.calendar.timeZone === timeZone
+        ? parent.calendar
+        : { ...parent.calendar, timeZone }
       : compileCalendar(DEFAULT_CALENDAR, timeZone);
   return { timeZone, dialPlan, international: spec.international ?? parent?.international ?? DENY_INTERNATIONAL, calendar };
 }

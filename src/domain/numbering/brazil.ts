@@ -47,11 +47,7 @@ function isNational(n: string): boolean {
  * applies; the caller then tries the generic forms (country code without prefix, extension).
  * `isPlausibleE164` is called for `00...` to check a candidate against libphonenumber (CSP or no CSP).
  */
-export function readBrazilian(
-  digits: string,
-  defaultDdd: string | undefined,
-  isPlausibleE164: (digits: string) => boolean,
-): BrazilCandidate | undefined {
+export function readBrazilian(digits: string, defaultDdd: string | undefined, isPlausibleE164: (digits: string) => boolean): BrazilCandidate | undefined {
   if (SHORT_CODE.test(digits)) return { digits: null, form: 'short', csp: null };
 
   // International: 00 + CSP + CC + number. Some trunks take 00 + CC without a CSP: prefer the CSP reading,

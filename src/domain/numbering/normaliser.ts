@@ -22,8 +22,7 @@ const SEPARATORS = /[\s\-.()/]/g;
  */
 export class Normaliser {
   /** Bound once: readBrazilian calls it on the hot path. */
-  private readonly isPlausible = (digits: string): boolean =>
-    digits.length >= 7 && digits.length <= 15 && this.classifier.classify(`+${digits}`).valid;
+  private readonly isPlausible = (digits: string): boolean => digits.length >= 7 && digits.length <= 15 && this.classifier.classify(`+${digits}`).valid;
 
   constructor(private readonly classifier = new PrefixClassifier()) {}
 

@@ -75,10 +75,7 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
     const classes = m.callee;
     tests.push((e) =>
       classes.some((c) =>
-        c === 'international' ? e.international
-        : c === 'premium' ? e.premium
-        : c === 'outOfProfile' ? e.outOfProfile
-        : e.callee !== null && !e.international,
+        c === 'international' ? e.international : c === 'premium' ? e.premium : c === 'outOfProfile' ? e.outOfProfile : e.callee !== null && !e.international,
       ),
     );
   }

@@ -10,19 +10,24 @@ const hourRange = z
   .string()
   .regex(/^\d\d:\d\d-\d\d:\d\d$/, 'must be a range such as 08:00-18:00')
   .refine((r) => r.split('-').every((p) => hhmm.test(p) || p === '24:00'), 'hours are 00:00 to 24:00')
-  .refine((r) => { const [a, b] = r.split('-'); return (a ?? '') < (b ?? ''); }, 'must end after it starts');
+  .refine((r) => {
+    const [a, b] = r.split('-');
+    return (a ?? '') < (b ?? '');
+  }, 'must end after it starts');
 const isoDate = z.iso.date({ message: 'must be a date such as 2026-12-24' });
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
-export const internationalSpec = z.strictObject({
-  /** deny (F1 default) | allow (optionally limited to `countries`, F3) | quota (daily quota, F2). */
-  policy: z.enum(['deny', 'allow', 'quota']),
-  countries: z.array(region).min(1).optional(),
-  quota: z
-    .strictObject({ minutes: z.number().positive().optional(), cost: z.number().positive().optional() })
-    .refine((q) => q.minutes !== undefined || q.cost !== undefined, 'give minutes, cost or both')
-    .optional(),
-}).refine((i) => i.policy !== 'quota' || i.quota !== undefined, { message: 'policy quota needs a quota', path: ['quota'] });
+export const internationalSpec = z
+  .strictObject({
+    /** deny (F1 default) | allow (optionally limited to `countries`, F3) | quota (daily quota, F2). */
+    policy: z.enum(['deny', 'allow', 'quota']),
+    countries: z.array(region).min(1).optional(),
+    quota: z
+      .strictObject({ minutes: z.number().positive().optional(), cost: z.number().positive().optional() })
+      .refine((q) => q.minutes !== undefined || q.cost !== undefined, 'give minutes, cost or both')
+      .optional(),
+  })
+  .refine((i) => i.policy !== 'quota' || i.quota !== undefined, { message: 'policy quota needs a quota', path: ['quota'] });
 
 export const calendarSpec = z.strictObject({
   days: z.array(z.enum(WEEKDAYS)).default(['mon', 'tue', 'wed', 'thu', 'fri']),
@@ -35,10 +40,22 @@ export const calendarSpec = z.strictObject({
 });
 
 export const dialPlanSpec = z.strictObject({
-  homeCountry: z.string().regex(/^[A-Z]{2}$/).optional(),
-  defaultDdd: z.string().regex(/^[1-9][1-9]$/, 'must be a two-digit DDD').optional(),
-  outsideLinePrefix: z.string().regex(/^\d{1,2}$/).optional(),
-  internationalPrefix: z.string().regex(/^\d{2,4}$/).optional(),
+  homeCountry: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
+  defaultDdd: z
+    .string()
+    .regex(/^[1-9][1-9]$/, 'must be a two-digit DDD')
+    .optional(),
+  outsideLinePrefix: z
+    .string()
+    .regex(/^\d{1,2}$/)
+    .optional(),
+  internationalPrefix: z
+    .string()
+    .regex(/^\d{2,4}$/)
+    .optional(),
 });
 
 const cidrOrIp = z.string().regex(/^[0-9A-Fa-f:.]+(?:\/\d{1,3})?$/, 'must be an IP address or CIDR');
@@ -79,4 +96,3 @@ export type ProfilesFile = z.output<typeof profilesFileSpec>;
 export type InternationalSpec = z.output<typeof internationalSpec>;
 export type CalendarSpec = z.output<typeof calendarSpec>;
 export type ListsSpec = z.output<typeof listsSpec>;
-

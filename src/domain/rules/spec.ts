@@ -26,10 +26,16 @@ export const matchSpec = z.strictObject({
   accounts: z.array(name).min(1).optional(),
   directions: z.array(z.enum(DIRECTIONS)).min(1).optional(),
   /** libphonenumber / PBX number types of the callee, e.g. [MOBILE, PREMIUM_RATE]. */
-  numberTypes: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a number type such as MOBILE')).min(1).optional(),
+  numberTypes: z
+    .array(z.string().regex(/^[A-Z_]+$/, 'must be a number type such as MOBILE'))
+    .min(1)
+    .optional(),
   international: z.boolean().optional(),
   /** ISO 3166 regions of the callee (001 for non-geographic codes). */
-  countries: z.array(z.string().regex(/^(?:[A-Z]{2}|001)$/, 'must be an ISO 3166 alpha-2 code or 001')).min(1).optional(),
+  countries: z
+    .array(z.string().regex(/^(?:[A-Z]{2}|001)$/, 'must be an ISO 3166 alpha-2 code or 001'))
+    .min(1)
+    .optional(),
   /** The callee is on one of these prefix lists (file names in rules/lists without .csv). */
   lists: z.array(name).min(1).optional(),
   /** The callee is in at least one of these classes. */

@@ -73,7 +73,12 @@ export class ChainVerifier {
   private first: number | null = null;
   private problem: ChainReport['problem'];
 
-  constructor(private readonly key: Buffer, readonly chain: string, anchors: readonly AuditAnchor[], private readonly expectedLastSeq?: number) {
+  constructor(
+    private readonly key: Buffer,
+    readonly chain: string,
+    anchors: readonly AuditAnchor[],
+    private readonly expectedLastSeq?: number,
+  ) {
     const bad = anchors.find((a) => !sameHex(a.mac, sealAnchor(key, a).mac));
     if (bad) this.problem = { kind: 'anchor-modified', seq: bad.firstSeq, message: `the anchor of chain ${chain} at ${bad.firstSeq} was altered` };
     this.start = anchors.reduce<AuditAnchor | undefined>((best, a) => (best === undefined || a.firstSeq > best.firstSeq ? a : best), undefined);
@@ -101,7 +106,14 @@ export class ChainVerifier {
       const from = (this.prev?.seq ?? (this.start?.firstSeq ?? 1) - 1) + 1;
       this.fail('deleted', from, `records ${from}..${this.expectedLastSeq} were cut from the end`);
     }
-    return { chain: this.chain, ok: this.problem === undefined, checked: this.checked, firstSeq: this.first, lastSeq: this.prev?.seq ?? null, ...(this.problem ? { problem: this.problem } : {}) };
+    return {
+      chain: this.chain,
+      ok: this.problem === undefined,
+      checked: this.checked,
+      firstSeq: this.first,
+      lastSeq: this.prev?.seq ?? null,
+      ...(this.problem ? { problem: this.problem } : {}),
+    };
   }
 
   private fail(kind: ChainProblem, seq: number, message: string): void {

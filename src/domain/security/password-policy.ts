@@ -37,12 +37,19 @@ function fold(s: string): string {
 }
 
 function nameParts(owner: PasswordOwner): string[] {
-  const words = `${owner.name} ${owner.fullName ?? ''}`.split(/[^\p{L}\p{Nd}]+/u).map(fold).filter((w) => w.length > 0);
+  const words = `${owner.name} ${owner.fullName ?? ''}`
+    .split(/[^\p{L}\p{Nd}]+/u)
+    .map(fold)
+    .filter((w) => w.length > 0);
   return [fold(owner.name), ...words];
 }
 
 /** Initials of the full name ("Ana Maria Souza" → "ams"), or of the user name's parts ("ana.souza" → "as"). */
 function initialsOf(owner: PasswordOwner): string {
   const source = owner.fullName && owner.fullName.trim() !== '' ? owner.fullName : owner.name;
-  return source.split(/[^\p{L}\p{Nd}]+/u).filter((w) => w.length > 0).map((w) => fold(w)[0] ?? '').join('');
+  return source
+    .split(/[^\p{L}\p{Nd}]+/u)
+    .filter((w) => w.length > 0)
+    .map((w) => fold(w)[0] ?? '')
+    .join('');
 }

@@ -6,13 +6,19 @@ export const ROLES = ['administrator', 'operator', 'reviewer', 'auditor', 'user'
 export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
-  'blocks.read', 'blocks.write',
-  'alerts.read', 'alerts.write',
-  'cdrs.read', 'cdrs.write',
+  'blocks.read',
+  'blocks.write',
+  'alerts.read',
+  'alerts.write',
+  'cdrs.read',
+  'cdrs.write',
   'rules.read',
-  'audit.read', 'audit.configure',
-  'users.read', 'users.write',
-  'apikeys.read', 'apikeys.write',
+  'audit.read',
+  'audit.configure',
+  'users.read',
+  'users.write',
+  'apikeys.read',
+  'apikeys.write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

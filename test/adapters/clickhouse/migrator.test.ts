@@ -15,8 +15,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
   });
   afterEach(() => ch.drop());
 
-  const run = (migrations = readMigrations(), retentionDays = 400) =>
-    migrate(ch.client, { database: ch.database, retentionDays, migrations });
+  const run = (migrations = readMigrations(), retentionDays = 400) => migrate(ch.client, { database: ch.database, retentionDays, migrations });
 
   it('creates every table of the schema and records the migrations', async () => {
     const report = await run();
@@ -26,10 +25,26 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
     });
     assert.deepEqual(
       tables.map((t) => t.name),
-      ['alerts', 'api_keys', 'audit_anchors', 'audit_log', 'audit_settings', 'blocks', 'cdrs', 'cdrs_dedup', 'push_dead_letters', 'rejected_cdrs', 'schema_migrations', 'users'],
+      [
+        'alerts',
+        'api_keys',
+        'audit_anchors',
+        'audit_log',
+        'audit_settings',
+        'blocks',
+        'cdrs',
+        'cdrs_dedup',
+        'push_dead_letters',
+        'rejected_cdrs',
+        'schema_migrations',
+        'users',
+      ],
     );
     const recorded = await ch.rows<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${ch.database}.schema_migrations ORDER BY version`);
-    assert.deepEqual(recorded.map((r) => r.checksum), readMigrations().map((m) => m.checksum));
+    assert.deepEqual(
+      recorded.map((r) => r.checksum),
+      readMigrations().map((m) => m.checksum),
+    );
   });
 
   it('is a no-op when run again', async () => {
@@ -57,20 +72,22 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
     await run();
     const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
     cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
-    writeFileSync(join(dir, '099_add_note.sql'), 'ALTER TABLE {{db}}.alerts ADD COLUMN IF NOT EXISTS note String DEFAULT \'\';');
+    writeFileSync(join(dir, '099_add_note.sql'), "ALTER TABLE {{db}}.alerts ADD COLUMN IF NOT EXISTS note String DEFAULT '';");
     const report = await run(readMigrations(dir));
     assert.deepEqual(report.applied, ['099_add_note.sql']);
-    const columns = await ch.rows<{ name: string }>(
-      "SELECT name FROM system.columns WHERE database = {db:String} AND table = 'alerts' AND name = 'note'",
-      { db: ch.database },
-    );
+    const columns = await ch.rows<{ name: string }>("SELECT name FROM system.columns WHERE database = {db:String} AND table = 'alerts' AND name = 'note'", {
+      db: ch.database,
+    });
     assert.equal(columns.length, 1);
   });
 
   it('rejects misnamed migration files instead of skipping them', () => {
     const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
     writeFileSync(join(dir, '1_bad.sql'), 'SELECT 1');
-    assert.throws(() => readMigrations(dir), (err: unknown) => err instanceof SentinelaError && err.code === 'MIGRATION_FILE_INVALID');
+    assert.throws(
+      () => readMigrations(dir),
+      (err: unknown) => err instanceof SentinelaError && err.code === 'MIGRATION_FILE_INVALID',
+    );
   });
 
   it('reconciles the TTL with the configured retention', async () => {
@@ -85,9 +102,18 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
   it('a CDR delivered twice appears once in query results (ReplacingMergeTree + FINAL)', async () => {
     await run();
     const row = {
-      id: 'leg-1', tenant: 'default', account: 'acme', caller: '1000', callee: '011961234567',
-      started_at: 1_772_370_000_000, ended_at: 1_772_370_030_000, duration_sec: 30, bill_sec: 20, disposition: 'ANSWERED',
-      answered_at: 1_772_370_010_000, extra: {},
+      id: 'leg-1',
+      tenant: 'default',
+      account: 'acme',
+      caller: '1000',
+      callee: '011961234567',
+      started_at: 1_772_370_000_000,
+      ended_at: 1_772_370_030_000,
+      duration_sec: 30,
+      bill_sec: 20,
+      disposition: 'ANSWERED',
+      answered_at: 1_772_370_010_000,
+      extra: {},
     };
     // two separate inserts, as two deliveries of the same Kafka message would make
     await ch.client.insert({ table: `${ch.database}.cdrs`, values: [row], format: 'JSONEachRow' });

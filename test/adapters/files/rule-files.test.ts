@@ -36,13 +36,31 @@ const valid = `rules:
 describe('rule files', () => {
   it('loads the shipped rules, profiles and prefix lists, every rule citing REQUIREMENTS ids', () => {
     const files = loadRuleFiles('rules');
-    assert.deepEqual(
-      files.rules.map((r) => r.id).sort(),
-      ['attempt-out-of-profile', 'attempt-velocity-caller', 'attempt-velocity-ip', 'credential-stuffing', 'international-daily-quota', 'international-out-of-profile', 'off-hours-call', 'off-hours-international', 'premium-destination', 'sequential-dialling', 'traffic-pumping', 'velocity-account', 'velocity-caller', 'velocity-ip'],
-    );
+    assert.deepEqual(files.rules.map((r) => r.id).sort(), [
+      'attempt-out-of-profile',
+      'attempt-velocity-caller',
+      'attempt-velocity-ip',
+      'credential-stuffing',
+      'international-daily-quota',
+      'international-out-of-profile',
+      'off-hours-call',
+      'off-hours-international',
+      'premium-destination',
+      'sequential-dialling',
+      'traffic-pumping',
+      'velocity-account',
+      'velocity-caller',
+      'velocity-ip',
+    ]);
     for (const rule of files.rules) assert.ok(rule.cites.length > 0 && rule.enabled, rule.id);
     // EV12/EV13 count block-checks (the API), every other rule counts CDRs (the processor)
-    assert.deepEqual(files.rules.filter((r) => r.on === 'attempt').map((r) => r.id).sort(), ['attempt-out-of-profile', 'attempt-velocity-caller', 'attempt-velocity-ip']);
+    assert.deepEqual(
+      files.rules
+        .filter((r) => r.on === 'attempt')
+        .map((r) => r.id)
+        .sort(),
+      ['attempt-out-of-profile', 'attempt-velocity-caller', 'attempt-velocity-ip'],
+    );
     assert.deepEqual(files.profiles.escalation, { ladder: ['5m', '1h', '24h'], within: '24h' });
     assert.deepEqual([...new Set(files.prefixEntries.map((e) => e.list))].sort(), ['irsf-high-risk', 'premium-rate']);
   });

@@ -5,7 +5,8 @@ import { migrated, NOW } from '../../processor/rig.js';
 import { embeddedApi, loginAs, testClock, TEST_PASSWORD } from '../rig.js';
 
 type Api = Awaited<ReturnType<typeof embeddedApi>>;
-const login = (api: Api, user: string, password: string, ip = '10.3.0.1') => api.app.inject({ method: 'POST', url: '/v1/login', remoteAddress: ip, payload: { user, password } });
+const login = (api: Api, user: string, password: string, ip = '10.3.0.1') =>
+  api.app.inject({ method: 'POST', url: '/v1/login', remoteAddress: ip, payload: { user, password } });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe('login, lockout and sessions (EV03, A7, A8, A9)', () => {
@@ -54,9 +55,18 @@ describe('login, lockout and sessions (EV03, A7, A8, A9)', () => {
     const unlocked = await api.app.inject({ method: 'POST', url: '/v1/users/bruno/unlock', headers: admin });
     assert.equal(unlocked.statusCode, 200, unlocked.body);
     assert.equal((await login(api, 'bruno', TEST_PASSWORD)).statusCode, 200);
-    const events = await ch.rows<{ event_type: string; result: string }>(`SELECT event_type, result FROM ${ch.database}.audit_log WHERE event_type IN ('auth.locked', 'user.unlock') OR (event_type = 'auth.login' AND actor = 'bruno') ORDER BY at, seq`);
-    assert.deepEqual(events.filter((e) => e.event_type !== 'auth.login').map((e) => e.event_type), ['auth.locked', 'user.unlock']);
-    assert.equal(events.filter((e) => e.event_type === 'auth.login' && e.result === 'failure').length, 4 + 6 + 2, 'every failure is audited, locked attempts included');
+    const events = await ch.rows<{ event_type: string; result: string }>(
+      `SELECT event_type, result FROM ${ch.database}.audit_log WHERE event_type IN ('auth.locked', 'user.unlock') OR (event_type = 'auth.login' AND actor = 'bruno') ORDER BY at, seq`,
+    );
+    assert.deepEqual(
+      events.filter((e) => e.event_type !== 'auth.login').map((e) => e.event_type),
+      ['auth.locked', 'user.unlock'],
+    );
+    assert.equal(
+      events.filter((e) => e.event_type === 'auth.login' && e.result === 'failure').length,
+      4 + 6 + 2,
+      'every failure is audited, locked attempts included',
+    );
   });
 
   it('answers an unknown user exactly like a wrong password', async (t) => {
@@ -80,7 +90,11 @@ describe('login, lockout and sessions (EV03, A7, A8, A9)', () => {
     clock.advance(4 * 60_000);
     assert.equal((await me(a)).statusCode, 200);
     clock.advance(5 * 60_000 + 1);
-    assert.deepEqual([(await me(a)).statusCode, (await me(a)).json<{ code: string }>().code], [401, 'AUTH_REQUIRED'], 'idle: ended, and an ended token is unknown for good');
+    assert.deepEqual(
+      [(await me(a)).statusCode, (await me(a)).json<{ code: string }>().code],
+      [401, 'AUTH_REQUIRED'],
+      'idle: ended, and an ended token is unknown for good',
+    );
 
     const b = await tokenOf();
     const c = await tokenOf('10.3.0.2');
@@ -93,27 +107,54 @@ describe('login, lockout and sessions (EV03, A7, A8, A9)', () => {
     const d = await tokenOf();
     assert.equal((await api.app.inject({ method: 'POST', url: '/v1/logout', remoteAddress: '10.3.0.1', headers: bearer(d) })).statusCode, 204);
     assert.equal((await me(d)).statusCode, 401);
-    assert.equal((await api.app.inject({ url: '/v1/blocks', remoteAddress: '10.3.0.1' })).json<{ code: string }>().code, 'AUTH_REQUIRED', 'no action without authentication');
-    const ended = await ch.rows<{ reason: string }>(`SELECT JSONExtractString(details, 'reason') AS reason FROM ${ch.database}.audit_log WHERE event_type = 'auth.session_ended' AND actor = 'dora' ORDER BY at, seq`);
-    assert.deepEqual(ended.map((e) => e.reason), ['idle', 'new login', 'other-ip']);
+    assert.equal(
+      (await api.app.inject({ url: '/v1/blocks', remoteAddress: '10.3.0.1' })).json<{ code: string }>().code,
+      'AUTH_REQUIRED',
+      'no action without authentication',
+    );
+    const ended = await ch.rows<{ reason: string }>(
+      `SELECT JSONExtractString(details, 'reason') AS reason FROM ${ch.database}.audit_log WHERE event_type = 'auth.session_ended' AND actor = 'dora' ORDER BY at, seq`,
+    );
+    assert.deepEqual(
+      ended.map((e) => e.reason),
+      ['idle', 'new login', 'other-ip'],
+    );
   });
 
   it('enforces the password policy and refuses the last passwords again (A9)', async (t) => {
     const api = await embeddedApi(t, ch, { clock: testClock(NOW) });
     const admin = await loginAs(api, 'policy-admin', 'administrator');
-    const weak = await api.app.inject({ method: 'POST', url: '/v1/users', headers: admin, payload: { name: 'erika.lima', fullName: 'Erika Lima', role: 'operator', password: 'erika.lima2026' } });
+    const weak = await api.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: admin,
+      payload: { name: 'erika.lima', fullName: 'Erika Lima', role: 'operator', password: 'erika.lima2026' },
+    });
     assert.deepEqual([weak.statusCode, weak.json<{ code: string }>().code], [422, 'PASSWORD_REJECTED']);
     assert.match(weak.json<{ message: string }>().message, /upper-case.*user name/);
-    assert.equal((await api.app.inject({ method: 'POST', url: '/v1/users', headers: admin, payload: { name: 'erika.lima', fullName: 'Erika Lima', role: 'operator', password: TEST_PASSWORD } })).statusCode, 201);
+    assert.equal(
+      (
+        await api.app.inject({
+          method: 'POST',
+          url: '/v1/users',
+          headers: admin,
+          payload: { name: 'erika.lima', fullName: 'Erika Lima', role: 'operator', password: TEST_PASSWORD },
+        })
+      ).statusCode,
+      201,
+    );
 
     const session = bearer((await login(api, 'erika.lima', TEST_PASSWORD)).json<{ token: string }>().token);
-    const change = (current: string, password: string) => api.app.inject({ method: 'POST', url: '/v1/me/password', remoteAddress: '10.3.0.1', headers: session, payload: { current, password } });
+    const change = (current: string, password: string) =>
+      api.app.inject({ method: 'POST', url: '/v1/me/password', remoteAddress: '10.3.0.1', headers: session, payload: { current, password } });
     assert.equal((await change(TEST_PASSWORD, 'Segunda#Senha1')).statusCode, 204);
     assert.equal((await change('Segunda#Senha1', 'Terceira#Senha2')).statusCode, 204);
     const reuse = await change('Terceira#Senha2', TEST_PASSWORD);
     assert.deepEqual([reuse.statusCode, reuse.json<{ code: string }>().code], [422, 'PASSWORD_REJECTED']);
     assert.equal((await change('Wrong#Pass1', 'Quarta#Senha3')).statusCode, 401);
-    const [row] = await ch.rows<{ h: string; history: string[] }>(`SELECT password_hash AS h, password_history AS history FROM ${ch.database}.users FINAL WHERE name = 'erika.lima'`);
+    const [row] = await ch.rows<{ h: string; history: string[] }>(
+      `SELECT password_hash AS h, password_history AS history FROM ${ch.database}.users FINAL WHERE name = 'erika.lima'`,
+    );
     assert.match(row?.h ?? '', /^scrypt\$32768\$8\$1\$/, 'stored as scrypt, never as text');
     assert.equal(row?.history.length, 2);
   });

@@ -27,23 +27,40 @@ describe('PBX API keys on block-check and CDR ingest', () => {
       return [res.statusCode, res.statusCode === 200 ? res.json<{ action: string }>().action : res.json<{ code: string }>().code];
     };
     assert.deepEqual(await codes({}), [401, 'AUTH_REQUIRED']);
-    assert.deepEqual(await codes({ authorization: `Bearer ${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }), [401, 'AUTH_REQUIRED'], 'one wrong character');
+    assert.deepEqual(
+      await codes({ authorization: `Bearer ${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }),
+      [401, 'AUTH_REQUIRED'],
+      'one wrong character',
+    );
     assert.deepEqual(await codes({ authorization: 'Bearer snk_short' }), [401, 'AUTH_REQUIRED'], 'wrong length never throws');
     assert.deepEqual(await codes({ authorization: `Bearer ${key}` }), [200, 'allow']);
     assert.deepEqual(await codes({ 'x-api-key': key }), [200, 'allow'], 'X-Api-Key for PBXes that cannot set Authorization');
     const other = await api.app.inject({ url: CHECK.replace('tenant=acme', 'tenant=globex'), headers: { authorization: `Bearer ${key}` } });
     assert.deepEqual([other.statusCode, other.json<{ code: string }>().code], [403, 'FORBIDDEN'], 'a key answers for its tenant only');
-    assert.equal((await api.app.inject({ url: '/v1/alerts', headers: { authorization: `Bearer ${key}` } })).statusCode, 403, 'a PBX key is no management credential');
+    assert.equal(
+      (await api.app.inject({ url: '/v1/alerts', headers: { authorization: `Bearer ${key}` } })).statusCode,
+      403,
+      'a PBX key is no management credential',
+    );
 
     const [stored] = await ch.rows<{ secret_sha256: string }>(`SELECT secret_sha256 FROM ${ch.database}.api_keys FINAL WHERE id = {id:String}`, { id });
     assert.match(stored?.secret_sha256 ?? '', /^[0-9a-f]{64}$/);
     assert.ok(!key.includes(stored?.secret_sha256 ?? 'x'), 'the secret itself is not stored');
-    assert.equal((await api.app.inject({ url: '/v1/api-keys', headers: admin })).body.includes(key.split('_').at(-1) ?? 'x'), false, 'listing never shows a secret');
+    assert.equal(
+      (await api.app.inject({ url: '/v1/api-keys', headers: admin })).body.includes(key.split('_').at(-1) ?? 'x'),
+      false,
+      'listing never shows a secret',
+    );
 
     assert.equal((await api.app.inject({ method: 'POST', url: `/v1/api-keys/${id}/revoke`, headers: admin })).statusCode, 200);
     assert.deepEqual(await codes({ authorization: `Bearer ${key}` }), [401, 'AUTH_REQUIRED'], 'revoked at once on this replica');
-    const events = await ch.rows<{ event_type: string }>(`SELECT event_type FROM ${ch.database}.audit_log WHERE details LIKE {id:String} ORDER BY at, seq`, { id: `%${id}%` });
-    assert.deepEqual(events.map((e) => e.event_type), ['apikey.add', 'apikey.revoke']);
+    const events = await ch.rows<{ event_type: string }>(`SELECT event_type FROM ${ch.database}.audit_log WHERE details LIKE {id:String} ORDER BY at, seq`, {
+      id: `%${id}%`,
+    });
+    assert.deepEqual(
+      events.map((e) => e.event_type),
+      ['apikey.add', 'apikey.revoke'],
+    );
   });
 
   it('lets a PBX key ingest CDRs', async (t) => {
@@ -52,6 +69,9 @@ describe('PBX API keys on block-check and CDR ingest', () => {
     const line = JSON.stringify(cdr('k-1', new Date(NOW).toISOString()));
     const res = await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { 'x-api-key': key, 'content-type': 'application/x-ndjson' }, payload: line });
     assert.deepEqual([res.statusCode, res.json<{ accepted: number }>().accepted], [200, 1], res.body);
-    assert.equal((await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { 'content-type': 'application/x-ndjson' }, payload: line })).statusCode, 401);
+    assert.equal(
+      (await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { 'content-type': 'application/x-ndjson' }, payload: line })).statusCode,
+      401,
+    );
   });
 });

@@ -7,8 +7,16 @@ import { brazilianHolidays, easterSunday } from '../../../src/domain/calendar/br
 describe('Brazilian national holidays (G5)', () => {
   it('computes Easter for known years (published dates)', () => {
     const known: [number, [number, number]][] = [
-      [2000, [4, 23]], [2008, [3, 23]], [2011, [4, 24]], [2019, [4, 21]], [2024, [3, 31]],
-      [2025, [4, 20]], [2026, [4, 5]], [2027, [3, 28]], [2038, [4, 25]], [2285, [3, 22]],
+      [2000, [4, 23]],
+      [2008, [3, 23]],
+      [2011, [4, 24]],
+      [2019, [4, 21]],
+      [2024, [3, 31]],
+      [2025, [4, 20]],
+      [2026, [4, 5]],
+      [2027, [3, 28]],
+      [2038, [4, 25]],
+      [2285, [3, 22]],
     ];
     for (const [year, date] of known) assert.deepEqual(easterSunday(year), date, String(year));
   });
@@ -43,8 +51,14 @@ describe('Brazilian national holidays (G5)', () => {
   });
 
   it('20 November is national only from 2024 (Lei 14.759/2023)', () => {
-    assert.equal(brazilianHolidays(2023).some((h) => h.date === '2023-11-20'), false);
-    assert.equal(brazilianHolidays(2024).some((h) => h.date === '2024-11-20'), true);
+    assert.equal(
+      brazilianHolidays(2023).some((h) => h.date === '2023-11-20'),
+      false,
+    );
+    assert.equal(
+      brazilianHolidays(2024).some((h) => h.date === '2024-11-20'),
+      true,
+    );
   });
 
   it('merges holidays that fall on the same day (Good Friday on Tiradentes, 2000)', () => {

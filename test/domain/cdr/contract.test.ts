@@ -128,10 +128,17 @@ describe('decodeCdrJson on hostile bytes', () => {
 
   it('never throws and always returns a coded result, whatever the bytes (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.json().map((s) => Buffer.from(s)), fc.jsonValue().map((v) => Buffer.from(JSON.stringify({ ...valid, extra: v }) ?? ''))), (bytes) => {
-        const result = decodeCdrJson(bytes);
-        if (!result.ok) assert.match(result.error.code, /^CDR_/);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.json().map((s) => Buffer.from(s)),
+          fc.jsonValue().map((v) => Buffer.from(JSON.stringify({ ...valid, extra: v }) ?? '')),
+        ),
+        (bytes) => {
+          const result = decodeCdrJson(bytes);
+          if (!result.ok) assert.match(result.error.code, /^CDR_/);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

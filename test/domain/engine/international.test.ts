@@ -34,8 +34,14 @@ describe('international policy (F1, F3, EV13)', () => {
   it('blocks the account for 5 min at 5 out-of-profile calls within 60 s (EV13)', () => {
     const h = harness({ only: ['international-out-of-profile'], profiles });
     const verdicts = h.feed(...series('2026-03-02T10:00:00-03:00', 5, 10, (at) => h.call(at, { callee: LONDON })));
-    assert.deepEqual(alertsOf(verdicts).map((a) => a.severity), ['warn', 'critical']);
-    assert.deepEqual(blocksOf(verdicts).map((b) => [b.subject.value, b.expiresAt - b.startsAt]), [['sales', 300_000]]);
+    assert.deepEqual(
+      alertsOf(verdicts).map((a) => a.severity),
+      ['warn', 'critical'],
+    );
+    assert.deepEqual(
+      blocksOf(verdicts).map((b) => [b.subject.value, b.expiresAt - b.startsAt]),
+      [['sales', 300_000]],
+    );
   });
 
   it('never counts national calls', () => {
@@ -54,7 +60,13 @@ describe('daily international quota (F2): billed minutes and cost per local day 
       call('2026-03-02T15:00:00-03:00', 10 * 60), // 60 min: 100 %
       call('2026-03-02T16:00:00-03:00', 5 * 60),
     );
-    assert.deepEqual(alertsOf(verdicts).map((a) => [a.severity, a.details['percentUsed']]), [['warn', 83.33], ['critical', 100]]);
+    assert.deepEqual(
+      alertsOf(verdicts).map((a) => [a.severity, a.details['percentUsed']]),
+      [
+        ['warn', 83.33],
+        ['critical', 100],
+      ],
+    );
     const [block] = blocksOf(verdicts);
     assert.equal(block?.scope, 'international');
     assert.equal(new Date(block?.expiresAt ?? 0).toISOString(), '2026-03-03T03:00:00.000Z', 'local midnight is 03:00 UTC');

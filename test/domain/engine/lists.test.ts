@@ -39,7 +39,11 @@ describe('allow and deny lists (G4)', () => {
     const burst = series('2026-03-02T10:00:00-03:00', 6, 5, (at) => h.call(at, { caller: '+551130009999', srcIp: '10.1.2.3' }));
     assert.deepEqual(h.feed(...burst), []);
     const other = series('2026-03-02T11:00:00-03:00', 5, 5, (at) => h.call(at, { srcIp: '10.1.2.3' }));
-    assert.deepEqual(blocksOf(h.feed(...other)).map((b) => b.subject.kind), ['caller'], 'the caller still counts, the IP does not');
+    assert.deepEqual(
+      blocksOf(h.feed(...other)).map((b) => b.subject.kind),
+      ['caller'],
+      'the caller still counts, the IP does not',
+    );
   });
 
   it('a call to an allow-listed destination is counted by no rule', () => {

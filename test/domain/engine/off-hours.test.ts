@@ -32,7 +32,7 @@ describe('off-hours traffic (G5): business calendar with Brazilian holidays', ()
     assert.deepEqual(offHoursAlerts('2026-03-02T22:00:00-03:00', '02130001000'), []);
   });
 
-  it('reads business hours in the tenant\'s own time zone when it inherits the default calendar', () => {
+  it("reads business hours in the tenant's own time zone when it inherits the default calendar", () => {
     const manaus = { tenants: { acme: { timeZone: 'America/Manaus', international: { policy: 'allow' } } } };
     const h = harness({ only: ['off-hours-call'], profiles: manaus });
     // 07:30 in Manaus is 08:30 in São Paulo: closed in Manaus
@@ -44,7 +44,7 @@ describe('off-hours traffic (G5): business calendar with Brazilian holidays', ()
     assert.equal(offHoursAlerts('2026-03-02T22:00:00-03:00', '09001234567').length, 1);
   });
 
-  it('blocks the account\'s international calls until the next business hour after more than 3 in an hour', () => {
+  it("blocks the account's international calls until the next business hour after more than 3 in an hour", () => {
     const h = harness({ only: ['off-hours-international'], profiles });
     // Thursday 2 April 2026, 22:00: Good Friday follows, then the weekend; Monday 6 April 08:00 opens
     const verdicts = h.feed(...series('2026-04-02T22:00:00-03:00', 4, 600, (at) => h.call(at, { callee: LISBON })));

@@ -6,10 +6,16 @@ describe('premium-rate and IRSF destinations (F4)', () => {
   it('raises a critical alert on the first call and blocks the caller at the second within 24 h', () => {
     const h = harness({ only: ['premium-destination'] });
     const first = h.feed(h.call('2026-03-02T10:00:00-03:00', { callee: '0900 123 4567' }));
-    assert.deepEqual(alertsOf(first).map((a) => a.severity), ['critical']);
+    assert.deepEqual(
+      alertsOf(first).map((a) => a.severity),
+      ['critical'],
+    );
     assert.equal(blocksOf(first).length, 0);
     const second = h.feed(h.call('2026-03-02T20:00:00-03:00', { callee: '09007654321' }));
-    assert.deepEqual(blocksOf(second).map((b) => b.subject), [{ kind: 'caller', value: '+551130001000' }]);
+    assert.deepEqual(
+      blocksOf(second).map((b) => b.subject),
+      [{ kind: 'caller', value: '+551130001000' }],
+    );
   });
 
   it('does not block a second call more than 24 h later', () => {

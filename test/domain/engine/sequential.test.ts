@@ -11,12 +11,18 @@ describe('sequential-number dialling (G2): war-dialling and number enumeration',
     const h = harness({ only: ['sequential-dialling', 'velocity-caller'] });
     const calls = enumerate(h, [1, 2, 4, 5, 6]);
     const verdicts = h.feed(...calls);
-    assert.deepEqual(alertsOf(verdicts).map((a) => a.rule), ['sequential-dialling']);
+    assert.deepEqual(
+      alertsOf(verdicts).map((a) => a.rule),
+      ['sequential-dialling'],
+    );
     const [alert] = alertsOf(verdicts);
     assert.equal(alert?.details['direction'], 'ascending');
     assert.equal(alert?.details['firstNumber'], '+552130000001');
     assert.equal(alert?.details['lastNumber'], '+552130000006');
-    assert.deepEqual(alert?.evidence, calls.map((c) => c.id));
+    assert.deepEqual(
+      alert?.evidence,
+      calls.map((c) => c.id),
+    );
     assert.equal(blocksOf(verdicts)[0]?.subject.value, '+551130001000');
   });
 

@@ -28,7 +28,10 @@ describe('per source IP (EV12, EV01, EV02)', () => {
       h.call('2026-03-02T03:06:00-03:00', { srcIp: '2001:db8::7', account: 'a2' }),
       h.call('2026-03-02T03:09:59-03:00', { srcIp: '2001:db8::7', account: 'a3' }),
     );
-    assert.deepEqual(alertsOf(verdicts).map((a) => [a.rule, a.subject.value, a.details['distinct']]), [['credential-stuffing', '2001:db8::7', 3]]);
+    assert.deepEqual(
+      alertsOf(verdicts).map((a) => [a.rule, a.subject.value, a.details['distinct']]),
+      [['credential-stuffing', '2001:db8::7', 3]],
+    );
     assert.equal(blocksOf(verdicts).length, 0, 'credential stuffing alerts; it does not block by default');
   });
 

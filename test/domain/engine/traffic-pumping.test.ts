@@ -7,7 +7,9 @@ describe('traffic pumping (G2 "similar origins", F4)', () => {
 
   it('blocks a destination prefix for the tenant at 20 distinct callers in 10 min, mostly short calls', () => {
     const h = harness({ only: ['traffic-pumping'] });
-    const calls = series('2026-03-02T02:00:00-03:00', 20, 25, (at, i) => h.call(at, { caller: random(i), callee: `+29171${String(i).padStart(5, '0')}`, billSec: i % 4 === 0 ? 40 : 1 }));
+    const calls = series('2026-03-02T02:00:00-03:00', 20, 25, (at, i) =>
+      h.call(at, { caller: random(i), callee: `+29171${String(i).padStart(5, '0')}`, billSec: i % 4 === 0 ? 40 : 1 }),
+    );
     const verdicts = h.feed(...calls);
     const [block] = blocksOf(verdicts);
     assert.deepEqual(block?.subject, { kind: 'destPrefix', value: '+2917' });
@@ -19,7 +21,9 @@ describe('traffic pumping (G2 "similar origins", F4)', () => {
 
   it('leaves a prefix alone when the calls are long (a busy legitimate destination)', () => {
     const h = harness({ only: ['traffic-pumping'] });
-    const calls = series('2026-03-02T02:00:00-03:00', 25, 20, (at, i) => h.call(at, { caller: random(i), callee: `+29171${String(i).padStart(5, '0')}`, billSec: 300 }));
+    const calls = series('2026-03-02T02:00:00-03:00', 25, 20, (at, i) =>
+      h.call(at, { caller: random(i), callee: `+29171${String(i).padStart(5, '0')}`, billSec: 300 }),
+    );
     assert.deepEqual(h.feed(...calls), []);
   });
 

@@ -13,7 +13,10 @@ describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s
     assert.equal(block.startsAt, calls[4]?.startedAt);
     assert.equal(block.expiresAt - block.startsAt, minutes(5));
     assert.equal(block.level, 1);
-    assert.deepEqual(alertsOf(verdicts)[0]?.evidence, calls.map((c) => c.id));
+    assert.deepEqual(
+      alertsOf(verdicts)[0]?.evidence,
+      calls.map((c) => c.id),
+    );
     assert.equal(alertsOf(verdicts)[0]?.severity, 'critical');
   });
 
@@ -76,7 +79,12 @@ describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s
     const durations = ['2026-03-02T10:00:00-03:00', '2026-03-02T10:10:00-03:00', '2026-03-02T11:20:00-03:00', '2026-03-03T11:30:00-03:00']
       .map(burst)
       .map((b) => [b?.level, (b?.expiresAt ?? 0) - (b?.startsAt ?? 0)]);
-    assert.deepEqual(durations, [[1, minutes(5)], [2, minutes(60)], [3, minutes(24 * 60)], [1, minutes(5)]]);
+    assert.deepEqual(durations, [
+      [1, minutes(5)],
+      [2, minutes(60)],
+      [3, minutes(24 * 60)],
+      [1, minutes(5)],
+    ]);
     const fresh = harness({ only: ['velocity-caller'] });
     fresh.feed(...series('2026-03-02T10:00:00-03:00', 5, 5, (t) => fresh.call(t)));
     const nextDay = blocksOf(fresh.feed(...series('2026-03-03T10:00:01-03:00', 5, 5, (t) => fresh.call(t))))[0];
@@ -87,7 +95,13 @@ describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s
     const h = harness({ only: ['velocity-account'] });
     const calls = series('2026-03-02T10:00:00-03:00', 30, 1, (at, i) => h.call(at, { caller: `+55113000${String(1000 + i)}` }));
     const verdicts = h.feed(...calls);
-    assert.deepEqual(alertsOf(verdicts).map((a) => [a.severity, a.details['value']]), [['warn', 20], ['critical', 30]]);
+    assert.deepEqual(
+      alertsOf(verdicts).map((a) => [a.severity, a.details['value']]),
+      [
+        ['warn', 20],
+        ['critical', 30],
+      ],
+    );
     assert.deepEqual(blocksOf(verdicts)[0]?.subject, { kind: 'account', value: 'sales' });
   });
 });

@@ -13,22 +13,58 @@ const text = fc.string({ minLength: 1, maxLength: 20 });
 /** Any block: rule or manual, active or lifted, with or without evidence. */
 const block: fc.Arbitrary<Block> = fc
   .record({
-    id: text, tenant: text, rule: text, kind: fc.constantFrom(...KEY_KINDS), value: fc.string({ maxLength: 20 }), reason: fc.string({ maxLength: 40 }),
-    level: fc.integer({ min: 1, max: 9 }), scope: fc.constantFrom(...BLOCK_SCOPES), startsAt: instant, ttl: fc.integer({ min: 1, max: 86_400_000 }),
-    evidence: fc.array(text, { maxLength: 5 }), source: fc.constantFrom('rule' as const, 'manual' as const), createdBy: fc.string({ maxLength: 10 }),
+    id: text,
+    tenant: text,
+    rule: text,
+    kind: fc.constantFrom(...KEY_KINDS),
+    value: fc.string({ maxLength: 20 }),
+    reason: fc.string({ maxLength: 40 }),
+    level: fc.integer({ min: 1, max: 9 }),
+    scope: fc.constantFrom(...BLOCK_SCOPES),
+    startsAt: instant,
+    ttl: fc.integer({ min: 1, max: 86_400_000 }),
+    evidence: fc.array(text, { maxLength: 5 }),
+    source: fc.constantFrom('rule' as const, 'manual' as const),
+    createdBy: fc.string({ maxLength: 10 }),
     lift: fc.option(fc.record({ after: fc.integer({ min: 0, max: 3_600_000 }), by: text, reason: fc.string({ maxLength: 20 }) }), { nil: undefined }),
   })
   .map((r) => {
     const b: Block = {
-      kind: 'block', id: r.id, tenant: r.tenant, rule: r.rule, severity: 'critical', subject: { kind: r.kind, value: r.value }, reason: r.reason,
-      level: r.level, scope: r.scope, startsAt: r.startsAt, expiresAt: r.startsAt + r.ttl, evidence: r.evidence, source: r.source, createdBy: r.createdBy, state: 'active',
+      kind: 'block',
+      id: r.id,
+      tenant: r.tenant,
+      rule: r.rule,
+      severity: 'critical',
+      subject: { kind: r.kind, value: r.value },
+      reason: r.reason,
+      level: r.level,
+      scope: r.scope,
+      startsAt: r.startsAt,
+      expiresAt: r.startsAt + r.ttl,
+      evidence: r.evidence,
+      source: r.source,
+      createdBy: r.createdBy,
+      state: 'active',
     };
     return r.lift ? liftBlock(b, r.startsAt + r.lift.after, r.lift.by, r.lift.reason) : b;
   });
 
 const ruleBlock: Block = {
-  kind: 'block', id: 'b1', tenant: 'acme', rule: 'velocity-caller', severity: 'critical', subject: { kind: 'caller', value: '+551130001000' }, reason: '5 calls in 1m',
-  level: 1, scope: 'all', startsAt: T0, expiresAt: T0 + 300_000, evidence: ['c1', 'c2'], source: 'rule', createdBy: '', state: 'active',
+  kind: 'block',
+  id: 'b1',
+  tenant: 'acme',
+  rule: 'velocity-caller',
+  severity: 'critical',
+  subject: { kind: 'caller', value: '+551130001000' },
+  reason: '5 calls in 1m',
+  level: 1,
+  scope: 'all',
+  startsAt: T0,
+  expiresAt: T0 + 300_000,
+  evidence: ['c1', 'c2'],
+  source: 'rule',
+  createdBy: '',
+  state: 'active',
 };
 
 describe('the one wire form of a block (verdictJson / parseBlockJson)', () => {
@@ -42,7 +78,21 @@ describe('the one wire form of a block (verdictJson / parseBlockJson)', () => {
 
   it("writes a rule's fresh block as the verdict NDJSON replay prints, and adds origin and lift once they differ", () => {
     const wire = JSON.parse(verdictJson(ruleBlock)) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(wire), ['kind', 'id', 'tenant', 'rule', 'severity', 'subject', 'at', 'startsAt', 'expiresAt', 'level', 'scope', 'reason', 'evidence']);
+    assert.deepEqual(Object.keys(wire), [
+      'kind',
+      'id',
+      'tenant',
+      'rule',
+      'severity',
+      'subject',
+      'at',
+      'startsAt',
+      'expiresAt',
+      'level',
+      'scope',
+      'reason',
+      'evidence',
+    ]);
     const lifted = JSON.parse(verdictJson(liftBlock(ruleBlock, T0 + 60_000, 'ana.souza', 'customer called'))) as Record<string, unknown>;
     assert.deepEqual(
       [lifted['source'], lifted['state'], lifted['liftedAt'], lifted['liftedBy'], lifted['liftReason']],

@@ -17,7 +17,11 @@ const n = (dialled: string, plan: DialPlan = sp) => number(normaliser.normalise(
 
 describe('Brazilian dialling forms', () => {
   const cases: [string, string, Partial<NormalisedNumber>][] = [
-    ['national long distance 0 + CSP + DDD + mobile', '0 21 11 96123-4567', { e164: '+5511961234567', form: 'national-csp', csp: '21', type: 'MOBILE', international: false }],
+    [
+      'national long distance 0 + CSP + DDD + mobile',
+      '0 21 11 96123-4567',
+      { e164: '+5511961234567', form: 'national-csp', csp: '21', type: 'MOBILE', international: false },
+    ],
     ['national long distance 0 + CSP + DDD + landline', '0152155555555', { e164: '+552155555555', form: 'national-csp', csp: '15', type: 'FIXED_LINE' }],
     ['DDD + number as trunks accept it', '(21) 5555-5555', { e164: '+552155555555', form: 'national', csp: null }],
     ['0 + DDD + number without CSP', '02155555555', { e164: '+552155555555', form: 'national' }],
@@ -43,7 +47,11 @@ describe('Brazilian dialling forms', () => {
     ['PBX feature code', '*97', { e164: null, type: 'FEATURE_CODE' }],
     ['SIP URI user part', 'sip:+5511961234567@pbx.example.com;user=phone', { e164: '+5511961234567' }],
     ['satellite Inmarsat +870 is international, non-geographic', '0021870773111632', { countryCode: '870', region: '001', international: true }],
-    ['Eritrea mobile from a wholesale feed (E.164 without +)', '2917125055', { e164: '+2917125055', region: 'ER', type: 'MOBILE', international: true, form: 'country-code' }],
+    [
+      'Eritrea mobile from a wholesale feed (E.164 without +)',
+      '2917125055',
+      { e164: '+2917125055', region: 'ER', type: 'MOBILE', international: true, form: 'country-code' },
+    ],
   ];
   for (const [name, dialled, expected] of cases) {
     it(`${name}: ${dialled}`, () => {
@@ -62,7 +70,11 @@ describe('Brazilian dialling forms', () => {
 
   it('every emergency number is emergency, never international, with or without the outside-line digit', () => {
     for (const dialled of ['190', '192', '193', '112', '911', '128', '191', '194', '197', '198', '199', '100', '180']) {
-      for (const [plan, text] of [[sp, dialled], [spWithOutsideLine, dialled], [spWithOutsideLine, `0${dialled}`]] as const) {
+      for (const [plan, text] of [
+        [sp, dialled],
+        [spWithOutsideLine, dialled],
+        [spWithOutsideLine, `0${dialled}`],
+      ] as const) {
         const result = number(normaliser.normalise(text, plan));
         assert.equal(result.emergency, true, `${text} is emergency`);
         assert.equal(result.type, 'EMERGENCY');

@@ -64,7 +64,11 @@ describe('prefix cache', () => {
       .map((r) => r.e164_example)
       .filter(Boolean);
     const nearSeed = fc
-      .tuple(fc.constantFrom(...seeds, '+5511961234567', '+551130001000', '+2917125055', '+12015550123', '+442079460000'), fc.nat(9999), fc.integer({ min: -1, max: 1 }))
+      .tuple(
+        fc.constantFrom(...seeds, '+5511961234567', '+551130001000', '+2917125055', '+12015550123', '+442079460000'),
+        fc.nat(9999),
+        fc.integer({ min: -1, max: 1 }),
+      )
       .map(([seed, tail, lengthDelta]) => {
         const digits = `${seed.slice(0, -4)}${String(tail).padStart(4, '0')}`;
         return lengthDelta < 0 ? digits.slice(0, -1) : lengthDelta > 0 ? `${digits}7` : digits;
@@ -104,7 +108,7 @@ describe('prefix cache', () => {
 
   it('stays bounded', () => {
     const classifier = new PrefixClassifier(1000);
-    for (let i = 0; i < 5000; i++) classifier.classify(`+4420${String(i).padStart(5, "0")}000`);
+    for (let i = 0; i < 5000; i++) classifier.classify(`+4420${String(i).padStart(5, '0')}000`);
     assert.ok(classifier.stats().size <= 1000);
   });
 });

@@ -8,7 +8,14 @@ const T0 = Date.parse('2026-11-21T09:00:00-03:00');
 function chain(n: number, from = 1, prev = ''): AuditRecord[] {
   const out: AuditRecord[] = [];
   for (let seq = from; seq < from + n; seq++) {
-    const r = sealRecord(KEY, 'api:a', seq, out.at(-1)?.hash ?? prev, { at: T0 + seq, actor: 'ana', eventType: 'block.manual', result: 'success', sourceIp: '10.0.0.1', details: JSON.stringify({ n: seq }) });
+    const r = sealRecord(KEY, 'api:a', seq, out.at(-1)?.hash ?? prev, {
+      at: T0 + seq,
+      actor: 'ana',
+      eventType: 'block.manual',
+      result: 'success',
+      sourceIp: '10.0.0.1',
+      details: JSON.stringify({ n: seq }),
+    });
     out.push(r);
   }
   return out;

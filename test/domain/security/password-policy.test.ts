@@ -18,7 +18,8 @@ describe('password policy (A9)', () => {
       ['Abcdefg!', 'a digit'],
       ['Abcdefg1', 'a special character (not a letter or digit)'],
     ];
-    for (const [password, problem] of cases) assert.ok(passwordProblems(password, owner).includes(problem), `${password}: ${passwordProblems(password, owner).join('; ')}`);
+    for (const [password, problem] of cases)
+      assert.ok(passwordProblems(password, owner).includes(problem), `${password}: ${passwordProblems(password, owner).join('; ')}`);
   });
 
   it('refuses the user name, a part of the full name, and the initials, ignoring case and accents', () => {
@@ -30,6 +31,11 @@ describe('password policy (A9)', () => {
 
   it('never accepts a password shorter than 8 characters or without a digit (property)', () => {
     fc.assert(fc.property(fc.string({ maxLength: 7 }), (p) => passwordProblems(p, owner).includes('at least 8 characters')));
-    fc.assert(fc.property(fc.string({ minLength: 8 }).filter((p) => !/\p{Nd}/u.test(p)), (p) => passwordProblems(p, owner).includes('a digit')));
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 8 }).filter((p) => !/\p{Nd}/u.test(p)),
+        (p) => passwordProblems(p, owner).includes('a digit'),
+      ),
+    );
   });
 });

@@ -11,66 +11,131 @@ import type { Visible } from './blocks.js';
 import { iso } from '../../../domain/time/iso.js';
 
 const alertView = z.object({
-  id: z.string(), tenant: z.string(), rule: z.string(), severity: z.enum(['warn', 'critical']), subject: z.string(), at: z.string(),
-  evidence: z.array(z.string()).describe('CDR ids'), details: z.record(z.string(), z.unknown()), suppressed: z.number(),
-  status: z.enum(ALERT_STATUSES), statusBy: z.string(), statusAt: z.string().nullable(),
+  id: z.string(),
+  tenant: z.string(),
+  rule: z.string(),
+  severity: z.enum(['warn', 'critical']),
+  subject: z.string(),
+  at: z.string(),
+  evidence: z.array(z.string()).describe('CDR ids'),
+  details: z.record(z.string(), z.unknown()),
+  suppressed: z.number(),
+  status: z.enum(ALERT_STATUSES),
+  statusBy: z.string(),
+  statusAt: z.string().nullable(),
 });
-const evidenceCdr = z.object({ id: z.string(), account: z.string(), caller: z.string(), callee: z.string(), calleeE164: z.string(), srcIp: z.string(), startedAt: z.string(), billSec: z.number(), disposition: z.string() });
+const evidenceCdr = z.object({
+  id: z.string(),
+  account: z.string(),
+  caller: z.string(),
+  callee: z.string(),
+  calleeE164: z.string(),
+  srcIp: z.string(),
+  startedAt: z.string(),
+  billSec: z.number(),
+  disposition: z.string(),
+});
 
 function alertJson(a: StoredAlert, mask = false): z.infer<typeof alertView> {
-  return { ...a, subject: `${a.subject.kind}:${mask ? maskSubject(a.subject.kind, a.subject.value) : a.subject.value}`, at: iso(a.at), evidence: [...a.evidence], details: { ...a.details }, statusAt: a.statusAt === null ? null : iso(a.statusAt) };
+  return {
+    ...a,
+    subject: `${a.subject.kind}:${mask ? maskSubject(a.subject.kind, a.subject.value) : a.subject.value}`,
+    at: iso(a.at),
+    evidence: [...a.evidence],
+    details: { ...a.details },
+    statusAt: a.statusAt === null ? null : iso(a.statusAt),
+  };
 }
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 
 /** Admin: alerts with their evidence; acknowledge or mark a false positive (audited). */
-export const alertRoutes: FastifyPluginAsyncZod<{ store: ApiStore; audit: AuditTrail; clock: () => number; visible: Visible; canReadCdrs: (request: FastifyRequest) => boolean; mask: boolean }> = async (app, { store, audit, clock, visible, canReadCdrs, mask }) => {
+export const alertRoutes: FastifyPluginAsyncZod<{
+  store: ApiStore;
+  audit: AuditTrail;
+  clock: () => number;
+  visible: Visible;
+  canReadCdrs: (request: FastifyRequest) => boolean;
+  mask: boolean;
+}> = async (app, { store, audit, clock, visible, canReadCdrs, mask }) => {
   const view = (a: StoredAlert) => alertJson(a, mask);
   const tags = ['alerts'];
-  app.get('/v1/alerts', {
-    config: { access: 'alerts.read' },
-    schema: {
-      tags, summary: 'Search alerts, newest first',
-      querystring: z.strictObject({
-        tenant: z.string().max(64).optional(), rule: z.string().max(64).optional(), status: z.enum(ALERT_STATUSES).optional(),
-        severity: z.enum(['warn', 'critical']).optional(), subject: z.string().max(128).optional(), since: instant.optional(), until: instant.optional(), ...paging,
-      }),
-      response: { 200: page(alertView), 400: errorBody },
+  app.get(
+    '/v1/alerts',
+    {
+      config: { access: 'alerts.read' },
+      schema: {
+        tags,
+        summary: 'Search alerts, newest first',
+        querystring: z.strictObject({
+          tenant: z.string().max(64).optional(),
+          rule: z.string().max(64).optional(),
+          status: z.enum(ALERT_STATUSES).optional(),
+          severity: z.enum(['warn', 'critical']).optional(),
+          subject: z.string().max(128).optional(),
+          since: instant.optional(),
+          until: instant.optional(),
+          ...paging,
+        }),
+        response: { 200: page(alertView), 400: errorBody },
+      },
     },
-  }, async (request) => {
-    const q = request.query;
-    const scope = scopeOf(request, visible);
-    const found = await store.searchAlerts({ ...q, ...(scope ? { tenant: scope.tenant, subjects: scope.subjects } : {}) });
-    return { items: found.items.map(view), total: found.total, limit: q.limit, offset: q.offset };
-  });
-
-  app.get('/v1/alerts/:id', {
-    config: { access: 'alerts.read' },
-    schema: { tags, summary: 'One alert with the CDRs that made it', params: z.object({ id: z.string().min(1).max(128) }), response: { 200: alertView.extend({ evidenceCdrs: z.array(evidenceCdr) }), 404: errorBody } },
-  }, async (request) => {
-    const alert = await store.findAlert(request.params.id);
-    const scope = scopeOf(request, visible);
-    if (!alert || (scope && !(alert.tenant === scope.tenant && scope.subjects.includes(alert.subject.value)))) throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
-    // reviewers read logs but not CDRs: the evidence stays a list of ids for them
-    const cdrs = canReadCdrs(request) ? await store.evidence(alert.tenant, alert.evidence) : [];
-    return { ...view(alert), evidenceCdrs: cdrs.map((c) => ({ ...c, caller: mask ? maskNumber(c.caller) : c.caller, startedAt: iso(c.startedAt) })) };
-  });
-
-  app.post('/v1/alerts/:id/status', {
-    config: { access: 'alerts.write' },
-    schema: {
-      tags, summary: 'Acknowledge an alert, mark it a false positive, or reopen it (audited)',
-      params: z.object({ id: z.string().min(1).max(128) }),
-      body: z.strictObject({ status: z.enum(ALERT_STATUSES), note: reasonText.optional() }),
-      response: { 200: alertView, 400: errorBody, 404: errorBody },
+    async (request) => {
+      const q = request.query;
+      const scope = scopeOf(request, visible);
+      const found = await store.searchAlerts({ ...q, ...(scope ? { tenant: scope.tenant, subjects: scope.subjects } : {}) });
+      return { items: found.items.map(view), total: found.total, limit: q.limit, offset: q.offset };
     },
-  }, async (request) => {
-    const alert = await store.findAlert(request.params.id);
-    if (!alert) throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
-    const actor = actorOf(request);
-    const now = clock();
-    const updated = await store.setAlertStatus(alert, request.body.status, actor.id, now);
-    await audit.record({ type: 'alert.status', actor: actor.id, ip: actor.ip, result: 'success', details: { alertId: alert.id, from: alert.status, to: request.body.status, note: request.body.note ?? '' } });
-    return view(updated);
-  });
+  );
+
+  app.get(
+    '/v1/alerts/:id',
+    {
+      config: { access: 'alerts.read' },
+      schema: {
+        tags,
+        summary: 'One alert with the CDRs that made it',
+        params: z.object({ id: z.string().min(1).max(128) }),
+        response: { 200: alertView.extend({ evidenceCdrs: z.array(evidenceCdr) }), 404: errorBody },
+      },
+    },
+    async (request) => {
+      const alert = await store.findAlert(request.params.id);
+      const scope = scopeOf(request, visible);
+      if (!alert || (scope && !(alert.tenant === scope.tenant && scope.subjects.includes(alert.subject.value))))
+        throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
+      // reviewers read logs but not CDRs: the evidence stays a list of ids for them
+      const cdrs = canReadCdrs(request) ? await store.evidence(alert.tenant, alert.evidence) : [];
+      return { ...view(alert), evidenceCdrs: cdrs.map((c) => ({ ...c, caller: mask ? maskNumber(c.caller) : c.caller, startedAt: iso(c.startedAt) })) };
+    },
+  );
+
+  app.post(
+    '/v1/alerts/:id/status',
+    {
+      config: { access: 'alerts.write' },
+      schema: {
+        tags,
+        summary: 'Acknowledge an alert, mark it a false positive, or reopen it (audited)',
+        params: z.object({ id: z.string().min(1).max(128) }),
+        body: z.strictObject({ status: z.enum(ALERT_STATUSES), note: reasonText.optional() }),
+        response: { 200: alertView, 400: errorBody, 404: errorBody },
+      },
+    },
+    async (request) => {
+      const alert = await store.findAlert(request.params.id);
+      if (!alert) throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
+      const actor = actorOf(request);
+      const now = clock();
+      const updated = await store.setAlertStatus(alert, request.body.status, actor.id, now);
+      await audit.record({
+        type: 'alert.status',
+        actor: actor.id,
+        ip: actor.ip,
+        result: 'success',
+        details: { alertId: alert.id, from: alert.status, to: request.body.status, note: request.body.note ?? '' },
+      });
+      return view(updated);
+    },
+  );
 };

@@ -15,8 +15,18 @@ import { TENANT_NAME } from '../../../domain/cdr/contract.js';
 
 export function blockJson(r: Block, mask = false): z.infer<typeof blockView> {
   return {
-    id: r.id, tenant: r.tenant, rule: r.rule, subject: mask ? `${r.subject.kind}:${maskSubject(r.subject.kind, r.subject.value)}` : subjectText(r.subject), reason: r.reason, level: r.level, scope: r.scope,
-    startsAt: iso(r.startsAt), expiresAt: iso(r.expiresAt), source: r.source, createdBy: r.createdBy, state: r.state,
+    id: r.id,
+    tenant: r.tenant,
+    rule: r.rule,
+    subject: mask ? `${r.subject.kind}:${maskSubject(r.subject.kind, r.subject.value)}` : subjectText(r.subject),
+    reason: r.reason,
+    level: r.level,
+    scope: r.scope,
+    startsAt: iso(r.startsAt),
+    expiresAt: iso(r.expiresAt),
+    source: r.source,
+    createdBy: r.createdBy,
+    state: r.state,
     ...(r.state === 'lifted' ? { liftedAt: iso(r.liftedAt ?? r.startsAt), liftedBy: r.liftedBy ?? '', liftReason: r.liftReason ?? '' } : {}),
   };
 }
@@ -28,57 +38,98 @@ const MAX_BLOCK_MS = 90 * 86_400_000;
 const tenantName = z.string().regex(TENANT_NAME, 'letters, digits, dot, underscore and hyphen');
 
 /** Admin: search active blocks, manual block and unblock (both audited). */
-export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number; visible: Visible; mask: boolean }> = async (app, { admin, store, clock, visible, mask }) => {
+export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiStore; clock: () => number; visible: Visible; mask: boolean }> = async (
+  app,
+  { admin, store, clock, visible, mask },
+) => {
   const view = (r: Block) => blockJson(r, mask);
   const tags = ['blocks'];
-  app.get('/v1/blocks', {
-    config: { access: 'blocks.read' },
-    schema: {
-      tags, summary: 'Search active blocks',
-      querystring: z.strictObject({ tenant: tenantName.optional(), kind: subjectKind.optional(), subject: z.string().max(128).optional().describe('substring of the subject value'), rule: z.string().max(64).optional(), source: z.enum(['rule', 'manual']).optional(), ...paging }),
-      response: { 200: page(blockView), 400: errorBody },
+  app.get(
+    '/v1/blocks',
+    {
+      config: { access: 'blocks.read' },
+      schema: {
+        tags,
+        summary: 'Search active blocks',
+        querystring: z.strictObject({
+          tenant: tenantName.optional(),
+          kind: subjectKind.optional(),
+          subject: z.string().max(128).optional().describe('substring of the subject value'),
+          rule: z.string().max(64).optional(),
+          source: z.enum(['rule', 'manual']).optional(),
+          ...paging,
+        }),
+        response: { 200: page(blockView), 400: errorBody },
+      },
     },
-  }, async (request) => {
-    const scope = scopeOf(request, visible);
-    const q = request.query;
-    const found = await store.searchBlocks({ ...q, ...(scope ? { tenant: scope.tenant, subjects: scope.subjects } : {}) }, clock());
-    return { items: found.items.map(view), total: found.total, limit: q.limit, offset: q.offset };
-  });
-
-  app.get('/v1/blocks/:id', { config: { access: 'blocks.read' }, schema: { tags, summary: 'One block, active or lifted', params: z.object({ id: z.string().min(1).max(128) }), response: { 200: blockView, 404: errorBody } } }, async (request) => {
-    const found = await store.findBlock(request.params.id);
-    const scope = scopeOf(request, visible);
-    if (!found || (scope && !(found.tenant === scope.tenant && scope.subjects.includes(found.subject.value)))) throw new SentinelaError('NOT_FOUND', `no block with id ${request.params.id}`, { path: 'id' });
-    return view(found);
-  });
-
-  app.post('/v1/blocks', {
-    config: { access: 'blocks.write' },
-    schema: {
-      tags, summary: 'Block a subject by hand (audited)',
-      body: z.strictObject({
-        tenant: tenantName.default('default'),
-        kind: subjectKind,
-        value: z.string().trim().min(1).max(128),
-        duration: durationText.refine((d) => (parseDuration(d) ?? 0) > 0 && (parseDuration(d) ?? 0) <= MAX_BLOCK_MS, 'between 1ms and 90d'),
-        scope: z.enum(BLOCK_SCOPES).default('all'),
-        reason: reasonText,
-      }),
-      response: { 201: blockView, 400: errorBody },
+    async (request) => {
+      const scope = scopeOf(request, visible);
+      const q = request.query;
+      const found = await store.searchBlocks({ ...q, ...(scope ? { tenant: scope.tenant, subjects: scope.subjects } : {}) }, clock());
+      return { items: found.items.map(view), total: found.total, limit: q.limit, offset: q.offset };
     },
-  }, async (request, reply) => {
-    const b = request.body;
-    const record = await admin.block({ tenant: b.tenant, kind: b.kind, value: b.value, durationMs: parseDuration(b.duration) as number, scope: b.scope, reason: b.reason }, actorOf(request));
-    return reply.code(201).send(view(record));
-  });
+  );
 
-  app.post('/v1/blocks/:id/unblock', {
-    config: { access: 'blocks.write' },
-    schema: {
-      tags, summary: 'Lift a block by hand (audited)',
-      params: z.object({ id: z.string().min(1).max(128) }),
-      body: z.strictObject({ reason: reasonText }),
-      response: { 200: blockView, 400: errorBody, 404: errorBody, 409: errorBody },
+  app.get(
+    '/v1/blocks/:id',
+    {
+      config: { access: 'blocks.read' },
+      schema: {
+        tags,
+        summary: 'One block, active or lifted',
+        params: z.object({ id: z.string().min(1).max(128) }),
+        response: { 200: blockView, 404: errorBody },
+      },
     },
-  }, async (request) => view(await admin.unblock(request.params.id, request.body.reason, actorOf(request))));
+    async (request) => {
+      const found = await store.findBlock(request.params.id);
+      const scope = scopeOf(request, visible);
+      if (!found || (scope && !(found.tenant === scope.tenant && scope.subjects.includes(found.subject.value))))
+        throw new SentinelaError('NOT_FOUND', `no block with id ${request.params.id}`, { path: 'id' });
+      return view(found);
+    },
+  );
+
+  app.post(
+    '/v1/blocks',
+    {
+      config: { access: 'blocks.write' },
+      schema: {
+        tags,
+        summary: 'Block a subject by hand (audited)',
+        body: z.strictObject({
+          tenant: tenantName.default('default'),
+          kind: subjectKind,
+          value: z.string().trim().min(1).max(128),
+          duration: durationText.refine((d) => (parseDuration(d) ?? 0) > 0 && (parseDuration(d) ?? 0) <= MAX_BLOCK_MS, 'between 1ms and 90d'),
+          scope: z.enum(BLOCK_SCOPES).default('all'),
+          reason: reasonText,
+        }),
+        response: { 201: blockView, 400: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const record = await admin.block(
+        { tenant: b.tenant, kind: b.kind, value: b.value, durationMs: parseDuration(b.duration) as number, scope: b.scope, reason: b.reason },
+        actorOf(request),
+      );
+      return reply.code(201).send(view(record));
+    },
+  );
+
+  app.post(
+    '/v1/blocks/:id/unblock',
+    {
+      config: { access: 'blocks.write' },
+      schema: {
+        tags,
+        summary: 'Lift a block by hand (audited)',
+        params: z.object({ id: z.string().min(1).max(128) }),
+        body: z.strictObject({ reason: reasonText }),
+        response: { 200: blockView, 400: errorBody, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (request) => view(await admin.unblock(request.params.id, request.body.reason, actorOf(request))),
+  );
 };

@@ -6,10 +6,26 @@ import { SentinelaError } from '../../../errors.js';
 import { errorBody } from '../schemas.js';
 
 const summary = z.object({
-  received: z.number(), accepted: z.number(), duplicates: z.number(),
-  rejected: z.array(z.object({ line: z.number(), code: z.string(), message: z.string(), path: z.string() })).readonly().describe('refused lines, dead-lettered with the reason'),
+  received: z.number(),
+  accepted: z.number(),
+  duplicates: z.number(),
+  rejected: z
+    .array(z.object({ line: z.number(), code: z.string(), message: z.string(), path: z.string() }))
+    .readonly()
+    .describe('refused lines, dead-lettered with the reason'),
   verdicts: z
-    .array(z.object({ kind: z.enum(['alert', 'block']), id: z.string(), tenant: z.string(), rule: z.string(), severity: z.enum(['warn', 'critical']), subject: z.string(), at: z.string(), expiresAt: z.string().optional() }))
+    .array(
+      z.object({
+        kind: z.enum(['alert', 'block']),
+        id: z.string(),
+        tenant: z.string(),
+        rule: z.string(),
+        severity: z.enum(['warn', 'critical']),
+        subject: z.string(),
+        at: z.string(),
+        expiresAt: z.string().optional(),
+      }),
+    )
     .readonly()
     .describe('alerts and blocks these records caused'),
 });
@@ -22,25 +38,36 @@ export const cdrRoutes: FastifyPluginAsyncZod<{ ingest: CdrIngest | undefined; b
   for (const type of ['application/x-ndjson', 'application/jsonl', 'text/csv', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
   }
-  app.post('/v1/cdrs', {
-    config: { access: 'cdrs.write' },
-    bodyLimit,
-    schema: {
-      tags: ['cdrs'], summary: 'Ingest CDRs (NDJSON or CSV lines)',
-      querystring: z.strictObject({ format: z.string().max(128).default('canonical').describe('decoder: canonical, asterisk-csv, …, mapping:NAME') }),
-      response: { 200: summary, 400: errorBody, 415: errorBody, 422: summary, 503: errorBody },
+  app.post(
+    '/v1/cdrs',
+    {
+      config: { access: 'cdrs.write' },
+      bodyLimit,
+      schema: {
+        tags: ['cdrs'],
+        summary: 'Ingest CDRs (NDJSON or CSV lines)',
+        querystring: z.strictObject({ format: z.string().max(128).default('canonical').describe('decoder: canonical, asterisk-csv, …, mapping:NAME') }),
+        response: { 200: summary, 400: errorBody, 415: errorBody, 422: summary, 503: errorBody },
+      },
     },
-  }, async (request, reply) => {
-    if (!ingest) throw new SentinelaError('INGEST_UNAVAILABLE', 'this instance has no CDR pipeline: run --role all, the embedded mode, or list a canonical topic in KAFKA_CDR_TOPICS');
-    if (!Buffer.isBuffer(request.body)) throw new SentinelaError('REQUEST_UNSUPPORTED_TYPE', 'send CDRs as application/x-ndjson (or text/csv, text/plain), one record per line');
-    let spec: FormatSpec;
-    try {
-      spec = parseFormatSpec(request.query.format);
-    } catch (err) {
-      throw new SentinelaError('REQUEST_INVALID', (err as Error).message, { path: 'querystring.format' });
-    }
-    if (spec.name === 'kamailio-acc') throw new SentinelaError('REQUEST_INVALID', 'kamailio-acc correlates records across a stream; send it through Kafka', { path: 'format' });
-    const result = await ingest.ingest(request.body, request.query.format);
-    return reply.code(result.accepted + result.duplicates === 0 && result.rejected.length > 0 ? 422 : 200).send(result);
-  });
+    async (request, reply) => {
+      if (!ingest)
+        throw new SentinelaError(
+          'INGEST_UNAVAILABLE',
+          'this instance has no CDR pipeline: run --role all, the embedded mode, or list a canonical topic in KAFKA_CDR_TOPICS',
+        );
+      if (!Buffer.isBuffer(request.body))
+        throw new SentinelaError('REQUEST_UNSUPPORTED_TYPE', 'send CDRs as application/x-ndjson (or text/csv, text/plain), one record per line');
+      let spec: FormatSpec;
+      try {
+        spec = parseFormatSpec(request.query.format);
+      } catch (err) {
+        throw new SentinelaError('REQUEST_INVALID', (err as Error).message, { path: 'querystring.format' });
+      }
+      if (spec.name === 'kamailio-acc')
+        throw new SentinelaError('REQUEST_INVALID', 'kamailio-acc correlates records across a stream; send it through Kafka', { path: 'format' });
+      const result = await ingest.ingest(request.body, request.query.format);
+      return reply.code(result.accepted + result.duplicates === 0 && result.rejected.length > 0 ? 422 : 200).send(result);
+    },
+  );
 };

@@ -12,18 +12,27 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ ruleFiles: RuleFiles }> = async
     prefixLists: countBy(ruleFiles.prefixEntries.map((e) => e.list)),
     mappings: [...ruleFiles.mappings.keys()],
   };
-  app.get('/v1/rules', {
-    config: { access: 'rules.read' },
-    schema: {
-      tags: ['rules'], summary: 'Rules and profiles in effect',
-      response: {
-        200: z.object({
-          dir: z.string(), files: z.array(z.string()), rules: z.array(z.record(z.string(), z.unknown())), profiles: z.record(z.string(), z.unknown()),
-          prefixLists: z.record(z.string(), z.number()).describe('entries per list'), mappings: z.array(z.string()),
-        }),
+  app.get(
+    '/v1/rules',
+    {
+      config: { access: 'rules.read' },
+      schema: {
+        tags: ['rules'],
+        summary: 'Rules and profiles in effect',
+        response: {
+          200: z.object({
+            dir: z.string(),
+            files: z.array(z.string()),
+            rules: z.array(z.record(z.string(), z.unknown())),
+            profiles: z.record(z.string(), z.unknown()),
+            prefixLists: z.record(z.string(), z.number()).describe('entries per list'),
+            mappings: z.array(z.string()),
+          }),
+        },
       },
     },
-  }, async () => body);
+    async () => body,
+  );
 };
 
 function countBy(names: readonly string[]): Record<string, number> {

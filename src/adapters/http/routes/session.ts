@@ -12,7 +12,14 @@ const loginHistory = z.object({
   lastFailure: z.object({ at: z.string(), ip: z.string() }).nullable().describe('the last failed attempt (A8)'),
   failuresSince: z.number().describe('failed attempts since the previous successful login (A8)'),
 });
-const me = z.object({ user: z.string(), role: z.enum(ROLES), fullName: z.string(), tenant: z.string(), extensions: z.array(z.string()), history: loginHistory });
+const me = z.object({
+  user: z.string(),
+  role: z.enum(ROLES),
+  fullName: z.string(),
+  tenant: z.string(),
+  extensions: z.array(z.string()),
+  history: loginHistory,
+});
 
 function session(request: { principal?: Principal }) {
   const p = request.principal;
@@ -23,40 +30,70 @@ function session(request: { principal?: Principal }) {
 /** Login, logout, the caller's own account and password (A7, A8, A9, EV03). */
 export const sessionRoutes: FastifyPluginAsyncZod<{ security: Security }> = async (app, { security }) => {
   const tags = ['session'];
-  app.post('/v1/login', {
-    config: { access: 'public' },
-    schema: {
-      tags, summary: 'Log in with a password; the answer shows the previous login and failures since (A8)',
-      body: z.strictObject({ user: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
-      response: { 200: z.object({ token: z.string(), expiresAfterIdleSeconds: z.number(), ...me.shape }), 401: errorBody, 423: errorBody },
+  app.post(
+    '/v1/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Log in with a password; the answer shows the previous login and failures since (A8)',
+        body: z.strictObject({ user: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
+        response: { 200: z.object({ token: z.string(), expiresAfterIdleSeconds: z.number(), ...me.shape }), 401: errorBody, 423: errorBody },
+      },
     },
-  }, async (request) => {
-    const { token, user, history } = await security.accounts.login(request.body.user, request.body.password, request.ip);
-    return { token, expiresAfterIdleSeconds: IDLE_LIMIT_MS / 1000, user: user.name, role: user.role, fullName: user.fullName, tenant: user.tenant, extensions: [...user.extensions], history };
-  });
-
-  app.post('/v1/logout', { config: { access: 'self' }, schema: { tags, summary: 'End this session', response: { 204: z.null(), 401: errorBody } } }, async (request, reply) => {
-    await security.accounts.logout(session(request), request.ip);
-    return reply.code(204).send(null);
-  });
-
-  app.get('/v1/me', { config: { access: 'self' }, schema: { tags, summary: 'Who am I; last login, last failure and failures since (A8)', response: { 200: me, 401: errorBody } } }, async (request) => {
-    const s = session(request);
-    const user = await security.accounts.me(s.user);
-    // A8 is about what happened before this session: the history as it was at login
-    return { user: user.name, role: user.role, fullName: user.fullName, tenant: user.tenant, extensions: [...user.extensions], history: s.history };
-  });
-
-  app.post('/v1/me/password', {
-    config: { access: 'self' },
-    schema: {
-      tags, summary: 'Change my password (policy A9, no reuse of the last 6)',
-      body: z.strictObject({ current: z.string().min(1).max(256), password: z.string().min(1).max(256) }),
-      response: { 204: z.null(), 401: errorBody, 422: errorBody },
+    async (request) => {
+      const { token, user, history } = await security.accounts.login(request.body.user, request.body.password, request.ip);
+      return {
+        token,
+        expiresAfterIdleSeconds: IDLE_LIMIT_MS / 1000,
+        user: user.name,
+        role: user.role,
+        fullName: user.fullName,
+        tenant: user.tenant,
+        extensions: [...user.extensions],
+        history,
+      };
     },
-  }, async (request, reply) => {
-    const s = session(request);
-    await security.accounts.changePassword(s.user, request.body.current, request.body.password, { actor: actorOf(request).id, ip: request.ip });
-    return reply.code(204).send(null);
-  });
+  );
+
+  app.post(
+    '/v1/logout',
+    { config: { access: 'self' }, schema: { tags, summary: 'End this session', response: { 204: z.null(), 401: errorBody } } },
+    async (request, reply) => {
+      await security.accounts.logout(session(request), request.ip);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/me',
+    {
+      config: { access: 'self' },
+      schema: { tags, summary: 'Who am I; last login, last failure and failures since (A8)', response: { 200: me, 401: errorBody } },
+    },
+    async (request) => {
+      const s = session(request);
+      const user = await security.accounts.me(s.user);
+      // A8 is about what happened before this session: the history as it was at login
+      return { user: user.name, role: user.role, fullName: user.fullName, tenant: user.tenant, extensions: [...user.extensions], history: s.history };
+    },
+  );
+
+  app.post(
+    '/v1/me/password',
+    {
+      config: { access: 'self' },
+      schema: {
+        tags,
+        summary: 'Change my password (policy A9, no reuse of the last 6)',
+        body: z.strictObject({ current: z.string().min(1).max(256), password: z.string().min(1).max(256) }),
+        response: { 204: z.null(), 401: errorBody, 422: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const s = session(request);
+      await security.accounts.changePassword(s.user, request.body.current, request.body.password, { actor: actorOf(request).id, ip: request.ip });
+      return reply.code(204).send(null);
+    },
+  );
 };

@@ -8,21 +8,68 @@ type AsteriskRecord = Partial<Record<(typeof CDR_CSV_FIELDS)[number] | 'peeracco
 
 /** cdr/cdr_csv.c build_csv_record; loguniqueid and loguserfield append two columns, newcdrcolumns three more. */
 const CDR_CSV_FIELDS = [
-  'accountcode', 'src', 'dst', 'dcontext', 'clid', 'channel', 'dstchannel', 'lastapp', 'lastdata',
-  'start', 'answer', 'end', 'duration', 'billsec', 'disposition', 'amaflags', 'uniqueid', 'userfield',
+  'accountcode',
+  'src',
+  'dst',
+  'dcontext',
+  'clid',
+  'channel',
+  'dstchannel',
+  'lastapp',
+  'lastdata',
+  'start',
+  'answer',
+  'end',
+  'duration',
+  'billsec',
+  'disposition',
+  'amaflags',
+  'uniqueid',
+  'userfield',
 ] as const;
 const NEW_CDR_COLUMNS = ['peeraccount', 'linkedid', 'sequence'] as const;
 /** cdr_custom.conf.sample default mapping (clid first, accountcode after amaflags). */
 const CDR_CUSTOM_FIELDS = [
-  'clid', 'src', 'dst', 'dcontext', 'channel', 'dstchannel', 'lastapp', 'lastdata', 'start', 'answer', 'end',
-  'duration', 'billsec', 'disposition', 'amaflags', 'accountcode', 'uniqueid', 'userfield', 'sequence',
+  'clid',
+  'src',
+  'dst',
+  'dcontext',
+  'channel',
+  'dstchannel',
+  'lastapp',
+  'lastdata',
+  'start',
+  'answer',
+  'end',
+  'duration',
+  'billsec',
+  'disposition',
+  'amaflags',
+  'accountcode',
+  'uniqueid',
+  'userfield',
+  'sequence',
 ] as const;
 /** cdr/cdr_beanstalkd.c JSON keys → CDR variable names. */
 const BEANSTALKD_NAMES: Readonly<Record<string, keyof AsteriskRecord>> = {
-  AccountCode: 'accountcode', Source: 'src', Destination: 'dst', DestinationContext: 'dcontext', CallerID: 'clid',
-  Channel: 'channel', DestinationChannel: 'dstchannel', LastApplication: 'lastapp', LastData: 'lastdata',
-  StartTime: 'start', AnswerTime: 'answer', EndTime: 'end', Duration: 'duration', Billsec: 'billsec',
-  Disposition: 'disposition', AMAFlags: 'amaflags', UniqueID: 'uniqueid', UserField: 'userfield',
+  AccountCode: 'accountcode',
+  Source: 'src',
+  Destination: 'dst',
+  DestinationContext: 'dcontext',
+  CallerID: 'clid',
+  Channel: 'channel',
+  DestinationChannel: 'dstchannel',
+  LastApplication: 'lastapp',
+  LastData: 'lastdata',
+  StartTime: 'start',
+  AnswerTime: 'answer',
+  EndTime: 'end',
+  Duration: 'duration',
+  Billsec: 'billsec',
+  Disposition: 'disposition',
+  AMAFlags: 'amaflags',
+  UniqueID: 'uniqueid',
+  UserField: 'userfield',
 };
 const DISPOSITIONS = new Set(['ANSWERED', 'NO ANSWER', 'BUSY', 'FAILED', 'CONGESTION']);
 
@@ -38,7 +85,9 @@ export function asteriskCsvDecoder(options: DecoderOptions): Decoder {
 /** Asterisk `cdr_custom` with the default mapping of cdr_custom.conf.sample (19 columns). */
 export function asteriskCustomDecoder(options: DecoderOptions): Decoder {
   return csvDecoder('asterisk-custom', options, (row) =>
-    row.length === CDR_CUSTOM_FIELDS.length ? zip(CDR_CUSTOM_FIELDS, row) : `expected ${CDR_CUSTOM_FIELDS.length} columns (cdr_custom default mapping), found ${row.length}`,
+    row.length === CDR_CUSTOM_FIELDS.length
+      ? zip(CDR_CUSTOM_FIELDS, row)
+      : `expected ${CDR_CUSTOM_FIELDS.length} columns (cdr_custom default mapping), found ${row.length}`,
   );
 }
 
@@ -82,12 +131,13 @@ function csvDecoder(format: string, options: DecoderOptions, shape: (row: string
  */
 function toCanonical(r: AsteriskRecord, options: DecoderOptions): Decoded {
   const disposition = (r.disposition ?? '').trim().toUpperCase();
-  if (!DISPOSITIONS.has(disposition)) return failure('CDR_INVALID', `disposition ${JSON.stringify(r.disposition ?? '')} is not an Asterisk disposition`, 'disposition');
+  if (!DISPOSITIONS.has(disposition))
+    return failure('CDR_INVALID', `disposition ${JSON.stringify(r.disposition ?? '')} is not an Asterisk disposition`, 'disposition');
   const started = wallClock(r.start ?? '', options.timeZone);
   const ended = wallClock(r.end ?? '', options.timeZone);
   if (started === undefined) return failure('CDR_INVALID', `start ${JSON.stringify(r.start ?? '')} is not YYYY-MM-DD HH:MM:SS`, 'start');
   if (ended === undefined) return failure('CDR_INVALID', `end ${JSON.stringify(r.end ?? '')} is not YYYY-MM-DD HH:MM:SS`, 'end');
-  const answered = disposition === 'ANSWERED' ? wallClock(r.answer ?? '', options.timeZone) ?? null : null;
+  const answered = disposition === 'ANSWERED' ? (wallClock(r.answer ?? '', options.timeZone) ?? null) : null;
   const peer = channelPeer(r.channel ?? '');
   const uniqueid = r.uniqueid?.trim();
   const sequence = r.sequence?.trim();
@@ -110,9 +160,19 @@ function toCanonical(r: AsteriskRecord, options: DecoderOptions): Decoded {
       billSec: answered === null ? 0 : wholeSeconds(r.billsec),
       disposition,
       extra: extras({
-        clid: r.clid, dcontext: r.dcontext, channel: r.channel, dstchannel: r.dstchannel, lastapp: r.lastapp,
-        lastdata: r.lastdata, amaflags: r.amaflags, uniqueid, linkedid: r.linkedid, peeraccount: r.peeraccount,
-        sequence, userfield: r.userfield, billsecReported: answered === null && r.billsec !== '0' ? r.billsec : undefined,
+        clid: r.clid,
+        dcontext: r.dcontext,
+        channel: r.channel,
+        dstchannel: r.dstchannel,
+        lastapp: r.lastapp,
+        lastdata: r.lastdata,
+        amaflags: r.amaflags,
+        uniqueid,
+        linkedid: r.linkedid,
+        peeraccount: r.peeraccount,
+        sequence,
+        userfield: r.userfield,
+        billsecReported: answered === null && r.billsec !== '0' ? r.billsec : undefined,
       }),
     }),
   };

@@ -4,9 +4,15 @@ import type { Decoded, Decoder, DecoderOptions } from './types.js';
 
 /** hangup_cause (Q.850 names) → disposition; anything else not answered is FAILED. */
 const NOT_ANSWERED: Readonly<Record<string, 'NO ANSWER' | 'BUSY' | 'CONGESTION'>> = {
-  NO_ANSWER: 'NO ANSWER', NO_USER_RESPONSE: 'NO ANSWER', ORIGINATOR_CANCEL: 'NO ANSWER', ALLOTTED_TIMEOUT: 'NO ANSWER',
-  USER_BUSY: 'BUSY', CALL_REJECTED: 'BUSY',
-  NORMAL_CIRCUIT_CONGESTION: 'CONGESTION', SWITCH_CONGESTION: 'CONGESTION', NETWORK_OUT_OF_ORDER: 'CONGESTION',
+  NO_ANSWER: 'NO ANSWER',
+  NO_USER_RESPONSE: 'NO ANSWER',
+  ORIGINATOR_CANCEL: 'NO ANSWER',
+  ALLOTTED_TIMEOUT: 'NO ANSWER',
+  USER_BUSY: 'BUSY',
+  CALL_REJECTED: 'BUSY',
+  NORMAL_CIRCUIT_CONGESTION: 'CONGESTION',
+  SWITCH_CONGESTION: 'CONGESTION',
+  NETWORK_OUT_OF_ORDER: 'CONGESTION',
 };
 
 /**
@@ -55,9 +61,15 @@ function toCanonical(doc: Record<string, unknown>, options: DecoderOptions): Dec
       direction: direction === 'outbound' || direction === 'inbound' ? direction : undefined,
       userAgent: v('sip_user_agent'),
       extra: extras({
-        hangup_cause: cause, hangup_cause_q850: v('hangup_cause_q850'), sip_term_status: v('sip_term_status'),
-        sip_hangup_disposition: v('sip_hangup_disposition'), sip_call_id: v('sip_call_id'), bridge_uuid: v('bridge_uuid'),
-        domain_name: v('domain_name'), switchname: text(doc['switchname']), context: profile('context'),
+        hangup_cause: cause,
+        hangup_cause_q850: v('hangup_cause_q850'),
+        sip_term_status: v('sip_term_status'),
+        sip_hangup_disposition: v('sip_hangup_disposition'),
+        sip_call_id: v('sip_call_id'),
+        bridge_uuid: v('bridge_uuid'),
+        domain_name: v('domain_name'),
+        switchname: text(doc['switchname']),
+        context: profile('context'),
       }),
     }),
   };

@@ -22,9 +22,23 @@ interface AccRecord {
  */
 export const DEFAULT_FLATSTORE_EXTRA = ['reqtype', 'account', 'destination', 'supplier', 'dialog_id'];
 const ALIASES: Readonly<Record<string, keyof AccRecord>> = {
-  method: 'method', callid: 'callId', call_id: 'callId', from_tag: 'fromTag', sip_code: 'code', code: 'code',
-  sip_reason: 'reason', reason: 'reason', time: 'time', timestamp: 'time', src_user: 'caller', account: 'account',
-  cgr_account: 'account', destination: 'callee', cgr_destination: 'callee', dst_ouser: 'callee', src_ip: 'srcIp',
+  method: 'method',
+  callid: 'callId',
+  call_id: 'callId',
+  from_tag: 'fromTag',
+  sip_code: 'code',
+  code: 'code',
+  sip_reason: 'reason',
+  reason: 'reason',
+  time: 'time',
+  timestamp: 'time',
+  src_user: 'caller',
+  account: 'account',
+  cgr_account: 'account',
+  destination: 'callee',
+  cgr_destination: 'callee',
+  dst_ouser: 'callee',
+  src_ip: 'srcIp',
 };
 
 /**
@@ -86,7 +100,8 @@ export function kamailioAccDecoder(options: DecoderOptions & { readonly columns?
         } else if (record.method === 'ACK') {
           if (pending && pending.invite.time === undefined) pending.invite.time = record.time; // with_ack: answer time is on the ACK
         } else if (record.method === 'BYE') {
-          if (!pending || pending.invite.time === undefined) out.push(failure('CDR_INVALID', `BYE for call ${record.callId} without its answered INVITE`, 'callid'));
+          if (!pending || pending.invite.time === undefined)
+            out.push(failure('CDR_INVALID', `BYE for call ${record.callId} without its answered INVITE`, 'callid'));
           else {
             held.delete(key);
             out.push(cdr(pending.invite, record));
@@ -106,7 +121,11 @@ export function kamailioAccDecoder(options: DecoderOptions & { readonly columns?
       for (const [key, { invite }] of held) {
         if ((invite.time ?? 0) < olderThan) {
           held.delete(key);
-          out.push(invite.time === undefined ? failure('CDR_INVALID', `answered INVITE ${invite.callId} never got a time (no ACK)`) : cdr(invite, undefined, 'no BYE seen: duration unknown'));
+          out.push(
+            invite.time === undefined
+              ? failure('CDR_INVALID', `answered INVITE ${invite.callId} never got a time (no ACK)`)
+              : cdr(invite, undefined, 'no BYE seen: duration unknown'),
+          );
         }
       }
       return out;

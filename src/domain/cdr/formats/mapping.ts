@@ -20,32 +20,50 @@ const fieldSpec = z.union([
 type FieldSpec = z.infer<typeof fieldSpec>;
 
 const CANONICAL_FIELDS = [
-  'id', 'callId', 'tenant', 'account', 'caller', 'callee', 'srcIp', 'startedAt', 'answeredAt', 'endedAt',
-  'durationSec', 'billSec', 'disposition', 'direction', 'cost', 'currency', 'trunk', 'userAgent',
+  'id',
+  'callId',
+  'tenant',
+  'account',
+  'caller',
+  'callee',
+  'srcIp',
+  'startedAt',
+  'answeredAt',
+  'endedAt',
+  'durationSec',
+  'billSec',
+  'disposition',
+  'direction',
+  'cost',
+  'currency',
+  'trunk',
+  'userAgent',
 ] as const;
 const TIME_FIELDS = new Set(['startedAt', 'answeredAt', 'endedAt']);
 const NUMBER_FIELDS = new Set(['durationSec', 'billSec', 'cost']);
 
 /** A field-mapping file (rules/mappings/NAME.yaml): how an arbitrary CSV or JSON export becomes canonical CDRs. */
-export const mappingSpec = z.strictObject({
-  description: z.string().optional(),
-  source: z.string().optional(),
-  syntax: z.enum(['csv', 'json']),
-  delimiter: z.string().length(1).default(','),
-  /** CSV: column names in order. A row equal to them (the header) is skipped. */
-  columns: z.array(z.string().min(1)).min(1).optional(),
-  /** `iso`, `epoch` (seconds), `epoch_ms` or a date-fns pattern such as `dd/MM/yyyy H:mm`. */
-  timeFormat: z.string().min(1).default('iso'),
-  /** Zone of wall-clock times without an offset (REQUIREMENTS A12). Default: the source's zone. */
-  timeZone: z.string().optional(),
-  fields: z.partialRecord(z.enum(CANONICAL_FIELDS), fieldSpec),
-  extra: z.record(z.string().min(1), z.string().min(1)).optional(),
-}).check((ctx) => {
-  if (ctx.value.syntax === 'csv' && !ctx.value.columns) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['columns'], message: 'required for csv' });
-  for (const required of ['account', 'caller', 'callee', 'startedAt', 'durationSec'] as const) {
-    if (!ctx.value.fields[required]) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['fields', required], message: 'must be mapped' });
-  }
-});
+export const mappingSpec = z
+  .strictObject({
+    description: z.string().optional(),
+    source: z.string().optional(),
+    syntax: z.enum(['csv', 'json']),
+    delimiter: z.string().length(1).default(','),
+    /** CSV: column names in order. A row equal to them (the header) is skipped. */
+    columns: z.array(z.string().min(1)).min(1).optional(),
+    /** `iso`, `epoch` (seconds), `epoch_ms` or a date-fns pattern such as `dd/MM/yyyy H:mm`. */
+    timeFormat: z.string().min(1).default('iso'),
+    /** Zone of wall-clock times without an offset (REQUIREMENTS A12). Default: the source's zone. */
+    timeZone: z.string().optional(),
+    fields: z.partialRecord(z.enum(CANONICAL_FIELDS), fieldSpec),
+    extra: z.record(z.string().min(1), z.string().min(1)).optional(),
+  })
+  .check((ctx) => {
+    if (ctx.value.syntax === 'csv' && !ctx.value.columns) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['columns'], message: 'required for csv' });
+    for (const required of ['account', 'caller', 'callee', 'startedAt', 'durationSec'] as const) {
+      if (!ctx.value.fields[required]) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['fields', required], message: 'must be mapped' });
+    }
+  });
 export type MappingSpec = z.output<typeof mappingSpec>;
 
 /**

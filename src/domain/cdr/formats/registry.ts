@@ -35,7 +35,8 @@ export function parseFormatSpec(text: string): FormatSpec {
   }
   if (options['tz'] !== undefined && !isTimeZone(options['tz'])) throw usage(`format ${text}: tz=${options['tz']} is not an IANA time zone`);
   if (options['encoding'] !== undefined && !['utf8', 'latin1'].includes(options['encoding'])) throw usage(`format ${text}: encoding must be utf8 or latin1`);
-  if (options['tenant'] !== undefined && !TENANT_NAME.test(options['tenant'])) throw usage(`format ${text}: tenant must be letters, digits, dot, underscore or hyphen`);
+  if (options['tenant'] !== undefined && !TENANT_NAME.test(options['tenant']))
+    throw usage(`format ${text}: tenant must be letters, digits, dot, underscore or hyphen`);
   return { name, options };
 }
 

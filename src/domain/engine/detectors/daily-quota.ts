@@ -33,10 +33,7 @@ export class DailyQuotaDetector implements Detector {
     usage.billSec += event.billSec;
     usage.cost += event.cost ?? 0;
     const minutes = usage.billSec / 60;
-    const percent = Math.max(
-      quota.minutes === undefined ? 0 : (minutes / quota.minutes) * 100,
-      quota.cost === undefined ? 0 : (usage.cost / quota.cost) * 100,
-    );
+    const percent = Math.max(quota.minutes === undefined ? 0 : (minutes / quota.minutes) * 100, quota.cost === undefined ? 0 : (usage.cost / quota.cost) * 100);
     const cost = usage.cost;
     const details = () => {
       const d: Record<string, string | number> = { date, timeZone: zone, percentUsed: round(percent) };

@@ -35,17 +35,24 @@ export class DistinctDetector implements Detector {
     const minShare = this.measure.shortCalls?.minShare ?? 0;
     const { view, index } = this.log.insert(key, event.t, event.seq, { value, short: event.billSec <= maxBill });
     const valueAt = (i: number) => view.value(i).value;
-    const span = mostDistinctSpan(view, index, this.rule.windowMs, valueAt, (i) => view.value(i).short, (s) => s.shortShare >= minShare);
+    const span = mostDistinctSpan(
+      view,
+      index,
+      this.rule.windowMs,
+      valueAt,
+      (i) => view.value(i).short,
+      (s) => s.shortShare >= minShare,
+    );
     if (!span) return null;
     const details = (): Record<string, string | number> => {
       const d: Record<string, string | number> = {
-      distinct: span.distinct,
-      of: this.measure.of,
-      calls: span.last - span.first + 1,
-      window: formatDuration(this.rule.windowMs),
-      from: new Date(view.time(span.first)).toISOString(),
-      to: new Date(view.time(span.last)).toISOString(),
-    };
+        distinct: span.distinct,
+        of: this.measure.of,
+        calls: span.last - span.first + 1,
+        window: formatDuration(this.rule.windowMs),
+        from: new Date(view.time(span.first)).toISOString(),
+        to: new Date(view.time(span.last)).toISOString(),
+      };
       if (this.measure.shortCalls) {
         d['shortShare'] = Math.round(span.shortShare * 1000) / 1000;
         d['shortMaxBillSec'] = this.measure.shortCalls.maxBillSec;

@@ -49,7 +49,10 @@ describe('Asterisk cdr_csv (Master.csv)', () => {
   it('reads the 21-column newcdrcolumns file in ISO-8859-1: 84 rows, linkedid groups legs', () => {
     const results = decodeFile('cdr_csv_Master_newcdrcolumns_dj-asterisk-cdr.csv', 'asterisk-csv;encoding=latin1');
     const cdrs = cdrsOf(results);
-    assert.deepEqual(errorsOf(results).map((e) => e.message), []);
+    assert.deepEqual(
+      errorsOf(results).map((e) => e.message),
+      [],
+    );
     assert.equal(cdrs.length, 84);
     const count = (d: string) => cdrs.filter((c) => c.disposition === d).length;
     assert.deepEqual([count('ANSWERED'), count('NO ANSWER'), count('BUSY')], [37, 46, 1]);
@@ -69,9 +72,16 @@ describe('Asterisk cdr_csv (Master.csv)', () => {
     const results = decodeFile('cdr_csv_asterisk-testsuite_cdrlib_good.csv', 'asterisk-csv;tz=UTC');
     assert.equal(results.length, 5);
     const errors = errorsOf(results);
-    assert.deepEqual(errors.map((e) => e.details.path), ['billSec'], 'row 2 bills 7 s of a 5 s call');
+    assert.deepEqual(
+      errors.map((e) => e.details.path),
+      ['billSec'],
+      'row 2 bills 7 s of a 5 s call',
+    );
     const cdrs = cdrsOf(results);
-    assert.deepEqual(cdrs.map((c) => c.disposition), ['ANSWERED', 'FAILED', 'NO ANSWER', 'BUSY']);
+    assert.deepEqual(
+      cdrs.map((c) => c.disposition),
+      ['ANSWERED', 'FAILED', 'NO ANSWER', 'BUSY'],
+    );
     assert.ok(cdrs.slice(1).every((c) => c.answeredAt === null && c.billSec === 0));
     assert.equal(new Set(cdrs.map((c) => c.callId)).size, 1, 'the same uniqueid: legs of one call');
   });
@@ -88,8 +98,36 @@ describe('Asterisk cdr_custom and JSON', () => {
   it('cdr_custom json and cdr_beanstalkd names decode to the same CDR', () => {
     const decoder = createDecoder(parseFormatSpec('asterisk-json;tz=UTC'), { timeZone: 'UTC', mappings });
     // the record of cdr_custom.conf.sample's JSON example, completed with the fields a real row has
-    const custom = { clid: '"Alice" <1000>', src: '1000', dst: '18005551212', dcontext: 'default', channel: 'PJSIP/1000-00000001', start: '2026-03-02 10:00:00', answer: '2026-03-02 10:00:05', end: '2026-03-02 10:01:05', duration: 65, billsec: 60, disposition: 'ANSWERED', accountcode: 'acme', uniqueid: '1772445600.1' };
-    const beanstalkd = { AccountCode: 'acme', Source: '1000', Destination: '18005551212', DestinationContext: 'default', CallerID: '"Alice" <1000>', Channel: 'PJSIP/1000-00000001', StartTime: '2026-03-02 10:00:00', AnswerTime: '2026-03-02 10:00:05', EndTime: '2026-03-02 10:01:05', Duration: 65, Billsec: 60, Disposition: 'ANSWERED', UniqueID: '1772445600.1' };
+    const custom = {
+      clid: '"Alice" <1000>',
+      src: '1000',
+      dst: '18005551212',
+      dcontext: 'default',
+      channel: 'PJSIP/1000-00000001',
+      start: '2026-03-02 10:00:00',
+      answer: '2026-03-02 10:00:05',
+      end: '2026-03-02 10:01:05',
+      duration: 65,
+      billsec: 60,
+      disposition: 'ANSWERED',
+      accountcode: 'acme',
+      uniqueid: '1772445600.1',
+    };
+    const beanstalkd = {
+      AccountCode: 'acme',
+      Source: '1000',
+      Destination: '18005551212',
+      DestinationContext: 'default',
+      CallerID: '"Alice" <1000>',
+      Channel: 'PJSIP/1000-00000001',
+      StartTime: '2026-03-02 10:00:00',
+      AnswerTime: '2026-03-02 10:00:05',
+      EndTime: '2026-03-02 10:01:05',
+      Duration: 65,
+      Billsec: 60,
+      Disposition: 'ANSWERED',
+      UniqueID: '1772445600.1',
+    };
     const [a] = cdrsOf(validate(decoder.decode(JSON.stringify(custom), 1)));
     const [b] = cdrsOf(validate(decoder.decode(JSON.stringify(beanstalkd), 2)));
     assert.ok(a && b);
@@ -131,11 +169,20 @@ describe('Kamailio/OpenSIPS acc', () => {
 
   it('all three flatstore files: 4 answered calls, 7 missed calls with SIP-code dispositions, ACK variant', () => {
     const answered = cdrsOf(decodeFile('opensips_acc_db_flatstore_cdrs_cgrates.txt', 'kamailio-acc'));
-    assert.deepEqual(answered.map((c) => c.durationSec), [2, 4, 4, 2]);
+    assert.deepEqual(
+      answered.map((c) => c.durationSec),
+      [2, 4, 4, 2],
+    );
     const missed = decodeFile('opensips_acc_db_flatstore_missed_calls_cgrates.txt', 'kamailio-acc');
-    assert.deepEqual(cdrsOf(missed).map((c) => c.disposition), ['NO ANSWER', 'FAILED', 'FAILED', 'FAILED', 'FAILED', 'BUSY', 'NO ANSWER']);
+    assert.deepEqual(
+      cdrsOf(missed).map((c) => c.disposition),
+      ['NO ANSWER', 'FAILED', 'FAILED', 'FAILED', 'FAILED', 'BUSY', 'NO ANSWER'],
+    );
     const withAck = cdrsOf(decodeFile('opensips_acc_db_flatstore_with_ack_cgrates.txt', 'kamailio-acc'));
-    assert.deepEqual(withAck.map((c) => [c.startedAt, c.durationSec]), answered.map((c) => [c.startedAt, c.durationSec]));
+    assert.deepEqual(
+      withAck.map((c) => [c.startedAt, c.durationSec]),
+      answered.map((c) => [c.startedAt, c.durationSec]),
+    );
   });
 
   it('syslog backend: src_ip becomes srcIp', () => {

@@ -8,7 +8,8 @@ import { alertsOf, harness } from '../harness.js';
 /** Naive references: every span [j, k] containing the event, checked directly. */
 function naiveMaxCount(times: readonly number[], index: number, w: number): number {
   let best = 0;
-  for (let j = 0; j <= index; j++) for (let k = index; k < times.length; k++) if ((times[k] as number) - (times[j] as number) < w) best = Math.max(best, k - j + 1);
+  for (let j = 0; j <= index; j++)
+    for (let k = index; k < times.length; k++) if ((times[k] as number) - (times[j] as number) < w) best = Math.max(best, k - j + 1);
   return best;
 }
 function naiveMaxDistinct(times: readonly number[], values: readonly string[], index: number, w: number): number {
@@ -22,7 +23,10 @@ function naiveMaxDistinct(times: readonly number[], values: readonly string[], i
 }
 
 const W = 60_000;
-const events = fc.array(fc.record({ t: fc.integer({ min: 0, max: 300_000 }), v: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f') }), { minLength: 1, maxLength: 40 });
+const events = fc.array(fc.record({ t: fc.integer({ min: 0, max: 300_000 }), v: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f') }), {
+  minLength: 1,
+  maxLength: 40,
+});
 
 describe('window counting against a naive reference (property tests)', () => {
   it('densestSpan finds the largest count of any < W span containing the newest event, whatever the arrival order', () => {
@@ -50,7 +54,14 @@ describe('window counting against a naive reference (property tests)', () => {
           const { view, index } = log.insert('k', e.t, seq, e.v);
           const times = Array.from({ length: view.length }, (_, i) => view.time(i));
           const values = Array.from({ length: view.length }, (_, i) => view.value(i));
-          const span = mostDistinctSpan(view, index, W, (i) => view.value(i), () => true, () => true);
+          const span = mostDistinctSpan(
+            view,
+            index,
+            W,
+            (i) => view.value(i),
+            () => true,
+            () => true,
+          );
           assert.equal(span?.distinct, naiveMaxDistinct(times, values, index, W));
         });
       }),
