@@ -26,12 +26,13 @@ export class PendingBatch {
     this.done.catch(() => undefined); // a batch nobody waits on must not raise an unhandled rejection
   }
 
+  /** Records taken (accepted or refused): what batch limits count. */
   get size(): number {
-    return this.cdrs.length + this.rejected.length + this.verdicts.length;
+    return this.cdrs.length + this.rejected.length;
   }
 
   get empty(): boolean {
-    return this.size === 0 && this.positions.size === 0;
+    return this.size === 0 && this.verdicts.length === 0 && this.positions.size === 0;
   }
 
   get alerts(): Alert[] {

@@ -111,10 +111,20 @@ export class Pipeline {
     return this.lifecycle.health();
   }
 
-  /** Records waiting in the open batch, and batches sealed but not yet persisted. */
-  get load(): { readonly pending: number; readonly sealed: number; readonly ageMs: number } {
+  /** Records waiting in the open batch. */
+  get pendingRecords(): number {
+    return this.pending.size;
+  }
+
+  /** Batches sealed and not yet persisted. */
+  get sealedBatches(): number {
+    return this.flusher.depth;
+  }
+
+  /** How long the open batch's first record has waited (monotonic clock), -1 when it is empty. */
+  get batchAgeMs(): number {
     const first = this.pending.firstAt;
-    return { pending: this.pending.size, sealed: this.flusher.depth, ageMs: first === undefined ? -1 : performance.now() - first };
+    return first === undefined ? -1 : performance.now() - first;
   }
 
   /** Starts with the rule state of `assignment` rebuilt from the store (or a fresh engine without a store). */

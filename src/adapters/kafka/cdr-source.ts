@@ -104,22 +104,22 @@ export class KafkaCdrSource {
       if (!payload.isRunning() || payload.isStale() || !pipeline.running) break;
       pipeline.accept(stream, decoder, message.value ?? Buffer.alloc(0), message.key, Number(message.offset));
       payload.resolveOffset(message.offset);
-      if (pipeline.load.pending >= this.o.batch.maxRows) {
+      if (pipeline.pendingRecords >= this.o.batch.maxRows) {
         pipeline.seal();
         // backpressure: at most one batch persisting and one sealed behind it
-        if (pipeline.load.sealed >= 2) await pipeline.settle();
+        if (pipeline.sealedBatches >= 2) await pipeline.settle();
         await payload.heartbeat();
       }
     }
     this.o.pipeline.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-    if (pipeline.load.ageMs >= this.o.batch.maxWaitMs) pipeline.seal();
+    if (pipeline.batchAgeMs >= this.o.batch.maxWaitMs) pipeline.seal();
   }
 
   /** Timer: flush a batch that waited long enough, and give up on correlations that never completed. */
   private async tick(): Promise<void> {
     if (!this.pipeline.running) return;
     this.pipeline.release('expired');
-    if (this.pipeline.load.ageMs >= this.o.batch.maxWaitMs) this.pipeline.seal();
+    if (this.pipeline.batchAgeMs >= this.o.batch.maxWaitMs) this.pipeline.seal();
   }
 
   private async commit(batch: PendingBatch): Promise<void> {

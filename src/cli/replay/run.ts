@@ -86,7 +86,7 @@ export async function replay(
       continue;
     }
     pipeline.accept(FILE_STREAM, decoder, line, null, summary.lines, summary);
-    if (pipeline.load.pending >= BATCH) await flush();
+    if (pipeline.pendingRecords >= BATCH) await flush();
     if (sinks.progress && (summary.lines & 1023) === 0) {
       const now = clock.now();
       if (now - lastProgress >= clock.progressEveryMs) {
