@@ -29,10 +29,10 @@ export class AttemptVerdicts {
     if (this.flusher.depth === 0) this.flush();
   }
 
-  /** Shutdown: waits up to `ms` for queued writes; what still fails is logged in full (never dropped silently). */
+  /** Shutdown: retries queued writes for up to `ms`; what still fails is logged in full (never dropped silently). */
   async drain(ms: number): Promise<void> {
     this.flush();
-    await Promise.race([this.flusher.settle(), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    await Promise.race([this.flusher.drained(), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
     this.flusher.stop();
   }
 

@@ -55,7 +55,9 @@ export async function composeApi(w: ApiWiring) {
     log,
   });
   // embedded: this process is every replica; push in order, do not wait
-  const pushAll: Distribute = async (blocks) => void blocks.forEach((b) => void pusher.push(b));
+  const pushAll: Distribute = async (blocks) => {
+    for (const b of blocks) void pusher.push(b).catch((err: unknown) => log.error({ err, blockId: b.id }, 'push failed and could not be dead-lettered'));
+  };
   const distribute: Distribute = kc && publisher ? kafkaDistribute(publisher, kc.topics.blocks) : pushAll;
   const security = composeSecurity({
     store: w.securityStore,
@@ -64,8 +66,8 @@ export async function composeApi(w: ApiWiring) {
     config: { auditKey: w.audit.key, chain: w.audit.chain, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook },
   });
   const alarmCritical = criticalAlarms(security.alarms, config.security.maskCallers);
-  const sinks: BatchSink[] =
-    kc && publisher ? [kafkaSink(publisher, kc.topics), verdictStoreSink(store)] : [verdictStoreSink(store), (batch) => distribute(batch.blocks)];
+  // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
+  const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
   const attemptVerdicts = new AttemptVerdicts({ sinks, log });
   const service = new BlockCheckService({
     attempts: engineFactory(config, w.ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000 })(),

@@ -5,7 +5,7 @@ import { ClickHouseStore } from '../adapters/clickhouse/store.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import type { VerdictFeed } from '../api/ports.js';
 import type { Config } from '../config/config.js';
-import { storeSink } from '../pipeline/batch.js';
+import { storeSink, type PendingBatch } from '../pipeline/batch.js';
 import { BodyIngest, HTTP_STREAM } from '../pipeline/body-ingest.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -29,11 +29,12 @@ export function composeEmbeddedPipeline(o: {
 }) {
   const store = (o.wrapStore ?? ((s) => s))(new ClickHouseStore(o.clickhouse, o.config.clickhouse.database));
   const feed = new EventEmitter() as EventEmitter & VerdictFeed;
-  const announce = async (batch: { blocks: readonly unknown[]; alerts: readonly { severity: string }[] }) => {
+  // announced once persisted (the acknowledgement), never again on a retried write
+  const announce = async (batch: PendingBatch) => {
     if (batch.blocks.length > 0) feed.emit('blocks', batch.blocks);
     const critical = batch.alerts.filter((a) => a.severity === 'critical');
     if (critical.length > 0) feed.emit('critical', critical);
   };
-  const pipeline = new Pipeline(pipelineParts({ ...o, store, sinks: [storeSink(store), announce] }));
+  const pipeline = new Pipeline(pipelineParts({ ...o, store, sinks: [storeSink(store)] }), { ack: announce });
   return { pipeline, ingest: new BodyIngest(pipeline), feed, start: () => pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] }) };
 }

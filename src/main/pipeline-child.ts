@@ -39,8 +39,7 @@ async function main(mode: string): Promise<void> {
     handlers['ingest'] = embedded.ingest;
     role = { health: () => embedded.pipeline.health(), start: embedded.start, stop: () => embedded.pipeline.stop() };
   }
-  await role.start();
-
+  // answer the parent (health beats, store calls, stop) while the rule state is still rebuilding
   const serve = serveRpc(handlers, send);
   const beat = setInterval(() => send({ type: 'event', name: 'health', value: role.health() }), 250);
   send({ type: 'event', name: 'health', value: role.health() });
@@ -59,6 +58,7 @@ async function main(mode: string): Promise<void> {
   // a terminal's Ctrl-C or a group-wide SIGTERM reaches this process too: the parent decides when it stops
   process.on('SIGTERM', () => (process.connected ? undefined : void shutdown()));
   process.on('SIGINT', () => {});
+  await role.start();
 }
 
 main(process.argv[2] ?? 'embedded').catch((err: unknown) => {

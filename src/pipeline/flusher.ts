@@ -23,7 +23,8 @@ export interface FlusherHooks {
  */
 export class Flusher {
   private readonly queue: PendingBatch[] = [];
-  private worker: Promise<void> | undefined;
+  /** True while `run` works the queue; cleared synchronously as it ends, so a batch sealed from a `done` callback starts a new run. */
+  private working = false;
   private failing = false;
   private readonly abort = new AbortController();
   private waiters: (() => void)[] = [];
@@ -42,15 +43,19 @@ export class Flusher {
   seal(batch: PendingBatch): void {
     if (this.abort.signal.aborted) return batch.finish(new SentinelaError('INGEST_UNAVAILABLE', 'the pipeline is stopping'));
     this.queue.push(batch);
-    this.worker ??= this.run().finally(() => {
-      this.worker = undefined;
-      this.wakeWaiters();
-    });
+    if (this.working) return;
+    this.working = true;
+    void this.run();
   }
 
   /** Resolves once every sealed batch is persisted and acknowledged, or as soon as the store fails (degraded). */
   async settle(): Promise<void> {
-    while (this.worker && !this.failing) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (this.working && !this.failing) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves once every sealed batch is persisted and acknowledged, retrying meanwhile (a shutdown's last chance). */
+  async drained(): Promise<void> {
+    while (this.working) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** Stops retrying: batches not persisted yet are abandoned unacknowledged (a Kafka source re-delivers them). */
@@ -59,23 +64,31 @@ export class Flusher {
   }
 
   private async run(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue[0] as PendingBatch;
-      const started = performance.now();
-      try {
-        await retry(() => this.persist(batch), { backoff: this.hooks.backoff, signal: this.abort.signal, onRetry: (err) => this.fail(err) });
-      } catch (err) {
-        for (const abandoned of this.queue.splice(0)) abandoned.finish(toSentinelaError(err, 'INGEST_UNAVAILABLE'));
-        return;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue[0] as PendingBatch;
+        const started = performance.now();
+        try {
+          await retry(() => this.persist(batch), { backoff: this.hooks.backoff, signal: this.abort.signal, onRetry: (err) => this.fail(err) });
+        } catch (err) {
+          for (const abandoned of this.queue.splice(0)) abandoned.finish(toSentinelaError(err, 'INGEST_UNAVAILABLE'));
+          return;
+        }
+        this.queue.shift();
+        this.hooks.persisted?.(batch, performance.now() - started);
+        if (this.failing) {
+          this.failing = false;
+          this.hooks.recovered?.();
+        }
+        try {
+          await this.hooks.ack?.(batch);
+        } finally {
+          batch.finish();
+        }
+        this.wakeWaiters();
       }
-      this.queue.shift();
-      this.hooks.persisted?.(batch, performance.now() - started);
-      if (this.failing) {
-        this.failing = false;
-        this.hooks.recovered?.();
-      }
-      await this.hooks.ack?.(batch);
-      batch.finish();
+    } finally {
+      this.working = false;
       this.wakeWaiters();
     }
   }

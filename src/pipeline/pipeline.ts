@@ -82,7 +82,11 @@ export class Pipeline {
       sinks: p.sinks,
       backoff: p.backoff,
       ack: async (batch) => {
-        await hooks.ack?.(batch);
+        try {
+          await hooks.ack?.(batch);
+        } catch (err) {
+          p.log.error({ err }, 'acknowledging a persisted batch failed'); // persisted: a re-delivery is recognised as duplicates
+        }
         this.rules?.report(this.engine.ruleStats);
       },
       persisted: (batch, ms) => {
@@ -156,7 +160,8 @@ export class Pipeline {
     await this.flusher.settle();
     if (this.flusher.degraded) {
       // the store is down: the flusher persists the batch, then `recovered` rebuilds
-      this.lifecycle.to({ name: 'degraded', error: 'store unavailable', rebuildPending: true });
+      const s = this.lifecycle.state;
+      this.lifecycle.to({ name: 'degraded', error: s.name === 'degraded' ? s.error : 'store unavailable', rebuildPending: true });
       return;
     }
     const started = performance.now();

@@ -38,6 +38,7 @@ export class Pusher {
   private async deliverAll(record: Block, alive?: () => Promise<void>): Promise<void> {
     const clock = this.o.clock ?? Date.now;
     for (const target of this.o.targets) {
+      let sessionLost: Error | undefined;
       try {
         await retry(() => target.deliver(record, clock()), {
           attempts: this.o.maxAttempts,
@@ -45,11 +46,17 @@ export class Pusher {
           onRetry: async (err, attempt) => {
             this.counts.retried++;
             this.o.log.warn({ target: target.name, blockId: record.id, attempt, err }, 'push failed; retrying');
-            await alive?.();
+            try {
+              await alive?.();
+            } catch (lost) {
+              sessionLost = lost instanceof Error ? lost : new Error(String(lost)); // the group rebalanced: the next owner pushes this change again
+              throw sessionLost;
+            }
           },
         });
         this.counts.delivered++;
       } catch (err) {
+        if (sessionLost !== undefined) throw sessionLost;
         const lastError = (err as Error).message;
         this.counts.deadLettered++;
         this.o.log.error({ target: target.name, blockId: record.id, attempts: this.o.maxAttempts, error: lastError }, 'push dead-lettered');

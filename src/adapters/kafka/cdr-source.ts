@@ -84,7 +84,8 @@ export class KafkaCdrSource {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.pipeline.mutex.runExclusive(() => this.eachBatch(payload)),
     });
-    this.timer = setInterval(() => void this.pipeline.mutex.runExclusive(() => this.tick()), Math.max(50, Math.floor(this.o.batch.maxWaitMs / 2)));
+    const tick = () => this.pipeline.mutex.runExclusive(() => this.tick()).catch((err: unknown) => this.o.log.error({ err }, 'batch timer failed'));
+    this.timer = setInterval(() => void tick(), Math.max(50, Math.floor(this.o.batch.maxWaitMs / 2)));
   }
 
   /** Graceful stop: persist and commit what is pending (abandoned if the store is down: Kafka re-delivers it), leave the group. */
