@@ -22,7 +22,8 @@ export interface Lookup {
  * Every state of a block carries its subject, so lifting needs no second index by id.
  */
 export class BlockTable {
-  private readonly bySubject = new Map<string, Block[]>();
+  /** One block per subject is the rule, so a lone block is held as it is; an array only when a subject has several. */
+  private readonly bySubject = new Map<string, Block | Block[]>();
   /** Destination-prefix lengths present (with the +), so a lookup tries only those. */
   private readonly prefixLengths = new Map<number, number>();
   private count = 0;
@@ -34,19 +35,17 @@ export class BlockTable {
   /** Adds, replaces or removes (lifted, expired) a block; true when the table changed. */
   apply(r: Block, now: number): boolean {
     const key = keyOf(r.tenant, r.subject);
-    const list = this.bySubject.get(key);
-    const at = list ? list.findIndex((x) => x.id === r.id) : -1;
+    const list = listOf(this.bySubject.get(key));
+    const at = list.findIndex((x) => x.id === r.id);
     if (r.state === 'lifted' || r.expiresAt <= now) {
-      if (!list || at < 0) return false;
+      if (at < 0) return false;
       this.remove(key, list, at);
       return true;
     }
-    if (list && at >= 0) {
-      list[at] = r;
-      return true;
-    }
-    if (list) list.push(r);
-    else this.bySubject.set(key, [r]);
+    if (at >= 0) list[at] = r;
+    else list.push(r);
+    this.bySubject.set(key, list.length === 1 ? r : list);
+    if (at >= 0) return true;
     this.count++;
     if (r.subject.kind === 'destPrefix') this.prefixLengths.set(r.subject.value.length, (this.prefixLengths.get(r.subject.value.length) ?? 0) + 1);
     return true;
@@ -57,9 +56,11 @@ export class BlockTable {
     const hits: Block[] = [];
     const take = (kind: KeyKind, value: string) => {
       if (q.exempt.has(kind)) return;
-      const list = this.bySubject.get(`${q.tenant}\u0000${kind}\u0000${value}`);
-      if (!list) return;
-      for (const r of list) if (r.expiresAt > now && r.startsAt <= now && (r.scope === 'all' || q.international)) hits.push(r);
+      const held = this.bySubject.get(`${q.tenant}\u0000${kind}\u0000${value}`);
+      if (!held) return;
+      if (!Array.isArray(held)) {
+        if (applies(held, now, q.international)) hits.push(held);
+      } else for (const r of held) if (applies(r, now, q.international)) hits.push(r);
     };
     take('tenant', q.tenant);
     take('caller', q.caller);
@@ -75,15 +76,16 @@ export class BlockTable {
 
   /** Active blocks, optionally of one tenant (admin listing; a scan, never on the block-check path). */
   *active(now: number, tenant?: string): Generator<Block> {
-    for (const list of this.bySubject.values()) {
-      for (const r of list) if (r.expiresAt > now && (tenant === undefined || r.tenant === tenant)) yield r;
+    for (const held of this.bySubject.values()) {
+      for (const r of listOf(held)) if (r.expiresAt > now && (tenant === undefined || r.tenant === tenant)) yield r;
     }
   }
 
   /** Drops expired blocks; returns how many. */
   sweep(now: number): number {
     let dropped = 0;
-    for (const [key, list] of this.bySubject) {
+    for (const [key, held] of this.bySubject) {
+      const list = listOf(held);
       for (let i = list.length - 1; i >= 0; i--) {
         if ((list[i] as Block).expiresAt <= now) {
           this.remove(key, list, i);
@@ -97,6 +99,7 @@ export class BlockTable {
   private remove(key: string, list: Block[], at: number): void {
     const [gone] = list.splice(at, 1);
     if (list.length === 0) this.bySubject.delete(key);
+    else this.bySubject.set(key, list.length === 1 ? (list[0] as Block) : list);
     this.count--;
     if (gone?.subject.kind === 'destPrefix') {
       const length = gone.subject.value.length;
@@ -106,5 +109,10 @@ export class BlockTable {
     }
   }
 }
+
+const applies = (r: Block, now: number, international: boolean): boolean => r.expiresAt > now && r.startsAt <= now && (r.scope === 'all' || international);
+
+/** The blocks held for a subject as an array the caller may change (a fresh one for a lone block). */
+const listOf = (held: Block | Block[] | undefined): Block[] => (held === undefined ? [] : Array.isArray(held) ? held : [held]);
 
 const keyOf = (tenant: string, s: Subject): string => `${tenant}\u0000${s.kind}\u0000${s.value}`;
