@@ -244,12 +244,10 @@ export class Pipeline {
   /** Hands the open batch to the flusher and opens a new one; returns the sealed batch (await its `done`). */
   seal(): PendingBatch {
     const batch = this.pending;
-    if (batch.empty) {
-      batch.finish();
-      return batch;
-    }
     this.pending = new PendingBatch();
-    this.flusher.seal(batch);
+    // an empty batch is done at once, unless earlier ones are still persisting: done means "all before it is persisted"
+    if (batch.empty && this.flusher.depth === 0) batch.finish();
+    else this.flusher.seal(batch);
     return batch;
   }
 

@@ -89,4 +89,19 @@ describe('the pipeline with an HTTP body as its source', () => {
     assert.deepEqual(stored, ['a1', 'a2'], 'nothing lost, nothing doubled');
     await pipeline.stop();
   });
+
+  it('answers a body of duplicates only after the body before it is persisted (an answer means stored)', async () => {
+    const order: string[] = [];
+    const { pipeline, ingest } = embedded(async (b) => {
+      await new Promise((r) => setTimeout(r, 20)); // a slow store
+      order.push(`stored ${b.cdrs.map((r) => r.cdr.id).join(',')}`);
+    });
+    await pipeline.start();
+    const body = Buffer.from(line('d1', NOW - 60_000));
+    const first = ingest.ingest(body, 'canonical').then((a) => order.push(`answered accepted=${a.accepted}`));
+    const again = ingest.ingest(body, 'canonical').then((a) => order.push(`answered duplicates=${a.duplicates}`));
+    await Promise.all([first, again]);
+    assert.deepEqual(order, ['stored d1', 'answered accepted=1', 'answered duplicates=1']);
+    await pipeline.stop();
+  });
 });
