@@ -4,9 +4,16 @@ import { SentinelaError } from '../../src/errors.js';
 import { PendingBatch } from '../../src/pipeline/batch.js';
 import { Flusher } from '../../src/pipeline/flusher.js';
 
-/** A batch told apart by its position (the offset a Kafka source would commit). */
+/** A batch holding one refused record, told apart by its position (the offset a Kafka source would commit). */
 function batch(n: number): PendingBatch {
   const b = new PendingBatch();
+  b.addRejected(Buffer.from('{'), null, new SentinelaError('CDR_NOT_JSON', 'not JSON'), {
+    kind: 'kafka',
+    topic: 'cdrs',
+    partition: 0,
+    offset: n - 1,
+    format: 'canonical',
+  });
   b.position('cdrs', 0, n, undefined);
   return b;
 }
