@@ -35,6 +35,7 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
       if (name === 'health') {
         this.last = value as PipelineHealth;
         this.lastAt = performance.now();
+        if (this.last.ready) this.emit('ready');
       } else this.emit(name, value);
     });
     child.on('exit', (code, signal) => {
@@ -59,6 +60,11 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])])) as [unknown];
     if (first === undefined) throw new Error('pipeline process exited while starting; see its log above');
     return host;
+  }
+
+  /** Resolves once the pipeline has been ready (its rule state rebuilt) at least once. */
+  async ready(): Promise<void> {
+    if (!this.last.ready) await once(this, 'ready');
   }
 
   health(): PipelineHealth {

@@ -54,7 +54,8 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     pipelineHealth: host ? () => host.health() : undefined,
     moreMetrics: host ? () => host.metricsText() : undefined,
   });
-  await api.app.listen(listen);
+  await api.app.listen(listen); // /readyz answers with the reason meanwhile
+  await host?.ready(); // the child rebuilds its rule state first: the two never compete for the store and the CPU
   await api.start();
   log.info(
     { role, mode: config.kafka ? 'kafka' : 'embedded', port: config.http.port, blocks: api.table.size, failPolicy: config.api.failPolicy },

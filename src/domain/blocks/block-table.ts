@@ -85,6 +85,7 @@ export class BlockTable {
   sweep(now: number): number {
     let dropped = 0;
     for (const [key, held] of this.bySubject) {
+      if (!Array.isArray(held) && held.expiresAt > now) continue; // the common case, without an allocation per block
       const list = listOf(held);
       for (let i = list.length - 1; i >= 0; i--) {
         if ((list[i] as Block).expiresAt <= now) {
