@@ -55,7 +55,8 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     moreMetrics: host ? () => host.metricsText() : undefined,
   });
   await api.app.listen(listen); // /readyz answers with the reason meanwhile
-  await host?.ready(); // the child rebuilds its rule state first: the two never compete for the store and the CPU
+  // embedded: the child rebuilds its rule state first, so the two never compete for chDB and the CPU
+  if (host && !config.kafka) await host.ready();
   await api.start();
   log.info(
     { role, mode: config.kafka ? 'kafka' : 'embedded', port: config.http.port, blocks: api.table.size, failPolicy: config.api.failPolicy },
