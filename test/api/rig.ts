@@ -14,6 +14,12 @@ import type { TestClickHouse } from '../rig/clickhouse.js';
 import type { TestKafka } from '../rig/kafka.js';
 import { testRules, type Topics } from '../processor/rig.js';
 
+/**
+ * Load shedding (under-pressure) answers 503 while the event loop lags; on a busy CI machine running test files in
+ * parallel that is noise, not the behaviour under test (block-check.test.ts tests shedding on its own).
+ */
+const UNSHED = { SENTINELA_MAX_EVENT_LOOP_DELAY: '10s' };
+
 export const testLog = () => createLogger((process.env['TEST_LOG_LEVEL'] as 'info' | undefined) ?? 'silent');
 
 /** A settable clock: tests move time instead of sleeping. */
@@ -28,7 +34,7 @@ export function testClock(start: number) {
  * database; `app.inject()` talks to it. `start: false` leaves the block table unloaded (fail policy tests).
  */
 export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock: () => number; env?: Record<string, string>; start?: boolean; log?: Logger }) {
-  const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, SENTINELA_PBX_AUTH: 'none', ...o.env });
+  const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, SENTINELA_PBX_AUTH: 'none', ...UNSHED, ...o.env });
   const ruleFiles = testRules();
   const log = o.log ?? testLog();
   const embedded = composeEmbeddedPipeline({ config, ruleFiles, clickhouse: ch.client, log, clock: o.clock, metrics: createPipelineMetrics(undefined, false) });
@@ -64,6 +70,7 @@ export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: Test
     KAFKA_SESSION_TIMEOUT: '6s',
     CLICKHOUSE_DATABASE: env.ch.database,
     SENTINELA_PBX_AUTH: 'none',
+    ...UNSHED,
   });
   const api = await composeApi({
     config,

@@ -97,7 +97,9 @@ describe('tamper-evident, searchable, bounded audit trail (A2-A6, EV08, EV09, A1
     });
     const broken = (await verifyNow()).chains.find((c) => c.chain === victim?.chain);
     assert.deepEqual([broken?.ok, broken?.problem?.kind, broken?.problem?.seq], [false, 'modified', Number(victim?.seq)]);
-    const listed = (await api.app.inject({ url: '/v1/audit?q=tamper%20test%202', headers: admin })).json<AuditPage>();
+    const read = await api.app.inject({ url: '/v1/audit?q=tamper%20test%202', headers: admin });
+    assert.equal(read.statusCode, 200, read.body);
+    const listed = read.json<AuditPage>();
     assert.deepEqual([listed.items[0]?.intact, listed.integrity.ok], [false, false], 'reads flag the altered record');
 
     await waitFor(() => hook.received.some((r) => r.body.includes('audit trail tampered')), 'alarm webhook');
