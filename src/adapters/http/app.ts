@@ -80,6 +80,9 @@ export async function buildApp(deps: AppDeps) {
     maxEventLoopDelay: api.maxEventLoopDelayMs,
     sampleInterval: Math.max(5, Math.min(50, Math.floor(api.maxEventLoopDelayMs / 4))),
     pressureHandler: (request, reply, type, value) => {
+      // under-pressure reads Infinity when no delay sample landed in its interval (the timers fired together after
+      // a short stall or a CPU-starved moment): not a measured lag, so the request goes on instead of a false 503
+      if (type === 'eventLoopDelay' && !Number.isFinite(Number(value))) return;
       if (request.url.startsWith('/v1/block-check')) {
         // shed fast with the answer the fail policy gives, so the PBX never waits on a queue
         void reply

@@ -23,8 +23,9 @@ describe('Kafka rig (librdkafka mock cluster, or KAFKA_BROKERS)', () => {
   after(() => kafka.stop());
 
   const groupId = 'smoke-group';
-  // short timeouts keep group joins and polite stops quick on the mock cluster
-  const consumerOptions = { groupId, sessionTimeout: 6_000, heartbeatInterval: 300, rebalanceTimeout: 2_000, maxWaitTimeInMs: 250, retry: { retries: 10 } };
+  // short enough to keep joins and polite stops quick on the mock cluster, long enough that a member starved of CPU
+  // on a busy machine still rejoins within the rebalance (2 s was not)
+  const consumerOptions = { groupId, sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 10_000, maxWaitTimeInMs: 250, retry: { retries: 10 } };
 
   /** Produces through Sentinela's own Kafka adapter, configured from KAFKA_* variables as in production. */
   async function produce(from: number, count: number): Promise<void> {
@@ -72,7 +73,7 @@ describe('Kafka rig (librdkafka mock cluster, or KAFKA_BROKERS)', () => {
     await produce(0, 400);
     await waitFor(() => received.size === 400, '400 distinct messages');
     // the group settles on two members sharing the four partitions, each owned by one of them
-    await waitFor(() => (owned.get('a')?.length ?? 0) > 0 && (owned.get('b')?.length ?? 0) > 0, 'both members to own partitions');
+    await waitFor(() => (owned.get('a')?.length ?? 0) > 0 && (owned.get('b')?.length ?? 0) > 0, 'both members to own partitions', 60_000);
     const a = owned.get('a') ?? [];
     const b = owned.get('b') ?? [];
     assert.deepEqual([...a, ...b].sort(), [0, 1, 2, 3], 'all 4 partitions are assigned');
