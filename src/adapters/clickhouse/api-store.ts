@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertSearch, AlertStatus, ApiStore, BlockSearch, EvidenceCdr, Page, PushFailure, StoredAlert } from '../../api/ports.js';
 import type { Block } from '../../domain/blocks/block.js';
 import type { Alert } from '../../domain/engine/verdicts.js';
+import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, type BlockRow } from './block-rows.js';
 import { ident } from './client.js';
 import { insertRows, selectRows } from './queries.js';
@@ -143,24 +144,7 @@ export class ClickHouseApiStore implements ApiStore {
   }
 
   async setAlertStatus(a: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert> {
-    await this.insert('alerts', [
-      {
-        id: a.id,
-        tenant: a.tenant,
-        rule: a.rule,
-        severity: a.severity,
-        subject_kind: a.subject.kind,
-        subject_value: a.subject.value,
-        at: a.at,
-        evidence: a.evidence,
-        details: JSON.stringify(a.details),
-        suppressed: a.suppressed,
-        status,
-        status_by: by,
-        status_at: at,
-        version: at,
-      },
-    ]);
+    await this.insert('alerts', [alertRow(a, { suppressed: a.suppressed, triage: { status, by, at } })]);
     return { ...a, status, statusBy: by, statusAt: at };
   }
 

@@ -3,6 +3,7 @@ import type { Cdr } from '../../domain/cdr/contract.js';
 import type { Alert, Block } from '../../domain/engine/verdicts.js';
 import type { NumberResult } from '../../domain/numbering/normaliser.js';
 import type { CdrStore, Rejected, StoredCdr } from '../../pipeline/ports.js';
+import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
 import { ident, storeError } from './client.js';
 import { selectRows } from './queries.js';
@@ -45,19 +46,7 @@ export class ClickHouseStore implements CdrStore {
   async insertAlerts(alerts: readonly Alert[]): Promise<void> {
     await this.insert(
       'alerts',
-      alerts.map((a) => ({
-        id: a.id,
-        tenant: a.tenant,
-        rule: a.rule,
-        severity: a.severity,
-        subject_kind: a.subject.kind,
-        subject_value: a.subject.value,
-        at: a.at,
-        evidence: a.evidence,
-        details: JSON.stringify(a.details),
-        suppressed: Number(a.details['suppressedBefore'] ?? 0),
-        version: 0, // re-inserting a verdict (retry, replay) never overrides an analyst's acknowledgement
-      })),
+      alerts.map((a) => alertRow(a, { suppressed: Number(a.details['suppressedBefore'] ?? 0) })),
     );
   }
 
