@@ -33,9 +33,10 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     super();
     this.rpc = new RpcClient(child, (name, value) => {
       if (name === 'health') {
+        const wasReady = this.last.ready;
         this.last = value as PipelineHealth;
         this.lastAt = performance.now();
-        if (this.last.ready) this.emit('ready');
+        if (this.last.ready && !wasReady) this.emit('ready');
       } else this.emit(name, value);
     });
     child.on('exit', (code, signal) => {

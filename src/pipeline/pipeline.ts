@@ -107,8 +107,9 @@ export class Pipeline {
     return this.engine.ruleStats;
   }
 
+  /** Read per Kafka message: a plain comparison, no allocation. */
   get running(): boolean {
-    return this.lifecycle.is('running');
+    return this.lifecycle.state.name === 'running';
   }
 
   health(): PipelineHealth {
@@ -209,9 +210,8 @@ export class Pipeline {
   }
 
   /** Records a correlating decoder still holds: those older than the state horizon (`all`: every one, end of a file). */
-  release(which: 'expired' | 'all', tally?: Tally, only?: Decoder): void {
+  release(which: 'expired' | 'all', tally?: Tally): void {
     for (const { stream, decoder } of this.decoders.values()) {
-      if (only && decoder !== only) continue;
       const decoded = which === 'all' ? decoder.drain?.() : decoder.expire?.(this.now() - this.engine.stateHorizonMs);
       if (!decoded || decoded.length === 0) continue;
       this.pending.touch(performance.now());

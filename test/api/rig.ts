@@ -12,7 +12,7 @@ import { composeEmbeddedPipeline } from '../../src/main/embedded.js';
 import { createPipelineMetrics } from '../../src/pipeline/metrics.js';
 import type { TestClickHouse } from '../rig/clickhouse.js';
 import type { TestKafka } from '../rig/kafka.js';
-import { testRules, type Topics } from '../processor/rig.js';
+import { kafkaEnv, testRules, type Topics } from '../processor/rig.js';
 
 /**
  * Load shedding (under-pressure) answers 503 while the event loop lags; on a busy CI machine running test files in
@@ -61,14 +61,8 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
 /** An API replica in Kafka mode (as `sentinela start --role api` wires it). */
 export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string }, clock: () => number) {
   const config = parseConfig({
-    KAFKA_BROKERS: env.kafka.brokers.join(','),
-    KAFKA_GROUP_ID: env.group,
-    KAFKA_CDR_TOPICS: env.topics.cdrs,
-    KAFKA_BLOCKS_TOPIC: env.topics.blocks,
-    KAFKA_ALERTS_TOPIC: env.topics.alerts,
-    KAFKA_DLQ_TOPIC: env.topics.dlq,
+    ...kafkaEnv(env),
     KAFKA_SESSION_TIMEOUT: '6s',
-    CLICKHOUSE_DATABASE: env.ch.database,
     SENTINELA_PBX_AUTH: 'none',
     ...UNSHED,
   });

@@ -42,13 +42,9 @@ export async function createTopics(kafka: TestKafka, name: string, partitions = 
   };
 }
 
-/** A processor configured as in production (KAFKA_* / SENTINELA_* variables), stopped when the test ends. */
-export async function startProcessor(
-  t: TestContext,
-  env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string },
-  overrides: { storeWrapper?: (store: CdrStore) => CdrStore; extraEnv?: Record<string, string> } = {},
-): Promise<ComposedProcessor> {
-  const config = parseConfig({
+/** The KAFKA_* and CLICKHOUSE_* variables of a test deployment on these topics, group and database. */
+export function kafkaEnv(env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string }): Record<string, string> {
+  return {
     KAFKA_BROKERS: env.kafka.brokers.join(','),
     KAFKA_GROUP_ID: env.group,
     KAFKA_CDR_TOPICS: env.topics.cdrs,
@@ -56,6 +52,17 @@ export async function startProcessor(
     KAFKA_ALERTS_TOPIC: env.topics.alerts,
     KAFKA_DLQ_TOPIC: env.topics.dlq,
     CLICKHOUSE_DATABASE: env.ch.database,
+  };
+}
+
+/** A processor configured as in production (KAFKA_* / SENTINELA_* variables), stopped when the test ends. */
+export async function startProcessor(
+  t: TestContext,
+  env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string },
+  overrides: { storeWrapper?: (store: CdrStore) => CdrStore; extraEnv?: Record<string, string> } = {},
+): Promise<ComposedProcessor> {
+  const config = parseConfig({
+    ...kafkaEnv(env),
     SENTINELA_BATCH_MAX_WAIT: '100ms',
     ...overrides.extraEnv,
   });
