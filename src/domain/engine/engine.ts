@@ -81,6 +81,8 @@ export class Engine {
    * judged against the tenant's watermark, so results never depend on how partitions interleave.
    */
   private readonly watermarks = new Map<string, number>();
+  /** Newest call end per tenant: when, in event time, a decision is taken (blocks protect from then on). */
+  private readonly ends = new Map<string, number>();
   private trimmedAt = -Infinity;
   private eventsSinceTrim = 0;
   private keysAtTrim = 0;
@@ -112,11 +114,15 @@ export class Engine {
     const mark = Math.max(tenantMark, cdr.startedAt);
     if (mark !== tenantMark) this.watermarks.set(cdr.tenant, mark);
     this.watermark = Math.max(this.watermark, mark);
+    const ended = this.ends.get(cdr.tenant) ?? -Infinity;
+    if (cdr.endedAt > ended) this.ends.set(cdr.tenant, cdr.endedAt);
+    // bounded by the lateness: a clock-skewed end time cannot stretch a block further than that
+    const decidedAt = Math.min(Math.max(ended, cdr.endedAt), mark + this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
     if (event.emergency) return this.outcome('emergency', [], event);
     const verdicts: Verdict[] = [];
     for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
-      this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, mark, this.ids), verdicts);
+      this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
     const keys: Partial<Record<string, string>> = {};
@@ -131,7 +137,7 @@ export class Engine {
       const keyId = subject.kind === 'destPrefix' ? `${subject.kind}${subject.value.length}` : subject.kind;
       const key = (keys[keyId] ??= `${event.tenant}\u0000${subject.value}`);
       const observation = detector.observe(event, key);
-      if (observation) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, mark, this.ids), verdicts);
+      if (observation) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids), verdicts);
     }
     this.maybeTrim();
     return this.outcome('evaluated', verdicts, event);

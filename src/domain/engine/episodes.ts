@@ -40,7 +40,12 @@ export class EpisodeBook {
     return this.episodes.size + this.history.size;
   }
 
-  decide(rule: CompiledRule, subject: Subject, obs: Observation, event: CallEvent, watermark: number, ids: (seqs: readonly number[]) => string[]): Decision {
+  /**
+   * `decidedAt` is when the decision is taken in event time: the newest call end of the tenant's stream (a CDR
+   * exists once its call ended), never earlier than `at`. Blocks protect from then on, so an attack of long calls,
+   * whose CDRs arrive an hour after they started, is still blocked (EV06).
+   */
+  decide(rule: CompiledRule, subject: Subject, obs: Observation, event: CallEvent, decidedAt: number, ids: (seqs: readonly number[]) => string[]): Decision {
     const severity: Severity | null =
       rule.critical !== undefined && obs.value >= rule.critical ? 'critical' : rule.warn !== undefined && obs.value >= rule.warn ? 'warn' : null;
     const blocking = rule.block !== undefined && obs.value >= rule.block.at;
@@ -63,11 +68,12 @@ export class EpisodeBook {
     if (blocking && rule.block) {
       const historyKey = `${event.tenant}\u0000${subjectText(subject)}`;
       const starts = this.history.get(historyKey) ?? [];
-      const level = 1 + starts.filter((s) => s > at - this.escalation.withinMs && s <= at).length;
-      const expiresAt = this.expiry(rule, level, at, event);
-      if (expiresAt <= watermark) blockNote = 'not issued: already expired at the watermark (late CDRs)';
+      const from = Math.max(at, decidedAt);
+      const level = 1 + starts.filter((s) => s > from - this.escalation.withinMs && s <= from).length;
+      const expiresAt = this.expiry(rule, level, at, from, event);
+      if (expiresAt <= from) blockNote = 'not issued: its local day ended before its CDRs arrived';
       else {
-        starts.push(at);
+        starts.push(from);
         this.history.set(historyKey, starts);
         quietUntil = Math.max(quietUntil, expiresAt);
         verdicts.push({
@@ -80,7 +86,7 @@ export class EpisodeBook {
           reason: reason(rule, obs.value, need),
           level,
           scope: rule.block.scope,
-          startsAt: at,
+          startsAt: from,
           expiresAt,
           evidence,
           source: 'rule',
@@ -133,17 +139,18 @@ export class EpisodeBook {
     }
   }
 
-  private expiry(rule: CompiledRule, level: number, at: number, event: CallEvent): number {
+  /** A quota block ends with the local day the quota counts; every other block runs from the decision. */
+  private expiry(rule: CompiledRule, level: number, at: number, from: number, event: CallEvent): number {
     const block = rule.block;
     if (block?.until === 'localMidnight') return nextLocalMidnight(at, event.profile.timeZone);
     if (block?.until === 'nextBusinessHour') {
-      const open = nextBusinessStart(event.profile.calendar, at);
-      return open > at ? open : at + (block.durationMs ?? 3_600_000);
+      const open = nextBusinessStart(event.profile.calendar, from);
+      return open > from ? open : from + (block.durationMs ?? 3_600_000);
     }
     const first = block?.durationMs ?? 300_000;
-    if (!block?.escalate || level === 1) return at + first;
+    if (!block?.escalate || level === 1) return from + first;
     const ladder = this.escalation.ladderMs;
-    return at + Math.max(first, ladder[Math.min(level, ladder.length) - 1] as number);
+    return from + Math.max(first, ladder[Math.min(level, ladder.length) - 1] as number);
   }
 }
 

@@ -71,6 +71,10 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
   if (lists) tests.push((e) => e.listHits.some((h) => lists.has(h.list)));
   if (m.offHours !== undefined) tests.push((e) => e.offHours === m.offHours);
   if (m.answered !== undefined) tests.push((e) => e.answered === m.answered);
+  if (m.maxBillSec !== undefined) {
+    const max = m.maxBillSec;
+    tests.push((e) => e.billSec <= max);
+  }
   if (m.callee) {
     const classes = m.callee;
     tests.push((e) =>

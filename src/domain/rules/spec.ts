@@ -44,6 +44,8 @@ export const matchSpec = z.strictObject({
   offHours: z.boolean().optional(),
   /** Only answered calls (true) or only unanswered attempts (false). */
   answered: z.boolean().optional(),
+  /** Only calls billed at most this many seconds: short or unanswered (war-dialling; a sales team's list calls are long). */
+  maxBillSec: z.int().min(0).optional(),
 });
 export type MatchSpec = z.infer<typeof matchSpec>;
 

@@ -35,7 +35,26 @@ describe('sequential-number dialling (G2): war-dialling and number enumeration',
     assert.equal(alert?.details['run'], 5);
   });
 
-  it('counts answered and unanswered attempts alike, and finds the run when CDRs arrive out of order', () => {
+  it('G2: a sales team working a purchased list (consecutive numbers, answered, minutes long) is not war-dialling (held-out defect c)', () => {
+    const h = harness({ only: ['sequential-dialling'] });
+    const list = series('2026-03-02T10:00:00-03:00', 8, 70, (t, i) =>
+      h.call(t, { callee: `+55213000${String(101 + i).padStart(4, '0')}`, billSec: 60 + 7 * i }),
+    );
+    assert.deepEqual(h.feed(...list), []);
+    // an enumerator on the same list hangs up at once, or nobody answers: caught
+    const quick = series('2026-03-02T11:00:00-03:00', 5, 20, (t, i) =>
+      h.call(t, { callee: `+55213000${String(201 + i).padStart(4, '0')}`, billSec: i % 2 === 0 ? 0 : 4 }),
+    );
+    assert.equal(alertsOf(h.feed(...quick)).length, 1);
+  });
+
+  it('counts inbound calls to consecutive DIDs of a company as nothing (outbound rules only; held-out defect b)', () => {
+    const h = harness({ only: ['sequential-dialling'] });
+    const inbound = enumerate(h, [1, 2, 3, 4, 5, 6]).map((c) => ({ ...c, direction: 'inbound' as const }));
+    assert.deepEqual(h.feed(...inbound), []);
+  });
+
+  it('counts short and unanswered attempts alike, and finds the run when CDRs arrive out of order', () => {
     const h = harness({ only: ['sequential-dialling'] });
     const calls = enumerate(h, [1, 2, 3, 4, 5]).reverse();
     assert.equal(alertsOf(h.feed(...calls)).length, 1);

@@ -15,6 +15,20 @@ describe('per source IP (EV12, EV01, EV02)', () => {
     assert.equal((block?.expiresAt ?? 0) - (block?.startsAt ?? 0), 300_000);
   });
 
+  it('EV12, EV01: a carrier SBC delivering inbound calls to five companies is neither a burst nor credential stuffing (held-out defect b)', () => {
+    const h = harness({ only: ['velocity-ip', 'credential-stuffing'] });
+    const inbound = series('2026-03-02T10:00:00-03:00', 8, 6, (at, i) =>
+      h.call(at, {
+        srcIp: '200.160.2.3',
+        direction: 'inbound',
+        caller: `+55119${String(87650000 + i)}`,
+        callee: `+5511300${i % 5}1000`,
+        account: `company${i % 5}`,
+      }),
+    );
+    assert.deepEqual(h.feed(...inbound), []);
+  });
+
   it('ignores CDRs without a source IP for the IP rules', () => {
     const h = harness({ only: ['velocity-ip', 'credential-stuffing'] });
     assert.deepEqual(h.feed(...series('2026-03-02T03:00:00-03:00', 6, 5, (at) => h.call(at))), []);

@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import { alertsOf, blocksOf, harness, minutes, series } from './harness.js';
 
 describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s blocks the caller for 5 min', () => {
-  it('blocks at the fifth call within 59 s, with the calls as evidence and the block starting at that call', () => {
+  it('blocks at the fifth call within 59 s, with the calls as evidence and the block starting when that call ended', () => {
     const h = harness({ only: ['velocity-caller'] });
     const calls = series('2026-03-02T10:00:00-03:00', 5, 14, (at) => h.call(at));
     const verdicts = h.feed(...calls);
     const [block] = blocksOf(verdicts);
     assert.ok(block);
     assert.deepEqual(block.subject, { kind: 'caller', value: '+551130001000' });
-    assert.equal(block.startsAt, calls[4]?.startedAt);
+    assert.equal(block.startsAt, calls[4]?.endedAt, 'its CDR exists from then: the block protects from the decision');
     assert.equal(block.expiresAt - block.startsAt, minutes(5));
     assert.equal(block.level, 1);
     assert.deepEqual(
@@ -49,7 +49,32 @@ describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s
     assert.equal(outcome.status, 'evaluated');
     const [block] = blocksOf(outcome.verdicts);
     assert.ok(block, 'the late call completes the burst');
-    assert.equal(block.startsAt, Date.parse('2026-03-02T10:00:40-03:00'), 'the fifth call in event time starts the block');
+    assert.equal(alertsOf(outcome.verdicts)[0]?.at, Date.parse('2026-03-02T10:00:40-03:00'), 'the fifth call in event time fired');
+    assert.equal(block.startsAt, Date.parse('2026-03-02T10:01:10-03:00'), 'the block protects from the newest call end on');
+  });
+
+  it('EV06: an attack of long calls is blocked when its CDRs arrive, an hour after the calls started (held-out defect a)', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    // five parallel 70-minute calls to one destination: each CDR arrives when its call ends
+    const calls = series('2026-03-02T02:00:00-03:00', 5, 8, (at) => h.call(at, { billSec: 70 * 60 }));
+    const verdicts = h.feed(...calls);
+    const [block] = blocksOf(verdicts);
+    assert.ok(block, 'issued, not "already expired"');
+    const lastEnd = calls[4]?.endedAt ?? 0;
+    assert.equal(block.startsAt, lastEnd);
+    assert.equal(block.expiresAt, lastEnd + minutes(5), "five minutes from the decision, not from the calls' start");
+    // the attacker dials again while blocked: those calls stay suppressed under the same block
+    const again = h.feed(...series(new Date(lastEnd + 60_000).toISOString(), 6, 5, (at) => h.call(at, { billSec: 10 })));
+    assert.deepEqual(again, []);
+    assert.equal(h.engine.ruleStats.get('velocity-caller')?.suppressed, 2, 'the fifth and sixth quick calls hit the running block');
+  });
+
+  it('a block is never stretched beyond the allowed lateness by a call end far after its start', () => {
+    const h = harness({ only: ['velocity-caller'], allowedLatenessMs: minutes(60) });
+    const calls = series('2026-03-02T02:00:00-03:00', 5, 8, (at) => h.call(at, { billSec: 3 * 3600 }));
+    const [block] = blocksOf(h.feed(...calls));
+    assert.ok(block);
+    assert.equal(block.startsAt, (calls[4]?.startedAt ?? 0) + minutes(60));
   });
 
   it('refuses CDRs older than the allowed lateness, and CDRs from the future', () => {
