@@ -3,12 +3,15 @@ import { Normaliser } from '../numbering/normaliser.js';
 import type { CompiledRule } from '../rules/compile.js';
 import { CountDetector } from './detectors/count.js';
 import { DailyQuotaDetector } from './detectors/daily-quota.js';
+import { DailyTotalDetector } from './detectors/daily-total.js';
 import type { Detector } from './detectors/detector.js';
 import { DistinctDetector } from './detectors/distinct.js';
 import { SequenceDetector } from './detectors/sequence.js';
 import { CallDedup } from './dedup.js';
 import { checkDenyLists, exemptKinds } from './lists-check.js';
-import { EpisodeBook } from './episodes.js';
+import { EpisodeBook, ruleLimits, type Limits } from './episodes.js';
+import { UsageBook, type UsageSnapshot } from '../usage/usage-book.js';
+import type { HourClass } from '../usage/hour-class.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
 import { enrich, type CallEvent } from './event.js';
@@ -71,6 +74,10 @@ export class Engine {
   private readonly ring: EvidenceRing;
   private readonly numbers: NumberMemo;
   private readonly dedup = new CallDedup();
+  private readonly usage = new UsageBook();
+  /** Whether any rule reads learned usage (baselines or novelty): otherwise nothing is learned. */
+  private readonly learns: boolean;
+  private readonly limits: readonly Limits[];
   private readonly detectorStats: readonly RuleStats[];
   private readonly lateness: number;
   private readonly skew: number;
@@ -83,6 +90,8 @@ export class Engine {
   private readonly watermarks = new Map<string, number>();
   /** Newest call end per tenant: when, in event time, a decision is taken (blocks protect from then on). */
   private readonly ends = new Map<string, number>();
+  /** Per tenant, the newest call end a restored usage snapshot had learned (a rebuild does not learn it twice). */
+  private readonly learnedThrough = new Map<string, number>();
   private trimmedAt = -Infinity;
   private eventsSinceTrim = 0;
   private keysAtTrim = 0;
@@ -98,6 +107,8 @@ export class Engine {
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
     for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
+    this.limits = options.rules.map(ruleLimits);
+    this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
   }
 
   /** Newest event time seen over all tenants (epoch ms), or -Infinity before the first CDR. */
@@ -120,6 +131,11 @@ export class Engine {
     const decidedAt = Math.min(Math.max(ended, cdr.endedAt), mark + this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
     if (event.emergency) return this.outcome('emergency', [], event);
+    // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
+    const learning = this.learns && event.direction === 'outbound';
+    const teaches = learning && cdr.endedAt > (this.learnedThrough.get(cdr.tenant) ?? -Infinity);
+    if (teaches) event.novelty = this.usage.observe(event);
+    let hour: HourClass | undefined;
     const verdicts: Verdict[] = [];
     for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
@@ -137,7 +153,17 @@ export class Engine {
       const keyId = subject.kind === 'destPrefix' ? `${subject.kind}${subject.value.length}` : subject.kind;
       const key = (keys[keyId] ??= `${event.tenant}\u0000${subject.value}`);
       const observation = detector.observe(event, key);
-      if (observation) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids), verdicts);
+      if (!observation) continue;
+      let limits = this.limits[i] as Limits;
+      if (rule.baseline && learning) {
+        hour ??= this.usage.hourOf(event);
+        limits = scaled(rule, this.usage.baseline(rule.id, subject.kind, key, rule.baseline.of, event, hour));
+        // an attack never becomes the baseline: values that reach critical or block are not learned
+        if (teaches && observation.value < (limits.critical ?? Infinity) && observation.value < (limits.blockAt ?? Infinity)) {
+          this.usage.learn(rule.id, key, hour, observation.value);
+        }
+      }
+      this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
     }
     this.maybeTrim();
     return this.outcome('evaluated', verdicts, event);
@@ -178,6 +204,30 @@ export class Engine {
     this.episodes.restore(block);
   }
 
+  /**
+   * Learned usage profiles (G3) of the tenants this engine counted CDRs of, one snapshot per tenant, to store so
+   * that they survive restarts and rebalances (a tenant is one stream: whoever owns its partition saves it).
+   */
+  usageSnapshots(): UsageSnapshot[] {
+    return [...this.watermarks.keys()].map((tenant) => this.usage.snapshot(tenant, this.ends.get(tenant) ?? -Infinity));
+  }
+
+  /**
+   * Loads stored usage profiles: call before a state rebuild replays recent CDRs. Learning is a max over event
+   * time (first and last seen, sets, per-day peaks), so replaying CDRs a snapshot already learned changes nothing.
+   */
+  restoreUsage(snapshots: readonly UsageSnapshot[]): void {
+    for (const s of snapshots) {
+      this.usage.restore(s);
+      this.learnedThrough.set(s.tenant, s.through);
+    }
+  }
+
+  /** Subjects with a learned usage profile (for the memory benchmark). */
+  get usageSubjects(): number {
+    return this.usage.size;
+  }
+
   /** Keys held per rule (for stats and the memory benchmark). */
   keyCounts(): Record<string, number> {
     return Object.fromEntries(this.detectors.map((d) => [d.rule.id, d.keyCount]));
@@ -210,6 +260,7 @@ export class Engine {
     }
     this.episodes.trim(horizonOf);
     this.dedup.trim(horizonOf);
+    this.usage.trim(horizonOf);
     this.keysAtTrim = keys + this.dedup.size;
   }
 
@@ -229,5 +280,21 @@ function detectorFor(rule: CompiledRule): Detector {
       return new SequenceDetector(rule);
     case 'dailyQuota':
       return new DailyQuotaDetector(rule);
+    case 'dailyTotal':
+      return new DailyTotalDetector(rule);
   }
+}
+
+/** Thresholds scaled by a baseline: max(floor, factor × baseline); whole numbers for counting measures. */
+function scaled(rule: CompiledRule, baseline: { value: number; from: string }): Limits {
+  const whole = rule.measure.kind !== 'dailyTotal' && rule.measure.kind !== 'dailyQuota';
+  const scale = (floor: number | undefined, factor: number | undefined) => {
+    if (floor === undefined || factor === undefined) return floor;
+    const t = Math.max(floor, factor * baseline.value);
+    return whole ? Math.ceil(t) : t;
+  };
+  const critical = scale(rule.critical, rule.criticalFactor);
+  const ratio = rule.critical !== undefined && critical !== undefined ? critical / rule.critical : 1;
+  const blockAt = rule.block === undefined ? undefined : whole ? Math.ceil(rule.block.at * ratio) : rule.block.at * ratio;
+  return { warn: scale(rule.warn, rule.warnFactor), critical, blockAt, baseline };
 }

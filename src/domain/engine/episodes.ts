@@ -4,7 +4,8 @@ import type { CompiledRule } from '../rules/compile.js';
 import { formatDuration } from '../rules/duration.js';
 import type { Observation } from './detectors/detector.js';
 import type { CallEvent } from './event.js';
-import { verdictId, subjectText, type Block, type Severity, type Subject, type Verdict } from './verdicts.js';
+import { noveltiesOf } from '../usage/usage-book.js';
+import { verdictId, subjectText, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
 
 interface Episode {
   quietUntil: number;
@@ -17,6 +18,17 @@ export interface Escalation {
   readonly ladderMs: readonly number[];
   readonly withinMs: number;
 }
+
+/** Thresholds in force for one observation: the rule's own, or scaled by the subject's baseline (G3). */
+export interface Limits {
+  readonly warn: number | undefined;
+  readonly critical: number | undefined;
+  readonly blockAt: number | undefined;
+  /** Why the thresholds are what they are (alert details). */
+  readonly baseline?: { readonly value: number; readonly from: string };
+}
+
+export const ruleLimits = (rule: CompiledRule): Limits => ({ warn: rule.warn, critical: rule.critical, blockAt: rule.block?.at });
 
 export interface Decision {
   readonly verdicts: Verdict[];
@@ -45,10 +57,18 @@ export class EpisodeBook {
    * exists once its call ended), never earlier than `at`. Blocks protect from then on, so an attack of long calls,
    * whose CDRs arrive an hour after they started, is still blocked (EV06).
    */
-  decide(rule: CompiledRule, subject: Subject, obs: Observation, event: CallEvent, decidedAt: number, ids: (seqs: readonly number[]) => string[]): Decision {
+  decide(
+    rule: CompiledRule,
+    subject: Subject,
+    obs: Observation,
+    event: CallEvent,
+    decidedAt: number,
+    ids: (seqs: readonly number[]) => string[],
+    limits: Limits = ruleLimits(rule),
+  ): Decision {
     const severity: Severity | null =
-      rule.critical !== undefined && obs.value >= rule.critical ? 'critical' : rule.warn !== undefined && obs.value >= rule.warn ? 'warn' : null;
-    const blocking = rule.block !== undefined && obs.value >= rule.block.at;
+      limits.critical !== undefined && obs.value >= limits.critical ? 'critical' : limits.warn !== undefined && obs.value >= limits.warn ? 'warn' : null;
+    const blocking = limits.blockAt !== undefined && obs.value >= limits.blockAt;
     if (severity === null && !blocking) return NOTHING;
     const rank = blocking ? 3 : severity === 'critical' ? 2 : 1;
     const key = `${event.tenant}\u0000${rule.id}\u0000${subjectText(subject)}`;
@@ -57,13 +77,22 @@ export class EpisodeBook {
       episode.suppressed++;
       return { verdicts: [], suppressed: true };
     }
-    const need = blocking ? (rule.block?.at ?? 0) : severity === 'critical' ? (rule.critical as number) : (rule.warn as number);
+    const need = round(blocking ? limits.blockAt : severity === 'critical' ? (limits.critical as number) : (limits.warn as number));
     const at = obs.reachedAt(need);
     const evidence = ids(obs.evidence());
     const alertSeverity: Severity = severity ?? 'critical';
-    const details = { ...obs.details(), value: round(obs.value), threshold: need, suppressedBefore: episode?.suppressed ?? 0 };
+    const details: Record<string, DetailValue> = { ...obs.details(), value: round(obs.value), threshold: need, suppressedBefore: episode?.suppressed ?? 0 };
+    if (limits.baseline) Object.assign(details, { baseline: round(limits.baseline.value), baselineFrom: limits.baseline.from });
+    if (event.novelty !== 0) {
+      details['novel'] = noveltiesOf(event.novelty).join(',');
+      details['destinationClass'] = event.premium ? 'premium' : event.international ? 'international' : 'national';
+      if (event.callee?.region) details['destinationCountry'] = event.callee.region;
+    }
     const verdicts: Verdict[] = [];
-    let quietUntil = rule.measure.kind === 'dailyQuota' ? nextLocalMidnight(at, event.profile.timeZone) : Math.max(at, event.t) + rule.cooldownMs;
+    let quietUntil =
+      rule.measure.kind === 'dailyQuota' || rule.measure.kind === 'dailyTotal'
+        ? nextLocalMidnight(at, event.profile.timeZone)
+        : Math.max(at, event.t) + rule.cooldownMs;
     let blockNote: string | undefined;
     if (blocking && rule.block) {
       const historyKey = `${event.tenant}\u0000${subjectText(subject)}`;
@@ -165,6 +194,8 @@ function reason(rule: CompiledRule, value: number, need: number): string {
       return `${value} sequentially dialled numbers within ${window} (blocks at ${need}): ${rule.description}`;
     case 'dailyQuota':
       return `${round(value)}% of the daily international quota used (blocks at ${need}%): ${rule.description}`;
+    case 'dailyTotal':
+      return `${round(value)} ${rule.measure.of === 'cost' ? 'spent' : 'billed minutes'} today (blocks at ${need}): ${rule.description}`;
   }
 }
 

@@ -36,6 +36,8 @@ export interface CallEvent {
   /** International call outside the profile's policy or country allow-list (F1, F3, EV13). */
   readonly outOfProfile: boolean;
   readonly profile: Profile;
+  /** What was new about the call for its subjects (G3 novelty bits, see UsageBook); set by the engine before the rules run. */
+  novelty: number;
 }
 
 export interface EnrichDeps {
@@ -77,5 +79,6 @@ export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
     offHours: !isBusinessTime(profile.calendar, cdr.startedAt),
     outOfProfile,
     profile,
+    novelty: 0,
   };
 }

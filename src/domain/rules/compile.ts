@@ -1,7 +1,8 @@
 import type { CallEvent } from '../engine/event.js';
 import type { Subject } from '../engine/verdicts.js';
 import { parseDuration } from './duration.js';
-import type { BlockScope, MatchSpec, MeasureSpec, RuleSpec } from './spec.js';
+import { noveltyBit } from '../usage/usage-book.js';
+import type { BlockScope, MatchSpec, MeasureSpec, RuleSpec, ThresholdSpec } from './spec.js';
 
 /** The runtime form of a rule: matcher and key functions, durations in ms. */
 export interface CompiledRule {
@@ -11,8 +12,15 @@ export interface CompiledRule {
   readonly measure: MeasureSpec;
   readonly windowMs: number;
   readonly cooldownMs: number;
+  /** Thresholds as fixed floors; with a baseline, each scales to max(floor, factor × baseline). */
   readonly warn: number | undefined;
   readonly critical: number | undefined;
+  readonly warnFactor: number | undefined;
+  readonly criticalFactor: number | undefined;
+  /** Scale thresholds with the subject's learned usage (G3); `of` is what a cold-start site size counts. */
+  readonly baseline: { readonly of: 'callers' | 'accounts' } | undefined;
+  /** The rule matches on novelty (G3), so usage must be learned even without a baseline. */
+  readonly readsNovelty: boolean;
   readonly block: CompiledBlock | undefined;
   readonly matches: (e: CallEvent) => boolean;
   /** The subject a call is counted against, or null when the call has none (no source IP, say). */
@@ -38,20 +46,27 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     measure: spec.measure,
     windowMs,
     cooldownMs: spec.cooldown === undefined ? windowMs : (parseDuration(spec.cooldown) as number),
-    warn: spec.thresholds.warn,
-    critical: spec.thresholds.critical,
+    warn: floor(spec.thresholds.warn),
+    critical: floor(spec.thresholds.critical),
+    warnFactor: factor(spec.thresholds.warn),
+    criticalFactor: factor(spec.thresholds.critical),
+    baseline: spec.baseline === undefined ? undefined : { of: spec.measure.kind === 'distinct' && spec.measure.of === 'account' ? 'accounts' : 'callers' },
     block: b && {
-      at: b.at ?? (spec.thresholds.critical as number),
+      at: b.at ?? (floor(spec.thresholds.critical) as number),
       durationMs: b.duration === undefined ? undefined : (parseDuration(b.duration) as number),
       until: b.until,
       scope: b.scope,
       escalate: b.escalate,
     },
+    readsNovelty: spec.match.novel !== undefined,
     matches: compileMatch(spec.match),
     subject: compileSubject(spec),
     keyKind: spec.key,
   };
 }
+
+const floor = (t: ThresholdSpec | undefined) => (typeof t === 'object' ? t.floor : t);
+const factor = (t: ThresholdSpec | undefined) => (typeof t === 'object' ? t.factor : undefined);
 
 function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
   const tests: ((e: CallEvent) => boolean)[] = [];
@@ -71,6 +86,10 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
   if (lists) tests.push((e) => e.listHits.some((h) => lists.has(h.list)));
   if (m.offHours !== undefined) tests.push((e) => e.offHours === m.offHours);
   if (m.answered !== undefined) tests.push((e) => e.answered === m.answered);
+  if (m.novel) {
+    const bits = m.novel.reduce((n, k) => n | noveltyBit(k), 0);
+    tests.push((e) => (e.novelty & bits) !== 0);
+  }
   if (m.maxBillSec !== undefined) {
     const max = m.maxBillSec;
     tests.push((e) => e.billSec <= max);

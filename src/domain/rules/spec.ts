@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DIRECTIONS } from '../cdr/contract.js';
+import { NOVELTIES } from '../usage/usage-book.js';
 import { DURATION_PATTERN } from './duration.js';
 
 /**
@@ -20,6 +21,10 @@ export type BlockScope = (typeof BLOCK_SCOPES)[number];
 const duration = z.string().regex(DURATION_PATTERN, 'must be a duration such as 60s, 10m, 1h or 24h');
 const name = z.string().min(1).max(128);
 const positive = z.number().positive('must be positive');
+/** A fixed threshold, or one relative to the subject's learned baseline: max(floor, factor × baseline) (G3). */
+const threshold = z.union([positive, z.strictObject({ floor: positive, factor: positive })]);
+export type ThresholdSpec = z.infer<typeof threshold>;
+const floorOf = (t: ThresholdSpec | undefined) => (typeof t === 'object' ? t.floor : t);
 
 export const matchSpec = z.strictObject({
   tenants: z.array(name).min(1).optional(),
@@ -44,6 +49,8 @@ export const matchSpec = z.strictObject({
   offHours: z.boolean().optional(),
   /** Only answered calls (true) or only unanswered attempts (false). */
   answered: z.boolean().optional(),
+  /** The call was new for its subjects (G3): an account's first call to a country or number type, a caller on a new IP… */
+  novel: z.array(z.enum(NOVELTIES)).min(1).optional(),
   /** Only calls billed at most this many seconds: short or unanswered (war-dialling; a sales team's list calls are long). */
   maxBillSec: z.int().min(0).optional(),
 });
@@ -64,6 +71,8 @@ export const measureSpec = z.discriminatedUnion('kind', [
   }),
   /** Thresholds are percentages of the profile's daily international quota (minutes and/or cost). */
   z.strictObject({ kind: z.literal('dailyQuota') }),
+  /** The key's running total of cost or billed minutes over the local calendar day. */
+  z.strictObject({ kind: z.literal('dailyTotal'), of: z.enum(['cost', 'minutes']) }),
 ]);
 export type MeasureSpec = z.infer<typeof measureSpec>;
 
@@ -95,9 +104,14 @@ export const ruleSpec = z
     measure: measureSpec,
     window: duration.optional(),
     thresholds: z
-      .strictObject({ warn: positive.optional(), critical: positive.optional() })
+      .strictObject({ warn: threshold.optional(), critical: threshold.optional() })
       .refine((t) => t.warn !== undefined || t.critical !== undefined, 'give warn, critical or both')
-      .refine((t) => t.warn === undefined || t.critical === undefined || t.warn <= t.critical, 'warn must not exceed critical'),
+      .refine((t) => t.warn === undefined || t.critical === undefined || (floorOf(t.warn) as number) <= (floorOf(t.critical) as number), 'warn must not exceed critical'),
+    /**
+     * `learned`: thresholds given as { floor, factor } scale with the subject's own usage (G3): its learned peak of
+     * this measure around this hour on earlier days of the same class, or, on a cold start, its site size.
+     */
+    baseline: z.enum(['learned']).optional(),
     /** After an alert, the same rule and subject stay quiet this long (default: the window). */
     cooldown: duration.optional(),
     block: blockSpec.optional(),
@@ -105,8 +119,10 @@ export const ruleSpec = z
   .check((ctx) => {
     const r = ctx.value;
     const fail = (path: (string | number)[], message: string) => ctx.issues.push({ code: 'custom', input: r, path, message });
-    if (r.measure.kind === 'dailyQuota') {
-      if (r.window !== undefined) fail(['window'], 'a dailyQuota rule counts per local day; remove window');
+    const relative = [r.thresholds.warn, r.thresholds.critical].some((t) => typeof t === 'object');
+    if (relative && r.baseline === undefined) fail(['baseline'], 'is required when a threshold has a factor');
+    if (r.measure.kind === 'dailyQuota' || r.measure.kind === 'dailyTotal') {
+      if (r.window !== undefined) fail(['window'], `a ${r.measure.kind} rule counts per local day; remove window`);
     } else if (r.window === undefined) fail(['window'], 'is required');
     if (r.key === 'destPrefix' && r.prefixDigits === undefined) fail(['prefixDigits'], 'is required when key is destPrefix');
     if (r.block && (r.block.duration === undefined) === (r.block.until === undefined)) {

@@ -1,0 +1,74 @@
+import { BUCKETS, bucketOf, type HourClass } from './hour-class.js';
+
+/** How much of a learned peak survives each further learning day: a peak from a week ago counts about half. */
+const DECAY = 0.9;
+
+/**
+ * The learned level of one rule's measure for one subject (G3): per day class and local hour, the highest value
+ * seen on earlier days. Today's values are learned at the day's end, so a burst cannot raise its own threshold,
+ * and values that fired a critical alert are never learned (an attack does not become the baseline).
+ */
+export class Levels {
+  readonly learned = new Float32Array(BUCKETS);
+  readonly today = new Float32Array(BUCKETS);
+  day = -1;
+  /** Bit c: a day of class c has been learned. */
+  known = 0;
+  private todayClasses = 0;
+
+  /** Records a value seen at `at` (not a critical one). */
+  learn(at: HourClass, value: number): void {
+    if (at.day < this.day) return; // a late CDR of a day already learned
+    this.roll(at.day);
+    const b = bucketOf(at);
+    if (value > (this.today[b] as number)) this.today[b] = value;
+    this.todayClasses |= 1 << at.dayClass;
+  }
+
+  /**
+   * The usual peak around this hour (the hour before and after too: a day's rhythm shifts a little), or undefined
+   * while no earlier day of this class is known.
+   */
+  peak(at: HourClass): number | undefined {
+    this.roll(at.day);
+    if ((this.known & (1 << at.dayClass)) === 0) return undefined;
+    const base = at.dayClass * 24;
+    let peak = 0;
+    for (const h of [at.hour - 1, at.hour, at.hour + 1]) if (h >= 0 && h < 24) peak = Math.max(peak, this.learned[base + h] as number);
+    return peak;
+  }
+
+  private roll(day: number): void {
+    if (day <= this.day) return;
+    if (this.day >= 0) {
+      for (let b = 0; b < BUCKETS; b++) this.learned[b] = Math.max(this.today[b] as number, (this.learned[b] as number) * DECAY);
+      this.known |= this.todayClasses;
+    }
+    this.today.fill(0);
+    this.todayClasses = 0;
+    this.day = day;
+  }
+
+  toJSON(): LevelsSnapshot {
+    this.roll(this.day);
+    return { day: this.day, known: this.known, todayClasses: this.todayClasses, learned: [...this.learned], today: [...this.today] };
+  }
+
+  static from(s: LevelsSnapshot): Levels {
+    const l = new Levels();
+    l.day = s.day;
+    l.known = s.known;
+    l.todayClasses = s.todayClasses;
+    l.learned.set(s.learned);
+    l.today.set(s.today);
+    return l;
+  }
+}
+
+export interface LevelsSnapshot {
+  readonly day: number;
+  readonly known: number;
+  readonly todayClasses: number;
+  readonly learned: readonly number[];
+  readonly today: readonly number[];
+}

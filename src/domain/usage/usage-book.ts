@@ -1,0 +1,218 @@
+import type { CallEvent } from '../engine/event.js';
+import { hourClass, type HourClass } from './hour-class.js';
+import { Levels, type LevelsSnapshot } from './levels.js';
+import { hash32, Members } from './sites.js';
+
+/** A subject is familiar once seen this long ago: before that, everything it does is new and nothing is novel. */
+export const FAMILIAR_AFTER_MS = 86_400_000;
+/** Subjects not seen for this long are forgotten (memory is bounded by the subjects of a month). */
+export const RETENTION_MS = 30 * 86_400_000;
+const MAX_IPS = 16;
+
+/** Novelty signals of one call (G3, rule match `novel`), judged before the call is learned. */
+export const NOVELTIES = ['country', 'numberType', 'callerIp', 'accountIp', 'ipCaller', 'ipAccount'] as const;
+export type Novelty = (typeof NOVELTIES)[number];
+/** A call's novelties as bits (no allocation per call): bit i is NOVELTIES[i]. */
+export const noveltyBit = (n: Novelty): number => 1 << NOVELTIES.indexOf(n);
+const COUNTRY = noveltyBit('country');
+const NUMBER_TYPE = noveltyBit('numberType');
+const CALLER_IP = noveltyBit('callerIp');
+const ACCOUNT_IP = noveltyBit('accountIp');
+const IP_CALLER = noveltyBit('ipCaller');
+const IP_ACCOUNT = noveltyBit('ipAccount');
+export const noveltiesOf = (bits: number): Novelty[] => NOVELTIES.filter((_, i) => (bits & (1 << i)) !== 0);
+
+interface IpSite {
+  firstSeen: number;
+  lastSeen: number;
+  readonly callers: Members;
+  readonly accounts: Members;
+}
+interface AccountSite {
+  firstSeen: number;
+  lastSeen: number;
+  readonly callers: Members;
+  readonly countries: Set<string>;
+  readonly types: Set<string>;
+  ips: number[];
+}
+interface CallerSite {
+  firstSeen: number;
+  lastSeen: number;
+  ips: number[];
+}
+
+/** What a scaled threshold is scaled by, and why (alerts explain themselves). */
+export interface Baseline {
+  readonly value: number;
+  readonly from: string;
+}
+
+const familiar = (site: { firstSeen: number } | undefined, t: number): boolean => site !== undefined && site.firstSeen <= t - FAMILIAR_AFTER_MS;
+
+/**
+ * Learned usage profiles (G3), in event time: who calls from each source IP (site size, EV12 behind NAT), what
+ * each account dials, where each caller calls from, and the usual level of every `baseline: learned` rule per
+ * subject, day class and hour. Pure and deterministic: the same CDRs in the same order learn the same profile.
+ */
+export class UsageBook {
+  private readonly ips = new Map<string, IpSite>();
+  private readonly accounts = new Map<string, AccountSite>();
+  private readonly callers = new Map<string, CallerSite>();
+  private readonly levels = new Map<string, Levels>();
+
+  get size(): number {
+    return this.ips.size + this.accounts.size + this.callers.size + this.levels.size;
+  }
+
+  /** Learns the call and returns what was new about it; novelty needs a familiar subject (a cold start sees none). */
+  observe(e: CallEvent): number {
+    let novel = 0;
+    const t = e.t;
+    const tenant = `${e.tenant}\u0000`;
+    const ipHash = e.ip === undefined ? undefined : hash32(e.ip);
+    const callerHash = hash32(e.caller);
+    const accountHash = hash32(e.account);
+    const account = this.site(this.accounts, tenant + e.account, t, () => ({ callers: new Members(), countries: new Set(), types: new Set(), ips: [] }));
+    const region = e.callee?.region ?? null;
+    if (e.international && region !== null && !account.countries.has(region)) {
+      if (familiar(account, t)) novel |= COUNTRY;
+      account.countries.add(region);
+    }
+    if (e.callee && !account.types.has(e.callee.type)) {
+      if (familiar(account, t)) novel |= NUMBER_TYPE;
+      account.types.add(e.callee.type);
+    }
+    account.callers.see(callerHash, t);
+    const caller = this.site(this.callers, tenant + e.caller, t, () => ({ ips: [] }));
+    if (ipHash !== undefined) {
+      if (remember(caller.ips, ipHash) && familiar(caller, t)) novel |= CALLER_IP;
+      if (remember(account.ips, ipHash) && familiar(account, t)) novel |= ACCOUNT_IP;
+      const ip = this.site(this.ips, tenant + (e.ip as string), t, () => ({ callers: new Members(), accounts: new Members() }));
+      const known = familiar(ip, t);
+      if (ip.callers.see(callerHash, t) && known) novel |= IP_CALLER;
+      if (ip.accounts.see(accountHash, t) && known) novel |= IP_ACCOUNT;
+    }
+    return novel;
+  }
+
+  /**
+   * The baseline a `baseline: learned` rule scales its thresholds by, for the subject under `key` (tenant NUL
+   * value): its learned peak around this hour once a day of this class is known; before that, the site's size
+   * (established callers, or accounts for a distinct-accounts measure). A familiar IP serving an account it did
+   * not serve yesterday gets none: the seed's strict threshold holds (EV12).
+   */
+  baseline(ruleId: string, kind: string, key: string, of: 'callers' | 'accounts', e: CallEvent, at: HourClass): Baseline {
+    if (kind === 'ip') {
+      const ip = this.ips.get(key);
+      const since = ip?.accounts.firstSeen(hash32(e.account));
+      if (familiar(ip, e.t) && since !== undefined && since > e.t - FAMILIAR_AFTER_MS)
+        return { value: 0, from: 'none: this IP serves an account it did not serve before' };
+    }
+    const peak = this.levels.get(`${ruleId}\u0000${key}`)?.peak(at);
+    if (peak !== undefined) return { value: peak, from: `learned peak, ${at.dayClass === 0 ? 'business' : 'closed'} days ${at.hour}h±1` };
+    const site = kind === 'ip' ? this.ips.get(key) : kind === 'account' ? this.accounts.get(key) : undefined;
+    if (!site) return { value: 0, from: 'none: nothing learned yet' };
+    const members = of === 'accounts' && 'accounts' in site ? site.accounts : site.callers;
+    return { value: members.established(e.t), from: `site size: established ${of} (cold start)` };
+  }
+
+  /** Learns a rule's measure for a subject (the engine never passes a value that fired critical). */
+  learn(ruleId: string, key: string, at: HourClass, value: number): void {
+    const id = `${ruleId}\u0000${key}`;
+    let levels = this.levels.get(id);
+    if (!levels) this.levels.set(id, (levels = new Levels()));
+    levels.learn(at, value);
+  }
+
+  hourOf(e: CallEvent): HourClass {
+    return hourClass(e.profile.calendar, e.t);
+  }
+
+  /** Forgets subjects idle for RETENTION_MS before `horizonOf(key)` and their learned levels. */
+  trim(horizonOf: (key: string) => number): void {
+    for (const map of [this.ips, this.accounts, this.callers] as Map<string, { lastSeen: number }>[]) {
+      for (const [key, site] of map) if (site.lastSeen < horizonOf(key) - RETENTION_MS) map.delete(key);
+    }
+    for (const [key, site] of this.ips) {
+      site.callers.trim(horizonOf(key) - RETENTION_MS);
+      site.accounts.trim(horizonOf(key) - RETENTION_MS);
+    }
+    for (const [key, site] of this.accounts) site.callers.trim(horizonOf(key) - RETENTION_MS);
+    for (const id of this.levels.keys()) {
+      const key = id.slice(id.indexOf('\u0000') + 1);
+      const kind = this.ips.has(key) || this.accounts.has(key) || this.callers.has(key);
+      if (!kind) this.levels.delete(id);
+    }
+  }
+
+  private site<T extends { firstSeen: number; lastSeen: number }>(
+    map: Map<string, T>,
+    key: string,
+    t: number,
+    make: () => Omit<T, 'firstSeen' | 'lastSeen'>,
+  ): T {
+    let site = map.get(key);
+    if (!site) map.set(key, (site = { firstSeen: t, lastSeen: t, ...make() } as T));
+    else {
+      if (t < site.firstSeen) site.firstSeen = t;
+      if (t > site.lastSeen) site.lastSeen = t;
+    }
+    return site;
+  }
+
+  /** The profiles of one tenant (snapshots are stored per tenant: a tenant is one stream, one partition). */
+  snapshot(tenant: string, through: number): UsageSnapshot {
+    const mine = <T>(map: Map<string, T>) => [...map].filter(([k]) => k.startsWith(`${tenant}\u0000`));
+    const levels = [...this.levels].filter(([k]) => k.slice(k.indexOf('\u0000') + 1).startsWith(`${tenant}\u0000`));
+    return {
+      version: 1,
+      tenant,
+      through,
+      ips: mine(this.ips).map(([k, s]) => [k, s.firstSeen, s.lastSeen, s.callers.toJSON(), s.accounts.toJSON()]),
+      accounts: mine(this.accounts).map(([k, s]) => [k, s.firstSeen, s.lastSeen, s.callers.toJSON(), [...s.countries], [...s.types], s.ips]),
+      callers: mine(this.callers).map(([k, s]) => [k, s.firstSeen, s.lastSeen, s.ips]),
+      levels: levels.map(([k, l]) => [k, l.toJSON()]),
+    };
+  }
+
+  /** Loads a tenant's snapshot, replacing what was learned of that tenant. */
+  restore(s: UsageSnapshot): void {
+    for (const [k, first, last, callers, accounts] of s.ips)
+      this.ips.set(k, { firstSeen: first, lastSeen: last, callers: Members.from(callers), accounts: Members.from(accounts) });
+    for (const [k, first, last, callers, countries, types, ips] of s.accounts) {
+      this.accounts.set(k, {
+        firstSeen: first,
+        lastSeen: last,
+        callers: Members.from(callers),
+        countries: new Set(countries),
+        types: new Set(types),
+        ips: [...ips],
+      });
+    }
+    for (const [k, first, last, ips] of s.callers) this.callers.set(k, { firstSeen: first, lastSeen: last, ips: [...ips] });
+    for (const [k, l] of s.levels) this.levels.set(k, Levels.from(l));
+  }
+}
+
+/** Adds `ip` to a short list of recent addresses; true when it was not there. */
+function remember(ips: number[], ip: number): boolean {
+  const i = ips.indexOf(ip);
+  if (i === 0) return false;
+  if (i > 0) ips.splice(i, 1);
+  ips.unshift(ip);
+  if (ips.length > MAX_IPS) ips.length = MAX_IPS;
+  return i < 0;
+}
+
+type MemberRows = readonly (readonly [number, number, number])[];
+export interface UsageSnapshot {
+  readonly version: 1;
+  readonly tenant: string;
+  /** The newest call end learned: a rebuild replaying CDRs that ended by then does not learn them twice. */
+  readonly through: number;
+  readonly ips: readonly (readonly [string, number, number, MemberRows, MemberRows])[];
+  readonly accounts: readonly (readonly [string, number, number, MemberRows, readonly string[], readonly string[], readonly number[]])[];
+  readonly callers: readonly (readonly [string, number, number, readonly number[]])[];
+  readonly levels: readonly (readonly [string, LevelsSnapshot])[];
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Cdr } from '../../../src/domain/cdr/contract.js';
+import type { Verdict } from '../../../src/domain/engine/verdicts.js';
+import type { UsageSnapshot } from '../../../src/domain/usage/usage-book.js';
+import { blocksOf, harness } from './harness.js';
+
+const RULES = ['velocity-ip', 'velocity-account', 'velocity-caller', 'credential-stuffing', 'new-international-destination'];
+const START = Date.parse('2026-04-16T08:00:00-03:00');
+const profiles = { tenants: { acme: { international: { policy: 'allow' } } } };
+
+/** Office-like traffic over two days: bursts of a few calls from a handful of callers, IPs and accounts. */
+const traffic = fc.array(
+  fc.record({
+    minute: fc.integer({ min: 0, max: 2 * 24 * 60 }),
+    burst: fc.integer({ min: 1, max: 9 }),
+    ip: fc.integer({ min: 0, max: 2 }),
+    caller: fc.integer({ min: 0, max: 7 }),
+    account: fc.integer({ min: 0, max: 2 }),
+    abroad: fc.boolean(),
+    billSec: fc.integer({ min: 0, max: 900 }),
+  }),
+  { minLength: 5, maxLength: 60 },
+);
+
+const view = (v: Verdict) => (v.kind === 'block' ? [v.kind, v.id, v.level, v.startsAt, v.expiresAt] : [v.kind, v.id, v.severity]);
+
+describe('G3: learned usage survives a restart', () => {
+  it('property: a restart mid-stream (usage snapshot, blocks, replay of the state horizon) gives the same verdicts as an uninterrupted run', () => {
+    fc.assert(
+      fc.property(traffic, fc.double({ min: 0.2, max: 0.9, noNaN: true }), (bursts, cutAt) => {
+        const make = harness({ only: RULES, profiles });
+        const cdrs: Cdr[] = [];
+        for (const b of bursts) {
+          for (let i = 0; i < b.burst; i++) {
+            const t = START + b.minute * 60_000 + i * 7000;
+            cdrs.push(
+              make.call(new Date(t).toISOString(), {
+                srcIp: `198.51.100.${b.ip}`,
+                caller: `+55113000100${(b.caller + i) % 8}`,
+                account: `acct${b.account}`,
+                callee: b.abroad ? `+35121300${String(i).padStart(4, '0')}` : `+55114000${String(2000 + i)}`,
+                billSec: b.billSec,
+              }),
+            );
+          }
+        }
+        cdrs.sort((a, b) => a.endedAt - b.endedAt || a.id.localeCompare(b.id));
+        const cut = Math.max(1, Math.floor(cdrs.length * cutAt));
+        const whole = harness({ only: RULES, profiles });
+        const expected = cdrs.flatMap((c, i) => (i < cut ? (whole.process(c), []) : [...whole.process(c).verdicts]));
+
+        const before = harness({ only: RULES, profiles });
+        const issued = cdrs.slice(0, cut).flatMap((c) => [...before.process(c).verdicts]);
+        const snapshots = JSON.parse(JSON.stringify(before.engine.usageSnapshots())) as UsageSnapshot[];
+        const now = (cdrs[cut - 1] as Cdr).endedAt;
+
+        const after = harness({ only: RULES, profiles });
+        after.engine.restoreUsage(snapshots);
+        for (const b of blocksOf(issued)) after.engine.restoreBlock(b);
+        const horizon = now - after.engine.stateHorizonMs;
+        const replayed = cdrs.slice(0, cut).filter((c) => c.startedAt >= horizon);
+        for (const c of [...replayed].sort((a, b) => a.startedAt - b.startedAt)) after.engine.process(c, now);
+        const got = cdrs.slice(cut).flatMap((c) => [...after.process(c).verdicts]);
+        assert.deepEqual(got.map(view), expected.map(view));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
