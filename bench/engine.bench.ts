@@ -10,6 +10,7 @@ import type * as ParseModule from '../src/domain/cdr/parse.js';
 import type * as BuildModule from '../src/domain/engine/build.js';
 import type * as EngineModule from '../src/domain/engine/engine.js';
 import type * as KeyedLogModule from '../src/domain/engine/windows/keyed-log.js';
+import type * as UsageModule from '../src/domain/usage/usage-book.js';
 import { dialler, prng } from './stream.js';
 
 // The compiled build (npm run build), as production runs it; BENCH_SOURCE=src measures the TypeScript through tsx.
@@ -19,6 +20,7 @@ const { decodeCdrJson } = (await import(`${lib}/domain/cdr/parse.js`)) as typeof
 const { createEngine } = (await import(`${lib}/domain/engine/build.js`)) as typeof BuildModule;
 const { DEFAULT_ALLOWED_LATENESS_MS } = (await import(`${lib}/domain/engine/engine.js`)) as typeof EngineModule;
 const { KeyedLog } = (await import(`${lib}/domain/engine/windows/keyed-log.js`)) as typeof KeyedLogModule;
+const { UsageBook } = (await import(`${lib}/domain/usage/usage-book.js`)) as typeof UsageModule;
 
 const COUNT = Number(process.env['BENCH_COUNT'] ?? 1_000_000);
 const CALLERS = Number(process.env['BENCH_CALLERS'] ?? 100_000);
@@ -116,6 +118,8 @@ console.error(`JSON.parse alone: ${Math.round(parsePerS)} lines/s`);
 // the engine trims it (allowed lateness + window), measured after a full GC.
 const gc = (globalThis as { gc?: () => void }).gc;
 let bytesPerKey = NaN;
+let bytesPerSubject = NaN;
+let subjects = 0;
 if (gc) {
   const tenants: string[] = [];
   const callers: string[] = [];
@@ -146,10 +150,28 @@ if (gc) {
   gc();
   bytesPerKey = (withState - process.memoryUsage().heapUsed) / keyCount;
   console.error(`velocity window state: ${keyCount} active keys, ${held} events held, ${bytesPerKey.toFixed(0)} bytes per key`);
+
+  // Learned usage profiles (G3): every CDR learned as the engine learns it, with one baseline rule's levels per IP
+  const describer = createEngine(ruleFiles, base);
+  const usage = { book: new UsageBook() as InstanceType<typeof UsageBook> | null };
+  for (const line of lines) {
+    const decoded = decodeCdrJson(line);
+    if (!decoded.ok) continue;
+    const event = describer.describe(decoded.cdr);
+    usage.book?.observe(event);
+    if (event.ip !== undefined) usage.book?.learn('velocity-ip', `${event.tenant}\u0000${event.ip}`, usage.book.hourOf(event), 1);
+  }
+  subjects = usage.book?.size ?? 0;
+  gc();
+  const withUsage = process.memoryUsage().heapUsed;
+  usage.book = null;
+  gc();
+  bytesPerSubject = (withUsage - process.memoryUsage().heapUsed) / subjects;
+  console.error(`usage profiles: ${subjects} subjects (IPs, accounts, callers, learned levels), ${bytesPerSubject.toFixed(0)} bytes per subject`);
 } else {
   console.error('run with node --expose-gc for bytes per key');
 }
 
 console.log(
-  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} bytes_per_key=${bytesPerKey.toFixed(0)}`,
+  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} bytes_per_key=${bytesPerKey.toFixed(0)} usage_subjects=${subjects} usage_bytes_per_subject=${bytesPerSubject.toFixed(0)}`,
 );
