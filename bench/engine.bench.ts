@@ -154,12 +154,13 @@ if (gc) {
   // Learned usage profiles (G3): every CDR learned as the engine learns it, with one baseline rule's levels per IP
   const describer = createEngine(ruleFiles, base);
   const usage = { book: new UsageBook() as InstanceType<typeof UsageBook> | null };
+  const levels = usage.book?.levelsOf('velocity-ip');
   for (const line of lines) {
     const decoded = decodeCdrJson(line);
     if (!decoded.ok) continue;
     const event = describer.describe(decoded.cdr);
     usage.book?.observe(event);
-    if (event.ip !== undefined) usage.book?.learn('velocity-ip', `${event.tenant}\u0000${event.ip}`, usage.book.hourOf(event), 1);
+    if (event.ip !== undefined && levels) usage.book?.learn(levels, `${event.tenant}\u0000${event.ip}`, usage.book.hourOf(event), 1);
   }
   subjects = usage.book?.size ?? 0;
   gc();

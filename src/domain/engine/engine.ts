@@ -1,17 +1,15 @@
 import type { Cdr } from '../cdr/contract.js';
 import { Normaliser } from '../numbering/normaliser.js';
 import type { CompiledRule } from '../rules/compile.js';
-import { CountDetector } from './detectors/count.js';
-import { DailyQuotaDetector } from './detectors/daily-quota.js';
-import { DailyTotalDetector } from './detectors/daily-total.js';
 import type { Detector } from './detectors/detector.js';
-import { DistinctDetector } from './detectors/distinct.js';
-import { SequenceDetector } from './detectors/sequence.js';
+import { detectorFor } from './detectors/detector-for.js';
 import { CallDedup } from './dedup.js';
 import { checkDenyLists, exemptKinds } from './lists-check.js';
-import { EpisodeBook, ruleLimits, type Limits } from './episodes.js';
+import { EpisodeBook } from './episodes.js';
+import { ruleLimits, scaled, type Limits } from './limits.js';
 import { UsageBook, type UsageSnapshot } from '../usage/usage-book.js';
 import type { HourClass } from '../usage/hour-class.js';
+import type { Levels } from '../usage/levels.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
 import { enrich, type CallEvent } from './event.js';
@@ -78,6 +76,8 @@ export class Engine {
   /** Whether any rule reads learned usage (baselines or novelty): otherwise nothing is learned. */
   private readonly learns: boolean;
   private readonly limits: readonly Limits[];
+  /** Per detector, the learned levels of its subjects when the rule has a baseline. */
+  private readonly levels: readonly (Map<string, Levels> | undefined)[];
   private readonly detectorStats: readonly RuleStats[];
   private readonly lateness: number;
   private readonly skew: number;
@@ -108,6 +108,7 @@ export class Engine {
     for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
     this.limits = options.rules.map(ruleLimits);
+    this.levels = options.rules.map((r) => (r.baseline ? this.usage.levelsOf(r.id) : undefined));
     this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
   }
 
@@ -157,10 +158,11 @@ export class Engine {
       let limits = this.limits[i] as Limits;
       if (rule.baseline && learning) {
         hour ??= this.usage.hourOf(event);
-        limits = scaled(rule, this.usage.baseline(rule.id, subject.kind, key, rule.baseline.of, event, hour));
+        const levels = this.levels[i] as Map<string, Levels>;
+        limits = scaled(rule, this.usage.baseline(levels.get(key), subject.kind, key, rule.baseline.of, event, hour));
         // an attack never becomes the baseline: values that reach critical or block are not learned
         if (teaches && observation.value < (limits.critical ?? Infinity) && observation.value < (limits.blockAt ?? Infinity)) {
-          this.usage.learn(rule.id, key, hour, observation.value);
+          this.usage.learn(levels, key, hour, observation.value);
         }
       }
       this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
@@ -268,33 +270,4 @@ export class Engine {
     this.counts[status]++;
     return event ? { status, verdicts, event } : { status, verdicts };
   }
-}
-
-function detectorFor(rule: CompiledRule): Detector {
-  switch (rule.measure.kind) {
-    case 'count':
-      return new CountDetector(rule);
-    case 'distinct':
-      return new DistinctDetector(rule);
-    case 'sequence':
-      return new SequenceDetector(rule);
-    case 'dailyQuota':
-      return new DailyQuotaDetector(rule);
-    case 'dailyTotal':
-      return new DailyTotalDetector(rule);
-  }
-}
-
-/** Thresholds scaled by a baseline: max(floor, factor × baseline); whole numbers for counting measures. */
-function scaled(rule: CompiledRule, baseline: { value: number; from: string }): Limits {
-  const whole = rule.measure.kind !== 'dailyTotal' && rule.measure.kind !== 'dailyQuota';
-  const scale = (floor: number | undefined, factor: number | undefined) => {
-    if (floor === undefined || factor === undefined) return floor;
-    const t = Math.max(floor, factor * baseline.value);
-    return whole ? Math.ceil(t) : t;
-  };
-  const critical = scale(rule.critical, rule.criticalFactor);
-  const ratio = rule.critical !== undefined && critical !== undefined ? critical / rule.critical : 1;
-  const blockAt = rule.block === undefined ? undefined : whole ? Math.ceil(rule.block.at * ratio) : rule.block.at * ratio;
-  return { warn: scale(rule.warn, rule.warnFactor), critical, blockAt, baseline };
 }

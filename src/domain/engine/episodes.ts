@@ -3,6 +3,7 @@ import { nextLocalMidnight } from '../calendar/local-time.js';
 import type { CompiledRule } from '../rules/compile.js';
 import { formatDuration } from '../rules/duration.js';
 import type { Observation } from './detectors/detector.js';
+import { ruleLimits, type Limits } from './limits.js';
 import type { CallEvent } from './event.js';
 import { noveltiesOf } from '../usage/usage-book.js';
 import { verdictId, subjectText, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
@@ -18,17 +19,6 @@ export interface Escalation {
   readonly ladderMs: readonly number[];
   readonly withinMs: number;
 }
-
-/** Thresholds in force for one observation: the rule's own, or scaled by the subject's baseline (G3). */
-export interface Limits {
-  readonly warn: number | undefined;
-  readonly critical: number | undefined;
-  readonly blockAt: number | undefined;
-  /** Why the thresholds are what they are (alert details). */
-  readonly baseline?: { readonly value: number; readonly from: string };
-}
-
-export const ruleLimits = (rule: CompiledRule): Limits => ({ warn: rule.warn, critical: rule.critical, blockAt: rule.block?.at });
 
 export interface Decision {
   readonly verdicts: Verdict[];

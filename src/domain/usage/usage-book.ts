@@ -48,6 +48,12 @@ export interface Baseline {
   readonly from: string;
 }
 
+const NEW_ACCOUNT_ON_IP: Baseline = { value: 0, from: 'none: this IP serves an account it did not serve before' };
+const NOTHING_LEARNED: Baseline = { value: 0, from: 'none: nothing learned yet' };
+const SITE_CALLERS = 'site size: established callers (cold start)';
+const SITE_ACCOUNTS = 'site size: established accounts (cold start)';
+const LEARNED_FROM = Array.from({ length: 48 }, (_, b) => `learned peak, ${b < 24 ? 'business' : 'closed'} days ${b % 24}h±1`);
+
 const familiar = (site: { firstSeen: number } | undefined, t: number): boolean => site !== undefined && site.firstSeen <= t - FAMILIAR_AFTER_MS;
 
 /**
@@ -59,10 +65,20 @@ export class UsageBook {
   private readonly ips = new Map<string, IpSite>();
   private readonly accounts = new Map<string, AccountSite>();
   private readonly callers = new Map<string, CallerSite>();
-  private readonly levels = new Map<string, Levels>();
+  /** Learned levels per rule, then per subject key: the engine holds each rule's map, so a call builds no key string. */
+  private readonly levels = new Map<string, Map<string, Levels>>();
 
   get size(): number {
-    return this.ips.size + this.accounts.size + this.callers.size + this.levels.size;
+    let levels = 0;
+    for (const m of this.levels.values()) levels += m.size;
+    return this.ips.size + this.accounts.size + this.callers.size + levels;
+  }
+
+  /** The learned levels of one rule, by subject key (tenant NUL value). */
+  levelsOf(ruleId: string): Map<string, Levels> {
+    let map = this.levels.get(ruleId);
+    if (!map) this.levels.set(ruleId, (map = new Map<string, Levels>()));
+    return map;
   }
 
   /** Learns the call and returns what was new about it; novelty needs a familiar subject (a cold start sees none). */
@@ -73,7 +89,11 @@ export class UsageBook {
     const ipHash = e.ip === undefined ? undefined : hash32(e.ip);
     const callerHash = hash32(e.caller);
     const accountHash = hash32(e.account);
-    const account = this.site(this.accounts, tenant + e.account, t, () => ({ callers: new Members(), countries: new Set(), types: new Set(), ips: [] }));
+    const accountKey = tenant + e.account;
+    let account = this.accounts.get(accountKey);
+    if (!account)
+      this.accounts.set(accountKey, (account = { firstSeen: t, lastSeen: t, callers: new Members(), countries: new Set(), types: new Set(), ips: [] }));
+    else this.touch(account, t);
     const region = e.callee?.region ?? null;
     if (e.international && region !== null && !account.countries.has(region)) {
       if (familiar(account, t)) novel |= COUNTRY;
@@ -84,11 +104,17 @@ export class UsageBook {
       account.types.add(e.callee.type);
     }
     account.callers.see(callerHash, t);
-    const caller = this.site(this.callers, tenant + e.caller, t, () => ({ ips: [] }));
+    const callerKey = tenant + e.caller;
+    let caller = this.callers.get(callerKey);
+    if (!caller) this.callers.set(callerKey, (caller = { firstSeen: t, lastSeen: t, ips: [] }));
+    else this.touch(caller, t);
     if (ipHash !== undefined) {
       if (remember(caller.ips, ipHash) && familiar(caller, t)) novel |= CALLER_IP;
       if (remember(account.ips, ipHash) && familiar(account, t)) novel |= ACCOUNT_IP;
-      const ip = this.site(this.ips, tenant + (e.ip as string), t, () => ({ callers: new Members(), accounts: new Members() }));
+      const ipKey = tenant + (e.ip as string);
+      let ip = this.ips.get(ipKey);
+      if (!ip) this.ips.set(ipKey, (ip = { firstSeen: t, lastSeen: t, callers: new Members(), accounts: new Members() }));
+      else this.touch(ip, t);
       const known = familiar(ip, t);
       if (ip.callers.see(callerHash, t) && known) novel |= IP_CALLER;
       if (ip.accounts.see(accountHash, t) && known) novel |= IP_ACCOUNT;
@@ -102,27 +128,27 @@ export class UsageBook {
    * (established callers, or accounts for a distinct-accounts measure). A familiar IP serving an account it did
    * not serve yesterday gets none: the seed's strict threshold holds (EV12).
    */
-  baseline(ruleId: string, kind: string, key: string, of: 'callers' | 'accounts', e: CallEvent, at: HourClass): Baseline {
+  baseline(levels: Levels | undefined, kind: string, key: string, of: 'callers' | 'accounts', e: CallEvent, at: HourClass): Baseline {
     if (kind === 'ip') {
       const ip = this.ips.get(key);
-      const since = ip?.accounts.firstSeen(hash32(e.account));
-      if (familiar(ip, e.t) && since !== undefined && since > e.t - FAMILIAR_AFTER_MS)
-        return { value: 0, from: 'none: this IP serves an account it did not serve before' };
+      if (familiar(ip, e.t)) {
+        const since = ip?.accounts.firstSeen(hash32(e.account));
+        if (since !== undefined && since > e.t - FAMILIAR_AFTER_MS) return NEW_ACCOUNT_ON_IP;
+      }
     }
-    const peak = this.levels.get(`${ruleId}\u0000${key}`)?.peak(at);
-    if (peak !== undefined) return { value: peak, from: `learned peak, ${at.dayClass === 0 ? 'business' : 'closed'} days ${at.hour}h±1` };
+    const peak = levels?.peak(at);
+    if (peak !== undefined) return { value: peak, from: LEARNED_FROM[at.dayClass * 24 + at.hour] as string };
     const site = kind === 'ip' ? this.ips.get(key) : kind === 'account' ? this.accounts.get(key) : undefined;
-    if (!site) return { value: 0, from: 'none: nothing learned yet' };
+    if (!site) return NOTHING_LEARNED;
     const members = of === 'accounts' && 'accounts' in site ? site.accounts : site.callers;
-    return { value: members.established(e.t), from: `site size: established ${of} (cold start)` };
+    return { value: members.established(e.t), from: of === 'accounts' ? SITE_ACCOUNTS : SITE_CALLERS };
   }
 
   /** Learns a rule's measure for a subject (the engine never passes a value that fired critical). */
-  learn(ruleId: string, key: string, at: HourClass, value: number): void {
-    const id = `${ruleId}\u0000${key}`;
-    let levels = this.levels.get(id);
-    if (!levels) this.levels.set(id, (levels = new Levels()));
-    levels.learn(at, value);
+  learn(levels: Map<string, Levels>, key: string, at: HourClass, value: number): void {
+    let l = levels.get(key);
+    if (!l) levels.set(key, (l = new Levels()));
+    l.learn(at, value);
   }
 
   hourOf(e: CallEvent): HourClass {
@@ -139,32 +165,22 @@ export class UsageBook {
       site.accounts.trim(horizonOf(key) - RETENTION_MS);
     }
     for (const [key, site] of this.accounts) site.callers.trim(horizonOf(key) - RETENTION_MS);
-    for (const id of this.levels.keys()) {
-      const key = id.slice(id.indexOf('\u0000') + 1);
-      const kind = this.ips.has(key) || this.accounts.has(key) || this.callers.has(key);
-      if (!kind) this.levels.delete(id);
+    for (const map of this.levels.values()) {
+      for (const key of map.keys()) if (!this.ips.has(key) && !this.accounts.has(key) && !this.callers.has(key)) map.delete(key);
     }
   }
 
-  private site<T extends { firstSeen: number; lastSeen: number }>(
-    map: Map<string, T>,
-    key: string,
-    t: number,
-    make: () => Omit<T, 'firstSeen' | 'lastSeen'>,
-  ): T {
-    let site = map.get(key);
-    if (!site) map.set(key, (site = { firstSeen: t, lastSeen: t, ...make() } as T));
-    else {
-      if (t < site.firstSeen) site.firstSeen = t;
-      if (t > site.lastSeen) site.lastSeen = t;
-    }
-    return site;
+  private touch(site: { firstSeen: number; lastSeen: number }, t: number): void {
+    if (t < site.firstSeen) site.firstSeen = t;
+    if (t > site.lastSeen) site.lastSeen = t;
   }
 
   /** The profiles of one tenant (snapshots are stored per tenant: a tenant is one stream, one partition). */
   snapshot(tenant: string, through: number): UsageSnapshot {
     const mine = <T>(map: Map<string, T>) => [...map].filter(([k]) => k.startsWith(`${tenant}\u0000`));
-    const levels = [...this.levels].filter(([k]) => k.slice(k.indexOf('\u0000') + 1).startsWith(`${tenant}\u0000`));
+    const levels = [...this.levels].flatMap(([rule, map]) =>
+      [...map].filter(([k]) => k.startsWith(`${tenant}\u0000`)).map(([k, l]) => [`${rule}\u0000${k}`, l] as const),
+    );
     return {
       version: 1,
       tenant,
@@ -191,7 +207,10 @@ export class UsageBook {
       });
     }
     for (const [k, first, last, ips] of s.callers) this.callers.set(k, { firstSeen: first, lastSeen: last, ips: [...ips] });
-    for (const [k, l] of s.levels) this.levels.set(k, Levels.from(l));
+    for (const [k, l] of s.levels) {
+      const cut = k.indexOf('\u0000');
+      this.levelsOf(k.slice(0, cut)).set(k.slice(cut + 1), Levels.from(l));
+    }
   }
 }
 
