@@ -27,7 +27,7 @@ export function composeEmbeddedPipeline(o: {
   /** Decorates the ClickHouse store (tests inject failures into the real one). */
   wrapStore?: (store: CdrStore) => CdrStore;
 }) {
-  const store = (o.wrapStore ?? ((s) => s))(new ClickHouseStore(o.clickhouse, o.config.clickhouse.database));
+  const store = (o.wrapStore ?? ((s) => s))(new ClickHouseStore(o.clickhouse, o.config.clickhouse.database, o.log));
   const feed = new EventEmitter() as EventEmitter & VerdictFeed;
   // announced once persisted (the acknowledgement), never again on a retried write
   const announce = async (batch: PendingBatch) => {

@@ -34,7 +34,7 @@ export function composeProcessor(o: {
   const kafka = createKafka(kc, log);
   const publisher = new KafkaPublisher(kafka);
   const metrics = o.metrics ?? createPipelineMetrics();
-  const store = (o.wrapStore ?? ((s) => s))(new ClickHouseStore(o.clickhouse, config.clickhouse.database));
+  const store = (o.wrapStore ?? ((s) => s))(new ClickHouseStore(o.clickhouse, config.clickhouse.database, log));
   const parts = pipelineParts({ ...o, store, metrics, sinks: [kafkaSink(publisher, kc.topics), storeSink(store)] });
   const source = new KafkaCdrSource({
     kafka,

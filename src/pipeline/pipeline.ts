@@ -1,54 +1,21 @@
 import { Mutex } from 'async-mutex';
-import type { Logger } from 'pino';
 import type { Cdr } from '../domain/cdr/contract.js';
-import { createDecoder, validate, type DecoderContext, type FormatSpec } from '../domain/cdr/formats/registry.js';
+import { createDecoder, validate, type FormatSpec } from '../domain/cdr/formats/registry.js';
 import type { Decoder } from '../domain/cdr/formats/types.js';
 import type { CdrResult } from '../domain/cdr/parse.js';
-import type { Engine, EventStatus } from '../domain/engine/engine.js';
+import type { Engine } from '../domain/engine/engine.js';
 import { SentinelaError } from '../errors.js';
-import { retry, type Backoff } from '../retry.js';
+import { retry } from '../retry.js';
 import { PendingBatch } from './batch.js';
 import { Flusher } from './flusher.js';
 import { Lifecycle, type PipelineHealth, type PipelineState } from './lifecycle.js';
-import { RuleReporter, type PipelineMetrics } from './metrics.js';
-import type { BatchSink, CdrStore, SourceRef } from './ports.js';
+import { RuleReporter } from './metrics.js';
+import type { PipelineHooks, PipelineParts, StreamRef, Tally } from './pipeline-types.js';
+import type { SourceRef } from './ports.js';
 import { rebuildEngine } from './state-rebuild.js';
+import { UsageSaver } from './usage-saver.js';
 
-/** One stream of records: a Kafka topic partition, the HTTP ingest, a replayed file. */
-export interface StreamRef {
-  readonly kind: SourceRef['kind'];
-  readonly topic: string;
-  readonly partition: number;
-}
-
-/** Counts a source keeps of what it fed in (replay's summary, an ingest answer). */
-export interface Tally {
-  readonly statuses: Record<EventStatus, number>;
-  rejected: number;
-}
-
-/** What every pipeline is made of; the composition root builds it once per role. */
-export interface PipelineParts {
-  readonly newEngine: () => Engine;
-  readonly decoders: DecoderContext;
-  /** Where sealed batches go, in the crash-safe order (e.g. Kafka topics, then ClickHouse). */
-  readonly sinks: readonly BatchSink[];
-  readonly maxRecordBytes: number;
-  readonly log: Logger;
-  readonly metrics?: PipelineMetrics;
-  /** Rule state is rebuilt from here on start and on every new assignment; absent: a fresh engine (replay). */
-  readonly store?: CdrStore;
-  /** The clock a CDR is evaluated at: the wall clock (epoch ms, bounds future CDRs), or its own event time (replay). */
-  readonly clock: (() => number) | 'event-time';
-  readonly backoff: Backoff;
-}
-
-export interface PipelineHooks {
-  /** Acknowledges a persisted batch to the source (commit offsets). */
-  readonly ack?: (batch: PendingBatch) => Promise<void>;
-  /** Every state change: a source pauses while the pipeline is not running. */
-  readonly changed?: (state: PipelineState, previous: PipelineState) => void;
-}
+export type { PipelineHooks, PipelineParts, StreamRef, Tally } from './pipeline-types.js';
 
 /**
  * The one ingest pipeline: decode → validate → evaluate → batch → persist through the sinks in order → acknowledge.
@@ -61,6 +28,8 @@ export class Pipeline {
   private readonly flusher: Flusher;
   private readonly lifecycle: Lifecycle;
   private readonly rules: RuleReporter | undefined;
+  /** Saves the learned usage profiles (only with a store: never in replay). */
+  private readonly usage: UsageSaver | undefined;
   /** One decoder per stream (correlating decoders keep state per stream). */
   private readonly decoders = new Map<string, { readonly stream: StreamRef; readonly decoder: Decoder }>();
   /** Rebuilds, timers and source batches never interleave. */
@@ -74,6 +43,7 @@ export class Pipeline {
   ) {
     this.engine = p.newEngine();
     this.rules = p.metrics && new RuleReporter(p.metrics);
+    this.usage = p.store && new UsageSaver({ store: p.store, log: p.log, backoff: p.backoff, now: () => this.now() });
     this.lifecycle = new Lifecycle((state, previous) => {
       p.metrics?.degraded.set(state.name === 'degraded' ? 1 : 0);
       hooks.changed?.(state, previous);
@@ -88,6 +58,7 @@ export class Pipeline {
           p.log.error({ err }, 'acknowledging a persisted batch failed'); // persisted: a re-delivery is recognised as duplicates
         }
         this.rules?.report(this.engine.ruleStats);
+        this.usage?.due(this.engine); // in the background: the batch's answer never waits for it
       },
       persisted: (batch, ms) => {
         p.metrics?.batchRows.observe(batch.cdrs.length);
@@ -165,15 +136,16 @@ export class Pipeline {
       this.lifecycle.to({ name: 'degraded', error: s.name === 'degraded' ? s.error : 'store unavailable', rebuildPending: true });
       return;
     }
+    await this.usage?.saveNow(this.engine, 'rebuild'); // what it learned of tenants that may move to another owner
     const started = performance.now();
-    const { engine, replayed } = await rebuildEngine(store, this.p.newEngine, this.assignment, this.now());
+    const { engine, replayed, profiles } = await rebuildEngine(store, this.p.newEngine, this.assignment, this.now());
     this.engine = engine;
     this.decoders.clear();
     this.pending = new PendingBatch();
     this.rules?.baseline(engine.ruleStats);
     this.p.metrics?.rebuildSeconds.set((performance.now() - started) / 1000);
     this.p.metrics?.rebuildCdrs.set(replayed);
-    this.p.log.info({ assignment: this.assignment, replayed, ms: Math.round(performance.now() - started) }, 'rule state rebuilt');
+    this.p.log.info({ assignment: this.assignment, profiles, replayed, ms: Math.round(performance.now() - started) }, 'rule state rebuilt');
     this.lifecycle.to({ name: 'running' });
   }
 
@@ -256,7 +228,7 @@ export class Pipeline {
     return this.flusher.settle();
   }
 
-  /** Graceful stop: persist what is pending (abandon it if the store is down: a Kafka source re-delivers it). */
+  /** Graceful stop: persist what is pending (abandon it if the store is down: a Kafka source re-delivers it), save the usage profiles. */
   async stop(): Promise<void> {
     if (!this.lifecycle.to({ name: 'stopping' })) return;
     this.stopped.abort(new SentinelaError('INGEST_UNAVAILABLE', 'the pipeline is stopping'));
@@ -264,6 +236,8 @@ export class Pipeline {
       this.seal();
       await this.flusher.settle();
       this.flusher.stop();
+      if (this.flusher.degraded) this.p.log.warn('store unavailable: usage profiles not saved at stop (relearned from the CDR replay)');
+      else await this.usage?.saveNow(this.engine, 'stop');
     });
     this.lifecycle.to({ name: 'stopped' });
   }

@@ -2,6 +2,7 @@ import type { Cdr } from '../domain/cdr/contract.js';
 import type { EventStatus } from '../domain/engine/engine.js';
 import type { Alert, Block } from '../domain/engine/verdicts.js';
 import type { NumberResult } from '../domain/numbering/normaliser.js';
+import type { UsageSnapshot } from '../domain/usage/usage-book.js';
 import type { PendingBatch } from './batch.js';
 
 /**
@@ -47,6 +48,10 @@ export interface CdrStore {
   recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr>;
   /** Rule blocks that started at or after `since`, not lifted. */
   recentBlocks(since: number): Promise<Block[]>;
+  /** Stores learned usage profiles, one snapshot per tenant (G3); per tenant, the one that learned the newest event wins. */
+  saveUsage(snapshots: readonly UsageSnapshot[]): Promise<void>;
+  /** The stored usage profile of every tenant; a row that is not a valid snapshot is logged and left out. */
+  loadUsage(): Promise<UsageSnapshot[]>;
 }
 
 export interface OutMessage {

@@ -3,17 +3,20 @@ import type { CdrStore } from './ports.js';
 
 /**
  * A fresh engine holding the rule state of the partitions in `assignment` (README "State that survives restarts"):
- * rule blocks of the block horizon first (repeats stay quiet, escalation continues), then the counted CDRs of
- * those partitions within the state horizon, replayed in event time with their verdicts discarded (they were
- * published when the CDRs were first processed).
+ * the learned usage profiles of every tenant first (G3: learning is a max, so replaying CDRs a profile already
+ * learned changes nothing), then rule blocks of the block horizon (repeats stay quiet, escalation continues), then
+ * the counted CDRs of those partitions within the state horizon, replayed in event time with their verdicts
+ * discarded (they were published when the CDRs were first processed).
  */
 export async function rebuildEngine(
   store: CdrStore,
   newEngine: () => Engine,
   assignment: Readonly<Record<string, readonly number[]>>,
   now: number,
-): Promise<{ engine: Engine; replayed: number }> {
+): Promise<{ engine: Engine; replayed: number; profiles: number }> {
   const engine = newEngine();
+  const profiles = await store.loadUsage();
+  engine.restoreUsage(profiles);
   for (const block of await store.recentBlocks(now - engine.blockHorizonMs)) engine.restoreBlock(block);
   let replayed = 0;
   for (const [topic, partitions] of Object.entries(assignment)) {
@@ -22,5 +25,5 @@ export async function rebuildEngine(
       replayed++;
     }
   }
-  return { engine, replayed };
+  return { engine, replayed, profiles: profiles.length };
 }

@@ -44,7 +44,7 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
     const block = byKey.get('acme|caller:+551130009999|velocity-caller') ?? {};
     assert.deepEqual(
       [block['rule'], block['subject'], block['kind'], block['at']],
-      ['velocity-caller', 'caller:+551130009999', 'block', '2026-03-02T17:00:40.000Z'],
+      ['velocity-caller', 'caller:+551130009999', 'block', '2026-03-02T17:01:10.000Z'], // from the fifth call's end (the decision)
     );
     assert.ok(blocks.every((m) => String(m.headers?.['state']) === 'active'));
     await waitFor(() => alerts.length >= 1, 'an alert message');
@@ -113,6 +113,38 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
     assert.equal((JSON.parse(alert?.details ?? '{}') as Record<string, number>)['percentUsed'], 108.33);
   });
 
+  it('G3: a restart restores the learned usage profile: an office behind one IP keeps its usual level', async (t) => {
+    const topics = await createTopics(kafka, 'usage');
+    const tenant = 'usage-office';
+    const callers = Array.from({ length: 20 }, (_, i) => `+5511300100${String(i).padStart(2, '0')}`);
+    const call = (id: string, at: number, i: number) =>
+      cdr(id, new Date(at).toISOString(), { tenant, account: 'pbx', caller: callers[i % 20] as string, srcIp: '200.160.9.9' });
+    // Thursday (older than a rebuild's CDR replay): 20 extensions start the day, then 10 calls a minute for 30 min
+    const warm = Date.parse('2026-02-26T09:00:00-03:00');
+    const peak = Date.parse('2026-02-26T10:00:00-03:00');
+    const thursday = [
+      ...callers.map((_, i) => call(`usage-w${i}`, warm + i * 20_000, i)),
+      ...Array.from({ length: 300 }, (_, i) => call(`usage-${i}`, peak + i * 6_000, i)),
+    ];
+    const monday = Array.from({ length: 36 }, (_, i) => call(`usage-m${i}`, Date.parse('2026-03-02T10:00:00-03:00') + i * 5_000, i * 7));
+    const stored = (n: number) => waitFor(async () => (await count(ch, 'cdrs', `tenant = '${tenant}'`)) === n, `${n} CDRs stored`);
+    const version = `SELECT toUnixTimestamp64Milli(event_time) AS through FROM ${ch.database}.usage_profiles FINAL WHERE tenant = {t:String}`;
+    const saved = async () => (await ch.rows<{ through: string | number }>(version, { t: tenant })).map((r) => Number(r.through));
+
+    const first = await startProcessor(t, { kafka, ch, topics, group: 'usage' });
+    await produce(client, topics.cdrs, thursday);
+    await stored(thursday.length);
+    await first.stop();
+    assert.deepEqual(await saved(), [peak + 299 * 6_000 + 30_000], 'saved on a clean stop');
+    const second = await startProcessor(t, { kafka, ch, topics, group: 'usage' });
+    await produce(client, topics.cdrs, monday); // 12 a minute: above EV12's floor of 5, within the learned peak
+    await stored(thursday.length + monday.length);
+    assert.equal(await count(ch, 'alerts', `tenant = '${tenant}'`), 0, 'no verdict on the office');
+    assert.equal(await count(ch, 'blocks', `tenant = '${tenant}'`), 0);
+    await second.stop();
+    assert.deepEqual(await saved(), [Date.parse('2026-03-02T10:00:00-03:00') + 35 * 5_000 + 30_000], "Monday's profile replaced Thursday's");
+  });
+
   it('ClickHouse failing 3 times then recovering: consumption pauses, nothing is lost or doubled (A11)', async (t) => {
     const topics = await createTopics(kafka, 'flaky');
     let failures = 3;
@@ -130,6 +162,8 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
       saveBlocks: (rows) => store.saveBlocks(rows),
       recentCdrs: (topic, partitions, since) => store.recentCdrs(topic, partitions, since),
       recentBlocks: (since) => store.recentBlocks(since),
+      saveUsage: (snapshots) => store.saveUsage(snapshots),
+      loadUsage: () => store.loadUsage(),
     });
     const processor = await startProcessor(t, { kafka, ch, topics, group: 'flaky' }, { storeWrapper: flaky });
     let sawDegraded = false;

@@ -1,12 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
 import type { Cdr } from '../../domain/cdr/contract.js';
 import type { Alert, Block } from '../../domain/engine/verdicts.js';
 import type { NumberResult } from '../../domain/numbering/normaliser.js';
+import type { UsageSnapshot } from '../../domain/usage/usage-book.js';
 import type { CdrStore, Rejected, StoredCdr } from '../../pipeline/ports.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
 import { ident, storeError } from './client.js';
 import { selectRows } from './queries.js';
+import { snapshotOfRow, usageRow } from './usage-rows.js';
 
 /** Settings that make a retried insert of the same block a no-op (at-least-once delivery, README "Delivery"). */
 const INSERT_SETTINGS = { insert_deduplicate: 1 } as const;
@@ -18,6 +21,8 @@ export class ClickHouseStore implements CdrStore {
   constructor(
     private readonly client: ClickHouseClient,
     database: string,
+    /** Where skipped usage profile rows are reported (the processor's and the embedded pipeline's logger). */
+    private readonly log?: Logger,
   ) {
     this.db = ident(database);
   }
@@ -86,6 +91,26 @@ export class ClickHouseStore implements CdrStore {
       'state rebuild',
     );
     return rows.map(blockOfRow);
+  }
+
+  async saveUsage(snapshots: readonly UsageSnapshot[]): Promise<void> {
+    await this.insert('usage_profiles', snapshots.map(usageRow));
+  }
+
+  async loadUsage(): Promise<UsageSnapshot[]> {
+    const rows = await selectRows<{ tenant: string; body: string }>(
+      this.client,
+      `SELECT tenant, body FROM ${this.db}.usage_profiles FINAL ORDER BY tenant`,
+      {},
+      'load usage profiles',
+    );
+    const snapshots: UsageSnapshot[] = [];
+    for (const row of rows) {
+      const read = snapshotOfRow(row.tenant, row.body);
+      if (read.ok) snapshots.push(read.snapshot);
+      else this.log?.error({ tenant: row.tenant, reason: read.reason }, 'usage profile row skipped: relearned from the CDRs');
+    }
+    return snapshots;
   }
 
   private async insert(table: string, values: readonly object[]): Promise<void> {

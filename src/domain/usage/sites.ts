@@ -17,20 +17,30 @@ export const ESTABLISHED_AFTER_MS = 60_000;
 export class Members {
   private readonly first = new Map<number, number>();
   private readonly last = new Map<number, number>();
-  /** First-seen times of the newest members, oldest first, while not yet established. */
+  /**
+   * First-seen times of the members first seen in the last RECENT_MS before the newest time seen, sorted: the
+   * established count is exact whatever order the calls arrive in (a rebuild replays them in start order).
+   */
   private recent: number[] = [];
+  private newest = -Infinity;
 
   /** Counts `member` seen at `t`; true when it was never seen before (novelty). */
   see(member: number, t: number): boolean {
+    if (t > this.newest) this.newest = t;
     const firstSeen = this.first.get(member);
     if (firstSeen === undefined) {
       if (this.first.size >= MAX_MEMBERS) return true;
       this.first.set(member, t);
       this.last.set(member, t);
-      this.recent.push(t);
+      this.addRecent(t);
       return true;
     }
-    if (t < firstSeen) this.first.set(member, t);
+    if (t < firstSeen) {
+      this.first.set(member, t);
+      const i = sortedIndex(this.recent, firstSeen);
+      if (this.recent[i] === firstSeen) this.recent.splice(i, 1);
+      this.addRecent(t);
+    }
     if (t > (this.last.get(member) as number)) this.last.set(member, t);
     return false;
   }
@@ -49,10 +59,8 @@ export class Members {
 
   /** Members seen for at least ESTABLISHED_AFTER_MS at `t`. */
   established(t: number): number {
-    let drop = 0;
-    while (drop < this.recent.length && (this.recent[drop] as number) <= t - ESTABLISHED_AFTER_MS) drop++;
-    if (drop > 0) this.recent = this.recent.slice(drop);
-    return this.first.size - this.recent.length;
+    const newer = this.recent.length - sortedIndex(this.recent, t - ESTABLISHED_AFTER_MS + 1);
+    return this.first.size - newer;
   }
 
   /** Forgets members last seen before `horizon`. */
@@ -60,9 +68,11 @@ export class Members {
     for (const [m, t] of this.last) {
       if (t >= horizon) continue;
       this.last.delete(m);
+      const first = this.first.get(m) as number;
       this.first.delete(m);
+      const i = sortedIndex(this.recent, first);
+      if (this.recent[i] === first) this.recent.splice(i, 1);
     }
-    this.recent = this.recent.filter((t) => t >= horizon);
   }
 
   toJSON(): [number, number, number][] {
@@ -71,13 +81,34 @@ export class Members {
 
   static from(rows: readonly (readonly [number, number, number])[]): Members {
     const m = new Members();
-    let newest = -Infinity;
     for (const [member, first, last] of rows) {
       m.first.set(member, first);
       m.last.set(member, last);
-      newest = Math.max(newest, last);
+      m.newest = Math.max(m.newest, last);
     }
-    m.recent = [...m.first.values()].filter((f) => f > newest - ESTABLISHED_AFTER_MS).sort((a, b) => a - b);
+    m.recent = [...m.first.values()].filter((f) => f >= m.newest - RECENT_MS).sort((a, b) => a - b);
     return m;
   }
+
+  private addRecent(t: number): void {
+    if (t < this.newest - RECENT_MS) return;
+    this.recent.splice(sortedIndex(this.recent, t), 0, t);
+    // members first seen long before the newest call are established for every call still counted
+    if ((this.recent[0] as number) < this.newest - RECENT_MS) this.recent = this.recent.filter((f) => f >= this.newest - RECENT_MS);
+  }
+}
+
+/** How far back first-seen times are kept sorted: beyond the allowed lateness of any CDR still counted. */
+const RECENT_MS = 24 * 3_600_000;
+
+/** The first index whose value is >= `value` in an ascending array. */
+function sortedIndex(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -19,7 +19,13 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
 
   it('creates every table of the schema and records the migrations', async () => {
     const report = await run();
-    assert.deepEqual(report.applied, ['001_initial_schema.sql', '002_stream_processor.sql', '003_block_check_api.sql', '004_security.sql']);
+    assert.deepEqual(report.applied, [
+      '001_initial_schema.sql',
+      '002_stream_processor.sql',
+      '003_block_check_api.sql',
+      '004_security.sql',
+      '005_usage_profiles.sql',
+    ]);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,
     });
@@ -37,6 +43,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
         'push_dead_letters',
         'rejected_cdrs',
         'schema_migrations',
+        'usage_profiles',
         'users',
       ],
     );
