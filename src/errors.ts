@@ -27,6 +27,8 @@ export const ErrorCodes = {
   RULES_INVALID: { http: 500, disposition: 'fatal', summary: 'a rule, profile or prefix-list file is invalid' },
   RULES_UNREADABLE: { http: 500, disposition: 'fatal', summary: 'the rules directory or one of its files cannot be read' },
 
+  EVAL_INPUT: { http: 400, disposition: 'fatal', summary: 'an evaluation input (labels, CDRs or verdicts) is missing or invalid' },
+
   KAFKA_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'Kafka cannot be reached' },
 
   REQUEST_INVALID: { http: 400, disposition: 'fatal', summary: 'HTTP request fails validation' },

@@ -6,9 +6,11 @@ import { apikeyCommand } from './commands/apikey.js';
 import { auditCommand } from './commands/audit.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { migrateCommand } from './commands/migrate.js';
 import { normaliseCommand } from './commands/normalise.js';
 import { replayCommand } from './commands/replay.js';
+import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
 import { userCommand } from './commands/user.js';
 
@@ -32,6 +34,8 @@ const COMMANDS: readonly Command[] = [
   auditCommand,
   normaliseCommand,
   replayCommand,
+  simulateCommand,
+  evaluateCommand,
   configCommand,
 ];
 

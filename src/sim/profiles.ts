@@ -1,0 +1,53 @@
+import { profilesFileSpec } from '../domain/rules/profile-spec.js';
+import type { Population, Site } from './population.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * The profiles (rules/profiles.yaml schema) the simulated traffic assumes: each tenant's home DDD; call centres
+ * open Monday-Saturday 08-20, SIP-trunk PBXs around the clock; the international policy of intl-office accounts;
+ * per-account dial plans where a site dials with an outside-line 0 or sits in another DDD. `base` is the rules
+ * directory's own profiles file: its escalation ladder, global lists and any other top-level keys are kept.
+ */
+export function simulatedProfiles(pop: Population, timeZone: string, base: Json = {}): Json {
+  const tenants: Json = {};
+  for (const t of pop.tenants) {
+    const accounts: Json = {};
+    for (const site of pop.sites.filter((s) => s.tenant === t.spec.name)) {
+      const profile = accountProfile(site, t.spec.ddd);
+      if (Object.keys(profile).length > 0) accounts[site.account] = profile;
+    }
+    tenants[t.spec.name] = { dialPlan: { defaultDdd: t.spec.ddd }, accounts };
+  }
+  const file = {
+    ...base,
+    defaults: {
+      timeZone,
+      dialPlan: { homeCountry: 'BR' },
+      international: { policy: 'deny' },
+      calendar: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: ['08:00-18:00'], brazilianHolidays: true, optionalHolidays: true, closedDates: [] },
+    },
+    tenants,
+  };
+  profilesFileSpec.parse(file); // a generator bug must not reach the replay as a RULES_INVALID
+  return file;
+}
+
+function accountProfile(site: Site, tenantDdd: string): Json {
+  const p: Json = {};
+  const dialPlan: Json = {};
+  if (site.ddd !== tenantDdd) dialPlan['defaultDdd'] = site.ddd;
+  if (site.dialStyle === 'outside-line') dialPlan['outsideLinePrefix'] = '0';
+  if (Object.keys(dialPlan).length > 0) p['dialPlan'] = dialPlan;
+  if (site.kind === 'call-centre') p['calendar'] = { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], hours: ['08:00-20:00'] };
+  if (site.kind === 'sip-trunk')
+    p['calendar'] = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], hours: ['00:00-24:00'], brazilianHolidays: false, optionalHolidays: false };
+  const intl = site.intl;
+  if (intl) {
+    p['international'] =
+      intl.policy === 'quota'
+        ? { policy: 'quota', countries: [...intl.countries], quota: { ...intl.quota } }
+        : { policy: 'allow', countries: [...intl.countries] };
+  }
+  return p;
+}
