@@ -5,7 +5,8 @@ import type { CdrStore } from './ports.js';
  * A fresh engine holding the rule state of the partitions in `assignment` (README "State that survives restarts"):
  * the learned usage profiles of every tenant first (G3: learning is a max, so replaying CDRs a profile already
  * learned changes nothing), then rule blocks of the block horizon (repeats stay quiet, escalation continues), then
- * the counted CDRs of those partitions within the state horizon, replayed in event time with their verdicts
+ * the counted CDRs of those partitions within the state horizon, replayed in call-end order (the order exporters
+ * deliver CDRs in, so rebuilt episodes and learned usage are those of the original run) with their verdicts
  * discarded (they were published when the CDRs were first processed).
  */
 export async function rebuildEngine(

@@ -70,7 +70,7 @@ export class ClickHouseStore implements CdrStore {
                 FROM ${this.db}.cdrs FINAL
                 WHERE source_topic = {topic:String} AND source_partition IN {partitions:Array(Int32)}
                   AND started_at >= fromUnixTimestamp64Milli({since:Int64}) AND status IN ('evaluated', 'emergency', 'leg')
-                ORDER BY started_at, source_partition, source_offset`,
+                ORDER BY ended_at, started_at, source_partition, source_offset`,
         query_params: { topic, partitions, since },
         format: 'JSONEachRow',
       });

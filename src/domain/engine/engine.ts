@@ -78,6 +78,8 @@ export class Engine {
   private readonly limits: readonly Limits[];
   /** Per detector, the learned levels of its subjects when the rule has a baseline. */
   private readonly levels: readonly (Map<string, Levels> | undefined)[];
+  /** Per detector, the per-account peer levels of a `baseline: peers` rule. */
+  private readonly peers: readonly (Map<string, Levels> | undefined)[];
   private readonly detectorStats: readonly RuleStats[];
   private readonly lateness: number;
   private readonly skew: number;
@@ -109,6 +111,7 @@ export class Engine {
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
     this.limits = options.rules.map(ruleLimits);
     this.levels = options.rules.map((r) => (r.baseline ? this.usage.levelsOf(r.id) : undefined));
+    this.peers = options.rules.map((r) => (r.baseline?.coldStart === 'peers' ? this.usage.peersOf(r.id) : undefined));
     this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
   }
 
@@ -134,8 +137,10 @@ export class Engine {
     if (event.emergency) return this.outcome('emergency', [], event);
     // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
     const learning = this.learns && event.direction === 'outbound';
+    // sites, sets and first/last-seen times are idempotent: always learned (a late CDR may follow a snapshot);
+    // peak levels are not, so a rebuild does not relearn the calls a restored snapshot had already learned
+    if (learning) event.novelty = this.usage.observe(event);
     const teaches = learning && cdr.endedAt > (this.learnedThrough.get(cdr.tenant) ?? -Infinity);
-    if (teaches) event.novelty = this.usage.observe(event);
     let hour: HourClass | undefined;
     const verdicts: Verdict[] = [];
     for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
@@ -159,13 +164,17 @@ export class Engine {
       if (rule.baseline && learning) {
         hour ??= this.usage.hourOf(event);
         const levels = this.levels[i] as Map<string, Levels>;
-        limits = scaled(rule, this.usage.baseline(levels.get(key), subject.kind, key, rule.baseline.of, event, hour));
+        const peers = this.peers[i];
+        limits = scaled(rule, this.usage.baseline(levels.get(key), subject.kind, key, rule.baseline.coldStart, event, hour, peers));
         // an attack never becomes the baseline: values that reach critical or block are not learned
         if (teaches && observation.value < (limits.critical ?? Infinity) && observation.value < (limits.blockAt ?? Infinity)) {
           this.usage.learn(levels, key, hour, observation.value);
+          if (peers) this.usage.learn(peers, `${event.tenant}\u0000${event.account}`, hour, observation.value);
         }
       }
-      this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
+      const decision = this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits);
+      if (rule.baseline && teaches && decision.verdicts.some((v) => v.kind === 'block' || v.severity === 'critical')) this.forgetToday(i, key, event);
+      this.record(rule.id, decision, verdicts);
     }
     this.maybeTrim();
     return this.outcome('evaluated', verdicts, event);
@@ -223,6 +232,12 @@ export class Engine {
       this.usage.restore(s);
       this.learnedThrough.set(s.tenant, s.through);
     }
+  }
+
+  /** A subject that fired critical does not keep what its ramp-up taught today (nor its account's peers). */
+  private forgetToday(i: number, key: string, event: CallEvent): void {
+    this.levels[i]?.get(key)?.forgetToday();
+    this.peers[i]?.get(`${event.tenant}\u0000${event.account}`)?.forgetToday();
   }
 
   /** Subjects with a learned usage profile (for the memory benchmark). */

@@ -22,6 +22,10 @@ export function scaled(rule: CompiledRule, baseline: Baseline): Limits {
   };
   const critical = scale(rule.critical, rule.criticalFactor);
   const ratio = rule.critical !== undefined && critical !== undefined ? critical / rule.critical : 1;
+  const warn = scale(rule.warn, rule.warnFactor);
+  // a site shared by several callers is warned about, never blocked whole (`block.sharedSite: warn`)
+  if (rule.block?.sharedSite === 'warn' && baseline.shared === true)
+    return { warn: Math.min(warn ?? Infinity, critical ?? Infinity), critical: undefined, blockAt: undefined, baseline };
   const blockAt = rule.block === undefined ? undefined : whole ? Math.ceil(rule.block.at * ratio) : rule.block.at * ratio;
-  return { warn: scale(rule.warn, rule.warnFactor), critical, blockAt, baseline };
+  return { warn, critical, blockAt, baseline };
 }

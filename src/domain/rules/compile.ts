@@ -1,7 +1,7 @@
 import type { CallEvent } from '../engine/event.js';
 import type { Subject } from '../engine/verdicts.js';
 import { parseDuration } from './duration.js';
-import { noveltyBit } from '../usage/usage-book.js';
+import { noveltyBit, type ColdStart } from '../usage/usage-book.js';
 import type { BlockScope, MatchSpec, MeasureSpec, RuleSpec, ThresholdSpec } from './spec.js';
 
 /** The runtime form of a rule: matcher and key functions, durations in ms. */
@@ -18,7 +18,7 @@ export interface CompiledRule {
   readonly warnFactor: number | undefined;
   readonly criticalFactor: number | undefined;
   /** Scale thresholds with the subject's learned usage (G3); `of` is what a cold-start site size counts. */
-  readonly baseline: { readonly of: 'callers' | 'accounts' } | undefined;
+  readonly baseline: { readonly coldStart: ColdStart } | undefined;
   /** The rule matches on novelty (G3), so usage must be learned even without a baseline. */
   readonly readsNovelty: boolean;
   readonly block: CompiledBlock | undefined;
@@ -34,6 +34,7 @@ export interface CompiledBlock {
   readonly until: 'localMidnight' | 'nextBusinessHour' | undefined;
   readonly scope: BlockScope;
   readonly escalate: boolean;
+  readonly sharedSite: 'block' | 'warn';
 }
 
 export function compileRule(spec: RuleSpec): CompiledRule {
@@ -50,19 +51,26 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     critical: floor(spec.thresholds.critical),
     warnFactor: factor(spec.thresholds.warn),
     criticalFactor: factor(spec.thresholds.critical),
-    baseline: spec.baseline === undefined ? undefined : { of: spec.measure.kind === 'distinct' && spec.measure.of === 'account' ? 'accounts' : 'callers' },
+    baseline: spec.baseline === undefined ? undefined : { coldStart: coldStartOf(spec) },
     block: b && {
       at: b.at ?? (floor(spec.thresholds.critical) as number),
       durationMs: b.duration === undefined ? undefined : (parseDuration(b.duration) as number),
       until: b.until,
       scope: b.scope,
       escalate: b.escalate,
+      sharedSite: b.sharedSite,
     },
     readsNovelty: spec.match.novel !== undefined,
     matches: compileMatch(spec.match),
     subject: compileSubject(spec),
     keyKind: spec.key,
   };
+}
+
+function coldStartOf(spec: RuleSpec): ColdStart {
+  if (spec.baseline === 'learned') return 'floor';
+  if (spec.baseline === 'peers') return 'peers';
+  return spec.measure.kind === 'distinct' && spec.measure.of === 'account' ? 'accounts' : 'callers';
 }
 
 const floor = (t: ThresholdSpec | undefined) => (typeof t === 'object' ? t.floor : t);

@@ -68,6 +68,11 @@ export const measureSpec = z.discriminatedUnion('kind', [
     kind: z.literal('sequence'),
     /** Largest difference between consecutive dialled numbers of a run (…0001, …0002, …0004 → steps 1 and 2). */
     maxStep: z.int().min(1).max(1000).default(10),
+    /**
+     * Only fire when at least `minShare` of the run's calls lasted at most `maxBillSec`: an enumerator hangs up or
+     * is not answered, a sales team working a purchased list talks on most calls.
+     */
+    shortCalls: z.strictObject({ maxBillSec: z.int().min(0), minShare: z.number().min(0).max(1) }).optional(),
   }),
   /** Thresholds are percentages of the profile's daily international quota (minutes and/or cost). */
   z.strictObject({ kind: z.literal('dailyQuota') }),
@@ -84,6 +89,12 @@ export const blockSpec = z.strictObject({
   until: z.enum(BLOCK_UNTIL).optional(),
   scope: z.enum(BLOCK_SCOPES).default('all'),
   escalate: z.boolean().default(true),
+  /**
+   * `warn`: when the subject is a site shared by several established callers (an office NAT address), the rule
+   * only warns: it neither blocks the whole site nor raises a critical alert; the offending callers' and the
+   * account's own rules block them.
+   */
+  sharedSite: z.enum(['block', 'warn']).default('block'),
 });
 
 export const ruleSpec = z
@@ -108,10 +119,14 @@ export const ruleSpec = z
       .refine((t) => t.warn !== undefined || t.critical !== undefined, 'give warn, critical or both')
       .refine((t) => t.warn === undefined || t.critical === undefined || (floorOf(t.warn) as number) <= (floorOf(t.critical) as number), 'warn must not exceed critical'),
     /**
-     * `learned`: thresholds given as { floor, factor } scale with the subject's own usage (G3): its learned peak of
-     * this measure around this hour on earlier days of the same class, or, on a cold start, its site size.
+     * Thresholds given as { floor, factor } scale with the subject's own usage (G3): its learned peak of this
+     * measure around this hour on earlier days of the same class. Until such a day is learned, `learned` keeps the
+     * floors; `site` uses the busiest of today's earlier hours, and in a site's first hour its size (callers, or
+     * accounts for a distinct-accounts measure, established behind the IP or account for a minute: velocity behind
+     * NAT is known within minutes of a cold start); `peers` uses what the callers of the same
+     * account reach around this hour, or in today's earlier hours (a new call-centre agent is judged by the agents).
      */
-    baseline: z.enum(['learned']).optional(),
+    baseline: z.enum(['learned', 'site', 'peers']).optional(),
     /** After an alert, the same rule and subject stay quiet this long (default: the window). */
     cooldown: duration.optional(),
     block: blockSpec.optional(),

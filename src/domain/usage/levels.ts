@@ -38,6 +38,27 @@ export class Levels {
     return peak;
   }
 
+  /**
+   * The usual peak around this hour, or failing that the busiest of today's earlier hours (a site seen since this
+   * morning has shown its level): learned within the day, yet a burst never raises its own threshold, since the
+   * current hour is not read. Undefined when neither is known.
+   */
+  recent(at: HourClass): number | undefined {
+    const learned = this.peak(at);
+    if (at.day !== this.day || (this.todayClasses & (1 << at.dayClass)) === 0) return learned;
+    const base = at.dayClass * 24;
+    let earlier: number | undefined;
+    for (let h = 0; h < at.hour; h++) if ((this.today[base + h] as number) > 0) earlier = Math.max(earlier ?? 0, this.today[base + h] as number);
+    if (earlier === undefined) return learned;
+    return Math.max(learned ?? 0, earlier);
+  }
+
+  /** Forgets what today taught: a burst that went on to fire must not teach its own ramp-up (poisoning). */
+  forgetToday(): void {
+    this.today.fill(0);
+    this.todayClasses = 0;
+  }
+
   private roll(day: number): void {
     if (day <= this.day) return;
     if (this.day >= 0) {

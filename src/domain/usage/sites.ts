@@ -63,6 +63,11 @@ export class Members {
     return this.first.size - newer;
   }
 
+  /** Members first seen within the minute up to `t` (a restored site may know members first seen after `t`). */
+  fresh(t: number): number {
+    return sortedIndex(this.recent, t + 1) - sortedIndex(this.recent, t - ESTABLISHED_AFTER_MS + 1);
+  }
+
   /** Forgets members last seen before `horizon`. */
   trim(horizon: number): void {
     for (const [m, t] of this.last) {

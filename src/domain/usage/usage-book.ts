@@ -10,6 +10,11 @@ export const RETENTION_MS = 30 * 86_400_000;
 const MAX_IPS = 16;
 
 /** Novelty signals of one call (G3, rule match `novel`), judged before the call is learned. */
+/**
+ * country, numberType: a familiar account's first call to a country or number type · callerIp, accountIp: a
+ * familiar caller or account calling from an address it began using within the last day · ipCaller, ipAccount: a
+ * familiar address serving a caller or account it never served.
+ */
 export const NOVELTIES = ['country', 'numberType', 'callerIp', 'accountIp', 'ipCaller', 'ipAccount'] as const;
 export type Novelty = (typeof NOVELTIES)[number];
 /** A call's novelties as bits (no allocation per call): bit i is NOVELTIES[i]. */
@@ -46,12 +51,21 @@ interface CallerSite {
 export interface Baseline {
   readonly value: number;
   readonly from: string;
+  /** The subject is a site shared by several established callers (an office or call centre behind NAT). */
+  readonly shared?: boolean;
 }
 
+export type ColdStart = 'floor' | 'callers' | 'accounts' | 'peers';
+
 const NEW_ACCOUNT_ON_IP: Baseline = { value: 0, from: 'none: this IP serves an account it did not serve before' };
+/** EV12's five: this many callers new to a site within a minute are a burst, not colleagues. */
+const FRESH_BURST = 5;
+const FRESH_CALLERS: Baseline = { value: 0, from: 'none: a burst of callers this site never had' };
 const NOTHING_LEARNED: Baseline = { value: 0, from: 'none: nothing learned yet' };
 const SITE_CALLERS = 'site size: established callers (cold start)';
 const SITE_ACCOUNTS = 'site size: established accounts (cold start)';
+const PEERS_FROM = "peers: the account's callers around this hour, or earlier today";
+const TODAY_FROM = "today's busiest earlier hour (nothing learned around this hour yet)";
 const LEARNED_FROM = Array.from({ length: 48 }, (_, b) => `learned peak, ${b < 24 ? 'business' : 'closed'} days ${b % 24}h±1`);
 
 const familiar = (site: { firstSeen: number } | undefined, t: number): boolean => site !== undefined && site.firstSeen <= t - FAMILIAR_AFTER_MS;
@@ -109,8 +123,8 @@ export class UsageBook {
     if (!caller) this.callers.set(callerKey, (caller = { firstSeen: t, lastSeen: t, ips: [] }));
     else this.touch(caller, t);
     if (ipHash !== undefined) {
-      if (remember(caller.ips, ipHash) && familiar(caller, t)) novel |= CALLER_IP;
-      if (remember(account.ips, ipHash) && familiar(account, t)) novel |= ACCOUNT_IP;
+      if (remember(caller.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(caller, t)) novel |= CALLER_IP;
+      if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(account, t)) novel |= ACCOUNT_IP;
       const ipKey = tenant + (e.ip as string);
       let ip = this.ips.get(ipKey);
       if (!ip) this.ips.set(ipKey, (ip = { firstSeen: t, lastSeen: t, callers: new Members(), accounts: new Members() }));
@@ -123,12 +137,12 @@ export class UsageBook {
   }
 
   /**
-   * The baseline a `baseline: learned` rule scales its thresholds by, for the subject under `key` (tenant NUL
-   * value): its learned peak around this hour once a day of this class is known; before that, the site's size
-   * (established callers, or accounts for a distinct-accounts measure). A familiar IP serving an account it did
-   * not serve yesterday gets none: the seed's strict threshold holds (EV12).
+   * The baseline a rule with `baseline:` scales its thresholds by, for the subject under `key` (tenant NUL
+   * value): its learned peak around this hour once a day of this class is known; before that, for `site`, the
+   * site's size (established callers, or accounts), else nothing (the floors hold). A familiar IP serving an
+   * account it did not serve yesterday gets none: the seed's strict threshold holds (EV12).
    */
-  baseline(levels: Levels | undefined, kind: string, key: string, of: 'callers' | 'accounts', e: CallEvent, at: HourClass): Baseline {
+  baseline(levels: Levels | undefined, kind: string, key: string, coldStart: ColdStart, e: CallEvent, at: HourClass, peers?: Map<string, Levels>): Baseline {
     if (kind === 'ip') {
       const ip = this.ips.get(key);
       if (familiar(ip, e.t)) {
@@ -136,12 +150,28 @@ export class UsageBook {
         if (since !== undefined && since > e.t - FAMILIAR_AFTER_MS) return NEW_ACCOUNT_ON_IP;
       }
     }
-    const peak = levels?.peak(at);
-    if (peak !== undefined) return { value: peak, from: LEARNED_FROM[at.dayClass * 24 + at.hour] as string };
+    const learnedFrom = LEARNED_FROM[at.dayClass * 24 + at.hour] as string;
+    if (coldStart === 'floor') {
+      const peak = levels?.peak(at);
+      return peak === undefined ? NOTHING_LEARNED : { value: peak, from: learnedFrom };
+    }
+    if (coldStart === 'peers') {
+      const peak = levels?.peak(at);
+      if (peak !== undefined) return { value: peak, from: learnedFrom };
+      const peer = peers?.get(`${e.tenant}\u0000${e.account}`)?.recent(at);
+      return peer === undefined ? NOTHING_LEARNED : { value: peer, from: PEERS_FROM };
+    }
     const site = kind === 'ip' ? this.ips.get(key) : kind === 'account' ? this.accounts.get(key) : undefined;
+    // a familiar site suddenly getting callers it never had (EV12's five within a minute): not colleagues, strictly
+    if (site && kind === 'ip' && familiar(site, e.t) && site.callers.fresh(e.t) >= FRESH_BURST) return FRESH_CALLERS;
+    const established = site?.callers.established(e.t) ?? 0;
+    const shared = established >= 2;
+    const recent = levels?.recent(at);
+    if (recent !== undefined) return { value: recent, from: levels?.peak(at) === recent ? learnedFrom : TODAY_FROM, shared };
     if (!site) return NOTHING_LEARNED;
-    const members = of === 'accounts' && 'accounts' in site ? site.accounts : site.callers;
-    return { value: members.established(e.t), from: of === 'accounts' ? SITE_ACCOUNTS : SITE_CALLERS };
+    // the site's first hour: nothing learned of it yet, its size stands in (established callers, or accounts)
+    const members = coldStart === 'accounts' && 'accounts' in site ? site.accounts.established(e.t) : established;
+    return { value: members, from: coldStart === 'accounts' ? SITE_ACCOUNTS : SITE_CALLERS, shared };
   }
 
   /** Learns a rule's measure for a subject (the engine never passes a value that fired critical). */
@@ -151,15 +181,21 @@ export class UsageBook {
     l.learn(at, value);
   }
 
+  /** The peer levels of a `baseline: peers` rule: per account, what its callers reach (today included). */
+  peersOf(ruleId: string): Map<string, Levels> {
+    return this.levelsOf(`${ruleId}#peers`);
+  }
+
   hourOf(e: CallEvent): HourClass {
     return hourClass(e.profile.calendar, e.t);
   }
 
   /** Forgets subjects idle for RETENTION_MS before `horizonOf(key)` and their learned levels. */
   trim(horizonOf: (key: string) => number): void {
-    for (const map of [this.ips, this.accounts, this.callers] as Map<string, { lastSeen: number }>[]) {
+    for (const map of [this.ips, this.accounts] as Map<string, { lastSeen: number }>[]) {
       for (const [key, site] of map) if (site.lastSeen < horizonOf(key) - RETENTION_MS) map.delete(key);
     }
+    for (const [key, site] of this.callers) if (site.lastSeen < horizonOf(key) - RETENTION_MS) this.callers.delete(key);
     for (const [key, site] of this.ips) {
       site.callers.trim(horizonOf(key) - RETENTION_MS);
       site.accounts.trim(horizonOf(key) - RETENTION_MS);
@@ -194,8 +230,9 @@ export class UsageBook {
 
   /** Loads a tenant's snapshot, replacing what was learned of that tenant. */
   restore(s: UsageSnapshot): void {
-    for (const [k, first, last, callers, accounts] of s.ips)
+    for (const [k, first, last, callers, accounts] of s.ips) {
       this.ips.set(k, { firstSeen: first, lastSeen: last, callers: Members.from(callers), accounts: Members.from(accounts) });
+    }
     for (const [k, first, last, callers, countries, types, ips] of s.accounts) {
       this.accounts.set(k, {
         firstSeen: first,
@@ -214,14 +251,25 @@ export class UsageBook {
   }
 }
 
-/** Adds `ip` to a short list of recent addresses; true when it was not there. */
-function remember(ips: number[], ip: number): boolean {
-  const i = ips.indexOf(ip);
-  if (i === 0) return false;
-  if (i > 0) ips.splice(i, 1);
-  ips.unshift(ip);
-  if (ips.length > MAX_IPS) ips.length = MAX_IPS;
-  return i < 0;
+/**
+ * Records `ip` in a short list of recent addresses with when each was first used, flat as [ip, since, ip, since…]
+ * (most recent first); returns since when the address has been used (novelty lasts a day, not one call).
+ */
+function remember(ips: number[], ip: number, t: number): number {
+  let since = t;
+  for (let i = 0; i < ips.length; i += 2) {
+    if (ips[i] !== ip) continue;
+    since = Math.min(ips[i + 1] as number, t);
+    if (i === 0) {
+      ips[1] = since;
+      return since;
+    }
+    ips.splice(i, 2);
+    break;
+  }
+  ips.unshift(ip, since);
+  if (ips.length > 2 * MAX_IPS) ips.length = 2 * MAX_IPS;
+  return since;
 }
 
 type MemberRows = readonly (readonly [number, number, number])[];

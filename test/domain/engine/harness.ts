@@ -42,11 +42,12 @@ export function harness(options: HarnessOptions = {}) {
     const start = Date.parse(at);
     const bill = fields.billSec ?? 30;
     const input: CdrInput = {
-      id: `c${nextId++}`,
+      id: `c${nextId}`,
       tenant: 'acme',
       account: 'sales',
       caller: '+551130001000',
-      callee: '+551140002000',
+      // a different number per call, never consecutive (people call many numbers; sequential dialling is its own test)
+      callee: `+5511${40_000_000 + ((nextId * 7_919_993) % 9_999_991)}`,
       startedAt: start,
       answeredAt: bill > 0 ? start : null,
       endedAt: start + bill * 1000,
@@ -56,6 +57,7 @@ export function harness(options: HarnessOptions = {}) {
       direction: 'outbound',
       ...fields,
     };
+    nextId++;
     const parsed = parseCdr(input);
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.error.message);
     return parsed.cdr;

@@ -46,7 +46,8 @@ describe('G3: learned usage survives a restart', () => {
             );
           }
         }
-        cdrs.sort((a, b) => a.endedAt - b.endedAt || a.id.localeCompare(b.id));
+        // exporters deliver a CDR when its call ends: arrival order is call-end order
+        cdrs.sort((a, b) => a.endedAt - b.endedAt || a.startedAt - b.startedAt);
         const cut = Math.max(1, Math.floor(cdrs.length * cutAt));
         const whole = harness({ only: RULES, profiles });
         const expected = cdrs.flatMap((c, i) => (i < cut ? (whole.process(c), []) : [...whole.process(c).verdicts]));
@@ -60,8 +61,8 @@ describe('G3: learned usage survives a restart', () => {
         after.engine.restoreUsage(snapshots);
         for (const b of blocksOf(issued)) after.engine.restoreBlock(b);
         const horizon = now - after.engine.stateHorizonMs;
-        const replayed = cdrs.slice(0, cut).filter((c) => c.startedAt >= horizon);
-        for (const c of [...replayed].sort((a, b) => a.startedAt - b.startedAt)) after.engine.process(c, now);
+        // the store replays the state horizon in call-end order (ClickHouseStore.recentCdrs)
+        for (const c of cdrs.slice(0, cut).filter((c) => c.startedAt >= horizon)) after.engine.process(c, now);
         const got = cdrs.slice(cut).flatMap((c) => [...after.process(c).verdicts]);
         assert.deepEqual(got.map(view), expected.map(view));
       }),

@@ -2,6 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { alertsOf, blocksOf, harness, minutes, series } from './harness.js';
 
+/** velocity-caller as the seeds write it (EV06): 5 calls within 60 s, no learned baseline. */
+const STATIC_VELOCITY = {
+  id: 'velocity-caller',
+  description: 'Calls from one caller in under a minute',
+  cites: ['EV06'],
+  key: 'caller',
+  measure: { kind: 'count' },
+  window: '60s',
+  thresholds: { critical: 5 },
+  block: { duration: '5m' },
+};
+
 describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s blocks the caller for 5 min', () => {
   it('blocks at the fifth call within 59 s, with the calls as evidence and the block starting when that call ended', () => {
     const h = harness({ only: ['velocity-caller'] });
@@ -99,7 +111,8 @@ describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s
   });
 
   it('escalates repeat offenders within 24 h: 5 min, then 1 h, then 24 h; after a 24 h block it starts over', () => {
-    const h = harness({ only: ['velocity-caller'] });
+    // the seed's fixed threshold: escalation is the episode book's, whatever the baseline
+    const h = harness({ only: ['velocity-caller'], rules: [STATIC_VELOCITY] });
     const burst = (at: string) => blocksOf(h.feed(...series(at, 5, 5, (t) => h.call(t))))[0];
     const durations = ['2026-03-02T10:00:00-03:00', '2026-03-02T10:10:00-03:00', '2026-03-02T11:20:00-03:00', '2026-03-03T11:30:00-03:00']
       .map(burst)
@@ -110,7 +123,7 @@ describe('velocity per origin (EV06, EV07): >= 5 calls from one caller in < 60 s
       [3, minutes(24 * 60)],
       [1, minutes(5)],
     ]);
-    const fresh = harness({ only: ['velocity-caller'] });
+    const fresh = harness({ only: ['velocity-caller'], rules: [STATIC_VELOCITY] });
     fresh.feed(...series('2026-03-02T10:00:00-03:00', 5, 5, (t) => fresh.call(t)));
     const nextDay = blocksOf(fresh.feed(...series('2026-03-03T10:00:01-03:00', 5, 5, (t) => fresh.call(t))))[0];
     assert.equal(nextDay?.level, 1, 'a block more than 24 h earlier does not count');

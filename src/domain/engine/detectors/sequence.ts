@@ -2,19 +2,26 @@ import type { CompiledRule } from '../../rules/compile.js';
 import { formatDuration } from '../../rules/duration.js';
 import type { MeasureSpec } from '../../rules/spec.js';
 import type { CallEvent } from '../event.js';
-import { KeyedLog } from '../windows/keyed-log.js';
+import { KeyedLog, type LogView } from '../windows/keyed-log.js';
 import { longestRunAround } from '../windows/sequence.js';
 import type { Detector, HorizonOf, Observation } from './detector.js';
 
 type SequenceMeasure = Extract<MeasureSpec, { kind: 'sequence' }>;
 
-/** Sequential-number dialling (war-dialling, number enumeration; G2). */
+/**
+ * Sequential-number dialling (war-dialling, number enumeration; G2). Each call is logged as its dialled digits
+ * times two plus one when it was short (E.164 numbers have at most 15 digits: the code stays inside 2^53), so a
+ * run knows its share of short calls without an object per call.
+ */
 export class SequenceDetector implements Detector {
   private readonly log = new KeyedLog<number>(true);
   private readonly maxStep: number;
+  private readonly short: SequenceMeasure['shortCalls'];
+  private readonly number = (view: LogView<number>) => (i: number) => Math.floor(view.value(i) / 2);
 
   constructor(readonly rule: CompiledRule) {
     this.maxStep = (rule.measure as SequenceMeasure).maxStep;
+    this.short = (rule.measure as SequenceMeasure).shortCalls;
   }
 
   get keyCount(): number {
@@ -24,12 +31,16 @@ export class SequenceDetector implements Detector {
   observe(event: CallEvent, key: string): Observation | null {
     const digits = event.calleeText.replace(/^\+/, '');
     if (!/^\d{3,15}$/.test(digits)) return null;
-    const { view, index } = this.log.insert(key, event.t, event.seq, Number(digits));
-    const run = longestRunAround(view, index, this.rule.windowMs, this.maxStep);
+    const isShort = event.billSec <= (this.short?.maxBillSec ?? Infinity);
+    const { view, index } = this.log.insert(key, event.t, event.seq, Number(digits) * 2 + (isShort ? 1 : 0));
+    const numberAt = this.number(view);
+    const run = longestRunAround(view, index, this.rule.windowMs, this.maxStep, numberAt);
     if (!run) return null;
+    const shortShare = run.indices.filter((i) => view.value(i) % 2 === 1).length / run.indices.length;
+    if (this.short && shortShare < this.short.minShare) return null;
     const first = run.indices[0] as number;
     const last = run.indices[run.indices.length - 1] as number;
-    const number = (i: number) => (event.calleeText.startsWith('+') ? '+' : '') + String(view.value(i));
+    const number = (i: number) => (event.calleeText.startsWith('+') ? '+' : '') + String(numberAt(i));
     return {
       value: run.indices.length,
       reachedAt: (need) => view.time(run.indices[Math.min(need, run.indices.length) - 1] as number),
@@ -40,6 +51,7 @@ export class SequenceDetector implements Detector {
         firstNumber: number(first),
         lastNumber: number(last),
         maxStep: this.maxStep,
+        ...(this.short ? { shortShare: Math.round(shortShare * 1000) / 1000, shortMaxBillSec: this.short.maxBillSec } : {}),
         window: formatDuration(this.rule.windowMs),
         from: new Date(view.time(first)).toISOString(),
         to: new Date(view.time(last)).toISOString(),

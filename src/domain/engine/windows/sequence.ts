@@ -47,13 +47,19 @@ export function longestRun(values: readonly number[], maxStep: number): Run | nu
  * The longest run among the spans (events < windowMs apart) that end on an event at or after `index` and
  * contain it: the span ending at `index` for calls in order, later ones too when a late CDR filled a gap.
  */
-export function longestRunAround(view: LogView<number>, index: number, windowMs: number, maxStep: number): Run | null {
+export function longestRunAround(
+  view: LogView<number>,
+  index: number,
+  windowMs: number,
+  maxStep: number,
+  valueAt: (i: number) => number = (i) => view.value(i),
+): Run | null {
   const t = view.time(index);
   let best: Run | null = null;
   for (let last = index; last < view.length && view.time(last) - t < windowMs; last++) {
     const first = Math.max(lowerBound(view, view.time(last), windowMs), last - MAX_SEQUENCE_SPAN + 1);
     const values: number[] = [];
-    for (let i = first; i <= last; i++) values.push(view.value(i));
+    for (let i = first; i <= last; i++) values.push(valueAt(i));
     const run = longestRun(values, maxStep);
     if (run && (best === null || run.indices.length > best.indices.length)) {
       best = { direction: run.direction, indices: run.indices.map((i) => i + first) };
