@@ -44,7 +44,7 @@ describe('the pipeline with an HTTP body as its source', () => {
     const batches: PendingBatch[] = [];
     const { pipeline, ingest } = embedded(async (b) => void batches.push(b));
     await pipeline.start();
-    const burst = Array.from({ length: 6 }, (_, i) => line(`v${i}`, NOW - 600_000 + i * 5_000));
+    const burst = Array.from({ length: 6 }, (_, i) => line(`v${i}`, NOW - 600_000 + i * 5_000, `+55113000${2000 + i * 37}`));
     const body = [
       ...burst,
       '{"id":',

@@ -95,7 +95,13 @@ describe('learned usage profiles across restarts (embedded pipeline + chDB, G3)'
   async function monday(o: { restart: boolean; forget?: boolean }) {
     const ch = await database();
     let run = await start(ch);
-    assert.deepEqual((await run.ingest.ingest(officeDay(), 'canonical')).verdicts, [], "the office's day is ordinary: no verdict");
+    const thursday = (await run.ingest.ingest(officeDay(), 'canonical')).verdicts;
+    // its first morning is a cold start: an office address shared by 20 callers is at most warned about
+    assert.deepEqual(
+      thursday.filter((v) => v.kind === 'block' || v.severity === 'critical'),
+      [],
+      "the office's day is ordinary: no block, no critical alert",
+    );
     if (o.restart) {
       const learned = run.engine().usageSnapshots();
       await run.pipeline.stop();

