@@ -1,5 +1,6 @@
 import type { Labels, LabelEpisode } from '../sim/labels.js';
 import type { CdrFacts, VerdictRecord } from './inputs.js';
+import { round2 } from '../domain/round.js';
 
 /** Scoring of verdicts against labels: pure, so tests build both by hand. */
 
@@ -89,7 +90,7 @@ export function score(
     const to = Date.parse(e.endsAt) + o.latenessMs;
     const acceptable = new Set(e.acceptable.map((s) => `${s.kind}:${s.value}`));
     const facts = e.cdrIds.map((id) => cdr(id)).filter((f): f is CdrFacts => f !== undefined);
-    const base = { episode: e, fraudCdrs: e.cdrIds.length, fraudCost: round(facts.reduce((n, f) => n + f.cost, 0)) };
+    const base = { episode: e, fraudCdrs: e.cdrIds.length, fraudCost: round2(facts.reduce((n, f) => n + f.cost, 0)) };
     const hits = ordered.filter((v) => counts(v) && v.tenant === e.tenant && acceptable.has(subjectText(v)) && v.at >= from && v.at <= to);
     const firstHit = hits[0];
     if (!firstHit) return { ...base, detected: false, rules: [] };
@@ -101,7 +102,7 @@ export function score(
       rules: [...new Set(hits.map((v) => v.rule))].sort(),
       first: { rule: firstHit.rule, kind: firstHit.kind, subject: subjectText(firstHit), at: firstHit.at, line: firstHit.line },
       arrived: arrived.length,
-      arrivedCost: round(arrived.reduce((n, f) => n + f.cost, 0)),
+      arrivedCost: round2(arrived.reduce((n, f) => n + f.cost, 0)),
     };
   });
 
@@ -155,8 +156,6 @@ function subjectText(v: VerdictRecord): string {
   return `${v.subject.kind}:${v.subject.value}`;
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
-
 /** Median (mean of the middle two), p90 (nearest rank) and max; nulls for an empty list. */
 export function spread(values: readonly number[]): { median: number | null; p90: number | null; max: number | null } {
   if (values.length === 0) return { median: null, p90: null, max: null };
@@ -191,8 +190,8 @@ export function summary(s: Score): Record<string, unknown> {
     fpCriticalByRule: bySubjectCount(s.fpCritical, (f) => f.rules),
     fpByPopulation: bySubjectCount(s.fpBlocked, (f) => [f.population ?? '']),
     otherBlockedSubjects: s.otherBlocked.length,
-    fraudCost: round(s.episodes.reduce((n, e) => n + e.fraudCost, 0)),
-    fraudCostBeforeDetection: round(detected.reduce((n, e) => n + (e.arrivedCost as number), 0)),
-    fraudCostMissed: round(s.episodes.filter((e) => !e.detected).reduce((n, e) => n + e.fraudCost, 0)),
+    fraudCost: round2(s.episodes.reduce((n, e) => n + e.fraudCost, 0)),
+    fraudCostBeforeDetection: round2(detected.reduce((n, e) => n + (e.arrivedCost as number), 0)),
+    fraudCostMissed: round2(s.episodes.filter((e) => !e.detected).reduce((n, e) => n + e.fraudCost, 0)),
   };
 }

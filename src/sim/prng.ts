@@ -1,3 +1,4 @@
+import { hash32 } from '../domain/usage/sites.js';
 /**
  * sfc32 (Chris Doty-Humphrey's Small Fast Counter, as in PractRand): a tiny seeded PRNG, so a simulation is a
  * pure function of its seed. Never Math.random: the same arguments must give byte-identical files.
@@ -27,9 +28,7 @@ export class Rng {
 
   /** An independent stream for one part of the simulation, so adding calls elsewhere does not shift it. */
   fork(label: string): Rng {
-    let h = 2166136261;
-    for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 16777619);
-    return new Rng((this.uint() ^ h) >>> 0);
+    return new Rng((this.uint() ^ hash32(label)) >>> 0);
   }
 
   uint(): number {

@@ -165,6 +165,26 @@ describe('block-check (API core)', () => {
     assert.equal(s.check(call({ caller: '+551130002222', ip: '198.51.100.1' }), NOW + 55_000).action, 'allow');
   });
 
+  it('G3, EV12: a PBX trunk asking for 200 calls at 50 calls/s from its known address is not refused; a new address still is', () => {
+    const { s } = service();
+    const trunk = '200.160.7.7';
+    const caller = (i: number) => `+5511300${String(10_000 + (i % 150))}`;
+    // an ordinary hour earlier: the trunk's 150 DIDs each asked once, 24 s apart
+    for (let i = 0; i < 150; i++) s.check(call({ ip: trunk, caller: caller(i), callee: `+55114${String(1_000_000 + i)}` }), NOW - 3_600_000 + i * 24_000);
+    const burst = Array.from({ length: 200 }, (_, i) =>
+      s.check(call({ ip: trunk, caller: caller(i), callee: `+55115${String(1_000_000 + i)}` }), NOW + i * 20),
+    );
+    assert.equal(burst.filter((a) => a.action === 'block').length, 0, 'a shared address is warned about, never refused whole');
+    // the same burst from an address never seen before: EV12's strict 5 a minute
+    const stranger = Array.from({ length: 20 }, (_, i) =>
+      s.check(call({ ip: '45.9.1.2', caller: caller(i), callee: `+55116${String(1_000_000 + i)}` }), NOW + 10_000 + i * 20),
+    );
+    assert.deepEqual(
+      stranger.slice(0, 5).map((a) => a.action),
+      ['allow', 'allow', 'allow', 'allow', 'block'],
+    );
+  });
+
   it('blocks repeated out-of-profile attempts (EV13) on the caller', () => {
     const { s, verdicts } = service();
     for (let i = 0; i < 5; i++) s.check(call({ callee: `00351211234${i}67`, ip: `198.51.100.${i}` }), NOW + i);

@@ -167,13 +167,13 @@ export class Engine {
         const peers = this.peers[i];
         limits = scaled(rule, this.usage.baseline(levels.get(key), subject.kind, key, rule.baseline.coldStart, event, hour, peers));
         // an attack never becomes the baseline: values that reach critical or block are not learned
-        if (teaches && observation.value < (limits.critical ?? Infinity) && observation.value < (limits.blockAt ?? Infinity)) {
+        if (teaches && observation.value < (limits.learnBelow ?? Infinity)) {
           this.usage.learn(levels, key, hour, observation.value);
           if (peers) this.usage.learn(peers, `${event.tenant}\u0000${event.account}`, hour, observation.value);
         }
       }
       const decision = this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits);
-      if (rule.baseline && teaches && decision.verdicts.some((v) => v.kind === 'block' || v.severity === 'critical')) this.forgetToday(i, key, event);
+      if (rule.baseline && observation.value >= (limits.learnBelow ?? Infinity)) this.anomaly(i, key, event, teaches, limits.critical !== undefined);
       this.record(rule.id, decision, verdicts);
     }
     this.maybeTrim();
@@ -220,7 +220,7 @@ export class Engine {
    * that they survive restarts and rebalances (a tenant is one stream: whoever owns its partition saves it).
    */
   usageSnapshots(): UsageSnapshot[] {
-    return [...this.watermarks.keys()].map((tenant) => this.usage.snapshot(tenant, this.ends.get(tenant) ?? -Infinity));
+    return this.usage.snapshots(new Map([...this.watermarks.keys()].map((tenant) => [tenant, this.ends.get(tenant) ?? -Infinity])));
   }
 
   /**
@@ -234,8 +234,14 @@ export class Engine {
     }
   }
 
-  /** A subject that fired critical does not keep what its ramp-up taught today (nor its account's peers). */
-  private forgetToday(i: number, key: string, event: CallEvent): void {
+  /**
+   * A subject far above its baseline: it does not keep what its ramp-up taught today (nor its account's peers), and
+   * its site size stops counting for the rest of the day (the attacker's callers are not colleagues).
+   */
+  private anomaly(i: number, key: string, event: CallEvent, teaches: boolean, alarmed: boolean): void {
+    // a shared office only warned about keeps its size; an address that raised the alarm does not
+    if (alarmed) this.usage.taint(key, this.usage.hourOf(event).day);
+    if (!teaches) return; // a rebuild replaying what a restored profile already learned must not undo it
     this.levels[i]?.get(key)?.forgetToday();
     this.peers[i]?.get(`${event.tenant}\u0000${event.account}`)?.forgetToday();
   }
@@ -268,7 +274,8 @@ export class Engine {
     if (this.eventsSinceTrim < Math.max(TRIM_MIN_EVENTS, this.keysAtTrim / 4)) return;
     this.trimmedAt = this.watermark;
     this.eventsSinceTrim = 0;
-    const horizonOf = (key: string) => (this.watermarks.get(key.slice(0, key.indexOf('\u0000'))) ?? -Infinity) - this.lateness;
+    // a tenant this engine never counted (a restored profile of another partition) ages with the newest event seen
+    const horizonOf = (key: string) => (this.watermarks.get(key.slice(0, key.indexOf('\u0000'))) ?? this.watermark) - this.lateness;
     let keys = this.episodes.size;
     for (const d of this.detectors) {
       const window = d.rule.windowMs;

@@ -7,6 +7,7 @@ import { ruleLimits, type Limits } from './limits.js';
 import type { CallEvent } from './event.js';
 import { noveltiesOf } from '../usage/usage-book.js';
 import { verdictId, subjectText, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
+import { round2 } from '../round.js';
 
 interface Episode {
   quietUntil: number;
@@ -67,12 +68,12 @@ export class EpisodeBook {
       episode.suppressed++;
       return { verdicts: [], suppressed: true };
     }
-    const need = round(blocking ? limits.blockAt : severity === 'critical' ? (limits.critical as number) : (limits.warn as number));
+    const need = round2(blocking ? limits.blockAt : severity === 'critical' ? (limits.critical as number) : (limits.warn as number));
     const at = obs.reachedAt(need);
     const evidence = ids(obs.evidence());
     const alertSeverity: Severity = severity ?? 'critical';
-    const details: Record<string, DetailValue> = { ...obs.details(), value: round(obs.value), threshold: need, suppressedBefore: episode?.suppressed ?? 0 };
-    if (limits.baseline) Object.assign(details, { baseline: round(limits.baseline.value), baselineFrom: limits.baseline.from });
+    const details: Record<string, DetailValue> = { ...obs.details(), value: round2(obs.value), threshold: need, suppressedBefore: episode?.suppressed ?? 0 };
+    if (limits.baseline) Object.assign(details, { baseline: round2(limits.baseline.value), baselineFrom: limits.baseline.from });
     if (event.novelty !== 0) {
       details['novel'] = noveltiesOf(event.novelty).join(',');
       details['destinationClass'] = event.premium ? 'premium' : event.international ? 'international' : 'national';
@@ -183,10 +184,8 @@ function reason(rule: CompiledRule, value: number, need: number): string {
     case 'sequence':
       return `${value} sequentially dialled numbers within ${window} (blocks at ${need}): ${rule.description}`;
     case 'dailyQuota':
-      return `${round(value)}% of the daily international quota used (blocks at ${need}%): ${rule.description}`;
+      return `${round2(value)}% of the daily international quota used (blocks at ${need}%): ${rule.description}`;
     case 'dailyTotal':
-      return `${round(value)} ${rule.measure.of === 'cost' ? 'spent' : 'billed minutes'} today (blocks at ${need}): ${rule.description}`;
+      return `${round2(value)} ${rule.measure.of === 'cost' ? 'spent' : 'billed minutes'} today (blocks at ${need}): ${rule.description}`;
   }
 }
-
-const round = (n: number) => Math.round(n * 100) / 100;

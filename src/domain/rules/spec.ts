@@ -136,6 +136,10 @@ export const ruleSpec = z
     const fail = (path: (string | number)[], message: string) => ctx.issues.push({ code: 'custom', input: r, path, message });
     const relative = [r.thresholds.warn, r.thresholds.critical].some((t) => typeof t === 'object');
     if (relative && r.baseline === undefined) fail(['baseline'], 'is required when a threshold has a factor');
+    if (r.baseline !== undefined && !relative) fail(['thresholds'], 'give { floor, factor } for a threshold to scale with the baseline');
+    if (r.baseline !== undefined && r.key !== 'caller' && r.key !== 'account' && r.key !== 'ip') fail(['baseline'], 'is learned for caller, account or ip keys');
+    if (r.baseline === 'peers' && r.key !== 'caller') fail(['baseline'], 'peers are the callers of an account: use it with key caller');
+    if (r.block?.sharedSite === 'warn' && (r.baseline !== 'site' || r.key !== 'ip')) fail(['block', 'sharedSite'], 'applies to key ip with baseline site');
     if (r.measure.kind === 'dailyQuota' || r.measure.kind === 'dailyTotal') {
       if (r.window !== undefined) fail(['window'], `a ${r.measure.kind} rule counts per local day; remove window`);
     } else if (r.window === undefined) fail(['window'], 'is required');

@@ -71,7 +71,6 @@ export class Levels {
   }
 
   toJSON(): LevelsSnapshot {
-    this.roll(this.day);
     return { day: this.day, known: this.known, todayClasses: this.todayClasses, learned: [...this.learned], today: [...this.today] };
   }
 

@@ -29,7 +29,7 @@ export class Members {
     if (t > this.newest) this.newest = t;
     const firstSeen = this.first.get(member);
     if (firstSeen === undefined) {
-      if (this.first.size >= MAX_MEMBERS) return true;
+      if (this.first.size >= MAX_MEMBERS) return false; // full: unknown, never novel on every call
       this.first.set(member, t);
       this.last.set(member, t);
       this.addRecent(t);
@@ -43,10 +43,6 @@ export class Members {
     }
     if (t > (this.last.get(member) as number)) this.last.set(member, t);
     return false;
-  }
-
-  has(member: number): boolean {
-    return this.first.has(member);
   }
 
   firstSeen(member: number): number | undefined {

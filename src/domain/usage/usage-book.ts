@@ -61,6 +61,7 @@ const NEW_ACCOUNT_ON_IP: Baseline = { value: 0, from: 'none: this IP serves an a
 /** EV12's five: this many callers new to a site within a minute are a burst, not colleagues. */
 const FRESH_BURST = 5;
 const FRESH_CALLERS: Baseline = { value: 0, from: 'none: a burst of callers this site never had' };
+const TAINTED: Baseline = { value: 0, from: 'none: this site went far above its baseline earlier today' };
 const NOTHING_LEARNED: Baseline = { value: 0, from: 'none: nothing learned yet' };
 const SITE_CALLERS = 'site size: established callers (cold start)';
 const SITE_ACCOUNTS = 'site size: established accounts (cold start)';
@@ -79,6 +80,8 @@ export class UsageBook {
   private readonly ips = new Map<string, IpSite>();
   private readonly accounts = new Map<string, AccountSite>();
   private readonly callers = new Map<string, CallerSite>();
+  /** Sites that went far above their baseline, with the local day: their size does not count again that day. */
+  private readonly tainted = new Map<string, number>();
   /** Learned levels per rule, then per subject key: the engine holds each rule's map, so a call builds no key string. */
   private readonly levels = new Map<string, Map<string, Levels>>();
 
@@ -147,7 +150,7 @@ export class UsageBook {
       const ip = this.ips.get(key);
       if (familiar(ip, e.t)) {
         const since = ip?.accounts.firstSeen(hash32(e.account));
-        if (since !== undefined && since > e.t - FAMILIAR_AFTER_MS) return NEW_ACCOUNT_ON_IP;
+        if (since !== undefined && since > e.t - FAMILIAR_AFTER_MS) return { ...NEW_ACCOUNT_ON_IP, shared: (ip?.callers.established(e.t) ?? 0) >= 2 };
       }
     }
     const learnedFrom = LEARNED_FROM[at.dayClass * 24 + at.hour] as string;
@@ -164,6 +167,7 @@ export class UsageBook {
     const site = kind === 'ip' ? this.ips.get(key) : kind === 'account' ? this.accounts.get(key) : undefined;
     // a familiar site suddenly getting callers it never had (EV12's five within a minute): not colleagues, strictly
     if (site && kind === 'ip' && familiar(site, e.t) && site.callers.fresh(e.t) >= FRESH_BURST) return FRESH_CALLERS;
+    if (this.tainted.get(key) === at.day) return TAINTED;
     const established = site?.callers.established(e.t) ?? 0;
     const shared = established >= 2;
     const recent = levels?.recent(at);
@@ -172,6 +176,11 @@ export class UsageBook {
     // the site's first hour: nothing learned of it yet, its size stands in (established callers, or accounts)
     const members = coldStart === 'accounts' && 'accounts' in site ? site.accounts.established(e.t) : established;
     return { value: members, from: coldStart === 'accounts' ? SITE_ACCOUNTS : SITE_CALLERS, shared };
+  }
+
+  /** A site went far above its baseline today: its callers may be an attacker's, so its size no longer counts. */
+  taint(key: string, day: number): void {
+    this.tainted.set(key, day);
   }
 
   /** Learns a rule's measure for a subject (the engine never passes a value that fired critical). */
@@ -201,6 +210,7 @@ export class UsageBook {
       site.accounts.trim(horizonOf(key) - RETENTION_MS);
     }
     for (const [key, site] of this.accounts) site.callers.trim(horizonOf(key) - RETENTION_MS);
+    for (const [key, day] of this.tainted) if ((day + 2) * 86_400_000 < horizonOf(key)) this.tainted.delete(key);
     for (const map of this.levels.values()) {
       for (const key of map.keys()) if (!this.ips.has(key) && !this.accounts.has(key) && !this.callers.has(key)) map.delete(key);
     }
@@ -211,21 +221,19 @@ export class UsageBook {
     if (t > site.lastSeen) site.lastSeen = t;
   }
 
-  /** The profiles of one tenant (snapshots are stored per tenant: a tenant is one stream, one partition). */
-  snapshot(tenant: string, through: number): UsageSnapshot {
-    const mine = <T>(map: Map<string, T>) => [...map].filter(([k]) => k.startsWith(`${tenant}\u0000`));
-    const levels = [...this.levels].flatMap(([rule, map]) =>
-      [...map].filter(([k]) => k.startsWith(`${tenant}\u0000`)).map(([k, l]) => [`${rule}\u0000${k}`, l] as const),
-    );
-    return {
-      version: 1,
-      tenant,
-      through,
-      ips: mine(this.ips).map(([k, s]) => [k, s.firstSeen, s.lastSeen, s.callers.toJSON(), s.accounts.toJSON()]),
-      accounts: mine(this.accounts).map(([k, s]) => [k, s.firstSeen, s.lastSeen, s.callers.toJSON(), [...s.countries], [...s.types], s.ips]),
-      callers: mine(this.callers).map(([k, s]) => [k, s.firstSeen, s.lastSeen, s.ips]),
-      levels: levels.map(([k, l]) => [k, l.toJSON()]),
-    };
+  /**
+   * The profiles of these tenants, one snapshot each (stored per tenant: a tenant is one stream, one partition),
+   * in one pass over the maps; `through` gives each tenant's newest call end learned.
+   */
+  snapshots(through: ReadonlyMap<string, number>): UsageSnapshot[] {
+    const out = new Map<string, { ips: IpRow[]; accounts: AccountRow[]; callers: CallerRow[]; levels: [string, LevelsSnapshot][] }>();
+    for (const tenant of through.keys()) out.set(tenant, { ips: [], accounts: [], callers: [], levels: [] });
+    const of = (key: string) => out.get(key.slice(0, key.indexOf('\u0000')));
+    for (const [k, s] of this.ips) of(k)?.ips.push([k, s.firstSeen, s.lastSeen, s.callers.toJSON(), s.accounts.toJSON()]);
+    for (const [k, s] of this.accounts) of(k)?.accounts.push([k, s.firstSeen, s.lastSeen, s.callers.toJSON(), [...s.countries], [...s.types], s.ips]);
+    for (const [k, s] of this.callers) of(k)?.callers.push([k, s.firstSeen, s.lastSeen, s.ips]);
+    for (const [rule, map] of this.levels) for (const [k, l] of map) of(k)?.levels.push([`${rule}\u0000${k}`, l.toJSON()]);
+    return [...out].map(([tenant, rows]) => ({ version: 1, tenant, through: through.get(tenant) as number, ...rows }));
   }
 
   /** Loads a tenant's snapshot, replacing what was learned of that tenant. */
@@ -273,13 +281,16 @@ function remember(ips: number[], ip: number, t: number): number {
 }
 
 type MemberRows = readonly (readonly [number, number, number])[];
+type IpRow = readonly [string, number, number, MemberRows, MemberRows];
+type AccountRow = readonly [string, number, number, MemberRows, readonly string[], readonly string[], readonly number[]];
+type CallerRow = readonly [string, number, number, readonly number[]];
 export interface UsageSnapshot {
   readonly version: 1;
   readonly tenant: string;
   /** The newest call end learned: a rebuild replaying CDRs that ended by then does not learn them twice. */
   readonly through: number;
-  readonly ips: readonly (readonly [string, number, number, MemberRows, MemberRows])[];
-  readonly accounts: readonly (readonly [string, number, number, MemberRows, readonly string[], readonly string[], readonly number[]])[];
-  readonly callers: readonly (readonly [string, number, number, readonly number[]])[];
+  readonly ips: readonly IpRow[];
+  readonly accounts: readonly AccountRow[];
+  readonly callers: readonly CallerRow[];
   readonly levels: readonly (readonly [string, LevelsSnapshot])[];
 }

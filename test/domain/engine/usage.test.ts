@@ -55,14 +55,16 @@ describe('G3 + EV12: velocity per source IP behind NAT', () => {
     assert.equal(alertsOf(verdicts)[0]?.details['baselineFrom'], 'none: a burst of callers this site never had');
   });
 
-  it('a familiar address suddenly serving an account it never served keeps the strict 5/min', () => {
+  it('a familiar office address suddenly serving an account it never served is judged by the strict 5/min', () => {
     const h = harness({ only: ['velocity-ip'] });
     h.feed(...warmUp(h, '2026-04-16T09:00:00-03:00', 20));
     h.feed(...warmUp(h, '2026-04-17T09:00:00-03:00', 20));
     const intruder = series('2026-04-17T11:00:00-03:00', 5, 8, (t, i) => h.call(t, { srcIp: OFFICE_IP, caller: ext(i), account: 'stolen', billSec: 0 }));
     const verdicts = h.feed(...intruder);
-    assert.equal(blocksOf(verdicts).length, 1);
-    assert.match(String(alertsOf(verdicts)[0]?.details['baselineFrom']), /account it did not serve/);
+    const [alert] = alertsOf(verdicts);
+    assert.equal(alert?.details['threshold'], 5, 'the strict floor, not 2 x 20');
+    assert.match(String(alert?.details['baselineFrom']), /account it did not serve/);
+    assert.deepEqual(blocksOf(verdicts), [], 'still 20 colleagues behind it: warned about, not blocked whole');
   });
 
   it('after a day the learned peak replaces the site size: the office is judged by its own usual level', () => {
@@ -126,5 +128,23 @@ describe('G3: accounts learn their own levels', () => {
     h.feed(...series('2026-04-16T09:00:00-03:00', 30, 20, (t, i) => h.call(t, { srcIp: OFFICE_IP, caller: ext(i), direction: 'inbound' })));
     const burst = series('2026-04-16T10:00:00-03:00', 5, 8, (t, i) => h.call(t, { srcIp: OFFICE_IP, caller: ext(i), billSec: 0 }));
     assert.equal(blocksOf(h.feed(...burst)).length, 1);
+  });
+});
+
+describe('G3: an attack never becomes the baseline', () => {
+  it('EV12: an attacker address rotating 20 stolen extensions is blocked, and again after its block: its callers are not a site', () => {
+    const h = harness({ only: ['velocity-ip'] });
+    const wave = (at: string) => series(at, 20, 3, (t, i) => h.call(t, { srcIp: '45.9.1.2', caller: ext(i), account: 'office', billSec: 0 }));
+    assert.equal(blocksOf(h.feed(...wave('2026-04-16T02:00:00-03:00'))).length, 1);
+    assert.equal(blocksOf(h.feed(...wave('2026-04-16T02:10:00-03:00'))).length, 1, 'tainted for the day: strict again');
+  });
+
+  it('a shared office pushed far above its level is warned about, and that burst is not learned as its usual peak', () => {
+    const h = harness({ only: ['velocity-ip'] });
+    h.feed(...warmUp(h, '2026-04-16T09:00:00-03:00', 20));
+    const burst = (at: string) => series(at, 40, 1, (t, i) => h.call(t, { srcIp: OFFICE_IP, caller: ext(i % 20), account: 'office', billSec: 0 }));
+    assert.equal(alertsOf(h.feed(...burst('2026-04-16T10:00:00-03:00')))[0]?.severity, 'warn');
+    const friday = alertsOf(h.feed(...burst('2026-04-17T10:00:00-03:00')));
+    assert.equal(friday[0]?.severity, 'warn', 'the next day the same burst is still unusual, not its new normal');
   });
 });

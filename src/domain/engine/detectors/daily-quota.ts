@@ -2,6 +2,7 @@ import { localTime, nextLocalMidnight } from '../../calendar/local-time.js';
 import type { CompiledRule } from '../../rules/compile.js';
 import type { CallEvent } from '../event.js';
 import type { Detector, HorizonOf, Observation } from './detector.js';
+import { round2 } from '../../round.js';
 
 interface DayUsage {
   billSec: number;
@@ -36,9 +37,9 @@ export class DailyQuotaDetector implements Detector {
     const percent = Math.max(quota.minutes === undefined ? 0 : (minutes / quota.minutes) * 100, quota.cost === undefined ? 0 : (usage.cost / quota.cost) * 100);
     const cost = usage.cost;
     const details = () => {
-      const d: Record<string, string | number> = { date, timeZone: zone, percentUsed: round(percent) };
-      if (quota.minutes !== undefined) Object.assign(d, { minutesUsed: round(minutes), minutesQuota: quota.minutes });
-      if (quota.cost !== undefined) Object.assign(d, { costUsed: round(cost), costQuota: quota.cost });
+      const d: Record<string, string | number> = { date, timeZone: zone, percentUsed: round2(percent) };
+      if (quota.minutes !== undefined) Object.assign(d, { minutesUsed: round2(minutes), minutesQuota: quota.minutes });
+      if (quota.cost !== undefined) Object.assign(d, { costUsed: round2(cost), costQuota: quota.cost });
       return d;
     };
     return { value: percent, reachedAt: () => event.t, evidence: () => [event.seq], details };
@@ -48,5 +49,3 @@ export class DailyQuotaDetector implements Detector {
     for (const [key, usage] of this.days) if (usage.endsAt < horizonOf(key)) this.days.delete(key);
   }
 }
-
-const round = (n: number) => Math.round(n * 100) / 100;

@@ -3,6 +3,7 @@ import type { CompiledRule } from '../../rules/compile.js';
 import type { MeasureSpec } from '../../rules/spec.js';
 import type { CallEvent } from '../event.js';
 import type { Detector, HorizonOf, Observation } from './detector.js';
+import { round2 } from '../../round.js';
 
 type DailyTotalMeasure = Extract<MeasureSpec, { kind: 'dailyTotal' }>;
 interface DayTotal {
@@ -43,7 +44,7 @@ export class DailyTotalDetector implements Detector {
       value: total,
       reachedAt: () => event.t,
       evidence: () => [event.seq],
-      details: () => ({ date, timeZone: zone, [this.of === 'cost' ? 'costToday' : 'minutesToday']: round(total), callsToday: calls }),
+      details: () => ({ date, timeZone: zone, [this.of === 'cost' ? 'costToday' : 'minutesToday']: round2(total), callsToday: calls }),
     };
   }
 
@@ -51,5 +52,3 @@ export class DailyTotalDetector implements Detector {
     for (const [key, day] of this.days) if (day.endsAt < horizonOf(key)) this.days.delete(key);
   }
 }
-
-const round = (n: number) => Math.round(n * 100) / 100;
