@@ -159,7 +159,8 @@ if (gc) {
     const decoded = decodeCdrJson(line);
     if (!decoded.ok) continue;
     const event = describer.describe(decoded.cdr);
-    usage.book?.observe(event);
+    const t = `${event.tenant}\u0000`;
+    usage.book?.observe(event, { account: t + event.account, caller: t + event.caller, ip: event.ip === undefined ? undefined : t + event.ip });
     if (event.ip !== undefined && levels) usage.book?.learn(levels, `${event.tenant}\u0000${event.ip}`, usage.book.hourOf(event), 1);
   }
   subjects = usage.book?.size ?? 0;

@@ -139,7 +139,14 @@ export class Engine {
     const learning = this.learns && event.direction === 'outbound';
     // sites, sets and first/last-seen times are idempotent: always learned (a late CDR may follow a snapshot);
     // peak levels are not, so a rebuild does not relearn the calls a restored snapshot had already learned
-    if (learning) event.novelty = this.usage.observe(event);
+    const keys: Partial<Record<string, string>> = {};
+    if (learning) {
+      const tenant = `${event.tenant}\u0000`;
+      keys['account'] = tenant + event.account;
+      keys['caller'] = tenant + event.caller;
+      if (event.ip !== undefined) keys['ip'] = tenant + event.ip;
+      event.novelty = this.usage.observe(event, keys as { account: string; caller: string; ip: string | undefined });
+    }
     const teaches = learning && cdr.endedAt > (this.learnedThrough.get(cdr.tenant) ?? -Infinity);
     let hour: HourClass | undefined;
     const verdicts: Verdict[] = [];
@@ -147,7 +154,6 @@ export class Engine {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
-    const keys: Partial<Record<string, string>> = {};
     for (let i = 0; i < this.detectors.length; i++) {
       const detector = this.detectors[i] as Detector;
       const rule = detector.rule;

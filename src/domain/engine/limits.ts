@@ -17,21 +17,26 @@ export interface Limits {
 
 export const ruleLimits = (rule: CompiledRule): Limits => ({ warn: rule.warn, critical: rule.critical, blockAt: rule.block?.at });
 
+/** 1.1 × 50 is 55.00000000000001 in floating point: not a reason to ask for 56. */
+const wholeUp = (t: number): number => Math.ceil(t - 1e-9);
+const isWhole = (rule: CompiledRule): boolean => rule.measure.kind !== 'dailyTotal' && rule.measure.kind !== 'dailyQuota';
+
+function scale(floor: number | undefined, factor: number | undefined, baseline: number, whole: boolean): number | undefined {
+  if (floor === undefined || factor === undefined) return floor;
+  const t = Math.max(floor, factor * baseline);
+  return whole ? wholeUp(t) : t;
+}
+
 /** Thresholds scaled by a baseline: max(floor, factor × baseline); whole numbers for counting measures. */
 export function scaled(rule: CompiledRule, baseline: Baseline): Limits {
-  const whole = rule.measure.kind !== 'dailyTotal' && rule.measure.kind !== 'dailyQuota';
-  // 1.1 × 50 is 55.00000000000001 in floating point: not a reason to ask for 56
-  const round = (t: number) => (whole ? Math.ceil(t - 1e-9) : t);
-  const scale = (floor: number | undefined, factor: number | undefined) =>
-    floor === undefined || factor === undefined ? floor : round(Math.max(floor, factor * baseline.value));
-  const critical = scale(rule.critical, rule.criticalFactor);
-  const warn = scale(rule.warn, rule.warnFactor);
-  const blockAt =
-    rule.block === undefined
-      ? undefined
-      : rule.critical !== undefined && critical !== undefined
-        ? round((rule.block.at * critical) / rule.critical)
-        : rule.block.at;
+  const whole = isWhole(rule);
+  const critical = scale(rule.critical, rule.criticalFactor, baseline.value, whole);
+  const warn = scale(rule.warn, rule.warnFactor, baseline.value, whole);
+  let blockAt = rule.block?.at;
+  if (blockAt !== undefined && rule.critical !== undefined && critical !== undefined) {
+    blockAt = (blockAt * critical) / rule.critical;
+    if (whole) blockAt = wholeUp(blockAt);
+  }
   const learnBelow = Math.min(critical ?? Infinity, blockAt ?? Infinity);
   // a site shared by several callers is warned about, never blocked whole (`block.sharedSite: warn`)
   if (rule.block?.sharedSite === 'warn' && baseline.shared === true) {

@@ -99,14 +99,14 @@ export class UsageBook {
   }
 
   /** Learns the call and returns what was new about it; novelty needs a familiar subject (a cold start sees none). */
-  observe(e: CallEvent): number {
+  /** `keys` are the engine's subject keys (tenant NUL value) of the call's account, caller and IP. */
+  observe(e: CallEvent, keys: { readonly account: string; readonly caller: string; readonly ip: string | undefined }): number {
     let novel = 0;
     const t = e.t;
-    const tenant = `${e.tenant}\u0000`;
     const ipHash = e.ip === undefined ? undefined : hash32(e.ip);
     const callerHash = hash32(e.caller);
     const accountHash = hash32(e.account);
-    const accountKey = tenant + e.account;
+    const accountKey = keys.account;
     let account = this.accounts.get(accountKey);
     if (!account)
       this.accounts.set(accountKey, (account = { firstSeen: t, lastSeen: t, callers: new Members(), countries: new Set(), types: new Set(), ips: [] }));
@@ -121,14 +121,14 @@ export class UsageBook {
       account.types.add(e.callee.type);
     }
     account.callers.see(callerHash, t);
-    const callerKey = tenant + e.caller;
+    const callerKey = keys.caller;
     let caller = this.callers.get(callerKey);
     if (!caller) this.callers.set(callerKey, (caller = { firstSeen: t, lastSeen: t, ips: [] }));
     else this.touch(caller, t);
     if (ipHash !== undefined) {
       if (remember(caller.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(caller, t)) novel |= CALLER_IP;
       if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(account, t)) novel |= ACCOUNT_IP;
-      const ipKey = tenant + (e.ip as string);
+      const ipKey = keys.ip as string;
       let ip = this.ips.get(ipKey);
       if (!ip) this.ips.set(ipKey, (ip = { firstSeen: t, lastSeen: t, callers: new Members(), accounts: new Members() }));
       else this.touch(ip, t);
