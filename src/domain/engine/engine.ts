@@ -78,6 +78,8 @@ export class Engine {
   private readonly limits: readonly Limits[];
   /** Per detector, the learned levels of its subjects when the rule has a baseline. */
   private readonly levels: readonly (Map<string, Levels> | undefined)[];
+  /** Per detector, the smallest baseline that lifts a threshold above its floor (floor / factor). */
+  private readonly lifts: readonly number[];
   /** Per detector, the per-account peer levels of a `baseline: peers` rule. */
   private readonly peers: readonly (Map<string, Levels> | undefined)[];
   private readonly detectorStats: readonly RuleStats[];
@@ -112,6 +114,7 @@ export class Engine {
     this.limits = options.rules.map(ruleLimits);
     this.levels = options.rules.map((r) => (r.baseline ? this.usage.levelsOf(r.id) : undefined));
     this.peers = options.rules.map((r) => (r.baseline?.coldStart === 'peers' ? this.usage.peersOf(r.id) : undefined));
+    this.lifts = options.rules.map((r) => Math.min((r.warn ?? Infinity) / (r.warnFactor ?? 1), (r.critical ?? Infinity) / (r.criticalFactor ?? 1)));
     this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
   }
 
@@ -174,7 +177,8 @@ export class Engine {
         limits = scaled(rule, this.usage.baseline(levels.get(key), subject.kind, key, rule.baseline.coldStart, event, hour, peers));
         // an attack never becomes the baseline: values that reach critical or block are not learned
         if (teaches && observation.value < (limits.learnBelow ?? Infinity)) {
-          this.usage.learn(levels, key, hour, observation.value);
+          // a caller's own level matters only once it could lift the floor (most callers never do: no profile for them)
+          if (!peers || levels.has(key) || observation.value > (this.lifts[i] as number)) this.usage.learn(levels, key, hour, observation.value);
           if (peers) this.usage.learn(peers, `${event.tenant}\u0000${event.account}`, hour, observation.value);
         }
       }
