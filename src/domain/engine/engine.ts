@@ -6,10 +6,10 @@ import { detectorFor } from './detectors/detector-for.js';
 import { CallDedup } from './dedup.js';
 import { checkDenyLists, exemptKinds } from './lists-check.js';
 import { EpisodeBook } from './episodes.js';
-import { ruleLimits, scaled, type Limits } from './limits.js';
+import { ruleLimits, type Limits } from './limits.js';
+import { RuleBaseline } from './rule-baseline.js';
 import { UsageBook, type UsageSnapshot } from '../usage/usage-book.js';
 import type { HourClass } from '../usage/hour-class.js';
-import type { Levels } from '../usage/levels.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
 import { enrich, type CallEvent } from './event.js';
@@ -76,12 +76,8 @@ export class Engine {
   /** Whether any rule reads learned usage (baselines or novelty): otherwise nothing is learned. */
   private readonly learns: boolean;
   private readonly limits: readonly Limits[];
-  /** Per detector, the learned levels of its subjects when the rule has a baseline. */
-  private readonly levels: readonly (Map<string, Levels> | undefined)[];
-  /** Per detector, the smallest baseline that lifts a threshold above its floor (floor / factor). */
-  private readonly lifts: readonly number[];
-  /** Per detector, the per-account peer levels of a `baseline: peers` rule. */
-  private readonly peers: readonly (Map<string, Levels> | undefined)[];
+  /** Per detector, the learning of a rule with a baseline. */
+  private readonly baselines: readonly (RuleBaseline | undefined)[];
   private readonly detectorStats: readonly RuleStats[];
   private readonly lateness: number;
   private readonly skew: number;
@@ -112,9 +108,7 @@ export class Engine {
     for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
     this.limits = options.rules.map(ruleLimits);
-    this.levels = options.rules.map((r) => (r.baseline ? this.usage.levelsOf(r.id) : undefined));
-    this.peers = options.rules.map((r) => (r.baseline?.coldStart === 'peers' ? this.usage.peersOf(r.id) : undefined));
-    this.lifts = options.rules.map((r) => Math.min((r.warn ?? Infinity) / (r.warnFactor ?? 1), (r.critical ?? Infinity) / (r.criticalFactor ?? 1)));
+    this.baselines = options.rules.map((r) => (r.baseline ? new RuleBaseline({ ...r, baseline: r.baseline }, this.usage) : undefined));
     this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
   }
 
@@ -170,21 +164,9 @@ export class Engine {
       const observation = detector.observe(event, key);
       if (!observation) continue;
       let limits = this.limits[i] as Limits;
-      if (rule.baseline && learning) {
-        hour ??= this.usage.hourOf(event);
-        const levels = this.levels[i] as Map<string, Levels>;
-        const peers = this.peers[i];
-        limits = scaled(rule, this.usage.baseline(levels.get(key), subject.kind, key, rule.baseline.coldStart, event, hour, peers));
-        // an attack never becomes the baseline: values that reach critical or block are not learned
-        if (teaches && observation.value < (limits.learnBelow ?? Infinity)) {
-          // a caller's own level matters only once it could lift the floor (most callers never do: no profile for them)
-          if (!peers || levels.has(key) || observation.value > (this.lifts[i] as number)) this.usage.learn(levels, key, hour, observation.value);
-          if (peers) this.usage.learn(peers, `${event.tenant}\u0000${event.account}`, hour, observation.value);
-        }
-      }
-      const decision = this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits);
-      if (rule.baseline && observation.value >= (limits.learnBelow ?? Infinity)) this.anomaly(i, key, event, teaches, limits.critical !== undefined);
-      this.record(rule.id, decision, verdicts);
+      const baseline = this.baselines[i];
+      if (baseline && learning) limits = baseline.judge(key, subject.kind, event, (hour ??= this.usage.hourOf(event)), observation.value, teaches);
+      this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
     }
     this.maybeTrim();
     return this.outcome('evaluated', verdicts, event);
@@ -242,18 +224,6 @@ export class Engine {
       this.usage.restore(s);
       this.learnedThrough.set(s.tenant, s.through);
     }
-  }
-
-  /**
-   * A subject far above its baseline: it does not keep what its ramp-up taught today (nor its account's peers), and
-   * its site size stops counting for the rest of the day (the attacker's callers are not colleagues).
-   */
-  private anomaly(i: number, key: string, event: CallEvent, teaches: boolean, alarmed: boolean): void {
-    // a shared office only warned about keeps its size; an address that raised the alarm does not
-    if (alarmed) this.usage.taint(key, this.usage.hourOf(event).day);
-    if (!teaches) return; // a rebuild replaying what a restored profile already learned must not undo it
-    this.levels[i]?.get(key)?.forgetToday();
-    this.peers[i]?.get(`${event.tenant}\u0000${event.account}`)?.forgetToday();
   }
 
   /** Subjects with a learned usage profile (for the memory benchmark). */
