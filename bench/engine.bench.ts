@@ -154,14 +154,14 @@ if (gc) {
   // Learned usage profiles (G3): every CDR learned as the engine learns it, with one baseline rule's levels per IP
   const describer = createEngine(ruleFiles, base);
   const usage = { book: new UsageBook() as InstanceType<typeof UsageBook> | null };
-  const levels = usage.book?.levelsOf('velocity-ip');
+  const levels = usage.book?.levelSlot('velocity-ip', 'ip');
   for (const line of lines) {
     const decoded = decodeCdrJson(line);
     if (!decoded.ok) continue;
     const event = describer.describe(decoded.cdr);
     const t = `${event.tenant}\u0000`;
     usage.book?.observe(event, { account: t + event.account, caller: t + event.caller, ip: event.ip === undefined ? undefined : t + event.ip });
-    if (event.ip !== undefined && levels) usage.book?.learn(levels, `${event.tenant}\u0000${event.ip}`, usage.book.hourOf(event), 1);
+    if (event.ip !== undefined && levels) usage.book?.learn(levels, usage.book.hourOf(event), 1);
   }
   subjects = usage.book?.size ?? 0;
   gc();
@@ -169,7 +169,7 @@ if (gc) {
   usage.book = null;
   gc();
   bytesPerSubject = (withUsage - process.memoryUsage().heapUsed) / subjects;
-  console.error(`usage profiles: ${subjects} subjects (IPs, accounts, callers, learned levels), ${bytesPerSubject.toFixed(0)} bytes per subject`);
+  console.error(`usage profiles: ${subjects} subjects (IPs, accounts, callers, with their learned levels), ${bytesPerSubject.toFixed(0)} bytes per subject`);
 } else {
   console.error('run with node --expose-gc for bytes per key');
 }

@@ -2,7 +2,7 @@ import type { Cdr } from '../domain/cdr/contract.js';
 import type { EventStatus } from '../domain/engine/engine.js';
 import type { Alert, Block } from '../domain/engine/verdicts.js';
 import type { NumberResult } from '../domain/numbering/normaliser.js';
-import type { UsageSnapshot } from '../domain/usage/usage-book.js';
+import type { UsageSnapshot } from '../domain/usage/usage-snapshot.js';
 import type { PendingBatch } from './batch.js';
 
 /**

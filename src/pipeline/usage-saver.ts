@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../domain/engine/engine.js';
-import type { UsageSnapshot } from '../domain/usage/usage-book.js';
+import type { UsageSnapshot } from '../domain/usage/usage-snapshot.js';
 import { retry, type Backoff } from '../retry.js';
 import type { CdrStore } from './ports.js';
 

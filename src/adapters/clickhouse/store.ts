@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Cdr } from '../../domain/cdr/contract.js';
 import type { Alert, Block } from '../../domain/engine/verdicts.js';
 import type { NumberResult } from '../../domain/numbering/normaliser.js';
-import type { UsageSnapshot } from '../../domain/usage/usage-book.js';
+import type { UsageSnapshot } from '../../domain/usage/usage-snapshot.js';
 import type { CdrStore, Rejected, StoredCdr } from '../../pipeline/ports.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BUCKETS } from '../../domain/usage/hour-class.js';
-import type { UsageSnapshot } from '../../domain/usage/usage-book.js';
+import type { UsageSnapshot } from '../../domain/usage/usage-snapshot.js';
 
 /**
  * A row of `usage_profiles` (migration 005): one tenant's snapshot as JSON, versioned by the newest call end it
@@ -25,6 +25,8 @@ const snapshotSchema = z.looseObject({
   accounts: z.array(z.tuple([z.string(), num, num, members, z.array(z.string()), z.array(z.string()), z.array(num)])),
   callers: z.array(z.tuple([z.string(), num, num, z.array(num)])),
   levels: z.array(z.tuple([z.string(), levels])),
+  // added later in version 1: older rows have none
+  tainted: z.array(z.tuple([z.enum(['ip', 'account', 'caller']), z.string(), num])).default([]),
 });
 
 /**
@@ -48,6 +50,7 @@ export function snapshotOfRow(tenant: string, body: string): { ok: true; snapsho
   const prefix = `${tenant}\u0000`;
   const foreign =
     [...s.ips, ...s.accounts, ...s.callers].some(([key]) => !key.startsWith(prefix)) ||
+    (s.tainted ?? []).some(([, key]) => !key.startsWith(prefix)) ||
     s.levels.some(([key]) => !key.slice(key.indexOf('\u0000') + 1).startsWith(prefix));
   return foreign ? { ok: false, reason: "holds another tenant's subjects" } : { ok: true, snapshot: s };
 }

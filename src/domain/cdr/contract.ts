@@ -41,14 +41,15 @@ const text = (max: number) => z.string().max(max, `at most ${max} characters`).r
 const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');
 
 const INSTANT_FORMAT = 'must be ISO-8601 with an offset (e.g. 2026-03-01T10:00:00-03:00) or epoch milliseconds';
-const isoWithOffset = z.iso.datetime({ offset: true });
+// the pattern z.iso.datetime({ offset: true }) checks, tested directly: a nested parse per timestamp cost a third of decoding
+const isoWithOffset = z.regexes.datetime({ offset: true });
 const instant = z.union([z.string(), z.number()], { error: INSTANT_FORMAT }).transform((value, ctx): number => {
   const issue = (message: string) => {
     ctx.issues.push({ code: 'custom', input: value, message });
     return z.NEVER;
   };
   if (typeof value === 'string') {
-    if (!isoWithOffset.safeParse(value).success) return issue(INSTANT_FORMAT);
+    if (!isoWithOffset.test(value)) return issue(INSTANT_FORMAT);
     value = Date.parse(value);
   }
   if (!Number.isInteger(value)) return issue('epoch milliseconds must be an integer');

@@ -8,8 +8,8 @@ import { checkDenyLists, exemptKinds } from './lists-check.js';
 import { EpisodeBook } from './episodes.js';
 import { ruleLimits, type Limits } from './limits.js';
 import { RuleBaseline } from './rule-baseline.js';
-import { UsageBook, type UsageSnapshot } from '../usage/usage-book.js';
-import type { HourClass } from '../usage/hour-class.js';
+import { UsageBook, type LearningCall } from '../usage/usage-book.js';
+import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
 import { enrich, type CallEvent } from './event.js';
@@ -61,6 +61,7 @@ const DEFAULT_FUTURE_SKEW_MS = 5 * 60_000;
  */
 const TRIM_EVERY_MS = 30_000;
 const TRIM_MIN_EVENTS = 4096;
+const USAGE_TRIM_EVERY_MS = 3_600_000;
 
 /**
  * The rule engine: CDRs in, verdicts out. Pure: event time is the clock and `now` only bounds CDRs from the
@@ -93,6 +94,7 @@ export class Engine {
   /** Per tenant, the newest call end a restored usage snapshot had learned (a rebuild does not learn it twice). */
   private readonly learnedThrough = new Map<string, number>();
   private trimmedAt = -Infinity;
+  private usageTrimmedAt = -Infinity;
   private eventsSinceTrim = 0;
   private keysAtTrim = 0;
   readonly counts: Record<EventStatus, number> = { evaluated: 0, emergency: 0, 'too-late': 0, future: 0, duplicate: 0, leg: 0 };
@@ -145,7 +147,7 @@ export class Engine {
       event.novelty = this.usage.observe(event, keys as { account: string; caller: string; ip: string | undefined });
     }
     const teaches = learning && cdr.endedAt > (this.learnedThrough.get(cdr.tenant) ?? -Infinity);
-    let hour: HourClass | undefined;
+    let call: LearningCall | undefined;
     const verdicts: Verdict[] = [];
     for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
@@ -165,7 +167,10 @@ export class Engine {
       if (!observation) continue;
       let limits = this.limits[i] as Limits;
       const baseline = this.baselines[i];
-      if (baseline && learning) limits = baseline.judge(key, subject.kind, event, (hour ??= this.usage.hourOf(event)), observation.value, teaches);
+      if (baseline && learning) {
+        call ??= { e: event, at: this.usage.hourOf(event), teaches };
+        limits = baseline.judge(call, observation.value);
+      }
       this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
     }
     this.maybeTrim();
@@ -264,7 +269,11 @@ export class Engine {
     }
     this.episodes.trim(horizonOf);
     this.dedup.trim(horizonOf);
-    this.usage.trim(horizonOf);
+    // profiles are kept for a month: trimming them hourly is plenty
+    if (this.watermark - this.usageTrimmedAt >= USAGE_TRIM_EVERY_MS) {
+      this.usageTrimmedAt = this.watermark;
+      this.usage.trim(horizonOf);
+    }
     this.keysAtTrim = keys + this.dedup.size;
   }
 

@@ -5,7 +5,7 @@ import { formatDuration } from '../rules/duration.js';
 import type { Observation } from './detectors/detector.js';
 import { ruleLimits, type Limits } from './limits.js';
 import type { CallEvent } from './event.js';
-import { noveltiesOf } from '../usage/usage-book.js';
+import { noveltiesOf } from '../usage/novelty.js';
 import { verdictId, subjectText, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
 import { round2 } from '../round.js';
 

@@ -13,9 +13,15 @@ export class NumberMemo {
 
   constructor(private readonly normaliser: Normaliser) {}
 
+  /** The plan asked for last and its tables: most calls share a plan, and a WeakMap lookup is not cheap. */
+  private lastPlan: DialPlan | undefined;
+  private lastTables = { caller: new Map<string, NumberResult>(), callee: new Map<string, NumberResult>() };
+
   normalise(dialled: string, plan: DialPlan, side: Side): NumberResult {
-    let tables = this.tables.get(plan);
+    let tables = plan === this.lastPlan ? this.lastTables : this.tables.get(plan);
     if (!tables) this.tables.set(plan, (tables = { caller: new Map(), callee: new Map() }));
+    this.lastPlan = plan;
+    this.lastTables = tables;
     const table = tables[side];
     let result = table.get(dialled);
     if (result === undefined) {

@@ -1,7 +1,8 @@
 import type { CallEvent } from '../engine/event.js';
 import type { Subject } from '../engine/verdicts.js';
 import { parseDuration } from './duration.js';
-import { noveltyBit, type ColdStart } from '../usage/usage-book.js';
+import { noveltyBit } from '../usage/novelty.js';
+import type { ColdStart } from '../usage/usage-book.js';
 import type { BlockScope, MatchSpec, MeasureSpec, RuleSpec, ThresholdSpec } from './spec.js';
 
 /** The runtime form of a rule: matcher and key functions, durations in ms. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DIRECTIONS } from '../cdr/contract.js';
-import { NOVELTIES } from '../usage/usage-book.js';
+import { NOVELTIES } from '../usage/novelty.js';
 import { DURATION_PATTERN } from './duration.js';
 
 /**

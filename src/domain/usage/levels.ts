@@ -9,8 +9,8 @@ const DECAY = 0.9;
  * and values that fired a critical alert are never learned (an attack does not become the baseline).
  */
 export class Levels {
-  readonly learned = new Float32Array(BUCKETS);
-  readonly today = new Float32Array(BUCKETS);
+  /** Learned peaks in [0, BUCKETS), today's in [BUCKETS, 2 × BUCKETS): one typed array per subject, not two. */
+  private readonly values = new Float32Array(2 * BUCKETS);
   day = -1;
   /** Bit c: a day of class c has been learned. */
   known = 0;
@@ -20,8 +20,8 @@ export class Levels {
   learn(at: HourClass, value: number): void {
     if (at.day < this.day) return; // a late CDR of a day already learned
     this.roll(at.day);
-    const b = bucketOf(at);
-    if (value > (this.today[b] as number)) this.today[b] = value;
+    const b = BUCKETS + bucketOf(at);
+    if (value > (this.values[b] as number)) this.values[b] = value;
     this.todayClasses |= 1 << at.dayClass;
   }
 
@@ -34,7 +34,7 @@ export class Levels {
     if ((this.known & (1 << at.dayClass)) === 0) return undefined;
     const base = at.dayClass * 24;
     let peak = 0;
-    for (const h of [at.hour - 1, at.hour, at.hour + 1]) if (h >= 0 && h < 24) peak = Math.max(peak, this.learned[base + h] as number);
+    for (let h = Math.max(0, at.hour - 1); h <= Math.min(23, at.hour + 1); h++) peak = Math.max(peak, this.values[base + h] as number);
     return peak;
   }
 
@@ -43,35 +43,40 @@ export class Levels {
    * morning has shown its level): learned within the day, yet a burst never raises its own threshold, since the
    * current hour is not read. Undefined when neither is known.
    */
-  recent(at: HourClass): number | undefined {
-    const learned = this.peak(at);
+  recent(at: HourClass, learned = this.peak(at)): number | undefined {
     if (at.day !== this.day || (this.todayClasses & (1 << at.dayClass)) === 0) return learned;
-    const base = at.dayClass * 24;
+    const base = BUCKETS + at.dayClass * 24;
     let earlier: number | undefined;
-    for (let h = 0; h < at.hour; h++) if ((this.today[base + h] as number) > 0) earlier = Math.max(earlier ?? 0, this.today[base + h] as number);
+    for (let h = 0; h < at.hour; h++) if ((this.values[base + h] as number) > 0) earlier = Math.max(earlier ?? 0, this.values[base + h] as number);
     if (earlier === undefined) return learned;
     return Math.max(learned ?? 0, earlier);
   }
 
   /** Forgets what today taught: a burst that went on to fire must not teach its own ramp-up (poisoning). */
   forgetToday(): void {
-    this.today.fill(0);
+    this.values.fill(0, BUCKETS);
     this.todayClasses = 0;
   }
 
   private roll(day: number): void {
     if (day <= this.day) return;
     if (this.day >= 0) {
-      for (let b = 0; b < BUCKETS; b++) this.learned[b] = Math.max(this.today[b] as number, (this.learned[b] as number) * DECAY);
+      for (let b = 0; b < BUCKETS; b++) this.values[b] = Math.max(this.values[BUCKETS + b] as number, (this.values[b] as number) * DECAY);
       this.known |= this.todayClasses;
     }
-    this.today.fill(0);
+    this.values.fill(0, BUCKETS);
     this.todayClasses = 0;
     this.day = day;
   }
 
   toJSON(): LevelsSnapshot {
-    return { day: this.day, known: this.known, todayClasses: this.todayClasses, learned: [...this.learned], today: [...this.today] };
+    return {
+      day: this.day,
+      known: this.known,
+      todayClasses: this.todayClasses,
+      learned: [...this.values.subarray(0, BUCKETS)],
+      today: [...this.values.subarray(BUCKETS)],
+    };
   }
 
   static from(s: LevelsSnapshot): Levels {
@@ -79,8 +84,8 @@ export class Levels {
     l.day = s.day;
     l.known = s.known;
     l.todayClasses = s.todayClasses;
-    l.learned.set(s.learned);
-    l.today.set(s.today);
+    l.values.set(s.learned);
+    l.values.set(s.today, BUCKETS);
     return l;
   }
 }

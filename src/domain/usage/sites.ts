@@ -1,9 +1,17 @@
-/** 32-bit FNV-1a: sites remember callers and accounts by hash, a few bytes each instead of a string. */
+/** 32-bit FNV-1a. */
 export function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
+const HASH_MASK = 0x3fffffff;
+/**
+ * FNV-1a cut to 30 bits: sites remember callers and accounts by hash, a few bytes each instead of a string, and a
+ * 30-bit number is a small integer to V8 (no heap number per map entry).
+ */
+export const hash30 = (text: string): number => hash32(text) & HASH_MASK;
+/** A hash stored by an older version (full 32 bits) as hash30 gives it today. */
+export const asHash30 = (stored: number): number => stored & HASH_MASK;
 
 /** Callers or accounts a site remembers at most: a bigger site is big enough for every scaled threshold. */
 export const MAX_MEMBERS = 2048;
@@ -15,8 +23,9 @@ export const ESTABLISHED_AFTER_MS = 60_000;
  * The distinct callers behind a NAT address show how big the site is within minutes of a cold start.
  */
 export class Members {
-  private readonly first = new Map<number, number>();
-  private readonly last = new Map<number, number>();
+  /** member → slot; `times` holds each slot's first and last seen, unboxed (no allocation per call). */
+  private readonly slots = new Map<number, number>();
+  private times: number[] = [];
   /**
    * First-seen times of the members first seen in the last RECENT_MS before the newest time seen, sorted: the
    * established count is exact whatever order the calls arrive in (a rebuild replays them in start order).
@@ -27,36 +36,38 @@ export class Members {
   /** Counts `member` seen at `t`; true when it was never seen before (novelty). */
   see(member: number, t: number): boolean {
     if (t > this.newest) this.newest = t;
-    const firstSeen = this.first.get(member);
-    if (firstSeen === undefined) {
-      if (this.first.size >= MAX_MEMBERS) return false; // full: unknown, never novel on every call
-      this.first.set(member, t);
-      this.last.set(member, t);
+    const slot = this.slots.get(member);
+    if (slot === undefined) {
+      if (this.slots.size >= MAX_MEMBERS) return false; // full: unknown, never novel on every call
+      this.slots.set(member, this.times.length >> 1);
+      this.times.push(t, t);
       this.addRecent(t);
       return true;
     }
+    const firstSeen = this.times[2 * slot] as number;
     if (t < firstSeen) {
-      this.first.set(member, t);
+      this.times[2 * slot] = t;
       const i = sortedIndex(this.recent, firstSeen);
       if (this.recent[i] === firstSeen) this.recent.splice(i, 1);
       this.addRecent(t);
     }
-    if (t > (this.last.get(member) as number)) this.last.set(member, t);
+    if (t > (this.times[2 * slot + 1] as number)) this.times[2 * slot + 1] = t;
     return false;
   }
 
   firstSeen(member: number): number | undefined {
-    return this.first.get(member);
+    const slot = this.slots.get(member);
+    return slot === undefined ? undefined : this.times[2 * slot];
   }
 
   get size(): number {
-    return this.first.size;
+    return this.slots.size;
   }
 
   /** Members seen for at least ESTABLISHED_AFTER_MS at `t`. */
   established(t: number): number {
     const newer = this.recent.length - sortedIndex(this.recent, t - ESTABLISHED_AFTER_MS + 1);
-    return this.first.size - newer;
+    return this.slots.size - newer;
   }
 
   /** Members first seen within the minute up to `t` (a restored site may know members first seen after `t`). */
@@ -64,30 +75,41 @@ export class Members {
     return sortedIndex(this.recent, t + 1) - sortedIndex(this.recent, t - ESTABLISHED_AFTER_MS + 1);
   }
 
-  /** Forgets members last seen before `horizon`. */
+  /** Forgets members last seen before `horizon` (the slots are compacted). */
   trim(horizon: number): void {
-    for (const [m, t] of this.last) {
-      if (t >= horizon) continue;
-      this.last.delete(m);
-      const first = this.first.get(m) as number;
-      this.first.delete(m);
+    let stale = false;
+    for (let i = 1; i < this.times.length && !stale; i += 2) stale = (this.times[i] as number) < horizon;
+    if (!stale) return;
+    const times: number[] = [];
+    for (const [member, slot] of this.slots) {
+      const first = this.times[2 * slot] as number;
+      const last = this.times[2 * slot + 1] as number;
+      if (last >= horizon) {
+        this.slots.set(member, times.length >> 1);
+        times.push(first, last);
+        continue;
+      }
+      this.slots.delete(member);
       const i = sortedIndex(this.recent, first);
       if (this.recent[i] === first) this.recent.splice(i, 1);
     }
+    this.times = times;
   }
 
   toJSON(): [number, number, number][] {
-    return [...this.first].map(([m, f]) => [m, f, this.last.get(m) as number]);
+    return [...this.slots].map(([m, slot]) => [m, this.times[2 * slot] as number, this.times[2 * slot + 1] as number]);
   }
 
   static from(rows: readonly (readonly [number, number, number])[]): Members {
     const m = new Members();
     for (const [member, first, last] of rows) {
-      m.first.set(member, first);
-      m.last.set(member, last);
+      const hash = asHash30(member);
+      if (m.slots.has(hash)) continue;
+      m.slots.set(hash, m.times.length >> 1);
+      m.times.push(first, last);
       m.newest = Math.max(m.newest, last);
     }
-    m.recent = [...m.first.values()].filter((f) => f >= m.newest - RECENT_MS).sort((a, b) => a - b);
+    m.recent = m.times.filter((f, i) => i % 2 === 0 && f >= m.newest - RECENT_MS).sort((a, b) => a - b);
     return m;
   }
 

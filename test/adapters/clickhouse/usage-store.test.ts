@@ -8,7 +8,7 @@ import { loadRuleFiles } from '../../../src/adapters/files/rule-files.js';
 import { parseConfig } from '../../../src/config/config.js';
 import { parseCdr } from '../../../src/domain/cdr/parse.js';
 import type { Engine } from '../../../src/domain/engine/engine.js';
-import type { UsageSnapshot } from '../../../src/domain/usage/usage-book.js';
+import type { UsageSnapshot } from '../../../src/domain/usage/usage-snapshot.js';
 import { createLogger } from '../../../src/log.js';
 import { engineFactory } from '../../../src/main/parts.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';

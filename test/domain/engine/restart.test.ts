@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Cdr } from '../../../src/domain/cdr/contract.js';
 import type { Verdict } from '../../../src/domain/engine/verdicts.js';
-import type { UsageSnapshot } from '../../../src/domain/usage/usage-book.js';
+import type { UsageSnapshot } from '../../../src/domain/usage/usage-snapshot.js';
 import { blocksOf, harness } from './harness.js';
 
 const RULES = ['velocity-ip', 'velocity-account', 'velocity-caller', 'credential-stuffing', 'new-international-destination'];

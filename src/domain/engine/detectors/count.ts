@@ -8,27 +8,34 @@ import { seqRange, type Detector, type HorizonOf, type Observation } from './det
 /** Calls per key within any span shorter than the window (velocity, EV06/EV07/EV12/EV13). */
 export class CountDetector implements Detector {
   private readonly log = new KeyedLog(false);
-  constructor(readonly rule: CompiledRule) {}
+  private readonly span = { first: 0, last: 0 };
+  /** Reused for every call: valid until the next observe. */
+  private readonly seen: Observation;
+
+  constructor(readonly rule: CompiledRule) {
+    const { log, span } = this;
+    this.seen = {
+      value: 0,
+      reachedAt: (need) => log.view.time(Math.min(span.first + need - 1, span.last)),
+      evidence: () => seqRange((i) => log.view.seq(i), span.first, span.last),
+      details: () => ({
+        calls: span.last - span.first + 1,
+        window: formatDuration(rule.windowMs),
+        from: new Date(log.view.time(span.first)).toISOString(),
+        to: new Date(log.view.time(span.last)).toISOString(),
+      }),
+    };
+  }
 
   get keyCount(): number {
     return this.log.keyCount;
   }
 
   observe(event: CallEvent, key: string): Observation {
-    const { view, index } = this.log.insert(key, event.t, event.seq);
-    const span = densestSpan(view, index, this.rule.windowMs);
-    const count = span.last - span.first + 1;
-    return {
-      value: count,
-      reachedAt: (need) => view.time(Math.min(span.first + need - 1, span.last)),
-      evidence: () => seqRange((i) => view.seq(i), span.first, span.last),
-      details: () => ({
-        calls: count,
-        window: formatDuration(this.rule.windowMs),
-        from: new Date(view.time(span.first)).toISOString(),
-        to: new Date(view.time(span.last)).toISOString(),
-      }),
-    };
+    const index = this.log.insert(key, event.t, event.seq);
+    densestSpan(this.log.view, index, this.rule.windowMs, this.span);
+    this.seen.value = this.span.last - this.span.first + 1;
+    return this.seen;
   }
 
   trim(horizonOf: HorizonOf): void {

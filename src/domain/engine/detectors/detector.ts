@@ -2,10 +2,13 @@ import type { CompiledRule } from '../../rules/compile.js';
 import type { CallEvent } from '../event.js';
 import type { DetailValue } from '../verdicts.js';
 
-/** What a detector saw after counting one call: the measure and how to explain it. */
+/**
+ * What a detector saw after counting one call: the measure and how to explain it. Window detectors reuse one
+ * observation for every call (counting allocates nothing), so it is valid until the detector's next `observe`.
+ */
 export interface Observation {
   /** The rule's measure: calls, distinct values, run length, or percent of quota. */
-  readonly value: number;
+  value: number;
   /** Event time at which the measure reached `need` (for `at` and block start). */
   readonly reachedAt: (need: number) => number;
   /** Arrival sequence numbers of the calls behind the measure (resolved to CDR ids by the engine). Lazy: only firing observations pay for it. */
@@ -24,6 +27,14 @@ export interface Detector {
   /** Forgets what happened before the horizon of each key (event time; per tenant, see Engine). */
   trim(horizonOf: HorizonOf): void;
   readonly keyCount: number;
+}
+
+/**
+ * The smallest measure that can fire the rule: its lowest threshold. Thresholds scaled by a baseline never go
+ * below their floors, but a baseline rule learns every value, so it has none.
+ */
+export function firingFloor(rule: CompiledRule): number {
+  return rule.baseline ? 0 : Math.min(rule.warn ?? Infinity, rule.critical ?? Infinity, rule.block?.at ?? Infinity);
 }
 
 /** Evidence lists are capped; details.value always has the full count. */

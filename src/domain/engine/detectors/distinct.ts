@@ -3,8 +3,8 @@ import { formatDuration } from '../../rules/duration.js';
 import type { MeasureSpec } from '../../rules/spec.js';
 import type { CallEvent } from '../event.js';
 import { KeyedLog } from '../windows/keyed-log.js';
-import { distinctReachedAt, mostDistinctSpan } from '../windows/spans.js';
-import { seqRange, type Detector, type HorizonOf, type Observation } from './detector.js';
+import { distinctReachedAt, eventsNear, mostDistinctSpan } from '../windows/spans.js';
+import { firingFloor, seqRange, type Detector, type HorizonOf, type Observation } from './detector.js';
 
 type DistinctMeasure = Extract<MeasureSpec, { kind: 'distinct' }>;
 interface Entry {
@@ -19,9 +19,37 @@ interface Entry {
 export class DistinctDetector implements Detector {
   private readonly log = new KeyedLog<Entry>(true);
   private readonly measure: DistinctMeasure;
+  private readonly floor: number;
+  private readonly span = { first: 0, last: 0, distinct: 0, shortShare: 0 };
+  private readonly valueAt = (i: number): string => this.log.view.value(i).value;
+  private readonly shortAt = (i: number): boolean => this.log.view.value(i).short;
+  /** Reused for every call: valid until the next observe. */
+  private readonly seen: Observation;
 
   constructor(readonly rule: CompiledRule) {
     this.measure = rule.measure as DistinctMeasure;
+    this.floor = firingFloor(rule);
+    const { log, span, measure, valueAt } = this;
+    this.seen = {
+      value: 0,
+      reachedAt: (need) => log.view.time(distinctReachedAt(valueAt, span, need)),
+      evidence: () => seqRange((i) => log.view.seq(i), span.first, span.last),
+      details: () => {
+        const d: Record<string, string | number> = {
+          distinct: span.distinct,
+          of: measure.of,
+          calls: span.last - span.first + 1,
+          window: formatDuration(rule.windowMs),
+          from: new Date(log.view.time(span.first)).toISOString(),
+          to: new Date(log.view.time(span.last)).toISOString(),
+        };
+        if (measure.shortCalls) {
+          d['shortShare'] = Math.round(span.shortShare * 1000) / 1000;
+          d['shortMaxBillSec'] = measure.shortCalls.maxBillSec;
+        }
+        return d;
+      },
+    };
   }
 
   get keyCount(): number {
@@ -31,40 +59,13 @@ export class DistinctDetector implements Detector {
   observe(event: CallEvent, key: string): Observation | null {
     const value = this.valueOf(event);
     if (value === undefined) return null;
-    const maxBill = this.measure.shortCalls?.maxBillSec ?? Infinity;
-    const minShare = this.measure.shortCalls?.minShare ?? 0;
-    const { view, index } = this.log.insert(key, event.t, event.seq, { value, short: event.billSec <= maxBill });
-    const valueAt = (i: number) => view.value(i).value;
-    const span = mostDistinctSpan(
-      view,
-      index,
-      this.rule.windowMs,
-      valueAt,
-      (i) => view.value(i).short,
-      (s) => s.shortShare >= minShare,
-    );
-    if (!span) return null;
-    const details = (): Record<string, string | number> => {
-      const d: Record<string, string | number> = {
-        distinct: span.distinct,
-        of: this.measure.of,
-        calls: span.last - span.first + 1,
-        window: formatDuration(this.rule.windowMs),
-        from: new Date(view.time(span.first)).toISOString(),
-        to: new Date(view.time(span.last)).toISOString(),
-      };
-      if (this.measure.shortCalls) {
-        d['shortShare'] = Math.round(span.shortShare * 1000) / 1000;
-        d['shortMaxBillSec'] = this.measure.shortCalls.maxBillSec;
-      }
-      return d;
-    };
-    return {
-      value: span.distinct,
-      reachedAt: (need) => view.time(distinctReachedAt(valueAt, span, need)),
-      evidence: () => seqRange((i) => view.seq(i), span.first, span.last),
-      details,
-    };
+    const short = this.measure.shortCalls;
+    const index = this.log.insert(key, event.t, event.seq, { value, short: event.billSec <= (short?.maxBillSec ?? Infinity) });
+    // most keys hold a call or two around this one: not enough for any threshold
+    if (eventsNear(this.log.view, index, this.rule.windowMs) < this.floor) return null;
+    if (!mostDistinctSpan(this.log.view, index, this.rule.windowMs, this.valueAt, this.shortAt, short?.minShare ?? 0, this.span)) return null;
+    this.seen.value = this.span.distinct;
+    return this.seen;
   }
 
   trim(horizonOf: HorizonOf): void {

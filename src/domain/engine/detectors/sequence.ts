@@ -4,7 +4,8 @@ import type { MeasureSpec } from '../../rules/spec.js';
 import type { CallEvent } from '../event.js';
 import { KeyedLog, type LogView } from '../windows/keyed-log.js';
 import { longestRunAround } from '../windows/sequence.js';
-import type { Detector, HorizonOf, Observation } from './detector.js';
+import { eventsNear } from '../windows/spans.js';
+import { firingFloor, type Detector, type HorizonOf, type Observation } from './detector.js';
 
 type SequenceMeasure = Extract<MeasureSpec, { kind: 'sequence' }>;
 
@@ -16,12 +17,14 @@ type SequenceMeasure = Extract<MeasureSpec, { kind: 'sequence' }>;
 export class SequenceDetector implements Detector {
   private readonly log = new KeyedLog<number>(true);
   private readonly maxStep: number;
+  private readonly floor: number;
   private readonly short: SequenceMeasure['shortCalls'];
   private readonly number = (view: LogView<number>) => (i: number) => Math.floor(view.value(i) / 2);
 
   constructor(readonly rule: CompiledRule) {
     this.maxStep = (rule.measure as SequenceMeasure).maxStep;
     this.short = (rule.measure as SequenceMeasure).shortCalls;
+    this.floor = firingFloor(rule);
   }
 
   get keyCount(): number {
@@ -32,7 +35,10 @@ export class SequenceDetector implements Detector {
     const digits = event.calleeText.replace(/^\+/, '');
     if (!/^\d{3,15}$/.test(digits)) return null;
     const isShort = event.billSec <= (this.short?.maxBillSec ?? Infinity);
-    const { view, index } = this.log.insert(key, event.t, event.seq, Number(digits) * 2 + (isShort ? 1 : 0));
+    const index = this.log.insert(key, event.t, event.seq, Number(digits) * 2 + (isShort ? 1 : 0));
+    const view = this.log.view;
+    // most callers' logs hold a call or two around this one: no run could reach a threshold
+    if (eventsNear(view, index, this.rule.windowMs) < this.floor) return null;
     const numberAt = this.number(view);
     const run = longestRunAround(view, index, this.rule.windowMs, this.maxStep, numberAt);
     if (!run) return null;

@@ -22,18 +22,21 @@ export function lowerBound(view: LogView<unknown>, t: number, windowMs: number):
   return lo;
 }
 
-/** The span containing event `index` with the most events (the earliest such span on ties). */
-export function densestSpan(view: LogView<unknown>, index: number, windowMs: number): Span {
+/** The span containing event `index` with the most events (the earliest such span on ties), written into `out`. */
+export function densestSpan(view: LogView<unknown>, index: number, windowMs: number, out: { first: number; last: number } = { first: 0, last: 0 }): Span {
   const t = view.time(index);
-  let first = lowerBound(view, t, windowMs);
-  let best: Span = { first: index, last: index };
+  out.first = index;
+  out.last = index;
   let last = index;
-  for (; first <= index; first++) {
+  for (let first = lowerBound(view, t, windowMs); first <= index; first++) {
     const start = view.time(first);
     while (last + 1 < view.length && view.time(last + 1) - start < windowMs) last++;
-    if (last - first > best.last - best.first) best = { first, last };
+    if (last - first > out.last - out.first) {
+      out.first = first;
+      out.last = last;
+    }
   }
-  return best;
+  return out;
 }
 
 export interface DistinctSpan extends Span {
@@ -43,9 +46,16 @@ export interface DistinctSpan extends Span {
 }
 
 /**
+ * Scratch counts of values, left empty after every call (the engine is single-threaded): no map per call, and no
+ * Map.clear() either, which allocates a fresh table each time.
+ */
+const counts = new Map<string, number>();
+
+/**
  * Among the spans that contain event `index` and end on an event, the one with the most distinct values
- * (each span ending at event e covers (t_e - window, t_e]); spans failing `accept` are skipped.
- * Every span containing `index` is a subset of one of these, so this is the maximum over all of them.
+ * (each span ending at event e covers (t_e - window, t_e]); spans whose share of short events is below
+ * `minShortShare` are skipped. Every span containing `index` is a subset of one of these, so this is the maximum
+ * over all of them. Written into `out`; null when no span qualifies.
  */
 export function mostDistinctSpan(
   view: LogView<unknown>,
@@ -53,10 +63,10 @@ export function mostDistinctSpan(
   windowMs: number,
   valueOf: (i: number) => string,
   isShort: (i: number) => boolean,
-  accept: (s: DistinctSpan) => boolean,
+  minShortShare = 0,
+  out: { first: number; last: number; distinct: number; shortShare: number } = { first: 0, last: 0, distinct: 0, shortShare: 0 },
 ): DistinctSpan | null {
   const t = view.time(index);
-  const counts = new Map<string, number>();
   let shorts = 0;
   let first = lowerBound(view, t, windowMs);
   const add = (i: number, delta: 1 | -1) => {
@@ -67,14 +77,21 @@ export function mostDistinctSpan(
     if (isShort(i)) shorts += delta;
   };
   for (let i = first; i < index; i++) add(i, 1);
-  let best: DistinctSpan | null = null;
+  let found = false;
   for (let last = index; last < view.length && view.time(last) - t < windowMs; last++) {
     add(last, 1);
     while (view.time(last) - view.time(first) >= windowMs) add(first++, -1);
-    const span = { first, last, distinct: counts.size, shortShare: shorts / (last - first + 1) };
-    if (accept(span) && (best === null || span.distinct > best.distinct)) best = span;
+    const shortShare = shorts / (last - first + 1);
+    if (shortShare >= minShortShare && (!found || counts.size > out.distinct)) {
+      found = true;
+      out.first = first;
+      out.last = last;
+      out.distinct = counts.size;
+      out.shortShare = shortShare;
+    }
   }
-  return best;
+  for (let i = first; i < view.length && view.time(i) - t < windowMs; i++) counts.delete(valueOf(i));
+  return found ? out : null;
 }
 
 /** Index of the event at which `need` distinct values had been seen, scanning the span from its start. */
@@ -85,4 +102,12 @@ export function distinctReachedAt(valueOf: (i: number) => string, span: Span, ne
     if (seen.size >= need) return i;
   }
   return span.last;
+}
+
+/** Events of the log within `windowMs` of event `index` either side: an upper bound of any span's size around it. */
+export function eventsNear(view: LogView<unknown>, index: number, windowMs: number): number {
+  const t = view.time(index);
+  let hi = index + 1;
+  while (hi < view.length && view.time(hi) - t < windowMs) hi++;
+  return hi - lowerBound(view, t, windowMs);
 }

@@ -1,0 +1,11 @@
+/**
+ * Novelty signals of one call (G3, rule match `novel`), judged before the call is learned. country, numberType:
+ * a familiar account's first call to a country or number type · callerIp, accountIp: a familiar caller or account
+ * calling from an address it began using within the last day · ipCaller, ipAccount: a familiar address serving a
+ * caller or account it never served.
+ */
+export const NOVELTIES = ['country', 'numberType', 'callerIp', 'accountIp', 'ipCaller', 'ipAccount'] as const;
+export type Novelty = (typeof NOVELTIES)[number];
+/** A call's novelties as bits (no allocation per call): bit i is NOVELTIES[i]. */
+export const noveltyBit = (n: Novelty): number => 1 << NOVELTIES.indexOf(n);
+export const noveltiesOf = (bits: number): Novelty[] => NOVELTIES.filter((_, i) => (bits & (1 << i)) !== 0);

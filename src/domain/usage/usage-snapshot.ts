@@ -1,0 +1,100 @@
+import { Levels, type LevelsSnapshot } from './levels.js';
+import { asHash30, Members } from './sites.js';
+import {
+  MINUTE_MS,
+  accountSite,
+  callerSite,
+  ipSite,
+  minuteOf,
+  type AccountSite,
+  type CallerSite,
+  type IpSite,
+  type Subject,
+  type SubjectKind,
+} from './subjects.js';
+
+type MemberRows = readonly (readonly [number, number, number])[];
+type IpRow = readonly [string, number, number, MemberRows, MemberRows];
+type AccountRow = readonly [string, number, number, MemberRows, readonly string[], readonly string[], readonly number[]];
+type CallerRow = readonly [string, number, number, readonly number[]];
+/** A subject that went far above its baseline: its kind, key and the local day. */
+type TaintRow = readonly [SubjectKind, string, number];
+
+/** One tenant's learned usage profiles as stored (one row per tenant: a tenant is one stream, one partition). */
+export interface UsageSnapshot {
+  readonly version: 1;
+  readonly tenant: string;
+  /** The newest call end learned: a rebuild replaying CDRs that ended by then does not learn them twice. */
+  readonly through: number;
+  readonly ips: readonly IpRow[];
+  readonly accounts: readonly AccountRow[];
+  readonly callers: readonly CallerRow[];
+  /** [rule id NUL subject key, levels] */
+  readonly levels: readonly (readonly [string, LevelsSnapshot])[];
+  /** Absent in snapshots stored before taints were kept. */
+  readonly tainted?: readonly TaintRow[];
+}
+
+/** The book's state the snapshots read and restore. */
+export interface UsageMaps {
+  readonly ips: Map<string, IpSite>;
+  readonly accounts: Map<string, AccountSite>;
+  readonly callers: Map<string, CallerSite>;
+  readonly slots: ReadonlyMap<string, { readonly id: string; readonly kind: SubjectKind; readonly index: number }>;
+}
+
+const KINDS = ['ip', 'account', 'caller'] as const;
+const mapOf = (m: UsageMaps, kind: SubjectKind): Map<string, Subject> => (kind === 'ip' ? m.ips : kind === 'account' ? m.accounts : m.callers);
+
+/** The profiles of the tenants in `through`, in one pass over the maps. */
+export function takeSnapshots(m: UsageMaps, through: ReadonlyMap<string, number>): UsageSnapshot[] {
+  type Rows = { ips: IpRow[]; accounts: AccountRow[]; callers: CallerRow[]; levels: [string, LevelsSnapshot][]; tainted: TaintRow[] };
+  const out = new Map<string, Rows>();
+  for (const tenant of through.keys()) out.set(tenant, { ips: [], accounts: [], callers: [], levels: [], tainted: [] });
+  const of = (key: string) => out.get(key.slice(0, key.indexOf('\u0000')));
+  for (const [k, s] of m.ips) of(k)?.ips.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.callers.toJSON(), s.accounts.toJSON()]);
+  for (const [k, s] of m.accounts)
+    of(k)?.accounts.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], [...s.types], s.ips]);
+  for (const [k, s] of m.callers) of(k)?.callers.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.ips]);
+  const ids = new Map<string, string>();
+  for (const slot of m.slots.values()) ids.set(`${slot.kind}${slot.index}`, slot.id);
+  for (const kind of KINDS) {
+    for (const [k, s] of mapOf(m, kind)) {
+      const rows = (s.levels !== undefined || s.taintedDay >= 0) && of(k);
+      if (!rows) continue;
+      if (s.taintedDay >= 0) rows.tainted.push([kind, k, s.taintedDay]);
+      s.levels?.forEach((l, i) => {
+        const id = ids.get(`${kind}${i}`);
+        if (l && id !== undefined) rows.levels.push([`${id}\u0000${k}`, l.toJSON()]);
+      });
+    }
+  }
+  return [...out].map(([tenant, rows]) => ({ version: 1, tenant, through: through.get(tenant) as number, ...rows }));
+}
+
+/** Loads a tenant's snapshot, replacing what was learned of its subjects; levels of rules not registered are dropped. */
+export function restoreSnapshot(m: UsageMaps, s: UsageSnapshot): void {
+  for (const [k, first, last, callers, accounts] of s.ips) {
+    m.ips.set(k, ipSite(minuteOf(first), minuteOf(last), Members.from(callers), Members.from(accounts)));
+  }
+  for (const [k, first, last, callers, countries, types, ips] of s.accounts) {
+    m.accounts.set(k, accountSite(minuteOf(first), minuteOf(last), Members.from(callers), new Set(countries), new Set(types), rehashed(ips)));
+  }
+  for (const [k, first, last, ips] of s.callers) m.callers.set(k, callerSite(minuteOf(first), minuteOf(last), rehashed(ips)));
+  for (const [k, l] of s.levels) {
+    const cut = k.indexOf('\u0000');
+    const slot = m.slots.get(k.slice(0, cut));
+    const owner = slot && mapOf(m, slot.kind).get(k.slice(cut + 1));
+    if (!slot || !owner) continue;
+    const all = (owner.levels ??= []);
+    while (all.length <= slot.index) all.push(undefined);
+    all[slot.index] = Levels.from(l);
+  }
+  for (const [kind, k, day] of s.tainted ?? []) {
+    const owner = mapOf(m, kind).get(k);
+    if (owner) owner.taintedDay = day;
+  }
+}
+
+/** A stored [ip, since, …] list with its hashes as hash30 gives them (older snapshots stored 32 bits). */
+const rehashed = (ips: readonly number[]): number[] => ips.map((v, i) => (i % 2 === 0 ? asHash30(v) : v));
