@@ -36,7 +36,8 @@ export type JsonResult = { readonly ok: true; readonly value: unknown } | { read
 
 /** Bytes → a JSON value that is safe to validate: size, UTF-8, syntax, depth and prototype keys checked. */
 export function decodeJsonValue(payload: Uint8Array | string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonResult {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  // a UTF-16 unit is at most 3 UTF-8 bytes: short text needs no byte count (a scan of the whole line)
+  const size = typeof payload !== 'string' ? payload.byteLength : payload.length * 3 <= limits.maxBytes ? payload.length : Buffer.byteLength(payload);
   if (size > limits.maxBytes) {
     return fail('CDR_TOO_LARGE', `payload is ${size} bytes, the limit is ${limits.maxBytes}`);
   }

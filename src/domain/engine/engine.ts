@@ -57,7 +57,7 @@ export const DEFAULT_ALLOWED_LATENESS_MS = 6 * 3_600_000;
 const DEFAULT_FUTURE_SKEW_MS = 5 * 60_000;
 /**
  * Windows are trimmed once the watermark has advanced this much and enough CDRs arrived since the last trim to
- * pay for scanning the keys (a quarter of them), so trimming costs O(1) per CDR amortised.
+ * pay for scanning the keys (as many as there are keys), so trimming costs one key visit per CDR amortised.
  */
 const TRIM_EVERY_MS = 30_000;
 const TRIM_MIN_EVENTS = 4096;
@@ -256,7 +256,7 @@ export class Engine {
   private maybeTrim(): void {
     this.eventsSinceTrim++;
     if (this.watermark - this.trimmedAt < TRIM_EVERY_MS) return;
-    if (this.eventsSinceTrim < Math.max(TRIM_MIN_EVENTS, this.keysAtTrim / 4)) return;
+    if (this.eventsSinceTrim < Math.max(TRIM_MIN_EVENTS, this.keysAtTrim)) return;
     this.trimmedAt = this.watermark;
     this.eventsSinceTrim = 0;
     // a tenant this engine never counted (a restored profile of another partition) ages with the newest event seen

@@ -1,21 +1,23 @@
 /** Number types: libphonenumber's types, plus the classes a PBX adds (short codes, extensions, feature codes). */
-export type NumberType =
-  | 'FIXED_LINE'
-  | 'MOBILE'
-  | 'FIXED_LINE_OR_MOBILE'
-  | 'TOLL_FREE'
-  | 'PREMIUM_RATE'
-  | 'SHARED_COST'
-  | 'VOIP'
-  | 'PERSONAL_NUMBER'
-  | 'PAGER'
-  | 'UAN'
-  | 'VOICEMAIL'
-  | 'EMERGENCY'
-  | 'SHORT_CODE'
-  | 'EXTENSION'
-  | 'FEATURE_CODE'
-  | 'UNKNOWN';
+export const NUMBER_TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+  'TOLL_FREE',
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+  'EMERGENCY',
+  'SHORT_CODE',
+  'EXTENSION',
+  'FEATURE_CODE',
+  'UNKNOWN',
+] as const;
+export type NumberType = (typeof NUMBER_TYPES)[number];
 
 /** How the number was dialled, after the outside-line digit (if any) was removed. */
 export type DialForm =

@@ -1,3 +1,4 @@
+import { NUMBER_TYPES, type NumberType } from '../numbering/types.js';
 import type { Levels } from './levels.js';
 import type { Members } from './sites.js';
 
@@ -30,13 +31,21 @@ export interface IpSite extends Subject {
 export interface AccountSite extends Subject {
   readonly callers: Members;
   readonly countries: Set<string>;
-  readonly types: Set<string>;
+  /** Number types dialled, as bits of NUMBER_TYPES (no set to look up per call). */
+  types: number;
   /** Addresses used recently, see `remember`. */
   ips: number[];
 }
 export interface CallerSite extends Subject {
   ips: number[];
 }
+
+const TYPE_BITS = new Map<string, number>(NUMBER_TYPES.map((t, i) => [t, 1 << i]));
+/** A number type as a bit of an account's `types`. */
+export const typeBit = (type: NumberType): number => TYPE_BITS.get(type) as number;
+/** Stored type names as bits (a name this version does not know is skipped). */
+export const typeBits = (types: readonly string[]): number => types.reduce((bits, t) => bits | (TYPE_BITS.get(t) ?? 0), 0);
+export const typesOf = (bits: number): NumberType[] => NUMBER_TYPES.filter((_, i) => (bits & (1 << i)) !== 0);
 
 export const MINUTE_MS = 60_000;
 export const minuteOf = (t: number): number => Math.floor(t / MINUTE_MS);
@@ -59,7 +68,7 @@ export const ipSite = (first: number, last: number, callers: Members, accounts: 
   callers,
   accounts,
 });
-export const accountSite = (first: number, last: number, callers: Members, countries: Set<string>, types: Set<string>, ips: number[]): AccountSite => ({
+export const accountSite = (first: number, last: number, callers: Members, countries: Set<string>, types: number, ips: number[]): AccountSite => ({
   firstMinute: first,
   lastMinute: last,
   levels: undefined,

@@ -14,6 +14,7 @@ import {
   minuteOf,
   remember,
   touch,
+  typeBit,
   type AccountSite,
   type CallerSite,
   type IpSite,
@@ -107,7 +108,7 @@ export class UsageBook {
     const accountHash = hash30(e.account);
     let account = this.accounts.get(keys.account);
     if (!account) {
-      account = accountSite(minuteOf(t), minuteOf(t), new Members(), new Set(), new Set(), []);
+      account = accountSite(minuteOf(t), minuteOf(t), new Members(), new Set(), 0, []);
       this.accounts.set(keys.account, account);
     } else touch(account, t);
     const region = e.callee?.region ?? null;
@@ -115,9 +116,10 @@ export class UsageBook {
       if (familiar(account, t)) novel |= COUNTRY;
       account.countries.add(region);
     }
-    if (e.callee && !account.types.has(e.callee.type)) {
+    const type = e.callee ? typeBit(e.callee.type) : 0;
+    if ((account.types & type) !== type) {
       if (familiar(account, t)) novel |= NUMBER_TYPE;
-      account.types.add(e.callee.type);
+      account.types |= type;
     }
     account.callers.see(callerHash, t);
     let caller = this.callers.get(keys.caller);

@@ -6,6 +6,8 @@ import {
   callerSite,
   ipSite,
   minuteOf,
+  typeBits,
+  typesOf,
   type AccountSite,
   type CallerSite,
   type IpSite,
@@ -54,7 +56,7 @@ export function takeSnapshots(m: UsageMaps, through: ReadonlyMap<string, number>
   const of = (key: string) => out.get(key.slice(0, key.indexOf('\u0000')));
   for (const [k, s] of m.ips) of(k)?.ips.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.callers.toJSON(), s.accounts.toJSON()]);
   for (const [k, s] of m.accounts)
-    of(k)?.accounts.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], [...s.types], s.ips]);
+    of(k)?.accounts.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], typesOf(s.types), s.ips]);
   for (const [k, s] of m.callers) of(k)?.callers.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.ips]);
   const ids = new Map<string, string>();
   for (const slot of m.slots.values()) ids.set(`${slot.kind}${slot.index}`, slot.id);
@@ -78,7 +80,7 @@ export function restoreSnapshot(m: UsageMaps, s: UsageSnapshot): void {
     m.ips.set(k, ipSite(minuteOf(first), minuteOf(last), Members.from(callers), Members.from(accounts)));
   }
   for (const [k, first, last, callers, countries, types, ips] of s.accounts) {
-    m.accounts.set(k, accountSite(minuteOf(first), minuteOf(last), Members.from(callers), new Set(countries), new Set(types), rehashed(ips)));
+    m.accounts.set(k, accountSite(minuteOf(first), minuteOf(last), Members.from(callers), new Set(countries), typeBits(types), rehashed(ips)));
   }
   for (const [k, first, last, ips] of s.callers) m.callers.set(k, callerSite(minuteOf(first), minuteOf(last), rehashed(ips)));
   for (const [k, l] of s.levels) {

@@ -62,9 +62,20 @@ export class DistinctDetector implements Detector {
     const short = this.measure.shortCalls;
     const index = this.log.insert(key, event.t, event.seq, { value, short: event.billSec <= (short?.maxBillSec ?? Infinity) });
     // most keys hold a call or two around this one: not enough for any threshold
-    if (eventsNear(this.log.view, index, this.rule.windowMs) < this.floor) return null;
+    const near = eventsNear(this.log.view, index, this.rule.windowMs);
+    if (near < this.floor) return null;
+    if (near === 1) return this.alone(index, short?.minShare ?? 0);
     if (!mostDistinctSpan(this.log.view, index, this.rule.windowMs, this.valueAt, this.shortAt, short?.minShare ?? 0, this.span)) return null;
     this.seen.value = this.span.distinct;
+    return this.seen;
+  }
+
+  /** The call alone in its window (a baseline rule still learns its 1): the span is the call. */
+  private alone(index: number, minShare: number): Observation | null {
+    const shortShare = this.shortAt(index) ? 1 : 0;
+    if (shortShare < minShare) return null;
+    Object.assign(this.span, { first: index, last: index, distinct: 1, shortShare });
+    this.seen.value = 1;
     return this.seen;
   }
 
