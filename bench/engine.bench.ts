@@ -11,7 +11,7 @@ import type * as BuildModule from '../src/domain/engine/build.js';
 import type * as EngineModule from '../src/domain/engine/engine.js';
 import type * as KeyedLogModule from '../src/domain/engine/windows/keyed-log.js';
 import type * as UsageModule from '../src/domain/usage/usage-book.js';
-import { dialler, prng } from './stream.js';
+import { engineStream } from './stream.js';
 
 // The compiled build (npm run build), as production runs it; BENCH_SOURCE=src measures the TypeScript through tsx.
 const lib = process.env['BENCH_SOURCE'] === 'src' ? '../src' : '../dist';
@@ -24,55 +24,7 @@ const { UsageBook } = (await import(`${lib}/domain/usage/usage-book.js`)) as typ
 
 const COUNT = Number(process.env['BENCH_COUNT'] ?? 1_000_000);
 const CALLERS = Number(process.env['BENCH_CALLERS'] ?? 100_000);
-const DAY_START = Date.parse('2026-03-02T00:00:00-03:00');
-const { rand, digits } = prng(7);
-const dialled = dialler(42);
-
-interface Row {
-  startedAt: number;
-  line: string;
-  endedAt: number;
-}
-const rows: Row[] = [];
-const callerOf = (i: number) => `+55113${String(1_000_000 + (i % 9_000_000)).slice(1)}${i % 10}`.slice(0, 14);
-function push(id: number, caller: number, callee: string, startedAt: number, bill: number, ip?: string): void {
-  const account = caller % 5000;
-  const endedAt = startedAt + bill * 1000 + 3000;
-  const cdr = {
-    id: `bench-${id}`,
-    tenant: `t${account % 10}`,
-    account: `acct${account}`,
-    caller: callerOf(caller),
-    callee,
-    srcIp: ip ?? `10.${(account >> 8) & 255}.${account & 255}.${1 + (caller % 4)}`,
-    startedAt: new Date(startedAt).toISOString(),
-    answeredAt: bill > 0 ? new Date(startedAt + 3000).toISOString() : null,
-    endedAt: new Date(endedAt).toISOString(),
-    durationSec: bill + 3,
-    billSec: bill,
-    disposition: bill > 0 ? 'ANSWERED' : 'NO ANSWER',
-    direction: 'outbound',
-  };
-  rows.push({ startedAt, endedAt, line: JSON.stringify(cdr) });
-}
-
-let id = 0;
-while (rows.length < COUNT) {
-  const t = DAY_START + Math.floor(rand() * 86_400_000);
-  const caller = Math.floor(rand() * CALLERS);
-  if (rand() >= 0.0025) {
-    push(id++, caller, dialled(), t, rand() < 0.6 ? Math.floor(rand() * 300) + 1 : 0);
-    continue;
-  }
-  // fraud episodes, 4 calls each on average, about 1 % of the CDRs
-  const kind = Math.floor(rand() * 4);
-  if (kind === 0) for (let i = 0; i < 6; i++) push(id++, caller, dialled(), t + i * 5000, 5); // velocity burst
-  if (kind === 1) for (let i = 0; i < 6; i++) push(id++, caller, `0021300${String(1000 + i * 2)}`, t + i * 20_000, 0); // enumeration
-  if (kind === 2) for (let i = 0; i < 3; i++) push(id++, Math.floor(rand() * CALLERS), `000212917${digits(6)}`, t + i * 3000, 1); // IRSF pumping
-  if (kind === 3) push(id++, caller, `009001${digits(6)}`, t, 60); // premium
-}
-rows.length = COUNT;
-rows.sort((a, b) => a.endedAt - b.endedAt);
+const rows = engineStream(COUNT, CALLERS);
 const lines = rows.map((r) => r.line);
 console.error(`generated ${lines.length} CDRs (${(lines.reduce((n, l) => n + l.length, 0) / lines.length).toFixed(0)} bytes avg), ${CALLERS} callers`);
 
