@@ -41,11 +41,11 @@ export class RuleBaseline {
       if (this.peers) this.usage.learn(this.peers, at, value);
       return limits;
     }
-    // a replayed call the restored profile already learned changes nothing: its taint, if any, was restored too
-    if (!teaches) return limits;
     // an anomaly never becomes the baseline: the ramp-up of today is forgotten, and an address that raised the
-    // alarm (not a shared office only warned about) is judged by the floor for the rest of its day
+    // alarm (not a shared office only warned about) is judged by the floor for the rest of its day (also when the
+    // call is replayed or late: a restored taint is kept, and one the snapshot missed is set)
     if (limits.critical !== undefined) this.usage.taint(this.slot.kind, at.day);
+    if (!teaches) return limits;
     this.usage.levels(this.slot)?.forgetToday();
     if (this.peers) this.usage.levels(this.peers)?.forgetToday();
     return limits;

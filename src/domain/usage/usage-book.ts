@@ -108,7 +108,7 @@ export class UsageBook {
     const accountHash = hash30(e.account);
     let account = this.accounts.get(keys.account);
     if (!account) {
-      account = accountSite(minuteOf(t), minuteOf(t), new Members(), new Set(), 0, []);
+      account = accountSite(t, minuteOf(t), new Members(), new Set(), 0, []);
       this.accounts.set(keys.account, account);
     } else touch(account, t);
     const region = e.callee?.region ?? null;
@@ -123,7 +123,7 @@ export class UsageBook {
     }
     account.callers.see(callerHash, t);
     let caller = this.callers.get(keys.caller);
-    if (!caller) this.callers.set(keys.caller, (caller = callerSite(minuteOf(t), minuteOf(t), [])));
+    if (!caller) this.callers.set(keys.caller, (caller = callerSite(t, minuteOf(t), [])));
     else touch(caller, t);
     let ip: IpSite | undefined;
     if (keys.ip !== undefined && e.ip !== undefined) {
@@ -131,7 +131,7 @@ export class UsageBook {
       if (remember(caller.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(caller, t)) novel |= CALLER_IP;
       if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(account, t)) novel |= ACCOUNT_IP;
       ip = this.ips.get(keys.ip);
-      if (!ip) this.ips.set(keys.ip, (ip = ipSite(minuteOf(t), minuteOf(t), new Members(), new Members())));
+      if (!ip) this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
       else touch(ip, t);
       const known = familiar(ip, t);
       if (ip.callers.see(callerHash, t) && known) novel |= IP_CALLER;
@@ -202,7 +202,8 @@ export class UsageBook {
   /** The observed call's subject of `kind` went far above its baseline today: its callers may be an attacker's. */
   taint(kind: SubjectKind, day: number): void {
     const subject = this.subject(kind);
-    if (subject) subject.taintedDay = day;
+    // only ever forward: a replayed or late call of an earlier day does not clear today's alarm
+    if (subject && day > subject.taintedDay) subject.taintedDay = day;
   }
 
   hourOf(e: CallEvent): HourClass {

@@ -54,10 +54,10 @@ export function takeSnapshots(m: UsageMaps, through: ReadonlyMap<string, number>
   const out = new Map<string, Rows>();
   for (const tenant of through.keys()) out.set(tenant, { ips: [], accounts: [], callers: [], levels: [], tainted: [] });
   const of = (key: string) => out.get(key.slice(0, key.indexOf('\u0000')));
-  for (const [k, s] of m.ips) of(k)?.ips.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.callers.toJSON(), s.accounts.toJSON()]);
+  for (const [k, s] of m.ips) of(k)?.ips.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), s.accounts.toJSON()]);
   for (const [k, s] of m.accounts)
-    of(k)?.accounts.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], typesOf(s.types), s.ips]);
-  for (const [k, s] of m.callers) of(k)?.callers.push([k, s.firstMinute * MINUTE_MS, s.lastMinute * MINUTE_MS, s.ips]);
+    of(k)?.accounts.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], typesOf(s.types), s.ips]);
+  for (const [k, s] of m.callers) of(k)?.callers.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.ips]);
   const ids = new Map<string, string>();
   for (const slot of m.slots.values()) ids.set(`${slot.kind}${slot.index}`, slot.id);
   for (const kind of KINDS) {
@@ -77,12 +77,12 @@ export function takeSnapshots(m: UsageMaps, through: ReadonlyMap<string, number>
 /** Loads a tenant's snapshot, replacing what was learned of its subjects; levels of rules not registered are dropped. */
 export function restoreSnapshot(m: UsageMaps, s: UsageSnapshot): void {
   for (const [k, first, last, callers, accounts] of s.ips) {
-    m.ips.set(k, ipSite(minuteOf(first), minuteOf(last), Members.from(callers), Members.from(accounts)));
+    m.ips.set(k, ipSite(first, minuteOf(last), Members.from(callers), Members.from(accounts)));
   }
   for (const [k, first, last, callers, countries, types, ips] of s.accounts) {
-    m.accounts.set(k, accountSite(minuteOf(first), minuteOf(last), Members.from(callers), new Set(countries), typeBits(types), rehashed(ips)));
+    m.accounts.set(k, accountSite(first, minuteOf(last), Members.from(callers), new Set(countries), typeBits(types), rehashed(ips)));
   }
-  for (const [k, first, last, ips] of s.callers) m.callers.set(k, callerSite(minuteOf(first), minuteOf(last), rehashed(ips)));
+  for (const [k, first, last, ips] of s.callers) m.callers.set(k, callerSite(first, minuteOf(last), rehashed(ips)));
   for (const [k, l] of s.levels) {
     const cut = k.indexOf('\u0000');
     const slot = m.slots.get(k.slice(0, cut));

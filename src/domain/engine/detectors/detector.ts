@@ -3,8 +3,9 @@ import type { CallEvent } from '../event.js';
 import type { DetailValue } from '../verdicts.js';
 
 /**
- * What a detector saw after counting one call: the measure and how to explain it. Window detectors reuse one
- * observation for every call (counting allocates nothing), so it is valid until the detector's next `observe`.
+ * What a detector saw after counting one call: the measure and how to explain it. Count and distinct detectors
+ * reuse one observation for every call (counting allocates nothing), so it is valid until the detector's next
+ * `observe`.
  */
 export interface Observation {
   /** The rule's measure: calls, distinct values, run length, or percent of quota. */
