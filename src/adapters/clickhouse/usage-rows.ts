@@ -26,6 +26,7 @@ const snapshotSchema = z.looseObject({
   callers: z.array(z.tuple([z.string(), num, num, z.array(num)])),
   levels: z.array(z.tuple([z.string(), levels])),
   // added later in version 1: older rows have none
+  throughIds: z.array(z.string()).default([]),
   tainted: z.array(z.tuple([z.enum(['ip', 'account', 'caller']), z.string(), num])).default([]),
 });
 

@@ -92,7 +92,9 @@ export class Engine {
   /** Newest call end per tenant: when, in event time, a decision is taken (blocks protect from then on). */
   private readonly ends = new Map<string, number>();
   /** Per tenant, the newest call end a restored usage snapshot had learned (a rebuild does not learn it twice). */
-  private readonly learnedThrough = new Map<string, number>();
+  private readonly learnedThrough = new Map<string, { readonly at: number; readonly ids: ReadonlySet<string> }>();
+  /** Per tenant, the ids of the counted CDRs that ended at its newest call end (saved with the usage snapshot). */
+  private readonly endIds = new Map<string, string[]>();
   private trimmedAt = -Infinity;
   private usageTrimmedAt = -Infinity;
   private eventsSinceTrim = 0;
@@ -129,7 +131,10 @@ export class Engine {
     if (mark !== tenantMark) this.watermarks.set(cdr.tenant, mark);
     this.watermark = Math.max(this.watermark, mark);
     const ended = this.ends.get(cdr.tenant) ?? -Infinity;
-    if (cdr.endedAt > ended) this.ends.set(cdr.tenant, cdr.endedAt);
+    if (cdr.endedAt > ended) {
+      this.ends.set(cdr.tenant, cdr.endedAt);
+      this.endIds.set(cdr.tenant, [cdr.id]);
+    } else if (cdr.endedAt === ended) this.endIds.get(cdr.tenant)?.push(cdr.id);
     // bounded by the lateness: a clock-skewed end time cannot stretch a block further than that
     const decidedAt = Math.min(Math.max(ended, cdr.endedAt), mark + this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
@@ -146,7 +151,9 @@ export class Engine {
       if (event.ip !== undefined) keys['ip'] = tenant + event.ip;
       event.novelty = this.usage.observe(event, keys as { account: string; caller: string; ip: string | undefined });
     }
-    const teaches = learning && cdr.endedAt > (this.learnedThrough.get(cdr.tenant) ?? -Infinity);
+    const through = this.learnedThrough.get(cdr.tenant);
+    // a CDR ending exactly when the snapshot was taken may have arrived after it: its id says
+    const teaches = learning && (through === undefined || cdr.endedAt > through.at || (cdr.endedAt === through.at && !through.ids.has(cdr.id)));
     let call: LearningCall | undefined;
     const verdicts: Verdict[] = [];
     for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
@@ -217,7 +224,8 @@ export class Engine {
    * that they survive restarts and rebalances (a tenant is one stream: whoever owns its partition saves it).
    */
   usageSnapshots(): UsageSnapshot[] {
-    return this.usage.snapshots(new Map([...this.watermarks.keys()].map((tenant) => [tenant, this.ends.get(tenant) ?? -Infinity])));
+    const snapshots = this.usage.snapshots(new Map([...this.watermarks.keys()].map((tenant) => [tenant, this.ends.get(tenant) ?? -Infinity])));
+    return snapshots.map((s) => ({ ...s, throughIds: [...(this.endIds.get(s.tenant) ?? [])] }));
   }
 
   /**
@@ -227,7 +235,7 @@ export class Engine {
   restoreUsage(snapshots: readonly UsageSnapshot[]): void {
     for (const s of snapshots) {
       this.usage.restore(s);
-      this.learnedThrough.set(s.tenant, s.through);
+      this.learnedThrough.set(s.tenant, { at: s.through, ids: new Set(s.throughIds ?? []) });
     }
   }
 

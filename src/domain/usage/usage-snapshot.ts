@@ -28,6 +28,8 @@ export interface UsageSnapshot {
   readonly tenant: string;
   /** The newest call end learned: a rebuild replaying CDRs that ended by then does not learn them twice. */
   readonly through: number;
+  /** Ids of the CDRs that ended exactly at `through` and were learned (absent in older snapshots). */
+  readonly throughIds?: readonly string[];
   readonly ips: readonly IpRow[];
   readonly accounts: readonly AccountRow[];
   readonly callers: readonly CallerRow[];
