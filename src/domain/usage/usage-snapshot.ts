@@ -1,4 +1,5 @@
 import { Levels, type LevelsSnapshot } from './levels.js';
+import type { LevelSlot } from './usage-book.js';
 import { asHash30, Members } from './sites.js';
 import {
   MINUTE_MS,
@@ -44,7 +45,7 @@ export interface UsageMaps {
   readonly ips: Map<string, IpSite>;
   readonly accounts: Map<string, AccountSite>;
   readonly callers: Map<string, CallerSite>;
-  readonly slots: ReadonlyMap<string, { readonly id: string; readonly kind: SubjectKind; readonly index: number }>;
+  readonly slots: ReadonlyMap<string, LevelSlot>;
 }
 
 const KINDS = ['ip', 'account', 'caller'] as const;

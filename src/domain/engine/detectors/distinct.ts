@@ -74,7 +74,11 @@ export class DistinctDetector implements Detector {
   private alone(index: number, minShare: number): Observation | null {
     const shortShare = this.shortAt(index) ? 1 : 0;
     if (shortShare < minShare) return null;
-    Object.assign(this.span, { first: index, last: index, distinct: 1, shortShare });
+    const span = this.span; // written field by field: this is the common path, no object per call
+    span.first = index;
+    span.last = index;
+    span.distinct = 1;
+    span.shortShare = shortShare;
     this.seen.value = 1;
     return this.seen;
   }
