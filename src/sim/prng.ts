@@ -1,4 +1,4 @@
-import { hash32 } from '../domain/usage/sites.js';
+import { hash32 } from '../domain/hash.js';
 /**
  * sfc32 (Chris Doty-Humphrey's Small Fast Counter, as in PractRand): a tiny seeded PRNG, so a simulation is a
  * pure function of its seed. Never Math.random: the same arguments must give byte-identical files.

@@ -2,7 +2,8 @@ import type { CallEvent } from '../engine/event.js';
 import { hourClass, type HourClass } from './hour-class.js';
 import { Levels } from './levels.js';
 import { noveltyBit } from './novelty.js';
-import { hash30, Members } from './sites.js';
+import { hash30 } from '../hash.js';
+import { Members } from './sites.js';
 import {
   FAMILIAR_AFTER_MS,
   MINUTE_MS,

@@ -1,6 +1,7 @@
 import { Levels, type LevelsSnapshot } from './levels.js';
 import type { LevelSlot } from './usage-book.js';
-import { asHash30, Members } from './sites.js';
+import { asHash30 } from '../hash.js';
+import { Members } from './sites.js';
 import {
   MINUTE_MS,
   accountSite,

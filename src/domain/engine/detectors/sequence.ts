@@ -15,11 +15,11 @@ type SequenceMeasure = Extract<MeasureSpec, { kind: 'sequence' }>;
  * run knows its share of short calls without an object per call.
  */
 export class SequenceDetector implements Detector {
-  private readonly log = new KeyedLog<number>(true);
+  private readonly log = new KeyedLog(true);
   private readonly maxStep: number;
   private readonly floor: number;
   private readonly short: SequenceMeasure['shortCalls'];
-  private readonly number = (view: LogView<number>) => (i: number) => Math.floor(view.value(i) / 2);
+  private readonly number = (view: LogView) => (i: number) => Math.floor(view.value(i) / 2);
 
   constructor(readonly rule: CompiledRule) {
     this.maxStep = (rule.measure as SequenceMeasure).maxStep;

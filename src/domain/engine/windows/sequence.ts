@@ -48,7 +48,7 @@ export function longestRun(values: readonly number[], maxStep: number): Run | nu
  * contain it: the span ending at `index` for calls in order, later ones too when a late CDR filled a gap.
  */
 export function longestRunAround(
-  view: LogView<number>,
+  view: LogView,
   index: number,
   windowMs: number,
   maxStep: number,

@@ -11,7 +11,7 @@ export interface Span {
 }
 
 /** First index whose time is > t - windowMs (the earliest event that can share a span with time t). */
-export function lowerBound(view: LogView<unknown>, t: number, windowMs: number): number {
+export function lowerBound(view: LogView, t: number, windowMs: number): number {
   let lo = 0;
   let hi = view.length;
   while (lo < hi) {
@@ -23,7 +23,7 @@ export function lowerBound(view: LogView<unknown>, t: number, windowMs: number):
 }
 
 /** The span containing event `index` with the most events (the earliest such span on ties), written into `out`. */
-export function densestSpan(view: LogView<unknown>, index: number, windowMs: number, out: { first: number; last: number } = { first: 0, last: 0 }): Span {
+export function densestSpan(view: LogView, index: number, windowMs: number, out: { first: number; last: number } = { first: 0, last: 0 }): Span {
   const t = view.time(index);
   out.first = index;
   out.last = index;
@@ -49,7 +49,7 @@ export interface DistinctSpan extends Span {
  * Scratch counts of values, left empty after every call (the engine is single-threaded): no map per call, and no
  * Map.clear() either, which allocates a fresh table each time.
  */
-const counts = new Map<string, number>();
+const counts = new Map<number, number>();
 
 /**
  * Among the spans that contain event `index` and end on an event, the one with the most distinct values
@@ -58,10 +58,10 @@ const counts = new Map<string, number>();
  * over all of them. Written into `out`; null when no span qualifies.
  */
 export function mostDistinctSpan(
-  view: LogView<unknown>,
+  view: LogView,
   index: number,
   windowMs: number,
-  valueOf: (i: number) => string,
+  valueOf: (i: number) => number,
   isShort: (i: number) => boolean,
   minShortShare = 0,
   out: { first: number; last: number; distinct: number; shortShare: number } = { first: 0, last: 0, distinct: 0, shortShare: 0 },
@@ -95,8 +95,8 @@ export function mostDistinctSpan(
 }
 
 /** Index of the event at which `need` distinct values had been seen, scanning the span from its start. */
-export function distinctReachedAt(valueOf: (i: number) => string, span: Span, need: number): number {
-  const seen = new Set<string>();
+export function distinctReachedAt(valueOf: (i: number) => number, span: Span, need: number): number {
+  const seen = new Set<number>();
   for (let i = span.first; i <= span.last; i++) {
     seen.add(valueOf(i));
     if (seen.size >= need) return i;
@@ -105,7 +105,7 @@ export function distinctReachedAt(valueOf: (i: number) => string, span: Span, ne
 }
 
 /** Events of the log within `windowMs` of event `index` either side: an upper bound of any span's size around it. */
-export function eventsNear(view: LogView<unknown>, index: number, windowMs: number): number {
+export function eventsNear(view: LogView, index: number, windowMs: number): number {
   const t = view.time(index);
   let hi = index + 1;
   while (hi < view.length && view.time(hi) - t < windowMs) hi++;
