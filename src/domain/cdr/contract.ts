@@ -43,20 +43,20 @@ const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');
 const INSTANT_FORMAT = 'must be ISO-8601 with an offset (e.g. 2026-03-01T10:00:00-03:00) or epoch milliseconds';
 // the pattern z.iso.datetime({ offset: true }) checks, tested directly: a nested parse per timestamp cost a third of decoding
 const isoWithOffset = z.regexes.datetime({ offset: true });
-const instant = z.union([z.string(), z.number()], { error: INSTANT_FORMAT }).transform((value, ctx): number => {
-  const issue = (message: string) => {
-    ctx.issues.push({ code: 'custom', input: value, message });
-    return z.NEVER;
-  };
+/** A timestamp as given (text or epoch ms): `checkCdr` converts it. */
+const instant = z.union([z.string(), z.number()], { error: INSTANT_FORMAT });
+
+/** Epoch ms of a validated timestamp, or why it is not one. */
+function epochMs(value: string | number): number | string {
   if (typeof value === 'string') {
-    if (!isoWithOffset.test(value)) return issue(INSTANT_FORMAT);
+    if (!isoWithOffset.test(value)) return INSTANT_FORMAT;
     value = Date.parse(value);
   }
-  if (!Number.isInteger(value)) return issue('epoch milliseconds must be an integer');
-  if (value < LIMITS.minEpochMs) return issue('is before 2000-01-01 (epoch seconds given instead of milliseconds?)');
-  if (value > LIMITS.maxEpochMs) return issue('is after 2100-01-01 (epoch microseconds given instead of milliseconds?)');
+  if (!Number.isInteger(value)) return 'epoch milliseconds must be an integer';
+  if (value < LIMITS.minEpochMs) return 'is before 2000-01-01 (epoch seconds given instead of milliseconds?)';
+  if (value > LIMITS.maxEpochMs) return 'is after 2100-01-01 (epoch microseconds given instead of milliseconds?)';
   return value;
-});
+}
 
 const seconds = z.number().int('must be whole seconds').min(0, 'must not be negative').max(LIMITS.maxDurationSec, `at most ${LIMITS.maxDurationSec} s`);
 
@@ -96,12 +96,36 @@ export const cdrShape = z.strictObject({
 });
 
 export type CdrInput = z.input<typeof cdrShape>;
-export type Cdr = z.output<typeof cdrShape>;
+/** A CDR `cdrShape` accepted, its timestamps still as given. */
+export type ValidatedCdr = z.output<typeof cdrShape>;
+/** A valid CDR: timestamps are epoch milliseconds (UTC instants). */
+export type Cdr = Omit<ValidatedCdr, 'startedAt' | 'answeredAt' | 'endedAt'> & { startedAt: number; answeredAt: number | null; endedAt: number };
 
-/** Cross-field rules, added as issues with the path of the field they blame. */
-export const cdrSchema = cdrShape.check((ctx) => {
-  const c = ctx.value;
-  const fail = (path: string, message: string) => ctx.issues.push({ code: 'custom', input: c, path: [path], message });
+/** One reason a CDR is refused: the field it blames (dotted path) and why. */
+export interface ContractProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * The rest of the contract, on a CDR `cdrShape` validated: timestamps to epoch ms (in place: the object is zod's
+ * fresh output), then the cross-field rules. Plain code after zod: a zod transform or check around the object
+ * measured 1.4-2.5× slower to validate a CDR.
+ */
+export function checkCdr(validated: ValidatedCdr): Cdr | ContractProblem[] {
+  const startedAt = epochMs(validated.startedAt);
+  const endedAt = epochMs(validated.endedAt);
+  const answeredAt = validated.answeredAt === null ? null : epochMs(validated.answeredAt);
+  const problems: ContractProblem[] = [];
+  if (typeof startedAt === 'string') problems.push({ path: 'startedAt', message: startedAt });
+  if (typeof answeredAt === 'string') problems.push({ path: 'answeredAt', message: answeredAt });
+  if (typeof endedAt === 'string') problems.push({ path: 'endedAt', message: endedAt });
+  if (typeof startedAt === 'string' || typeof answeredAt === 'string' || typeof endedAt === 'string') return problems;
+  const c = validated as ValidatedCdr & Cdr;
+  c.startedAt = startedAt;
+  c.answeredAt = answeredAt;
+  c.endedAt = endedAt;
+  const fail = (path: string, message: string) => problems.push({ path, message });
   if (c.endedAt < c.startedAt) fail('endedAt', 'is before startedAt');
   const wall = (c.endedAt - c.startedAt) / 1000;
   if (c.endedAt >= c.startedAt && Math.abs(wall - c.durationSec) > DURATION_TOLERANCE_SEC) {
@@ -115,4 +139,5 @@ export const cdrSchema = cdrShape.check((ctx) => {
     if (c.answeredAt < c.startedAt || c.answeredAt > c.endedAt) fail('answeredAt', 'is outside startedAt..endedAt');
     if (c.disposition !== 'ANSWERED') fail('disposition', `is ${c.disposition} but answeredAt is set`);
   }
-});
+  return problems.length > 0 ? problems : c;
+}

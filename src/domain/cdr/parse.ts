@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { SentinelaError } from '../../errors.js';
-import { cdrSchema, type Cdr } from './contract.js';
+import { cdrShape, checkCdr, type Cdr, type ContractProblem } from './contract.js';
 
 export type CdrResult = { readonly ok: true; readonly cdr: Cdr } | { readonly ok: false; readonly error: SentinelaError };
 
@@ -18,9 +18,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Validates an already-decoded value against the canonical contract. Never throws. */
 export function parseCdr(input: unknown): CdrResult {
-  const result = cdrSchema.safeParse(input);
-  if (result.success) return { ok: true, cdr: result.data };
-  return { ok: false, error: contractError(result.error.issues) };
+  const result = cdrShape.safeParse(input);
+  if (!result.success) return { ok: false, error: contractError(result.error.issues.map(problemOf)) };
+  const cdr = checkCdr(result.data);
+  return Array.isArray(cdr) ? { ok: false, error: contractError(cdr) } : { ok: true, cdr };
 }
 
 /**
@@ -93,11 +94,12 @@ function pathOf(parent: string, key: string): string {
   return parent === '' ? key : `${parent}.${key}`;
 }
 
-function contractError(issues: readonly z.core.$ZodIssue[]): SentinelaError {
-  const problems = issues.map((issue) => {
-    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(',')] : issue.path;
-    return { path: path.map(String).join('.') || '(root)', message: describe(issue) };
-  });
+function problemOf(issue: z.core.$ZodIssue): ContractProblem {
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(',')] : issue.path;
+  return { path: path.map(String).join('.') || '(root)', message: describe(issue) };
+}
+
+function contractError(problems: readonly ContractProblem[]): SentinelaError {
   const first = problems[0] ?? { path: '(root)', message: 'invalid' };
   const message = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   return new SentinelaError('CDR_INVALID', message, { path: first.path, problems });
