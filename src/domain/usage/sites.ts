@@ -9,9 +9,11 @@ export const ESTABLISHED_AFTER_MS = 60_000;
  * The distinct callers behind a NAT address show how big the site is within minutes of a cold start.
  */
 export class Members {
-  /** member → slot; `times` holds each slot's first and last seen, unboxed (no allocation per call). */
-  private readonly slots = new Map<number, number>();
+  /** Member hash per slot; `times` holds each slot's first and last seen, unboxed (no allocation per call). */
+  private members: number[] = [];
   private times: number[] = [];
+  /** member → slot, once the site outgrows a scan: most sites are a few callers, found faster by `indexOf`. */
+  private index: Map<number, number> | undefined;
   /**
    * First-seen times of the members first seen in the last RECENT_MS before the newest time seen, sorted: the
    * established count is exact whatever order the calls arrive in (a rebuild replays them in start order).
@@ -22,11 +24,10 @@ export class Members {
   /** Counts `member` seen at `t`; true when it was never seen before (novelty). */
   see(member: number, t: number): boolean {
     if (t > this.newest) this.newest = t;
-    const slot = this.slots.get(member);
+    const slot = this.slotOf(member);
     if (slot === undefined) {
-      if (this.slots.size >= MAX_MEMBERS) return false; // full: unknown, never novel on every call
-      this.slots.set(member, this.times.length >> 1);
-      this.times.push(t, t);
+      if (this.members.length >= MAX_MEMBERS) return false; // full: unknown, never novel on every call
+      this.add(member, t, t);
       this.addRecent(t);
       return true;
     }
@@ -42,18 +43,18 @@ export class Members {
   }
 
   firstSeen(member: number): number | undefined {
-    const slot = this.slots.get(member);
+    const slot = this.slotOf(member);
     return slot === undefined ? undefined : this.times[2 * slot];
   }
 
   get size(): number {
-    return this.slots.size;
+    return this.members.length;
   }
 
   /** Members seen for at least ESTABLISHED_AFTER_MS at `t`. */
   established(t: number): number {
     const newer = this.recent.length - sortedIndex(this.recent, t - ESTABLISHED_AFTER_MS + 1);
-    return this.slots.size - newer;
+    return this.members.length - newer;
   }
 
   /** Members first seen within the minute up to `t` (a restored site may know members first seen after `t`). */
@@ -66,37 +67,50 @@ export class Members {
     let stale = false;
     for (let i = 1; i < this.times.length && !stale; i += 2) stale = (this.times[i] as number) < horizon;
     if (!stale) return;
-    const times: number[] = [];
-    for (const [member, slot] of this.slots) {
-      const first = this.times[2 * slot] as number;
-      const last = this.times[2 * slot + 1] as number;
+    const { members, times } = this;
+    this.members = [];
+    this.times = [];
+    this.index = undefined;
+    for (let slot = 0; slot < members.length; slot++) {
+      const first = times[2 * slot] as number;
+      const last = times[2 * slot + 1] as number;
       if (last >= horizon) {
-        this.slots.set(member, times.length >> 1);
-        times.push(first, last);
+        this.add(members[slot] as number, first, last);
         continue;
       }
-      this.slots.delete(member);
       const i = sortedIndex(this.recent, first);
       if (this.recent[i] === first) this.recent.splice(i, 1);
     }
-    this.times = times;
   }
 
   toJSON(): [number, number, number][] {
-    return [...this.slots].map(([m, slot]) => [m, this.times[2 * slot] as number, this.times[2 * slot + 1] as number]);
+    return this.members.map((m, slot) => [m, this.times[2 * slot] as number, this.times[2 * slot + 1] as number]);
   }
 
   static from(rows: readonly (readonly [number, number, number])[]): Members {
     const m = new Members();
     for (const [member, first, last] of rows) {
       const hash = asHash30(member);
-      if (m.slots.has(hash)) continue;
-      m.slots.set(hash, m.times.length >> 1);
-      m.times.push(first, last);
+      if (m.slotOf(hash) !== undefined) continue;
+      m.add(hash, first, last);
       m.newest = Math.max(m.newest, last);
     }
     m.recent = m.times.filter((f, i) => i % 2 === 0 && f >= m.newest - RECENT_MS).sort((a, b) => a - b);
     return m;
+  }
+
+  private slotOf(member: number): number | undefined {
+    if (this.index) return this.index.get(member);
+    const slot = this.members.indexOf(member);
+    return slot < 0 ? undefined : slot;
+  }
+
+  private add(member: number, first: number, last: number): void {
+    const slot = this.members.length;
+    this.members.push(member);
+    this.times.push(first, last);
+    if (this.index) this.index.set(member, slot);
+    else if (slot >= SCAN_MAX) this.index = new Map(this.members.map((m, i) => [m, i]));
   }
 
   private addRecent(t: number): void {
@@ -106,6 +120,9 @@ export class Members {
     if ((this.recent[0] as number) < this.newest - RECENT_MS) this.recent = this.recent.filter((f) => f >= this.newest - RECENT_MS);
   }
 }
+
+/** Members found by scanning up to this many (a packed array of small integers); beyond, by a map. */
+const SCAN_MAX = 32;
 
 /** How far back first-seen times are kept sorted: beyond the allowed lateness of any CDR still counted. */
 const RECENT_MS = 24 * 3_600_000;
