@@ -1,5 +1,6 @@
 import type { Cdr } from '../domain/cdr/contract.js';
 import type { EventStatus } from '../domain/engine/engine.js';
+import type { RestoredAlert } from '../domain/engine/episodes.js';
 import type { Alert, Block } from '../domain/engine/verdicts.js';
 import type { NumberResult } from '../domain/numbering/normaliser.js';
 import type { UsageSnapshot } from '../domain/usage/usage-snapshot.js';
@@ -46,6 +47,8 @@ export interface CdrStore {
   saveBlocks(blocks: readonly Block[]): Promise<void>;
   /** Counted CDRs of these partitions that started at or after `since` (epoch ms), in event-time order. */
   recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr>;
+  /** Alerts reached at or after `since`, oldest first (a rebuild keeps their subjects quiet through their cooldown). */
+  recentAlerts(since: number): Promise<RestoredAlert[]>;
   /** Rule blocks that started at or after `since`, not lifted. */
   recentBlocks(since: number): Promise<Block[]>;
   /** Stores learned usage profiles, one snapshot per tenant (G3); per tenant, the one that learned the newest event wins. */

@@ -4,7 +4,7 @@ import type { CdrStore } from './ports.js';
 /**
  * A fresh engine holding the rule state of the partitions in `assignment` (README "State that survives restarts"):
  * the learned usage profiles of every tenant first (G3: learning is a max, so replaying CDRs a profile already
- * learned changes nothing), then rule blocks of the block horizon (repeats stay quiet, escalation continues), then
+ * learned changes nothing), then recent alerts and rule blocks (repeats stay quiet, escalation continues), then
  * the counted CDRs of those partitions within the state horizon, replayed in call-end order (the order exporters
  * deliver CDRs in, so rebuilt episodes and learned usage are those of the original run) with their verdicts
  * discarded (they were published when the CDRs were first processed).
@@ -18,6 +18,8 @@ export async function rebuildEngine(
   const engine = newEngine();
   const profiles = await store.loadUsage();
   engine.restoreUsage(profiles);
+  // alerts oldest first, then blocks: a later decision replaces an earlier one, as when they were taken
+  for (const alert of await store.recentAlerts(now - engine.alertHorizonMs)) engine.restoreAlert(alert);
   for (const block of await store.recentBlocks(now - engine.blockHorizonMs)) engine.restoreBlock(block);
   let replayed = 0;
   for (const [topic, partitions] of Object.entries(assignment)) {

@@ -165,6 +165,7 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
       insertAlerts: (rows) => store.insertAlerts(rows),
       saveBlocks: (rows) => store.saveBlocks(rows),
       recentCdrs: (topic, partitions, since) => store.recentCdrs(topic, partitions, since),
+      recentAlerts: (since) => store.recentAlerts(since),
       recentBlocks: (since) => store.recentBlocks(since),
       saveUsage: (snapshots) => store.saveUsage(snapshots),
       loadUsage: () => store.loadUsage(),

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Cdr } from '../../domain/cdr/contract.js';
-import type { Alert, Block } from '../../domain/engine/verdicts.js';
+import type { RestoredAlert } from '../../domain/engine/episodes.js';
+import type { Alert, Block, Severity, Subject } from '../../domain/engine/verdicts.js';
 import type { NumberResult } from '../../domain/numbering/normaliser.js';
 import type { UsageSnapshot } from '../../domain/usage/usage-snapshot.js';
 import type { CdrStore, Rejected, StoredCdr } from '../../pipeline/ports.js';
@@ -80,6 +81,23 @@ export class ClickHouseStore implements CdrStore {
     for await (const rows of result.stream<CdrRowOut>()) {
       for (const row of rows) yield fromRow(row.json());
     }
+  }
+
+  async recentAlerts(since: number): Promise<RestoredAlert[]> {
+    const rows = await selectRows<{ tenant: string; rule: string; severity: Severity; subject_kind: Subject['kind']; subject_value: string; at_ms: string }>(
+      this.client,
+      `SELECT tenant, rule, severity, subject_kind, subject_value, toUnixTimestamp64Milli(at) AS at_ms FROM ${this.db}.alerts FINAL
+       WHERE at >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY at, severity`,
+      { since },
+      'state rebuild',
+    );
+    return rows.map((r) => ({
+      tenant: r.tenant,
+      rule: r.rule,
+      severity: r.severity,
+      subject: { kind: r.subject_kind, value: r.subject_value },
+      at: Number(r.at_ms),
+    }));
   }
 
   async recentBlocks(since: number): Promise<Block[]> {

@@ -5,7 +5,7 @@ import type { Detector } from './detectors/detector.js';
 import { detectorFor } from './detectors/detector-for.js';
 import { CallDedup } from './dedup.js';
 import { checkDenyLists, exemptKinds } from './lists-check.js';
-import { EpisodeBook } from './episodes.js';
+import { alertQuietUntil, EpisodeBook, type RestoredAlert } from './episodes.js';
 import { ruleLimits, type Limits } from './limits.js';
 import { RuleBaseline } from './rule-baseline.js';
 import { UsageBook, type LearningCall } from '../usage/usage-book.js';
@@ -212,6 +212,23 @@ export class Engine {
   /** Allow and deny lists (G4) of a tenant, as the rules apply them. */
   lists(tenant: string): { readonly allow: readonly SubjectList[]; readonly deny: readonly SubjectList[] } {
     return { allow: this.options.profiles.allowLists(tenant), deny: this.options.profiles.denyLists(tenant) };
+  }
+
+  /**
+   * State rebuild: an alert issued before this engine existed (see EpisodeBook.restoreAlert); the CDRs start time
+   * is not stored with it, so its cooldown runs from when the threshold was reached. Alerts of rules this engine
+   * does not run (attempt rules, removed rules) are skipped.
+   */
+  restoreAlert(alert: RestoredAlert): void {
+    const rule = this.options.rules.find((r) => r.id === alert.rule);
+    if (!rule) return;
+    const account = alert.subject.kind === 'account' ? alert.subject.value : '';
+    this.episodes.restoreAlert(alert, alertQuietUntil(rule, alert.at, alert.at, this.options.profiles.profile(alert.tenant, account).timeZone));
+  }
+
+  /** How far back a rebuild must read alerts: the longest cooldown, or a day for daily measures, plus lateness. */
+  get alertHorizonMs(): number {
+    return Math.max(86_400_000, ...this.options.rules.map((r) => r.cooldownMs)) + this.lateness;
   }
 
   /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore). */

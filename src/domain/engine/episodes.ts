@@ -6,7 +6,7 @@ import type { Observation } from './detectors/detector.js';
 import { ruleLimits, type Limits } from './limits.js';
 import type { CallEvent } from './event.js';
 import { noveltiesOf } from '../usage/novelty.js';
-import { verdictId, subjectText, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
+import { verdictId, subjectText, type Alert, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
 import { round2 } from '../round.js';
 
 interface Episode {
@@ -25,6 +25,9 @@ export interface Decision {
   readonly verdicts: Verdict[];
   readonly suppressed: boolean;
 }
+
+/** What a rebuild needs of a stored alert. */
+export type RestoredAlert = Pick<Alert, 'tenant' | 'rule' | 'severity' | 'subject' | 'at'>;
 
 const NOTHING: Decision = { verdicts: [], suppressed: false };
 
@@ -80,10 +83,7 @@ export class EpisodeBook {
       if (event.callee?.region) details['destinationCountry'] = event.callee.region;
     }
     const verdicts: Verdict[] = [];
-    let quietUntil =
-      rule.measure.kind === 'dailyQuota' || rule.measure.kind === 'dailyTotal'
-        ? nextLocalMidnight(at, event.profile.timeZone)
-        : Math.max(at, event.t) + rule.cooldownMs;
+    let quietUntil = alertQuietUntil(rule, at, event.t, event.profile.timeZone);
     let blockNote: string | undefined;
     if (blocking && rule.block) {
       const historyKey = `${event.tenant}\u0000${subjectText(subject)}`;
@@ -148,6 +148,16 @@ export class EpisodeBook {
     this.history.set(historyKey, starts);
   }
 
+  /**
+   * Re-learns an alert issued before a restart (state rebuild), quiet until `quietUntil` as `decide` set it: a
+   * subject still in its cooldown is not alerted again after every restart. Restore alerts oldest first, before
+   * blocks (a later decision replaces an earlier one, as in `decide`).
+   */
+  restoreAlert(alert: RestoredAlert, quietUntil: number): void {
+    const key = `${alert.tenant}\u0000${alert.rule}\u0000${subjectText(alert.subject)}`;
+    this.episodes.set(key, { quietUntil, rank: alert.severity === 'critical' ? 2 : 1, suppressed: 0 });
+  }
+
   /** Forgets episodes that ended before `horizon` and block history older than the escalation period. */
   trim(horizonOf: (key: string) => number): void {
     for (const [key, e] of this.episodes) if (e.quietUntil < horizonOf(key)) this.episodes.delete(key);
@@ -188,4 +198,12 @@ function reason(rule: CompiledRule, value: number, need: number): string {
     case 'dailyTotal':
       return `${round2(value)} ${rule.measure.of === 'cost' ? 'spent' : 'billed minutes'} today (blocks at ${need}): ${rule.description}`;
   }
+}
+
+/**
+ * Until when an alert reached at `at`, on a call started at `t`, keeps its rule quiet for its subject: a daily
+ * measure to the local day's end, else the cooldown.
+ */
+export function alertQuietUntil(rule: CompiledRule, at: number, t: number, timeZone: string): number {
+  return rule.measure.kind === 'dailyQuota' || rule.measure.kind === 'dailyTotal' ? nextLocalMidnight(at, timeZone) : Math.max(at, t) + rule.cooldownMs;
 }
