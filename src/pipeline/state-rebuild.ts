@@ -6,8 +6,8 @@ import type { CdrStore } from './ports.js';
  * the learned usage profiles of every tenant first (G3: learning is a max, so replaying CDRs a profile already
  * learned changes nothing), then recent alerts and rule blocks (repeats stay quiet, escalation continues), then
  * the counted CDRs of those partitions within the state horizon, replayed in call-end order (the order exporters
- * deliver CDRs in, so rebuilt episodes and learned usage are those of the original run) with their verdicts
- * discarded (they were published when the CDRs were first processed).
+ * deliver CDRs in, so rebuilt windows and learned usage are those of the original run), deciding nothing (their
+ * verdicts were stored before they were, and are the alerts and blocks just restored).
  */
 export async function rebuildEngine(
   store: CdrStore,
@@ -24,7 +24,7 @@ export async function rebuildEngine(
   let replayed = 0;
   for (const [topic, partitions] of Object.entries(assignment)) {
     for await (const cdr of store.recentCdrs(topic, partitions, now - engine.stateHorizonMs)) {
-      engine.process(cdr, now);
+      engine.process(cdr, now, true);
       replayed++;
     }
   }

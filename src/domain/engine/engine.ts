@@ -121,7 +121,12 @@ export class Engine {
     return this.watermark;
   }
 
-  process(cdr: Cdr, now: number): Outcome {
+  /**
+   * Counts a CDR and returns the verdicts it causes. `rebuild`: a CDR counted before a restart, replayed to rebuild
+   * windows and learning; it decides nothing, since its verdicts were stored before it was (the rebuild restores
+   * them), and deciding again against the end-of-run profile could differ and, say, escalate the next block twice.
+   */
+  process(cdr: Cdr, now: number, rebuild = false): Outcome {
     if (cdr.startedAt > now + this.skew) return this.outcome('future', []);
     const tenantMark = this.watermarks.get(cdr.tenant) ?? -Infinity;
     if (cdr.startedAt < tenantMark - this.lateness) return this.outcome('too-late', []);
@@ -156,7 +161,7 @@ export class Engine {
     const teaches = learning && (through === undefined || cdr.endedAt > through.at || (cdr.endedAt === through.at && !through.ids.has(cdr.id)));
     let call: LearningCall | undefined;
     const verdicts: Verdict[] = [];
-    for (const hit of checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
+    for (const hit of rebuild ? [] : checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
@@ -178,7 +183,7 @@ export class Engine {
         call ??= { e: event, at: this.usage.hourOf(event), teaches };
         limits = baseline.judge(call, observation.value);
       }
-      this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
+      if (!rebuild) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
     }
     this.maybeTrim();
     return this.outcome('evaluated', verdicts, event);
