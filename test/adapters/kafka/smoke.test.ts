@@ -40,11 +40,17 @@ describe('Kafka rig (librdkafka mock cluster, or KAFKA_BROKERS)', () => {
 
   /** Each member's partitions as of its latest group join (a member that joins late may never see a message). */
   const owned = new Map<string, number[]>();
+  /** What each member went through, for the failure message: this test has timed out once on a loaded machine. */
+  const history: string[] = [];
 
   async function startMember(received: Map<string, number>, memberId: string, t: TestContext): Promise<Consumer> {
     const consumer = client.consumer(consumerOptions);
     t.after(() => consumer.disconnect()); // also when an assertion fails: a live member would keep the test process up
-    consumer.on(consumer.events.GROUP_JOIN, (e) => owned.set(memberId, e.payload.memberAssignment[topic] ?? []));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      owned.set(memberId, e.payload.memberAssignment[topic] ?? []);
+      history.push(`${memberId} joined (leader: ${e.payload.isLeader}) with partitions ${JSON.stringify(owned.get(memberId))}`);
+    });
+    consumer.on(consumer.events.CRASH, (e) => history.push(`${memberId} crashed (restart: ${e.payload.restart}): ${e.payload.error.message}`));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -60,7 +66,7 @@ describe('Kafka rig (librdkafka mock cluster, or KAFKA_BROKERS)', () => {
   async function waitFor(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; members: ${history.join('; ') || 'no joins'}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
