@@ -24,6 +24,8 @@ export interface KafkaCdrSourceOptions {
 }
 
 const CANONICAL: FormatSpec = { name: 'canonical', options: {} };
+/** Wait before joining again after a crash kafkajs gives up on (its own restarts wait about as long). */
+const REJOIN_AFTER_MS = 1_000;
 
 /**
  * The stream processor's source: a consumer-group member feeding the pipeline. Offsets are committed only after
@@ -36,6 +38,8 @@ export class KafkaCdrSource {
   private readonly formats: ReadonlyMap<string, FormatSpec>;
   private assignment: Readonly<Record<string, number[]>> = {};
   private timer: NodeJS.Timeout | undefined;
+  private rejoinTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly o: KafkaCdrSourceOptions) {
     this.formats = new Map(o.topics.map((t) => [t.topic, t.format]));
@@ -64,7 +68,12 @@ export class KafkaCdrSource {
       this.assignment = e.payload.memberAssignment;
       void this.pipeline.rebuild(this.assignment);
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      // kafkajs gives up after an error it deems non-retriable (an INVALID_REQUEST from a broker, say), leaving a
+      // live process that consumes nothing: join again, as a restarted process would
+      if (!e.payload.restart) this.rejoinLater();
+    });
   }
 
   /** Partitions this member owns since the last rebalance. */
@@ -79,18 +88,39 @@ export class KafkaCdrSource {
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const { topic } of this.o.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.run();
+    const tick = () => this.pipeline.mutex.runExclusive(() => this.tick()).catch((err: unknown) => this.o.log.error({ err }, 'batch timer failed'));
+    this.timer = setInterval(() => void tick(), Math.max(50, Math.floor(this.o.batch.maxWaitMs / 2)));
+  }
+
+  private async run(): Promise<void> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.pipeline.mutex.runExclusive(() => this.eachBatch(payload)),
     });
-    const tick = () => this.pipeline.mutex.runExclusive(() => this.tick()).catch((err: unknown) => this.o.log.error({ err }, 'batch timer failed'));
-    this.timer = setInterval(() => void tick(), Math.max(50, Math.floor(this.o.batch.maxWaitMs / 2)));
+  }
+
+  /** After a crash kafkajs does not recover from: connect and run again (subscriptions are kept), until stopped. */
+  private rejoinLater(): void {
+    if (this.stopped) return;
+    this.rejoinTimer = setTimeout(() => {
+      this.consumer
+        .connect()
+        .then(() => this.run())
+        .then(() => this.o.log.warn('consumer joined again after a crash'))
+        .catch((err: unknown) => {
+          this.o.log.error({ err }, 'consumer could not join again: retrying');
+          this.rejoinLater();
+        });
+    }, REJOIN_AFTER_MS);
   }
 
   /** Graceful stop: persist and commit what is pending (abandoned if the store is down: Kafka re-delivers it), leave the group. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.rejoinTimer);
     await this.pipeline.stop();
     await this.consumer.disconnect();
   }
