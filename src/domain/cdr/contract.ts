@@ -116,16 +116,17 @@ export function checkCdr(validated: ValidatedCdr): Cdr | ContractProblem[] {
   const startedAt = epochMs(validated.startedAt);
   const endedAt = epochMs(validated.endedAt);
   const answeredAt = validated.answeredAt === null ? null : epochMs(validated.answeredAt);
-  const problems: ContractProblem[] = [];
-  if (typeof startedAt === 'string') problems.push({ path: 'startedAt', message: startedAt });
-  if (typeof answeredAt === 'string') problems.push({ path: 'answeredAt', message: answeredAt });
-  if (typeof endedAt === 'string') problems.push({ path: 'endedAt', message: endedAt });
-  if (typeof startedAt === 'string' || typeof answeredAt === 'string' || typeof endedAt === 'string') return problems;
+  // created on the first problem: a valid CDR (nearly all of them) allocates nothing here
+  let problems: ContractProblem[] | undefined;
+  const fail = (path: string, message: string) => (problems ??= []).push({ path, message });
+  if (typeof startedAt === 'string') fail('startedAt', startedAt);
+  if (typeof answeredAt === 'string') fail('answeredAt', answeredAt);
+  if (typeof endedAt === 'string') fail('endedAt', endedAt);
+  if (typeof startedAt === 'string' || typeof answeredAt === 'string' || typeof endedAt === 'string') return problems ?? [];
   const c = validated as ValidatedCdr & Cdr;
   c.startedAt = startedAt;
   c.answeredAt = answeredAt;
   c.endedAt = endedAt;
-  const fail = (path: string, message: string) => problems.push({ path, message });
   if (c.endedAt < c.startedAt) fail('endedAt', 'is before startedAt');
   const wall = (c.endedAt - c.startedAt) / 1000;
   if (c.endedAt >= c.startedAt && Math.abs(wall - c.durationSec) > DURATION_TOLERANCE_SEC) {
@@ -139,5 +140,5 @@ export function checkCdr(validated: ValidatedCdr): Cdr | ContractProblem[] {
     if (c.answeredAt < c.startedAt || c.answeredAt > c.endedAt) fail('answeredAt', 'is outside startedAt..endedAt');
     if (c.disposition !== 'ANSWERED') fail('disposition', `is ${c.disposition} but answeredAt is set`);
   }
-  return problems.length > 0 ? problems : c;
+  return problems ?? c;
 }

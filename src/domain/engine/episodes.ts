@@ -29,6 +29,9 @@ export interface Decision {
 /** What a rebuild needs of a stored alert. */
 export type RestoredAlert = Pick<Alert, 'tenant' | 'rule' | 'severity' | 'subject' | 'at'>;
 
+/** One episode per tenant, rule and subject (the tenant first: trimming reads each key's tenant). */
+const episodeKey = (tenant: string, rule: string, subject: string): string => `${tenant}\u0000${rule}\u0000${subject}`;
+
 const NOTHING: Decision = { verdicts: [], suppressed: false };
 
 /**
@@ -65,7 +68,7 @@ export class EpisodeBook {
     const blocking = limits.blockAt !== undefined && obs.value >= limits.blockAt;
     if (severity === null && !blocking) return NOTHING;
     const rank = blocking ? 3 : severity === 'critical' ? 2 : 1;
-    const key = `${event.tenant}\u0000${rule.id}\u0000${subjectText(subject)}`;
+    const key = episodeKey(event.tenant, rule.id, subjectText(subject));
     const episode = this.episodes.get(key);
     if (episode && event.t < episode.quietUntil && rank <= episode.rank) {
       episode.suppressed++;
@@ -136,7 +139,7 @@ export class EpisodeBook {
    */
   restore(block: Block): void {
     const subject = subjectText(block.subject);
-    const key = `${block.tenant}\u0000${block.rule}\u0000${subject}`;
+    const key = episodeKey(block.tenant, block.rule, subject);
     const episode = this.episodes.get(key);
     if (!episode || episode.quietUntil < block.expiresAt) this.episodes.set(key, { quietUntil: block.expiresAt, rank: 3, suppressed: 0 });
     const historyKey = `${block.tenant}\u0000${subject}`;
@@ -154,8 +157,11 @@ export class EpisodeBook {
    * blocks (a later decision replaces an earlier one, as in `decide`).
    */
   restoreAlert(alert: RestoredAlert, quietUntil: number): void {
-    const key = `${alert.tenant}\u0000${alert.rule}\u0000${subjectText(alert.subject)}`;
-    this.episodes.set(key, { quietUntil, rank: alert.severity === 'critical' ? 2 : 1, suppressed: 0 });
+    this.episodes.set(episodeKey(alert.tenant, alert.rule, subjectText(alert.subject)), {
+      quietUntil,
+      rank: alert.severity === 'critical' ? 2 : 1,
+      suppressed: 0,
+    });
   }
 
   /** Forgets episodes that ended before `horizon` and block history older than the escalation period. */
