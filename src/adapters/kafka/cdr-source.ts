@@ -5,6 +5,7 @@ import type { PendingBatch } from '../../pipeline/batch.js';
 import type { PipelineHealth } from '../../pipeline/lifecycle.js';
 import type { PipelineMetrics } from '../../pipeline/metrics.js';
 import { Pipeline, type PipelineParts, type StreamRef } from '../../pipeline/pipeline.js';
+import { retry } from '../../retry.js';
 
 export interface KafkaCdrSourceOptions {
   readonly kafka: Kafka;
@@ -24,8 +25,8 @@ export interface KafkaCdrSourceOptions {
 }
 
 const CANONICAL: FormatSpec = { name: 'canonical', options: {} };
-/** Wait before joining again after a crash kafkajs gives up on (its own restarts wait about as long). */
-const REJOIN_AFTER_MS = 1_000;
+/** Joining again after a crash kafkajs gives up on: at once, then backing off while joins keep failing. */
+const REJOIN_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
 
 /**
  * The stream processor's source: a consumer-group member feeding the pipeline. Offsets are committed only after
@@ -38,8 +39,7 @@ export class KafkaCdrSource {
   private readonly formats: ReadonlyMap<string, FormatSpec>;
   private assignment: Readonly<Record<string, number[]>> = {};
   private timer: NodeJS.Timeout | undefined;
-  private rejoinTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly stopped = new AbortController();
 
   constructor(private readonly o: KafkaCdrSourceOptions) {
     this.formats = new Map(o.topics.map((t) => [t.topic, t.format]));
@@ -103,24 +103,20 @@ export class KafkaCdrSource {
 
   /** After a crash kafkajs does not recover from: connect and run again (subscriptions are kept), until stopped. */
   private rejoinLater(): void {
-    if (this.stopped) return;
-    this.rejoinTimer = setTimeout(() => {
-      this.consumer
-        .connect()
-        .then(() => this.run())
-        .then(() => this.o.log.warn('consumer joined again after a crash'))
-        .catch((err: unknown) => {
-          this.o.log.error({ err }, 'consumer could not join again: retrying');
-          this.rejoinLater();
-        });
-    }, REJOIN_AFTER_MS);
+    if (this.stopped.signal.aborted) return;
+    retry(() => this.consumer.connect().then(() => this.run()), {
+      backoff: REJOIN_BACKOFF,
+      signal: this.stopped.signal,
+      onRetry: (err) => this.o.log.error({ err }, 'consumer could not join again: retrying'),
+    })
+      .then(() => this.o.log.warn('consumer joined again after a crash'))
+      .catch(() => undefined); // only a stop ends the retries
   }
 
   /** Graceful stop: persist and commit what is pending (abandoned if the store is down: Kafka re-delivers it), leave the group. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopped.abort();
     clearInterval(this.timer);
-    clearTimeout(this.rejoinTimer);
     await this.pipeline.stop();
     await this.consumer.disconnect();
   }
