@@ -105,7 +105,7 @@ describe('PBX API keys on block-check and CDR ingest', () => {
       `SELECT error_code, payload FROM ${ch.database}.rejected_cdrs FINAL WHERE source_kind = 'http' AND error_code = 'CDR_TENANT_FORBIDDEN' ORDER BY payload`,
     );
     assert.deepEqual(
-      dead.map((d) => JSON.parse(d.payload).id),
+      dead.map((d) => (JSON.parse(d.payload) as { id: string }).id),
       ['foreign-1', 'foreign-2'],
     );
   });
