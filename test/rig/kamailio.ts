@@ -21,7 +21,9 @@ export function requirePbxTools(): void {
     ['sipp', 'sip-tester'],
   ].filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
   if (missing.length > 0) {
-    throw new Error(`the PBX end-to-end test needs ${missing.map(([b]) => b).join(' and ')}: apt-get install ${missing.map(([, p]) => p).join(' ')} (bash .ci/run does)`);
+    throw new Error(
+      `the PBX end-to-end test needs ${missing.map(([b]) => b).join(' and ')}: apt-get install ${missing.map(([, p]) => p).join(' ')} (bash .ci/run does)`,
+    );
   }
 }
 
@@ -118,7 +120,23 @@ export interface Kamailio {
 export async function startKamailio(o: { sipPort: number; tcpPort: number; defines: Record<string, string | number | true> }): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'sentinela-kamailio-'));
   const defines = Object.entries(o.defines).flatMap(([k, v]) => ['-A', v === true ? k : typeof v === 'number' ? `${k}=${v}` : `${k}=${JSON.stringify(v)}`]);
-  const args = ['-DD', '-E', '-f', KAMAILIO_CFG, '-Y', dir, '-m', '64', '-M', '8', '-l', `udp:127.0.0.1:${o.sipPort}`, '-l', `tcp:127.0.0.1:${o.tcpPort}`, ...defines];
+  const args = [
+    '-DD',
+    '-E',
+    '-f',
+    KAMAILIO_CFG,
+    '-Y',
+    dir,
+    '-m',
+    '64',
+    '-M',
+    '8',
+    '-l',
+    `udp:127.0.0.1:${o.sipPort}`,
+    '-l',
+    `tcp:127.0.0.1:${o.tcpPort}`,
+    ...defines,
+  ];
   const log: string[] = [];
   const proc = spawnChild('kamailio', args, dir, (line) => log.push(line));
   const exited = () => proc.child.exitCode !== null || proc.child.signalCode !== null;
@@ -179,7 +197,11 @@ export interface CallRun {
  * Places `calls` through Kamailio with SIPp (from `fromIp`, a loopback address of its own so that each scenario has
  * its own source address), `rate` calls/s, at most `limit` at once (1: one after another, in order).
  */
-export async function placeCalls(kamailio: { sipPort: number }, calls: readonly Call[], o: { fromIp: string; rate?: number; limit?: number }): Promise<CallRun> {
+export async function placeCalls(
+  kamailio: { sipPort: number },
+  calls: readonly Call[],
+  o: { fromIp: string; rate?: number; limit?: number },
+): Promise<CallRun> {
   const dir = mkdtempSync(join(tmpdir(), 'sentinela-uac-'));
   writeFileSync(join(dir, 'calls.csv'), ['SEQUENTIAL', ...calls.map((c) => `${c.caller};${c.callee};${c.account}`)].join('\n') + '\n');
   const port = await freeUdpPort(o.fromIp);
