@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -81,8 +81,16 @@ interface Child {
   stop(): Promise<void>;
 }
 
+/** Children still running; killed if the test process exits without stopping them (a crash, a timeout). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** Spawns `cmd` in `cwd`, feeding its output lines to `onLine`; stop() ends it and removes `cwd`. */
 function spawnChild(cmd: string, args: string[], cwd: string, onLine?: (line: string) => void): Child {
   const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
   let partial = '';
   const read = (c: Buffer) => {
     const lines = (partial + c.toString()).split('\n');
@@ -91,16 +99,22 @@ function spawnChild(cmd: string, args: string[], cwd: string, onLine?: (line: st
   };
   child.stdout?.on('data', read);
   child.stderr?.on('data', read);
-  let exited = child.exitCode !== null;
-  child.once('exit', () => (exited = true));
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+    live.delete(child);
+  });
   return {
     child,
     async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await once(child, 'exit');
-      clearTimeout(timer);
+      if (!exited) {
+        const gone = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await gone;
+        clearTimeout(timer);
+      }
+      rmSync(cwd, { recursive: true, force: true });
     },
   };
 }
@@ -226,7 +240,9 @@ export async function placeCalls(
         .filter((l) => l.includes(';'))
         .map((l) => Number(l.split(';')[1]))
     : [];
-  return { outcomes, rttMs, exitCode, errors: read('errors.log').slice(0, 4_000) };
+  const errors = read('errors.log').slice(0, 4_000);
+  await sipp.stop();
+  return { outcomes, rttMs, exitCode, errors };
 }
 
 /** p-th percentile (nearest rank) of `values`. */
