@@ -205,8 +205,12 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
     const calls = Array.from({ length: 20 }, (_, i) => call(`+5511300014${String(i).padStart(2, '0')}`, '+551130002400'));
     sentinela.pause();
     let run: CallRun;
+    let hangUp: CallRun;
     try {
       run = await placeCalls(kamailio, calls, { fromIp: '127.0.0.35', rate: 10, limit: 50 });
+      await new Promise((resolve) => setTimeout(resolve, (HOLD_DOWN_S + 1) * 1000));
+      // a caller who hangs up while the check waits: tm answers the CANCEL at once (no lock held during the check)
+      hangUp = await placeCalls(kamailio, [call('+551130001499', '+551130002401')], { fromIp: '127.0.0.35', scenario: 'uac-cancel' });
     } finally {
       sentinela.resume();
     }
@@ -222,6 +226,11 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
       'never asked twice for one call (SIPp retransmissions absorbed by the transaction)',
     );
     assert.ok(askedPerCall.some((n) => n === 1) && kamailio.log.some((l) => /block-check failed \(code 28\)/.test(l)), 'asked, and timed out');
+    console.log(
+      `[kamailio-e2e]   a call hung up 300 ms after its 100 Trying while the check waited: ${statuses(hangUp).join()}, CANCEL → 487 in ${hangUp.rttMs.join()} ms`,
+    );
+    assert.deepEqual(statuses(hangUp), ['487 cancelled'], hangUp.errors);
+    assert.equal(asked(hangUp.outcomes[0]?.callId ?? ''), 1, 'it was being checked when it was cancelled');
   });
 
   it('with Sentinela stopped the fail policy applies: open relays, closed refuses all but emergency calls', async () => {

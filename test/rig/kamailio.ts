@@ -12,7 +12,7 @@ import { waitFor } from '../processor/rig.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 export const KAMAILIO_CFG = join(ROOT, 'deploy', 'kamailio', 'kamailio.cfg');
-const UAC_SCENARIO = join(ROOT, 'test', 'fixtures', 'sipp', 'uac.xml');
+const SCENARIOS = join(ROOT, 'test', 'fixtures', 'sipp');
 
 /** Kamailio and SIPp must be installed: a missing one fails the test with what to install (never a skip). */
 export function requirePbxTools(): void {
@@ -209,18 +209,31 @@ export interface CallRun {
 
 /**
  * Places `calls` through Kamailio with SIPp (from `fromIp`, a loopback address of its own so that each scenario has
- * its own source address), `rate` calls/s, at most `limit` at once (1: one after another, in order).
+ * its own source address), `rate` calls/s, at most `limit` at once (1: one after another, in order). `uac-cancel`
+ * hangs each call up 300 ms after its 100 Trying.
  */
 export async function placeCalls(
   kamailio: { sipPort: number },
   calls: readonly Call[],
-  o: { fromIp: string; rate?: number; limit?: number },
+  o: { fromIp: string; rate?: number; limit?: number; scenario?: 'uac' | 'uac-cancel' },
 ): Promise<CallRun> {
   const dir = mkdtempSync(join(tmpdir(), 'sentinela-uac-'));
   writeFileSync(join(dir, 'calls.csv'), ['SEQUENTIAL', ...calls.map((c) => `${c.caller};${c.callee};${c.account}`)].join('\n') + '\n');
   const port = await freeUdpPort(o.fromIp);
   // SIPp's own limit: a call that got no final answer in 40 s fails (Kamailio's worst case is one timeout)
-  const args = [`127.0.0.1:${kamailio.sipPort}`, '-sf', UAC_SCENARIO, '-inf', 'calls.csv', '-i', o.fromIp, '-p', String(port), '-m', String(calls.length)];
+  const args = [
+    `127.0.0.1:${kamailio.sipPort}`,
+    '-sf',
+    join(SCENARIOS, `${o.scenario ?? 'uac'}.xml`),
+    '-inf',
+    'calls.csv',
+    '-i',
+    o.fromIp,
+    '-p',
+    String(port),
+    '-m',
+    String(calls.length),
+  ];
   args.push('-r', String(o.rate ?? 10), '-l', String(o.limit ?? 1), '-nostdin', '-nd', '-recv_timeout', '40000', '-timeout', '300s');
   args.push('-trace_logs', '-log_file', 'outcomes.log', '-trace_err', '-error_file', 'errors.log', '-trace_rtt', '-rtt_freq', '1');
   const sipp = spawnChild('sipp', args, dir);
