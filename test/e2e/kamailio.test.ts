@@ -16,7 +16,8 @@ import {
   type CallRun,
   type Kamailio,
 } from '../rig/kamailio.js';
-import { issueApiKey, startSentinela, type SentinelaProcess } from '../rig/sentinela-process.js';
+import { TEST_PASSWORD } from '../api/rig.js';
+import { addUser, issueApiKey, startSentinela, type SentinelaProcess } from '../rig/sentinela-process.js';
 
 /**
  * A real PBX in the loop: SIPp places calls through Kamailio (deploy/kamailio/kamailio.cfg and its sentinela.cfg
@@ -90,6 +91,7 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
       SENTINELA_MAX_EVENT_LOOP_DELAY: '10s',
     };
     key = issueApiKey(env, TENANT, 'kamailio-e2e');
+    addUser(env, { name: 'noc.operator', role: 'operator', fullName: 'Noc Operator', password: TEST_PASSWORD });
     sentinela = await startSentinela(env);
     stoppers.push(() => sentinela.stop());
     uas = await startUas(ports.uas);
@@ -169,6 +171,35 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
     assert.deepEqual(statuses(emergency), ['200 OK'], emergency.errors);
     assert.equal(asked(emergency.outcomes[0]?.callId ?? ''), 1, 'emergency calls skip the htable and are asked');
     assert.equal((await checks()) - before, 1);
+  });
+
+  it("an operator's unblock reaches Kamailio's htable: the caller's next call is asked again", async () => {
+    const api = (path: string, init: RequestInit = {}) => fetch(`${sentinela.url}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+    const login = await api('/v1/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'noc.operator', password: TEST_PASSWORD }),
+    });
+    assert.equal(login.status, 200, await login.clone().text());
+    const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+    const found = (await (await api(`/v1/blocks?tenant=${TENANT}&kind=caller&subject=551130001100`, { headers: auth })).json()) as { items: { id: string }[] };
+    assert.equal(found.items.length, 1, JSON.stringify(found));
+    const delivered = await sentinela.metric('sentinela_pushes', '{outcome="delivered"}');
+    const lifted = await api(`/v1/blocks/${found.items[0]?.id}/unblock`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'e2e: the sales campaign was legitimate' }),
+    });
+    assert.equal(lifted.status, 200, await lifted.text());
+    await waitFor(
+      async () => (await sentinela.metric('sentinela_pushes', '{outcome="delivered"}')) > delivered,
+      'the unblock pushed to Kamailio (htable.delete)',
+      60_000,
+    );
+    // a redial of the burst's first number, from a new address: no pushed entry left, so Kamailio asks
+    const run = await placeCalls(kamailio, [call('+551130001100', '+551130003100')], { fromIp: '127.0.0.38' });
+    assert.equal(asked(run.outcomes[0]?.callId ?? ''), 1, `asked again (${run.outcomes[0]?.status})`);
+    assert.match(run.outcomes[0]?.status ?? '', /^(200 OK|403 Blocked by Sentinela)$/, run.errors);
   });
 
   it('measures block-check latency at 50 calls/s against calls that do not ask (same run)', async () => {

@@ -18,6 +18,17 @@ export function issueApiKey(env: Record<string, string>, tenant: string, name: s
   return key;
 }
 
+/** Adds a management user with `sentinela user add --password-stdin` (before start, like issueApiKey). */
+export function addUser(env: Record<string, string>, o: { name: string; role: string; fullName: string; password: string }): void {
+  const run = spawnSync(process.execPath, [...CLI, 'user', 'add', '--name', o.name, '--role', o.role, '--full-name', o.fullName, '--password-stdin'], {
+    env: { ...process.env, ...env },
+    input: `${o.password}\n`,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`sentinela user add failed (${run.status}): ${run.stdout}${run.stderr}`);
+}
+
 export interface SentinelaProcess {
   readonly url: string;
   readonly pid: number;
