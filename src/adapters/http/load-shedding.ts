@@ -21,7 +21,8 @@ export interface SheddingDeps {
  */
 export function loadShedding(d: SheddingDeps) {
   const limit = d.maxEventLoopDelayMs;
-  const monitor = new LoopLagMonitor(lagSampleInterval(limit), d.monotonic);
+  // a stall's lateness counts for as long again as the limit: the requests it held up are taken up after it
+  const monitor = new LoopLagMonitor(lagSampleInterval(limit), limit, d.monotonic);
   const overloaded = (reply: FastifyReply, lag: number) =>
     send(reply.header('retry-after', '1'), 'OVERLOADED', `server overloaded: the event loop lags ${Math.round(lag)} ms (limit ${limit} ms)`);
 
@@ -42,7 +43,10 @@ export function loadShedding(d: SheddingDeps) {
     pbx(scope: FastifyInstance): void {
       scope.addHook('preValidation', async (request, reply) => {
         if (monitor.lag() <= limit) return;
-        return reply.code(503).header('retry-after', '1').send(d.service.shed(looseQuery(request), d.clock()));
+        return reply
+          .code(503)
+          .header('retry-after', '1')
+          .send(d.service.shed(looseQuery(request), d.clock()));
       });
     },
   };

@@ -9,29 +9,40 @@ import { performance } from 'node:perf_hooks';
  */
 export class LagGauge {
   private due: number;
-  private last = 0;
+  /** Late ticks that still count: when and by how much, each later one less late (a sliding maximum). */
+  private readonly late: { at: number; by: number }[] = [];
+  private readonly holdMs: number;
 
+  /** `holdMs` (at least one interval): how long a late tick keeps counting, while the backlog a stall piled up is taken up. */
   constructor(
     readonly intervalMs: number,
     startedAt: number,
+    holdMs = intervalMs,
   ) {
     this.due = startedAt + intervalMs;
+    this.holdMs = Math.max(holdMs, intervalMs);
   }
 
-  /** The timer ran at `now`: remembers how late it was (until the next tick) and asks again an interval later. */
+  /** The timer ran at `now`: records how late it was and asks again an interval later. */
   tick(now: number): number {
-    this.last = Math.max(0, now - this.due);
+    const by = Math.max(0, now - this.due);
     this.due = now + this.intervalMs;
-    return this.last;
+    if (by > 0) {
+      while (this.late.length > 0 && (this.late[this.late.length - 1] as { by: number }).by <= by) this.late.pop();
+      this.late.push({ at: now, by });
+    }
+    while (this.late.length > 0 && (this.late[0] as { at: number }).at < now - this.holdMs) this.late.shift();
+    return by;
   }
 
   /**
-   * The lag a request taken off the loop at `now` waited through: the last tick's lateness, or, when the timer
-   * is overdue (the loop is still catching up after a stall the timer has not yet run behind), how overdue it is.
-   * A stall shorter than the limit therefore never reads above it, and a stall of any length reads at once.
+   * The lag at `now`: the most a tick ran late within the hold or, when the timer is overdue (the loop is still
+   * catching up after a stall the timer has not yet run behind), how overdue it is. A stall shorter than the limit
+   * therefore never reads above it; a longer one reads at once.
    */
   lagAt(now: number): number {
-    return Math.max(this.last, now - this.due);
+    const peak = this.late.find((l) => l.at >= now - this.holdMs)?.by ?? 0;
+    return Math.max(0, peak, now - this.due);
   }
 }
 
@@ -45,12 +56,13 @@ export class LoopLagMonitor {
 
   constructor(
     private readonly intervalMs: number,
+    private readonly holdMs: number,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
   start(): void {
     if (this.timer) return;
-    this.gauge = new LagGauge(this.intervalMs, this.now());
+    this.gauge = new LagGauge(this.intervalMs, this.now(), this.holdMs);
     this.timer = setTimeout(() => {
       this.gauge?.tick(this.now());
       this.timer?.refresh();

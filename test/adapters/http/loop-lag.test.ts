@@ -6,51 +6,105 @@ import { LagGauge, lagSampleInterval, LoopLagMonitor } from '../../../src/adapte
 const LIMIT = 200;
 const INTERVAL = lagSampleInterval(LIMIT);
 
-/** Drives a gauge through a loop that runs each due tick `late[i]` ms late, reading the lag a request sees between. */
+/**
+ * Drives a gauge (as load shedding sets it up: hold = limit) through a loop whose successive ticks run `late[i]` ms
+ * late, reading the lag a request sees just before each tick runs (it waited through the same stall) and just after.
+ */
 function run(late: readonly number[]) {
-  const g = new LagGauge(INTERVAL, 0);
+  const g = new LagGauge(INTERVAL, 0, LIMIT);
   let now = 0;
   const seen: number[] = [];
   for (const l of late) {
     now += INTERVAL + l;
-    // a request taken up just before the late tick ran (it waited through the same stall), then just after
     seen.push(g.lagAt(now), g.tick(now), g.lagAt(now));
   }
   return { g, seen, now };
 }
+
+const onTime = (n: number) => Array.from({ length: n }, () => 0);
 
 describe('event-loop lag as timer lateness (fixed clock)', () => {
   it('samples every tenth of the limit, at most every 20 ms', () => {
     assert.deepEqual([10, 50, 200, 10_000].map(lagSampleInterval), [1, 5, 20, 20]);
   });
 
-  it('reads an idle loop as 0 and a stall as exactly its length, never NaN or Infinity', () => {
-    const { seen } = run([0, 0, 60, 0, 1000, 0]);
-    // each reading holds until the next tick replaces it
-    assert.deepEqual(seen, [0, 0, 0, 0, 0, 0, 60, 60, 60, 60, 0, 0, 1000, 1000, 1000, 1000, 0, 0]);
+  it('reads an idle loop as 0 and a stall as exactly its length, held for the hold, never NaN or Infinity', () => {
+    const { seen } = run([0, 0, 60, ...onTime(9), 1000, ...onTime(10), 0]);
+    const perTick = (i: number) => seen.slice(i * 3, i * 3 + 3);
+    assert.deepEqual(
+      [perTick(0), perTick(1), perTick(2)],
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+        [60, 60, 60],
+      ],
+    );
+    // the 60 ms stall still counts 180 ms later, no longer 200 ms later
+    assert.deepEqual(
+      [perTick(11), perTick(12)],
+      [
+        [60, 0, 60],
+        [1000, 1000, 1000],
+      ],
+    );
+    assert.deepEqual(
+      [perTick(22), perTick(23)],
+      [
+        [1000, 0, 1000],
+        [0, 0, 0],
+      ],
+    );
+    assert.ok(seen.every(Number.isFinite));
   });
 
   it('reads a stall the timer has not yet run behind as how overdue the timer is', () => {
-    const g = new LagGauge(INTERVAL, 0);
+    const g = new LagGauge(INTERVAL, 0, LIMIT);
     assert.equal(g.lagAt(INTERVAL + 150), 150);
     assert.equal(g.lagAt(INTERVAL + 1000), 1000);
     assert.equal(g.tick(INTERVAL + 1000), 1000);
-    // the next tick on time clears it: only requests that waited through the stall see it
-    assert.equal(g.tick(INTERVAL + 1000 + INTERVAL), 0);
-    assert.equal(g.lagAt(INTERVAL + 1000 + INTERVAL + 5), 0);
+    // the requests the stall held up are taken up within the hold and see it; after the hold they see an idle loop
+    let now = INTERVAL + 1000;
+    for (; now < INTERVAL + 1000 + LIMIT; now += INTERVAL) {
+      assert.equal(g.lagAt(now), 1000);
+      if (now > INTERVAL + 1000) assert.equal(g.tick(now), 0);
+    }
+    g.tick(now);
+    assert.equal(g.lagAt(now + 1), 0);
   });
 
-  it('property: stalls below the limit never read above it; a stall above it reads above it at once', () => {
+  it('property: stalls below the limit never read above it; a stall above it reads above it at once and through the hold', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: LIMIT }), { maxLength: 50 }), fc.integer({ min: LIMIT + 1, max: 60_000 }), (short, long) => {
+      fc.property(fc.array(fc.integer({ min: 0, max: LIMIT }), { maxLength: 60 }), fc.integer({ min: LIMIT + 1, max: 60_000 }), (short, long) => {
         const { g, seen, now } = run(short);
         assert.ok(
           seen.every((v) => v <= LIMIT),
           `short stalls ${short.join(',')} read ${Math.max(...seen)}`,
         );
+        const end = now + INTERVAL + long;
         // a request taken up right after the long stall, whether or not the timer ran first
-        assert.ok(g.lagAt(now + INTERVAL + long) > LIMIT);
-        assert.ok(g.tick(now + INTERVAL + long) > LIMIT && g.lagAt(now + INTERVAL + long) > LIMIT);
+        assert.ok(g.lagAt(end) > LIMIT);
+        g.tick(end);
+        assert.ok(g.lagAt(end) > LIMIT && g.lagAt(end + LIMIT) > LIMIT);
+      }),
+    );
+  });
+
+  it('property: the reading is the largest lateness of the ticks within the hold, or how overdue the timer is', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 100 })), { maxLength: 80 }), (steps) => {
+        const g = new LagGauge(INTERVAL, 0, LIMIT);
+        const ticks: { at: number; by: number }[] = [];
+        let due = INTERVAL;
+        let at = 0;
+        for (const [late, readAfter] of steps) {
+          // the tick runs `late` after it was due (never before the last read), a request is read `readAfter` later
+          const now = Math.max(at, due + late);
+          ticks.push({ at: now, by: g.tick(now) });
+          due = now + INTERVAL;
+          at = now + readAfter;
+          const expected = Math.max(0, at - due, ...ticks.filter((t) => t.at >= at - LIMIT).map((t) => t.by));
+          assert.equal(g.lagAt(at), expected);
+        }
       }),
     );
   });
@@ -66,7 +120,7 @@ describe('event-loop lag as timer lateness (fixed clock)', () => {
 
   it('the monitor reads 0 until started, then the lag on its injected clock', () => {
     let t = 1000;
-    const m = new LoopLagMonitor(INTERVAL, () => t);
+    const m = new LoopLagMonitor(INTERVAL, LIMIT, () => t);
     assert.equal(m.lag(), 0);
     m.start();
     t += INTERVAL + 300;
