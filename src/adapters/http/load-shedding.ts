@@ -21,7 +21,7 @@ export interface SheddingDeps {
  */
 export function loadShedding(d: SheddingDeps) {
   const limit = d.maxEventLoopDelayMs;
-  // a stall's lateness counts for as long again as the limit: the requests it held up are taken up after it
+  // a stall counts for as long as it lasted (at least the limit): the requests it held up are taken up after it
   const monitor = new LoopLagMonitor(lagSampleInterval(limit), limit, d.monotonic);
   const overloaded = (reply: FastifyReply, lag: number) =>
     send(reply.header('retry-after', '1'), 'OVERLOADED', `server overloaded: the event loop lags ${Math.round(lag)} ms (limit ${limit} ms)`);

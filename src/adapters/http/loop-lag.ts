@@ -10,10 +10,13 @@ import { performance } from 'node:perf_hooks';
 export class LagGauge {
   private due: number;
   /** Late ticks that still count: when and by how much, each later one less late (a sliding maximum). */
-  private readonly late: { at: number; by: number }[] = [];
+  private late: { at: number; by: number }[] = [];
   private readonly holdMs: number;
 
-  /** `holdMs` (at least one interval): how long a late tick keeps counting, while the backlog a stall piled up is taken up. */
+  /**
+   * `holdMs` (at least one interval): how long a late tick keeps counting at least; a tick late by more counts for
+   * as long as it was late. The backlog a stall piled up is taken up after it, in time that grows with the stall.
+   */
   constructor(
     readonly intervalMs: number,
     startedAt: number,
@@ -27,22 +30,25 @@ export class LagGauge {
   tick(now: number): number {
     const by = Math.max(0, now - this.due);
     this.due = now + this.intervalMs;
-    if (by > 0) {
-      while (this.late.length > 0 && (this.late[this.late.length - 1] as { by: number }).by <= by) this.late.pop();
-      this.late.push({ at: now, by });
-    }
-    while (this.late.length > 0 && (this.late[0] as { at: number }).at < now - this.holdMs) this.late.shift();
+    // a tick at least as late as an earlier one also counts at least as long: the earlier one no longer matters
+    this.late = this.late.filter((l) => l.by > by && this.counts(l, now));
+    if (by > 0) this.late.push({ at: now, by });
     return by;
   }
 
   /**
-   * The lag at `now`: the most a tick ran late within the hold or, when the timer is overdue (the loop is still
+   * The lag at `now`: the most a tick that still counts ran late or, when the timer is overdue (the loop is still
    * catching up after a stall the timer has not yet run behind), how overdue it is. A stall shorter than the limit
    * therefore never reads above it; a longer one reads at once.
    */
   lagAt(now: number): number {
-    const peak = this.late.find((l) => l.at >= now - this.holdMs)?.by ?? 0;
+    // ordered from the most late to the least: the first that still counts is the largest
+    const peak = this.late.find((l) => this.counts(l, now))?.by ?? 0;
     return Math.max(0, peak, now - this.due);
+  }
+
+  private counts(l: { at: number; by: number }, now: number): boolean {
+    return l.at >= now - Math.max(this.holdMs, l.by);
   }
 }
 
