@@ -117,7 +117,11 @@ const shedCheck = { action: 'block', policy: 'fail-closed', degraded: 'overload'
 const shedEmergency = { action: 'allow', policy: 'fail-closed', degraded: 'overload', emergency: true };
 const isShed = (a: Answer) => a.status === 503;
 const summary = (answers: readonly Answer[]) =>
-  JSON.stringify(answers.map((a) => `${a.kind} +${a.sent % 100_000} ${a.done - a.sent}ms ${a.status} ${a.body.code ?? a.body.degraded ?? a.body.policy}`));
+  JSON.stringify(
+    answers.map((a) =>
+      [a.kind, `+${a.sent % 100_000}`, `${a.done - a.sent}ms`, a.status, a.body.code ?? a.body.degraded ?? a.body.policy].filter(Boolean).join(' '),
+    ),
+  );
 
 describe('load shedding on measured event-loop lag (limit 200 ms, real HTTP)', () => {
   let ch: TestClickHouse;
