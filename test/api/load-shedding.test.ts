@@ -195,7 +195,7 @@ describe('load shedding on measured event-loop lag (limit 200 ms, real HTTP)', (
     const stallStart = Date.now();
     stall(1000);
     const stallEnd = Date.now();
-    await sleep(1800);
+    await sleep(2500);
     const answers = await client.stop();
 
     const during = answers.filter((a) => a.sent > stallStart + 10 && a.sent < stallEnd - 10);
