@@ -8,21 +8,18 @@ export interface SheddingDeps {
   readonly clock: () => number;
   /** Requests are shed while the event loop lags more than this. */
   readonly maxEventLoopDelayMs: number;
-  /** Monotonic milliseconds for the lag monitor (tests may drive it). */
-  readonly monotonic?: () => number;
 }
 
 /**
- * Load shedding on measured event-loop lag (LoopLagMonitor). A request
- * the loop took up after lagging more than the limit has already waited that long: it is answered at once instead
- * of queueing more work. Block-checks get the fail policy's answer (503), other API routes 503 OVERLOADED.
- * /healthz, /readyz and /metrics are never shed: they cost nothing, and a shed liveness probe would restart a
- * replica that is only busy.
+ * Load shedding on measured event-loop lag (LoopLagMonitor). A request the loop took up after lagging more than the
+ * limit has already waited that long: it is answered at once instead of queueing more work. Block-checks get the
+ * fail policy's answer (503), the other API routes 503 OVERLOADED. /healthz, /readyz and /metrics are never shed:
+ * they cost nothing, and a shed liveness probe would restart a replica that is only busy.
  */
 export function loadShedding(d: SheddingDeps) {
   const limit = d.maxEventLoopDelayMs;
   // a stall counts for as long as it lasted (at least the limit): the requests it held up are taken up after it
-  const monitor = new LoopLagMonitor(lagSampleInterval(limit), limit, d.monotonic);
+  const monitor = new LoopLagMonitor(lagSampleInterval(limit), limit);
   const overloaded = (reply: FastifyReply, lag: number) =>
     send(reply.header('retry-after', '1'), 'OVERLOADED', `server overloaded: the event loop lags ${Math.round(lag)} ms (limit ${limit} ms)`);
 
