@@ -3,7 +3,7 @@
  *  - @fastify/under-pressure 9.2's, reproduced: monitorEventLoopDelay at 10 ms resolution, read every 50 ms as
  *    mean - 10 ms (NaN, no sample in the interval, read as Infinity), then reset;
  *  - LoopLagMonitor as load shedding sets it up for the default 200 ms limit (timer lateness every 20 ms; a late tick
- *    counts for as long as it was late, at least 200 ms).
+ *    counts for as long as it was late, at least 200 ms, at most 1 s).
  * 40 stalls of 60 ms (below the limit: never shed), then one of 1 s (above it: the requests it held up are shed),
  * each read at once after the stall (what the first request taken up sees) and every 25 ms for 150 ms.
  */
@@ -21,7 +21,7 @@ const sampler = setTimeout(function sample() {
   histogram.reset();
   sampler.refresh();
 }, 50);
-const monitor = new LoopLagMonitor(lagSampleInterval(LIMIT), LIMIT);
+const monitor = new LoopLagMonitor(lagSampleInterval(LIMIT), { min: LIMIT, max: 5 * LIMIT });
 monitor.start();
 
 type Read = { underPressure: number; monitor: number };

@@ -18,8 +18,10 @@ export interface SheddingDeps {
  */
 export function loadShedding(d: SheddingDeps) {
   const limit = d.maxEventLoopDelayMs;
-  // a stall counts for as long as it lasted (at least the limit): the requests it held up are taken up after it
-  const monitor = new LoopLagMonitor(lagSampleInterval(limit), limit);
+  // a stall counts for as long as it lasted, at least the limit: the requests it held up are taken up after it (a
+  // 1 s stall's backlog took up to 900 ms on a CPU-starved 2-core machine); at most 5 limits, so a process stopped
+  // for 10 s is not followed by 10 s of fail-policy answers
+  const monitor = new LoopLagMonitor(lagSampleInterval(limit), { min: limit, max: 5 * limit });
   const overloaded = (reply: FastifyReply, lag: number) =>
     send(reply.header('retry-after', '1'), 'OVERLOADED', `server overloaded: the event loop lags ${Math.round(lag)} ms (limit ${limit} ms)`);
 

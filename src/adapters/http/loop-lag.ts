@@ -11,19 +11,21 @@ export class LagGauge {
   private due: number;
   /** Late ticks that still count: when and by how much, each later one less late (a sliding maximum). */
   private late: { at: number; by: number }[] = [];
-  private readonly holdMs: number;
+  private readonly hold: { readonly min: number; readonly max: number };
 
   /**
-   * `holdMs` (at least one interval): how long a late tick keeps counting at least; a tick late by more counts for
-   * as long as it was late. The backlog a stall piled up is taken up after it, in time that grows with the stall.
+   * A late tick counts for as long as it was late, within `hold` (min at least one interval): the backlog a stall
+   * piled up is taken up after it, in a time that grows with the stall, but a long hang must not turn into as long
+   * again of shed requests.
    */
   constructor(
     readonly intervalMs: number,
     startedAt: number,
-    holdMs = intervalMs,
+    hold: { readonly min: number; readonly max: number } = { min: intervalMs, max: intervalMs },
   ) {
     this.due = startedAt + intervalMs;
-    this.holdMs = Math.max(holdMs, intervalMs);
+    const min = Math.max(hold.min, intervalMs);
+    this.hold = { min, max: Math.max(hold.max, min) };
   }
 
   /** The timer ran at `now`: records how late it was and asks again an interval later. */
@@ -48,7 +50,7 @@ export class LagGauge {
   }
 
   private counts(l: { at: number; by: number }, now: number): boolean {
-    return l.at >= now - Math.max(this.holdMs, l.by);
+    return l.at >= now - Math.min(this.hold.max, Math.max(this.hold.min, l.by));
   }
 }
 
@@ -62,13 +64,13 @@ export class LoopLagMonitor {
 
   constructor(
     private readonly intervalMs: number,
-    private readonly holdMs: number,
+    private readonly hold: { readonly min: number; readonly max: number },
     private readonly now: () => number = () => performance.now(),
   ) {}
 
   start(): void {
     if (this.timer) return;
-    this.gauge = new LagGauge(this.intervalMs, this.now(), this.holdMs);
+    this.gauge = new LagGauge(this.intervalMs, this.now(), this.hold);
     this.timer = setTimeout(() => {
       this.gauge?.tick(this.now());
       this.timer?.refresh();
