@@ -165,7 +165,7 @@ export const SETTINGS = {
   SENTINELA_MAX_EVENT_LOOP_DELAY: {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 200ms'),
     default: '200ms',
-    description: 'Overload: requests are shed with 503 and the fail-policy answer while the event loop lags more than this.',
+    description: 'Overload: API requests are shed (503; block-check with the fail-policy answer) while the event loop lags more than this.',
   },
   SENTINELA_WEBHOOK_URL: { schema: z.url({ protocol: /^https?$/ }).optional(), description: 'Push blocks and unblocks as signed JSON to this URL (optional).' },
   SENTINELA_WEBHOOK_SECRET: {

@@ -15,8 +15,9 @@ import type { TestKafka } from '../rig/kafka.js';
 import { kafkaEnv, testRules, type Topics } from '../processor/rig.js';
 
 /**
- * Load shedding (under-pressure) answers 503 while the event loop lags; on a busy CI machine running test files in
- * parallel that is noise, not the behaviour under test (block-check.test.ts tests shedding on its own).
+ * Load shedding answers 503 while the event loop really lags more than the limit, and on a CPU-starved CI machine
+ * it does (a loop stalled 300-500 ms was measured under load 10 on 2 cores): true, but not the behaviour these tests
+ * test. load-shedding.test.ts tests shedding at the default limit.
  */
 const UNSHED = { SENTINELA_MAX_EVENT_LOOP_DELAY: '10s' };
 

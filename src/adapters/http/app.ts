@@ -1,18 +1,18 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { BlockAdmin } from '../../api/block-admin.js';
-import type { BlockCheckService, CheckQuery } from '../../api/block-check.js';
+import type { BlockCheckService } from '../../api/block-check.js';
 import type { ApiStore, CdrIngest, Distribute } from '../../api/ports.js';
 import type { RuleFiles } from '../files/rule-files.js';
 import type { Security } from '../../security/security.js';
 import { can } from '../../domain/security/roles.js';
 import { adminAuth, pbxAuth, type AuthDeps, type RouteAccess } from './auth.js';
 import { errorHandler } from './errors.js';
+import { loadShedding } from './load-shedding.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { sessionRoutes } from './routes/session.js';
@@ -33,7 +33,7 @@ export interface ApiDeps {
   readonly ingest: CdrIngest | undefined;
   readonly ruleFiles: RuleFiles;
   readonly clock: () => number;
-  /** Requests are shed (503 with the fail-policy answer) while the event loop lags more than this. */
+  /** API requests are shed (503; block-check with the fail-policy answer) while the event loop lags more than this. */
   readonly maxEventLoopDelayMs: number;
   readonly ingestBodyLimit?: number;
   readonly security: Security;
@@ -76,27 +76,9 @@ export async function buildApp(deps: AppDeps) {
   const api = deps.api;
   if (!api) return app;
 
-  await app.register(underPressure, {
-    maxEventLoopDelay: api.maxEventLoopDelayMs,
-    sampleInterval: Math.max(5, Math.min(50, Math.floor(api.maxEventLoopDelayMs / 4))),
-    pressureHandler: (request, reply, type, value) => {
-      // under-pressure reads Infinity when no delay sample landed in its interval (the timers fired together after
-      // a short stall or a CPU-starved moment): not a measured lag, so the request goes on instead of a false 503
-      if (type === 'eventLoopDelay' && !Number.isFinite(Number(value))) return;
-      if (request.url.startsWith('/v1/block-check')) {
-        // shed fast with the answer the fail policy gives, so the PBX never waits on a queue
-        void reply
-          .code(503)
-          .header('retry-after', '1')
-          .send(api.service.shed(looseQuery(request), api.clock()));
-        return;
-      }
-      void reply
-        .code(503)
-        .header('retry-after', '1')
-        .send({ code: 'OVERLOADED', message: `server under pressure (${type} ${Math.round(Number(value))})` });
-    },
-  });
+  const shedding = loadShedding({ service: api.service, clock: api.clock, maxEventLoopDelayMs: api.maxEventLoopDelayMs });
+  app.addHook('onReady', async () => shedding.monitor.start());
+  app.addHook('onClose', async () => shedding.monitor.stop());
   await app.register(swagger, {
     openapi: {
       info: {
@@ -122,6 +104,7 @@ export async function buildApp(deps: AppDeps) {
   const sec = api.security;
   const auth: AuthDeps = { sessions: sec.sessions, apiKeys: sec.apiKeys, guard: sec.guard, audit: sec.audit, clock: api.clock, pbxAuth: api.pbxAuth };
   await app.register(async (pbx) => {
+    shedding.pbx(pbx);
     pbxAuth(pbx, auth);
     await pbx.register(blockCheckRoutes, { service: api.service, clock: api.clock });
   });
@@ -133,6 +116,7 @@ export async function buildApp(deps: AppDeps) {
   ];
   const canReadCdrs = (request: FastifyRequest) => request.principal?.kind !== 'user' || can(request.principal.session.role, 'cdrs.read');
   await app.register(async (admin) => {
+    shedding.admin(admin);
     adminAuth(admin, auth, table);
     await admin.register(sessionRoutes, { security: sec });
     await admin.register(blockRoutes, {
@@ -150,19 +134,4 @@ export async function buildApp(deps: AppDeps) {
     await admin.register(auditRoutes, { security: sec });
   });
   return app;
-}
-
-/** Whatever fields of a block-check a shed request carries, unvalidated (only an emergency check reads them). */
-function looseQuery(request: FastifyRequest): Partial<CheckQuery> {
-  const source = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined;
-  const pick = (k: string): string | undefined => {
-    const v = source?.[k];
-    return typeof v === 'string' ? v.slice(0, 64) : undefined;
-  };
-  const q: Record<string, string> = {};
-  for (const k of ['tenant', 'account', 'caller', 'callee']) {
-    const v = pick(k);
-    if (v !== undefined) q[k] = v;
-  }
-  return q;
 }
