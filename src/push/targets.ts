@@ -51,6 +51,7 @@ export class WebhookTarget implements PushTarget {
  * Kamailio: blocks become entries of an htable through JSON-RPC over HTTP (modules xhttp + jsonrpcs):
  * `htable.sets` then `htable.setex` (the entry expires with the block), `htable.delete` on unblock. The key is
  * `tenant:kind:value` (e.g. acme:caller:+551130001000); README "Pushing blocks" has the kamailio.cfg side.
+ * Blocks of scope `international` are not pushed: block-check alone applies them.
  */
 export class KamailioTarget implements PushTarget {
   readonly name = 'kamailio';
@@ -85,6 +86,9 @@ export class KamailioTarget implements PushTarget {
     const key = KamailioTarget.key(r);
     const rpc = (method: string, params: (string | number)[]) => ({ jsonrpc: '2.0' as const, method, params, id: this.id++ });
     if (r.state === 'lifted') return [rpc('htable.delete', [this.o.htable, key])];
+    // the htable refuses every call of a subject: a block of international calls only stays with block-check,
+    // which knows the call's destination (pushing it would refuse the subject's national calls too)
+    if (r.scope !== 'all') return [];
     const ttl = Math.max(1, Math.ceil((r.expiresAt - now) / 1000));
     return [rpc('htable.sets', [this.o.htable, key, `${r.rule}|${r.id}|${verdictKey(r)}`]), rpc('htable.setex', [this.o.htable, key, ttl])];
   }

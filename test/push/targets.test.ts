@@ -43,6 +43,18 @@ describe('Kamailio htable push (JSON-RPC over HTTP)', () => {
     );
   });
 
+  it('leaves a block of international calls only to block-check: nothing reaches the htable, which would refuse every call', async (t) => {
+    const peer = await receiver(t, (_n, body) => ({
+      code: 200,
+      body: JSON.stringify({ jsonrpc: '2.0', result: 'Ok.', id: (JSON.parse(body) as { id: number }).id }),
+    }));
+    const target = new KamailioTarget({ url: peer.url, htable: 'sentinela' });
+    await target.deliver({ ...block, scope: 'international' }, NOW + 60_000);
+    assert.deepEqual(peer.received, []);
+    await target.deliver(block, NOW + 60_000);
+    assert.equal(peer.received.length, 2, 'a block of every call is pushed');
+  });
+
   it('fails with PUSH_FAILED on a JSON-RPC error (retried by the pusher), but a delete of a gone key is success', async (t) => {
     const peer = await receiver(t, (_n, body) => {
       const call = JSON.parse(body) as { id: number; method: string };
