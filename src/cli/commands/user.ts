@@ -73,11 +73,12 @@ Options:
     if (action === 'list') {
       return withSecurity(ctx, { name: 'user', args }, async (sec) => {
         for (const u of await sec.store.listUsers()) {
+          const from = (await sec.accounts.locksOf(u.name)).map((l) => l.ip);
           ctx.stdout(
             [
               u.name,
               u.role,
-              u.locked ? `LOCKED (${u.lockedReason})` : 'active',
+              u.locked ? `LOCKED (${u.lockedReason})` : from.length > 0 ? `LOCKED from ${from.join(', ')} (EV03)` : 'active',
               u.lastLogin ? `last login ${iso(u.lastLogin.at)} from ${u.lastLogin.ip}` : 'never logged in',
             ].join('\t'),
           );
