@@ -31,10 +31,12 @@ interface Cached {
  * token that ended is never valid again.
  *
  * The request path reads the store at most once per SESSION_CACHE_MS per session and replica, so a session
- * ended on another replica is refused here at most SESSION_CACHE_MS later.
+ * ended on another replica is refused here at most SESSION_CACHE_MS later. Two logins racing on two replicas
+ * both open a session; the older is "superseded" and refused (and ended) wherever it is read next.
  */
 export class SessionBook {
   private readonly cache = new Map<string, Cached>();
+  private lastCreated = 0;
 
   constructor(private readonly store: SecurityStateStore) {}
 
@@ -44,9 +46,11 @@ export class SessionBook {
     now: number,
   ): Promise<{ token: string; session: Session; ended: Session[] }> {
     const ended = await this.endUser(u.user, 'new login', now);
+    // distinct creation times on this replica: "the newest session of the user" never ties with one it ended
+    this.lastCreated = Math.max(now, this.lastCreated + 1);
     const id = randomBytes(12).toString('base64url');
     const secret = randomBytes(32).toString('base64url');
-    const stored: StoredSession = { ...u, id, createdAt: now, lastSeen: now, secretSha256: sha256(secret), endedAt: null, endReason: '' };
+    const stored: StoredSession = { ...u, id, createdAt: this.lastCreated, lastSeen: now, secretSha256: sha256(secret), endedAt: null, endReason: '' };
     await this.store.saveSession(stored);
     this.cache.set(id, { stored, superseded: false, fetchedAt: now, seen: now });
     return { token: `${id}.${secret}`, session: stored, ended };

@@ -38,22 +38,23 @@ export class ClickHouseSecurityStateStore extends ClickHouseAuditStore implement
   }
 
   async loadSession(id: string): Promise<{ session: StoredSession; superseded: boolean } | undefined> {
-    // superseded: another session of the user opened strictly later (a login on the same replica in the same
-    // millisecond ended this one explicitly)
-    const rows = await selectRows<SessionRow & { newest_ms: string | number }>(
+    // superseded: another session of the user opened later (creation times are distinct within a replica; two
+    // replicas in the same millisecond are ordered by id). A session a login already ended as replaced does not
+    // count: it would otherwise outrank the login that replaced it when both carry the same millisecond.
+    const rows = await selectRows<SessionRow & { newest_id: string }>(
       this.client,
-      `SELECT ${SESSION_COLUMNS}, toUnixTimestamp64Milli(n.newest_at) AS newest_ms FROM (SELECT * FROM ${this.db}.sessions FINAL WHERE id = {id:String}) AS s
+      `SELECT ${SESSION_COLUMNS}, n.newest_id FROM (SELECT * FROM ${this.db}.sessions FINAL WHERE id = {id:String}) AS s
        LEFT JOIN (
-         SELECT user_name AS newest_user, max(created_at) AS newest_at FROM ${this.db}.sessions
-         WHERE user_name IN (SELECT user_name FROM ${this.db}.sessions WHERE id = {id:String}) GROUP BY user_name
+         SELECT user_name AS newest_user, argMax(id, (created_at, id)) AS newest_id FROM ${this.db}.sessions FINAL
+         WHERE user_name IN (SELECT user_name FROM ${this.db}.sessions WHERE id = {id:String})
+           AND NOT (ended_at IS NOT NULL AND end_reason = 'new login')
+         GROUP BY user_name
        ) AS n ON n.newest_user = s.user_name`,
       { id },
       'load session',
     );
     const row = rows[0];
-    if (!row) return undefined;
-    const session = sessionOf(row);
-    return { session, superseded: Number(row.newest_ms) > session.createdAt };
+    return row && { session: sessionOf(row), superseded: row.newest_id !== row.id };
   }
 
   async openSessions(user: string): Promise<StoredSession[]> {
