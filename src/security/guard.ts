@@ -19,13 +19,15 @@ export const BARS_CACHE_MS = 2_000;
 export class AccessGuard {
   private bars = new TimedBars();
   private barsReadAt = -Infinity;
+  /** One read at a time: requests arriving while the bars are being read wait for that read. */
+  private reading: Promise<void> | undefined;
 
   constructor(private readonly o: { store: SecurityStateStore; audit: AuditTrail; sessions: SessionBook; alarms?: Alarms | undefined; clock: () => number }) {}
 
   /** When the user or the address is barred, until when (on any replica, seen here within BARS_CACHE_MS). */
   async barredUntil(user: string | undefined, ip: string): Promise<number | undefined> {
     const now = this.o.clock();
-    if (now - this.barsReadAt > BARS_CACHE_MS) await this.refresh(now);
+    if (now - this.barsReadAt > BARS_CACHE_MS) await (this.reading ??= this.refresh(now).finally(() => (this.reading = undefined)));
     const u = user === undefined ? undefined : this.bars.barredUntil(`user:${user}`, now);
     const a = this.bars.barredUntil(`ip:${ip}`, now);
     return u === undefined ? a : a === undefined ? u : Math.max(u, a);

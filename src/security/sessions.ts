@@ -36,6 +36,7 @@ interface Cached {
  */
 export class SessionBook {
   private readonly cache = new Map<string, Cached>();
+  private readonly loading = new Map<string, Promise<Cached | undefined>>();
   private lastCreated = 0;
 
   constructor(private readonly store: SecurityStateStore) {}
@@ -97,9 +98,19 @@ export class SessionBook {
     return this.cache.size;
   }
 
-  private async read(id: string, now: number): Promise<Cached | undefined> {
+  private read(id: string, now: number): Promise<Cached | undefined> {
     const hit = this.cache.get(id);
-    if (hit && now - hit.fetchedAt <= SESSION_CACHE_MS) return hit;
+    if (hit && now - hit.fetchedAt <= SESSION_CACHE_MS) return Promise.resolve(hit);
+    // concurrent requests of one session share one read
+    let loading = this.loading.get(id);
+    if (!loading) {
+      loading = this.load(id, now, hit).finally(() => this.loading.delete(id));
+      this.loading.set(id, loading);
+    }
+    return loading;
+  }
+
+  private async load(id: string, now: number, hit: Cached | undefined): Promise<Cached | undefined> {
     const loaded = await this.store.loadSession(id);
     if (!loaded) {
       this.cache.delete(id);
