@@ -11,6 +11,9 @@ export const SESSION_CACHE_MS = 2_000;
 /** Activity is written to the store at most this often per session, so other replicas see it for the idle limit. */
 export const TOUCH_EVERY_MS = 15_000;
 
+/** `<id>.<secret>`: 12 and 32 random bytes in base64url. */
+const TOKEN_SHAPE = /^[\w-]{16}\.[\w-]{43}$/;
+
 export type Session = Omit<StoredSession, 'endedAt' | 'endReason'>;
 export type EndReason = 'idle' | 'expired' | 'other-ip' | 'new login' | 'logout' | 'locked' | 'barred';
 
@@ -59,7 +62,8 @@ export class SessionBook {
 
   async check(token: string, ip: string, now: number): Promise<SessionCheck> {
     const dot = token.indexOf('.');
-    const cached = dot > 0 ? await this.read(token.slice(0, dot), now) : undefined;
+    // only a well-formed token costs a store read
+    const cached = TOKEN_SHAPE.test(token) ? await this.read(token.slice(0, dot), now) : undefined;
     if (!cached || !sameHex(sha256(token.slice(dot + 1)), cached.stored.secretSha256)) return { ok: false, reason: 'unknown' };
     const s = cached.stored;
     if (s.endedAt !== null) return { ok: false, reason: 'unknown' };
@@ -89,9 +93,9 @@ export class SessionBook {
     return open;
   }
 
-  /** Forgets cached sessions that would be read again anyway (called periodically). */
+  /** Forgets cached sessions that ended or went idle; an active one keeps this replica's last-request time. */
   sweep(now: number): void {
-    for (const [id, c] of this.cache) if (now - c.fetchedAt > SESSION_CACHE_MS) this.cache.delete(id);
+    for (const [id, c] of this.cache) if (c.stored.endedAt !== null || now - Math.max(c.seen, c.stored.lastSeen) > IDLE_LIMIT_MS) this.cache.delete(id);
   }
 
   get cached(): number {
