@@ -12,6 +12,7 @@ export const ErrorCodes = {
   CDR_TOO_LARGE: { http: 413, disposition: 'dead-letter', summary: 'CDR payload exceeds the size limit' },
   CDR_TOO_DEEP: { http: 400, disposition: 'dead-letter', summary: 'CDR payload nests deeper than allowed' },
   CDR_INVALID: { http: 422, disposition: 'dead-letter', summary: 'CDR fails the canonical contract' },
+  CDR_TENANT_FORBIDDEN: { http: 403, disposition: 'dead-letter', summary: "a PBX API key posted a CDR of another tenant than the key's" },
 
   NUMBER_EMPTY: { http: 422, disposition: 'dead-letter', summary: 'dialled number is empty' },
   NUMBER_INVALID_CHARS: { http: 422, disposition: 'dead-letter', summary: 'dialled number has characters a dialler cannot send' },

@@ -4,6 +4,7 @@ import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
+import { SeenCalls } from './seen-calls.js';
 
 /** A block-check request: the call the PBX is about to route (query string or JSON body). */
 export const checkQuery = z.strictObject({
@@ -12,6 +13,12 @@ export const checkQuery = z.strictObject({
   caller: cdrShape.shape.caller,
   callee: cdrShape.shape.callee,
   ip: cdrShape.shape.srcIp,
+  callId: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('the SIP Call-ID: a retransmitted INVITE asked about again within 32 s is not counted as another attempt'),
 });
 export type CheckQuery = z.output<typeof checkQuery>;
 
@@ -58,8 +65,11 @@ export class BlockCheckService {
   /** Epoch ms the feed was last known to be current (a fetch, a bootstrap, an in-process delivery). */
   private heardAt = -Infinity;
   private attemptSeq = 0;
+  private readonly seenCalls = new SeenCalls();
   private readonly attemptPrefix = `attempt-${Date.now().toString(36)}-`;
   readonly counts = { allow: 0, block: 0, shed: 0 };
+  /** Checks answered as retransmissions of a call already counted (same Call-ID and numbers). */
+  retransmissions = 0;
 
   constructor(private readonly o: BlockCheckOptions) {
     this.table = o.table;
@@ -85,12 +95,16 @@ export class BlockCheckService {
   }
 
   check(q: CheckQuery, now: number): CheckAnswer {
-    const outcome = this.o.attempts.process(attemptCdr(q, this.attemptPrefix + (this.attemptSeq++).toString(36), now), now);
-    if (outcome.verdicts.length > 0) {
+    // a retransmission is decided again against today's blocks, but not counted as another attempt; the key holds
+    // the whole call so that a UA reusing one Call-ID for other numbers is still counted
+    const repeat = q.callId !== undefined && this.seenCalls.repeat(`${q.tenant}\0${q.account}\0${q.caller}\0${q.callee}\0${q.callId}`, now);
+    const outcome = repeat ? undefined : this.o.attempts.process(attemptCdr(q, this.attemptPrefix + (this.attemptSeq++).toString(36), now), now);
+    if (outcome !== undefined && outcome.verdicts.length > 0) {
       for (const v of outcome.verdicts) if (v.kind === 'block') this.o.table.apply(v, now);
       this.o.onVerdicts(outcome.verdicts);
     }
-    const event = outcome.event ?? this.o.attempts.describe(attemptCdr(q, 'describe', now));
+    if (repeat) this.retransmissions++;
+    const event = outcome?.event ?? this.o.attempts.describe(attemptCdr(q, 'describe', now));
     const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now);
     const feed = this.status(now);
     let answer: CheckAnswer;

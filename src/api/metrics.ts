@@ -19,6 +19,15 @@ export function createApiMetrics(o: { service: BlockCheckService; table: BlockTa
       for (const [action, n] of Object.entries(service.counts)) this.inc({ action }, n);
     },
   });
+  new Counter({
+    name: 'sentinela_block_check_retransmissions_total',
+    help: 'block-checks of a call already counted (same Call-ID and numbers within 32 s): answered, not counted as attempts',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(service.retransmissions);
+    },
+  });
   new Gauge({
     name: 'sentinela_active_blocks',
     help: "blocks in this replica's block table",

@@ -111,7 +111,8 @@ export interface IngestSummary {
 /** `POST /v1/cdrs`: the records of one request body, through the same decoders and pipeline as Kafka. */
 export interface CdrIngest {
   /** Resolves once every accepted record is persisted (embedded) or acknowledged by Kafka. */
-  ingest(body: Buffer, format: string): Promise<IngestSummary>;
+  /** `tenant`: the only tenant the sender may write (a PBX API key's); records of others are refused. */
+  ingest(body: Buffer, format: string, tenant?: string): Promise<IngestSummary>;
 }
 
 /** Sends block changes to every replica (the blocks topic, or the process itself in the embedded mode). */

@@ -34,7 +34,12 @@ export interface DiallingDefaults {
 
 export interface Config {
   readonly logLevel: RawSettings['LOG_LEVEL'];
-  readonly clickhouse: ClickHouseTarget & { readonly database: string; readonly retentionDays: number };
+  readonly clickhouse: ClickHouseTarget & {
+    readonly database: string;
+    readonly retentionDays: number;
+    /** Cluster to migrate onto (server mode only); undefined: a single node. */
+    readonly cluster: string | undefined;
+  };
   readonly migrateOnStart: boolean;
   /** Undefined: no brokers configured, Sentinela runs in the embedded mode. */
   readonly kafka: KafkaConfig | undefined;
@@ -84,6 +89,9 @@ export function parseConfig(env: Env, fileValues: Readonly<Record<string, unknow
   if (problems.length === 0 && s.KAFKA_SASL_MECHANISM && !(s.KAFKA_SASL_USERNAME && s.KAFKA_SASL_PASSWORD)) {
     problems.push('KAFKA_SASL_USERNAME: required (with KAFKA_SASL_PASSWORD) when KAFKA_SASL_MECHANISM is set');
   }
+  if (problems.length === 0 && s.CLICKHOUSE_CLUSTER && !s.CLICKHOUSE_URL) {
+    problems.push('CLICKHOUSE_CLUSTER: requires CLICKHOUSE_URL (the embedded chDB is one node and cannot run ON CLUSTER DDL)');
+  }
   if (problems.length === 0 && s.SENTINELA_WEBHOOK_URL && !s.SENTINELA_WEBHOOK_SECRET) {
     problems.push('SENTINELA_WEBHOOK_SECRET: required when SENTINELA_WEBHOOK_URL is set (pushes are always signed)');
   }
@@ -109,7 +117,7 @@ function structure(s: RawSettings): Config {
       : undefined;
   return {
     logLevel: s.LOG_LEVEL,
-    clickhouse: { ...target, database: s.CLICKHOUSE_DATABASE, retentionDays: s.CDR_RETENTION_DAYS },
+    clickhouse: { ...target, database: s.CLICKHOUSE_DATABASE, retentionDays: s.CDR_RETENTION_DAYS, cluster: s.CLICKHOUSE_CLUSTER },
     migrateOnStart: s.MIGRATE_ON_START,
     kafka: s.KAFKA_BROKERS
       ? {

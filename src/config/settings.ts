@@ -77,6 +77,11 @@ export const SETTINGS = {
     default: 'sentinela',
     description: 'Database holding every Sentinela table; created by `sentinela migrate`.',
   },
+  CLICKHOUSE_CLUSTER: {
+    schema: identifier.optional(),
+    description:
+      'ClickHouse cluster (remote_servers name) to migrate onto: ON CLUSTER DDL, Replicated tables, big tables Distributed by tenant. Needs CLICKHOUSE_URL. Unset: a single node.',
+  },
   CDR_RETENTION_DAYS: {
     schema: z.coerce.number().int().min(0).max(36500),
     default: '400',

@@ -82,7 +82,7 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
   }
 
   get ingest(): CdrIngest {
-    return { ingest: (body, format) => this.rpc.call('ingest.ingest', body, format) };
+    return { ingest: (body, format, tenant) => this.rpc.call('ingest.ingest', body, format, tenant) };
   }
 
   metricsText(): Promise<string> {

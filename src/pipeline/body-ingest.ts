@@ -35,7 +35,7 @@ export class BodyIngest implements CdrIngest {
     }
   }
 
-  async ingest(body: Buffer, format: string): Promise<IngestSummary> {
+  async ingest(body: Buffer, format: string, tenant?: string): Promise<IngestSummary> {
     const pipeline = this.pipeline;
     if (!pipeline.running) throw new SentinelaError('INGEST_UNAVAILABLE', `the embedded pipeline cannot take CDRs now (${pipeline.health().reason})`);
     const decoder = pipeline.newDecoder(parseFormatSpec(format));
@@ -53,7 +53,7 @@ export class BodyIngest implements CdrIngest {
         start = end + 1;
         if (payload.length === 0) continue;
         received++;
-        pipeline.accept(HTTP_STREAM, decoder, payload, null, line, tally);
+        pipeline.accept(HTTP_STREAM, decoder, payload, null, line, tally, tenant);
       }
     } finally {
       batch = pipeline.seal();

@@ -168,7 +168,8 @@ export class Pipeline {
    * Takes one record of a stream: decoded, validated and evaluated into the open batch (a refused record is
    * dead-lettered in it with its reason). `offset` locates it in its stream (Kafka offset, line number).
    */
-  accept(stream: StreamRef, decoder: Decoder, payload: Buffer | string, key: Buffer | null, offset: number, tally?: Tally): void {
+  /** `tenant`: the only tenant this source may write (a PBX API key's); records of others are dead-lettered. */
+  accept(stream: StreamRef, decoder: Decoder, payload: Buffer | string, key: Buffer | null, offset: number, tally?: Tally, tenant?: string): void {
     const m = this.p.metrics;
     m?.messages.inc({ topic: stream.topic });
     this.pending.touch(performance.now());
@@ -177,7 +178,7 @@ export class Pipeline {
       payload.length > this.p.maxRecordBytes
         ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `record is ${payload.length} bytes, the limit is ${this.p.maxRecordBytes}`) }]
         : validate(decoder.decode(payload, offset));
-    this.take(results, source, payload, key, tally);
+    this.take(tenant === undefined ? results : results.map((r) => bindTenant(r, tenant)), source, payload, key, tally);
     if (stream.kind === 'kafka') this.pending.position(stream.topic, stream.partition, offset + 1, decoder.oldestHeld?.());
   }
 
@@ -267,4 +268,15 @@ export class Pipeline {
     if (s.rebuildPending) void this.rebuild(this.assignment);
     else this.lifecycle.to({ name: 'running' });
   }
+}
+
+/** A record of another tenant than its source's (a PBX key's) is refused, never written under the key. */
+function bindTenant(result: CdrResult, tenant: string): CdrResult {
+  if (!result.ok || result.cdr.tenant === tenant) return result;
+  return {
+    ok: false,
+    error: new SentinelaError('CDR_TENANT_FORBIDDEN', `this API key is for tenant ${tenant}; the record is for tenant ${result.cdr.tenant}`, {
+      path: 'tenant',
+    }),
+  };
 }

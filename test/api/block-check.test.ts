@@ -190,4 +190,26 @@ describe('block-check (API core)', () => {
     for (let i = 0; i < 5; i++) s.check(call({ callee: `00351211234${i}67`, ip: `198.51.100.${i}` }), NOW + i);
     assert.ok(verdicts.some((v) => v.kind === 'block' && v.rule === 'attempt-out-of-profile'));
   });
+
+  it('counts an INVITE retransmitted and asked about again (same Call-ID and numbers) once, yet answers it against current blocks', () => {
+    // the same out-of-profile call asked 10 times, 500 ms apart, as SIP retransmits an unanswered INVITE
+    const { s, verdicts } = service();
+    const retransmitted = call({ callee: '00351211234567', callId: 'a84b4c76e66710@pbx.example' });
+    const answers = Array.from({ length: 10 }, (_, i) => s.check(retransmitted, NOW + i * 500));
+    assert.deepEqual(verdicts, [], 'one call, one attempt: EV12 and EV13 see it once');
+    assert.equal(s.retransmissions, 9);
+    assert.deepEqual(new Set(answers.map((a) => a.reasons.map((r) => r.rule).join())), new Set(['profile-international']));
+    // a block that arrives while the INVITE is still retransmitted applies to the next copy
+    s.table.apply(block({ subject: { kind: 'caller', value: '+551130001000' } }), NOW + 5_000);
+    assert.ok(s.check(retransmitted, NOW + 5_500).reasons.some((r) => r.rule === 'velocity-caller'));
+  });
+
+  it('still counts each call of a UA that reuses one Call-ID for other numbers, and a Call-ID asked again after 32 s', () => {
+    const { s, verdicts } = service();
+    for (let i = 0; i < 5; i++) s.check(call({ callee: `00351211234${i}67`, callId: 'same-for-all' }), NOW + i);
+    assert.ok(verdicts.some((v) => v.kind === 'block' && v.rule === 'attempt-out-of-profile'));
+    const later = service();
+    for (let i = 0; i < 5; i++) later.s.check(call({ callee: '00351211234567', callId: 'reused' }), NOW + i * 33_000);
+    assert.equal(later.s.retransmissions, 0);
+  });
 });

@@ -20,7 +20,7 @@ function configError(fn: () => unknown): SentinelaError {
 describe('configuration', () => {
   it('defaults to the embedded mode on chDB under ./data, in Sao Paulo time, without Kafka', () => {
     const config = parseConfig({});
-    assert.deepEqual(config.clickhouse, { mode: 'embedded', dataDir: './data', database: 'sentinela', retentionDays: 400 });
+    assert.deepEqual(config.clickhouse, { mode: 'embedded', dataDir: './data', database: 'sentinela', retentionDays: 400, cluster: undefined });
     assert.equal(config.kafka, undefined);
     assert.equal(config.dialling.timeZone, 'America/Sao_Paulo');
     assert.equal(config.dialling.homeCountry, 'BR');
@@ -76,6 +76,18 @@ describe('configuration', () => {
   it('rejects a database name that is not a plain identifier (no SQL through configuration)', () => {
     const err = configError(() => parseConfig({ CLICKHOUSE_DATABASE: 'x; DROP TABLE y' }));
     assert.match(err.message, /CLICKHOUSE_DATABASE: must be a plain SQL identifier/);
+  });
+
+  it('targets a ClickHouse cluster by name on a server only, and only a plain identifier', () => {
+    const config = parseConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'sentinela_2x2' });
+    assert.equal(config.clickhouse.cluster, 'sentinela_2x2');
+    assert.ok(Object.isFrozen(config.clickhouse));
+    assert.equal(parseConfig({ CLICKHOUSE_URL: 'http://ch:8123' }).clickhouse.cluster, undefined, 'absent: a single node, as before');
+    const embedded = configError(() => parseConfig({ CLICKHOUSE_CLUSTER: 'sentinela_2x2' }));
+    assert.match(embedded.message, /CLICKHOUSE_CLUSTER: requires CLICKHOUSE_URL/);
+    assert.equal(embedded.details.path, 'CLICKHOUSE_CLUSTER');
+    const injected = configError(() => parseConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: "c' SETTINGS x=1" }));
+    assert.match(injected.message, /CLICKHOUSE_CLUSTER: must be a plain SQL identifier/);
   });
 
   it('reads a YAML config file, which the environment overrides, and rejects unknown keys in it', () => {

@@ -7,17 +7,25 @@ import { SentinelaError } from '../../errors.js';
 type ChdbAsClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>;
 
 /**
+ * On a cluster an insert into a Distributed table answers once every shard stored its rows (one replica each),
+ * not once the rows were queued on the node that took the insert: a flush acknowledged to Kafka is in its shards,
+ * and a retried batch meets the replicated deduplication of the same shard blocks.
+ */
+export const CLUSTER_SETTINGS = Object.freeze({ insert_distributed_sync: 1 as const });
+
+/**
  * One @clickhouse/client for both engines: the embedded chDB (in-process ClickHouse, data under a directory) or a
  * ClickHouse server over HTTP. Everything above this function uses the same client API, SQL and migrations.
  * chDB ignores the client's `database` option, so Sentinela always qualifies table names with the database.
  */
-export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClient {
+export function createClickHouseClient(target: ClickHouseTarget & { readonly cluster?: string | undefined }): ClickHouseClient {
   if (target.mode === 'server') {
     return createClient({
       url: target.url,
       username: target.user,
       ...(target.password === undefined ? {} : { password: target.password }),
       request_timeout: 30_000,
+      ...(target.cluster === undefined ? {} : { clickhouse_settings: CLUSTER_SETTINGS }),
     });
   }
   try {

@@ -2,14 +2,17 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import { SentinelaError } from '../../errors.js';
 import { ident, storeError } from './client.js';
+import { migrationStatements } from './cluster-ddl.js';
 import type { MigrationFile } from './migrations.js';
-import { splitStatements } from './sql-statements.js';
+import { isSharded, onCluster, SINGLE_NODE, storageTable, type Topology } from './topology.js';
 
 export interface MigrateOptions {
   readonly database: string;
   /** TTL in days for cdrs and rejected_cdrs; 0 removes it. */
   readonly retentionDays: number;
   readonly migrations: readonly MigrationFile[];
+  /** A single node (default: chDB or one server) or a cluster (CLICKHOUSE_CLUSTER): README "Scale-out". */
+  readonly topology?: Topology;
   readonly log?: Logger;
 }
 
@@ -25,19 +28,21 @@ const RETENTION = [
   { table: 'rejected_cdrs', column: 'received_at' },
 ] as const;
 
+/** The bookkeeping table, written like a migration so a cluster gets it replicated on every node. */
+const SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations
+     (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+     ENGINE = ReplacingMergeTree ORDER BY version`;
+
 /**
  * Applies pending migrations in version order and records each in `schema_migrations`. Re-running is a no-op;
  * an applied migration whose file changed (checksum) or disappeared stops everything before any change.
  */
 export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrationReport> {
   const db = ident(options.database);
-  await run(client, `CREATE DATABASE IF NOT EXISTS ${db}`);
-  await run(
-    client,
-    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations
-     (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-     ENGINE = ReplacingMergeTree ORDER BY version`,
-  );
+  const topology = options.topology ?? SINGLE_NODE;
+  if (topology.kind === 'cluster') await refuseSingleNodeTables(client, options.database);
+  await run(client, `CREATE DATABASE IF NOT EXISTS ${db}${onCluster(topology)}`);
+  for (const statement of migrationStatements(SCHEMA_MIGRATIONS, options.database, topology, 'schema_migrations')) await run(client, statement);
   const applied = await appliedMigrations(client, db);
   const byVersion = new Map(options.migrations.map((m) => [m.version, m]));
   for (const row of applied) {
@@ -60,7 +65,7 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
   for (const migration of options.migrations) {
     if (done.has(migration.version)) continue;
     options.log?.info({ migration: migration.file }, 'applying migration');
-    for (const statement of splitStatements(migration.sql.replaceAll('{{db}}', db))) {
+    for (const statement of migrationStatements(migration.sql, options.database, topology, migration.file)) {
       await run(client, statement, 'MIGRATION_FAILED', migration.file);
     }
     await client.insert({
@@ -70,7 +75,7 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     });
     newlyApplied.push(migration.file);
   }
-  const retention = await reconcileRetention(client, options.database, options.retentionDays);
+  const retention = await reconcileRetention(client, options.database, options.retentionDays, topology);
   return { applied: newlyApplied, alreadyApplied: done.size, retention };
 }
 
@@ -86,13 +91,17 @@ async function appliedMigrations(client: ClickHouseClient, db: string): Promise<
   }
 }
 
-/** Sets, changes or removes the TTL of each retention table so it matches CDR_RETENTION_DAYS. */
-async function reconcileRetention(client: ClickHouseClient, database: string, days: number): Promise<string[]> {
+/**
+ * Sets, changes or removes the TTL of each retention table so it matches CDR_RETENTION_DAYS. On a cluster the TTL
+ * belongs to the table holding the rows (cdrs_local, ...) on every shard; a Distributed table has none.
+ */
+async function reconcileRetention(client: ClickHouseClient, database: string, days: number, topology: Topology): Promise<string[]> {
   const changes: string[] = [];
   for (const { table, column } of RETENTION) {
+    const storage = storageTable(table, topology);
     const result = await client.query({
       query: 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {table:String}',
-      query_params: { db: database, table },
+      query_params: { db: database, table: storage },
       format: 'JSONEachRow',
     });
     const [row] = await result.json<{ engine_full: string }>();
@@ -100,7 +109,7 @@ async function reconcileRetention(client: ClickHouseClient, database: string, da
     const current = /TTL .*toIntervalDay\((\d+)\)/.exec(row.engine_full)?.[1];
     const currentDays = current === undefined ? 0 : Number(current);
     if (currentDays === days) continue;
-    const target = `${ident(database)}.${ident(table)}`;
+    const target = `${ident(database)}.${ident(storage)}${onCluster(topology)}`;
     if (days === 0) {
       await run(client, `ALTER TABLE ${target} REMOVE TTL`);
       changes.push(`${table}: retention removed (was ${currentDays} days)`);
@@ -110,6 +119,35 @@ async function reconcileRetention(client: ClickHouseClient, database: string, da
     }
   }
   return changes;
+}
+
+/**
+ * A database made on a single node cannot become a cluster one by migrating it again: IF NOT EXISTS would keep its
+ * non-replicated tables under the names Sentinela reads and writes. Stop before any change instead.
+ */
+async function refuseSingleNodeTables(client: ClickHouseClient, database: string): Promise<void> {
+  let tables: { name: string; engine: string }[];
+  try {
+    const result = await client.query({
+      query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name',
+      query_params: { db: database },
+      format: 'JSONEachRow',
+    });
+    tables = await result.json<{ name: string; engine: string }>();
+  } catch (err) {
+    throw storeError(err);
+  }
+  const wrong = tables.filter(({ name, engine }) =>
+    isSharded(name) ? engine !== 'Distributed' : engine.endsWith('MergeTree') && !engine.startsWith('Replicated'),
+  );
+  if (wrong.length > 0) {
+    const listed = wrong.map(({ name, engine }) => `${name} (${engine})`).join(', ');
+    throw new SentinelaError(
+      'MIGRATION_FAILED',
+      `database ${database} holds single-node tables: ${listed}; cluster mode needs a database created in cluster mode (README "Scale-out on a ClickHouse cluster")`,
+      { path: 'CLICKHOUSE_CLUSTER' },
+    );
+  }
 }
 
 async function run(

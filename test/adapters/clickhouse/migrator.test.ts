@@ -3,10 +3,31 @@ import { mkdtempSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ident } from '../../../src/adapters/clickhouse/client.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../../src/adapters/clickhouse/migrations.js';
 import { migrate } from '../../../src/adapters/clickhouse/migrator.js';
+import { splitStatements } from '../../../src/adapters/clickhouse/sql-statements.js';
 import { SentinelaError } from '../../../src/errors.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
+
+/** The real client, with every DDL statement it is asked to run written down. */
+function recording(client: ClickHouseClient): { client: ClickHouseClient; commands: string[] } {
+  const commands: string[] = [];
+  const proxy = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'command') {
+        return (params: Parameters<ClickHouseClient['command']>[0]) => {
+          commands.push(params.query);
+          return target.command(params);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { client: proxy, commands };
+}
 
 describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
   let ch: TestClickHouse;
@@ -100,6 +121,31 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       () => readMigrations(dir),
       (err: unknown) => err instanceof SentinelaError && err.code === 'MIGRATION_FILE_INVALID',
     );
+  });
+
+  it('on a single node, runs each migration file as written: the same statements as before cluster support', async () => {
+    const rec = recording(ch.client);
+    await migrate(rec.client, { database: ch.database, retentionDays: 400, migrations: readMigrations() });
+    const files = readMigrations().flatMap((m) => splitStatements(m.sql.replaceAll('{{db}}', ident(ch.database))));
+    const start = rec.commands.indexOf(files[0] ?? '');
+    assert.equal(start, 2, 'after the database and schema_migrations');
+    assert.deepEqual(rec.commands.slice(start, start + files.length), files);
+    assert.equal(rec.commands.length, files.length + 4, 'plus the two retention TTLs');
+    for (const statement of rec.commands) assert.doesNotMatch(statement, /ON CLUSTER|Replicated|Distributed|_local\b/);
+  });
+
+  it('refuses to turn a single-node database into a cluster one, before any change', async () => {
+    await run();
+    const rec = recording(ch.client);
+    const topology = { kind: 'cluster', cluster: 'sentinela_2x2' } as const;
+    await assert.rejects(migrate(rec.client, { database: ch.database, retentionDays: 400, migrations: readMigrations(), topology }), (err: unknown) => {
+      assert.ok(err instanceof SentinelaError);
+      assert.equal(err.code, 'MIGRATION_FAILED');
+      assert.match(err.message, /alerts \(ReplacingMergeTree\).*cdrs \(ReplacingMergeTree\)/);
+      assert.equal(err.details.path, 'CLICKHOUSE_CLUSTER');
+      return true;
+    });
+    assert.deepEqual(rec.commands, []);
   });
 
   it('reconciles the TTL with the configured retention', async () => {

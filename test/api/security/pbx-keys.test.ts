@@ -74,4 +74,39 @@ describe('PBX API keys on block-check and CDR ingest', () => {
       401,
     );
   });
+
+  it("binds every record a tenant's key posts to that tenant: another tenant's CDRs are refused and dead-lettered", async (t) => {
+    const api = await embeddedApi(t, ch, { clock: testClock(NOW), env: { SENTINELA_PBX_AUTH: 'api-key' } });
+    const { key } = await api.security.apiKeys.create('acme', 'asterisk-acme', { actor: 'test', ip: '127.0.0.1' });
+    const at = new Date(NOW).toISOString();
+    const post = (...records: object[]) =>
+      api.app.inject({
+        method: 'POST',
+        url: '/v1/cdrs',
+        headers: { 'x-api-key': key, 'content-type': 'application/x-ndjson' },
+        payload: records.map((r) => JSON.stringify(r)).join('\n'),
+      });
+    const mixed = await post(cdr('own-1', at), cdr('foreign-1', at, { tenant: 'globex' }));
+    const summary = mixed.json<{ accepted: number; rejected: { line: number; code: string; path: string; message: string }[] }>();
+    assert.equal(mixed.statusCode, 200, mixed.body);
+    assert.equal(summary.accepted, 1);
+    assert.deepEqual(
+      summary.rejected.map((r) => [r.line, r.code, r.path]),
+      [[2, 'CDR_TENANT_FORBIDDEN', 'tenant']],
+    );
+    assert.match(summary.rejected[0]?.message ?? '', /for tenant acme; the record is for tenant globex/);
+    const only = await post(cdr('foreign-2', at, { tenant: 'globex' }));
+    assert.equal(only.statusCode, 422, 'nothing accepted');
+    const stored = await ch.rows<{ id: string; tenant: string }>(
+      `SELECT id, tenant FROM ${ch.database}.cdrs FINAL WHERE id IN ('own-1', 'foreign-1', 'foreign-2') ORDER BY id`,
+    );
+    assert.deepEqual(stored, [{ id: 'own-1', tenant: 'acme' }]);
+    const dead = await ch.rows<{ error_code: string; payload: string }>(
+      `SELECT error_code, payload FROM ${ch.database}.rejected_cdrs FINAL WHERE source_kind = 'http' AND error_code = 'CDR_TENANT_FORBIDDEN' ORDER BY payload`,
+    );
+    assert.deepEqual(
+      dead.map((d) => (JSON.parse(d.payload) as { id: string }).id),
+      ['foreign-1', 'foreign-2'],
+    );
+  });
 });

@@ -66,7 +66,10 @@ export const cdrRoutes: FastifyPluginAsyncZod<{ ingest: CdrIngest | undefined; b
       }
       if (spec.name === 'kamailio-acc')
         throw new SentinelaError('REQUEST_INVALID', 'kamailio-acc correlates records across a stream; send it through Kafka', { path: 'format' });
-      const result = await ingest.ingest(request.body, request.query.format);
+      // a PBX key answers for its tenant only: its records of another tenant are refused and dead-lettered
+      const principal = request.principal;
+      const bound = principal?.kind === 'apikey' && principal.key.tenant !== '*' ? principal.key.tenant : undefined;
+      const result = await ingest.ingest(request.body, request.query.format, bound);
       return reply.code(result.accepted + result.duplicates === 0 && result.rejected.length > 0 ? 422 : 200).send(result);
     },
   );
