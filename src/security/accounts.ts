@@ -1,17 +1,15 @@
 import type { Logger } from 'pino';
 import { passwordProblems } from '../domain/security/password-policy.js';
-import { RecentEvents } from '../domain/security/recent-events.js';
+import { failureWindowStart, locksNow } from '../domain/security/lockout.js';
 import { ROLES, type Role } from '../domain/security/roles.js';
 import { SentinelaError } from '../errors.js';
 import type { Alarms } from './alarms.js';
 import type { AuditTrail } from './audit-trail.js';
 import { decoyVerify, hashPassword, verifyPassword } from './passwords.js';
-import type { SecurityStore, UserRecord } from './ports.js';
+import type { LoginLock, SecurityStore, UserRecord } from './ports.js';
 import type { Session, SessionBook } from './sessions.js';
 import { iso } from '../domain/time/iso.js';
 
-export const LOCK_AFTER_FAILURES = 5; // EV03: >= 5 failures in < 1 min → the user is locked
-export const LOCK_WINDOW_MS = 60_000;
 export const PASSWORD_HISTORY = 5; // A9: the last 5 passwords cannot be reused
 
 export interface NewUser {
@@ -35,6 +33,9 @@ export interface LoginHistory {
   readonly failuresSince: number;
 }
 
+/** Audit detail of a failure for a name that is no user (operators see name spraying; the caller never does). */
+const unknown = (user: UserRecord | undefined) => (user ? {} : { unknownUser: true });
+
 export const history = (u: UserRecord): LoginHistory => ({
   lastLogin: u.lastLogin && { at: iso(u.lastLogin.at), ip: u.lastLogin.ip, method: u.lastLogin.method },
   lastFailure: u.lastFailure && { at: iso(u.lastFailure.at), ip: u.lastFailure.ip },
@@ -46,7 +47,6 @@ export const history = (u: UserRecord): LoginHistory => ({
  * A8 login history. Every outcome is audited. Nothing here reveals whether a user name exists.
  */
 export class Accounts {
-  private readonly failures = new RecentEvents(LOCK_WINDOW_MS);
   private version = 0;
 
   constructor(
@@ -91,62 +91,75 @@ export class Accounts {
     return user;
   }
 
-  /** Password login. Wrong name and wrong password get the same answer, after the same work. */
+  /**
+   * Password login. An unknown name and a known one get the same answers after the same work at every step,
+   * the EV03 lock included: both are counted per name and source address, both lock after the same failures.
+   */
   async login(name: string, password: string, ip: string): Promise<{ token: string; session: Session; user: UserRecord; history: LoginHistory }> {
     const now = this.o.clock();
     const user = await this.o.store.findUser(name);
+    const pairLock = await this.o.store.loginLock(name, ip);
     const ok = user ? await verifyPassword(password, user.passwordHash) : await decoyVerify(password);
-    if (!user) {
-      await this.o.audit.record({ type: 'auth.login', actor: name.slice(0, 64), ip, result: 'failure', details: { reason: 'bad credentials' } });
-      throw new SentinelaError('AUTH_FAILED', 'wrong user name or password');
-    }
-    if (user.locked) {
-      await this.o.audit.record({ type: 'auth.login', actor: name, ip, result: 'failure', details: { reason: 'locked' } });
+    // a user locked as a whole (EV09) is told so only with the right password: a guess learns nothing
+    if (pairLock?.locked || (ok && user?.locked)) {
+      await this.o.store.noteSecurityEvent({ kind: 'login.failure', user: name, ip, at: now });
+      await this.o.audit.record({ type: 'auth.login', actor: name, ip, result: 'failure', details: { reason: 'locked', ...unknown(user) } });
       throw new SentinelaError('ACCOUNT_LOCKED', 'this user is locked; an administrator must unlock it');
     }
-    if (!ok) {
-      const recent = this.failures.note(name, now);
-      const lock = recent >= LOCK_AFTER_FAILURES;
-      await this.save({
-        ...user,
-        lastFailure: { at: now, ip },
-        failuresSince: user.failuresSince + 1,
-        ...(lock ? { locked: true, lockedReason: `${recent} failed logins within 1 min (EV03)` } : {}),
-      });
-      await this.o.audit.record({ type: 'auth.login', actor: name, ip, result: 'failure', details: { reason: 'bad credentials', recentFailures: recent } });
-      if (lock) {
-        this.o.sessions.endUser(name);
-        await this.o.audit.record({ type: 'auth.locked', actor: 'system', ip, result: 'success', details: { user: name, failures: recent } });
-        this.o.alarms?.raise({
-          key: `locked:${name}`,
-          kind: 'security',
-          severity: 'critical',
-          title: `user ${name} locked after ${recent} failed logins in 1 min`,
-          details: { user: name, ip },
-        });
-      }
-      throw new SentinelaError('AUTH_FAILED', 'wrong user name or password');
-    }
-    this.failures.clear(name);
-    const opened = this.o.sessions.open(
+    if (!ok || !user) return this.failed(name, user, ip, now, pairLock);
+    const opened = await this.o.sessions.open(
       { user: name, role: user.role, tenant: user.tenant, extensions: user.extensions, ip, method: 'password', history: history(user) },
       now,
     );
-    await this.save({ ...user, lastLogin: { at: now, ip, method: 'password' }, failuresSince: 0 });
-    if (opened.ended)
+    await this.save({ ...user, lastLogin: { at: now, ip, method: 'password' } });
+    for (const ended of opened.ended)
       await this.o.audit.record({
         type: 'auth.session_ended',
         actor: name,
         ip,
         result: 'success',
-        details: { reason: 'new login', session: opened.ended.id, ip: opened.ended.ip },
+        details: { reason: 'new login', session: ended.id, ip: ended.ip },
       });
     await this.o.audit.record({ type: 'auth.login', actor: name, ip, result: 'success', details: { method: 'password', session: opened.session.id } });
     return { token: opened.token, session: opened.session, user, history: history(user) };
   }
 
+  /** EV03: counts the failure for this name and address (in the store, so on every replica) and locks at the limit. */
+  private async failed(name: string, user: UserRecord | undefined, ip: string, now: number, pairLock: LoginLock | undefined): Promise<never> {
+    await this.o.store.noteSecurityEvent({ kind: 'login.failure', user: name, ip, at: now });
+    const lastSuccessHere = user?.lastLogin?.ip === ip ? user.lastLogin.at : undefined;
+    const since = failureWindowStart(now, [lastSuccessHere, pairLock?.changedAt]);
+    const recent = await this.o.store.countSecurityEvents({ kind: 'login.failure', user: name, ip, since });
+    await this.o.audit.record({
+      type: 'auth.login',
+      actor: name,
+      ip,
+      result: 'failure',
+      details: { reason: 'bad credentials', recentFailures: recent, ...unknown(user) },
+    });
+    if (locksNow(recent)) {
+      const reason = `${recent} failed logins within 1 min from ${ip} (EV03)`;
+      await this.o.store.saveLoginLock({ user: name, ip, locked: true, changedAt: now, reason, changedBy: 'system' }, this.nextVersion());
+      await this.o.audit.record({
+        type: 'auth.locked',
+        actor: 'system',
+        ip,
+        result: 'success',
+        details: { user: name, ip, failures: recent, ...unknown(user) },
+      });
+      this.o.alarms?.raise({
+        key: `locked:${name}:${ip}`,
+        kind: 'security',
+        severity: 'critical',
+        title: `${user ? 'user' : 'unknown user name'} ${name} locked from ${ip} after ${recent} failed logins in 1 min`,
+        details: { user: name, ip, knownUser: user !== undefined },
+      });
+    }
+    throw new SentinelaError('AUTH_FAILED', 'wrong user name or password');
+  }
+
   async logout(session: Session, ip: string): Promise<void> {
-    this.o.sessions.end(session.id);
+    await this.o.sessions.end(session.id, 'logout', this.o.clock());
     await this.o.audit.record({ type: 'auth.logout', actor: session.user, ip, result: 'success', details: { session: session.id } });
   }
 
@@ -183,19 +196,33 @@ export class Accounts {
     await this.o.audit.record({ type: 'user.password', actor: by.actor, ip: by.ip, result: 'success', details: { user: name } });
   }
 
+  /** The addresses a user name is locked from (EV03). */
+  locksOf(name: string): Promise<LoginLock[]> {
+    return this.o.store.loginLocks(name);
+  }
+
+  /** Lifts the user's EV03 locks from every address and an EV09 lock; works on a running deployment (shared store). */
   async unlock(name: string, by: Who): Promise<UserRecord> {
     const user = await this.me(name);
-    if (!user.locked) throw new SentinelaError('CONFLICT', `user ${name} is not locked`, { path: 'name' });
+    const locks = await this.o.store.loginLocks(name);
+    if (!user.locked && locks.length === 0) throw new SentinelaError('CONFLICT', `user ${name} is not locked`, { path: 'name' });
+    const now = this.o.clock();
+    for (const l of locks) await this.o.store.saveLoginLock({ ...l, locked: false, changedAt: now, reason: '', changedBy: by.actor }, this.nextVersion());
     const unlocked = { ...user, locked: false, lockedReason: '' };
-    this.failures.clear(name);
-    await this.save(unlocked);
-    await this.o.audit.record({ type: 'user.unlock', actor: by.actor, ip: by.ip, result: 'success', details: { user: name, wasLockedFor: user.lockedReason } });
+    if (user.locked) await this.save(unlocked);
+    await this.o.audit.record({
+      type: 'user.unlock',
+      actor: by.actor,
+      ip: by.ip,
+      result: 'success',
+      details: { user: name, wasLockedFor: user.lockedReason, addresses: locks.map((l) => l.ip) },
+    });
     return unlocked;
   }
 
-  /** EV09 and EV14: end the user's session and refuse new logins until an administrator unlocks them. */
+  /** EV09: end the user's session and refuse new logins until an administrator unlocks them. */
   async lock(name: string, reason: string): Promise<void> {
-    this.o.sessions.endUser(name);
+    await this.o.sessions.endUser(name, 'locked', this.o.clock());
     const user = await this.o.store.findUser(name);
     if (user && !user.locked) await this.save({ ...user, locked: true, lockedReason: reason });
   }
@@ -207,7 +234,11 @@ export class Accounts {
 
   /** Versions are the clock in ms, strictly increasing within this process (two saves in one ms keep their order). */
   private async save(u: UserRecord): Promise<void> {
+    await this.o.store.saveUser(u, this.nextVersion());
+  }
+
+  private nextVersion(): number {
     this.version = Math.max(this.version + 1, this.o.clock());
-    await this.o.store.saveUser(u, this.version);
+    return this.version;
   }
 }

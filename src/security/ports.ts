@@ -1,6 +1,7 @@
 import type { AuditAnchor, AuditRecord } from '../domain/security/audit-chain.js';
 import type { Role } from '../domain/security/roles.js';
 import type { Page } from '../api/ports.js';
+import type { LoginHistory } from './accounts.js';
 
 /** What the security services need from storage (ClickHouse implements it). */
 
@@ -23,6 +24,7 @@ export interface UserRecord {
   readonly locked: boolean;
   readonly lockedReason: string;
   readonly lastLogin: LoginMark | null;
+  /** A8, counted from the stored login failures since the last login (never written with the user). */
   readonly lastFailure: Omit<LoginMark, 'method'> | null;
   readonly failuresSince: number;
   readonly createdAt: number;
@@ -58,7 +60,56 @@ export interface AuditSearch {
   readonly offset: number;
 }
 
-export interface SecurityStore {
+/** A management session as every replica sees it (A7). */
+export interface StoredSession {
+  readonly id: string;
+  readonly user: string;
+  readonly role: Role;
+  readonly tenant: string;
+  readonly extensions: readonly string[];
+  readonly ip: string;
+  readonly method: string;
+  readonly history: LoginHistory;
+  readonly secretSha256: string;
+  readonly createdAt: number;
+  readonly lastSeen: number;
+  readonly endedAt: number | null;
+  readonly endReason: string;
+}
+
+export type SecurityEventKind = 'login.failure' | 'access.denied';
+
+/** An EV03 lock of a user name from one source address. */
+export interface LoginLock {
+  readonly user: string;
+  readonly ip: string;
+  readonly locked: boolean;
+  readonly changedAt: number;
+  readonly reason: string;
+  readonly changedBy: string;
+}
+
+/** Sessions, EV03 failures and locks, EV14 denials and bars: shared by every API replica through the store. */
+export interface SecurityStateStore {
+  /** A new version of the session row (opening, touch or end; an ended row outranks every other). */
+  saveSession(session: StoredSession): Promise<void>;
+  /** The session, and whether a newer session of the same user exists (one session per user, A7). */
+  loadSession(id: string): Promise<{ session: StoredSession; superseded: boolean } | undefined>;
+  /** The user's sessions that have not ended (they may have lapsed). */
+  openSessions(user: string): Promise<StoredSession[]>;
+  noteSecurityEvent(e: { kind: SecurityEventKind; user: string; ip: string; at: number }): Promise<void>;
+  /** Events of `kind` after `since` (exclusive), for the user, the address or both. */
+  countSecurityEvents(q: { kind: SecurityEventKind; user?: string; ip?: string; since: number }): Promise<number>;
+  loginLock(user: string, ip: string): Promise<LoginLock | undefined>;
+  /** Every address the user name is locked from now. */
+  loginLocks(user: string): Promise<LoginLock[]>;
+  saveLoginLock(lock: LoginLock, version: number): Promise<void>;
+  saveBar(bar: { subject: string; until: number; at: number; reason: string }): Promise<void>;
+  /** Bars still running at `now`: subject (`user:…`, `ip:…`) and end. */
+  activeBars(now: number): Promise<{ subject: string; until: number }[]>;
+}
+
+export interface SecurityStore extends SecurityStateStore {
   findUser(name: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
   /** A new version of the user's row; `version` orders versions (a millisecond time, bumped when equal). */

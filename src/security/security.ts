@@ -20,10 +20,10 @@ export function composeSecurity(o: { store: SecurityStore; config: SecurityConfi
   const { store, clock, log } = o;
   const alarms = new Alarms({ channels: o.channels ?? (o.config.alarmWebhook ? [webhookChannel(o.config.alarmWebhook)] : []), log, clock });
   const audit = new AuditTrail({ store, key: o.config.auditKey, chain: o.config.chain, clock, log, alarms, quota: o.config.auditQuota });
-  const sessions = new SessionBook();
+  const sessions = new SessionBook(store);
   const accounts = new Accounts({ store, audit, sessions, clock, log, alarms });
   const apiKeys = new ApiKeyBook({ store, audit, clock });
-  const guard = new AccessGuard({ audit, sessions, alarms, clock });
+  const guard = new AccessGuard({ store, audit, sessions, alarms, clock });
   const timers: NodeJS.Timeout[] = [];
   return {
     store,
@@ -44,7 +44,7 @@ export function composeSecurity(o: { store: SecurityStore; config: SecurityConfi
       };
       every(10_000, () => apiKeys.refresh(), 'API key refresh failed');
       every(10_000, () => audit.loadSwitches(), 'audit switch refresh failed');
-      every(60_000, async () => sessions.sweep(clock()), 'session sweep failed');
+      every(60_000, async () => sessions.sweep(clock()), 'session cache sweep failed');
       every(10 * 60_000, () => audit.verify(), 'audit verification failed');
       every(60_000, () => audit.enforceQuota(), 'audit quota check failed');
     },

@@ -1,19 +1,22 @@
 import type { ApiKeyRecord, SecurityStore, UserRecord } from '../../security/ports.js';
 import type { Role } from '../../domain/security/roles.js';
-import { ClickHouseAuditStore } from './audit-store.js';
 import { insertRows, selectRows } from './queries.js';
+import { ClickHouseSecurityStateStore } from './security-state-store.js';
 
 const ms = (v: string | null) => (v === null ? null : Number(v));
 
-/** Users, PBX API keys and audit switches in ClickHouse, with the audit chains of ClickHouseAuditStore; bound parameters only. */
-export class ClickHouseSecurityStore extends ClickHouseAuditStore implements SecurityStore {
+/**
+ * Users, PBX API keys and audit switches in ClickHouse, with the shared session and lockout state and the audit
+ * chains; bound parameters only.
+ */
+export class ClickHouseSecurityStore extends ClickHouseSecurityStateStore implements SecurityStore {
   async findUser(name: string): Promise<UserRecord | undefined> {
-    const rows = await selectRows<UserRow>(this.client, `${USER_SELECT(this.db)} WHERE name = {name:String} LIMIT 1`, { name }, 'find user');
+    const rows = await selectRows<UserRow>(this.client, `${USER_SELECT(this.db)} WHERE u.name = {name:String} LIMIT 1`, { name }, 'find user');
     return rows[0] && userOf(rows[0]);
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    return (await selectRows<UserRow>(this.client, `${USER_SELECT(this.db)} ORDER BY name`, {}, 'list users')).map(userOf);
+    return (await selectRows<UserRow>(this.client, `${USER_SELECT(this.db)} ORDER BY u.name`, {}, 'list users')).map(userOf);
   }
 
   saveUser(u: UserRecord, version: number): Promise<void> {
@@ -31,9 +34,6 @@ export class ClickHouseSecurityStore extends ClickHouseAuditStore implements Sec
         last_login_at: u.lastLogin?.at ?? null,
         last_login_ip: u.lastLogin?.ip ?? '',
         last_login_method: u.lastLogin?.method ?? '',
-        last_failure_at: u.lastFailure?.at ?? null,
-        last_failure_ip: u.lastFailure?.ip ?? '',
-        failures_since: u.failuresSince,
         created_at: u.createdAt,
         created_by: u.createdBy,
         version,
@@ -103,9 +103,18 @@ export class ClickHouseSecurityStore extends ClickHouseAuditStore implements Sec
   }
 }
 
-const USER_SELECT = (db: string) => `SELECT name, role, full_name, tenant, extensions, password_hash, password_history, locked, locked_reason,
-  toUnixTimestamp64Milli(last_login_at) AS login_ms, last_login_ip, last_login_method, toUnixTimestamp64Milli(last_failure_at) AS failure_ms,
-  last_failure_ip, failures_since, toUnixTimestamp64Milli(created_at) AS created_ms, created_by FROM ${db}.users FINAL`;
+/** A user with A8's last failure and failures since their last login (or creation), counted from security_events. */
+const USER_SELECT = (db: string) => `SELECT u.name AS name, role, full_name, tenant, extensions, password_hash, password_history, locked,
+  locked_reason, toUnixTimestamp64Milli(last_login_at) AS login_ms, last_login_ip, last_login_method,
+  if(f.failures = 0, NULL, toUnixTimestamp64Milli(f.last_at)) AS failure_ms, f.last_ip AS last_failure_ip, f.failures AS failures_since,
+  toUnixTimestamp64Milli(created_at) AS created_ms, created_by
+  FROM (SELECT * FROM ${db}.users FINAL) AS u
+  LEFT JOIN (
+    SELECT e.user_name AS failed_user, max(e.at) AS last_at, argMax(e.ip, e.at) AS last_ip, count() AS failures
+    FROM ${db}.security_events AS e
+    INNER JOIN (SELECT name, greatest(ifNull(last_login_at, created_at), created_at) AS since FROM ${db}.users FINAL) AS s ON e.user_name = s.name
+    WHERE e.kind = 'login.failure' AND e.at > s.since GROUP BY e.user_name
+  ) AS f ON f.failed_user = u.name`;
 
 interface UserRow {
   name: string;
@@ -122,7 +131,7 @@ interface UserRow {
   last_login_method: string;
   failure_ms: string | null;
   last_failure_ip: string;
-  failures_since: number;
+  failures_since: string | number;
   created_ms: string;
   created_by: string;
 }
@@ -140,7 +149,7 @@ function userOf(r: UserRow): UserRecord {
     lockedReason: r.locked_reason,
     lastLogin: r.login_ms === null ? null : { at: Number(r.login_ms), ip: r.last_login_ip, method: r.last_login_method },
     lastFailure: r.failure_ms === null ? null : { at: Number(r.failure_ms), ip: r.last_failure_ip },
-    failuresSince: r.failures_since,
+    failuresSince: Number(r.failures_since),
     createdAt: Number(r.created_ms),
     createdBy: r.created_by,
   };

@@ -67,7 +67,7 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
     const access = request.routeOptions.config.access;
     if (access === 'public') return;
     const ip = request.ip;
-    if (d.guard.barredUntil(undefined, ip) !== undefined)
+    if ((await d.guard.barredUntil(undefined, ip)) !== undefined)
       throw new SentinelaError('ACCESS_BARRED', 'this address is barred for 5 min after repeated denied operations (EV14)');
     const token = credential(request);
     if (!token) throw new SentinelaError('AUTH_REQUIRED', 'log in (POST /v1/login) and send Authorization: Bearer <token>');
@@ -79,7 +79,7 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
       request.principal = { kind: 'apikey', key };
       return;
     }
-    const checked = d.sessions.check(token, ip, d.clock());
+    const checked = await d.sessions.check(token, ip, d.clock());
     if (!checked.ok) {
       if (checked.session) {
         await d.audit.record({
@@ -96,7 +96,7 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
       );
     }
     const session = checked.session;
-    if (d.guard.barredUntil(session.user, ip) !== undefined)
+    if ((await d.guard.barredUntil(session.user, ip)) !== undefined)
       throw new SentinelaError('ACCESS_BARRED', 'this user is barred for 5 min after repeated denied operations (EV14)');
     // onRoute guarantees every route here names its access; none would mean nobody may call it
     if (access === undefined || (access !== 'self' && !can(session.role, access))) {

@@ -17,8 +17,12 @@ extensions (accounts or caller numbers of --tenant).
 The password is typed at a prompt without echo, or read from the first line of stdin with --password-stdin.
 There is no default password. Policy (A9): at least 8 characters with upper case, lower case, a digit and a
 special character; not containing the user name or initials.
-Every command is audited in audit_log (EV05) under the operating-system user. In the embedded mode, run it
-while the server is stopped (chDB is opened by one process at a time).
+Every command is audited in audit_log (EV05) under the operating-system user. With a ClickHouse server it
+works while Sentinela runs: every replica reads locks from ClickHouse, so an unlock holds at once. In the
+embedded mode run it while the server is stopped (chDB is opened by one process at a time), or unlock through
+the API (POST /v1/users/NAME/unlock): an EV03 lock holds only for the address the failures came from.
+
+unlock lifts the user's EV03 locks from every address and an EV09 lock.
 
 Options:
   --name NAME         user name (lower case letters, digits, . _ -)
@@ -73,11 +77,12 @@ Options:
     if (action === 'list') {
       return withSecurity(ctx, { name: 'user', args }, async (sec) => {
         for (const u of await sec.store.listUsers()) {
+          const from = (await sec.accounts.locksOf(u.name)).map((l) => l.ip);
           ctx.stdout(
             [
               u.name,
               u.role,
-              u.locked ? `LOCKED (${u.lockedReason})` : 'active',
+              u.locked ? `LOCKED (${u.lockedReason})` : from.length > 0 ? `LOCKED from ${from.join(', ')} (EV03)` : 'active',
               u.lastLogin ? `last login ${iso(u.lastLogin.at)} from ${u.lastLogin.ip}` : 'never logged in',
             ].join('\t'),
           );

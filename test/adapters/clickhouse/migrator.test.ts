@@ -46,6 +46,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       '003_block_check_api.sql',
       '004_security.sql',
       '005_usage_profiles.sql',
+      '006_security_shared_state.sql',
     ]);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,
@@ -53,6 +54,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
     assert.deepEqual(
       tables.map((t) => t.name),
       [
+        'access_bars',
         'alerts',
         'api_keys',
         'audit_anchors',
@@ -61,9 +63,12 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
         'blocks',
         'cdrs',
         'cdrs_dedup',
+        'login_locks',
         'push_dead_letters',
         'rejected_cdrs',
         'schema_migrations',
+        'security_events',
+        'sessions',
         'usage_profiles',
         'users',
       ],

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { runCli } from '../../../src/cli/main.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
 import { migrated, NOW } from '../../processor/rig.js';
 import { embeddedApi, loginAs, testClock, TEST_PASSWORD } from '../rig.js';
@@ -48,6 +50,8 @@ describe('login, lockout and sessions (EV03, A7, A8, A9)', () => {
     assert.deepEqual(codes, ['AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED', 'ACCOUNT_LOCKED']);
     const locked = await login(api, 'bruno', TEST_PASSWORD);
     assert.deepEqual([locked.statusCode, locked.json<{ code: string }>().code], [423, 'ACCOUNT_LOCKED'], 'the right password does not help');
+    const elsewhere = await login(api, 'bruno', TEST_PASSWORD, '10.3.0.77');
+    assert.equal(elsewhere.statusCode, 200, 'the lock holds for the address the failures came from only');
     clock.advance(3_600_000);
     assert.equal((await login(api, 'bruno', TEST_PASSWORD)).statusCode, 423, 'the lock does not lapse by itself');
 
@@ -69,12 +73,96 @@ describe('login, lockout and sessions (EV03, A7, A8, A9)', () => {
     );
   });
 
-  it('answers an unknown user exactly like a wrong password', async (t) => {
+  it('answers an unknown user name exactly like a known one at every step, the EV03 lock included (property)', async (t) => {
+    const clock = testClock(NOW);
+    const api = await embeddedApi(t, ch, { clock });
+    const took = { known: [] as number[], unknown: [] as number[] };
+    const attempt = async (user: string, ip: string, kind: 'known' | 'unknown') => {
+      const started = performance.now();
+      const res = await login(api, user, 'Wrong#Pass1', ip);
+      took[kind].push(performance.now() - started);
+      return `${res.statusCode} ${res.body}`;
+    };
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 25_000 }), { minLength: 1, maxLength: 8 }), async (gaps) => {
+        const known = `carla-${++run}`;
+        const ip = `10.4.${run}.1`;
+        await api.security.accounts.addUser({ name: known, role: 'reviewer', password: TEST_PASSWORD }, { actor: 'test', ip: '127.0.0.1' });
+        const seen = { known: [] as string[], unknown: [] as string[] };
+        for (const gap of gaps) {
+          clock.advance(gap);
+          seen.known.push(await attempt(known, ip, 'known'));
+          seen.unknown.push(await attempt(`nobody-${run}`, ip, 'unknown'));
+        }
+        assert.deepEqual(seen.unknown, seen.known);
+        // and both follow EV03: locked once 5 attempts fall within one minute
+        const times = gaps.map((_, i) => gaps.slice(0, i + 1).reduce((a, b) => a + b, 0));
+        let locked = false;
+        const expected = times.map((at, i) => {
+          if (locked) return 423;
+          locked = times.slice(0, i + 1).filter((t0) => t0 > at - 60_000).length >= 5;
+          return 401;
+        });
+        assert.deepEqual(
+          seen.known.map((r) => Number(r.slice(0, 3))),
+          expected,
+        );
+      }),
+      { numRuns: 6, examples: [[[1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000]]] },
+    );
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]?.toFixed(1);
+    t.diagnostic(`login answer time, median of ${took.known.length}: known name ${median(took.known)} ms, unknown name ${median(took.unknown)} ms`);
+  });
+
+  it('an attacker locks only their own address: the administrator keeps working and unlocks with the server running', async (t) => {
+    const clock = testClock(NOW);
+    const api = await embeddedApi(t, ch, { clock });
+    const attacker = '203.0.113.7';
+    const admin = await loginAs(api, 'chief', 'administrator', { ip: '10.3.0.5' });
+    clock.advance(1_000);
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) codes.push((await login(api, 'chief', `Guess#${i}aaaa`, attacker)).statusCode);
+    assert.deepEqual(codes, [401, 401, 401, 401, 401, 423]);
+    const mine = await api.app.inject({ url: '/v1/users', remoteAddress: '10.3.0.5', headers: admin });
+    assert.equal(mine.statusCode, 200, 'the lock does not end the session of the administrator');
+    const chief = mine.json<{ items: { name: string; lockedFrom: { ip: string }[] }[] }>().items.find((u) => u.name === 'chief');
+    assert.deepEqual(
+      chief?.lockedFrom.map((l) => l.ip),
+      [attacker],
+      'GET /v1/users shows where the name is locked from',
+    );
+    const again = await login(api, 'chief', TEST_PASSWORD, '10.3.0.5');
+    assert.equal(again.statusCode, 200, 'nor a new login from their own address');
+    assert.deepEqual(again.json<{ history: { lastFailure: unknown; failuresSince: number } }>().history.lastFailure, {
+      at: new Date(NOW + 1_000).toISOString(),
+      ip: attacker,
+    });
+
+    // the CLI writes to the store the running API reads, so its unlock holds at once. Here it runs in the test
+    // process, which holds the chDB directory; as its own process it needs a ClickHouse server (chDB is opened by
+    // one process at a time: in the embedded mode POST /v1/users/{name}/unlock is the running-server path).
+    const out: string[] = [];
+    const env = {
+      LOG_LEVEL: 'silent',
+      USER: 'opsadmin',
+      CLICKHOUSE_DATABASE: ch.database,
+      ...(ch.target.mode === 'server' ? { CLICKHOUSE_URL: ch.target.url } : { SENTINELA_DATA_DIR: ch.target.dataDir }),
+    };
+    const code = await runCli(['user', 'unlock', '--name', 'chief'], env, { stdout: (l) => out.push(l), stderr: (l) => out.push(l) });
+    assert.deepEqual([code, out], [0, ['user chief unlocked']]);
+    assert.equal((await login(api, 'chief', TEST_PASSWORD, attacker)).statusCode, 200, 'unlocked on the running server');
+  });
+
+  it('tells a user locked as a whole (EV09) only to whom gives the right password', async (t) => {
     const api = await embeddedApi(t, ch, { clock: testClock(NOW) });
-    const unknown = await login(api, 'nobody-here', 'Wrong#Pass1');
-    await api.security.accounts.addUser({ name: 'carla', role: 'reviewer', password: TEST_PASSWORD }, { actor: 'test', ip: '127.0.0.1' });
-    const wrong = await login(api, 'carla', 'Wrong#Pass1');
-    assert.deepEqual([unknown.statusCode, unknown.body], [wrong.statusCode, wrong.body]);
+    await api.security.accounts.addUser({ name: 'dario', role: 'auditor', password: TEST_PASSWORD }, { actor: 'test', ip: '127.0.0.1' });
+    await api.security.accounts.lock('dario', 'attempted to DELETE audit records (EV09)');
+    const guess = await login(api, 'dario', 'Wrong#Pass1', '10.3.1.1');
+    const unknown = await login(api, 'nobody-dario', 'Wrong#Pass1', '10.3.1.1');
+    assert.deepEqual([guess.statusCode, guess.body], [unknown.statusCode, unknown.body]);
+    const right = await login(api, 'dario', TEST_PASSWORD, '10.3.1.1');
+    assert.deepEqual([right.statusCode, right.json<{ code: string }>().code], [423, 'ACCOUNT_LOCKED']);
   });
 
   it('ends sessions after 5 min idle, on a new login, on logout, and when the token is used from another address (A7)', async (t) => {

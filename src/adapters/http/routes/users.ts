@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { history } from '../../../security/accounts.js';
-import type { UserRecord } from '../../../security/ports.js';
+import type { LoginLock, UserRecord } from '../../../security/ports.js';
 import type { Security } from '../../../security/security.js';
 import { ROLES } from '../../../domain/security/roles.js';
 import { actorOf } from '../auth.js';
@@ -17,6 +17,7 @@ const userView = z.object({
   extensions: z.array(z.string()),
   locked: z.boolean(),
   lockedReason: z.string(),
+  lockedFrom: z.array(z.object({ ip: z.string(), at: z.string(), reason: z.string() })).describe('EV03: addresses this user name is locked from'),
   createdAt: z.string(),
   createdBy: z.string(),
   lastLogin: z.object({ at: z.string(), ip: z.string(), method: z.string() }).nullable(),
@@ -24,7 +25,7 @@ const userView = z.object({
   failuresSince: z.number(),
 });
 /** A user as the API shows it: never a password hash. */
-const userJson = (u: UserRecord): z.infer<typeof userView> => ({
+const userJson = (u: UserRecord, locks: readonly LoginLock[]): z.infer<typeof userView> => ({
   name: u.name,
   role: u.role,
   fullName: u.fullName,
@@ -32,6 +33,7 @@ const userJson = (u: UserRecord): z.infer<typeof userView> => ({
   extensions: [...u.extensions],
   locked: u.locked,
   lockedReason: u.lockedReason,
+  lockedFrom: locks.map((l) => ({ ip: l.ip, at: iso(l.changedAt), reason: l.reason })),
   createdAt: iso(u.createdAt),
   createdBy: u.createdBy,
   ...history(u),
@@ -43,7 +45,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ security: Security; store: { li
   app.get(
     '/v1/users',
     { config: { access: 'users.read' }, schema: { tags, summary: 'Users and their lock state', response: { 200: z.object({ items: z.array(userView) }) } } },
-    async () => ({ items: (await store.listUsers()).map(userJson) }),
+    async () => ({ items: await Promise.all((await store.listUsers()).map(async (u) => userJson(u, await security.accounts.locksOf(u.name)))) }),
   );
 
   app.post(
@@ -66,7 +68,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ security: Security; store: { li
     },
     async (request, reply) => {
       const user = await security.accounts.addUser(request.body, { actor: actorOf(request).id, ip: request.ip });
-      return reply.code(201).send(userJson(user));
+      return reply.code(201).send(userJson(user, []));
     },
   );
 
@@ -76,11 +78,11 @@ export const userRoutes: FastifyPluginAsyncZod<{ security: Security; store: { li
       config: { access: 'users.write' },
       schema: {
         tags,
-        summary: 'Unlock a locked user (audited)',
+        summary: 'Unlock a user: its EV03 locks from every address and an EV09 lock (audited)',
         params: z.object({ name: z.string().min(1).max(64) }),
         response: { 200: userView, 404: errorBody, 409: errorBody },
       },
     },
-    async (request) => userJson(await security.accounts.unlock(request.params.name, { actor: actorOf(request).id, ip: request.ip })),
+    async (request) => userJson(await security.accounts.unlock(request.params.name, { actor: actorOf(request).id, ip: request.ip }), []),
   );
 };
