@@ -25,6 +25,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       '003_block_check_api.sql',
       '004_security.sql',
       '005_usage_profiles.sql',
+      '007_alarm_ledger_audit_checkpoints.sql',
     ]);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,
@@ -32,9 +33,11 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
     assert.deepEqual(
       tables.map((t) => t.name),
       [
+        'alarms',
         'alerts',
         'api_keys',
         'audit_anchors',
+        'audit_checkpoints',
         'audit_log',
         'audit_settings',
         'blocks',
