@@ -19,8 +19,10 @@ ENGINE = ReplacingMergeTree
 ORDER BY id;
 
 -- audit_checkpoints: per audit chain, the position (seq) verified so far and the hash there, so a verification
--- pass checks only newer records; full_at is the last full pass over the chain. Sealed with the audit key (mac),
--- so an edited checkpoint is ignored (the chain is then verified from its anchor). Newest version wins (FINAL).
+-- pass checks only newer records; full_at is the last full pass over the chain, problem what the last pass found.
+-- Every replica reads and writes them (the last verified state survives restarts and is shared). Sealed with the
+-- audit key (mac), so an edited checkpoint is ignored: the chain is then verified from its anchor. Newest version
+-- wins (FINAL).
 CREATE TABLE IF NOT EXISTS {{db}}.audit_checkpoints
 (
     chain        String,
@@ -29,6 +31,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.audit_checkpoints
     first_seq    UInt64 COMMENT 'first record verified from the anchor',
     verified_at  DateTime64(3, 'UTC'),
     full_at      DateTime64(3, 'UTC') COMMENT 'last full pass over this chain',
+    problem      String COMMENT 'JSON: first broken position found, empty when intact',
     mac          String,
     version      UInt64
 )
