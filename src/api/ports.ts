@@ -1,7 +1,6 @@
 import type { Block } from '../domain/blocks/block.js';
 import type { Alert } from '../domain/engine/verdicts.js';
 import type { VerdictBrief } from '../domain/engine/verdict-json.js';
-import type { RecordedAlarm } from '../security/alarms.js';
 
 /** What the API needs from storage. ClickHouse implements it; the embedded mode reaches it through the pipeline process. */
 
@@ -91,8 +90,6 @@ export interface ApiStore {
   evidence(tenant: string, ids: readonly string[]): Promise<EvidenceCdr[]>;
   setAlertStatus(alert: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert>;
   insertPushFailure(f: PushFailure): Promise<void>;
-  /** Records an alarm raised from an alert (A1) unless its id is recorded already; false when it was. */
-  claimAlarm(alarm: RecordedAlarm): Promise<boolean>;
 }
 
 /** One NDJSON (or CSV) line that was refused, and why; the line is dead-lettered, never dropped. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import { buildApp } from '../adapters/http/app.js';
 import type { HealthSource } from '../adapters/http/routes/health.js';
-import { AlertFeed, BlockFeed, kafkaDistribute } from '../adapters/kafka/block-feed.js';
+import { BlockFeed, kafkaDistribute } from '../adapters/kafka/block-feed.js';
 import { createKafka } from '../adapters/kafka/client.js';
 import { kafkaSink } from '../adapters/kafka/messages.js';
 import { KafkaPublisher } from '../adapters/kafka/publisher.js';
@@ -18,7 +18,7 @@ import type { BatchSink } from '../pipeline/ports.js';
 import { Pusher } from '../push/pusher.js';
 import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.js';
 import { configFingerprint } from '../security/config-fingerprint.js';
-import { alarmOncePerAlert, criticalAlarms } from '../security/critical-alarms.js';
+import { criticalAlarms } from '../security/critical-alarms.js';
 import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
 import { engineFactory } from './parts.js';
@@ -82,8 +82,7 @@ export async function composeApi(w: ApiWiring) {
     staleAfterMs: config.api.staleAfterMs,
     onVerdicts: (verdicts) => {
       attemptVerdicts.write(verdicts);
-      // with Kafka, attempt alerts are published and alarmed from the alerts topic like the processor's
-      if (!kc) alarmCritical(verdicts.filter((v) => v.kind === 'alert'));
+      alarmCritical(verdicts.filter((v) => v.kind === 'alert'));
     },
   });
   const registry = createApiMetrics({ service, table, pusher, clock });
@@ -123,7 +122,7 @@ export async function composeApi(w: ApiWiring) {
     },
   });
 
-  const feeds: { start(): Promise<void>; stop(): Promise<void> }[] = [];
+  const feeds: BlockFeed[] = [];
   const timers: NodeJS.Timeout[] = [];
   let joined = !kafka;
   let bootstrapped = false;
@@ -159,25 +158,6 @@ export async function composeApi(w: ApiWiring) {
             sessionTimeout: kc.sessionTimeoutMs,
           }),
         );
-      // A1: one group for every replica, so each critical alert is alarmed by one of them (critical-alarms.ts)
-      feeds.push(
-        new AlertFeed({
-          kafka,
-          topic: kc.topics.alerts,
-          mode: { kind: 'shared', groupId: `${kc.groupId}-alarms` },
-          fromBeginning: false, // a new deployment does not alarm the alerts of its past
-          log,
-          onRecord: alarmOncePerAlert({
-            alarms: security.alarms,
-            ledger: store,
-            maskCallers: config.security.maskCallers,
-            instance: w.audit.chain,
-            clock,
-            log,
-          }),
-          sessionTimeout: kc.sessionTimeoutMs,
-        }),
-      );
       await publisher.connect();
       for (const f of feeds) await f.start();
     } else {

@@ -23,6 +23,12 @@ export interface RecordedAlarm extends Alarm {
   readonly raisedBy: string;
 }
 
+/** Where alarms raised from alerts are recorded, shared by every process (ClickHouse `alarms`). */
+export interface AlarmLedger {
+  /** Records the alarm unless its id is recorded already; false when it was. */
+  claimAlarm(alarm: RecordedAlarm): Promise<boolean>;
+}
+
 export interface AlarmChannel {
   readonly name: string;
   send(body: string, now: number): Promise<void>;

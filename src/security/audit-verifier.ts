@@ -41,9 +41,18 @@ export class AuditVerifier {
     },
   ) {}
 
-  /** A pass; `full` verifies every chain from its anchor. A pass asked for while one runs starts after it. */
+  /**
+   * A pass; `full` verifies every chain from its anchor. An incremental pass asked for while one runs is that one
+   * (timer ticks never pile up behind a long full pass); a full pass starts after it.
+   */
   pass(mode: 'full' | 'incremental'): Promise<Integrity> {
-    const next = (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.run(mode));
+    if (mode === 'incremental' && this.running) return this.running;
+    const next: Promise<Integrity> = (this.running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.run(mode))
+      .finally(() => {
+        if (this.running === next) this.running = undefined;
+      });
     this.running = next;
     return next;
   }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Alert } from '../domain/engine/verdicts.js';
 import { verdictBrief } from '../domain/engine/verdict-json.js';
 import { retry } from '../retry.js';
-import type { Alarm, Alarms, RecordedAlarm } from './alarms.js';
+import type { Alarm, AlarmLedger, Alarms } from './alarms.js';
 
 /**
  * A1: a critical alert as an alarm for the administrators, named by the alert's id and deduplicated per tenant,
@@ -31,14 +31,14 @@ export function criticalAlarms(alarms: Alarms, maskCallers: boolean): (alerts: r
 }
 
 /**
- * Kafka mode: the alerts topic, read by the API replicas in one consumer group, so each alert reaches the one
- * replica owning its partition. A re-delivered alert (a processor that re-published it after a crash, a replica
- * that died before committing, a rebalance) finds its id in the shared ledger and raises nothing. If the ledger
- * cannot be reached the alarm is raised anyway: a possible repeat beats a lost alarm.
+ * Kafka mode: the processor owning the alert's CDR partition raises it once the batch is persisted. A batch it
+ * computes again (a crash before the offsets were committed, a rebalance) holds the same alert ids, which the
+ * shared ledger knows: nothing is raised twice. If the ledger cannot be reached the alarm is raised anyway: a
+ * possible repeat beats a lost alarm.
  */
 export function alarmOncePerAlert(o: {
   alarms: Alarms;
-  ledger: { claimAlarm(alarm: RecordedAlarm): Promise<boolean> };
+  ledger: AlarmLedger;
   maskCallers: boolean;
   instance: string;
   clock: () => number;

@@ -2,7 +2,6 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertSearch, AlertStatus, ApiStore, BlockSearch, EvidenceCdr, Page, PushFailure, StoredAlert } from '../../api/ports.js';
 import type { Block } from '../../domain/blocks/block.js';
 import type { Alert } from '../../domain/engine/verdicts.js';
-import type { RecordedAlarm } from '../../security/alarms.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, type BlockRow } from './block-rows.js';
 import { ident } from './client.js';
@@ -153,15 +152,6 @@ export class ClickHouseApiStore implements ApiStore {
     await this.insert('push_dead_letters', [
       { target: f.target, block_id: f.blockId, state: f.state, payload: f.payload, attempts: f.attempts, last_error: f.lastError },
     ]);
-  }
-
-  async claimAlarm(a: RecordedAlarm): Promise<boolean> {
-    const seen = await this.rows<{ n: string }>(`SELECT count() AS n FROM ${this.db}.alarms WHERE id = {id:String}`, { id: a.id }, 'find alarm');
-    if (Number(seen[0]?.n ?? 0) > 0) return false;
-    await this.insert('alarms', [
-      { id: a.id, at: a.at, key: a.key, kind: a.kind, severity: a.severity, title: a.title, details: JSON.stringify(a.details), raised_by: a.raisedBy },
-    ]);
-    return true;
   }
 
   private rows<T>(query: string, params: Record<string, unknown>, context: string): Promise<T[]> {

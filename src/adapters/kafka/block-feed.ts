@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Block } from '../../domain/blocks/block.js';
-import { parseAlertJson, parseBlockJson } from '../../domain/engine/verdict-json.js';
-import type { Alert } from '../../domain/engine/verdicts.js';
+import { parseBlockJson } from '../../domain/engine/verdict-json.js';
 import type { Publisher } from '../../pipeline/ports.js';
 import { verdictMessage } from './messages.js';
 
@@ -12,16 +11,14 @@ import { verdictMessage } from './messages.js';
 export const kafkaDistribute = (publisher: Publisher, topic: string) => (blocks: readonly Block[]) =>
   publisher.send(blocks.map((b) => verdictMessage({ blocks: topic, alerts: topic }, b)));
 
-export interface TopicFeedOptions<T> {
+export interface BlockFeedOptions {
   readonly kafka: Kafka;
   readonly topic: string;
   /** `broadcast`: a group of its own, from the beginning (every replica sees every block). `shared`: one group for all, committed (the pusher). */
   readonly mode: { readonly kind: 'broadcast'; readonly groupPrefix: string } | { readonly kind: 'shared'; readonly groupId: string };
-  /** Where a group without committed offsets starts: the beginning (default), or only new records (alarms). */
-  readonly fromBeginning?: boolean;
   readonly log: Logger;
   /** `alive` heartbeats the group: call it while a record takes long (the pusher's retries). */
-  readonly onRecord: (record: T, alive: () => Promise<void>) => Promise<void> | void;
+  readonly onRecord: (record: Block, alive: () => Promise<void>) => Promise<void> | void;
   /** Called on every fetch response, empty or not: the feed is current. */
   readonly onHeard?: () => void;
   readonly onJoined?: () => void;
@@ -29,22 +26,16 @@ export interface TopicFeedOptions<T> {
   readonly sessionTimeout?: number;
 }
 
-/** The options of a feed of a verdict topic: how to read one message, and what it holds (for logs). */
-interface WireForm<T> {
-  readonly parse: (text: string) => T;
-  readonly what: string;
-}
-
 /**
- * Consumes a verdict topic. `broadcast`: each member has its own consumer group and reads the topic from the
- * beginning, so every replica sees every record. `shared`: one group for all, committing what was handled, so
- * each record is handled by the one replica that owns its partition (pushes, A1 alarms).
+ * Consumes the blocks topic. API replicas broadcast: each has its own consumer group and reads the topic from
+ * the beginning (compact it: `cleanup.policy=compact,delete`), so every replica applies every block. The pusher
+ * shares one group, so each block is pushed once, in order per block, committing after delivery.
  */
-export class TopicFeed<T> {
+export class BlockFeed {
   private readonly consumer: Consumer;
   readonly groupId: string;
 
-  constructor(private readonly o: TopicFeedOptions<T> & WireForm<T>) {
+  constructor(private readonly o: BlockFeedOptions) {
     this.groupId = o.mode.kind === 'shared' ? o.mode.groupId : `${o.mode.groupPrefix}-api-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.consumer = o.kafka.consumer({
       groupId: this.groupId,
@@ -54,24 +45,24 @@ export class TopicFeed<T> {
     });
     this.consumer.on(this.consumer.events.FETCH, () => o.onHeard?.());
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => o.onJoined?.());
-    this.consumer.on(this.consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, group: this.groupId }, `${o.what} consumer crashed`));
+    this.consumer.on(this.consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, group: this.groupId }, 'blocks consumer crashed'));
   }
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: this.o.fromBeginning ?? true });
+    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     const shared = this.o.mode.kind === 'shared';
     await this.consumer.run({
       autoCommit: shared,
       eachMessage: async (payload) => {
         const { message } = payload;
         const text = message.value?.toString('utf8') ?? '';
-        let record: T;
+        let record: Block;
         try {
-          record = this.o.parse(text);
+          record = parseBlockJson(text);
         } catch (err) {
           // a foreign or corrupt message on the topic: logged with its position, never fatal
-          this.o.log.warn({ err, topic: this.o.topic, offset: message.offset }, `unreadable ${this.o.what} message skipped`);
+          this.o.log.warn({ err, topic: this.o.topic, offset: message.offset }, 'unreadable block message skipped');
           return;
         }
         await this.o.onRecord(record, () => payload.heartbeat());
@@ -81,24 +72,5 @@ export class TopicFeed<T> {
 
   async stop(): Promise<void> {
     await this.consumer.disconnect();
-  }
-}
-
-export type BlockFeedOptions = TopicFeedOptions<Block>;
-
-/**
- * The blocks topic. API replicas broadcast (compact the topic: `cleanup.policy=compact,delete`), so every replica
- * applies every block; the pusher shares one group, so each block is pushed once, in order per block.
- */
-export class BlockFeed extends TopicFeed<Block> {
-  constructor(o: BlockFeedOptions) {
-    super({ ...o, parse: parseBlockJson, what: 'block' });
-  }
-}
-
-/** The alerts topic, shared by the API replicas: each alert is handled by one replica (A1 alarms). */
-export class AlertFeed extends TopicFeed<Alert> {
-  constructor(o: TopicFeedOptions<Alert>) {
-    super({ ...o, parse: parseAlertJson, what: 'alert' });
   }
 }

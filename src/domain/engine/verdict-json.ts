@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NO_EVIDENCE, type Block } from '../blocks/block.js';
 import { BLOCK_SCOPES, KEY_KINDS } from '../rules/spec.js';
 import { iso } from '../time/iso.js';
-import { subjectText, type Alert, type Subject, type Verdict } from './verdicts.js';
+import { subjectText, type Subject, type Verdict } from './verdicts.js';
 
 /**
  * The one wire form of a verdict: `sentinela replay` NDJSON, the alerts and blocks topics, the webhook push body.
@@ -73,23 +73,6 @@ export function parseBlockJson(text: string): Block {
     ...(liftedBy !== undefined ? { liftedBy } : {}),
     ...(liftReason !== undefined ? { liftReason } : {}),
   };
-}
-
-const alertWire = z.object({
-  kind: z.literal('alert'),
-  id: z.string().min(1),
-  tenant: z.string().min(1),
-  rule: z.string().min(1),
-  severity: z.enum(['warn', 'critical']),
-  subject,
-  at: instant,
-  evidence: z.array(z.string()).default([]),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-});
-
-/** An alert from its wire form (verdictJson); throws a ZodError or SyntaxError on bad input. */
-export function parseAlertJson(text: string): Alert {
-  return alertWire.parse(JSON.parse(text));
 }
 
 /** A verdict in brief: what an ingest answer lists and an alarm carries (the full verdict is stored and published). */

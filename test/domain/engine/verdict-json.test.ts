@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { liftBlock, type Block } from '../../../src/domain/blocks/block.js';
-import { parseAlertJson, parseBlockJson, verdictJson } from '../../../src/domain/engine/verdict-json.js';
-import { verdictKey, type Alert } from '../../../src/domain/engine/verdicts.js';
+import { parseBlockJson, verdictJson } from '../../../src/domain/engine/verdict-json.js';
+import { verdictKey } from '../../../src/domain/engine/verdicts.js';
 import { BLOCK_SCOPES, KEY_KINDS } from '../../../src/domain/rules/spec.js';
 
 const T0 = Date.parse('2026-03-02T15:00:00-03:00');
@@ -109,46 +109,5 @@ describe('the one wire form of a block (verdictJson / parseBlockJson)', () => {
     assert.throws(() => parseBlockJson('{"kind":"alert"}'));
     assert.throws(() => parseBlockJson('not json'), SyntaxError);
     assert.throws(() => parseBlockJson(verdictJson(ruleBlock).replace('caller:', 'phone:')));
-  });
-});
-
-/** Any alert: warn or critical, details of every value type the engine writes. */
-const alert: fc.Arbitrary<Alert> = fc
-  .record({
-    id: text,
-    tenant: text,
-    rule: text,
-    severity: fc.constantFrom('warn' as const, 'critical' as const),
-    kind: fc.constantFrom(...KEY_KINDS),
-    value: fc.string({ maxLength: 20 }),
-    at: instant,
-    evidence: fc.array(text, { maxLength: 5 }),
-    details: fc.dictionary(
-      fc.string({ minLength: 1, maxLength: 10 }).filter((k) => k !== '__proto__'),
-      fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean()),
-      { maxKeys: 4 },
-    ),
-  })
-  .map((r) => ({
-    kind: 'alert',
-    id: r.id,
-    tenant: r.tenant,
-    rule: r.rule,
-    severity: r.severity,
-    subject: { kind: r.kind, value: r.value },
-    at: r.at,
-    evidence: r.evidence,
-    details: { ...r.details },
-  }));
-
-describe('the one wire form of an alert (verdictJson / parseAlertJson)', () => {
-  it('reads back every alert it writes (property)', () => {
-    fc.assert(fc.property(alert, (a) => assert.deepEqual(parseAlertJson(verdictJson(a)), a)));
-  });
-
-  it('refuses a message that is not an alert', () => {
-    assert.throws(() => parseAlertJson(verdictJson(ruleBlock)));
-    assert.throws(() => parseAlertJson('{"kind":"alert","id":"a"}'));
-    assert.throws(() => parseAlertJson('not json'), SyntaxError);
   });
 });
