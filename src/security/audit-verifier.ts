@@ -64,11 +64,14 @@ export class AuditVerifier {
 
   private async run(mode: 'full' | 'incremental'): Promise<Integrity> {
     const now = this.o.clock();
+    // chains before anchors: a chain's genesis anchor is written before its first record, so a chain listed here
+    // always finds its anchor below (the other order could call a chain opened meanwhile anchorless)
+    const names = await this.o.store.auditChains();
     const anchors = await this.o.store.anchors();
     const checkpoints = new Map((await this.o.store.auditCheckpoints()).map((c) => [c.chain, c]));
     const chains: ChainReport[] = [];
     const saved: AuditCheckpoint[] = [];
-    for (const chain of await this.o.store.auditChains()) {
+    for (const chain of names) {
       if (chain === LEGACY) continue; // written before keyed chains existed: nothing to verify against
       const cp = checkpoints.get(chain);
       const trusted = cp && checkpointIntact(this.o.key, cp) ? cp : undefined;

@@ -76,10 +76,10 @@ describe('sentinela CLI', () => {
     assert.equal(first.code, 0, first.err);
     assert.match(
       first.out,
-      /applied 001_initial_schema\.sql\napplied 002_stream_processor\.sql\napplied 003_block_check_api\.sql\napplied 004_security\.sql\napplied 005_usage_profiles\.sql\n5 applied, 0 already applied\ncdrs: retention set to 30 days/,
+      /applied 001_initial_schema\.sql\napplied 002_stream_processor\.sql\napplied 003_block_check_api\.sql\napplied 004_security\.sql\napplied 005_usage_profiles\.sql\napplied 007_alarm_ledger_audit_checkpoints\.sql\n6 applied, 0 already applied\ncdrs: retention set to 30 days/,
     );
     const second = await cli(['migrate'], env);
     assert.equal(second.code, 0, second.err);
-    assert.match(second.out, /0 applied, 5 already applied$/);
+    assert.match(second.out, /0 applied, 6 already applied$/);
   });
 });
