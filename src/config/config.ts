@@ -53,6 +53,7 @@ export interface Config {
     readonly instanceId: string | undefined;
     readonly auditKey: string | undefined;
     readonly auditQuota: number;
+    readonly auditVerify: { readonly everyMs: number; readonly fullEveryMs: number };
     readonly alarmWebhook: { readonly url: string; readonly secret: string } | undefined;
     readonly maskCallers: boolean;
   };
@@ -156,6 +157,10 @@ function structure(s: RawSettings): Config {
       instanceId: s.SENTINELA_INSTANCE_ID,
       auditKey: s.SENTINELA_AUDIT_KEY,
       auditQuota: s.SENTINELA_AUDIT_QUOTA,
+      auditVerify: {
+        everyMs: parseDuration(s.SENTINELA_AUDIT_VERIFY_INTERVAL) as number,
+        fullEveryMs: parseDuration(s.SENTINELA_AUDIT_FULL_VERIFY_INTERVAL) as number,
+      },
       alarmWebhook:
         s.SENTINELA_ALARM_WEBHOOK_URL && s.SENTINELA_ALARM_WEBHOOK_SECRET
           ? { url: s.SENTINELA_ALARM_WEBHOOK_URL, secret: s.SENTINELA_ALARM_WEBHOOK_SECRET }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN } from '../domain/rules/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../domain/rules/duration.js';
 import { timeZoneSpec } from '../domain/rules/profile-spec.js';
 import { parseFormatSpec, type FormatSpec } from '../domain/cdr/formats/registry.js';
 import { TENANT_NAME } from '../domain/cdr/contract.js';
@@ -205,6 +205,22 @@ export const SETTINGS = {
     schema: z.coerce.number().int().min(100).max(1_000_000_000),
     default: '1000000',
     description: 'Audit records kept (A6); the oldest are cut past it, and an alarm fires at 90 % (EV08).',
+  },
+  SENTINELA_AUDIT_VERIFY_INTERVAL: {
+    schema: z
+      .string()
+      .regex(DURATION_PATTERN, 'must be a duration such as 1m')
+      .refine((v) => (parseDuration(v) ?? 0) >= 1_000, 'at least 1s'),
+    default: '1m',
+    description: 'How often the audit chains are verified incrementally (records written since the last pass); audit reads show the last result.',
+  },
+  SENTINELA_AUDIT_FULL_VERIFY_INTERVAL: {
+    schema: z
+      .string()
+      .regex(DURATION_PATTERN, 'must be a duration such as 24h')
+      .refine((v) => (parseDuration(v) ?? 0) >= 60_000, 'at least 1m'),
+    default: '24h',
+    description: 'How often each audit chain is verified again from its start, which catches changes to records already verified.',
   },
   SENTINELA_ALARM_WEBHOOK_URL: {
     schema: z.url({ protocol: /^https?$/ }).optional(),

@@ -63,7 +63,13 @@ export async function composeApi(w: ApiWiring) {
     store: w.securityStore,
     clock,
     log,
-    config: { auditKey: w.audit.key, chain: w.audit.chain, auditQuota: config.security.auditQuota, alarmWebhook: config.security.alarmWebhook },
+    config: {
+      auditKey: w.audit.key,
+      chain: w.audit.chain,
+      auditQuota: config.security.auditQuota,
+      auditVerify: config.security.auditVerify,
+      alarmWebhook: config.security.alarmWebhook,
+    },
   });
   const alarmCritical = criticalAlarms(security.alarms, config.security.maskCallers);
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block

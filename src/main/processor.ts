@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
+import { ClickHouseAlarmLedger } from '../adapters/clickhouse/alarm-ledger.js';
 import { ClickHouseStore } from '../adapters/clickhouse/store.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import { createKafka } from '../adapters/kafka/client.js';
@@ -9,13 +10,17 @@ import { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import type { Config, KafkaConfig } from '../config/config.js';
 import { storeSink } from '../pipeline/batch.js';
 import { createPipelineMetrics, type PipelineMetrics } from '../pipeline/metrics.js';
-import type { CdrStore } from '../pipeline/ports.js';
+import type { BatchSink, CdrStore } from '../pipeline/ports.js';
 import type { Backoff } from '../retry.js';
+import { Alarms, webhookChannel } from '../security/alarms.js';
+import { alarmOncePerAlert } from '../security/critical-alarms.js';
+import { instanceId } from './audit-key.js';
 import { pipelineParts } from './parts.js';
 
 /**
  * The stream processor: the Kafka consumer group as the pipeline's source; the topics (dead letters, alerts,
- * blocks) then ClickHouse as its sinks, in the crash-safe order.
+ * blocks) then ClickHouse as its sinks, in the crash-safe order; then the A1 alarms of the critical alerts
+ * persisted, once per alert id (critical-alarms.ts).
  */
 export function composeProcessor(o: {
   readonly config: Config;
@@ -35,7 +40,22 @@ export function composeProcessor(o: {
   const publisher = new KafkaPublisher(kafka);
   const metrics = o.metrics ?? createPipelineMetrics();
   const store = (o.wrapStore ?? ((s) => s))(new ClickHouseStore(o.clickhouse, config.clickhouse.database, log));
-  const parts = pipelineParts({ ...o, store, metrics, sinks: [kafkaSink(publisher, kc.topics), storeSink(store)] });
+  const clock = o.clock ?? Date.now;
+  const webhook = config.security.alarmWebhook;
+  const alarms = new Alarms({ channels: webhook ? [webhookChannel(webhook)] : [], log, clock });
+  const alarmOnce = alarmOncePerAlert({
+    alarms,
+    ledger: new ClickHouseAlarmLedger(o.clickhouse, config.clickhouse.database),
+    maskCallers: config.security.maskCallers,
+    instance: `processor:${instanceId(config)}`,
+    clock,
+    log,
+  });
+  // last: reached only once the batch is published and stored; never fails, so it never holds the batch back
+  const alarmSink: BatchSink = async (batch) => {
+    for (const alert of batch.alerts) await alarmOnce(alert);
+  };
+  const parts = pipelineParts({ ...o, store, metrics, sinks: [kafkaSink(publisher, kc.topics), storeSink(store), alarmSink] });
   const source = new KafkaCdrSource({
     kafka,
     groupId: kc.groupId,
@@ -53,6 +73,7 @@ export function composeProcessor(o: {
   return {
     source,
     metrics,
+    alarms,
     health: () => source.health(),
     async start(): Promise<void> {
       await publisher.connect();
@@ -61,6 +82,7 @@ export function composeProcessor(o: {
     async stop(): Promise<void> {
       await source.stop();
       await publisher.disconnect();
+      await alarms.drain();
     },
   };
 }

@@ -16,6 +16,7 @@ export async function openCliSecurity(config: Config, log: Logger): Promise<{ se
       auditKey: auditKey(config),
       chain: `cli:${instanceId(config)}`,
       auditQuota: config.security.auditQuota,
+      auditVerify: config.security.auditVerify,
       alarmWebhook: config.security.alarmWebhook,
     },
   });

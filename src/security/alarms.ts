@@ -6,12 +6,27 @@ import { iso } from '../domain/time/iso.js';
 
 /** A1: a potential violation or a critical alert, for the administrators. */
 export interface Alarm {
+  /** Stable id: the alert's for an alert alarm, so every replica names it alike; a fresh one when absent. */
+  readonly id?: string;
   /** Deduplication key: the same key inside the dedup window is counted, not sent again. */
   readonly key: string;
   readonly kind: 'security' | 'alert' | 'audit';
   readonly severity: 'warn' | 'critical';
   readonly title: string;
   readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** An alarm as recorded in the shared alarm ledger (ClickHouse `alarms`): who raised it and when. */
+export interface RecordedAlarm extends Alarm {
+  readonly id: string;
+  readonly at: number;
+  readonly raisedBy: string;
+}
+
+/** Where alarms raised from alerts are recorded, shared by every process (ClickHouse `alarms`). */
+export interface AlarmLedger {
+  /** Records the alarm unless its id is recorded already; false when it was. */
+  claimAlarm(alarm: RecordedAlarm): Promise<boolean>;
 }
 
 export interface AlarmChannel {
@@ -51,7 +66,7 @@ export class Alarms {
   raise(alarm: Alarm): void {
     const now = this.o.clock();
     this.counts.raised++;
-    const logged = { alarm: { key: alarm.key, kind: alarm.kind, severity: alarm.severity, details: alarm.details } };
+    const logged = { alarm: { ...(alarm.id ? { id: alarm.id } : {}), key: alarm.key, kind: alarm.kind, severity: alarm.severity, details: alarm.details } };
     const last = this.lastSent.get(alarm.key);
     if (last && now - last.at < (this.o.dedupMs ?? 10 * 60_000)) {
       last.repeats++;
@@ -70,11 +85,12 @@ export class Alarms {
     this.sentTimes.push(now);
     this.lastSent.set(alarm.key, { at: now, repeats: 0 });
     if (this.lastSent.size > 10_000) this.lastSent.delete(this.lastSent.keys().next().value as string);
+    const { id, ...rest } = alarm;
     const body = JSON.stringify({
       event: 'alarm',
-      id: randomUUID(),
+      id: id ?? randomUUID(),
       at: iso(now),
-      ...alarm,
+      ...rest,
       repeatsSinceLast: last?.repeats ?? 0,
       heldByRateLimit: this.held,
     });

@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
-import { ChainVerifier, sealAnchor, sealRecord, sameHex, type AuditRecord, type ChainReport } from '../domain/security/audit-chain.js';
+import { sealAnchor, sealRecord, sameHex, type AuditRecord } from '../domain/security/audit-chain.js';
 import { SentinelaError } from '../errors.js';
 import type { Page } from '../api/ports.js';
 import type { Alarms } from './alarms.js';
 import { AUDIT_EVENTS, MANDATORY_EVENTS, isAuditEvent, type AuditEventType } from './audit-events.js';
+import { AuditVerifier, type Integrity } from './audit-verifier.js';
 import type { AuditSearch, SecurityStore } from './ports.js';
+
+export type { Integrity } from './audit-verifier.js';
 
 export interface AuditEvent {
   readonly type: AuditEventType;
@@ -14,26 +17,20 @@ export interface AuditEvent {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-export interface Integrity {
-  readonly ok: boolean;
-  readonly verifiedAt: number;
-  readonly chains: readonly ChainReport[];
-}
-
-const PAGE = 5_000;
 const LEGACY = 'legacy';
 
 /**
  * The audit trail: appends to this writer's keyed chain (A5), honours the per-type switches (A4), keeps the
  * trail inside its quota by cutting the oldest records behind a keyed anchor (A6) with an alarm at 90 % (EV08),
- * and verifies every chain on reads and on demand, raising an alarm with the broken position.
+ * and verifies the chains (incrementally on a timer, in full on demand and periodically), raising an alarm with
+ * the broken position. Reads show the last verified state; they never wait for a pass.
  */
 export class AuditTrail {
   private tail: Promise<{ seq: number; hash: string }> | undefined;
   private switches: Record<string, boolean> = {};
   private appended = 0;
-  private last: Integrity | undefined;
   private readonly reported = new Set<string>();
+  private readonly verifier: AuditVerifier;
 
   constructor(
     private readonly o: {
@@ -44,10 +41,20 @@ export class AuditTrail {
       log: Logger;
       alarms?: Alarms | undefined;
       quota: number;
-      verifyMaxAgeMs?: number;
+      /** How often each chain is verified again from its anchor (default a day). */
+      fullVerifyEveryMs?: number;
       quotaCheckEvery?: number;
     },
-  ) {}
+  ) {
+    this.verifier = new AuditVerifier({
+      store: o.store,
+      key: o.key,
+      clock: o.clock,
+      log: o.log,
+      fullEveryMs: o.fullVerifyEveryMs ?? 86_400_000,
+      ownTail: async (chain) => (chain === o.chain && this.tail ? (await this.tail.catch(() => undefined))?.seq : undefined),
+    });
+  }
 
   async loadSwitches(): Promise<void> {
     this.switches = await this.o.store.auditSwitches();
@@ -124,29 +131,14 @@ export class AuditTrail {
     return { count: count - cut, cut };
   }
 
-  /** Verifies every chain from its newest anchor to its end; a broken chain raises an alarm and is audited. */
-  async verify(): Promise<Integrity> {
-    const anchors = await this.o.store.anchors();
-    const chains: ChainReport[] = [];
-    for (const chain of await this.o.store.auditChains()) {
-      if (chain === LEGACY) continue; // written before keyed chains existed: nothing to verify against
-      const own = chain === this.o.chain && this.tail ? await this.tail.catch(() => undefined) : undefined;
-      const verifier = new ChainVerifier(
-        this.o.key,
-        chain,
-        anchors.filter((a) => a.chain === chain),
-        own?.seq,
-      );
-      for (let after = 0; ;) {
-        const page = await this.o.store.auditPage(chain, after, PAGE);
-        for (const r of page) verifier.push(r);
-        if (page.length < PAGE) break;
-        after = page.at(-1)?.seq ?? after;
-      }
-      chains.push(verifier.report());
-    }
-    const integrity = { ok: chains.every((c) => c.ok), verifiedAt: this.o.clock(), chains };
-    this.last = integrity;
+  /**
+   * Verifies the chains: `incremental` (the timer) checks each chain's records after its checkpoint, `full` (on
+   * demand, and each chain once per full-verify interval) every record from its anchor. A broken chain raises an
+   * alarm and is audited, once per break.
+   */
+  async verify(mode: 'full' | 'incremental' = 'full'): Promise<Integrity> {
+    const integrity = await this.verifier.pass(mode);
+    const chains = integrity.chains;
     for (const broken of chains.filter((c) => !c.ok)) {
       const key = `${broken.chain}:${broken.problem?.kind}:${broken.problem?.seq}`;
       if (this.reported.has(key)) continue; // reported once per break, not on every read
@@ -163,10 +155,10 @@ export class AuditTrail {
     return integrity;
   }
 
-  /** A3 search with EV09: the read is audited, the chains are verified (at most `verifyMaxAgeMs` old) and each record is checked. */
+  /** A3 search with EV09: the read is audited, answers the last verified state of the chains (never waiting for a pass) and checks each record. */
   async search(q: AuditSearch, reader: { actor: string; ip: string }): Promise<Page<AuditRecord & { intact: boolean }> & { integrity: Integrity }> {
     await this.record({ type: 'audit.read', actor: reader.actor, ip: reader.ip, result: 'success', details: { query: { ...q } } });
-    const integrity = this.last && this.o.clock() - this.last.verifiedAt < (this.o.verifyMaxAgeMs ?? 60_000) ? this.last : await this.verify();
+    const integrity = await this.verifier.current();
     const found = await this.o.store.searchAudit(q);
     return {
       total: found.total,

@@ -1,25 +1,60 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Alert } from '../domain/engine/verdicts.js';
 import { verdictBrief } from '../domain/engine/verdict-json.js';
-import type { Alarms } from './alarms.js';
+import { retry } from '../retry.js';
+import type { Alarm, AlarmLedger, Alarms } from './alarms.js';
 
 /**
- * A1: critical alerts reach the administrators' alarm channels, deduplicated per tenant, rule and subject. With
- * A13 masking the subject stays out of the title, the details and even the dedup key (a hash stands in).
+ * A1: a critical alert as an alarm for the administrators, named by the alert's id and deduplicated per tenant,
+ * rule and subject. With A13 masking the subject stays out of the title, the details and even the dedup key (a
+ * hash stands in).
  */
+export function alertAlarm(alert: Alert, maskCallers: boolean): Alarm & { readonly id: string } {
+  const a = verdictBrief(alert);
+  const subject = maskCallers ? createHash('sha256').update(a.subject).digest('hex').slice(0, 16) : a.subject;
+  return {
+    id: alert.id,
+    key: `alert:${a.tenant}:${a.rule}:${subject}`,
+    kind: 'alert',
+    severity: 'critical',
+    title: `critical alert ${a.rule} on ${maskCallers ? 'a masked subject' : a.subject} (tenant ${a.tenant})`,
+    details: { ...a, ...(maskCallers ? { subject: alert.subject.kind } : {}) },
+  };
+}
+
+/** The embedded mode: the alerts this process's own pipeline persisted, each announced once. */
 export function criticalAlarms(alarms: Alarms, maskCallers: boolean): (alerts: readonly Alert[]) => void {
   return (alerts) => {
-    for (const alert of alerts) {
-      if (alert.severity !== 'critical') continue;
-      const a = verdictBrief(alert);
-      const subject = maskCallers ? createHash('sha256').update(a.subject).digest('hex').slice(0, 16) : a.subject;
-      alarms.raise({
-        key: `alert:${a.tenant}:${a.rule}:${subject}`,
-        kind: 'alert',
-        severity: 'critical',
-        title: `critical alert ${a.rule} on ${maskCallers ? 'a masked subject' : a.subject} (tenant ${a.tenant})`,
-        details: { ...a, ...(maskCallers ? { subject: alert.subject.kind } : {}) },
-      });
-    }
+    for (const alert of alerts) if (alert.severity === 'critical') alarms.raise(alertAlarm(alert, maskCallers));
+  };
+}
+
+/**
+ * Kafka mode: the processor owning the alert's CDR partition raises it once the batch is persisted. A batch it
+ * computes again (a crash before the offsets were committed, a rebalance) holds the same alert ids, which the
+ * shared ledger knows: nothing is raised twice. If the ledger cannot be reached the alarm is raised anyway: a
+ * possible repeat beats a lost alarm.
+ */
+export function alarmOncePerAlert(o: {
+  alarms: Alarms;
+  ledger: AlarmLedger;
+  maskCallers: boolean;
+  instance: string;
+  clock: () => number;
+  log: Logger;
+}): (alert: Alert) => Promise<void> {
+  return async (alert) => {
+    if (alert.severity !== 'critical') return;
+    const alarm = alertAlarm(alert, o.maskCallers);
+    const first = await retry(() => o.ledger.claimAlarm({ ...alarm, at: o.clock(), raisedBy: o.instance }), {
+      attempts: 3,
+      backoff: { initialMs: 200, maxMs: 1_000 },
+    }).catch((err: unknown) => {
+      o.log.error({ err, alertId: alert.id }, 'alarm ledger unreachable: raising the alarm without its record');
+      return true;
+    });
+    if (first) o.alarms.raise(alarm);
+    else o.log.info({ alertId: alert.id }, 'alarm for this alert already raised');
   };
 }

@@ -1,4 +1,4 @@
-import type { AuditAnchor, AuditRecord } from '../domain/security/audit-chain.js';
+import type { AuditAnchor, AuditCheckpoint, AuditRecord } from '../domain/security/audit-chain.js';
 import type { Role } from '../domain/security/roles.js';
 import type { Page } from '../api/ports.js';
 import type { LoginHistory } from './accounts.js';
@@ -131,6 +131,9 @@ export interface SecurityStore extends SecurityStateStore {
   /** Per chain, the last sequence number and its hash among the `n` oldest records (what a quota cut removes). */
   oldestAudit(n: number): Promise<{ chain: string; seq: number; hash: string }[]>;
   pruneAudit(chain: string, uptoSeq: number): Promise<void>;
+  /** The newest checkpoint of every chain (incremental verification). */
+  auditCheckpoints(): Promise<AuditCheckpoint[]>;
+  saveAuditCheckpoints(checkpoints: readonly AuditCheckpoint[]): Promise<void>;
   auditSwitches(): Promise<Record<string, boolean>>;
   saveAuditSwitch(eventType: string, enabled: boolean, by: string, at: number): Promise<void>;
 }

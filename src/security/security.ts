@@ -13,13 +13,25 @@ export interface SecurityConfig {
   readonly chain: string;
   readonly auditQuota: number;
   readonly alarmWebhook?: { readonly url: string; readonly secret: string } | undefined;
+  /** Incremental audit verification every `everyMs`; each chain in full every `fullEveryMs` (defaults 1 min, 1 day). */
+  readonly auditVerify?: { readonly everyMs: number; readonly fullEveryMs: number } | undefined;
 }
 
 /** The security services of one process, wired to one store and clock. */
 export function composeSecurity(o: { store: SecurityStore; config: SecurityConfig; clock: () => number; log: Logger; channels?: readonly AlarmChannel[] }) {
   const { store, clock, log } = o;
   const alarms = new Alarms({ channels: o.channels ?? (o.config.alarmWebhook ? [webhookChannel(o.config.alarmWebhook)] : []), log, clock });
-  const audit = new AuditTrail({ store, key: o.config.auditKey, chain: o.config.chain, clock, log, alarms, quota: o.config.auditQuota });
+  const verify = o.config.auditVerify ?? { everyMs: 60_000, fullEveryMs: 86_400_000 };
+  const audit = new AuditTrail({
+    store,
+    key: o.config.auditKey,
+    chain: o.config.chain,
+    clock,
+    log,
+    alarms,
+    quota: o.config.auditQuota,
+    fullVerifyEveryMs: verify.fullEveryMs,
+  });
   const sessions = new SessionBook(store);
   const accounts = new Accounts({ store, audit, sessions, clock, log, alarms });
   const apiKeys = new ApiKeyBook({ store, audit, clock });
@@ -45,7 +57,8 @@ export function composeSecurity(o: { store: SecurityStore; config: SecurityConfi
       every(10_000, () => apiKeys.refresh(), 'API key refresh failed');
       every(10_000, () => audit.loadSwitches(), 'audit switch refresh failed');
       every(60_000, async () => sessions.sweep(clock()), 'session cache sweep failed');
-      every(10 * 60_000, () => audit.verify(), 'audit verification failed');
+      every(verify.everyMs, () => audit.verify('incremental'), 'audit verification failed');
+      void audit.verify('incremental').catch((err: unknown) => log.error({ err }, 'audit verification failed'));
       every(60_000, () => audit.enforceQuota(), 'audit quota check failed');
     },
     stop(): void {

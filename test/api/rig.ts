@@ -60,12 +60,18 @@ export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock
 }
 
 /** An API replica in Kafka mode (as `sentinela start --role api` wires it). */
-export async function kafkaApi(t: TestContext, env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string }, clock: () => number) {
+export async function kafkaApi(
+  t: TestContext,
+  env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string },
+  clock: () => number,
+  extraEnv: Record<string, string> = {},
+) {
   const config = parseConfig({
     ...kafkaEnv(env),
     KAFKA_SESSION_TIMEOUT: '6s',
     SENTINELA_PBX_AUTH: 'none',
     ...UNSHED,
+    ...extraEnv,
   });
   const api = await composeApi({
     config,

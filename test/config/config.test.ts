@@ -68,6 +68,17 @@ describe('configuration', () => {
     assert.equal(err.details.path, 'CDR_RETENTION_DAYS', 'the first bad variable, in settings order');
   });
 
+  it('reads the audit verification intervals, and refuses a zero interval naming it', () => {
+    assert.deepEqual(parseConfig({}).security.auditVerify, { everyMs: 60_000, fullEveryMs: 86_400_000 });
+    assert.deepEqual(parseConfig({ SENTINELA_AUDIT_VERIFY_INTERVAL: '30s', SENTINELA_AUDIT_FULL_VERIFY_INTERVAL: '6h' }).security.auditVerify, {
+      everyMs: 30_000,
+      fullEveryMs: 21_600_000,
+    });
+    const err = configError(() => parseConfig({ SENTINELA_AUDIT_VERIFY_INTERVAL: '0s', SENTINELA_AUDIT_FULL_VERIFY_INTERVAL: 'daily' }));
+    assert.match(err.message, /SENTINELA_AUDIT_VERIFY_INTERVAL: at least 1s/);
+    assert.match(err.message, /SENTINELA_AUDIT_FULL_VERIFY_INTERVAL: must be a duration such as 24h/);
+  });
+
   it('requires SASL credentials with a SASL mechanism', () => {
     const err = configError(() => parseConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_SASL_MECHANISM: 'plain' }));
     assert.match(err.message, /KAFKA_SASL_USERNAME: required/);

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Page } from '../../api/ports.js';
-import type { AuditAnchor, AuditRecord } from '../../domain/security/audit-chain.js';
+import type { AuditAnchor, AuditCheckpoint, AuditRecord } from '../../domain/security/audit-chain.js';
 import type { AuditSearch } from '../../security/ports.js';
 import { ident } from './client.js';
 import { insertRows, runStatement, selectRows } from './queries.js';
@@ -145,6 +145,53 @@ export class ClickHouseAuditStore {
       'oldest audit records',
     );
     return rows.map((r) => ({ chain: r.chain, seq: Number(r.upto), hash: r.upto_hash }));
+  }
+
+  async auditCheckpoints(): Promise<AuditCheckpoint[]> {
+    const rows = await selectRows<{
+      chain: string;
+      seq: string;
+      hash: string;
+      first_seq: string;
+      verified_ms: string;
+      full_ms: string;
+      problem: string;
+      mac: string;
+    }>(
+      this.client,
+      `SELECT chain, seq, hash, first_seq, toUnixTimestamp64Milli(verified_at) AS verified_ms, toUnixTimestamp64Milli(full_at) AS full_ms, problem, mac
+       FROM ${this.db}.audit_checkpoints FINAL ORDER BY chain`,
+      {},
+      'audit checkpoints',
+    );
+    return rows.map((r) => ({
+      chain: r.chain,
+      seq: Number(r.seq),
+      hash: r.hash,
+      firstSeq: Number(r.first_seq),
+      verifiedAt: Number(r.verified_ms),
+      fullAt: Number(r.full_ms),
+      problem: r.problem,
+      mac: r.mac,
+    }));
+  }
+
+  saveAuditCheckpoints(checkpoints: readonly AuditCheckpoint[]): Promise<void> {
+    return insertRows(
+      this.client,
+      `${this.db}.audit_checkpoints`,
+      checkpoints.map((c) => ({
+        chain: c.chain,
+        seq: c.seq,
+        hash: c.hash,
+        first_seq: c.firstSeq,
+        verified_at: c.verifiedAt,
+        full_at: c.fullAt,
+        problem: c.problem,
+        mac: c.mac,
+        version: c.verifiedAt,
+      })),
+    );
   }
 
   pruneAudit(chain: string, uptoSeq: number): Promise<void> {

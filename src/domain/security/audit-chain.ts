@@ -44,6 +44,31 @@ export function sealAnchor(key: Buffer, a: Omit<AuditAnchor, 'mac'>): AuditAncho
   return { ...a, mac: hmac(key, ['anchor', a.chain, a.firstSeq, a.prevHash, a.at, a.reason]) };
 }
 
+/**
+ * Where a verification pass stopped in a chain: the last verified record and its hash, so the next pass checks only
+ * newer records, chaining them to this hash. Sealed with the audit key: an edited checkpoint is not trusted.
+ */
+export interface AuditCheckpoint {
+  readonly chain: string;
+  /** Last verified record (0: none). */
+  readonly seq: number;
+  readonly hash: string;
+  /** First record verified from the chain's anchor. */
+  readonly firstSeq: number;
+  readonly verifiedAt: number;
+  /** Last pass over the whole chain, from its anchor. */
+  readonly fullAt: number;
+  /** The chain's first broken position found by that pass (JSON of ChainReport.problem), '' when intact. */
+  readonly problem: string;
+  readonly mac: string;
+}
+
+export function sealCheckpoint(key: Buffer, c: Omit<AuditCheckpoint, 'mac'>): AuditCheckpoint {
+  return { ...c, mac: hmac(key, ['checkpoint', c.chain, c.seq, c.hash, c.firstSeq, c.verifiedAt, c.fullAt, c.problem]) };
+}
+
+export const checkpointIntact = (key: Buffer, c: AuditCheckpoint): boolean => sameHex(c.mac, sealCheckpoint(key, c).mac);
+
 export function sameHex(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8');
   const y = Buffer.from(b, 'utf8');
@@ -60,11 +85,15 @@ export interface ChainReport {
   readonly lastSeq: number | null;
   /** First broken position (sequence number) and what is wrong there. */
   readonly problem?: { readonly kind: ChainProblem; readonly seq: number; readonly message: string };
+  /** An incremental pass: records up to here were verified by an earlier pass (its checkpoint); `checked` counts the newer ones. */
+  readonly resumedAfter?: number;
 }
 
 /**
  * Checks one chain record by record, in sequence order, with constant memory (records arrive in pages).
- * `expectedLastSeq` (the writer's own tail, when known) also catches records cut from the end.
+ * `expectedLastSeq` (the writer's own tail, when known) also catches records cut from the end. `resume` (a
+ * checkpoint) continues after an earlier pass: only newer records are pushed, the first one chaining to its hash;
+ * a checkpoint older than the newest anchor (a quota cut since) is ignored and the chain starts at the anchor.
  */
 export class ChainVerifier {
   private readonly start: AuditAnchor | undefined;
@@ -72,17 +101,34 @@ export class ChainVerifier {
   private checked = 0;
   private first: number | null = null;
   private problem: ChainReport['problem'];
+  private readonly resumedAfter: number | undefined;
 
   constructor(
     private readonly key: Buffer,
     readonly chain: string,
     anchors: readonly AuditAnchor[],
     private readonly expectedLastSeq?: number,
+    resume?: Pick<AuditCheckpoint, 'seq' | 'hash' | 'firstSeq'>,
   ) {
     const bad = anchors.find((a) => !sameHex(a.mac, sealAnchor(key, a).mac));
     if (bad) this.problem = { kind: 'anchor-modified', seq: bad.firstSeq, message: `the anchor of chain ${chain} at ${bad.firstSeq} was altered` };
     this.start = anchors.reduce<AuditAnchor | undefined>((best, a) => (best === undefined || a.firstSeq > best.firstSeq ? a : best), undefined);
     if (!this.start && !this.problem) this.problem = { kind: 'no-anchor', seq: 0, message: `chain ${chain} has no anchor: its genesis was removed` };
+    if (resume && this.start && !this.problem && resume.seq >= this.start.firstSeq) {
+      this.prev = { seq: resume.seq, hash: resume.hash };
+      this.first = Math.max(resume.firstSeq, this.start.firstSeq);
+      this.resumedAfter = resume.seq;
+    }
+  }
+
+  /** The sequence number after which records are to be pushed (0: from the start). */
+  get from(): number {
+    return this.resumedAfter ?? 0;
+  }
+
+  /** The last record verified in sequence, before any problem: where the next pass may resume. */
+  position(): { seq: number; hash: string } | undefined {
+    return this.prev;
   }
 
   push(r: AuditRecord): void {
@@ -113,6 +159,7 @@ export class ChainVerifier {
       firstSeq: this.first,
       lastSeq: this.prev?.seq ?? null,
       ...(this.problem ? { problem: this.problem } : {}),
+      ...(this.resumedAfter !== undefined ? { resumedAfter: this.resumedAfter } : {}),
     };
   }
 

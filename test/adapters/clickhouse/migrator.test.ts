@@ -47,6 +47,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       '004_security.sql',
       '005_usage_profiles.sql',
       '006_security_shared_state.sql',
+      '007_alarm_ledger_audit_checkpoints.sql',
     ]);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,
@@ -55,9 +56,11 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       tables.map((t) => t.name),
       [
         'access_bars',
+        'alarms',
         'alerts',
         'api_keys',
         'audit_anchors',
+        'audit_checkpoints',
         'audit_log',
         'audit_settings',
         'blocks',
