@@ -62,7 +62,7 @@ describe('fuzzed input', () => {
     const [row] = await ch.rows<{ n: string; coded: string }>(
       `SELECT count() AS n, countIf(error_code != '' AND error_message != '') AS coded FROM ${ch.database}.rejected_cdrs FINAL WHERE source_kind = 'http'`,
     );
-    const [cdrs] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs FINAL`);
+    const [cdrs] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs`);
     console.log(
       `[faults] fuzz POST /v1/cdrs (seed ${SEED}): fuzzed ${records.length} = accepted ${tally.accepted} (stored ${cdrs?.n}, duplicates ${tally.duplicates}) + rejected with reason ${tally.rejected}; crashes ${tally.crashes}; rejected_cdrs rows ${row?.n} (distinct line+payload ${refusedKeys.size}); codes ${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}`,
     );
@@ -70,7 +70,7 @@ describe('fuzzed input', () => {
     assert.equal(tally.accepted + tally.duplicates + tally.rejected, records.length, 'fuzzed = accepted + rejected-with-reason');
     assert.equal(Number(row?.n), refusedKeys.size, 'every refusal is in rejected_cdrs');
     assert.equal(Number(row?.coded), Number(row?.n), 'with its code and message');
-    assert.equal(Number(cdrs?.n), tally.accepted, 'every accepted record is stored once');
+    assert.equal(Number(cdrs?.n), tally.accepted, 'every accepted record is stored');
   });
 
   describe('Kafka decoders', () => {

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 
 interface NativeResult {
-  bytes(): Uint8Array;
+  readonly bytes: Uint8Array;
   readonly rowsRead?: number;
   readonly bytesRead?: number;
 }
@@ -82,7 +82,7 @@ const server = createServer((req, res) => {
         };
         res
           .writeHead(200, { 'content-type': 'text/plain; charset=UTF-8', 'x-clickhouse-query-id': queryId, 'x-clickhouse-summary': JSON.stringify(summary) })
-          .end(Buffer.from(result.bytes()));
+          .end(Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength));
       },
       (err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
