@@ -108,6 +108,7 @@ export async function startDeployment(name: string, partitions = 4): Promise<Dep
 export function steadyStream(kafka: TestKafka, topic: string, o: { perTick: number; tickMs: number; prefix: string }) {
   const sent: string[] = [];
   let running = true;
+  let sendFailures = 0;
   let producer: Producer | undefined;
   const base = Date.now() - 3_600_000;
   const done = (async () => {
@@ -122,7 +123,16 @@ export function steadyStream(kafka: TestKafka, topic: string, o: { perTick: numb
           srcIp: `10.2.${i % 4}.${i % 9}`,
         });
       });
-      await producer.send({ topic, messages: batch.map((c) => ({ key: c.tenant ?? 'default', value: JSON.stringify(c) })) });
+      // an exporter retries until Kafka acknowledges (a broker may be down): the ids count as sent once acknowledged
+      for (;;) {
+        try {
+          await producer.send({ topic, messages: batch.map((c) => ({ key: c.tenant ?? 'default', value: JSON.stringify(c) })) });
+          break;
+        } catch {
+          sendFailures++;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
       for (const c of batch) sent.push(c.id);
       await new Promise((resolve) => setTimeout(resolve, o.tickMs));
     }
@@ -130,6 +140,7 @@ export function steadyStream(kafka: TestKafka, topic: string, o: { perTick: numb
   })();
   return {
     sent,
+    failures: () => sendFailures,
     stop: async () => {
       running = false;
       await done;
