@@ -109,6 +109,7 @@ export function steadyStream(kafka: TestKafka, topic: string, o: { perTick: numb
   const sent: string[] = [];
   let running = true;
   let sendFailures = 0;
+  let longestSendMs = 0;
   let producer: Producer | undefined;
   const base = Date.now() - 3_600_000;
   const done = (async () => {
@@ -124,6 +125,7 @@ export function steadyStream(kafka: TestKafka, topic: string, o: { perTick: numb
         });
       });
       // an exporter retries until Kafka acknowledges (a broker may be down): the ids count as sent once acknowledged
+      const started = performance.now();
       for (;;) {
         try {
           await producer.send({ topic, messages: batch.map((c) => ({ key: c.tenant ?? 'default', value: JSON.stringify(c) })) });
@@ -133,6 +135,7 @@ export function steadyStream(kafka: TestKafka, topic: string, o: { perTick: numb
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
       }
+      longestSendMs = Math.max(longestSendMs, performance.now() - started);
       for (const c of batch) sent.push(c.id);
       await new Promise((resolve) => setTimeout(resolve, o.tickMs));
     }
@@ -141,6 +144,7 @@ export function steadyStream(kafka: TestKafka, topic: string, o: { perTick: numb
   return {
     sent,
     failures: () => sendFailures,
+    longestSendMs: () => Math.round(longestSendMs),
     stop: async () => {
       running = false;
       await done;

@@ -46,9 +46,9 @@ describe('Kafka broker stopped and restarted', () => {
     report(
       `Kafka broker down ${DOWN_MS / 1000} s`,
       { ...f, acknowledged: await d.committed() },
-      `exporter sends retried ${stream.failures()}; caught up ${caughtUpS} s after the broker came back; block-checks while down: ${[...answers].map(([k, n]) => `${n}× ${k}`).join(', ')}`,
+      `exporter: longest send ${(stream.longestSendMs() / 1000).toFixed(1)} s, failed sends retried ${stream.failures()}; caught up ${caughtUpS} s after the broker came back; block-checks while down: ${[...answers].map(([k, n]) => `${n}× ${k}`).join(', ')}`,
     );
-    assert.ok(stream.failures() > 0, 'the broker really was down for the exporter');
+    assert.ok(stream.failures() > 0 || stream.longestSendMs() > DOWN_MS / 2, 'the broker really was down for the exporter');
     assert.ok([...answers.keys()].every((k) => k.startsWith('200 ')), 'block-check answered throughout');
   });
 });
