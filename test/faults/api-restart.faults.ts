@@ -40,7 +40,9 @@ describe('an API replica restarted under PBX load', () => {
     const blocked = '+551130000000';
     const check = async (url: string, caller = blocked) => {
       try {
-        const res = await fetch(`${url}/v1/block-check?tenant=apirestart-t0&account=sales&caller=${encodeURIComponent(caller)}&callee=1130002000&ip=10.9.9.9`, { headers: key });
+        const res = await fetch(`${url}/v1/block-check?tenant=apirestart-t0&account=sales&caller=${encodeURIComponent(caller)}&callee=1130002000&ip=10.9.9.9`, {
+          headers: key,
+        });
         const body = (await res.json()) as { action?: string; policy?: string; degraded?: string };
         return `${res.status} ${body.action}/${body.policy}${body.degraded ? `/${body.degraded}` : ''}`;
       } catch {
@@ -48,7 +50,11 @@ describe('an API replica restarted under PBX load', () => {
       }
     };
     const aUrl = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await check(aUrl)).startsWith('200 block/normal') && (await check(b.url)).startsWith('200 block/normal'), 'a block on both replicas', 90_000);
+    await waitFor(
+      async () => (await check(aUrl)).startsWith('200 block/normal') && (await check(b.url)).startsWith('200 block/normal'),
+      'a block on both replicas',
+      90_000,
+    );
 
     // PBX load: checks to both replicas, and A's /readyz, until A is back and ready
     const seen = { a: new Map<string, number>(), b: new Map<string, number>(), readyz: new Map<string, number>() };
@@ -60,7 +66,10 @@ describe('an API replica restarted under PBX load', () => {
         const [ra, rb] = await Promise.all([check(aUrl), check(b.url)]);
         count(seen.a, `${phase}: ${ra}`);
         count(seen.b, rb);
-        const rz = await fetch(`${aUrl}/readyz`).then((r) => String(r.status), () => 'refused');
+        const rz = await fetch(`${aUrl}/readyz`).then(
+          (r) => String(r.status),
+          () => 'refused',
+        );
         count(seen.readyz, `${phase}: ${rz}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -88,9 +97,13 @@ describe('an API replica restarted under PBX load', () => {
     assert.deepEqual([...seen.b.keys()], ['200 block/normal'], 'the other replica answered normally throughout');
     for (const [k] of seen.a) {
       if (k.startsWith('before') || k.startsWith('ready')) assert.match(k, /: 200 block\/normal$/, 'normal answers when ready');
-      if (k.startsWith('starting') && k.includes('200')) assert.match(k, /200 (block\/normal|(allow|block)\/fail-open\/loading)$/, 'the fail policy while loading');
+      if (k.startsWith('starting') && k.includes('200'))
+        assert.match(k, /200 (block\/normal|(allow|block)\/fail-open\/loading)$/, 'the fail policy while loading');
     }
     for (const [k] of seen.readyz) if (k.startsWith('ready')) assert.match(k, /: 200$/);
-    assert.ok([...seen.a.keys()].some((k) => k.startsWith('stopped: connection refused')), 'the PBX met a stopped replica');
+    assert.ok(
+      [...seen.a.keys()].some((k) => k.startsWith('stopped: connection refused')),
+      'the PBX met a stopped replica',
+    );
   });
 });

@@ -28,7 +28,9 @@ describe('ClickHouse unreachable for 60 s', () => {
     // a caller the velocity rule blocks before the outage (calls every 13 × 200 ms of event time)
     const blocked = '+551130000000';
     const check = async (caller: string) => {
-      const res = await fetch(`${api.url}/v1/block-check?tenant=chdown-t0&account=sales&caller=${encodeURIComponent(caller)}&callee=1130002000&ip=10.9.9.9`, { headers: key });
+      const res = await fetch(`${api.url}/v1/block-check?tenant=chdown-t0&account=sales&caller=${encodeURIComponent(caller)}&callee=1130002000&ip=10.9.9.9`, {
+        headers: key,
+      });
       return { status: res.status, body: (await res.json()) as { action?: string; policy?: string } };
     };
     await waitFor(async () => (await check(blocked)).body.action === 'block', 'a block from the stream reached the API', 90_000);

@@ -134,7 +134,9 @@ describe('fuzzed input', () => {
       const [rej] = await ch.rows<{ n: string; coded: string }>(
         `SELECT count() AS n, countIf(error_code != '') AS coded FROM ${ch.database}.rejected_cdrs WHERE source_kind = 'kafka'`,
       );
-      const [stored] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs FINAL WHERE source_topic IN ({t:Array(String)})`, { t: cdrTopics });
+      const [stored] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs FINAL WHERE source_topic IN ({t:Array(String)})`, {
+        t: cdrTopics,
+      });
       const duplicates = Number(/status="duplicate"} (\d+)/.exec(await processor.metrics.registry.getSingleMetricAsString('sentinela_cdrs_total'))?.[1] ?? 0);
       // a batch retried after a failed flush publishes its dead letters again: count records, not messages
       const origin = (m: KafkaMessage) => ['source-topic', 'source-partition', 'source-offset'].map((h) => m.headers?.[h]?.toString()).join('/');

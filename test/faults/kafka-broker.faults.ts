@@ -49,6 +49,9 @@ describe('Kafka broker stopped and restarted', () => {
       `exporter: longest send ${(stream.longestSendMs() / 1000).toFixed(1)} s, failed sends retried ${stream.failures()}; caught up ${caughtUpS} s after the broker came back; block-checks while down: ${[...answers].map(([k, n]) => `${n}× ${k}`).join(', ')}`,
     );
     assert.ok(stream.failures() > 0 || stream.longestSendMs() > DOWN_MS / 2, 'the broker really was down for the exporter');
-    assert.ok([...answers.keys()].every((k) => k.startsWith('200 ')), 'block-check answered throughout');
+    assert.ok(
+      [...answers.keys()].every((k) => k.startsWith('200 ')),
+      'block-check answered throughout',
+    );
   });
 });

@@ -22,7 +22,7 @@ describe('kill -9 of the processor, five times', () => {
   it('loses nothing and stores nothing twice', async () => {
     // a small deterministic generator: the kill points are random but the run can be repeated with FAULTS_SEED
     let state = SEED;
-    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const random = () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
     const stream = steadyStream(d.kafka, d.topics.cdrs, { perTick: 25, tickMs: 100, prefix: 'kill5' });
     const points: string[] = [];
     let redelivered = 0;
