@@ -4,8 +4,11 @@ import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { Counter, Registry } from 'prom-client';
 import type { ApiStore, CdrIngest, VerdictFeed } from '../api/ports.js';
+import { SentinelaError } from '../errors.js';
 import type { PipelineHealth } from '../pipeline/lifecycle.js';
+import { retry, type Backoff } from '../retry.js';
 import type { SecurityStore } from '../security/ports.js';
 import { RpcClient } from './rpc.js';
 
@@ -14,40 +17,53 @@ const here = fileURLToPath(import.meta.url);
 const CHILD = join(dirname(here), '..', 'main', `pipeline-child${here.endsWith('.ts') ? '.ts' : '.js'}`);
 const SILENT_AFTER_MS = 3_000;
 const PIPELINE_NICE = 10;
+/** A child that dies before it is ready again is restarted after 0.5 s, 1 s, 2 s … 30 s. */
+export const RESTART_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
 /**
  * The API process's handle on its pipeline child: health beats, RPC for the store and the HTTP ingest (the
  * embedded mode keeps chDB in the child: one process may open a chDB directory), and the verdicts the child's
  * pipeline persisted, re-emitted here as a VerdictFeed (`blocks`, `critical`).
+ *
+ * A child that dies is started again (backoff while it keeps dying before it is ready) while this process keeps
+ * serving: block-checks answer from the block table in memory, /readyz says why it is not ready, and POST /v1/cdrs
+ * answers 503 INGEST_UNAVAILABLE (retryable) until the new child is ready. A body is acknowledged only once
+ * persisted, so a death mid-body loses nothing acknowledged; sent again, its stored records come back as duplicates.
  */
 export class PipelineHost extends EventEmitter implements VerdictFeed {
   private last: PipelineHealth = { ready: false, degraded: false, reason: 'pipeline starting' };
   private lastAt = performance.now();
-  private readonly rpc: RpcClient;
+  private child: ChildProcess;
+  private rpc: RpcClient;
   private stopping = false;
+  private restarting = false;
+  private restartCount = 0;
+  private readonly stopped = new AbortController();
+  private readonly registry = new Registry();
+  private readonly restarts = new Counter({
+    name: 'sentinela_pipeline_restarts_total',
+    help: 'Pipeline child processes started again after one died',
+    registers: [this.registry],
+  });
 
   private constructor(
-    private readonly child: ChildProcess,
-    log: Logger,
+    private readonly mode: 'kafka' | 'embedded',
+    private readonly log: Logger,
+    private readonly backoff: Backoff,
+    child: ChildProcess,
   ) {
     super();
-    this.rpc = new RpcClient(child, (name, value) => {
-      if (name === 'health') {
-        const wasReady = this.last.ready;
-        this.last = value as PipelineHealth;
-        this.lastAt = performance.now();
-        if (this.last.ready && !wasReady) this.emit('ready');
-      } else this.emit(name, value);
-    });
-    child.on('exit', (code, signal) => {
-      if (this.stopping) return;
-      // without its pipeline this process cannot do its job: exit so the supervisor restarts both
-      log.fatal({ code, signal }, 'pipeline process died');
-      process.exit(1);
-    });
+    this.child = child;
+    this.rpc = this.attach(child);
   }
 
-  static async start(mode: 'kafka' | 'embedded', log: Logger): Promise<PipelineHost> {
+  static async start(mode: 'kafka' | 'embedded', log: Logger, backoff: Backoff = RESTART_BACKOFF): Promise<PipelineHost> {
+    const child = await PipelineHost.spawn(mode, log);
+    return new PipelineHost(mode, log, backoff, child);
+  }
+
+  /** Forks a child and resolves once it has said something (its first health beat); rejects if it exits first. */
+  private static async spawn(mode: 'kafka' | 'embedded', log: Logger): Promise<ChildProcess> {
     const child = fork(CHILD, [mode], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     // throughput work yields the CPU to latency work: on a busy machine block-checks are served first
     if (child.pid !== undefined) {
@@ -57,10 +73,74 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
         log.warn({ err }, 'could not lower the pipeline process priority');
       }
     }
-    const host = new PipelineHost(child, log);
     const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])])) as [unknown];
-    if (first === undefined) throw new Error('pipeline process exited while starting; see its log above');
-    return host;
+    if (first === undefined) throw new SentinelaError('INGEST_UNAVAILABLE', 'pipeline process exited while starting; see its log above');
+    log.info({ pid: child.pid, mode }, 'pipeline process started');
+    return child;
+  }
+
+  private attach(child: ChildProcess): RpcClient {
+    const rpc = new RpcClient(
+      child,
+      (name, value) => {
+        if (name === 'health') {
+          const wasReady = this.last.ready;
+          this.last = value as PipelineHealth;
+          this.lastAt = performance.now();
+          if (this.last.ready && !wasReady) this.emit('ready');
+        } else this.emit(name, value);
+      },
+      (method, why) =>
+        method.startsWith('ingest.')
+          ? new SentinelaError(
+              'INGEST_UNAVAILABLE',
+              `the pipeline process ${why}; it is being restarted: send the body again (records already taken come back as duplicates)`,
+            )
+          : new SentinelaError('STORE_UNAVAILABLE', `the pipeline process ${why}; it is being restarted`),
+    );
+    child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.last = { ready: false, degraded: true, reason: 'pipeline process restarting' };
+      this.log.error({ code, signal, pid: child.pid }, 'pipeline process died; starting a new one (the API keeps serving)');
+      if (!this.restarting) void this.restart(); // else the running restart loop sees the death and backs off
+    });
+    return rpc;
+  }
+
+  /** Starts children until one is ready, backing off while they die first; the API process never exits for it. */
+  private async restart(): Promise<void> {
+    this.restarting = true;
+    try {
+      await retry(
+        async () => {
+          const child = await PipelineHost.spawn(this.mode, this.log);
+          if (this.stopping) {
+            child.kill('SIGKILL');
+            return;
+          }
+          this.child = child;
+          this.rpc = this.attach(child);
+          this.restarts.inc();
+          this.restartCount += 1;
+          // dying again before it is ready counts as a failed attempt: the next one waits longer
+          const died = once(child, 'exit').then(() => {
+            throw new SentinelaError('INGEST_UNAVAILABLE', 'the restarted pipeline process died before it was ready');
+          });
+          await Promise.race([this.ready(), died]);
+          died.catch(() => undefined);
+          this.log.info({ pid: child.pid, restarts: this.restartCount }, 'pipeline process ready again');
+        },
+        {
+          backoff: this.backoff,
+          signal: this.stopped.signal,
+          onRetry: (err, attempt) => this.log.warn({ err: err.message, attempt }, 'pipeline process restart failed; backing off'),
+        },
+      );
+    } catch (err) {
+      if (!this.stopping) this.log.error({ err }, 'pipeline process restart loop ended');
+    } finally {
+      this.restarting = false;
+    }
   }
 
   /** Resolves once the pipeline has been ready (its rule state rebuilt) at least once. */
@@ -69,34 +149,46 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
   }
 
   health(): PipelineHealth {
-    if (performance.now() - this.lastAt > SILENT_AFTER_MS) return { ready: false, degraded: true, reason: 'pipeline process silent' };
+    if (!this.restarting && performance.now() - this.lastAt > SILENT_AFTER_MS) return { ready: false, degraded: true, reason: 'pipeline process silent' };
     return this.last;
   }
 
   get store(): ApiStore {
-    return this.rpc.proxy<ApiStore>('store');
+    return this.proxy<ApiStore>('store');
   }
 
   get securityStore(): SecurityStore {
-    return this.rpc.proxy<SecurityStore>('security');
+    return this.proxy<SecurityStore>('security');
   }
 
   get ingest(): CdrIngest {
     return { ingest: (body, format, tenant) => this.rpc.call('ingest.ingest', body, format, tenant) };
   }
 
-  metricsText(): Promise<string> {
-    return this.rpc.call<string>('metrics.text');
+  /** This process's restart counter, then the child's metrics (when it is up). */
+  async metricsText(): Promise<string> {
+    const own = await this.registry.metrics();
+    const child = await this.rpc.call<string>('metrics.text').catch(() => '');
+    return child ? `${own}\n${child}` : own;
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.child.exitCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.send({ type: 'stop' });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    this.stopped.abort(new SentinelaError('INGEST_UNAVAILABLE', 'stopping'));
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.send({ type: 'stop' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Calls go to whichever child is current when they are made. */
+  private proxy<T extends object>(prefix: string): T {
+    return new Proxy({} as T, {
+      get: (_t, name) => (typeof name === 'string' ? (...args: unknown[]) => this.rpc.call(`${prefix}.${name}`, ...args) : undefined),
+    });
   }
 }

@@ -15,11 +15,13 @@ export type ParentMessage =
   { readonly type: 'call'; readonly id: string; readonly method: string; readonly args: readonly unknown[] } | { readonly type: 'stop' };
 
 export class RpcClient {
-  private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<string, { method: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
+  /** `gone` makes the error of a call the child cannot answer (not running, or died before replying). */
   constructor(
     private readonly child: ChildProcess,
     onEvent: (name: string, value: unknown) => void,
+    private readonly gone: (method: string, why: string) => SentinelaError = (_m, why) => new SentinelaError('STORE_UNAVAILABLE', `pipeline process ${why}`),
   ) {
     child.on('message', (raw) => {
       const m = raw as ChildMessage;
@@ -31,24 +33,22 @@ export class RpcClient {
       else w.reject(new SentinelaError(m.code in ErrorCodes ? m.code : 'INTERNAL', m.message, m.path ? { path: m.path } : {}));
     });
     child.on('exit', (code, signal) => {
-      const error = new SentinelaError('STORE_UNAVAILABLE', `pipeline process exited (${signal ?? code})`);
-      for (const w of this.waiting.values()) w.reject(error);
+      for (const w of this.waiting.values()) w.reject(this.gone(w.method, `exited (${signal ?? code})`));
       this.waiting.clear();
     });
   }
 
   call<T>(method: string, ...args: unknown[]): Promise<T> {
-    if (!this.child.connected) return Promise.reject(new SentinelaError('STORE_UNAVAILABLE', 'pipeline process is not running'));
+    if (!this.child.connected) return Promise.reject(this.gone(method, 'is not running'));
     const id = randomUUID();
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ type: 'call', id, method, args } satisfies ParentMessage);
+      this.waiting.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
+      // the channel can close between the check above and this send: the callback hears it
+      this.child.send({ type: 'call', id, method, args } satisfies ParentMessage, (err) => {
+        if (!err || !this.waiting.delete(id)) return;
+        reject(this.gone(method, 'is not running'));
+      });
     });
-  }
-
-  /** A proxy whose every method is a call into the child (the ApiStore of the embedded mode). */
-  proxy<T extends object>(prefix: string): T {
-    return new Proxy({} as T, { get: (_t, name) => (typeof name === 'string' ? (...args: unknown[]) => this.call(`${prefix}.${name}`, ...args) : undefined) });
   }
 }
 

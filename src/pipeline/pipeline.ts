@@ -174,10 +174,13 @@ export class Pipeline {
     m?.messages.inc({ topic: stream.topic });
     this.pending.touch(performance.now());
     const source: SourceRef = { ...stream, offset, format: decoder.format };
-    const results =
+    let results =
       payload.length > this.p.maxRecordBytes
         ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `record is ${payload.length} bytes, the limit is ${this.p.maxRecordBytes}`) }]
         : validate(decoder.decode(payload, offset));
+    // a decoder that holds nothing for correlation and found no record (an empty CSV message) must not drop it silently
+    if (results.length === 0 && decoder.oldestHeld === undefined)
+      results = [{ ok: false as const, error: new SentinelaError('CDR_INVALID', `the ${decoder.format} record holds no CDR (it is empty)`) }];
     this.take(tenant === undefined ? results : results.map((r) => bindTenant(r, tenant)), source, payload, key, tally);
     if (stream.kind === 'kafka') this.pending.position(stream.topic, stream.partition, offset + 1, decoder.oldestHeld?.());
   }

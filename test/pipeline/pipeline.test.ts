@@ -72,6 +72,21 @@ describe('the pipeline with an HTTP body as its source', () => {
     await pipeline.stop();
   });
 
+  it('dead-letters a record its decoder finds no CDR in (an empty CSV message), never drops it (found by the fuzz lane)', async () => {
+    const batches: PendingBatch[] = [];
+    const { pipeline } = embedded(async (b) => void batches.push(b));
+    await pipeline.start();
+    const csv = pipeline.newDecoder({ name: 'asterisk-csv', options: {} });
+    pipeline.accept({ kind: 'kafka', topic: 'pbx1.cdr', partition: 0 }, csv, Buffer.alloc(0), null, 41);
+    const batch = pipeline.seal();
+    await batch.done;
+    assert.deepEqual(
+      batches[0]?.rejected.map((r) => [r.source.offset, r.code, r.message]),
+      [[41, 'CDR_INVALID', 'the asterisk-csv record holds no CDR (it is empty)']],
+    );
+    await pipeline.stop();
+  });
+
   it('while the store fails: the waiting body is persisted once it is back, a new body gets 503 meanwhile (A11)', async () => {
     let failures = 2;
     const stored: string[] = [];

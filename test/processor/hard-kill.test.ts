@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { createClickHouseClient } from '../../src/adapters/clickhouse/client.js';
 import { parseCdr } from '../../src/domain/cdr/parse.js';
 import { createEngine } from '../../src/domain/engine/build.js';
 import { startKafka, type TestKafka } from '../rig/kafka.js';
+import { startServer } from '../rig/server.js';
 import { cdr, createTopics, produce, testRules, waitFor, type Topics } from './rig.js';
 
 /**
@@ -32,48 +31,21 @@ describe('hard kill (SIGKILL) of a processor', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function startChild(): { child: ChildProcess; port: Promise<number> } {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/rig/sentinela.ts', 'start', '--role', 'processor'], {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        KAFKA_BROKERS: kafka.brokers.join(','),
-        KAFKA_GROUP_ID: 'kill',
-        KAFKA_CDR_TOPICS: topics.cdrs,
-        KAFKA_BLOCKS_TOPIC: topics.blocks,
-        KAFKA_ALERTS_TOPIC: topics.alerts,
-        KAFKA_DLQ_TOPIC: topics.dlq,
-        KAFKA_SESSION_TIMEOUT: '6s',
-        KAFKA_REBALANCE_TIMEOUT: '3s',
-        SENTINELA_DATA_DIR: dataDir,
-        CLICKHOUSE_DATABASE: database,
-        SENTINELA_PORT: '0',
-        SENTINELA_HOST: '127.0.0.1',
-        SENTINELA_BATCH_MAX_ROWS: '150',
-        SENTINELA_BATCH_MAX_WAIT: '200ms',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const startChild = () =>
+    startServer(['--role', 'processor'], {
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      KAFKA_GROUP_ID: 'kill',
+      KAFKA_CDR_TOPICS: topics.cdrs,
+      KAFKA_BLOCKS_TOPIC: topics.blocks,
+      KAFKA_ALERTS_TOPIC: topics.alerts,
+      KAFKA_DLQ_TOPIC: topics.dlq,
+      KAFKA_SESSION_TIMEOUT: '6s',
+      KAFKA_REBALANCE_TIMEOUT: '3s',
+      SENTINELA_DATA_DIR: dataDir,
+      CLICKHOUSE_DATABASE: database,
+      SENTINELA_BATCH_MAX_ROWS: '150',
+      SENTINELA_BATCH_MAX_WAIT: '200ms',
     });
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    const port = new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        const m = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`sentinela start exited with ${code}: ${stderr}`)));
-    });
-    return { child, port };
-  }
-
-  const metric = async (port: number, name: string): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return text
-      .split('\n')
-      .filter((l) => l.startsWith(name))
-      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-  };
-  const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
 
   it('resumes with no loss and no duplicates, and the same verdicts as an uninterrupted run', async () => {
     const base = Date.now() - 3_600_000;
@@ -84,35 +56,30 @@ describe('hard kill (SIGKILL) of a processor', () => {
         srcIp: `10.1.${i % 4}.${i % 7}`,
       }),
     );
-    const first = startChild();
-    const port1 = await first.port;
-    await waitFor(() => ready(port1), 'first processor ready', 60_000);
+    const first = await startChild();
+    await waitFor(() => first.ready(), 'first processor ready', 60_000);
     const producing = (async () => {
       for (let i = 0; i < traffic.length; i += 100) {
         await produce(kafka.client(), topics.cdrs, traffic.slice(i, i + 100));
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     })();
-    await waitFor(async () => (await metric(port1, 'sentinela_cdrs_total')) >= 700, 'the first processor is mid-stream', 60_000);
-    first.child.kill('SIGKILL');
-    await new Promise((resolve) => first.child.once('exit', resolve));
+    await waitFor(async () => (await first.metric('sentinela_cdrs_total')) >= 700, 'the first processor is mid-stream', 60_000);
+    await first.stop('SIGKILL');
     await producing;
 
-    const second = startChild();
-    const port2 = await second.port;
+    const second = await startChild();
     await waitFor(
-      async () => (await ready(port2)) && (await metric(port2, 'sentinela_consumer_lag')) === 0 && (await metric(port2, 'sentinela_messages_total')) > 0,
+      async () => (await second.ready()) && (await second.metric('sentinela_consumer_lag')) === 0 && (await second.metric('sentinela_messages_total')) > 0,
       'the second processor caught up',
       90_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 600)); // one more batch period
-    const redelivered = await metric(port2, 'sentinela_cdrs_total{status="duplicate"}');
-    const rebuilt = await metric(port2, 'sentinela_state_rebuild_cdrs');
+    const redelivered = await second.metric('sentinela_cdrs_total{status="duplicate"}');
+    const rebuilt = await second.metric('sentinela_state_rebuild_cdrs');
     assert.ok(rebuilt > 0, `the second processor rebuilt its state from the first one's CDRs (${rebuilt})`);
     console.log(`# hard kill: rebuilt from ${rebuilt} stored CDRs, ${redelivered} re-delivered CDRs recognised as duplicates`);
-    second.child.kill('SIGTERM');
-    const code = await new Promise((resolve) => second.child.once('exit', resolve));
-    assert.equal(code, 0, 'a polite stop exits 0');
+    assert.equal(await second.stop('SIGTERM'), 0, 'a polite stop exits 0');
 
     const client = createClickHouseClient({ mode: 'embedded', dataDir });
     const rows = async <T>(query: string) => (await client.query({ query, format: 'JSONEachRow' })).json<T>();

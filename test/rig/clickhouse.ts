@@ -53,3 +53,27 @@ export async function createTestDatabase(): Promise<TestClickHouse> {
     },
   };
 }
+
+/**
+ * A ClickHouse HTTP server over chDB in its own process (test/rig/clickhouse-shim.ts): several Sentinela processes
+ * can share its database through CLICKHOUSE_URL. Stopped when the test process ends (its stdin closes).
+ */
+export async function startClickHouseShim(dataDir: string): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/rig/clickhouse-shim.ts', dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`clickhouse-shim exited with ${code}`)));
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(/^listening (\d+)$/.exec(line)?.[1])));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -6,6 +6,7 @@
  * Prints "bootstrap <host:port,...>" on stdout once the cluster is up, then reads commands
  * from stdin, one per line:
  *   topic NAME PARTITIONS   create a topic (kafkajs admin.createTopics is not supported by the mock)
+ *   broker down|up ID       stop a broker (connections closed, new ones refused) or start it again; -1: all
  * Each command is answered with "ok" or "error <reason>". The cluster is destroyed on stdin EOF, so the
  * helper never outlives the test process that started it (a killed test closes the pipe); SIGTERM ends it too.
  */
@@ -61,8 +62,14 @@ int main(int argc, char **argv) {
   while (fgets(line, sizeof line, stdin)) {
     char name[512];
     int partitions = 0;
+    int broker = 0;
     if (sscanf(line, "topic %511s %d", name, &partitions) == 2 && partitions > 0) {
       if (!create_topic(mc, name, partitions)) { printf("ok\n"); fflush(stdout); }
+    } else if (sscanf(line, "broker %7s %d", name, &broker) == 2 && (!strcmp(name, "down") || !strcmp(name, "up"))) {
+      rd_kafka_resp_err_t err = !strcmp(name, "down") ? rd_kafka_mock_broker_set_down(mc, broker) : rd_kafka_mock_broker_set_up(mc, broker);
+      if (err) printf("error %s\n", rd_kafka_err2str(err));
+      else printf("ok\n");
+      fflush(stdout);
     } else {
       printf("error unknown command\n");
       fflush(stdout);

@@ -15,6 +15,8 @@ export interface TestKafka {
   /** Real topic name for a logical one (`cdrs` → `cdrs.k3f9a1`). */
   topic(name: string): string;
   createTopic(name: string, partitions: number): Promise<string>;
+  /** Stops a broker (its connections closed, new ones refused) or starts it again; -1: every broker. Mock only. */
+  broker(action: 'down' | 'up', id?: number): Promise<void>;
   client(clientId?: string): Kafka;
   stop(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function startKafka(options: { brokers?: number; topics?: Record<st
       brokers,
       topic,
       createTopic,
+      broker: () => Promise.reject(new Error('KAFKA_BROKERS is set: brokers of a real cluster cannot be stopped from a test')),
       client: client(brokers),
       stop: async () => {
         await admin.deleteTopics({ topics: [...Object.keys(options.topics ?? {})].map(topic) }).catch(() => undefined);
@@ -69,6 +72,7 @@ export async function startKafka(options: { brokers?: number; topics?: Record<st
     brokers,
     topic,
     createTopic: (name, partitions) => command(child, replies, `topic ${topic(name)} ${partitions}`).then(() => topic(name)),
+    broker: (action, id = -1) => command(child, replies, `broker ${action} ${id}`),
     client: client(brokers),
     stop: () => stopHelper(child),
   };

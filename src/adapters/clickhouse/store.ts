@@ -134,12 +134,28 @@ export class ClickHouseStore implements CdrStore {
   private async insert(table: string, values: readonly object[]): Promise<void> {
     if (values.length === 0) return;
     try {
-      await this.client.insert({ table: `${this.db}.${table}`, values: values as object[], format: 'JSONEachRow', clickhouse_settings: INSERT_SETTINGS });
+      await this.client.insert({ table: `${this.db}.${table}`, values: values.map(wellFormed), format: 'JSONEachRow', clickhouse_settings: INSERT_SETTINGS });
     } catch (err) {
       throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
     }
   }
 }
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A row whose strings are well-formed UTF-16. A lone surrogate (from `"\ud800"` in a hostile JSON record, kept in a
+ * field or quoted by an error message) serialises to an escape ClickHouse refuses, failing the whole batch on every
+ * retry: found by fuzzing (npm run test:faults). It becomes U+FFFD, as UTF-8 encoding would make it anyway.
+ */
+function wellFormed(row: object): object {
+  const entries = Object.entries(row);
+  return entries.some(([, v]) => hasSurrogate(v)) ? Object.fromEntries(entries.map(([k, v]) => [k, fixSurrogates(v)])) : row;
+}
+
+const hasSurrogate = (v: unknown): boolean => (typeof v === 'string' ? SURROGATE.test(v) : Array.isArray(v) && v.some(hasSurrogate));
+const fixSurrogates = (v: unknown): unknown => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : Array.isArray(v) ? v.map(fixSurrogates) : v);
 
 function cdrRow({ cdr, status, caller, callee, source }: StoredCdr): Record<string, unknown> {
   const c = callee.ok ? callee.number : null;
