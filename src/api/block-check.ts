@@ -115,15 +115,18 @@ export class BlockCheckService {
     return answer;
   }
 
-  /** The answer without evaluating the call, for a request shed under overload (emergency calls still pass). */
-  shed(q: Partial<CheckQuery>, now: number): CheckAnswer {
+  /**
+   * The answer without evaluating the call (emergency calls still pass): for a request shed under overload, or
+   * one that cannot be authenticated yet because the replica is still loading its API keys.
+   */
+  shed(q: Partial<CheckQuery>, now: number, why: 'overload' | 'loading' = 'overload'): CheckAnswer {
     this.counts.shed++;
-    if (this.o.failPolicy === 'open') return { action: 'allow', reasons: [], policy: 'fail-open', degraded: 'overload' };
+    if (this.o.failPolicy === 'open') return { action: 'allow', reasons: [], policy: 'fail-open', degraded: why };
     if (q.tenant !== undefined && q.account !== undefined && q.caller !== undefined && q.callee !== undefined) {
       const event = this.o.attempts.describe(attemptCdr(q as CheckQuery, 'shed', now));
-      if (event.emergency) return { action: 'allow', reasons: [], policy: 'fail-closed', degraded: 'overload', emergency: true };
+      if (event.emergency) return { action: 'allow', reasons: [], policy: 'fail-closed', degraded: why, emergency: true };
     }
-    return this.failed('allow', [], 'overload', q.tenant ?? 'default');
+    return this.failed('allow', [], why, q.tenant ?? 'default');
   }
 
   /**

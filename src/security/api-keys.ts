@@ -26,8 +26,16 @@ export class ApiKeyBook {
 
   constructor(private readonly o: { store: SecurityStore; audit: AuditTrail; clock: () => number }) {}
 
+  private everLoaded = false;
+
   async refresh(): Promise<void> {
     this.byId = new Map((await this.o.store.listApiKeys()).map((k) => [k.id, k]));
+    this.everLoaded = true;
+  }
+
+  /** False until the first refresh: a key refused meanwhile may be valid (a replica starting up). */
+  get loaded(): boolean {
+    return this.everLoaded;
   }
 
   /** The key's owner, or undefined for a malformed, unknown, wrong or revoked key (constant-time secret compare). */

@@ -12,7 +12,7 @@ import type { Security } from '../../security/security.js';
 import { can } from '../../domain/security/roles.js';
 import { adminAuth, pbxAuth, type AuthDeps, type RouteAccess } from './auth.js';
 import { errorHandler } from './errors.js';
-import { loadShedding } from './load-shedding.js';
+import { loadShedding, looseQuery } from './load-shedding.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { sessionRoutes } from './routes/session.js';
@@ -102,7 +102,15 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const sec = api.security;
-  const auth: AuthDeps = { sessions: sec.sessions, apiKeys: sec.apiKeys, guard: sec.guard, audit: sec.audit, clock: api.clock, pbxAuth: api.pbxAuth };
+  const auth: AuthDeps = {
+    sessions: sec.sessions,
+    apiKeys: sec.apiKeys,
+    guard: sec.guard,
+    audit: sec.audit,
+    clock: api.clock,
+    pbxAuth: api.pbxAuth,
+    keysLoading: (request) => api.service.shed(looseQuery(request), api.clock(), 'loading'),
+  };
   await app.register(async (pbx) => {
     shedding.pbx(pbx);
     pbxAuth(pbx, auth);

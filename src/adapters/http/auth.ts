@@ -28,6 +28,8 @@ export interface AuthDeps {
   readonly clock: () => number;
   /** `api-key`: block-check and CDR ingest need a PBX key; `none`: open (a lab, or a network-level control). */
   readonly pbxAuth: 'api-key' | 'none';
+  /** Block-check's answer while the keys are not loaded yet: the fail policy's (`loading`), as while the block table loads, not a 401 to a valid key. */
+  readonly keysLoading?: (request: FastifyRequest) => unknown;
 }
 
 export interface RouteAccess {
@@ -74,6 +76,7 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
     if (token.startsWith(API_KEY_PREFIX)) {
       // PBX keys may only ingest CDRs among the management routes
       const key = d.apiKeys.verify(token);
+      if (!key && !d.apiKeys.loaded) throw new SentinelaError('INGEST_UNAVAILABLE', 'this replica is still loading its API keys; send again');
       if (!key) throw new SentinelaError('AUTH_REQUIRED', 'unknown or revoked API key');
       if (access !== 'cdrs.write') throw new SentinelaError('FORBIDDEN', 'API keys may only call block-check and POST /v1/cdrs');
       request.principal = { kind: 'apikey', key };
@@ -115,9 +118,10 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
 /** PBX-facing routes: a valid API key for the asked tenant (no password hashing: a SHA-256 and a map lookup). */
 export function pbxAuth(app: FastifyInstance, d: AuthDeps): void {
   if (d.pbxAuth === 'none') return;
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', async (request, reply) => {
     const token = credential(request);
     const key = token === undefined ? undefined : d.apiKeys.verify(token);
+    if (!key && token?.startsWith(API_KEY_PREFIX) && !d.apiKeys.loaded && d.keysLoading) return reply.send(d.keysLoading(request));
     if (!key) throw new SentinelaError('AUTH_REQUIRED', 'send the PBX API key as Authorization: Bearer snk_… or X-Api-Key');
     const source = (request.method === 'GET' ? request.query : request.body) as { tenant?: unknown } | undefined;
     const tenant = typeof source?.tenant === 'string' ? source.tenant : 'default';

@@ -52,7 +52,7 @@ export function loadShedding(d: SheddingDeps) {
 }
 
 /** Whatever fields of a block-check a shed request carries, unvalidated (only an emergency check reads them). */
-function looseQuery(request: FastifyRequest): Partial<CheckQuery> {
+export function looseQuery(request: FastifyRequest): Partial<CheckQuery> {
   const source = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined;
   const q: Record<string, string> = {};
   for (const k of ['tenant', 'account', 'caller', 'callee']) {

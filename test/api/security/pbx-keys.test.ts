@@ -109,4 +109,35 @@ describe('PBX API keys on block-check and CDR ingest', () => {
       ['foreign-1', 'foreign-2'],
     );
   });
+
+  it('answers a valid key with the fail policy (loading), not 401, while a starting replica has not loaded its keys', async (t) => {
+    const env = { SENTINELA_PBX_AUTH: 'api-key', SENTINELA_FAIL_POLICY: 'closed' };
+    const running = await embeddedApi(t, ch, { clock: testClock(NOW), env });
+    const { key } = await running.security.apiKeys.create('acme', 'asterisk-acme', { actor: 'test', ip: '127.0.0.1' });
+    const starting = await embeddedApi(t, ch, { clock: testClock(NOW), env, start: false });
+    const early = await starting.app.inject({ url: CHECK, headers: { authorization: `Bearer ${key}` } });
+    assert.equal(early.statusCode, 200, 'as every answer while the replica loads');
+    assert.deepEqual(early.json<{ action: string; policy: string; degraded: string }>(), {
+      action: 'block',
+      reasons: [{ rule: 'fail-closed', subject: 'tenant:acme', expiresAt: null }],
+      policy: 'fail-closed',
+      degraded: 'loading',
+    });
+    assert.equal(
+      (await starting.app.inject({ url: CHECK, headers: { authorization: 'Bearer snk_not_a_key' } })).json<{ degraded: string }>().degraded,
+      'loading',
+      'it cannot tell yet',
+    );
+    assert.equal((await starting.app.inject({ url: CHECK, headers: { authorization: 'Bearer nonsense' } })).statusCode, 401, 'not a key at all');
+    const ingest = await starting.app.inject({
+      method: 'POST',
+      url: '/v1/cdrs',
+      headers: { 'x-api-key': key, 'content-type': 'application/x-ndjson' },
+      payload: JSON.stringify(cdr('loading-1', new Date(NOW).toISOString())),
+    });
+    assert.deepEqual([ingest.statusCode, ingest.json<{ code: string }>().code], [503, 'INGEST_UNAVAILABLE'], 'retryable, not 401');
+    await starting.start();
+    const ready = await starting.app.inject({ url: CHECK, headers: { authorization: `Bearer ${key}` } });
+    assert.deepEqual([ready.statusCode, ready.json<{ policy: string }>().policy], [200, 'normal']);
+  });
 });
