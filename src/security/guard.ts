@@ -4,6 +4,7 @@ import type { AuditTrail } from './audit-trail.js';
 import type { SecurityStateStore } from './ports.js';
 import type { SessionBook } from './sessions.js';
 import { iso } from '../domain/time/iso.js';
+import { SentinelaError } from '../errors.js';
 
 export const DENIALS_TO_BAR = 3; // EV14: >= 3 operations outside the profile in 5 min
 export const DENIAL_WINDOW_MS = 5 * 60_000;
@@ -67,8 +68,17 @@ export class AccessGuard {
   }
 
   private async refresh(now: number): Promise<void> {
+    let active;
+    try {
+      active = await this.o.store.activeBars(now);
+    } catch (err) {
+      // the store unreachable for a moment (ClickHouse, or the embedded pipeline child restarting): the bars known
+      // here keep applying and the next request reads again, instead of every request failing on a bar check
+      if (err instanceof SentinelaError && err.info.disposition === 'retry') return;
+      throw err;
+    }
     const bars = new TimedBars();
-    for (const b of await this.o.store.activeBars(now)) bars.bar(b.subject, b.until);
+    for (const b of active) bars.bar(b.subject, b.until);
     this.bars = bars;
     this.barsReadAt = now;
   }

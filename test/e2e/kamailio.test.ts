@@ -17,7 +17,7 @@ import {
   type Kamailio,
 } from '../rig/kamailio.js';
 import { TEST_PASSWORD } from '../api/rig.js';
-import { addUser, issueApiKey, startSentinela, type SentinelaProcess } from '../rig/sentinela-process.js';
+import { addUser, issueApiKey, startServer, type ServerProcess } from '../rig/server.js';
 
 /**
  * A real PBX in the loop: SIPp places calls through Kamailio (deploy/kamailio/kamailio.cfg and its sentinela.cfg
@@ -44,7 +44,7 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
   const ports = { sentinela: 0, sip: 0, rpc: 0, uas: 0 };
   let env: Record<string, string> & { SENTINELA_PORT: string };
   let key: string;
-  let sentinela: SentinelaProcess;
+  let sentinela: ServerProcess;
   let kamailio: Kamailio;
   let uas: { stop(): Promise<void> };
   const stoppers: (() => Promise<void>)[] = [];
@@ -90,10 +90,11 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
       // shedding under a busy CI machine's event-loop lag is another test's subject (api/block-check.test.ts)
       SENTINELA_MAX_EVENT_LOOP_DELAY: '10s',
     };
-    key = issueApiKey(env, TENANT, 'kamailio-e2e');
-    addUser(env, { name: 'noc.operator', role: 'operator', fullName: 'Noc Operator', password: TEST_PASSWORD });
-    sentinela = await startSentinela(env);
-    stoppers.push(() => sentinela.stop());
+    key = (await issueApiKey(env, { tenant: TENANT, name: 'kamailio-e2e' })).key;
+    await addUser(env, { name: 'noc.operator', role: 'operator', fullName: 'Noc Operator', password: TEST_PASSWORD });
+    sentinela = await startServer([], env, { startTimeoutMs: 180_000 });
+    await waitFor(() => sentinela.ready(), `sentinela at ${sentinela.url} ready`, 180_000);
+    stoppers.push(async () => void (await sentinela.stop()));
     uas = await startUas(ports.uas);
     stoppers.push(() => uas.stop());
     kamailio = await startKamailio({ sipPort: ports.sip, tcpPort: ports.rpc, defines: kamailioDefines() });
@@ -154,7 +155,7 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
 
   it('a block pushed into the htable refuses the next call without asking block-check; 190 still passes', async () => {
     // the burst blocked +551130001100 (and its address): Sentinela pushes both blocks to Kamailio's htable
-    await waitFor(async () => (await sentinela.metric('sentinela_pushes', '{outcome="delivered"}')) >= 2, 'the burst blocks pushed to Kamailio', 60_000);
+    await waitFor(async () => (await sentinela.metric('sentinela_pushes{outcome="delivered"}')) >= 2, 'the burst blocks pushed to Kamailio', 60_000);
     const before = await checks();
     const run = await placeCalls(kamailio, [call('+551130001100', '+551130003200')], { fromIp: '127.0.0.34' });
     assert.deepEqual(statuses(run), ['403 Blocked by Sentinela (pushed)'], run.errors);
@@ -184,7 +185,7 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
     const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
     const found = (await (await api(`/v1/blocks?tenant=${TENANT}&kind=caller&subject=551130001100`, { headers: auth })).json()) as { items: { id: string }[] };
     assert.equal(found.items.length, 1, JSON.stringify(found));
-    const delivered = await sentinela.metric('sentinela_pushes', '{outcome="delivered"}');
+    const delivered = await sentinela.metric('sentinela_pushes{outcome="delivered"}');
     const lifted = await api(`/v1/blocks/${found.items[0]?.id}/unblock`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -192,7 +193,7 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
     });
     assert.equal(lifted.status, 200, await lifted.text());
     await waitFor(
-      async () => (await sentinela.metric('sentinela_pushes', '{outcome="delivered"}')) > delivered,
+      async () => (await sentinela.metric('sentinela_pushes{outcome="delivered"}')) > delivered,
       'the unblock pushed to Kamailio (htable.delete)',
       60_000,
     );

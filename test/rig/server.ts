@@ -18,8 +18,11 @@ export interface ServerProcess {
   /** Sum of the samples of a metric whose line starts with `name` (labels included in `name` narrow it). */
   metric(name: string): Promise<number>;
   ready(): Promise<boolean>;
-  /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
+  /** Sends `signal` (after SIGCONT, should it be paused; SIGKILL after 30 s) and resolves with the exit code (null when killed by a signal). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** SIGSTOP / SIGCONT: a hung server (the kernel still accepts connections; nothing answers). */
+  pause(): void;
+  resume(): void;
 }
 
 export async function startServer(args: readonly string[], env: Record<string, string>, o: { startTimeoutMs?: number } = {}): Promise<ServerProcess> {
@@ -75,32 +78,48 @@ export async function startServer(args: readonly string[], env: Record<string, s
     logs,
     waitLog,
     metric: async (name) => {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      // `name` alone: every label set of that metric (not of another whose name it begins)
+      const next = (l: string) => l.charAt(name.length);
       return text
         .split('\n')
-        .filter((l) => l.startsWith(name))
+        .filter((l) => l.startsWith(name) && (name.includes('{') || next(l) === ' ' || next(l) === '{'))
         .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
     },
     ready: async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGCONT');
       child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       const [code] = await exited;
+      clearTimeout(timer);
       return code;
     },
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
   };
 }
 
-/** Issues a PBX API key for every tenant with the real CLI in its own process (chDB binds a directory to one process). */
-export async function issueApiKey(env: Record<string, string>): Promise<{ authorization: string }> {
+/** Issues a PBX API key (every tenant by default) with the real CLI in its own process (chDB binds a directory to one process). */
+export async function issueApiKey(env: Record<string, string>, o: { tenant?: string; name?: string } = {}): Promise<{ key: string; authorization: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', 'test/rig/sentinela.ts', 'apikey', 'add', '--tenant', '*', '--name', 'test-pbx'],
-    {
-      env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    },
+    ['--import', 'tsx', 'test/rig/sentinela.ts', 'apikey', 'add', '--tenant', o.tenant ?? '*', '--name', o.name ?? 'test-pbx'],
+    { env: { ...process.env, LOG_LEVEL: 'silent', ...env } },
   );
   const key = stdout.trim().split('\n').pop() ?? '';
   if (!key.startsWith('snk_')) throw new Error(`apikey add printed no key: ${stdout}`);
-  return { authorization: `Bearer ${key}` };
+  return { key, authorization: `Bearer ${key}` };
+}
+
+/** Adds a management user with `sentinela user add --password-stdin` (before start, like issueApiKey). */
+export async function addUser(env: Record<string, string>, o: { name: string; role: string; fullName: string; password: string }): Promise<void> {
+  const run = promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'test/rig/sentinela.ts', 'user', 'add', '--name', o.name, '--role', o.role, '--full-name', o.fullName, '--password-stdin'],
+    { env: { ...process.env, LOG_LEVEL: 'silent', ...env } },
+  );
+  run.child.stdin?.end(`${o.password}\n`);
+  await run;
 }
