@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Producer } from 'kafkajs';
-import { cdr, createTopics, type Topics } from '../processor/rig.js';
+import { cdr, createTopics, kafkaEnv, type Topics } from '../processor/rig.js';
 import { startClickHouseShim } from '../rig/clickhouse.js';
 import { startKafka, type TestKafka } from '../rig/kafka.js';
 import { issueApiKey, startServer, type ServerProcess } from '../rig/server.js';
@@ -44,16 +44,10 @@ export async function startDeployment(name: string, partitions = 4): Promise<Dep
   const group = `${name}-processors`;
   const clickhouse = createClient({ url: shim.url });
   const env = (): Record<string, string> => ({
-    KAFKA_BROKERS: kafka.brokers.join(','),
-    KAFKA_GROUP_ID: group,
-    KAFKA_CDR_TOPICS: topics.cdrs,
-    KAFKA_BLOCKS_TOPIC: topics.blocks,
-    KAFKA_ALERTS_TOPIC: topics.alerts,
-    KAFKA_DLQ_TOPIC: topics.dlq,
+    ...kafkaEnv({ kafka, ch: { database }, topics, group }),
     KAFKA_SESSION_TIMEOUT: '6s',
     KAFKA_REBALANCE_TIMEOUT: '3s',
     CLICKHOUSE_URL: `http://127.0.0.1:${proxy.port}`,
-    CLICKHOUSE_DATABASE: database,
     SENTINELA_DATA_DIR: dataDir,
     SENTINELA_AUDIT_KEY: 'faults-audit-key-0123456789abcdef-0123',
     SENTINELA_BATCH_MAX_ROWS: '500',

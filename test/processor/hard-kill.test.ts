@@ -8,7 +8,7 @@ import { parseCdr } from '../../src/domain/cdr/parse.js';
 import { createEngine } from '../../src/domain/engine/build.js';
 import { startKafka, type TestKafka } from '../rig/kafka.js';
 import { startServer } from '../rig/server.js';
-import { cdr, createTopics, produce, testRules, waitFor, type Topics } from './rig.js';
+import { cdr, createTopics, kafkaEnv, produce, testRules, waitFor, type Topics } from './rig.js';
 
 /**
  * A processor killed with SIGKILL mid-stream (no polite stop), then a new one: every CDR is stored exactly once
@@ -33,16 +33,10 @@ describe('hard kill (SIGKILL) of a processor', () => {
 
   const startChild = () =>
     startServer(['--role', 'processor'], {
-      KAFKA_BROKERS: kafka.brokers.join(','),
-      KAFKA_GROUP_ID: 'kill',
-      KAFKA_CDR_TOPICS: topics.cdrs,
-      KAFKA_BLOCKS_TOPIC: topics.blocks,
-      KAFKA_ALERTS_TOPIC: topics.alerts,
-      KAFKA_DLQ_TOPIC: topics.dlq,
+      ...kafkaEnv({ kafka, ch: { database }, topics, group: 'kill' }),
       KAFKA_SESSION_TIMEOUT: '6s',
       KAFKA_REBALANCE_TIMEOUT: '3s',
       SENTINELA_DATA_DIR: dataDir,
-      CLICKHOUSE_DATABASE: database,
       SENTINELA_BATCH_MAX_ROWS: '150',
       SENTINELA_BATCH_MAX_WAIT: '200ms',
     });

@@ -43,7 +43,7 @@ export async function createTopics(kafka: TestKafka, name: string, partitions = 
 }
 
 /** The KAFKA_* and CLICKHOUSE_* variables of a test deployment on these topics, group and database. */
-export function kafkaEnv(env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string }): Record<string, string> {
+export function kafkaEnv(env: { kafka: TestKafka; ch: Pick<TestClickHouse, 'database'>; topics: Topics; group: string }): Record<string, string> {
   return {
     KAFKA_BROKERS: env.kafka.brokers.join(','),
     KAFKA_GROUP_ID: env.group,
