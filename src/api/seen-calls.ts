@@ -11,7 +11,7 @@ export class SeenCalls {
 
   constructor(
     private readonly windowMs = RETRANSMISSION_WINDOW_MS,
-    private readonly maxEntries = 200_000,
+    private readonly maxEntries = 50_000,
   ) {}
 
   /** True when the same call was asked about within the window; otherwise remembers it and answers false. */

@@ -17,6 +17,8 @@ const here = fileURLToPath(import.meta.url);
 const CHILD = join(dirname(here), '..', 'main', `pipeline-child${here.endsWith('.ts') ? '.ts' : '.js'}`);
 const SILENT_AFTER_MS = 3_000;
 const PIPELINE_NICE = 10;
+/** A child that has said nothing this long after its fork is taken as hung (loading chDB and the rules takes seconds). */
+const START_TIMEOUT_MS = 120_000;
 /** A child that dies before it is ready again is restarted after 0.5 s, 1 s, 2 s … 30 s. */
 export const RESTART_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
@@ -73,8 +75,10 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
         log.warn({ err }, 'could not lower the pipeline process priority');
       }
     }
-    const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])])) as [unknown];
-    if (first === undefined) throw new SentinelaError('INGEST_UNAVAILABLE', 'pipeline process exited while starting; see its log above');
+    // a child that hangs while starting (a stalled chDB open) is killed, so the restart loop backs off and tries again
+    const hung = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
+    const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])]).finally(() => clearTimeout(hung))) as [unknown];
+    if (first === undefined) throw new SentinelaError('INGEST_UNAVAILABLE', 'pipeline process exited (or hung) while starting; see its log above');
     log.info({ pid: child.pid, mode }, 'pipeline process started');
     return child;
   }
@@ -179,7 +183,8 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     const child = this.child;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
-    child.send({ type: 'stop' });
+    // the channel may already be closing: a send error must not become an unhandled 'error' event while stopping
+    child.send({ type: 'stop' }, (err) => err && child.kill('SIGKILL'));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(timer);

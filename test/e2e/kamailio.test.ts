@@ -56,6 +56,8 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
     SENTINELA_HOLD_DOWN: HOLD_DOWN_S,
     SENTINELA_TIMEOUT: PATIENT_TIMEOUT_S,
     SIP_GATEWAY: `sip:127.0.0.1:${ports.uas}`,
+    // SIPp's scenarios name the account in X-Sentinela-Account, from loopback
+    SENTINELA_ACCOUNT_FROM: '127.0.0.0/8',
     ...extra,
   });
   const checks = () => sentinela.metric('sentinela_block_checks_total');

@@ -35,16 +35,14 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const cut = async () => {
     const s = server;
     server = undefined;
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()).unref());
+    const closing = s ? new Promise<void>((resolve) => s.close(() => resolve()).unref()) : Promise.resolve();
+    // open connections are reset before waiting: close() calls back only once every connection has ended
     for (const socket of sockets) socket.resetAndDestroy();
+    await closing;
   };
   return {
     port,
-    cut: async () => {
-      const closing = cut();
-      for (const socket of sockets) socket.resetAndDestroy();
-      await closing;
-    },
+    cut,
     restore: async () => {
       server ??= await listen(port);
     },
