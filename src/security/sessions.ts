@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sameHex } from '../domain/security/audit-chain.js';
 import type { Role } from '../domain/security/roles.js';
+import { TimedBars } from '../domain/security/timed-bars.js';
 import type { LoginHistory } from './accounts.js';
 import type { SecurityStateStore, StoredSession } from './ports.js';
 
@@ -13,6 +14,8 @@ export const TOUCH_EVERY_MS = 15_000;
 
 /** `<id>.<secret>`: 12 and 32 random bytes in base64url. */
 const TOKEN_SHAPE = /^[\w-]{16}\.[\w-]{43}$/;
+/** Well-formed tokens of no session from one address in a minute before its guesses stop costing a store read. */
+export const UNKNOWN_TOKENS_PER_MINUTE = 20;
 
 export type Session = Omit<StoredSession, 'endedAt' | 'endReason'>;
 export type EndReason = 'idle' | 'expired' | 'other-ip' | 'new login' | 'logout' | 'locked' | 'barred';
@@ -41,6 +44,9 @@ export class SessionBook {
   private readonly cache = new Map<string, Cached>();
   private readonly loading = new Map<string, Promise<Cached | undefined>>();
   private lastCreated = 0;
+  /** Addresses presenting tokens of no session, and those past the limit (answered without a store read). */
+  private readonly misses = new Map<string, { since: number; n: number }>();
+  private readonly guessers = new TimedBars();
 
   constructor(private readonly store: SecurityStateStore) {}
 
@@ -62,8 +68,12 @@ export class SessionBook {
 
   async check(token: string, ip: string, now: number): Promise<SessionCheck> {
     const dot = token.indexOf('.');
-    // only a well-formed token costs a store read
-    const cached = TOKEN_SHAPE.test(token) ? await this.read(token.slice(0, dot), now) : undefined;
+    const id = token.slice(0, dot);
+    // only a well-formed token costs a store read, and only until its address has guessed too often
+    const shaped = TOKEN_SHAPE.test(token);
+    const readable = shaped && (this.cache.has(id) || this.guessers.barredUntil(ip, now) === undefined);
+    const cached = readable ? await this.read(id, now) : undefined;
+    if (readable && !cached) this.missed(ip, now);
     if (!cached || !sameHex(sha256(token.slice(dot + 1)), cached.stored.secretSha256)) return { ok: false, reason: 'unknown' };
     const s = cached.stored;
     if (s.endedAt !== null) return { ok: false, reason: 'unknown' };
@@ -96,6 +106,17 @@ export class SessionBook {
   /** Forgets cached sessions that ended or went idle; an active one keeps this replica's last-request time. */
   sweep(now: number): void {
     for (const [id, c] of this.cache) if (c.stored.endedAt !== null || now - Math.max(c.seen, c.stored.lastSeen) > IDLE_LIMIT_MS) this.cache.delete(id);
+  }
+
+  private missed(ip: string, now: number): void {
+    const m = this.misses.get(ip);
+    if (m === undefined || now - m.since > 60_000) {
+      if (this.misses.size >= 10_000) this.misses.clear(); // bounded: a spoofing flood only resets the counts
+      this.misses.set(ip, { since: now, n: 1 });
+    } else if (++m.n >= UNKNOWN_TOKENS_PER_MINUTE) {
+      this.guessers.bar(ip, m.since + 60_000);
+      this.misses.delete(ip);
+    }
   }
 
   get cached(): number {
