@@ -105,7 +105,7 @@ export class AuditVerifier {
         }),
       );
     }
-    await this.o.store.saveAuditCheckpoints(saved);
+    await this.o.store.saveAuditCheckpoints(this.keepingFoundProblems(saved, chains, await this.o.store.auditCheckpoints()));
     const integrity: Integrity = {
       ok: chains.every((c) => c.ok),
       verifiedAt: now,
@@ -115,6 +115,21 @@ export class AuditVerifier {
     };
     this.last = integrity;
     return integrity;
+  }
+
+  /**
+   * A break another replica's full pass found while this incremental pass ran (from an older checkpoint) stands:
+   * the incremental checkpoint is not saved over it and the break is reported here too, until a full pass clears it.
+   */
+  private keepingFoundProblems(saved: AuditCheckpoint[], chains: ChainReport[], latest: readonly AuditCheckpoint[]): AuditCheckpoint[] {
+    const found = new Map(latest.filter((c) => c.problem !== '' && checkpointIntact(this.o.key, c)).map((c) => [c.chain, c]));
+    return saved.filter((c, i) => {
+      const other = found.get(c.chain);
+      const report = chains[i];
+      if (!other || !report || report.problem || (report.resumedAfter === undefined && c.fullAt >= other.fullAt)) return true;
+      chains[i] = { ...report, ok: false, problem: JSON.parse(other.problem) as NonNullable<ChainReport['problem']> };
+      return false;
+    });
   }
 
   private async stored(): Promise<Integrity> {

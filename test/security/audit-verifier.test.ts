@@ -67,6 +67,38 @@ describe('incremental audit verification: checkpoints in ClickHouse, a periodic 
     assert.deepEqual([still?.ok, still?.problem?.seq, still?.resumedAfter], [false, 12, 11]);
   });
 
+  it("keeps a break one replica's full pass found while another's incremental pass, begun before it, was running", async () => {
+    const clock = settableClock(T0);
+    const chain = 'api:race';
+    const writer = trailOn(ch, clock, chain);
+    await write(writer, 20, 'race');
+    await writer.verify('incremental');
+    await ch.client.command({
+      query: `ALTER TABLE ${ch.database}.audit_log UPDATE actor = 'mallory' WHERE chain = {c:String} AND seq = 5 SETTINGS mutations_sync = 1`,
+      query_params: { c: chain },
+    });
+    await write(writer, 3, 'race');
+    clock.advance(60_000);
+    // replica B's incremental pass reads its checkpoint, then replica A's full pass finds the break before B saves
+    const storeB = new ClickHouseSecurityStore(ch.client, ch.database);
+    const page = storeB.auditPage.bind(storeB);
+    let raced = false;
+    storeB.auditPage = async (...args) => {
+      if (!raced) {
+        raced = true;
+        const full = await trailOn(ch, clock, 'api:replica-a').verify('full');
+        assert.equal(full.chains.find((c) => c.chain === chain)?.problem?.seq, 5);
+      }
+      return page(...args);
+    };
+    const replicaB = new AuditTrail({ store: storeB, key: KEY, chain: 'api:replica-b', clock, log, quota: 1_000_000, fullVerifyEveryMs: DAY });
+    const b = (await replicaB.verify('incremental')).chains.find((c) => c.chain === chain);
+    assert.deepEqual([raced, b?.ok, b?.problem?.seq], [true, false, 5], 'B reports the break it did not read');
+    clock.advance(60_000);
+    const later = (await trailOn(ch, clock, 'api:replica-c').verify('incremental')).chains.find((c) => c.chain === chain);
+    assert.deepEqual([later?.ok, later?.problem?.seq], [false, 5], 'and every later incremental pass still does');
+  });
+
   it('catches a changed new record at the next incremental pass; a read shows the last verified state meanwhile', async () => {
     const db = await createTestDatabase();
     await migrated(db);
