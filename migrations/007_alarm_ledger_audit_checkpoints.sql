@@ -1,8 +1,8 @@
 -- Issue 15, part 5: A1 alarms of critical alerts in Kafka mode, and the incremental audit verifier.
 --
 -- alarms: one row per alarm raised from an alert, keyed by the alert's id (deterministic: a re-published alert has
--- the id it had the first time). The API replica that owns the alert's partition of the alerts topic records the row
--- before it notifies; a re-delivered alert finds its row and is not notified again. Read with FINAL: two rows of one
+-- the id it had the first time). The processor that owns the alert's CDR partition records the row before it
+-- notifies; a batch computed again after a crash or rebalance finds its row and is not notified again. Read with FINAL: two rows of one
 -- id (a race during a rebalance) collapse into one visible alarm.
 CREATE TABLE IF NOT EXISTS {{db}}.alarms
 (

@@ -63,11 +63,19 @@ describe('hard kill (SIGKILL) of a processor', () => {
     await producing;
 
     const second = await startChild();
-    await waitFor(
-      async () => (await second.ready()) && (await second.metric('sentinela_consumer_lag')) === 0 && (await second.metric('sentinela_messages_total')) > 0,
-      'the second processor caught up',
-      90_000,
-    );
+    // caught up: until the killed member's session times out (6 s) and the group rebalances, the second processor
+    // may own one partition only, whose lag alone reads 0; so also wait past that, and for its count to settle
+    const killedAt = Date.now();
+    let counted = -1;
+    const caughtUp = async () => {
+      if (Date.now() - killedAt < 12_000 || !(await second.ready()) || (await second.metric('sentinela_consumer_lag')) !== 0) return false;
+      const n = await second.metric('sentinela_cdrs_total');
+      const settled = n > 0 && n === counted;
+      counted = n;
+      if (!settled) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      return settled;
+    };
+    await waitFor(caughtUp, 'the second processor caught up', 120_000);
     await new Promise((resolve) => setTimeout(resolve, 600)); // one more batch period
     const redelivered = await second.metric('sentinela_cdrs_total{status="duplicate"}');
     const rebuilt = await second.metric('sentinela_state_rebuild_cdrs');
