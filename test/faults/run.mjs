@@ -20,8 +20,12 @@ if (files.length === 0) {
 }
 const prepared = spawnSync(process.execPath, [join(root, 'test', 'rig', 'prepare.mjs')], { stdio: 'inherit' });
 if (prepared.status !== 0) process.exit(prepared.status ?? 1);
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  cwd: root,
-});
+const run = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=900000', '--test-force-exit', '--test-reporter=spec', ...files],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
+);
 process.exit(run.status ?? 1);
