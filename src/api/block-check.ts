@@ -116,6 +116,15 @@ export class BlockCheckService {
   }
 
   /**
+   * A CDR arrived for a call this service may have seen as an attempt: the call is no longer live (issue 16, live
+   * concurrent calls; filled by that work). The embedded pipeline, the distribution feed and the replay call it.
+   */
+  ended(cdr: Cdr, now: number): void {
+    void cdr;
+    void now;
+  }
+
+  /**
    * The answer without evaluating the call (emergency calls still pass): for a request shed under overload, or
    * one that cannot be authenticated yet because the replica is still loading its API keys.
    */

@@ -24,6 +24,11 @@ export interface CallEvent {
   readonly ip: string | undefined;
   readonly billSec: number;
   readonly cost: number | undefined;
+  /**
+   * What a minute of this call costs (BRL): the CDR's own cost rate when it has one, else the rate table's estimate
+   * for the callee (issue 16, filled by the cost work; 0 until then).
+   */
+  readonly ratePerMinute: number;
   readonly answered: boolean;
   /** The CDR's direction; exporters that do not say are read as outbound. */
   readonly direction: Direction;
@@ -70,6 +75,7 @@ export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
     ip: cdr.srcIp,
     billSec: cdr.billSec,
     cost: cdr.cost,
+    ratePerMinute: 0,
     answered: cdr.answeredAt !== null,
     direction: cdr.direction ?? 'outbound',
     international,
