@@ -28,6 +28,8 @@ const snapshotSchema = z.looseObject({
   // added later in version 1: older rows have none
   throughIds: z.array(z.string()).default([]),
   tainted: z.array(z.tuple([z.enum(['ip', 'account', 'caller']), z.string(), num])).default([]),
+  // issue 16 money caps: the MoneyBook's rows (key, day, dayClass, dayTotal, month, monthTotal, spoiledDay, 2 typical, known, lastT)
+  money: z.array(z.tuple([z.string(), num, num, num, num, num, num, num, num, num, num])).default([]),
 });
 
 /**
@@ -52,6 +54,7 @@ export function snapshotOfRow(tenant: string, body: string): { ok: true; snapsho
   const foreign =
     [...s.ips, ...s.accounts, ...s.callers].some(([key]) => !key.startsWith(prefix)) ||
     (s.tainted ?? []).some(([, key]) => !key.startsWith(prefix)) ||
+    (s.money ?? []).some(([key]) => !key.startsWith(prefix)) ||
     s.levels.some(([key]) => !key.slice(key.indexOf('\u0000') + 1).startsWith(prefix));
   return foreign ? { ok: false, reason: "holds another tenant's subjects" } : { ok: true, snapshot: s };
 }

@@ -4,6 +4,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { PrefixEntry } from '../../domain/engine/prefix-lists.js';
+import { readRateTable } from './rate-file.js';
+import type { RateEntry } from '../../domain/cost/rate-table.js';
 import { mappingSpec, type MappingSpec } from '../../domain/cdr/formats/mapping.js';
 import { profilesFileSpec, type ProfilesFile } from '../../domain/rules/profile-spec.js';
 import { ruleFileSpec, type RuleSpec } from '../../domain/rules/spec.js';
@@ -16,6 +18,8 @@ export interface RuleFiles {
   readonly rules: readonly RuleSpec[];
   readonly profiles: ProfilesFile;
   readonly prefixEntries: readonly PrefixEntry[];
+  /** Prices per destination prefix (`rates.csv`, optional): estimate the cost of CDRs that carry none. */
+  readonly rateEntries: readonly RateEntry[];
   /** Field mappings for exporters without a built-in decoder (`mappings/NAME.yaml`, format `mapping:NAME`). */
   readonly mappings: ReadonlyMap<string, MappingSpec>;
   readonly files: readonly string[];
@@ -23,11 +27,12 @@ export interface RuleFiles {
 
 const PROFILES_FILE = /^profiles\.(?:ya?ml|json)$/;
 const RULE_FILE = /\.(?:ya?ml|json)$/;
+const RATES_FILE = 'rates.csv';
 const LIST_COLUMNS = ['e164_prefix', 'name', 'category', 'source'] as const;
 
 /**
  * Reads `dir`: every `*.yaml|*.yml|*.json` but profiles.* holds `rules: [...]`; `profiles.yaml` (optional) the
- * tenant profiles; `lists/*.csv` the prefix lists; `mappings/*.yaml` exporter field mappings. Any problem throws RULES_INVALID naming the file, the rule
+ * tenant profiles; `lists/*.csv` the prefix lists; `rates.csv` the rate table; `mappings/*.yaml` exporter field mappings. Any problem throws RULES_INVALID naming the file, the rule
  * id and the field, so a bad rule stops startup instead of silently switching detection off.
  */
 export function loadRuleFiles(dir: string): RuleFiles {
@@ -62,6 +67,9 @@ export function loadRuleFiles(dir: string): RuleFiles {
       files.push(path);
     }
   }
+  const ratesPath = join(dir, RATES_FILE);
+  const rateEntries = isFile(ratesPath) ? readRateTable(ratesPath) : [];
+  if (rateEntries.length > 0) files.push(ratesPath);
   const mappings = new Map<string, MappingSpec>();
   const mappingDir = join(dir, 'mappings');
   if (isDirectory(mappingDir)) {
@@ -74,7 +82,7 @@ export function loadRuleFiles(dir: string): RuleFiles {
       files.push(path);
     }
   }
-  return { dir, rules, profiles, prefixEntries, mappings, files };
+  return { dir, rules, profiles, prefixEntries, rateEntries, mappings, files };
 }
 
 function readPrefixList(path: string, list: string): PrefixEntry[] {
@@ -129,6 +137,14 @@ function listDir(dir: string): string[] {
     return readdirSync(dir).sort();
   } catch (err) {
     throw new SentinelaError('RULES_UNREADABLE', `cannot read the rules directory ${dir}: ${(err as Error).message}`, {}, { cause: err });
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 

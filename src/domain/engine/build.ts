@@ -3,12 +3,15 @@ import type { ProfilesFile } from '../rules/profile-spec.js';
 import type { RuleSpec } from '../rules/spec.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { PrefixLists, type PrefixEntry } from './prefix-lists.js';
+import { RateTable, type RateEntry } from '../cost/rate-table.js';
 import { ProfileBook, type ProfileBase } from './profiles.js';
 
 export interface RuleSet {
   readonly rules: readonly RuleSpec[];
   readonly profiles: ProfilesFile;
   readonly prefixEntries: readonly PrefixEntry[];
+  /** rules/rates.csv: estimates the cost of CDRs without one (none: nothing is estimated). */
+  readonly rateEntries?: readonly RateEntry[];
 }
 
 /**
@@ -18,7 +21,7 @@ export interface RuleSet {
 export function createEngine(
   ruleSet: RuleSet,
   base: ProfileBase,
-  options: Omit<EngineOptions, 'rules' | 'profiles' | 'prefixLists'> & { readonly on?: 'cdr' | 'attempt' } = {},
+  options: Omit<EngineOptions, 'rules' | 'profiles' | 'prefixLists' | 'rates'> & { readonly on?: 'cdr' | 'attempt' } = {},
 ): Engine {
   const { on = 'cdr', ...engineOptions } = options;
   return new Engine({
@@ -26,5 +29,6 @@ export function createEngine(
     rules: ruleSet.rules.filter((r) => r.enabled && r.on === on).map(compileRule),
     profiles: new ProfileBook(ruleSet.profiles, base),
     prefixLists: new PrefixLists(ruleSet.prefixEntries),
+    ...(ruleSet.rateEntries?.length ? { rates: new RateTable(ruleSet.rateEntries) } : {}),
   });
 }

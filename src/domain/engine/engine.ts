@@ -18,11 +18,17 @@ import type { PrefixLists } from './prefix-lists.js';
 import type { ProfileBook } from './profiles.js';
 import type { NumberResult } from '../numbering/normaliser.js';
 import type { Block, Verdict } from './verdicts.js';
+import { CalleeFactsMemo } from '../cost/callee-facts.js';
+import { DailyCostBaseline } from '../cost/daily-cost-baseline.js';
+import { MoneyBook, type MoneyRow } from '../cost/money-book.js';
+import type { RateTable } from '../cost/rate-table.js';
 
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
   readonly profiles: ProfileBook;
   readonly prefixLists: PrefixLists;
+  /** Prices per destination (rules/rates.csv): the cost of CDRs without one is estimated (issue 16). */
+  readonly rates?: RateTable;
   /** Late CDRs within this much of the newest event time are counted in their windows (default 6 h). */
   readonly allowedLatenessMs?: number;
   /** CDRs starting further than this after `now` are refused (a wrong clock would evict every window). */
@@ -78,7 +84,11 @@ export class Engine {
   private readonly learns: boolean;
   private readonly limits: readonly Limits[];
   /** Per detector, the learning of a rule with a baseline. */
-  private readonly baselines: readonly (RuleBaseline | undefined)[];
+  private readonly baselines: readonly (Pick<RuleBaseline, 'judge'> | undefined)[];
+  /** Rate and validity per callee, when a rate table is loaded. */
+  private readonly callees: CalleeFactsMemo | undefined;
+  /** Outbound cost per account, day and month (money caps, `baseline: dailyCost`): only when a rule reads it. */
+  private readonly money: MoneyBook | undefined;
   private readonly detectorStats: readonly RuleStats[];
   private readonly lateness: number;
   private readonly skew: number;
@@ -103,7 +113,10 @@ export class Engine {
   readonly ruleStats = new Map<string, RuleStats>();
 
   constructor(private readonly options: EngineOptions) {
-    this.detectors = options.rules.map(detectorFor);
+    const needsMoney = options.rules.some((r) => r.measure.kind === 'moneyCap' || r.baseline?.dailyCost === true);
+    this.money = needsMoney ? new MoneyBook() : undefined;
+    this.callees = options.rates ? new CalleeFactsMemo(options.rates) : undefined;
+    this.detectors = options.rules.map((r) => detectorFor(r, this.money));
     this.episodes = new EpisodeBook({ ladderMs: options.profiles.escalationLadderMs, withinMs: options.profiles.escalationWithinMs });
     this.ring = new EvidenceRing(options.evidenceCapacity);
     this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
@@ -112,7 +125,13 @@ export class Engine {
     for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
     this.limits = options.rules.map(ruleLimits);
-    this.baselines = options.rules.map((r) => (r.baseline ? new RuleBaseline({ ...r, baseline: r.baseline }, this.usage) : undefined));
+    this.baselines = options.rules.map((r) =>
+      !r.baseline
+        ? undefined
+        : r.baseline.dailyCost && this.money
+          ? new DailyCostBaseline(r, this.money)
+          : new RuleBaseline({ ...r, baseline: r.baseline }, this.usage),
+    );
     this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
   }
 
@@ -142,7 +161,7 @@ export class Engine {
     } else if (cdr.endedAt === ended) this.endIds.get(cdr.tenant)?.push(cdr.id);
     // bounded by the lateness: a clock-skewed end time cannot stretch a block further than that
     const decidedAt = Math.min(Math.max(ended, cdr.endedAt), mark + this.lateness);
-    const event = enrich(cdr, this.ring.push(cdr.id), { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
+    const event = enrich(cdr, this.ring.push(cdr.id), this.enrichDeps);
     if (event.emergency) return this.outcome('emergency', [], event);
     // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
     const learning = this.learns && event.direction === 'outbound';
@@ -158,7 +177,11 @@ export class Engine {
     }
     const through = this.learnedThrough.get(cdr.tenant);
     // a CDR ending exactly when the snapshot was taken may have arrived after it: its id says
-    const teaches = learning && (through === undefined || cdr.endedAt > through.at || (cdr.endedAt === through.at && !through.ids.has(cdr.id)));
+    const fresh = through === undefined || cdr.endedAt > through.at || (cdr.endedAt === through.at && !through.ids.has(cdr.id));
+    const teaches = learning && fresh;
+    // money is counted once: a rebuild replaying calls the restored snapshot already counted adds nothing
+    if (this.money && event.direction === 'outbound')
+      this.money.observe((keys['account'] ??= `${event.tenant}\u0000${event.account}`), event, this.usage.hourOf(event), fresh);
     let call: LearningCall | undefined;
     const verdicts: Verdict[] = [];
     for (const hit of rebuild ? [] : checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
@@ -211,7 +234,7 @@ export class Engine {
 
   /** The CDR as the rules would read it, without counting it (block-check of a CDR the engine refused). */
   describe(cdr: Cdr): CallEvent {
-    return enrich(cdr, -1, { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists });
+    return enrich(cdr, -1, this.enrichDeps);
   }
 
   /** Allow and deny lists (G4) of a tenant, as the rules apply them. */
@@ -247,7 +270,7 @@ export class Engine {
    */
   usageSnapshots(): UsageSnapshot[] {
     const snapshots = this.usage.snapshots(new Map([...this.watermarks.keys()].map((tenant) => [tenant, this.ends.get(tenant) ?? -Infinity])));
-    return snapshots.map((s) => ({ ...s, throughIds: [...(this.endIds.get(s.tenant) ?? [])] }));
+    return snapshots.map((s) => ({ ...s, throughIds: [...(this.endIds.get(s.tenant) ?? [])], ...(this.money ? { money: this.money.rows(s.tenant) } : {}) }));
   }
 
   /**
@@ -257,6 +280,7 @@ export class Engine {
   restoreUsage(snapshots: readonly UsageSnapshot[]): void {
     for (const s of snapshots) {
       this.usage.restore(s);
+      this.money?.restore(s.tenant, (s.money ?? []) as readonly MoneyRow[]);
       this.learnedThrough.set(s.tenant, { at: s.through, ids: new Set(s.throughIds ?? []) });
     }
   }
@@ -269,6 +293,10 @@ export class Engine {
   /** Keys held per rule (for stats and the memory benchmark). */
   keyCounts(): Record<string, number> {
     return Object.fromEntries(this.detectors.map((d) => [d.rule.id, d.keyCount]));
+  }
+
+  private get enrichDeps() {
+    return { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists, callees: this.callees };
   }
 
   private readonly ids = (seqs: readonly number[]): string[] => seqs.map((s) => this.ring.get(s)).filter((id): id is string => id !== undefined);
@@ -303,6 +331,7 @@ export class Engine {
     if (this.watermark - this.usageTrimmedAt >= USAGE_TRIM_EVERY_MS) {
       this.usageTrimmedAt = this.watermark;
       this.usage.trim(horizonOf);
+      this.money?.trim(horizonOf);
     }
     this.keysAtTrim = keys + this.dedup.size;
   }

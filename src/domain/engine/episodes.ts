@@ -203,6 +203,10 @@ function reason(rule: CompiledRule, value: number, need: number): string {
       return `${round2(value)}% of the daily international quota used (blocks at ${need}%): ${rule.description}`;
     case 'dailyTotal':
       return `${round2(value)} ${rule.measure.of === 'cost' ? 'spent' : 'billed minutes'} today (blocks at ${need}): ${rule.description}`;
+    case 'sum':
+      return `R$ ${round2(value)} spent within ${window} (blocks at R$ ${round2(need)}): ${rule.description}`;
+    case 'moneyCap':
+      return `${round2(value)}% of the money cap used (blocks at ${round2(need)}%): ${rule.description}`;
   }
 }
 
@@ -211,5 +215,7 @@ function reason(rule: CompiledRule, value: number, need: number): string {
  * measure to the local day's end, else the cooldown.
  */
 export function alertQuietUntil(rule: CompiledRule, at: number, t: number, timeZone: string): number {
-  return rule.measure.kind === 'dailyQuota' || rule.measure.kind === 'dailyTotal' ? nextLocalMidnight(at, timeZone) : Math.max(at, t) + rule.cooldownMs;
+  return rule.measure.kind === 'dailyQuota' || rule.measure.kind === 'dailyTotal' || rule.measure.kind === 'moneyCap'
+    ? nextLocalMidnight(at, timeZone)
+    : Math.max(at, t) + rule.cooldownMs;
 }

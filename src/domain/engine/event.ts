@@ -1,5 +1,7 @@
 import { isBusinessTime } from '../calendar/business.js';
 import type { Cdr, Direction } from '../cdr/contract.js';
+import type { CalleeFactsMemo } from '../cost/callee-facts.js';
+import { validityOf, type Validity } from '../numbering/validity.js';
 import type { NormalisedNumber } from '../numbering/types.js';
 import type { NumberMemo } from './number-memo.js';
 import type { PrefixEntry, PrefixLists } from './prefix-lists.js';
@@ -23,7 +25,14 @@ export interface CallEvent {
   readonly calleeText: string;
   readonly ip: string | undefined;
   readonly billSec: number;
+  /** The call's end (epoch ms): when its cost is spent and known (exposure windows count by it). */
+  readonly end: number;
+  /** The CDR's cost, else the rate table's estimate (billed minutes × ratePerMinute); undefined without either. */
   readonly cost: number | undefined;
+  /** `cost` is the rate table's estimate, not the CDR's own (alerts say so). */
+  readonly costEstimated: boolean;
+  /** Whether the callee can exist (libphonenumber, Brazilian numbering plan): invalid and unallocated numbers are a risk signal. */
+  readonly validity: Validity;
   /**
    * What a minute of this call costs (BRL): the CDR's own cost rate when it has one, else the rate table's estimate
    * for the callee (issue 16, filled by the cost work; 0 until then).
@@ -49,6 +58,8 @@ export interface EnrichDeps {
   readonly numbers: NumberMemo;
   readonly profiles: ProfileBook;
   readonly prefixLists: PrefixLists;
+  /** Rate and validity per callee (rules/rates.csv); without it nothing is estimated. */
+  readonly callees?: CalleeFactsMemo | undefined;
 }
 
 export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
@@ -61,6 +72,10 @@ export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
   const listHits = e164 ? deps.prefixLists.lookup(e164) : [];
   const international = callee?.international ?? false;
   const intl = profile.international;
+  const facts = deps.callees?.of(callee);
+  const ownRate = cdr.cost !== undefined && cdr.billSec > 0;
+  const ratePerMinute = ownRate ? ((cdr.cost as number) * 60) / cdr.billSec : (facts?.rate.brlPerMinute ?? 0);
+  const costEstimated = cdr.cost === undefined && facts !== undefined;
   const outOfProfile = international && (intl.policy === 'deny' || (intl.countries !== undefined && !intl.countries.includes(callee?.region ?? '')));
   return {
     id: cdr.id,
@@ -74,8 +89,11 @@ export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
     calleeText: e164 ?? cdr.callee.replace(/[^\d*#+]/g, ''),
     ip: cdr.srcIp,
     billSec: cdr.billSec,
-    cost: cdr.cost,
-    ratePerMinute: 0,
+    end: cdr.endedAt,
+    cost: costEstimated ? (cdr.billSec / 60) * ratePerMinute : cdr.cost,
+    costEstimated,
+    validity: facts?.validity ?? validityOf(callee),
+    ratePerMinute,
     answered: cdr.answeredAt !== null,
     direction: cdr.direction ?? 'outbound',
     international,

@@ -19,7 +19,8 @@ export const ruleLimits = (rule: CompiledRule): Limits => ({ warn: rule.warn, cr
 
 /** 1.1 × 50 is 55.00000000000001 in floating point: not a reason to ask for 56. */
 const wholeUp = (t: number): number => Math.ceil(t - 1e-9);
-const isWhole = (rule: CompiledRule): boolean => rule.measure.kind !== 'dailyTotal' && rule.measure.kind !== 'dailyQuota';
+const MONEY_MEASURES: ReadonlySet<string> = new Set(['dailyTotal', 'dailyQuota', 'sum', 'moneyCap']);
+const isWhole = (rule: CompiledRule): boolean => !MONEY_MEASURES.has(rule.measure.kind);
 
 function scale(floor: number | undefined, factor: number | undefined, baseline: number, whole: boolean): number | undefined {
   if (floor === undefined || factor === undefined) return floor;

@@ -1,7 +1,7 @@
 import { compileCalendar, type BusinessCalendar } from '../calendar/business.js';
 import type { DialPlan } from '../numbering/types.js';
 import { parseDuration } from '../rules/duration.js';
-import { calendarSpec, type InternationalSpec, type ProfilesFile } from '../rules/profile-spec.js';
+import { calendarSpec, type CapsSpec, type InternationalSpec, type ProfilesFile } from '../rules/profile-spec.js';
 import { SubjectList } from './subject-lists.js';
 
 /** What the rules need to know about one tenant (or account with its own profile). */
@@ -10,6 +10,8 @@ export interface Profile {
   readonly dialPlan: DialPlan;
   readonly international: InternationalSpec;
   readonly calendar: BusinessCalendar;
+  /** Money caps (BRL) per local day and month of each account; undefined when none is set. */
+  readonly caps?: CapsSpec | undefined;
 }
 
 export interface ProfileBase {
@@ -75,6 +77,7 @@ interface Layer {
   readonly dialPlan?: { readonly [K in keyof DialPlan]?: DialPlan[K] | undefined } | undefined;
   readonly international?: InternationalSpec | undefined;
   readonly calendar?: ProfilesFile['defaults']['calendar'];
+  readonly caps?: CapsSpec | undefined;
 }
 
 function layer(parent: Profile | undefined, spec: Layer, base: ProfileBase): Profile {
@@ -88,7 +91,8 @@ function layer(parent: Profile | undefined, spec: Layer, base: ProfileBase): Pro
         ? parent.calendar
         : { ...parent.calendar, timeZone }
       : compileCalendar(DEFAULT_CALENDAR, timeZone);
-  return { timeZone, dialPlan, international: spec.international ?? parent?.international ?? DENY_INTERNATIONAL, calendar };
+  const caps = spec.caps || parent?.caps ? { ...parent?.caps, ...stripUndefined(spec.caps ?? {}) } : undefined;
+  return { timeZone, dialPlan, international: spec.international ?? parent?.international ?? DENY_INTERNATIONAL, calendar, caps };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -19,7 +19,7 @@ export interface CompiledRule {
   readonly warnFactor: number | undefined;
   readonly criticalFactor: number | undefined;
   /** Scale thresholds with the subject's learned usage (G3); `of` is what a cold-start site size counts. */
-  readonly baseline: { readonly coldStart: ColdStart } | undefined;
+  readonly baseline: { readonly coldStart: ColdStart; readonly dailyCost?: true } | undefined;
   /** The rule matches on novelty (G3), so usage must be learned even without a baseline. */
   readonly readsNovelty: boolean;
   readonly block: CompiledBlock | undefined;
@@ -52,7 +52,7 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     critical: floor(spec.thresholds.critical),
     warnFactor: factor(spec.thresholds.warn),
     criticalFactor: factor(spec.thresholds.critical),
-    baseline: spec.baseline === undefined ? undefined : { coldStart: coldStartOf(spec) },
+    baseline: spec.baseline === undefined ? undefined : { coldStart: coldStartOf(spec), ...(spec.baseline === 'dailyCost' ? { dailyCost: true as const } : {}) },
     block: b && {
       at: b.at ?? (floor(spec.thresholds.critical) as number),
       durationMs: b.duration === undefined ? undefined : (parseDuration(b.duration) as number),
@@ -103,11 +103,23 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
     const max = m.maxBillSec;
     tests.push((e) => e.billSec <= max);
   }
+  if (m.validity) {
+    const validities = new Set(m.validity);
+    tests.push((e) => validities.has(e.validity));
+  }
   if (m.callee) {
     const classes = m.callee;
     tests.push((e) =>
       classes.some((c) =>
-        c === 'international' ? e.international : c === 'premium' ? e.premium : c === 'outOfProfile' ? e.outOfProfile : e.callee !== null && !e.international,
+        c === 'international'
+          ? e.international
+          : c === 'premium'
+            ? e.premium
+            : c === 'outOfProfile'
+              ? e.outOfProfile
+              : c === 'invalid'
+                ? e.validity !== 'valid'
+                : e.callee !== null && !e.international,
       ),
     );
   }
@@ -126,6 +138,8 @@ function compileSubject(spec: RuleSpec): (e: CallEvent) => Subject | null {
       return (e) => (e.ip === undefined ? null : { kind: 'ip', value: e.ip });
     case 'destination':
       return (e) => (e.calleeText === '' ? null : { kind: 'destination', value: e.calleeText });
+    case 'destCountry':
+      return (e) => (e.callee?.region ? { kind: 'destCountry', value: e.callee.region } : null);
     case 'destPrefix': {
       const digits = spec.prefixDigits as number;
       return (e) => {

@@ -68,8 +68,14 @@ export const listsSpec = z.strictObject({
 });
 const listPair = z.strictObject({ allow: listsSpec.optional(), deny: listsSpec.optional() });
 
+/** Money caps (BRL) on an account's outbound cost per local day and month; each field inherits on its own. */
+export const capsSpec = z
+  .strictObject({ daily: z.number().positive('must be positive').optional(), monthly: z.number().positive('must be positive').optional() })
+  .refine((c) => c.daily === undefined || c.monthly === undefined || c.daily <= c.monthly, 'daily must not exceed monthly');
+
 const profileBody = {
   timeZone: timeZoneSpec.optional(),
+  caps: capsSpec.optional(),
   dialPlan: dialPlanSpec.optional(),
   international: internationalSpec.optional(),
   calendar: calendarSpec.optional(),
@@ -96,3 +102,4 @@ export type ProfilesFile = z.output<typeof profilesFileSpec>;
 export type InternationalSpec = z.output<typeof internationalSpec>;
 export type CalendarSpec = z.output<typeof calendarSpec>;
 export type ListsSpec = z.output<typeof listsSpec>;
+export type CapsSpec = z.output<typeof capsSpec>;

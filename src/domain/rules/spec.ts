@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DIRECTIONS } from '../cdr/contract.js';
+import { VALIDITIES } from '../numbering/validity.js';
 import { NOVELTIES } from '../usage/novelty.js';
 import { DURATION_PATTERN } from './duration.js';
 
@@ -7,11 +8,11 @@ import { DURATION_PATTERN } from './duration.js';
  * The stored form of a rule: what `rules/*.yaml` holds, validated with zod. `compile.ts` turns it into the
  * runtime profile the detectors use; the live window state lives in the detectors (CGRateS' three forms).
  */
-export const KEY_KINDS = ['caller', 'account', 'ip', 'tenant', 'destination', 'destPrefix'] as const;
+export const KEY_KINDS = ['caller', 'account', 'ip', 'tenant', 'destination', 'destPrefix', 'destCountry'] as const;
 export type KeyKind = (typeof KEY_KINDS)[number];
 
 /** Callee classes a rule can match on (any of them). */
-export const CALLEE_CLASSES = ['international', 'premium', 'outOfProfile', 'national'] as const;
+export const CALLEE_CLASSES = ['international', 'premium', 'outOfProfile', 'national', 'invalid'] as const;
 export type CalleeClass = (typeof CALLEE_CLASSES)[number];
 
 export const BLOCK_UNTIL = ['localMidnight', 'nextBusinessHour'] as const;
@@ -53,6 +54,8 @@ export const matchSpec = z.strictObject({
   novel: z.array(z.enum(NOVELTIES)).min(1).optional(),
   /** Only calls billed at most this many seconds: short or unanswered (war-dialling; a sales team's list calls are long). */
   maxBillSec: z.int().min(0).optional(),
+  /** Whether the callee can exist: valid, invalid (libphonenumber), unallocated (Brazilian numbering plan). */
+  validity: z.array(z.enum(VALIDITIES)).min(1).optional(),
 });
 export type MatchSpec = z.infer<typeof matchSpec>;
 
@@ -78,6 +81,10 @@ export const measureSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dailyQuota') }),
   /** The key's running total of cost or billed minutes over the local calendar day. */
   z.strictObject({ kind: z.literal('dailyTotal'), of: z.enum(['cost', 'minutes']) }),
+  /** Money spent within the sliding window (BRL; CDR cost, else the rate table's estimate), by call end. */
+  z.strictObject({ kind: z.literal('sum'), of: z.literal('cost') }),
+  /** Thresholds are percentages of the profile's money caps (daily and/or monthly, local day and month), all outbound cost. */
+  z.strictObject({ kind: z.literal('moneyCap') }),
 ]);
 export type MeasureSpec = z.infer<typeof measureSpec>;
 
@@ -126,7 +133,7 @@ export const ruleSpec = z
      * NAT is known within minutes of a cold start); `peers` uses what the callers of the same
      * account reach around this hour, or in today's earlier hours (a new call-centre agent is judged by the agents).
      */
-    baseline: z.enum(['learned', 'site', 'peers']).optional(),
+    baseline: z.enum(['learned', 'site', 'peers', 'dailyCost']).optional(),
     /** After an alert, the same rule and subject stay quiet this long (default: the window). */
     cooldown: duration.optional(),
     block: blockSpec.optional(),
@@ -140,7 +147,10 @@ export const ruleSpec = z
     if (r.baseline !== undefined && r.key !== 'caller' && r.key !== 'account' && r.key !== 'ip') fail(['baseline'], 'is learned for caller, account or ip keys');
     if (r.baseline === 'peers' && r.key !== 'caller') fail(['baseline'], 'peers are the callers of an account: use it with key caller');
     if (r.block?.sharedSite === 'warn' && (r.baseline !== 'site' || r.key !== 'ip')) fail(['block', 'sharedSite'], 'applies to key ip with baseline site');
-    if (r.measure.kind === 'dailyQuota' || r.measure.kind === 'dailyTotal') {
+    if (r.baseline === 'dailyCost' && r.key !== 'account') fail(['baseline'], "dailyCost is the account's learned daily cost: use it with key account");
+    if (r.measure.kind === 'moneyCap' && r.key !== 'account') fail(['key'], 'money caps are per account: use key account');
+    if (r.key === 'destCountry' && r.block) fail(['block'], 'a destination country is alerted on, never blocked whole');
+    if (r.measure.kind === 'dailyQuota' || r.measure.kind === 'dailyTotal' || r.measure.kind === 'moneyCap') {
       if (r.window !== undefined) fail(['window'], `a ${r.measure.kind} rule counts per local day; remove window`);
     } else if (r.window === undefined) fail(['window'], 'is required');
     if (r.key === 'destPrefix' && r.prefixDigits === undefined) fail(['prefixDigits'], 'is required when key is destPrefix');

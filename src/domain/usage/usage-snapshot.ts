@@ -39,6 +39,8 @@ export interface UsageSnapshot {
   readonly levels: readonly (readonly [string, LevelsSnapshot])[];
   /** Absent in snapshots stored before taints were kept. */
   readonly tainted?: readonly TaintRow[];
+  /** Accounts' outbound cost per local day and month and usual daily cost (MoneyBook rows; issue 16 money caps). */
+  readonly money?: readonly (readonly [string, ...number[]])[];
 }
 
 /** The book's state the snapshots read and restore. */

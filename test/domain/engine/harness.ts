@@ -30,6 +30,7 @@ export function harness(options: HarnessOptions = {}) {
       rules: [...shipped.filter((r) => !extra.some((e) => e.id === r.id)), ...extra],
       profiles: options.profiles === undefined ? DEFAULT_RULES.profiles : profilesFileSpec.parse(options.profiles),
       prefixEntries: DEFAULT_RULES.prefixEntries,
+      rateEntries: DEFAULT_RULES.rateEntries,
     },
     { timeZone: 'America/Sao_Paulo', dialPlan: { homeCountry: 'BR', defaultDdd: '11', internationalPrefix: '00' } },
     options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs },
