@@ -12,9 +12,10 @@ const CLASSES: ReadonlySet<string> = new Set(RATE_CLASSES);
  * under-estimate exposure.
  */
 export function readRateTable(path: string): RateEntry[] {
-  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  type Row = { record: Record<string, string>; info: { lines: number } };
+  let rows: Row[];
   try {
-    rows = parseCsv(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, comment: '#', trim: true, info: true }) as typeof rows;
+    rows = parseCsv<Row>(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, comment: '#', trim: true, info: true });
   } catch (err) {
     throw new SentinelaError('RULES_INVALID', `${path}: not a valid CSV: ${(err as Error).message}`, {}, { cause: err });
   }

@@ -43,9 +43,14 @@ describe('rule files', () => {
       'attempt-velocity-ip',
       'caller-on-new-ip',
       'credential-stuffing',
+      'exposure-account-fast',
+      'exposure-account-slow',
+      'exposure-country',
       'international-daily-quota',
       'international-out-of-profile',
       'international-spend-spike',
+      'invalid-destinations',
+      'money-cap',
       'new-international-destination',
       'off-hours-call',
       'off-hours-international',
@@ -112,5 +117,30 @@ describe('rule files', () => {
 
   it('reports a missing rules directory as RULES_UNREADABLE', () => {
     assert.equal(loadError('/nonexistent/rules').code, 'RULES_UNREADABLE');
+  });
+});
+
+describe('rate table file (rules/rates.csv)', () => {
+  const header = '# prices\nprefix,class,name,brl_per_minute,source\n';
+  const star = '*,invalid,Unknown,6.00,assumption\n';
+  it('loads the shipped table with its invalid default', () => {
+    const entries = loadRuleFiles('rules').rateEntries;
+    assert.ok(entries.length > 250);
+    assert.equal(entries.filter((e) => e.prefix === '*').length, 1);
+  });
+
+  it('refuses a bad row naming the file, the line and the field', () => {
+    const bad = (text: string) => loadError(rulesDir({ 'rates.csv': header + text })).message;
+    assert.match(bad(`${star}351,country,Portugal,abc,TIM retail\n`), /rates\.csv: line 4: brl_per_minute: must be a non-negative number/);
+    assert.match(bad(`${star}351,country,Portugal,0.50,\n`), /rates\.csv: line 4: source: is required/);
+    assert.match(bad(`${star}35x,country,Portugal,0.50,TIM\n`), /rates\.csv: line 4: prefix: must be 1-15 digits/);
+    assert.match(bad(`${star}351,nation,Portugal,0.50,TIM\n`), /rates\.csv: line 4: class: must be one of/);
+    assert.match(bad(`${star}351,country,Portugal,0.50,TIM\n351,country,Portugal,0.60,Oi\n`), /line 5: prefix: 351 is already priced on line 4/);
+    assert.match(bad('351,country,Portugal,0.50,TIM\n'), /rates\.csv: prefix: needs the \* row/);
+  });
+
+  it('accepts the fixed and mobile defaults of one country side by side', () => {
+    const dir = rulesDir({ 'rates.csv': `${header}${star}55,national-fixed,BR fixed,0.25,Embratel\n55,national-mobile,BR mobile,0.23,Anatel VC-1\n` });
+    assert.equal(loadRuleFiles(dir).rateEntries.length, 3);
   });
 });

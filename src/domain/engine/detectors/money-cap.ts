@@ -2,7 +2,7 @@ import type { MoneyBook } from '../../cost/money-book.js';
 import type { CompiledRule } from '../../rules/compile.js';
 import type { CallEvent } from '../event.js';
 import { round2 } from '../../round.js';
-import type { Detector, HorizonOf, Observation } from './detector.js';
+import type { Detector, Observation } from './detector.js';
 
 /**
  * Money caps per profile (issue 16, F2), in real time: the account's outbound cost over the local day and the
@@ -20,7 +20,7 @@ export class MoneyCapDetector implements Detector {
     return 0; // the totals are the money book's
   }
 
-  observe(event: CallEvent, _key: string): Observation | null {
+  observe(event: CallEvent): Observation | null {
     const caps = event.profile.caps;
     const m = this.money.current;
     if (!caps || m === undefined || event.direction !== 'outbound') return null;
@@ -37,7 +37,6 @@ export class MoneyCapDetector implements Detector {
     return { value: percent, reachedAt: () => event.t, evidence: () => [event.seq], details };
   }
 
-  trim(_horizonOf: HorizonOf): void {
-    // the money book trims itself with the usage profiles
-  }
+  /** The money book trims itself with the usage profiles. */
+  trim(): void {}
 }
