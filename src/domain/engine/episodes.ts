@@ -203,6 +203,8 @@ function reason(rule: CompiledRule, value: number, need: number): string {
       return `${round2(value)}% of the daily international quota used (blocks at ${need}%): ${rule.description}`;
     case 'dailyTotal':
       return `${round2(value)} ${rule.measure.of === 'cost' ? 'spent' : 'billed minutes'} today (blocks at ${need}): ${rule.description}`;
+    case 'rangeScore':
+      return `range score ${round2(value)} within ${window} (blocks at ${need}): ${rule.description}`;
   }
 }
 

@@ -4,6 +4,7 @@ import { DailyQuotaDetector } from './daily-quota.js';
 import { DailyTotalDetector } from './daily-total.js';
 import type { Detector } from './detector.js';
 import { DistinctDetector } from './distinct.js';
+import { RangeScoreDetector } from './range-score.js';
 import { SequenceDetector } from './sequence.js';
 
 /** The live window state for a rule's measure. */
@@ -19,5 +20,7 @@ export function detectorFor(rule: CompiledRule): Detector {
       return new DailyQuotaDetector(rule);
     case 'dailyTotal':
       return new DailyTotalDetector(rule);
+    case 'rangeScore':
+      return new RangeScoreDetector(rule);
   }
 }
