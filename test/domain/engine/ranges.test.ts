@@ -80,33 +80,26 @@ describe('single-account pumping (G2, F4)', () => {
     assert.deepEqual(blocksOf(h.feed(...tries)), []);
   });
 
-  it('never fires when every third call is a conversation (property)', () => {
+  it('never fires on one range when every other call is a conversation (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.record({
-            range: fc.constantFrom('2547', '2917', '3519', '2376'),
-            n: fc.integer({ min: 0, max: 99_999 }),
-            gap: fc.integer({ min: 1, max: 120 }),
-            bill: fc.integer({ min: 1, max: 6 }),
-          }),
-          {
-            minLength: 1,
-            maxLength: 60,
-          },
-        ),
-        (draws) => {
+        fc.constantFrom('4917', '2917', '3519', '2547'),
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 99_999 }), gap: fc.integer({ min: 1, max: 120 }), bill: fc.integer({ min: 0, max: 6 }) }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (range, draws) => {
           const h = harness({ only: ['range-pumping-caller', 'range-pumping-account'] });
           let t = Date.parse('2026-03-03T02:00:00-03:00');
           const calls = draws.map((d, i) => {
             t += d.gap * 1000;
-            return h.call(new Date(t).toISOString(), { callee: `+${d.range}${String(1_000_000 + d.n)}`, billSec: i % 3 === 2 ? 120 : d.bill });
+            return h.call(new Date(t).toISOString(), { callee: `+${range}${String(1_000_000 + d.n)}`, billSec: i % 2 === 1 ? 120 : Math.max(1, d.bill) });
           });
-          // in any window of one range at most two short calls in a row: never 80 % short with 3 numbers
+          // any window of 3 or more calls is at most two thirds short: never 80 %
           return h.feed(...calls).length === 0;
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 });
