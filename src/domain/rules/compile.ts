@@ -118,7 +118,7 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
             : c === 'outOfProfile'
               ? e.outOfProfile
               : c === 'risk'
-                ? e.premium || e.riskListed || e.hot.length > 0
+                ? e.premium || e.riskListed
                 : e.callee !== null && !e.international,
       ),
     );

@@ -11,8 +11,8 @@ export const KEY_KINDS = ['caller', 'account', 'ip', 'tenant', 'destination', 'd
 export type KeyKind = (typeof KEY_KINDS)[number];
 
 /**
- * Callee classes a rule can match on (any of them). `risk`: premium, on a risk-only range list (`risk_*` category)
- * or in one of the tenant's hot ranges (ranges work, issue 16).
+ * Callee classes a rule can match on (any of them). `risk`: premium, or on a risk-only range list (`risk_*`
+ * category: rules/lists/irsf-risk-ranges.csv); a tenant's hot ranges are matched with `hot`.
  */
 export const CALLEE_CLASSES = ['international', 'premium', 'outOfProfile', 'national', 'risk'] as const;
 export type CalleeClass = (typeof CALLEE_CLASSES)[number];
