@@ -22,6 +22,8 @@ import { CalleeFactsMemo } from '../cost/callee-facts.js';
 import { DailyCostBaseline } from '../cost/daily-cost-baseline.js';
 import { MoneyBook, type MoneyRow } from '../cost/money-book.js';
 import type { RateTable } from '../cost/rate-table.js';
+import { HotRanges, type HotRange } from './hot-ranges.js';
+import { markHotRanges } from './hot-marks.js';
 
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
@@ -35,6 +37,8 @@ export interface EngineOptions {
   readonly maxFutureSkewMs?: number;
   readonly evidenceCapacity?: number;
   readonly normaliser?: Normaliser;
+  /** Tenant-scoped hot ranges to start with (hotlists, confirmed attacks); more with `addHotRanges`. */
+  readonly hotRanges?: readonly HotRange[];
 }
 
 /**
@@ -79,6 +83,7 @@ export class Engine {
   private readonly ring: EvidenceRing;
   private readonly numbers: NumberMemo;
   private readonly dedup = new CallDedup();
+  private readonly hot = new HotRanges();
   private readonly usage = new UsageBook();
   /** Whether any rule reads learned usage (baselines or novelty): otherwise nothing is learned. */
   private readonly learns: boolean;
@@ -133,6 +138,20 @@ export class Engine {
           : new RuleBaseline({ ...r, baseline: r.baseline }, this.usage),
     );
     this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
+    this.addHotRanges(options.hotRanges ?? []);
+  }
+
+  /**
+   * Tenant-scoped hot ranges from outside the rules (the hotlists work: a confirmed alert's range, a shared list),
+   * each until its `expiresAt`: range rules weigh calls to them as hot and `match.hot: [given]` matches them.
+   */
+  addHotRanges(ranges: readonly HotRange[]): void {
+    for (const r of ranges) this.hot.add({ tenant: r.tenant, prefix: r.prefix, source: r.source, expiresAt: r.expiresAt });
+  }
+
+  /** Unexpired hot ranges (given and marked by rules), optionally of one tenant, at event time `at`. */
+  hotRanges(at: number, tenant?: string): HotRange[] {
+    return [...this.hot.active(at, tenant)];
   }
 
   /** Newest event time seen over all tenants (epoch ms), or -Infinity before the first CDR. */
@@ -163,6 +182,7 @@ export class Engine {
     const decidedAt = Math.min(Math.max(ended, cdr.endedAt), mark + this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), this.enrichDeps);
     if (event.emergency) return this.outcome('emergency', [], event);
+    if (this.hot.size > 0 && event.callee?.e164) event.hot = this.hot.lookup(event.tenant, event.callee.e164, event.t);
     // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
     const learning = this.learns && event.direction === 'outbound';
     // sites, sets and first/last-seen times are idempotent: always learned (a late CDR may follow a snapshot);
@@ -196,7 +216,7 @@ export class Engine {
       if (subject === null) continue;
       (this.detectorStats[i] as RuleStats).evaluations++;
       // one key string per subject and CDR: rules sharing a key kind share its hash
-      const keyId = subject.kind === 'destPrefix' ? `${subject.kind}${subject.value.length}` : subject.kind;
+      const keyId = subject.kind === 'destPrefix' ? subject.value : subject.kind;
       const key = (keys[keyId] ??= `${event.tenant}\u0000${subject.value}`);
       const observation = detector.observe(event, key);
       if (!observation) continue;
@@ -208,6 +228,7 @@ export class Engine {
       }
       if (!rebuild) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
     }
+    if (verdicts.length > 0) markHotRanges(this.options.rules, verdicts, this.hot);
     this.maybeTrim();
     return this.outcome('evaluated', verdicts, event);
   }
@@ -250,6 +271,7 @@ export class Engine {
   restoreAlert(alert: RestoredAlert): void {
     const rule = this.options.rules.find((r) => r.id === alert.rule);
     if (!rule) return;
+    markHotRanges([rule], [alert], this.hot);
     const account = alert.subject.kind === 'account' ? alert.subject.value : '';
     this.episodes.restoreAlert(alert, alertQuietUntil(rule, alert.at, alert.at, this.options.profiles.profile(alert.tenant, account).timeZone));
   }
@@ -327,6 +349,7 @@ export class Engine {
     }
     this.episodes.trim(horizonOf);
     this.dedup.trim(horizonOf);
+    this.hot.trim((tenant) => this.watermarks.get(tenant) ?? this.watermark);
     // profiles are kept for a month: trimming them hourly is plenty
     if (this.watermark - this.usageTrimmedAt >= USAGE_TRIM_EVERY_MS) {
       this.usageTrimmedAt = this.watermark;

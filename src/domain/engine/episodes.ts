@@ -207,6 +207,8 @@ function reason(rule: CompiledRule, value: number, need: number): string {
       return `R$ ${round2(value)} spent within ${window} (blocks at R$ ${round2(need)}): ${rule.description}`;
     case 'moneyCap':
       return `${round2(value)}% of the money cap used (blocks at ${round2(need)}%): ${rule.description}`;
+    case 'rangeScore':
+      return `range score ${round2(value)} within ${window} (blocks at ${need}): ${rule.description}`;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Cdr, Direction } from '../cdr/contract.js';
 import type { CalleeFactsMemo } from '../cost/callee-facts.js';
 import { validityOf, type Validity } from '../numbering/validity.js';
 import type { NormalisedNumber } from '../numbering/types.js';
+import type { HotRange } from './hot-ranges.js';
 import type { NumberMemo } from './number-memo.js';
 import type { PrefixEntry, PrefixLists } from './prefix-lists.js';
 import type { Profile, ProfileBook } from './profiles.js';
@@ -52,7 +53,18 @@ export interface CallEvent {
   readonly profile: Profile;
   /** What was new about the call for its subjects (G3 novelty bits, see UsageBook); set by the engine before the rules run. */
   novelty: number;
+  /** The caller's number is international for the dial plan (an inbound call from abroad). */
+  readonly callerInternational: boolean;
+  /** On a risk-only range list (category `risk_*`): a risk signal for the range rules, not premium. */
+  readonly riskListed: boolean;
+  /** The tenant's hot ranges holding the callee (see HotRanges); set by the engine before the rules run. */
+  hot: readonly HotRange[];
 }
+
+/** List rows of a `risk_*` category mark ranges as risky (range rules) without making their numbers premium. */
+export const isRiskOnly = (entry: PrefixEntry): boolean => entry.category.startsWith('risk_');
+const notRiskOnly = (entry: PrefixEntry): boolean => !isRiskOnly(entry);
+const NO_HOT: readonly HotRange[] = Object.freeze([]);
 
 export interface EnrichDeps {
   readonly numbers: NumberMemo;
@@ -98,11 +110,14 @@ export function enrich(cdr: Cdr, seq: number, deps: EnrichDeps): CallEvent {
     direction: cdr.direction ?? 'outbound',
     international,
     emergency: callee?.emergency ?? false,
-    premium: callee?.type === 'PREMIUM_RATE' || listHits.length > 0,
+    premium: callee?.type === 'PREMIUM_RATE' || listHits.some(notRiskOnly),
     listHits,
     offHours: !isBusinessTime(profile.calendar, cdr.startedAt),
     outOfProfile,
     profile,
     novelty: 0,
+    callerInternational: callerResult.ok && callerResult.number.international,
+    riskListed: listHits.some(isRiskOnly),
+    hot: NO_HOT,
   };
 }

@@ -1,6 +1,7 @@
 import type { CallEvent } from '../engine/event.js';
 import type { Subject } from '../engine/verdicts.js';
 import { parseDuration } from './duration.js';
+import { GIVEN } from '../engine/hot-ranges.js';
 import { noveltyBit } from '../usage/novelty.js';
 import type { ColdStart } from '../usage/usage-book.js';
 import type { BlockScope, MatchSpec, MeasureSpec, RuleSpec, ThresholdSpec } from './spec.js';
@@ -27,6 +28,8 @@ export interface CompiledRule {
   /** The subject a call is counted against, or null when the call has none (no source IP, say). */
   readonly subject: (e: CallEvent) => Subject | null;
   readonly keyKind: Subject['kind'];
+  /** While the rule alerts on a destPrefix subject, the range is hot for the tenant this long (ms). */
+  readonly hotRangeMs: number | undefined;
 }
 
 export interface CompiledBlock {
@@ -65,6 +68,7 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     matches: compileMatch(spec.match),
     subject: compileSubject(spec),
     keyKind: spec.key,
+    hotRangeMs: spec.hotRange === undefined ? undefined : (parseDuration(spec.hotRange.for) as number),
   };
 }
 
@@ -119,9 +123,16 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
               ? e.outOfProfile
               : c === 'invalid'
                 ? e.validity !== 'valid'
+                : c === 'risk'
+                  ? e.premium || e.riskListed
                 : e.callee !== null && !e.international,
       ),
     );
+  }
+  if (m.callerInternational !== undefined) tests.push((e) => e.callerInternational === m.callerInternational);
+  if (m.hot) {
+    const by = new Set(m.hot);
+    tests.push((e) => e.hot.some((h) => by.has(h.rule ?? GIVEN)));
   }
   return (e) => tests.every((test) => test(e));
 }
@@ -137,13 +148,16 @@ function compileSubject(spec: RuleSpec): (e: CallEvent) => Subject | null {
     case 'ip':
       return (e) => (e.ip === undefined ? null : { kind: 'ip', value: e.ip });
     case 'destination':
+      if (spec.party === 'caller') return (e) => (e.callerE164 === null ? null : { kind: 'destination', value: e.callerE164 });
       return (e) => (e.calleeText === '' ? null : { kind: 'destination', value: e.calleeText });
     case 'destCountry':
       return (e) => (e.callee?.region ? { kind: 'destCountry', value: e.callee.region } : null);
     case 'destPrefix': {
       const digits = spec.prefixDigits as number;
+      // the caller of an inbound call is the outside party: its range is what a callback would dial (Wangiri)
+      const numberOf = spec.party === 'caller' ? (e: CallEvent) => e.callerE164 : (e: CallEvent) => e.callee?.e164;
       return (e) => {
-        const e164 = e.callee?.e164;
+        const e164 = numberOf(e);
         return e164 && e164.length > digits ? { kind: 'destPrefix', value: e164.slice(0, digits + 1) } : null;
       };
     }

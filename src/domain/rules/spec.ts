@@ -11,8 +11,12 @@ import { DURATION_PATTERN } from './duration.js';
 export const KEY_KINDS = ['caller', 'account', 'ip', 'tenant', 'destination', 'destPrefix', 'destCountry'] as const;
 export type KeyKind = (typeof KEY_KINDS)[number];
 
-/** Callee classes a rule can match on (any of them). */
-export const CALLEE_CLASSES = ['international', 'premium', 'outOfProfile', 'national', 'invalid'] as const;
+/**
+ * Callee classes a rule can match on (any of them). `risk`: premium, or on a risk-only range list (`risk_*`
+ * category: rules/lists/irsf-risk-ranges.csv); a tenant's hot ranges are matched with `hot`. `invalid`: a callee
+ * that cannot exist (invalid or unallocated).
+ */
+export const CALLEE_CLASSES = ['international', 'premium', 'outOfProfile', 'national', 'invalid', 'risk'] as const;
 export type CalleeClass = (typeof CALLEE_CLASSES)[number];
 
 export const BLOCK_UNTIL = ['localMidnight', 'nextBusinessHour'] as const;
@@ -56,8 +60,42 @@ export const matchSpec = z.strictObject({
   maxBillSec: z.int().min(0).optional(),
   /** Whether the callee can exist: valid, invalid (libphonenumber), unallocated (Brazilian numbering plan). */
   validity: z.array(z.enum(VALIDITIES)).min(1).optional(),
+  /** The caller's number is international for the dial plan: an inbound call from abroad (Wangiri). */
+  callerInternational: z.boolean().optional(),
+  /** The callee is in a hot range of the tenant marked by one of these rules (`hotRange`), or `given` (hotlists). */
+  hot: z.array(name).min(1).optional(),
 });
 export type MatchSpec = z.infer<typeof matchSpec>;
+
+/**
+ * Single-account pumping (G2, F4): per key and destination range (the callee's first `prefixDigits` digits), the
+ * distinct numbers called within the window, each weighted by how short and answered its call was and how risky
+ * its range is (range-score.ts). A 2 s answered call to a listed range weighs most; a conversation nothing.
+ */
+const rangeScoreSpec = z.strictObject({
+  kind: z.literal('rangeScore'),
+  prefixDigits: z.int().min(1).max(15).default(4),
+  /** Answered calls billed at most this long are short (weight 1); longer answered calls are conversations (0). */
+  maxBillSec: z.int().min(0).default(6),
+  /** Weight of an unanswered call: it costs nothing yet, but probes the range. */
+  unanswered: z.number().min(0).max(1).default(0.25),
+  /** Range weights: the highest that applies multiplies the call's weight (1 for any other range). */
+  weights: z
+    .strictObject({
+      /** Premium or on a risk list. */
+      risk: z.number().min(1).default(2),
+      /** A hot range of the tenant (a test call, a Wangiri range, a confirmed attack). */
+      hot: z.number().min(1).default(3),
+      /** A call costing at least `from` BRL a minute (CallEvent.ratePerMinute, else the CDR's cost / billed minutes). */
+      rate: z.strictObject({ from: positive, weight: z.number().min(1) }).optional(),
+    })
+    .default({ risk: 2, hot: 3 }),
+  /** Only fire when at least this share of the window's answered calls were short (a sales team talks). */
+  minShortShare: z.number().min(0).max(1).default(0.8),
+  /** Only fire with at least this many distinct numbers (one number redialled is never pumping). */
+  minDistinct: z.int().min(1).default(3),
+});
+export type RangeScoreMeasure = z.output<typeof rangeScoreSpec>;
 
 export const measureSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('count') }),
@@ -85,6 +123,7 @@ export const measureSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('sum'), of: z.literal('cost') }),
   /** Thresholds are percentages of the profile's money caps (daily and/or monthly, local day and month), all outbound cost. */
   z.strictObject({ kind: z.literal('moneyCap') }),
+  rangeScoreSpec,
 ]);
 export type MeasureSpec = z.infer<typeof measureSpec>;
 
@@ -119,6 +158,10 @@ export const ruleSpec = z
     key: z.enum(KEY_KINDS),
     /** Digits of the E.164 number (after +) that make a destination prefix: 4 → +2917. */
     prefixDigits: z.int().min(1).max(15).optional(),
+    /** Whose number a destination or destPrefix key reads: the callee, or the caller (the outside party of an inbound call: Wangiri). */
+    party: z.enum(['callee', 'caller']).default('callee'),
+    /** While the rule alerts on a destPrefix subject, that range is hot for the tenant this long (match `hot`, rangeScore). */
+    hotRange: z.strictObject({ for: duration }).optional(),
     measure: measureSpec,
     window: duration.optional(),
     thresholds: z
@@ -158,6 +201,8 @@ export const ruleSpec = z
       fail(['block'], 'give exactly one of duration or until');
     }
     if (r.block && r.block.at === undefined && r.thresholds.critical === undefined) fail(['block', 'at'], 'is required without a critical threshold');
+    if (r.hotRange && r.key !== 'destPrefix') fail(['hotRange'], 'marks a destination range: use it with key destPrefix');
+    if (r.party === 'caller' && r.key !== 'destPrefix' && r.key !== 'destination') fail(['party'], 'applies to destination and destPrefix keys');
   });
 export type RuleSpec = z.output<typeof ruleSpec>;
 

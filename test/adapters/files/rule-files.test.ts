@@ -51,19 +51,26 @@ describe('rule files', () => {
       'international-spend-spike',
       'invalid-destinations',
       'money-cap',
+      'irsf-test-call',
+      'irsf-test-call-risk',
       'new-international-destination',
       'off-hours-call',
       'off-hours-international',
       'premium-destination',
+      'range-pumping-account',
+      'range-pumping-caller',
       'sequential-dialling',
       'traffic-pumping',
       'velocity-account',
       'velocity-caller',
       'velocity-ip',
+      'wangiri-callback',
+      'wangiri-range',
     ]);
     for (const rule of files.rules) assert.ok(rule.cites.length > 0 && rule.enabled, rule.id);
-    // held-out defect b: every shipped rule says which directions it counts (outbound-fraud rules: outbound only)
-    for (const rule of files.rules) assert.deepEqual(rule.match.directions, ['outbound'], rule.id);
+    // held-out defect b: every shipped rule says which directions it counts (outbound-fraud rules: outbound only;
+    // Wangiri bait arrives inbound, from the carriers' SBCs)
+    for (const rule of files.rules) assert.deepEqual(rule.match.directions, [rule.id === 'wangiri-range' ? 'inbound' : 'outbound'], rule.id);
     // EV12/EV13 count block-checks (the API), every other rule counts CDRs (the processor)
     assert.deepEqual(
       files.rules
@@ -73,7 +80,9 @@ describe('rule files', () => {
       ['attempt-out-of-profile', 'attempt-velocity-caller', 'attempt-velocity-ip'],
     );
     assert.deepEqual(files.profiles.escalation, { ladder: ['5m', '1h', '24h'], within: '24h' });
-    assert.deepEqual([...new Set(files.prefixEntries.map((e) => e.list))].sort(), ['irsf-high-risk', 'premium-rate']);
+    assert.deepEqual([...new Set(files.prefixEntries.map((e) => e.list))].sort(), ['irsf-high-risk', 'irsf-risk-ranges', 'premium-rate']);
+    // risk-only rows say so by category (range rules weigh them; they are not premium-rate)
+    assert.ok(files.prefixEntries.filter((e) => e.list === 'irsf-risk-ranges').every((e) => e.category.startsWith('risk_') && e.source.length > 0));
   });
 
   it('names the file, the rule id and the field of an invalid rule', () => {
@@ -91,6 +100,11 @@ describe('rule files', () => {
       [valid.replace('{ critical: 5 }', '{ warn: 9, critical: 5 }'), /rule my-rule: thresholds: warn must not exceed critical/],
       [valid.replace('[EV06]', '[]'), /rule my-rule: cites: /],
       [`${valid}    block: { duration: 5m, until: localMidnight }\n`, /rule my-rule: block: give exactly one of duration or until/],
+      [`${valid}    hotRange: { for: 24h }\n`, /rule my-rule: hotRange: marks a destination range: use it with key destPrefix/],
+      [`${valid}    party: caller\n`, /rule my-rule: party: applies to destination and destPrefix keys/],
+      [valid.replace('{ kind: count }', '{ kind: rangeScore, unanswered: 2 }'), /rule my-rule: measure\.unanswered: /],
+      [valid.replace('{ kind: count }', '{ kind: rangeScore, weights: { hot: 3, rate: { from: 0, weight: 2 } } }'), /rule my-rule: measure\.weights\.rate\.from: must be positive/],
+      [valid.replace('thresholds: { critical: 5 }', 'thresholds: { critical: 5 }\n    match: { hot: [] }'), /rule my-rule: match\.hot: /],
     ];
     for (const [text, pattern] of cases) assert.match(loadError(rulesDir({ 'r.yaml': text })).message, pattern);
   });

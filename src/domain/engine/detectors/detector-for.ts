@@ -7,6 +7,7 @@ import type { Detector } from './detector.js';
 import { DistinctDetector } from './distinct.js';
 import { ExposureDetector } from './exposure.js';
 import { MoneyCapDetector } from './money-cap.js';
+import { RangeScoreDetector } from './range-score.js';
 import { SequenceDetector } from './sequence.js';
 
 /** The live window state for a rule's measure. */
@@ -27,5 +28,7 @@ export function detectorFor(rule: CompiledRule, money?: MoneyBook): Detector {
     case 'moneyCap':
       if (!money) throw new Error(`rule ${rule.id}: a moneyCap rule needs the engine's money book`);
       return new MoneyCapDetector(rule, money);
+    case 'rangeScore':
+      return new RangeScoreDetector(rule);
   }
 }
