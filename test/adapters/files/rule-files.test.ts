@@ -103,7 +103,10 @@ describe('rule files', () => {
       [`${valid}    hotRange: { for: 24h }\n`, /rule my-rule: hotRange: marks a destination range: use it with key destPrefix/],
       [`${valid}    party: caller\n`, /rule my-rule: party: applies to destination and destPrefix keys/],
       [valid.replace('{ kind: count }', '{ kind: rangeScore, unanswered: 2 }'), /rule my-rule: measure\.unanswered: /],
-      [valid.replace('{ kind: count }', '{ kind: rangeScore, weights: { hot: 3, rate: { from: 0, weight: 2 } } }'), /rule my-rule: measure\.weights\.rate\.from: must be positive/],
+      [
+        valid.replace('{ kind: count }', '{ kind: rangeScore, weights: { hot: 3, rate: { from: 0, weight: 2 } } }'),
+        /rule my-rule: measure\.weights\.rate\.from: must be positive/,
+      ],
       [valid.replace('thresholds: { critical: 5 }', 'thresholds: { critical: 5 }\n    match: { hot: [] }'), /rule my-rule: match\.hot: /],
     ];
     for (const [text, pattern] of cases) assert.match(loadError(rulesDir({ 'r.yaml': text })).message, pattern);
