@@ -57,6 +57,7 @@ export class Concurrency {
   judge(c: LiveCall, now: number): Judgement {
     const cap = c.concurrency;
     if (cap.max === undefined && cap.international === undefined && cap.throttle === undefined) return NOTHING;
+    this.live.expire(now);
     const live = this.live.of(c.tenant, c.account);
     const subject: Subject = { kind: 'account', value: c.account };
     const all = live.all + 1;
