@@ -142,7 +142,9 @@ export class BlockCheckService {
    */
   ended(cdr: CallEnd, now: number): void {
     if (this.graded.concurrency === undefined) return;
-    const e = this.o.attempts.describe(attemptCdr({ tenant: cdr.tenant, account: cdr.account, caller: cdr.caller, callee: cdr.callee }, 'ended', cdr.startedAt));
+    const e = this.o.attempts.describe(
+      attemptCdr({ tenant: cdr.tenant, account: cdr.account, caller: cdr.caller, callee: cdr.callee }, 'ended', cdr.startedAt),
+    );
     this.graded.ended({ tenant: cdr.tenant, caller: e.caller, callee: e.calleeText, startedAt: cdr.startedAt, callId: cdr.callId }, now);
   }
 

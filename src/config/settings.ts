@@ -170,7 +170,8 @@ export const SETTINGS = {
   SENTINELA_LIVE_CALL_TOLERANCE: {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 60s'),
     default: '60s',
-    description: "Live concurrent calls: a CDR without a known Call-ID closes the call of the same caller and callee checked within this much of the CDR's start.",
+    description:
+      "Live concurrent calls: a CDR without a known Call-ID closes the call of the same caller and callee checked within this much of the CDR's start.",
   },
   SENTINELA_BLOCKS_STALE_AFTER: {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 15s'),

@@ -47,9 +47,11 @@ describe('block-check: live concurrent calls (issue 16)', () => {
     const answers = Array.from({ length: 25 }, (_, n) => s.check(intl(n), NOW + n * 2_000));
     assert.deepEqual(
       answers.map((a) => a.action),
-      [...Array(10).fill('allow'), ...Array(15).fill('block')],
+      [...Array<string>(10).fill('allow'), ...Array<string>(15).fill('block')],
     );
-    assert.deepEqual(answers[10]?.reasons, [{ rule: 'concurrent-calls', subject: 'account:travel', expiresAt: null, detail: '11 live international calls (cap 10)' }]);
+    assert.deepEqual(answers[10]?.reasons, [
+      { rule: 'concurrent-calls', subject: 'account:travel', expiresAt: null, detail: '11 live international calls (cap 10)' },
+    ]);
     const alerts = verdicts.filter((v) => v.rule === 'concurrent-calls');
     assert.equal(alerts.length, 1, 'one critical alert, then quiet');
     assert.equal(alerts[0]?.kind === 'alert' && alerts[0].details['value'], 11);

@@ -35,7 +35,7 @@ describe('concurrency: caps and the usual peak of live calls (issue 16, F2 G3)',
     const js = place(c, 25, T0, { concurrency: { international: 10 } });
     assert.deepEqual(
       js.map((j) => (j.refuse ? 'refused' : 'allowed')),
-      [...Array(10).fill('allowed'), ...Array(15).fill('refused')],
+      [...Array<string>(10).fill('allowed'), ...Array<string>(15).fill('refused')],
     );
     assert.equal(js[10]?.refuse?.detail, '11 live international calls (cap 10)');
     assert.equal(js[10]?.refuse?.rule, CONCURRENT_CALLS);
@@ -51,14 +51,21 @@ describe('concurrency: caps and the usual peak of live calls (issue 16, F2 G3)',
     const c = new Concurrency({ maxAgeMs: 3_600_000, toleranceMs: 60_000 });
     const js = place(c, 4, T0, { international: false, concurrency: { max: 3 } });
     assert.equal(js[3]?.refuse?.detail, '4 live calls (cap 3)');
-    assert.deepEqual(place(c, 40, T0, { account: 'free', concurrency: {} }).filter((j) => j.refuse || j.verdicts.length > 0), []);
+    assert.deepEqual(
+      place(c, 40, T0, { account: 'free', concurrency: {} }).filter((j) => j.refuse || j.verdicts.length > 0),
+      [],
+    );
   });
 
   it('above max(floor, factor × usual peak) and under the cap, issues one throttle of the account’s international calls', () => {
     const c = new Concurrency({ maxAgeMs: 4 * 3_600_000, toleranceMs: 60_000 });
     const js = place(c, 8, T0);
     const issued = js.flatMap((j) => j.verdicts);
-    assert.equal(js.findIndex((j) => j.verdicts.length > 0), 5, 'the 6th live call is above the floor of 5 (no usual peak yet)');
+    assert.equal(
+      js.findIndex((j) => j.verdicts.length > 0),
+      5,
+      'the 6th live call is above the floor of 5 (no usual peak yet)',
+    );
     assert.deepEqual(
       issued.map((v) => `${v.kind}:${v.kind === 'alert' ? v.severity : ''}`),
       ['alert:warn', 'block:'],

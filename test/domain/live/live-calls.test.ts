@@ -65,7 +65,10 @@ describe('live calls (issue 16: a block-check opens a call, its CDR closes it)',
           assert.ok(live.close(withId ? { ...end, callId: `c${i}` } : end, T0 + HOUR));
         }
         const left = calls.filter((_, i) => !half.includes(i));
-        assert.deepEqual(live.of('acme', 'sales'), left.length === 0 ? { all: 0, international: 0 } : { all: left.length, international: left.filter(([intl]) => intl).length });
+        assert.deepEqual(
+          live.of('acme', 'sales'),
+          left.length === 0 ? { all: 0, international: 0 } : { all: left.length, international: left.filter(([intl]) => intl).length },
+        );
       }),
     );
   });
