@@ -70,6 +70,7 @@ export async function kafkaApi(
   env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string },
   clock: () => number,
   extraEnv: Record<string, string> = {},
+  ruleFiles: RuleFiles = testRules(),
 ) {
   const config = parseConfig({
     ...kafkaEnv(env),
@@ -80,7 +81,7 @@ export async function kafkaApi(
   });
   const api = await composeApi({
     config,
-    ruleFiles: testRules(),
+    ruleFiles,
     log: testLog(),
     store: new ClickHouseApiStore(env.ch.client, env.ch.database),
     ...securityWiring(env.ch, env.group),
