@@ -26,7 +26,8 @@ const throttle: Block = {
   createdBy: '',
   state: 'active',
 };
-const { throttle: _rate, ...plain } = throttle;
+const plain: Block = { ...throttle };
+delete (plain as { throttle?: unknown }).throttle;
 
 describe('a throttle is the one Block form with a rate: stored, published and pushed like any block', () => {
   it('wire form (blocks topic, webhook, replay) carries the rate and reads back; a block proper stays byte-identical', () => {
