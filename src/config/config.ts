@@ -132,7 +132,12 @@ function structure(s: RawSettings): Config {
           clientId: s.KAFKA_CLIENT_ID,
           groupId: s.KAFKA_GROUP_ID,
           cdrTopics: s.KAFKA_CDR_TOPICS,
-          topics: { blocks: s.KAFKA_BLOCKS_TOPIC, alerts: s.KAFKA_ALERTS_TOPIC, dlq: s.KAFKA_DLQ_TOPIC, calls: s.KAFKA_CALLS_TOPIC },
+          topics: {
+            blocks: s.KAFKA_BLOCKS_TOPIC,
+            alerts: s.KAFKA_ALERTS_TOPIC,
+            dlq: s.KAFKA_DLQ_TOPIC,
+            ...(s.KAFKA_CALLS_TOPIC !== undefined ? { calls: s.KAFKA_CALLS_TOPIC } : {}),
+          },
           sessionTimeoutMs: parseDuration(s.KAFKA_SESSION_TIMEOUT) as number,
           rebalanceTimeoutMs: parseDuration(s.KAFKA_REBALANCE_TIMEOUT) as number,
           ssl: s.KAFKA_SSL,
