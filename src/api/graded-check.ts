@@ -10,6 +10,7 @@ import type { EndedCall } from '../domain/live/live-calls.js';
 import type { NumberResult } from '../domain/numbering/normaliser.js';
 import { formatDuration } from '../domain/rules/duration.js';
 import { iso } from '../domain/time/iso.js';
+import { ErrorCodes } from '../errors.js';
 
 export const INVALID_CALLEE = 'invalid-callee';
 /** Normaliser errors that mean the callee is no number at all (letters, SQL, control text, 25+ digits). */
@@ -57,7 +58,8 @@ export class GradedCheck {
           subject: `account:${e.account}`,
           expiresAt: null,
           code: 'CALLEE_NOT_DIALABLE',
-          detail: `the callee is not a dialable number: ${read.error.message}`,
+          // the code's summary, not the message: the message quotes what was dialled, and that is the attacker's text
+          detail: `the callee is not a dialable number: ${ErrorCodes[read.error.code].summary}`,
         };
         return { action: 'block', reasons: [reason, ...decision.reasons] };
       }
