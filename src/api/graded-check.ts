@@ -76,7 +76,7 @@ export class GradedCheck {
       }
       if (j.refuse) {
         this.refusals[CONCURRENT_CALLS]++;
-        return { action: 'block', reasons: [{ ...j.refuse, expiresAt: null }] };
+        return { action: 'block', reasons: [{ rule: j.refuse.rule, subject: j.refuse.subject, expiresAt: null, detail: j.refuse.detail }] };
       }
     }
     if (throttles === undefined || throttles.length === 0) return decision;
