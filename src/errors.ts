@@ -18,6 +18,11 @@ export const ErrorCodes = {
   NUMBER_INVALID_CHARS: { http: 422, disposition: 'dead-letter', summary: 'dialled number has characters a dialler cannot send' },
   NUMBER_TOO_LONG: { http: 422, disposition: 'dead-letter', summary: 'dialled number is longer than E.164 allows' },
   NUMBER_UNPARSEABLE: { http: 422, disposition: 'dead-letter', summary: 'dialled number matches no numbering plan' },
+  CALLEE_NOT_DIALABLE: {
+    http: 422,
+    disposition: 'fatal',
+    summary: 'block-check: the callee is not a dialable number (letters, SQL, control text); the call is refused (rule invalid-callee)',
+  },
 
   STORE_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'ClickHouse cannot be reached' },
   STORE_QUERY_FAILED: { http: 500, disposition: 'retry', summary: 'ClickHouse rejected a statement' },

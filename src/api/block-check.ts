@@ -5,6 +5,8 @@ import { decide, type Reason } from '../domain/blocks/decision.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import { SeenCalls } from './seen-calls.js';
+import { GradedCheck } from './graded-check.js';
+import type { CallEnd } from '../domain/live/call-end.js';
 
 /** A block-check request: the call the PBX is about to route (query string or JSON body). */
 export const checkQuery = z.strictObject({
@@ -30,8 +32,10 @@ export type PolicyName = 'normal' | 'fail-open' | 'fail-closed';
 export type FailPolicy = 'open' | 'closed';
 
 export interface CheckAnswer {
-  readonly action: 'allow' | 'block';
+  /** `throttle`: route this call; the subject is held to the rate in `throttle` (calls beyond it are answered `block`). */
+  readonly action: 'allow' | 'block' | 'throttle';
   readonly reasons: readonly Reason[];
+  readonly throttle?: { readonly calls: number; readonly per: string };
   readonly policy: PolicyName;
   /** Why the answer is not `normal`: loading, stale or overload. */
   readonly degraded?: 'loading' | 'stale' | 'overload';
@@ -53,6 +57,11 @@ export interface BlockCheckOptions {
   readonly staleAfterMs: number;
   /** Verdicts of the attempt rules, to publish and persist (outside the request path). */
   readonly onVerdicts: (verdicts: readonly Verdict[]) => void;
+  /**
+   * Live concurrent calls (issue 16): how long a call waits for its CDR and how far its CDR's start may be from the
+   * check. Leave it out where no CDR reaches `ended` (server mode without a call-ends topic): calls would never close.
+   */
+  readonly liveCalls?: { readonly maxAgeMs: number; readonly toleranceMs: number } | undefined;
 }
 
 /**
@@ -67,12 +76,15 @@ export class BlockCheckService {
   private attemptSeq = 0;
   private readonly seenCalls = new SeenCalls();
   private readonly attemptPrefix = `attempt-${Date.now().toString(36)}-`;
-  readonly counts = { allow: 0, block: 0, shed: 0 };
+  readonly counts = { allow: 0, block: 0, throttle: 0, shed: 0 };
+  /** Non-dialable callees, live-call caps and throttles (issue 16). */
+  readonly graded: GradedCheck;
   /** Checks answered as retransmissions of a call already counted (same Call-ID and numbers). */
   retransmissions = 0;
 
   constructor(private readonly o: BlockCheckOptions) {
     this.table = o.table;
+    this.graded = new GradedCheck({ live: o.liveCalls, table: o.table, onVerdicts: o.onVerdicts });
   }
 
   /** The bootstrap finished: the table holds every block that was active. */
@@ -109,19 +121,31 @@ export class BlockCheckService {
     const feed = this.status(now);
     let answer: CheckAnswer;
     if (decision.emergency) answer = { action: 'allow', reasons: [], policy: feed.ready ? 'normal' : this.failName(), emergency: true };
-    else if (feed.ready) answer = { action: decision.action, reasons: decision.reasons, policy: 'normal' };
-    else answer = this.failed(decision.action, decision.reasons, feed.state === 'loading' ? 'loading' : 'stale', q.tenant);
+    else {
+      // a retransmission of a call already live is answered, not counted again against the cap or the rate
+      const live = repeat && this.graded.isLive(q.tenant, q.callId);
+      const callee = () => this.o.attempts.numbersOf(attemptCdr(q, 'callee', now)).callee;
+      const graded = this.graded.judge(event, decision, callee, live, now);
+      const rate = graded.throttle ? { throttle: graded.throttle } : {};
+      if (feed.ready) answer = { action: graded.action, reasons: graded.reasons, ...rate, policy: 'normal' };
+      else answer = this.failed(graded.action === 'block' ? 'block' : 'allow', graded.reasons, feed.state === 'loading' ? 'loading' : 'stale', q.tenant);
+      if (answer.action !== 'block' && !live) this.graded.allowed(event, graded, q.callId, now);
+    }
     this.counts[answer.action]++;
     return answer;
   }
 
   /**
-   * A CDR arrived for a call this service may have seen as an attempt: the call is no longer live (issue 16, live
-   * concurrent calls; filled by that work). The embedded pipeline, the distribution feed and the replay call it.
+   * A CDR arrived for a call this service may have seen as an attempt: the call is no longer live (issue 16). Matched
+   * by Call-ID, else by caller, callee and start, numbers read with the tenant's dial plan as the check read them.
+   * The embedded pipeline, the call-ends topic and the replay call it; a CDR of a call never checked changes nothing.
    */
-  ended(cdr: Cdr, now: number): void {
-    void cdr;
-    void now;
+  ended(cdr: CallEnd, now: number): void {
+    if (this.graded.concurrency === undefined) return;
+    const e = this.o.attempts.describe(
+      attemptCdr({ tenant: cdr.tenant, account: cdr.account, caller: cdr.caller, callee: cdr.callee }, 'ended', cdr.startedAt),
+    );
+    this.graded.ended({ tenant: cdr.tenant, caller: e.caller, callee: e.calleeText, startedAt: cdr.startedAt, callId: cdr.callId }, now);
   }
 
   /**

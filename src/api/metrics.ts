@@ -28,6 +28,28 @@ export function createApiMetrics(o: { service: BlockCheckService; table: BlockTa
       this.inc(service.retransmissions);
     },
   });
+  new Counter({
+    name: 'sentinela_block_check_refusals_total',
+    help: 'block-checks refused by issue 16 checks: invalid-callee (no dialable number), concurrent-calls (a live-call cap), throttle (beyond its rate)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(service.graded.refusals)) this.inc({ reason }, n);
+    },
+  });
+  new Gauge({
+    name: 'sentinela_live_calls',
+    help: `calls allowed by this replica whose CDR has not arrived, per tenant (the ${LIVE_TENANT_LABELS} busiest; the rest as tenant="other")`,
+    labelNames: ['tenant'],
+    registers,
+    collect() {
+      this.reset();
+      const live = service.graded.concurrency?.live;
+      if (!live) return;
+      for (const [tenant, n] of topTenants(live.perTenant(), LIVE_TENANT_LABELS)) this.set({ tenant }, n);
+    },
+  });
   new Gauge({
     name: 'sentinela_active_blocks',
     help: "blocks in this replica's block table",
@@ -54,4 +76,14 @@ export function createApiMetrics(o: { service: BlockCheckService; table: BlockTa
     },
   });
   return registry;
+}
+
+/** Tenants as metric labels: bounded, so a platform of thousands of tenants does not make thousands of series. */
+const LIVE_TENANT_LABELS = 50;
+
+function topTenants(perTenant: ReadonlyMap<string, number>, max: number): [string, number][] {
+  const sorted = [...perTenant].sort((a, b) => b[1] - a[1]);
+  if (sorted.length <= max) return sorted;
+  const other = sorted.slice(max - 1).reduce((n, [, v]) => n + v, 0);
+  return [...sorted.slice(0, max - 1), ['other', other]];
 }

@@ -1,5 +1,6 @@
 import type { Block } from '../domain/blocks/block.js';
 import type { Alert } from '../domain/engine/verdicts.js';
+import type { CallEnd } from '../domain/live/call-end.js';
 import type { VerdictBrief } from '../domain/engine/verdict-json.js';
 
 /** What the API needs from storage. ClickHouse implements it; the embedded mode reaches it through the pipeline process. */
@@ -122,4 +123,6 @@ export type Distribute = (records: readonly Block[]) => Promise<void>;
 export interface VerdictFeed {
   on(event: 'blocks', listener: (blocks: readonly Block[]) => void): unknown;
   on(event: 'critical', listener: (alerts: readonly Alert[]) => void): unknown;
+  /** Calls whose CDRs were persisted: no longer live (issue 16). */
+  on(event: 'ends', listener: (ends: readonly CallEnd[]) => void): unknown;
 }

@@ -17,7 +17,7 @@ export interface KafkaConfig {
   readonly clientId: string;
   readonly groupId: string;
   readonly cdrTopics: readonly { readonly topic: string; readonly format: FormatSpec }[];
-  readonly topics: { readonly blocks: string; readonly alerts: string; readonly dlq: string };
+  readonly topics: { readonly blocks: string; readonly alerts: string; readonly dlq: string; readonly calls?: string | undefined };
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
   readonly ssl: boolean;
@@ -47,7 +47,13 @@ export interface Config {
   readonly rules: { readonly dir: string; readonly allowedLatenessMs: number };
   readonly pipeline: { readonly batchMaxRows: number; readonly batchMaxWaitMs: number; readonly maxMessageBytes: number };
   readonly http: { readonly host: string; readonly port: number };
-  readonly api: { readonly failPolicy: 'open' | 'closed'; readonly staleAfterMs: number; readonly maxEventLoopDelayMs: number };
+  readonly api: {
+    readonly failPolicy: 'open' | 'closed';
+    readonly staleAfterMs: number;
+    readonly maxEventLoopDelayMs: number;
+    /** Live concurrent calls (issue 16): how long an open call waits for its CDR; how far a CDR's start may be from its check. */
+    readonly liveCalls: { readonly maxAgeMs: number; readonly toleranceMs: number };
+  };
   readonly security: {
     readonly pbxAuth: 'api-key' | 'none';
     readonly instanceId: string | undefined;
@@ -126,7 +132,12 @@ function structure(s: RawSettings): Config {
           clientId: s.KAFKA_CLIENT_ID,
           groupId: s.KAFKA_GROUP_ID,
           cdrTopics: s.KAFKA_CDR_TOPICS,
-          topics: { blocks: s.KAFKA_BLOCKS_TOPIC, alerts: s.KAFKA_ALERTS_TOPIC, dlq: s.KAFKA_DLQ_TOPIC },
+          topics: {
+            blocks: s.KAFKA_BLOCKS_TOPIC,
+            alerts: s.KAFKA_ALERTS_TOPIC,
+            dlq: s.KAFKA_DLQ_TOPIC,
+            ...(s.KAFKA_CALLS_TOPIC !== undefined ? { calls: s.KAFKA_CALLS_TOPIC } : {}),
+          },
           sessionTimeoutMs: parseDuration(s.KAFKA_SESSION_TIMEOUT) as number,
           rebalanceTimeoutMs: parseDuration(s.KAFKA_REBALANCE_TIMEOUT) as number,
           ssl: s.KAFKA_SSL,
@@ -151,6 +162,7 @@ function structure(s: RawSettings): Config {
       failPolicy: s.SENTINELA_FAIL_POLICY,
       staleAfterMs: parseDuration(s.SENTINELA_BLOCKS_STALE_AFTER) as number,
       maxEventLoopDelayMs: parseDuration(s.SENTINELA_MAX_EVENT_LOOP_DELAY) as number,
+      liveCalls: { maxAgeMs: parseDuration(s.SENTINELA_LIVE_CALL_MAX_AGE) as number, toleranceMs: parseDuration(s.SENTINELA_LIVE_CALL_TOLERANCE) as number },
     },
     security: {
       pbxAuth: s.SENTINELA_PBX_AUTH,

@@ -121,6 +121,11 @@ export const SETTINGS = {
   },
   KAFKA_BLOCKS_TOPIC: { schema: topicName, default: 'sentinela.blocks', description: 'Compacted topic of block states, keyed by tenant|subject|rule.' },
   KAFKA_ALERTS_TOPIC: { schema: topicName, default: 'sentinela.alerts', description: 'Topic of alerts, keyed like blocks.' },
+  KAFKA_CALLS_TOPIC: {
+    schema: topicName.optional(),
+    description:
+      'Topic of compact call-ended records (one per outbound CDR, delete retention of a few hours) the processors publish and every API replica reads: live concurrent calls in server mode. Unset: not tracked with Kafka.',
+  },
   KAFKA_DLQ_TOPIC: {
     schema: topicName,
     default: 'sentinela.cdrs.dlq',
@@ -156,6 +161,17 @@ export const SETTINGS = {
     default: 'open',
     description:
       'Block-check answer while the block table is loading or stale, or a request is shed under overload: open (allow; known blocks still apply) or closed (block everything but emergency numbers).',
+  },
+  SENTINELA_LIVE_CALL_MAX_AGE: {
+    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 4h'),
+    default: '4h',
+    description: 'Live concurrent calls: a call allowed by block-check whose CDR never arrived stops counting after this long.',
+  },
+  SENTINELA_LIVE_CALL_TOLERANCE: {
+    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 60s'),
+    default: '60s',
+    description:
+      "Live concurrent calls: a CDR without a known Call-ID closes the call of the same caller and callee checked within this much of the CDR's start.",
   },
   SENTINELA_BLOCKS_STALE_AFTER: {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 15s'),

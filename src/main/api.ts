@@ -22,6 +22,7 @@ import { criticalAlarms } from '../security/critical-alarms.js';
 import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
 import { engineFactory } from './parts.js';
+import { parseCallEndJson, type CallEnd } from '../domain/live/call-end.js';
 
 export interface ApiWiring {
   readonly config: Config;
@@ -80,6 +81,8 @@ export async function composeApi(w: ApiWiring) {
     table,
     failPolicy: config.api.failPolicy,
     staleAfterMs: config.api.staleAfterMs,
+    // live concurrent calls need every CDR's end: the embedded pipeline's, or the call-ends topic's
+    liveCalls: !kc || kc.topics.calls !== undefined ? config.api.liveCalls : undefined,
     onVerdicts: (verdicts) => {
       attemptVerdicts.write(verdicts);
       alarmCritical(verdicts.filter((v) => v.kind === 'alert'));
@@ -95,6 +98,10 @@ export async function composeApi(w: ApiWiring) {
   };
   w.embedded?.feed.on('blocks', applyBlocks);
   w.embedded?.feed.on('critical', alarmCritical);
+  w.embedded?.feed.on('ends', (ends) => {
+    const now = clock();
+    for (const e of ends) service.ended(e, now);
+  });
 
   const health: HealthSource = () => {
     const feed = service.status(clock());
@@ -122,14 +129,19 @@ export async function composeApi(w: ApiWiring) {
     },
   });
 
-  const feeds: BlockFeed[] = [];
+  const feeds: Pick<BlockFeed, 'start' | 'stop'>[] = [];
   const timers: NodeJS.Timeout[] = [];
   let joined = !kafka;
   let bootstrapped = false;
   const start = async () => {
     await security.start();
     await security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) });
-    timers.push(setInterval(() => table.sweep(clock()), 10_000));
+    timers.push(
+      setInterval(() => {
+        table.sweep(clock());
+        service.graded.sweep(clock());
+      }, 10_000),
+    );
     if (kafka && kc && publisher) {
       const onJoined = () => {
         joined = true;
@@ -147,6 +159,20 @@ export async function composeApi(w: ApiWiring) {
           sessionTimeout: kc.sessionTimeoutMs,
         }),
       );
+      // server mode: every replica reads every call end from the topic's end on (the calls it answered close)
+      if (kc.topics.calls !== undefined)
+        feeds.push(
+          new BlockFeed<CallEnd>({
+            kafka,
+            topic: kc.topics.calls,
+            mode: { kind: 'broadcast', groupPrefix: `${kc.groupId}-calls` },
+            log,
+            parse: parseCallEndJson,
+            fromBeginning: false,
+            onRecord: (e) => service.ended(e, clock()),
+            sessionTimeout: kc.sessionTimeoutMs,
+          }),
+        );
       if (pusher.enabled)
         feeds.push(
           new BlockFeed({

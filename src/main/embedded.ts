@@ -11,6 +11,7 @@ import type { PipelineMetrics } from '../pipeline/metrics.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { CdrStore } from '../pipeline/ports.js';
 import { pipelineParts } from './parts.js';
+import { callEndsOf } from '../domain/live/call-end.js';
 
 /**
  * The embedded mode's pipeline: CDRs from request bodies, persisted to ClickHouse, then announced on `feed`
@@ -34,6 +35,8 @@ export function composeEmbeddedPipeline(o: {
     if (batch.blocks.length > 0) feed.emit('blocks', batch.blocks);
     const critical = batch.alerts.filter((a) => a.severity === 'critical');
     if (critical.length > 0) feed.emit('critical', critical);
+    const ends = callEndsOf(batch.cdrs);
+    if (ends.length > 0) feed.emit('ends', ends);
   };
   const pipeline = new Pipeline(pipelineParts({ ...o, store, sinks: [storeSink(store)] }), { ack: announce });
   return { pipeline, ingest: new BodyIngest(pipeline), feed, start: () => pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] }) };

@@ -36,6 +36,7 @@ async function main(mode: string): Promise<void> {
     const embedded = composeEmbeddedPipeline({ config, ruleFiles, clickhouse, log, metrics });
     embedded.feed.on('blocks', (value) => send({ type: 'event', name: 'blocks', value }));
     embedded.feed.on('critical', (value) => send({ type: 'event', name: 'critical', value }));
+    embedded.feed.on('ends', (value) => send({ type: 'event', name: 'ends', value }));
     handlers['ingest'] = embedded.ingest;
     role = { health: () => embedded.pipeline.health(), start: embedded.start, stop: () => embedded.pipeline.stop() };
   }

@@ -51,7 +51,7 @@ export class WebhookTarget implements PushTarget {
  * Kamailio: blocks become entries of an htable through JSON-RPC over HTTP (modules xhttp + jsonrpcs):
  * `htable.sets` then `htable.setex` (the entry expires with the block), `htable.delete` on unblock. The key is
  * `tenant:kind:value` (e.g. acme:caller:+551130001000); README "Pushing blocks" has the kamailio.cfg side.
- * Blocks of scope `international` are not pushed: block-check alone applies them.
+ * Blocks of scope `international` and throttles are not pushed: block-check alone applies them.
  */
 export class KamailioTarget implements PushTarget {
   readonly name = 'kamailio';
@@ -85,6 +85,9 @@ export class KamailioTarget implements PushTarget {
   private calls(r: Block, now: number): { jsonrpc: '2.0'; method: string; params: (string | number)[]; id: number }[] {
     const key = KamailioTarget.key(r);
     const rpc = (method: string, params: (string | number)[]) => ({ jsonrpc: '2.0' as const, method, params, id: this.id++ });
+    // a throttle lets calls through at its rate: the htable can only refuse, so throttles stay with block-check
+    // (and lifting one must not delete the entry of a block of the same subject)
+    if (r.throttle !== undefined) return [];
     if (r.state === 'lifted') return [rpc('htable.delete', [this.o.htable, key])];
     // the htable refuses every call of a subject: a block of international calls only stays with block-check,
     // which knows the call's destination (pushing it would refuse the subject's national calls too)

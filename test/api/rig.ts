@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ClickHouseApiStore } from '../../src/adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../../src/adapters/clickhouse/security-store.js';
 import { parseConfig } from '../../src/config/config.js';
+import type { RuleFiles } from '../../src/adapters/files/rule-files.js';
 import type { Role } from '../../src/domain/security/roles.js';
 import { createLogger } from '../../src/log.js';
 import { composeApi, type ComposedApi } from '../../src/main/api.js';
@@ -34,9 +35,13 @@ export function testClock(start: number) {
  * The embedded deployment in one process: the local pipeline feeding an API (composeApi), both on the test
  * database; `app.inject()` talks to it. `start: false` leaves the block table unloaded (fail policy tests).
  */
-export async function embeddedApi(t: TestContext, ch: TestClickHouse, o: { clock: () => number; env?: Record<string, string>; start?: boolean; log?: Logger }) {
+export async function embeddedApi(
+  t: TestContext,
+  ch: TestClickHouse,
+  o: { clock: () => number; env?: Record<string, string>; start?: boolean; log?: Logger; ruleFiles?: RuleFiles },
+) {
   const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, SENTINELA_PBX_AUTH: 'none', ...UNSHED, ...o.env });
-  const ruleFiles = testRules();
+  const ruleFiles = o.ruleFiles ?? testRules();
   const log = o.log ?? testLog();
   const embedded = composeEmbeddedPipeline({ config, ruleFiles, clickhouse: ch.client, log, clock: o.clock, metrics: createPipelineMetrics(undefined, false) });
   await embedded.start();
@@ -65,6 +70,7 @@ export async function kafkaApi(
   env: { kafka: TestKafka; ch: TestClickHouse; topics: Topics; group: string },
   clock: () => number,
   extraEnv: Record<string, string> = {},
+  ruleFiles: RuleFiles = testRules(),
 ) {
   const config = parseConfig({
     ...kafkaEnv(env),
@@ -75,7 +81,7 @@ export async function kafkaApi(
   });
   const api = await composeApi({
     config,
-    ruleFiles: testRules(),
+    ruleFiles,
     log: testLog(),
     store: new ClickHouseApiStore(env.ch.client, env.ch.database),
     ...securityWiring(env.ch, env.group),

@@ -3,7 +3,7 @@ import { blockVersion, NO_EVIDENCE, type Block } from '../../domain/blocks/block
 /** The columns every block read selects; `blockOfRow` maps them back. */
 export const BLOCK_COLUMNS = `id, tenant, subject_kind, subject_value, rule, reason, level, scope, source, created_by,
   toUnixTimestamp64Milli(starts_at) AS starts, toUnixTimestamp64Milli(expires_at) AS expires,
-  toUnixTimestamp64Milli(lifted_at) AS lifted, lifted_by, lift_reason`;
+  toUnixTimestamp64Milli(lifted_at) AS lifted, lifted_by, lift_reason, throttle_calls, throttle_per_ms`;
 
 export interface BlockRow {
   id: string;
@@ -21,6 +21,9 @@ export interface BlockRow {
   lifted: string | null;
   lifted_by: string;
   lift_reason: string;
+  /** 0 for a block proper; else a throttle's rate (migration 008). */
+  throttle_calls: number;
+  throttle_per_ms: number;
 }
 
 /** The one row form of a block in `blocks` (every writer: pipeline, attempt rules, operators, lifts). */
@@ -34,6 +37,8 @@ export function blockRow(b: Block): Record<string, unknown> {
     reason: b.reason,
     level: b.level,
     scope: b.scope,
+    throttle_calls: b.throttle?.calls ?? 0,
+    throttle_per_ms: b.throttle?.perMs ?? 0,
     starts_at: b.startsAt,
     expires_at: b.expiresAt,
     source: b.source,
@@ -56,6 +61,7 @@ export function blockOfRow(r: BlockRow): Block {
     reason: r.reason,
     level: r.level,
     scope: r.scope,
+    ...(Number(r.throttle_calls) > 0 ? { throttle: { calls: Number(r.throttle_calls), perMs: Number(r.throttle_per_ms) } } : {}),
     startsAt: Number(r.starts),
     expiresAt: Number(r.expires),
     evidence: NO_EVIDENCE,

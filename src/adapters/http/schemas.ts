@@ -10,16 +10,26 @@ export const errorBody = z.object({
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
+const rate = z
+  .object({ calls: z.number(), per: z.string().describe('duration, e.g. 1m') })
+  .describe('graded action: at most `calls` calls of the subject in any `per`');
+
 export const reason = z.object({
   rule: z.string(),
   subject: z.string().describe('kind:value'),
   expiresAt: z.string().nullable(),
   blockId: z.string().optional(),
+  code: z.string().optional().describe('stable error code (src/errors.ts) when the request itself is refused, e.g. CALLEE_NOT_DIALABLE'),
+  detail: z.string().optional().describe('what the reason measured, e.g. "11 live international calls (cap 10)"'),
+  throttle: rate.optional(),
 });
 
 export const checkAnswer = z.object({
-  action: z.enum(['allow', 'block']),
+  action: z
+    .enum(['allow', 'block', 'throttle'])
+    .describe('throttle: route this call; the subject is held to `throttle` and calls beyond it are answered block'),
   reasons: z.array(reason).readonly(),
+  throttle: rate.optional(),
   policy: z.enum(['normal', 'fail-open', 'fail-closed']).describe('what produced the answer'),
   degraded: z.enum(['loading', 'stale', 'overload']).optional(),
   emergency: z.literal(true).optional(),
@@ -34,6 +44,7 @@ export const blockView = z.object({
   reason: z.string(),
   level: z.number(),
   scope: z.enum(BLOCK_SCOPES),
+  throttle: rate.optional(),
   startsAt: iso,
   expiresAt: iso,
   source: z.enum(['rule', 'manual']),

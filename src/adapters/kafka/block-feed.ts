@@ -11,14 +11,18 @@ import { verdictMessage } from './messages.js';
 export const kafkaDistribute = (publisher: Publisher, topic: string) => (blocks: readonly Block[]) =>
   publisher.send(blocks.map((b) => verdictMessage({ blocks: topic, alerts: topic }, b)));
 
-export interface BlockFeedOptions {
+export interface BlockFeedOptions<T = Block> {
   readonly kafka: Kafka;
   readonly topic: string;
   /** `broadcast`: a group of its own, from the beginning (every replica sees every block). `shared`: one group for all, committed (the pusher). */
   readonly mode: { readonly kind: 'broadcast'; readonly groupPrefix: string } | { readonly kind: 'shared'; readonly groupId: string };
   readonly log: Logger;
   /** `alive` heartbeats the group: call it while a record takes long (the pusher's retries). */
-  readonly onRecord: (record: Block, alive: () => Promise<void>) => Promise<void> | void;
+  readonly onRecord: (record: T, alive: () => Promise<void>) => Promise<void> | void;
+  /** Reads one message (default: a block's wire form); a message it throws on is logged and skipped. */
+  readonly parse?: (text: string) => T;
+  /** A new broadcast group starts at the topic's beginning (default: blocks are state) or at its end (events). */
+  readonly fromBeginning?: boolean;
   /** Called on every fetch response, empty or not: the feed is current. */
   readonly onHeard?: () => void;
   readonly onJoined?: () => void;
@@ -31,11 +35,11 @@ export interface BlockFeedOptions {
  * the beginning (compact it: `cleanup.policy=compact,delete`), so every replica applies every block. The pusher
  * shares one group, so each block is pushed once, in order per block, committing after delivery.
  */
-export class BlockFeed {
+export class BlockFeed<T = Block> {
   private readonly consumer: Consumer;
   readonly groupId: string;
 
-  constructor(private readonly o: BlockFeedOptions) {
+  constructor(private readonly o: BlockFeedOptions<T>) {
     this.groupId = o.mode.kind === 'shared' ? o.mode.groupId : `${o.mode.groupPrefix}-api-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.consumer = o.kafka.consumer({
       groupId: this.groupId,
@@ -50,19 +54,20 @@ export class BlockFeed {
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: this.o.fromBeginning ?? true });
+    const parse = this.o.parse ?? (parseBlockJson as unknown as (text: string) => T);
     const shared = this.o.mode.kind === 'shared';
     await this.consumer.run({
       autoCommit: shared,
       eachMessage: async (payload) => {
         const { message } = payload;
         const text = message.value?.toString('utf8') ?? '';
-        let record: Block;
+        let record: T;
         try {
-          record = parseBlockJson(text);
+          record = parse(text);
         } catch (err) {
           // a foreign or corrupt message on the topic: logged with its position, never fatal
-          this.o.log.warn({ err, topic: this.o.topic, offset: message.offset }, 'unreadable block message skipped');
+          this.o.log.warn({ err, topic: this.o.topic, offset: message.offset }, 'unreadable message skipped');
           return;
         }
         await this.o.onRecord(record, () => payload.heartbeat());

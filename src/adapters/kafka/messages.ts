@@ -1,12 +1,15 @@
 import type { Verdict } from '../../domain/engine/verdicts.js';
 import { verdictKey } from '../../domain/engine/verdicts.js';
 import { verdictJson } from '../../domain/engine/verdict-json.js';
+import { callEndJson, callEndsOf, type CallEnd } from '../../domain/live/call-end.js';
 import type { BatchSink, OutMessage, Publisher, Rejected } from '../../pipeline/ports.js';
 
 export interface OutTopics {
   readonly blocks: string;
   readonly alerts: string;
   readonly dlq: string;
+  /** Compact call-ended records for the API replicas' live concurrent calls (issue 16); unset: none published. */
+  readonly calls?: string | undefined;
 }
 
 /** A verdict as a message of the alerts or blocks topic: the one wire form, keyed so one block's states stay in order. */
@@ -33,7 +36,18 @@ export function deadLetterMessage(topic: string, r: Rejected): OutMessage {
   };
 }
 
-/** The Kafka sink of a batch: dead letters, alerts and blocks, acknowledged by all in-sync replicas. */
+/** A call that ended, on the call-ends topic, keyed by tenant (one tenant's ends stay in order). */
+export function callEndMessage(topic: string, e: CallEnd): OutMessage {
+  return { topic, key: e.tenant, value: callEndJson(e) };
+}
+
+/** The Kafka sink of a batch: dead letters, alerts and blocks (and call ends), acknowledged by all in-sync replicas. */
 export function kafkaSink(publisher: Publisher, topics: OutTopics): BatchSink {
-  return (batch) => publisher.send([...batch.rejected.map((r) => deadLetterMessage(topics.dlq, r)), ...batch.verdicts.map((v) => verdictMessage(topics, v))]);
+  const calls = topics.calls;
+  return (batch) =>
+    publisher.send([
+      ...batch.rejected.map((r) => deadLetterMessage(topics.dlq, r)),
+      ...batch.verdicts.map((v) => verdictMessage(topics, v)),
+      ...(calls === undefined ? [] : callEndsOf(batch.cdrs).map((e) => callEndMessage(calls, e))),
+    ]);
 }

@@ -17,6 +17,11 @@ export interface Block {
   readonly level: number;
   /** `international` blocks only the subject's international calls. */
   readonly scope: BlockScope;
+  /**
+   * A graded answer (issue 16): instead of refusing every call, block-check allows the subject `calls` calls per
+   * `perMs` and refuses the rest (`action: "throttle"`). Absent for a block proper.
+   */
+  readonly throttle?: Throttle;
   readonly startsAt: number;
   readonly expiresAt: number;
   /** CDR ids that reached the threshold (empty for manual blocks and blocks read back from ClickHouse). */
@@ -28,6 +33,12 @@ export interface Block {
   readonly liftedAt?: number;
   readonly liftedBy?: string;
   readonly liftReason?: string;
+}
+
+/** The rate a throttle allows: at most `calls` calls in any `perMs` span. */
+export interface Throttle {
+  readonly calls: number;
+  readonly perMs: number;
 }
 
 /** Shared by every block without evidence, so a million bootstrapped blocks hold no million empty arrays. */

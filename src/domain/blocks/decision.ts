@@ -4,6 +4,7 @@ import type { SubjectList } from '../engine/subject-lists.js';
 import { subjectText } from '../engine/verdicts.js';
 import { KEY_KINDS } from '../rules/spec.js';
 import type { BlockTable } from './block-table.js';
+import type { Block } from './block.js';
 import { iso } from '../time/iso.js';
 
 export interface Reason {
@@ -15,12 +16,20 @@ export interface Reason {
   readonly expiresAt: string | null;
   /** The block's id when the reason is a block (admin API: GET /v1/blocks/{id}). */
   readonly blockId?: string;
+  /** A stable code from src/errors.ts when the reason is the request itself (e.g. CALLEE_NOT_DIALABLE). */
+  readonly code?: string;
+  /** What the reason measured, when it is not a block: e.g. `11 live international calls (cap 10)`. */
+  readonly detail?: string;
+  /** The rate a throttle allows (graded actions): `action: "throttle"` within it, `block` beyond it. */
+  readonly throttle?: { readonly calls: number; readonly per: string };
 }
 
 export interface Decision {
   readonly action: 'allow' | 'block';
   readonly reasons: readonly Reason[];
   readonly emergency: boolean;
+  /** Active throttles (graded actions) on the call's subjects: the caller applies their rate (ThrottleGate). */
+  readonly throttles?: readonly Block[];
 }
 
 export interface Lists {
@@ -62,6 +71,11 @@ export function decide(e: CallEvent, lists: Lists, table: BlockTable, now: numbe
     },
     now,
   );
-  for (const b of hits) reasons.push({ rule: b.rule, subject: subjectText(b.subject), expiresAt: iso(b.expiresAt), blockId: b.id });
-  return reasons.length === 0 ? ALLOW : { action: 'block', reasons, emergency: false };
+  let throttles: Block[] | undefined;
+  for (const b of hits) {
+    if (b.throttle !== undefined) (throttles ??= []).push(b);
+    else reasons.push({ rule: b.rule, subject: subjectText(b.subject), expiresAt: iso(b.expiresAt), blockId: b.id });
+  }
+  if (reasons.length > 0) return { action: 'block', reasons, emergency: false };
+  return throttles === undefined ? ALLOW : { action: 'allow', reasons, emergency: false, throttles };
 }

@@ -1,7 +1,7 @@
 import { compileCalendar, type BusinessCalendar } from '../calendar/business.js';
 import type { DialPlan } from '../numbering/types.js';
 import { parseDuration } from '../rules/duration.js';
-import { calendarSpec, type CapsSpec, type InternationalSpec, type ProfilesFile } from '../rules/profile-spec.js';
+import { calendarSpec, type CapsSpec, type ConcurrencySpec, type InternationalSpec, type ProfilesFile } from '../rules/profile-spec.js';
 import { SubjectList } from './subject-lists.js';
 
 /** What the rules need to know about one tenant (or account with its own profile). */
@@ -12,6 +12,14 @@ export interface Profile {
   readonly calendar: BusinessCalendar;
   /** Money caps (BRL) per local day and month of each account; undefined when none is set. */
   readonly caps?: CapsSpec | undefined;
+  /** Live concurrent calls (issue 16): caps and the throttle below them; `{}` when none applies. */
+  readonly concurrency: ConcurrencyProfile;
+}
+
+export interface ConcurrencyProfile {
+  readonly max?: number;
+  readonly international?: number;
+  readonly throttle?: { readonly floor: number; readonly factor: number; readonly calls: number; readonly perMs: number; readonly forMs: number };
 }
 
 export interface ProfileBase {
@@ -78,6 +86,7 @@ interface Layer {
   readonly international?: InternationalSpec | undefined;
   readonly calendar?: ProfilesFile['defaults']['calendar'];
   readonly caps?: CapsSpec | undefined;
+  readonly concurrency?: ConcurrencySpec | undefined;
 }
 
 function layer(parent: Profile | undefined, spec: Layer, base: ProfileBase): Profile {
@@ -92,7 +101,26 @@ function layer(parent: Profile | undefined, spec: Layer, base: ProfileBase): Pro
         : { ...parent.calendar, timeZone }
       : compileCalendar(DEFAULT_CALENDAR, timeZone);
   const caps = spec.caps || parent?.caps ? { ...parent?.caps, ...stripUndefined(spec.caps ?? {}) } : undefined;
-  return { timeZone, dialPlan, international: spec.international ?? parent?.international ?? DENY_INTERNATIONAL, calendar, caps };
+  return {
+    timeZone,
+    dialPlan,
+    international: spec.international ?? parent?.international ?? DENY_INTERNATIONAL,
+    calendar,
+    caps,
+    concurrency: concurrencyOf(parent?.concurrency, spec.concurrency),
+  };
+}
+
+/** Each concurrency field overrides the parent's (an account may raise its tenant's cap and keep its throttle). */
+function concurrencyOf(parent: ConcurrencyProfile | undefined, spec: ConcurrencySpec | undefined): ConcurrencyProfile {
+  if (!spec) return parent ?? {};
+  const t = spec.throttle;
+  const throttle = t
+    ? { floor: t.floor, factor: t.factor, calls: t.calls, perMs: parseDuration(t.per) as number, forMs: parseDuration(t.for) as number }
+    : parent?.throttle;
+  const max = spec.max ?? parent?.max;
+  const international = spec.international ?? parent?.international;
+  return { ...(max !== undefined ? { max } : {}), ...(international !== undefined ? { international } : {}), ...(throttle ? { throttle } : {}) };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NO_EVIDENCE, type Block } from '../blocks/block.js';
 import { BLOCK_SCOPES, KEY_KINDS } from '../rules/spec.js';
 import { iso } from '../time/iso.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../rules/duration.js';
 import { subjectText, type Subject, type Verdict } from './verdicts.js';
 
 /**
@@ -24,6 +25,7 @@ export function verdictObject(v: Verdict): Record<string, unknown> {
     expiresAt: iso(v.expiresAt),
     level: v.level,
     scope: v.scope,
+    ...(v.throttle ? { throttle: { calls: v.throttle.calls, per: formatDuration(v.throttle.perMs) } } : {}),
     reason: v.reason,
     evidence: v.evidence,
     ...(origin ? { source: v.source, createdBy: v.createdBy, state: v.state } : {}),
@@ -52,6 +54,10 @@ const blockWire = z.object({
   expiresAt: instant,
   level: z.int().min(1),
   scope: z.enum(BLOCK_SCOPES),
+  throttle: z
+    .object({ calls: z.int().min(1), per: z.string().regex(DURATION_PATTERN) })
+    .transform((t) => ({ calls: t.calls, perMs: parseDuration(t.per) as number }))
+    .optional(),
   reason: z.string(),
   evidence: z.array(z.string()).default([]),
   source: z.enum(['rule', 'manual']).default('rule'),
@@ -64,9 +70,10 @@ const blockWire = z.object({
 
 /** A block from its wire form (verdictJson); throws a ZodError or SyntaxError on bad input. */
 export function parseBlockJson(text: string): Block {
-  const { liftedAt, liftedBy, liftReason, evidence, ...b } = blockWire.parse(JSON.parse(text));
+  const { liftedAt, liftedBy, liftReason, evidence, throttle, ...b } = blockWire.parse(JSON.parse(text));
   return {
     ...b,
+    ...(throttle !== undefined ? { throttle } : {}),
     severity: 'critical',
     evidence: evidence.length === 0 ? NO_EVIDENCE : evidence,
     ...(liftedAt !== undefined ? { liftedAt } : {}),

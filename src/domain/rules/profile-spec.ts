@@ -72,6 +72,30 @@ const listPair = z.strictObject({ allow: listsSpec.optional(), deny: listsSpec.o
 export const capsSpec = z
   .strictObject({ daily: z.number().positive('must be positive').optional(), monthly: z.number().positive('must be positive').optional() })
   .refine((c) => c.daily === undefined || c.monthly === undefined || c.daily <= c.monthly, 'daily must not exceed monthly');
+const durationSpec = z.string().regex(DURATION_PATTERN, 'must be a duration such as 1m or 15m');
+/**
+ * Live concurrent calls of one account (issue 16, F2 G3): hard caps that block-check enforces while the calls are
+ * up, and a graded answer below them. Each field overrides the level above; unset caps do not apply.
+ */
+export const concurrencySpec = z.strictObject({
+  /** Calls of one account up at once (every kind). */
+  max: z.int().positive().optional(),
+  /** International calls of one account up at once. */
+  international: z.int().positive().optional(),
+  /**
+   * Above max(floor, factor × the account's usual peak of live international calls) and below the cap, the
+   * account's international calls are throttled to `calls` per `per` for `for`.
+   */
+  throttle: z
+    .strictObject({
+      floor: z.int().positive(),
+      factor: z.number().min(1),
+      calls: z.int().positive(),
+      per: durationSpec,
+      for: durationSpec.default('15m'),
+    })
+    .optional(),
+});
 
 const profileBody = {
   timeZone: timeZoneSpec.optional(),
@@ -79,6 +103,7 @@ const profileBody = {
   dialPlan: dialPlanSpec.optional(),
   international: internationalSpec.optional(),
   calendar: calendarSpec.optional(),
+  concurrency: concurrencySpec.optional(),
 };
 export const accountProfileSpec = z.strictObject(profileBody);
 export const tenantProfileSpec = z.strictObject({
@@ -103,3 +128,4 @@ export type InternationalSpec = z.output<typeof internationalSpec>;
 export type CalendarSpec = z.output<typeof calendarSpec>;
 export type ListsSpec = z.output<typeof listsSpec>;
 export type CapsSpec = z.output<typeof capsSpec>;
+export type ConcurrencySpec = z.output<typeof concurrencySpec>;

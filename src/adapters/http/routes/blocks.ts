@@ -6,7 +6,7 @@ import type { ApiStore } from '../../../api/ports.js';
 import type { Block } from '../../../domain/blocks/block.js';
 import { subjectText } from '../../../domain/engine/verdicts.js';
 import { maskSubject } from '../../../domain/security/masking.js';
-import { parseDuration } from '../../../domain/rules/duration.js';
+import { formatDuration, parseDuration } from '../../../domain/rules/duration.js';
 import { BLOCK_SCOPES } from '../../../domain/rules/spec.js';
 import { SentinelaError } from '../../../errors.js';
 import { blockView, durationText, errorBody, page, paging, reasonText, subjectKind } from '../schemas.js';
@@ -22,6 +22,7 @@ export function blockJson(r: Block, mask = false): z.infer<typeof blockView> {
     reason: r.reason,
     level: r.level,
     scope: r.scope,
+    ...(r.throttle ? { throttle: { calls: r.throttle.calls, per: formatDuration(r.throttle.perMs) } } : {}),
     startsAt: iso(r.startsAt),
     expiresAt: iso(r.expiresAt),
     source: r.source,
