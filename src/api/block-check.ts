@@ -53,6 +53,8 @@ export interface BlockCheckOptions {
   readonly staleAfterMs: number;
   /** Verdicts of the attempt rules, to publish and persist (outside the request path). */
   readonly onVerdicts: (verdicts: readonly Verdict[]) => void;
+  /** Prefix of the attempts' CDR ids (default: one per process start); replay fixes it so its output is reproducible. */
+  readonly attemptIdPrefix?: string;
 }
 
 /**
@@ -66,13 +68,14 @@ export class BlockCheckService {
   private heardAt = -Infinity;
   private attemptSeq = 0;
   private readonly seenCalls = new SeenCalls();
-  private readonly attemptPrefix = `attempt-${Date.now().toString(36)}-`;
+  private readonly attemptPrefix: string;
   readonly counts = { allow: 0, block: 0, shed: 0 };
   /** Checks answered as retransmissions of a call already counted (same Call-ID and numbers). */
   retransmissions = 0;
 
   constructor(private readonly o: BlockCheckOptions) {
     this.table = o.table;
+    this.attemptPrefix = o.attemptIdPrefix ?? `attempt-${Date.now().toString(36)}-`;
   }
 
   /** The bootstrap finished: the table holds every block that was active. */

@@ -228,9 +228,7 @@ export const MONEY: readonly EpisodeKind[] = [
       // scanning which routes answer: 1-2 calls a minute, numbers in no order (not a sequence)
       for (let k = ctx.rng.int(30, 50); k > 0; k--) {
         const dest = invalidNumber(ctx.rng, site.ddd, ctx.rng.chance(0.6));
-        const out: Outcome = ctx.rng.chance(0.85)
-          ? { ringSec: ctx.rng.int(0, 2), billSec: 0, disposition: ctx.rng.chance(0.7) ? 'FAILED' : 'CONGESTION' }
-          : answered(ctx.rng, ctx.rng.int(1, 4));
+        const out: Outcome = { ringSec: ctx.rng.int(0, 2), billSec: 0, disposition: ctx.rng.chance(0.7) ? 'FAILED' : 'CONGESTION' };
         calls.push(moneyCall(ctx, from(o, line.did, dest, t), site, out));
         t += ctx.rng.int(30, 70) * SECOND;
       }

@@ -31,7 +31,7 @@ import { POPULATION_KINDS } from './config.js';
  * - wangiri: 30-60 one-ring inbound calls from one range to DIDs of 3-5 companies, then 15-30 % called back
  * - concurrent-long-calls: 22-28 simultaneous 1-2 h calls on one account (their CDRs arrive when they end)
  * - cost-exposure: 2-3 calls an hour of 6-15 min to a high-cost range over an evening, far above the usual spend
- * - invalid-numbers: 30-50 calls to invalid or unallocated numbers, failed or 1-4 s (scanning for routes)
+ * - invalid-numbers: 30-50 calls to invalid or unallocated numbers, failed at once (scanning for routes)
  *
  * Legitimate populations (labels' `population` is the site kind; these live inside them):
  * - sme-office: national calls, redials, on-call staff; a few typos a week (invalid numbers, failed at once);
