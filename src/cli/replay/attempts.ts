@@ -23,11 +23,12 @@ export interface Attempt {
   readonly cost: number | undefined;
 }
 
-/** A CDR line and when it arrives. */
+/** A CDR line, when it arrives, and the CDRs it holds (they close their live calls). */
 export interface Arrival {
   readonly kind: 'cdr';
   readonly line: string;
   readonly at: number;
+  readonly cdrs: readonly Cdr[];
 }
 
 export type ReplayItem = Arrival | Attempt;
@@ -35,6 +36,7 @@ export type ReplayItem = Arrival | Attempt;
 interface Pending {
   readonly line: string;
   readonly arrival: number;
+  readonly cdrs: readonly Cdr[];
 }
 
 export class AttemptMerger {
@@ -65,17 +67,18 @@ export class AttemptMerger {
     }.bind(this);
     for await (const line of lines) {
       lineNo++;
-      for (const cdr of this.decode(line, lineNo)) {
+      const cdrs = this.decode(line, lineNo);
+      for (const cdr of cdrs) {
         arrival = Math.max(arrival, cdr.endedAt);
         if (cdr.direction === undefined || cdr.direction === 'outbound') this.push(toAttempt(cdr));
       }
-      buffer.push({ line, arrival });
+      buffer.push({ line, arrival, cdrs });
       // emit while the buffer reaches far enough past its head
       while (head < buffer.length && arrival - (buffer[head] as Pending).arrival >= this.lookAheadMs) {
         const p = buffer[head++] as Pending;
         yield* release(p.arrival);
         emitted = Math.max(emitted, p.arrival);
-        yield { kind: 'cdr', line: p.line, at: p.arrival };
+        yield { kind: 'cdr', line: p.line, at: p.arrival, cdrs: p.cdrs };
       }
       if (head > 4096 && head * 2 > buffer.length) {
         buffer.splice(0, head);
@@ -86,7 +89,7 @@ export class AttemptMerger {
       const p = buffer[head] as Pending;
       yield* release(p.arrival);
       emitted = Math.max(emitted, p.arrival);
-      yield { kind: 'cdr', line: p.line, at: p.arrival };
+      yield { kind: 'cdr', line: p.line, at: p.arrival, cdrs: p.cdrs };
     }
     yield* release(Infinity);
   }

@@ -81,10 +81,9 @@ export async function replay(
   if (service) summary.attempts = { asked: 0, refused: 0, throttled: 0, refusedCost: 0, late: 0 };
   const out: BatchSink = async (batch) => {
     if (service) {
-      // the CDR engine's blocks reach the block table, and its CDRs close their live calls, before the next attempt
+      // the CDR engine's blocks reach the block table before the next attempt
       service.heard(now);
       for (const v of batch.verdicts) if (v.kind === 'block') service.table.apply(v, now);
-      for (const c of batch.cdrs) service.ended(c.cdr, now);
     }
     for (const r of batch.rejected) {
       summary.rejectedByCode[r.code as ErrorCode] = (summary.rejectedByCode[r.code as ErrorCode] ?? 0) + 1;
@@ -103,10 +102,13 @@ export async function replay(
   for await (const item of records) {
     if (typeof item !== 'string') now = Math.max(now, item.at);
     if (typeof item !== 'string' && item.kind === 'attempt') {
-      if (pipeline.pendingRecords > 0) await flush();
+      // verdicts still in the open batch are flushed (written, blocks applied) before the PBX asks again
+      if (pipeline.pendingVerdicts > 0) await flush();
       if (service && summary.attempts) ask(service, item, now, summary.attempts, sinks);
       continue;
     }
+    // a CDR closes its call: block-check no longer counts it live
+    if (service && typeof item !== 'string') for (const cdr of item.cdrs) service.ended(cdr, now);
     const line = typeof item === 'string' ? item : item.line;
     summary.lines++;
     if (line.trim() === '') {
