@@ -3,7 +3,9 @@
  * simulated traffic. For each seed: `sentinela simulate` into a temporary directory, replay in process (the
  * same pipeline as `sentinela replay`), `sentinela evaluate`'s scoring. Prints a table per seed, the mean, which
  * rule caught each episode type per seed, and the JSON summary as the last line.
- * Flags: --days N (7), --seeds 1,2,3, --scale X (1), --rules DIR (SENTINELA_RULES_DIR), --keep (keep the directories).
+ * The replay plays block-check attempts too (replay --attempts), so attempt-time budgets and refusals are scored.
+ * Flags: --days N (7), --seeds 1,2,3, --scale X (1), --rules DIR (SENTINELA_RULES_DIR), --keep (keep the directories),
+ * --no-attempts (CDRs only, as plain `sentinela replay`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,17 +16,24 @@ import { loadRuleFiles } from '../src/adapters/files/rule-files.js';
 import { replay } from '../src/cli/replay/run.js';
 import { loadConfig } from '../src/config/config.js';
 import { parseFormatSpec } from '../src/domain/cdr/formats/registry.js';
-import { CdrIndex, parseVerdictLine, type VerdictRecord } from '../src/eval/inputs.js';
+import { CdrIndex, parseReplayLine, type RefusalRecord, type VerdictRecord } from '../src/eval/inputs.js';
 import { table } from '../src/eval/report.js';
 import { score, summary, type EpisodeScore } from '../src/eval/score.js';
 import { createLogger } from '../src/log.js';
-import { replayParts } from '../src/main/replay.js';
+import { replayAttempts, replayParts } from '../src/main/replay.js';
 import { labelsSchema } from '../src/sim/labels.js';
 import { CDRS_FILE, RULES_DIR, writeSimulation } from '../src/sim/output.js';
 import { simulate } from '../src/sim/simulate.js';
 
 const { values } = parseArgs({
-  options: { days: { type: 'string' }, seeds: { type: 'string' }, scale: { type: 'string' }, rules: { type: 'string' }, keep: { type: 'boolean' } },
+  options: {
+    days: { type: 'string' },
+    seeds: { type: 'string' },
+    scale: { type: 'string' },
+    rules: { type: 'string' },
+    keep: { type: 'boolean' },
+    'no-attempts': { type: 'boolean' },
+  },
 });
 const days = Number(values.days ?? 7);
 const seeds = (values.seeds ?? '1,2,3').split(',').map(Number);
@@ -60,13 +69,22 @@ async function runSeed(seed: number): Promise<SeedResult> {
   const lines: string[] = [];
   const rejected: string[] = [];
   const records = await openRecords(join(dir, CDRS_FILE), { latin1: false, documents: false });
+  const format = parseFormatSpec('canonical');
+  const attempts = values['no-attempts']
+    ? undefined
+    : replayAttempts(config, loadRuleFiles(join(dir, RULES_DIR)), format, {
+        timeZone: config.dialling.timeZone,
+        allowedLatenessMs: config.rules.allowedLatenessMs,
+      });
   const replayed = await replay(
-    records,
-    parseFormatSpec('canonical'),
+    attempts ? attempts.merger.merge(records) : records,
+    format,
     parts,
     { verdict: (l) => lines.push(l), rejected: (m) => rejected.push(m) },
     { now: () => performance.now(), progressEveryMs: 60_000 },
+    attempts?.service,
   );
+  if (replayed.attempts) log(`seed ${seed}: ${replayed.attempts.asked} block-checks, ${replayed.attempts.refused} refused, ${attempts?.merger.late ?? 0} late`);
   const replaySeconds = seconds(t);
   if (rejected.length > 0) log(`seed ${seed}: ${rejected.length} CDRs rejected, first: ${rejected[0]}`);
   log(`seed ${seed}: replayed in ${replaySeconds.toFixed(1)} s (${replayed.alerts} alerts, ${replayed.blocks} blocks), evaluating`);
@@ -75,8 +93,17 @@ async function runSeed(seed: number): Promise<SeedResult> {
   const labels = labelsSchema.parse(sim.labels);
   const index = new CdrIndex();
   for (const line of sim.lines) index.add(line);
-  const verdicts = lines.map((l, i) => parseVerdictLine(l, i + 1)).filter((v): v is VerdictRecord => v !== null);
-  const result = score(labels, (id) => index.get(id), verdicts);
+  const parsed = lines.map((l, i) => parseReplayLine(l, i + 1));
+  const verdicts = parsed.filter((v): v is VerdictRecord => v !== null && v.kind !== 'refused');
+  const refusals = parsed.filter((v): v is RefusalRecord => v?.kind === 'refused');
+  const result = score(
+    labels,
+    (id) => index.get(id),
+    verdicts,
+    undefined,
+    refusals,
+    (t) => index.arrivedBefore(t),
+  );
   const evaluateSeconds = seconds(t);
   if (values.keep) writeFileSync(join(dir, 'verdicts.ndjson'), lines.map((l) => `${l}\n`).join(''));
   else rmSync(dir, { recursive: true, force: true });
@@ -100,6 +127,7 @@ const columns: [string, (r: SeedResult) => number, number][] = [
   ['CDRs', (r) => r.cdrs, 0],
   ['episodes', (r) => num(r, 'episodes'), 0],
   ['detected', (r) => num(r, 'detected'), 1],
+  ['in budget', (r) => num(r, 'withinBudget'), 1],
   ['arrived med', (r) => arrived(r, 'median'), 1],
   ['p90', (r) => arrived(r, 'p90'), 1],
   ['max', (r) => arrived(r, 'max'), 1],
@@ -111,6 +139,8 @@ const columns: [string, (r: SeedResult) => number, number][] = [
   ['other blocks', (r) => num(r, 'otherBlockedSubjects'), 1],
   ['R$ before det.', (r) => num(r, 'fraudCostBeforeDetection'), 2],
   ['R$ missed', (r) => num(r, 'fraudCostMissed'), 2],
+  ['legit refused', (r) => num(r, 'legitCallsRefused') || 0, 1],
+  ['R$ prevented', (r) => num(r, 'fraudCostPrevented') || 0, 2],
   ['sim s', (r) => r.seconds.simulate, 1],
   ['replay s', (r) => r.seconds.replay, 1],
   ['eval s', (r) => r.seconds.evaluate, 1],
@@ -126,14 +156,20 @@ for (const line of table(
 ))
   console.log(line);
 for (const r of results)
-  console.log(`seed ${r.seed} missed: ${(r.summary['missed'] as string[]).join(' ') || '-'}  FP by rule: ${JSON.stringify(r.summary['fpByRule'])}`);
+  console.log(
+    `seed ${r.seed} missed: ${(r.summary['missed'] as string[]).join(' ') || '-'}  over budget: ${(r.summary['missedBudget'] as string[]).join(' ') || '-'}  FP by rule: ${JSON.stringify(r.summary['fpByRule'])}  legit refused by rule: ${JSON.stringify(r.summary['legitRefusedByRule'] ?? {})}`,
+  );
 
 // which rule caught each episode type first, and after how many of its CDRs, per seed
 const types = [...new Set(results.flatMap((r) => r.episodes.map((e) => e.episode.type)))];
 const cell = (r: SeedResult, type: string) =>
   r.episodes
     .filter((e) => e.episode.type === type)
-    .map((e) => (e.first ? `${e.first.rule} (${e.arrived}/${e.fraudCdrs})` : `MISSED (${e.fraudCdrs})`))
+    .map(
+      (e) =>
+        `${e.first ? `${e.first.rule} (${e.arrived}/${e.fraudCdrs})` : e.detected ? `refused (${e.fraudCdrs})` : `MISSED (${e.fraudCdrs})`}` +
+        `${e.refused > 0 ? ` refused ${e.refused} from #${e.firstRefusedAttempt}` : ''}${e.budget ? (e.budget.within ? ' ok' : ' OVER') : ''}`,
+    )
     .join('; ');
 console.log('');
 for (const line of table(
@@ -153,6 +189,7 @@ console.log(
     mean: {
       episodes: meanOf('episodes'),
       detected: meanOf('detected'),
+      withinBudget: meanOf('withinBudget'),
       detectionRate: Math.round(mean((r) => num(r, 'detected') / num(r, 'episodes')) * 1e4) / 1e4,
       arrivedMedian: Math.round(mean((r) => arrived(r, 'median')) * 100) / 100,
       arrivedP90: Math.round(mean((r) => arrived(r, 'p90')) * 100) / 100,

@@ -62,6 +62,8 @@ export interface BlockCheckOptions {
    * check. Leave it out where no CDR reaches `ended` (server mode without a call-ends topic): calls would never close.
    */
   readonly liveCalls?: { readonly maxAgeMs: number; readonly toleranceMs: number } | undefined;
+  /** Prefix of the attempts' CDR ids (default: one per process start); replay fixes it so its output is reproducible. */
+  readonly attemptIdPrefix?: string;
 }
 
 /**
@@ -75,7 +77,7 @@ export class BlockCheckService {
   private heardAt = -Infinity;
   private attemptSeq = 0;
   private readonly seenCalls = new SeenCalls();
-  private readonly attemptPrefix = `attempt-${Date.now().toString(36)}-`;
+  private readonly attemptPrefix: string;
   readonly counts = { allow: 0, block: 0, throttle: 0, shed: 0 };
   /** Non-dialable callees, live-call caps and throttles (issue 16). */
   readonly graded: GradedCheck;
@@ -85,6 +87,7 @@ export class BlockCheckService {
   constructor(private readonly o: BlockCheckOptions) {
     this.table = o.table;
     this.graded = new GradedCheck({ live: o.liveCalls, table: o.table, onVerdicts: o.onVerdicts });
+    this.attemptPrefix = o.attemptIdPrefix ?? `attempt-${Date.now().toString(36)}-`;
   }
 
   /** The bootstrap finished: the table holds every block that was active. */

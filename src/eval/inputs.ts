@@ -22,6 +22,18 @@ export interface VerdictRecord {
   readonly evidence: readonly string[];
 }
 
+/** A block-check that did not allow a call (replay --attempts writes one line per such answer). */
+export interface RefusalRecord {
+  readonly line: number;
+  readonly kind: 'refused';
+  readonly tenant: string;
+  /** The call's id: the CDR id (or callId) the replay asked about. */
+  readonly callId: string;
+  readonly at: number;
+  readonly action: string;
+  readonly rules: readonly string[];
+}
+
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 const subject = z.union([
   z.string().transform((s, ctx): Subject => {
@@ -46,20 +58,48 @@ const verdictWire = z.object({
   evidence: z.array(z.string()).default([]),
 });
 
+const refusalWire = z.object({
+  kind: z.literal('refused'),
+  tenant: z.string().min(1),
+  callId: z.string().min(1),
+  at: instant,
+  action: z.string().min(1),
+  reasons: z.array(z.object({ rule: z.string() })).default([]),
+});
+
 const inputError = (message: string, path?: string) => new SentinelaError('EVAL_INPUT', message, path === undefined ? {} : { path });
 
 function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
 }
 
-/** One NDJSON verdict line (replay's stdout); blank lines give null. Throws EVAL_INPUT naming the line. */
+/** One NDJSON verdict line (replay's stdout); blank lines and refusals give null. Throws EVAL_INPUT naming the line. */
 export function parseVerdictLine(text: string, line: number, source = 'verdicts'): VerdictRecord | null {
+  const r = parseReplayLine(text, line, source);
+  return r?.kind === 'refused' ? null : r;
+}
+
+/** One line of replay's stdout: a verdict, or (replay --attempts) a refused call attempt; blank lines give null. */
+export function parseReplayLine(text: string, line: number, source = 'verdicts'): VerdictRecord | RefusalRecord | null {
   if (text.trim() === '') return null;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     throw inputError(`${source} line ${line}: not JSON (${(err as Error).message})`);
+  }
+  if ((value as { kind?: unknown } | null)?.kind === 'refused') {
+    const r = refusalWire.safeParse(value);
+    if (!r.success) throw inputError(`${source} line ${line}: not a refused attempt: ${describe(r.error)}`);
+    return {
+      line,
+      kind: 'refused',
+      tenant: r.data.tenant,
+      callId: r.data.callId,
+      at: r.data.at,
+      action: r.data.action,
+      rules: r.data.reasons.map((x) => x.rule),
+    };
   }
   const parsed = verdictWire.safeParse(value);
   if (!parsed.success) throw inputError(`${source} line ${line}: not a verdict: ${describe(parsed.error)}`);
@@ -94,15 +134,21 @@ export interface CdrFacts {
   /** 0-based line of cdrs.ndjson: the CDR's arrival position. */
   readonly index: number;
   readonly cost: number;
+  /** Start (epoch ms) and whether it is an outbound call: attempts are numbered in start order. */
+  readonly startedAt?: number;
+  readonly outbound?: boolean;
 }
 
 /** CDR id → arrival position and cost, built one cdrs.ndjson line at a time. */
 export class CdrIndex {
   private readonly facts = new Map<string, CdrFacts>();
   private lines = 0;
+  /** Per line, when it arrived: the running maximum of endedAt (exporters deliver at the end, a flush later). */
+  private readonly arrivals: number[] = [];
 
   add(text: string, source = 'cdrs.ndjson'): void {
     const index = this.lines++;
+    this.arrivals[index] = this.arrivals[index - 1] ?? -Infinity;
     if (text.trim() === '') return;
     let value: unknown;
     try {
@@ -112,9 +158,30 @@ export class CdrIndex {
     }
     const id = (value as { id?: unknown } | null)?.id;
     if (typeof id !== 'string') throw inputError(`${source} line ${index + 1}: a CDR without an id`);
-    const cost = (value as { cost?: unknown }).cost;
+    const { cost, startedAt, endedAt, direction } = value as { cost?: unknown; startedAt?: unknown; endedAt?: unknown; direction?: unknown };
+    const start = typeof startedAt === 'string' ? Date.parse(startedAt) : typeof startedAt === 'number' ? startedAt : NaN;
+    const end = typeof endedAt === 'string' ? Date.parse(endedAt) : typeof endedAt === 'number' ? endedAt : NaN;
+    if (Number.isFinite(end)) this.arrivals[index] = Math.max(this.arrivals[index] as number, end);
     // the first delivery of an id is its arrival; a re-delivered duplicate changes nothing
-    if (!this.facts.has(id)) this.facts.set(id, { index, cost: typeof cost === 'number' ? cost : 0 });
+    if (!this.facts.has(id))
+      this.facts.set(id, {
+        index,
+        cost: typeof cost === 'number' ? cost : 0,
+        ...(Number.isFinite(start) ? { startedAt: start } : {}),
+        outbound: direction === undefined || direction === 'outbound',
+      });
+  }
+
+  /** The last line (0-based) that had arrived strictly before `t`, -1 if none: where a block-check at `t` stood. */
+  arrivedBefore(t: number): number {
+    let lo = 0;
+    let hi = this.arrivals.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.arrivals[mid] ?? -Infinity) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
   }
 
   get(id: string): CdrFacts | undefined {

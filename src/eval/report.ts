@@ -1,5 +1,6 @@
 import { LocalIso } from '../sim/time.js';
-import { bySubjectCount, summary, type FlaggedSubject, type Score } from './score.js';
+import { budgetText } from './budget.js';
+import { bySubjectCount, summary, type EpisodeScore, type FlaggedSubject, type Score } from './score.js';
 
 const MAX_LISTED = 40;
 
@@ -14,7 +15,16 @@ export function report(s: Score, timeZone: string): string[] {
   out.push(
     `episodes: ${s.episodes.length}, detected ${detected.length} (${pct(detected.length, s.episodes.length)}), missed ${s.episodes.length - detected.length}`,
   );
+  const budgeted = s.episodes.filter((e) => e.budget !== undefined);
+  out.push(`within budget: ${budgeted.filter((e) => e.budget?.within).length} of ${budgeted.length} episodes with a budget`);
   out.push(`verdicts: ${s.alerts} alerts, ${s.blocks} blocks`);
+  if (s.attempts) {
+    const legit = Object.values(s.refusedLegit).reduce((n, c) => n + c, 0);
+    const fraud = s.episodes.reduce((n, e) => n + e.refused, 0);
+    out.push(
+      `block-check attempts: ${fraud} fraud calls refused (R$ ${money(s.episodes.reduce((n, e) => n + e.prevented, 0))} prevented), ${legit} legitimate calls refused`,
+    );
+  }
   out.push('');
   const rows = s.episodes.map((e) => [
     e.episode.id,
@@ -22,14 +32,23 @@ export function report(s: Score, timeZone: string): string[] {
     e.episode.tenant,
     String(e.fraudCdrs),
     money(e.fraudCost),
-    e.detected ? 'yes' : 'MISSED',
+    e.detected ? (e.first ? 'yes' : 'refused') : 'MISSED',
     e.first ? `${e.first.rule} ${e.first.kind} ${e.first.subject}` : '-',
     e.first ? when(e.first.at) : '-',
     e.arrived === undefined ? '-' : String(e.arrived),
     e.arrivedCost === undefined ? '-' : money(e.arrivedCost),
+    budgetCell(e),
+    ...(s.attempts ? [String(e.refused), money(e.prevented), e.firstRefusedAttempt === undefined ? '-' : String(e.firstRefusedAttempt)] : []),
     e.rules.join(', ') || '-',
   ]);
-  out.push(...table(['episode', 'type', 'tenant', 'CDRs', 'cost R$', 'detected', 'first verdict', 'at', 'arrived', 'cost R$', 'rules'], rows, [3, 4, 8, 9]));
+  const attemptHead = s.attempts ? ['refused', 'prevented R$', 'first refused'] : [];
+  const head = ['episode', 'type', 'tenant', 'CDRs', 'cost R$', 'detected', 'first verdict', 'at', 'arrived', 'cost R$', 'budget', ...attemptHead, 'rules'];
+  out.push(...table(head, rows, s.attempts ? [3, 4, 8, 9, 11, 12, 13] : [3, 4, 8, 9]));
+  const over = s.episodes.filter((e) => e.budget?.within === false);
+  if (over.length > 0) {
+    out.push('', 'over budget:');
+    for (const e of over) out.push(`  ${e.episode.id} ${e.episode.type}: budget ${budgetText(e.budget?.budget ?? {})} (${e.budget?.budget.why ?? ''})`);
+  }
   const missed = s.episodes.filter((e) => !e.detected);
   if (missed.length > 0) {
     out.push('', 'missed episodes:');
@@ -44,6 +63,11 @@ export function report(s: Score, timeZone: string): string[] {
   }
   out.push('', JSON.stringify(summary(s)));
   return out;
+}
+
+function budgetCell(e: EpisodeScore): string {
+  if (!e.budget) return '-';
+  return e.budget.within ? `within (${e.budget.by ?? ''})` : 'OVER';
 }
 
 function flagged(title: string, list: readonly FlaggedSubject[], legit: number, when: (t: number) => string): string[] {

@@ -1,5 +1,6 @@
 import type { Labels, LabelEpisode } from '../sim/labels.js';
-import type { CdrFacts, VerdictRecord } from './inputs.js';
+import { budgetFor, judgeBudget, type BudgetResult } from './budget.js';
+import type { CdrFacts, RefusalRecord, VerdictRecord } from './inputs.js';
 import { round2 } from '../domain/round.js';
 
 /** Scoring of verdicts against labels: pure, so tests build both by hand. */
@@ -32,6 +33,12 @@ export interface EpisodeScore {
   /** The episode's CDRs (and their cost) that had arrived when the first detecting verdict was emitted. */
   readonly arrived?: number;
   readonly arrivedCost?: number;
+  /** Its calls block-check refused (replay --attempts), their true cost, and the first one's attempt position. */
+  readonly refused: number;
+  readonly prevented: number;
+  readonly firstRefusedAttempt?: number;
+  /** Absent when the episode has no budget. */
+  readonly budget?: BudgetResult;
 }
 
 export interface FlaggedSubject {
@@ -55,6 +62,10 @@ export interface Score {
   readonly otherBlocked: readonly FlaggedSubject[];
   readonly alerts: number;
   readonly blocks: number;
+  /** Refused attempts of legitimate calls (not in any episode), by the rule of their first reason. */
+  readonly refusedLegit: Readonly<Record<string, number>>;
+  /** Whether the verdicts came with the attempts' answers (replay --attempts). */
+  readonly attempts: boolean;
 }
 
 const key = (tenant: string, subject: string) => `${tenant}\u0000${subject}`;
@@ -65,14 +76,26 @@ export function score(
   cdr: (id: string) => CdrFacts | undefined,
   verdicts: readonly VerdictRecord[],
   o: ScoreOptions = DEFAULT_SCORE_OPTIONS,
+  refusals: readonly RefusalRecord[] = [],
+  /** The last CDR line arrived before an instant: places verdicts with no CDR evidence (attempt rules) in the file. */
+  arrivedBefore?: (t: number) => number,
 ): Score {
+  const refused = new Map<string, RefusalRecord>();
+  for (const r of refusals) if (r.action === 'block' && !refused.has(key(r.tenant, r.callId))) refused.set(key(r.tenant, r.callId), r);
   const ordered = [...verdicts].sort((a, b) => a.line - b.line);
   // a verdict is emitted when its last evidence CDR arrived; verdicts are written in emission order, so the
   // running maximum also covers a verdict whose evidence ids fell out of the engine's ring
   const emission = new Map<VerdictRecord, number>();
   let point = -1;
   for (const v of ordered) {
-    for (const id of v.evidence) point = Math.max(point, cdr(id)?.index ?? -1);
+    let found = false;
+    for (const id of v.evidence) {
+      const f = cdr(id);
+      if (f) point = Math.max(point, f.index);
+      found ||= f !== undefined;
+    }
+    // an attempt rule's verdict is emitted at its block-check: after the CDRs that arrived before it
+    if (!found && arrivedBefore) point = Math.max(point, arrivedBefore(v.at));
     emission.set(v, point);
   }
   const windows = new Map<string, { from: number; to: number }[]>();
@@ -89,22 +112,42 @@ export function score(
     const from = Date.parse(e.startsAt) - o.leadMs;
     const to = Date.parse(e.endsAt) + o.latenessMs;
     const acceptable = new Set(e.acceptable.map((s) => `${s.kind}:${s.value}`));
-    const facts = e.cdrIds.map((id) => cdr(id)).filter((f): f is CdrFacts => f !== undefined);
-    const base = { episode: e, fraudCdrs: e.cdrIds.length, fraudCost: round2(facts.reduce((n, f) => n + f.cost, 0)) };
+    // the true cost (labels), since CDRs of some exporters carry none
+    const calls = e.cdrIds.flatMap((id, i) => {
+      const f = cdr(id);
+      return f === undefined ? [] : [{ id, f, cost: e.cdrCosts?.[i] ?? f.cost }];
+    });
+    const stopped = calls.filter((c) => refused.has(key(e.tenant, c.id)));
+    const attemptsInOrder = calls.filter((c) => c.f.outbound !== false).sort((a, b) => (a.f.startedAt ?? 0) - (b.f.startedAt ?? 0) || a.f.index - b.f.index);
+    const firstRefused = attemptsInOrder.findIndex((c) => refused.has(key(e.tenant, c.id)));
+    const base = {
+      episode: e,
+      fraudCdrs: e.cdrIds.length,
+      fraudCost: round2(calls.reduce((n, c) => n + c.cost, 0)),
+      refused: stopped.length,
+      prevented: round2(stopped.reduce((n, c) => n + c.cost, 0)),
+      ...(firstRefused >= 0 ? { firstRefusedAttempt: firstRefused + 1 } : {}),
+    };
+    const budget = budgetFor(e);
+    const judged = (d: { arrived?: number; arrivedCost?: number }) => (budget ? { budget: judgeBudget(budget, { ...d, ...base }) } : {});
     const hits = ordered.filter((v) => counts(v) && v.tenant === e.tenant && acceptable.has(subjectText(v)) && v.at >= from && v.at <= to);
     const firstHit = hits[0];
-    if (!firstHit) return { ...base, detected: false, rules: [] };
+    if (!firstHit) return { ...base, detected: stopped.length > 0, rules: [], ...judged({}) };
     const at = emission.get(firstHit) as number;
-    const arrived = facts.filter((f) => f.index <= at);
+    const arrived = calls.filter((c) => c.f.index <= at);
+    const d = { arrived: arrived.length, arrivedCost: round2(arrived.reduce((n, c) => n + c.cost, 0)) };
     return {
       ...base,
       detected: true,
       rules: [...new Set(hits.map((v) => v.rule))].sort(),
       first: { rule: firstHit.rule, kind: firstHit.kind, subject: subjectText(firstHit), at: firstHit.at, line: firstHit.line },
-      arrived: arrived.length,
-      arrivedCost: round2(arrived.reduce((n, f) => n + f.cost, 0)),
+      ...d,
+      ...judged(d),
     };
   });
+  const inEpisodes = new Set(labels.episodes.flatMap((e) => e.cdrIds.map((id) => key(e.tenant, id))));
+  const refusedLegit: Record<string, number> = {};
+  for (const [k, r] of refused) if (!inEpisodes.has(k)) refusedLegit[r.rules[0] ?? '?'] = (refusedLegit[r.rules[0] ?? '?'] ?? 0) + 1;
 
   const legit = new Map(labels.legitimate.map((s) => [key(s.tenant, `${s.kind}:${s.value}`), s.population]));
   const fpBlocked = new Flagged();
@@ -124,6 +167,8 @@ export function score(
     otherBlocked: other.list(),
     alerts: verdicts.filter((v) => v.kind === 'alert').length,
     blocks: verdicts.filter((v) => v.kind === 'block').length,
+    refusedLegit,
+    attempts: refusals.length > 0,
   };
 }
 
@@ -180,6 +225,9 @@ export function summary(s: Score): Record<string, unknown> {
     episodes: s.episodes.length,
     detected: detected.length,
     missed: s.episodes.filter((e) => !e.detected).map((e) => e.episode.id),
+    withinBudget: s.episodes.filter((e) => e.budget?.within === true).length,
+    withBudget: s.episodes.filter((e) => e.budget !== undefined).length,
+    missedBudget: s.episodes.filter((e) => e.budget?.within === false).map((e) => e.episode.id),
     arrivedAtDetection: spread(detected.map((e) => e.arrived as number)),
     legitSubjects: s.legitSubjects,
     fpBlockedSubjects: s.fpBlocked.length,
@@ -193,5 +241,13 @@ export function summary(s: Score): Record<string, unknown> {
     fraudCost: round2(s.episodes.reduce((n, e) => n + e.fraudCost, 0)),
     fraudCostBeforeDetection: round2(detected.reduce((n, e) => n + (e.arrivedCost as number), 0)),
     fraudCostMissed: round2(s.episodes.filter((e) => !e.detected).reduce((n, e) => n + e.fraudCost, 0)),
+    ...(s.attempts
+      ? {
+          fraudCallsRefused: s.episodes.reduce((n, e) => n + e.refused, 0),
+          fraudCostPrevented: round2(s.episodes.reduce((n, e) => n + e.prevented, 0)),
+          legitCallsRefused: Object.values(s.refusedLegit).reduce((n, c) => n + c, 0),
+          legitRefusedByRule: s.refusedLegit,
+        }
+      : {}),
   };
 }

@@ -92,6 +92,11 @@ export class Pipeline {
     return this.pending.size;
   }
 
+  /** Verdicts waiting in the open batch (replay --attempts flushes them before the next block-check). */
+  get pendingVerdicts(): number {
+    return this.pending.verdicts.length;
+  }
+
   /** Batches sealed and not yet persisted. */
   get sealedBatches(): number {
     return this.flusher.depth;

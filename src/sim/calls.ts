@@ -88,8 +88,11 @@ export function makeCall(spec: CallSpec, o: Outcome): Call {
   };
 }
 
-/** The canonical CDR (src/domain/cdr/contract.ts) as one JSON line, keys in a fixed order. */
-export function cdrLine(c: Call, iso: LocalIso): string {
+/**
+ * The canonical CDR (src/domain/cdr/contract.ts) as one JSON line, keys in a fixed order. `withCost` false: the
+ * exporter writes no cost (Asterisk and FreeSWITCH CDRs carry none; the rate table estimates it).
+ */
+export function cdrLine(c: Call, iso: LocalIso, withCost = true): string {
   return JSON.stringify({
     id: c.id,
     tenant: c.tenant,
@@ -104,7 +107,6 @@ export function cdrLine(c: Call, iso: LocalIso): string {
     billSec: c.billSec,
     disposition: c.disposition,
     direction: c.direction,
-    cost: c.cost,
-    currency: 'BRL',
+    ...(withCost ? { cost: c.cost, currency: 'BRL' } : {}),
   });
 }

@@ -24,6 +24,8 @@ export interface FraudContext {
   readonly index: number;
   /** Accounts already attacked: each episode gets a victim of its own while there are enough. */
   readonly used: Set<string>;
+  /** Offices with international open to every country and an exporter that writes no cost (the issue-16 victims). */
+  readonly open?: readonly Site[];
 }
 
 /** An episode generator: the attack it plays and the shipped rules it was shaped for (empty: built to slip under them). */

@@ -1,4 +1,5 @@
 import { profilesFileSpec } from '../domain/rules/profile-spec.js';
+import { DESK_COUNTRIES } from './legit-extra.js';
 import type { Population, Site } from './population.js';
 
 type Json = Record<string, unknown>;
@@ -9,12 +10,12 @@ type Json = Record<string, unknown>;
  * per-account dial plans where a site dials with an outside-line 0 or sits in another DDD. `base` is the rules
  * directory's own profiles file: its escalation ladder, global lists and any other top-level keys are kept.
  */
-export function simulatedProfiles(pop: Population, timeZone: string, base: Json = {}): Json {
+export function simulatedProfiles(pop: Population, timeZone: string, base: Json = {}, open: ReadonlySet<Site> = new Set()): Json {
   const tenants: Json = {};
   for (const t of pop.tenants) {
     const accounts: Json = {};
     for (const site of pop.sites.filter((s) => s.tenant === t.spec.name)) {
-      const profile = accountProfile(site, t.spec.ddd);
+      const profile = accountProfile(site, t.spec.ddd, open.has(site));
       if (Object.keys(profile).length > 0) accounts[site.account] = profile;
     }
     tenants[t.spec.name] = { dialPlan: { defaultDdd: t.spec.ddd }, accounts };
@@ -33,7 +34,8 @@ export function simulatedProfiles(pop: Population, timeZone: string, base: Json 
   return file;
 }
 
-function accountProfile(site: Site, tenantDdd: string): Json {
+/** `open`: an office whose international calls are allowed to every country (an old contract's default). */
+function accountProfile(site: Site, tenantDdd: string, open: boolean): Json {
   const p: Json = {};
   const dialPlan: Json = {};
   if (site.ddd !== tenantDdd) dialPlan['defaultDdd'] = site.ddd;
@@ -42,6 +44,9 @@ function accountProfile(site: Site, tenantDdd: string): Json {
   if (site.kind === 'call-centre') p['calendar'] = { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], hours: ['08:00-20:00'] };
   if (site.kind === 'sip-trunk')
     p['calendar'] = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], hours: ['00:00-24:00'], brazilianHolidays: false, optionalHolidays: false };
+  // the call centre's international retention desk (legit-extra.ts)
+  if (site.kind === 'call-centre') p['international'] = { policy: 'allow', countries: [...DESK_COUNTRIES] };
+  if (open) p['international'] = { policy: 'allow' };
   const intl = site.intl;
   if (intl) {
     p['international'] =

@@ -4,16 +4,28 @@ import { SIM_CONFIG, type PopulationKind } from './config.js';
 import { CLASSIC } from './fraud-classic.js';
 import { DESTINATION } from './fraud-destination.js';
 import { EVASIVE } from './fraud-evasive.js';
+import { MONEY } from './fraud-money.js';
 import type { EpisodeDraft, EpisodeKind } from './fraud.js';
+import { BUDGETS } from './budgets.js';
+import { hash32 } from '../domain/hash.js';
 import type { LabelsInput, LateDelivery, LegitSubject } from './labels.js';
 import { callCentreTraffic, inboundTraffic, trunkTraffic } from './legit-bulk.js';
+import { clientsAbroadTraffic, deskTraffic, familyTraffic, quickCallTraffic, typoTraffic } from './legit-extra.js';
 import { internationalTraffic, officeTraffic, onCallTraffic, salesTraffic, type TrafficContext } from './legit-offices.js';
 import { Allocator, buildPopulation, type Population, type Site } from './population.js';
 import { Rng } from './prng.js';
 import { simulatedProfiles } from './profiles.js';
 import { MINUTE, LocalIso, at, simDays, type SimDay } from './time.js';
+import { TRADE_COUNTRIES } from './numbering.js';
 
-export const EPISODE_KINDS: readonly EpisodeKind[] = [...CLASSIC, ...DESTINATION, ...EVASIVE];
+/** The first 18 kinds draw from the simulation's rng; issue 16's (MONEY) from rngs of their own, shifting nothing. */
+const COUNTING_KINDS: readonly EpisodeKind[] = [...CLASSIC, ...DESTINATION, ...EVASIVE];
+export const EPISODE_KINDS: readonly EpisodeKind[] = [...COUNTING_KINDS, ...MONEY];
+/** An rng of its own for one part added later: a pure function of the seed and the label. */
+const detached = (seed: number, label: string) => new Rng((seed ^ hash32(label)) >>> 0);
+/** Share of the SME offices not attacked by the first 18 kinds that have international open and CDRs without cost. */
+const OPEN_SHARE = 0.4;
+const MIN_OPEN = 4;
 
 export interface SimOptions {
   readonly seed: number;
@@ -64,19 +76,34 @@ export function simulate(o: SimOptions): Simulation {
     legitTraffic(ctx, site, pop);
     if (i % 10 === 9) progress(`simulate: ${i + 1}/${pop.sites.length} sites, ${calls.length} calls`);
   }
-  const legitCount = calls.length;
   const drafts: EpisodeDraft[] = [];
   const used = new Set<string>();
-  for (let round = 0; round < Math.ceil(o.days / 7); round++) {
-    for (const kind of EPISODE_KINDS) {
+  const rounds = Math.ceil(o.days / 7);
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of COUNTING_KINDS) {
       const index = drafts.length;
       const draft = kind.make({ rng: rng.fork(`episode:${index}`), days, periodEnd, pop, alloc, index, used });
       drafts.push(draft);
       calls.push(...draft.calls);
     }
   }
+  const open = openOffices(detached(o.seed, 'open'), pop, used);
+  for (const site of pop.sites) {
+    const ctx: TrafficContext = { rng: detached(o.seed, `extra:${site.tenant}/${site.account}`), days, periodEnd, out: calls };
+    extraTraffic(ctx, site, pop, open.has(site));
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of MONEY) {
+      const index = drafts.length;
+      const draft = kind.make({ rng: detached(o.seed, `episode:${index}`), days, periodEnd, pop, alloc, index, used, open: [...open] });
+      drafts.push(draft);
+      calls.push(...draft.calls);
+    }
+  }
+  const noCost = new Set([...open].map((s) => `${s.tenant}/${s.account}`));
   const late = outages(rng.fork('outages'), pop, days, calls, Math.max(1, Math.round((o.days / 7) * SIM_CONFIG.outagesPerWeek)));
-  progress(`simulate: ${calls.length} calls (${calls.length - legitCount} fraud), ordering by delivery`);
+  const legitCalls = calls.filter((c) => c.episode === undefined);
+  progress(`simulate: ${calls.length} calls (${calls.length - legitCalls.length} fraud), ordering by delivery`);
 
   // exporters deliver a CDR when the call ends (or at a flush); the sort is stable, so ties keep generation order
   const order = calls
@@ -93,7 +120,7 @@ export function simulate(o: SimOptions): Simulation {
     const call = calls[i] as Call;
     call.id = `${Math.floor(call.start / 1000)}.${lines.length}`;
     position.set(call, lines.length);
-    lines.push(cdrLine(call, iso));
+    lines.push(cdrLine(call, iso, !noCost.has(`${call.tenant}/${call.account}`)));
   }
   const byPosition = (xs: readonly Call[]) => [...xs].sort((a, b) => (position.get(a) as number) - (position.get(b) as number));
   const episodes = drafts.map((d, i) => {
@@ -108,9 +135,11 @@ export function simulate(o: SimOptions): Simulation {
       acceptable: d.acceptable,
       cdrIds: ordered.map((c) => c.id as string),
       targets: [...(EPISODE_KINDS.find((k) => k.type === d.type)?.targets ?? [])],
+      ...(BUDGETS[d.type] ? { budget: BUDGETS[d.type] } : {}),
+      cdrCosts: ordered.map((c) => c.cost),
     };
   });
-  const legitimate = legitSubjects(calls.slice(0, legitCount));
+  const legitimate = legitSubjects(legitCalls);
   const labels: LabelsInput = {
     version: 1,
     seed: o.seed,
@@ -134,15 +163,15 @@ export function simulate(o: SimOptions): Simulation {
   for (const s of legitimate) (subjects[s.population] ??= {})[s.kind] = (subjects[s.population]?.[s.kind] ?? 0) + 1;
   const episodesByType: Record<string, number> = {};
   for (const d of drafts) episodesByType[d.type] = (episodesByType[d.type] ?? 0) + 1;
-  const fraud = calls.slice(legitCount);
+  const fraud = calls.filter((c) => c.episode !== undefined);
   return {
     lines,
     labels,
-    profiles: simulatedProfiles(pop, zone, o.profilesBase),
+    profiles: simulatedProfiles(pop, zone, o.profilesBase, open),
     population: pop,
     summary: {
       cdrs: lines.length,
-      legit: legitCount,
+      legit: legitCalls.length,
       fraud: fraud.length,
       late: late.reduce((n, l) => n + l.calls.length, 0),
       fraudCost: Math.round(fraud.reduce((n, c) => n + c.cost, 0) * 100) / 100,
@@ -172,6 +201,35 @@ function legitTraffic(ctx: TrafficContext, site: Site, pop: Population): void {
       break;
   }
   if (tenant) inboundTraffic(ctx, site, tenant);
+}
+
+/**
+ * The "open" offices: SME offices with international allowed to every country and a PBX exporting no cost,
+ * chosen among those the first 18 episode kinds left alone (so their figures do not move); a small run tops up.
+ */
+function openOffices(rng: Rng, pop: Population, used: ReadonlySet<string>): Set<Site> {
+  const offices = pop.sites.filter((s) => s.kind === 'sme-office');
+  const fresh = offices.filter((s) => !used.has(`${s.tenant}/${s.account}`));
+  const n = Math.min(offices.length, Math.max(MIN_OPEN, Math.round(fresh.length * OPEN_SHARE)));
+  const chosen = rng.sample(fresh, n);
+  if (chosen.length < n)
+    chosen.push(
+      ...rng.sample(
+        offices.filter((s) => !chosen.includes(s)),
+        n - chosen.length,
+      ),
+    );
+  return new Set(chosen);
+}
+
+/** The legitimate counterparts of issue 16's attacks (legit-extra.ts). */
+function extraTraffic(ctx: TrafficContext, site: Site, pop: Population, open: boolean): void {
+  const tenant = pop.tenants.find((t) => t.spec.name === site.tenant);
+  if (site.kind === 'sme-office' || site.kind === 'intl-office') typoTraffic(ctx, site);
+  if (open) familyTraffic(ctx, site);
+  if (tenant && (open || site.intl)) clientsAbroadTraffic(ctx, site, tenant, site.intl?.countries ?? TRADE_COUNTRIES);
+  if (site.kind === 'call-centre') deskTraffic(ctx, site);
+  if (site.kind === 'sales-team') quickCallTraffic(ctx, site);
 }
 
 interface Outage {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadRuleFiles } from '../../src/adapters/files/rule-files.js';
 import { runCli } from '../../src/cli/main.js';
+import { EPISODE_TYPES } from '../../src/sim/labels.js';
 
 async function cli(argv: string[]) {
   const out: string[] = [];
@@ -54,10 +55,10 @@ describe('simulate → replay → evaluate', () => {
     ]) {
       assert.ok(field in last, field);
     }
-    assert.equal(last['episodes'], 18);
+    assert.equal(last['episodes'], EPISODE_TYPES.length);
     assert.ok((last['detected'] as number) >= 5, `the shipped rules catch the classic attacks (${String(last['detected'])})`);
     assert.ok((last['legitSubjects'] as number) > 100);
-    assert.match(evaluation.out[0] ?? '', /^episodes: 18, detected \d+/);
+    assert.match(evaluation.out[0] ?? '', new RegExp(`^episodes: ${EPISODE_TYPES.length}, detected \\d+`));
   });
 
   it('refuses bad options with exit 2', async () => {

@@ -76,8 +76,8 @@ describe('evaluate: inputs', () => {
   it('indexes CDR ids by their line (arrival) and keeps the first delivery of a repeated id', () => {
     const index = new CdrIndex();
     for (const line of ['{"id":"a","cost":1}', '', '{"id":"b"}', '{"id":"a","cost":9}']) index.add(line);
-    assert.deepEqual(index.get('a'), { index: 0, cost: 1 });
-    assert.deepEqual(index.get('b'), { index: 2, cost: 0 });
+    assert.deepEqual(index.get('a'), { index: 0, cost: 1, outbound: true });
+    assert.deepEqual(index.get('b'), { index: 2, cost: 0, outbound: true });
     expectInput(() => index.add('{"cost":1}'), /line 5: a CDR without an id/);
   });
 });

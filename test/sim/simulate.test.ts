@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeCdrJson } from '../../src/domain/cdr/parse.js';
-import { labelsSchema } from '../../src/sim/labels.js';
+import { EPISODE_TYPES, labelsSchema } from '../../src/sim/labels.js';
 import { simulate } from '../../src/sim/simulate.js';
 
 // one small run (1 business day, a tenth of the sites) shared by the tests: about 11k CDRs in under a second
@@ -28,7 +28,8 @@ describe('sentinela simulate: the traffic', () => {
     }
     for (const c of cdrs.slice(0, 500)) {
       assert.match(String(c['startedAt']), /^2026-04-16T\d\d:\d\d:\d\d-03:00$/);
-      assert.equal(c['currency'], 'BRL');
+      // open offices' PBXs export no cost (labels keep the true cost)
+      assert.ok(c['currency'] === 'BRL' || c['cost'] === undefined);
     }
     assert.equal(new Set(cdrs.map((c) => c['id'])).size, cdrs.length, 'ids are unique');
   });
@@ -58,7 +59,7 @@ describe('sentinela simulate: the traffic', () => {
     }
     for (const l of labels.lateDeliveries) for (const id of l.cdrIds) assert.ok(ids.has(id));
     assert.equal(new Set(labels.episodes.map((e) => e.type)).size, labels.episodes.length);
-    assert.equal(labels.episodes.length, 18);
+    assert.equal(labels.episodes.length, EPISODE_TYPES.length);
     assert.equal(labels.timeZone, 'America/Sao_Paulo');
     assert.equal(labels.start, '2026-04-16T00:00:00-03:00');
     assert.equal(labels.end, '2026-04-17T00:00:00-03:00');
@@ -81,7 +82,8 @@ describe('sentinela simulate: the traffic', () => {
     const attackerIps = labels.episodes.flatMap((e) => e.acceptable.filter((s) => s.kind === 'ip').map((s) => `${e.tenant}|${s.value}`));
     assert.ok(attackerIps.length >= 4, 'several episodes come from the attacker’s own address');
     for (const ip of attackerIps) assert.ok(!legitIps.has(ip), ip);
-    for (const e of labels.episodes)
+    // Wangiri's employees and companies are victims: only the calling range is acceptable
+    for (const e of labels.episodes.filter((x) => x.type !== 'wangiri'))
       assert.ok(
         e.acceptable.some((s) => s.kind === 'account'),
         `${e.id} names its account`,
@@ -131,7 +133,7 @@ describe('sentinela simulate: the population', () => {
     const companies = new Map<string, Set<string>>();
     for (const c of inbound) {
       assert.ok(sbcs.has(String(c['srcIp'])), String(c['srcIp']));
-      assert.equal(c['cost'], 0);
+      assert.ok(c['cost'] === 0 || c['cost'] === undefined);
       companies.set(String(c['srcIp']), (companies.get(String(c['srcIp'])) ?? new Set()).add(String(c['account'])));
     }
     assert.ok([...companies.values()].some((accounts) => accounts.size >= 3));

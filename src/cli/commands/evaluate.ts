@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../domain/rules/duration.js';
 import { SentinelaError } from '../../errors.js';
-import { CdrIndex, parseLabels, parseVerdictLine, type VerdictRecord } from '../../eval/inputs.js';
+import { CdrIndex, parseLabels, parseReplayLine, type RefusalRecord, type VerdictRecord } from '../../eval/inputs.js';
 import { report } from '../../eval/report.js';
 import { DEFAULT_SCORE_OPTIONS, score } from '../../eval/score.js';
 import { CDRS_FILE, LABELS_FILE } from '../../sim/output.js';
@@ -23,7 +23,11 @@ DIR/cdrs.ndjson from \`sentinela simulate\`:
     fired and how many of its fraud CDRs (and how much of its cost) had arrived when the first one was emitted
     (the last of its evidence CDRs in file order);
   - false positives: legitimate subjects blocked (or critically alerted) outside every episode that explains
-    them, by rule and population; blocks on subjects neither legitimate nor acceptable are listed apart.
+    them, by rule and population; blocks on subjects neither legitimate nor acceptable are listed apart;
+  - budgets: whether each episode was caught within its type's budget (labels' \`budget\`, else the table in
+    src/sim/budgets.ts): few enough of its CDRs / R$ arrived at the first verdict, or (replay --attempts
+    output) block-check refused one of its first N outbound calls; refused calls are counted, fraud and
+    legitimate, with the fraud cost they would have carried ("prevented").
 Prints a report and, as the last line, a JSON summary. Bad input exits 1 with EVAL_INPUT.
 
 Options:
@@ -45,15 +49,24 @@ Options:
     const cdrPath = join(dir, CDRS_FILE);
     for await (const line of lines(cdrPath)) cdrs.add(line, cdrPath);
     const verdicts: VerdictRecord[] = [];
+    const refusals: RefusalRecord[] = [];
     let n = 0;
     for await (const line of verdictsFile === '-' ? createInterface({ input: ctx.stdin(), crlfDelay: Infinity }) : lines(verdictsFile)) {
-      const v = parseVerdictLine(line, ++n, verdictsFile);
-      if (v) verdicts.push(v);
+      const v = parseReplayLine(line, ++n, verdictsFile);
+      if (v?.kind === 'refused') refusals.push(v);
+      else if (v) verdicts.push(v);
     }
     const unknown = labels.episodes.flatMap((e) => e.cdrIds).filter((id) => cdrs.get(id) === undefined);
     if (unknown.length > 0)
       throw new SentinelaError('EVAL_INPUT', `${labelsPath}: ${unknown.length} episode CDR ids are not in ${cdrPath} (first: ${unknown[0]})`);
-    const result = score(labels, (id) => cdrs.get(id), verdicts, { ...DEFAULT_SCORE_OPTIONS, latenessMs: lateness });
+    const result = score(
+      labels,
+      (id) => cdrs.get(id),
+      verdicts,
+      { ...DEFAULT_SCORE_OPTIONS, latenessMs: lateness },
+      refusals,
+      (t) => cdrs.arrivedBefore(t),
+    );
     for (const line of report(result, labels.timeZone)) ctx.stdout(line);
     return 0;
   },

@@ -3,7 +3,7 @@ import { openRecords } from '../../adapters/files/records.js';
 import { loadRuleFiles } from '../../adapters/files/rule-files.js';
 import { createDecoder, FORMATS, parseFormatSpec } from '../../domain/cdr/formats/registry.js';
 import { createLogger } from '../../log.js';
-import { replayParts } from '../../main/replay.js';
+import { replayAttempts, replayParts } from '../../main/replay.js';
 import { formatDuration, parseDuration } from '../../domain/rules/duration.js';
 import { timeZoneSpec } from '../../domain/rules/profile-spec.js';
 import type { Command } from '../command.js';
@@ -28,13 +28,23 @@ Options:
   --rules DIR        rules directory (default: SENTINELA_RULES_DIR)
   --tz ZONE          default time zone of profiles without one (default: SENTINELA_TIMEZONE)
   --lateness DUR     allowed lateness, e.g. 6h (default: SENTINELA_ALLOWED_LATENESS)
+  --attempts         also play a PBX asking block-check at each outbound call's start (attempt rules, blocks
+                     from the CDR rules' verdicts); refused calls are written as {"kind":"refused",…} lines
+                     among the verdicts, counted in the summary. CDRs are read ahead by the lateness.
   --quiet            no progress lines
   -h, --help         show this help`,
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args: [...args],
       allowPositionals: true,
-      options: { format: { type: 'string' }, rules: { type: 'string' }, tz: { type: 'string' }, lateness: { type: 'string' }, quiet: { type: 'boolean' } },
+      options: {
+        format: { type: 'string' },
+        rules: { type: 'string' },
+        tz: { type: 'string' },
+        lateness: { type: 'string' },
+        quiet: { type: 'boolean' },
+        attempts: { type: 'boolean' },
+      },
     });
     if (positionals.length > 1) throw Object.assign(new Error('give at most one FILE'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
     const config = ctx.config();
@@ -55,9 +65,10 @@ Options:
       latin1: format.options['encoding'] === 'latin1',
       documents: format.name === 'freeswitch-json',
     });
+    const attempts = values.attempts ? replayAttempts(config, ruleFiles, format, { timeZone, allowedLatenessMs: lateness }) : undefined;
     let reported = 0;
     const summary = await replay(
-      records,
+      attempts ? attempts.merger.merge(records) : records,
       format,
       parts,
       {
@@ -74,7 +85,9 @@ Options:
             }),
       },
       { now: () => performance.now(), progressEveryMs: 2000 },
+      attempts?.service,
     );
+    if (summary.attempts && attempts) summary.attempts.late = attempts.merger.late;
     for (const line of formatSummary(summary, latenessText ?? formatDuration(lateness))) ctx.stderr(line);
     return 0;
   },

@@ -4,6 +4,9 @@ import { verdictJson } from '../../domain/engine/verdict-json.js';
 import type { ErrorCode } from '../../errors.js';
 import { Pipeline, type PipelineParts, type StreamRef, type Tally } from '../../pipeline/pipeline.js';
 import type { BatchSink } from '../../pipeline/ports.js';
+import type { BlockCheckService } from '../../api/block-check.js';
+import type { Verdict } from '../../domain/engine/verdicts.js';
+import type { Attempt, ReplayItem } from './attempts.js';
 
 export interface ReplaySinks {
   /** One NDJSON verdict line. */
@@ -23,7 +26,12 @@ export interface ReplaySummary extends Tally {
   blocks: number;
   rules: Record<string, RuleStats>;
   elapsedMs: number;
+  /** replay --attempts: block-checks asked, answered other than allow, and the cost those calls' CDRs carry. */
+  attempts?: { asked: number; refused: number; throttled: number; refusedCost: number; late: number };
 }
+
+/** replay --attempts: the block-check service answering the simulated PBX, made with the replay's verdict writer. */
+export type AttemptService = (onVerdicts: (verdicts: readonly Verdict[]) => void) => BlockCheckService;
 
 export interface ReplayClock {
   /** Wall-clock milliseconds, for throughput and progress only (never given to the engine). */
@@ -41,11 +49,12 @@ const BATCH = 1024;
  * reported with its line number and error and the run goes on.
  */
 export async function replay(
-  records: AsyncIterable<string>,
+  records: AsyncIterable<string | ReplayItem>,
   format: FormatSpec,
   parts: PipelineParts,
   sinks: ReplaySinks,
   clock: ReplayClock,
+  attemptService?: AttemptService,
 ): Promise<ReplaySummary> {
   const started = clock.now();
   let lastProgress = started;
@@ -61,16 +70,26 @@ export async function replay(
     rules: {},
     elapsedMs: 0,
   };
+  const emit = (v: Verdict) => {
+    if (v.kind === 'alert') summary.alerts++;
+    else summary.blocks++;
+    sinks.verdict(verdictJson(v));
+  };
+  // attempt mode: the simulated PBX's clock (attempt starts, CDR arrivals) and the service it asks
+  let now = -Infinity;
+  const service = attemptService?.((verdicts) => verdicts.forEach(emit));
+  if (service) summary.attempts = { asked: 0, refused: 0, throttled: 0, refusedCost: 0, late: 0 };
   const out: BatchSink = async (batch) => {
+    if (service) {
+      // the CDR engine's blocks reach the block table before the next attempt
+      service.heard(now);
+      for (const v of batch.verdicts) if (v.kind === 'block') service.table.apply(v, now);
+    }
     for (const r of batch.rejected) {
       summary.rejectedByCode[r.code as ErrorCode] = (summary.rejectedByCode[r.code as ErrorCode] ?? 0) + 1;
       sinks.rejected(`line ${r.source.offset < 0 ? summary.lines : r.source.offset}: ${r.code}: ${r.message}`);
     }
-    for (const v of batch.verdicts) {
-      if (v.kind === 'alert') summary.alerts++;
-      else summary.blocks++;
-      sinks.verdict(verdictJson(v));
-    }
+    for (const v of batch.verdicts) emit(v);
   };
   const pipeline = new Pipeline({ ...parts, sinks: [out], clock: 'event-time' });
   await pipeline.start();
@@ -79,7 +98,18 @@ export async function replay(
     pipeline.seal();
     await pipeline.settle();
   };
-  for await (const line of records) {
+  if (service) service.markLoaded(now);
+  for await (const item of records) {
+    if (typeof item !== 'string') now = Math.max(now, item.at);
+    if (typeof item !== 'string' && item.kind === 'attempt') {
+      // verdicts still in the open batch are flushed (written, blocks applied) before the PBX asks again
+      if (pipeline.pendingVerdicts > 0) await flush();
+      if (service && summary.attempts) ask(service, item, now, summary.attempts, sinks);
+      continue;
+    }
+    // a CDR closes its call: block-check no longer counts it live
+    if (service && typeof item !== 'string') for (const cdr of item.cdrs) service.ended(cdr, now);
+    const line = typeof item === 'string' ? item : item.line;
     summary.lines++;
     if (line.trim() === '') {
       summary.blank++;
@@ -104,6 +134,31 @@ export async function replay(
   summary.rules = Object.fromEntries([...pipeline.ruleStats].filter(([, s]) => s.alerts + s.blocks + s.suppressed > 0));
   return summary;
 }
+/** One block-check of the simulated PBX; an answer other than allow is written as a `refused` line. */
+function ask(service: BlockCheckService, a: Attempt, now: number, tally: NonNullable<ReplaySummary['attempts']>, sinks: ReplaySinks): void {
+  tally.asked++;
+  service.heard(now);
+  const answer = service.check(a.query, now);
+  if (answer.action === 'allow') return;
+  if (answer.action === 'block') {
+    tally.refused++;
+    tally.refusedCost += a.cost ?? 0;
+  } else tally.throttled++;
+  sinks.verdict(
+    JSON.stringify({
+      kind: 'refused',
+      tenant: a.query.tenant,
+      callId: a.query.callId,
+      at: new Date(a.at).toISOString(),
+      action: answer.action,
+      account: a.query.account,
+      caller: a.query.caller,
+      callee: a.query.callee,
+      reasons: answer.reasons,
+    }),
+  );
+}
+
 /** Human-readable summary lines for stderr. */
 export function formatSummary(s: ReplaySummary, latenessText: string): string[] {
   const rate = s.elapsedMs > 0 ? Math.round(((s.lines - s.blank) / s.elapsedMs) * 1000) : 0;
@@ -126,6 +181,12 @@ export function formatSummary(s: ReplaySummary, latenessText: string): string[] 
     const width = Math.max(...rules.map(([id]) => id.length));
     out.push('  by rule:');
     for (const [id, r] of rules) out.push(`    ${id.padEnd(width)}  alerts ${r.alerts}  blocks ${r.blocks}  suppressed ${r.suppressed}`);
+  }
+  const a = s.attempts;
+  if (a) {
+    out.push(row('block-checks asked', `${a.asked}${a.late ? ` (${a.late} after their call's CDR window)` : ''}`));
+    out.push(row('  refused', `${a.refused} (R$ ${a.refusedCost.toFixed(2)} in CDRs that carry a cost)`));
+    if (a.throttled > 0) out.push(row('  throttled', a.throttled));
   }
   out.push(row('throughput', `${rate} lines/s (${(s.elapsedMs / 1000).toFixed(2)} s)`));
   return out;
