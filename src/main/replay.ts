@@ -40,6 +40,8 @@ export function replayAttempts(config: Config, ruleFiles: RuleFiles, format: For
       staleAfterMs: config.api.staleAfterMs,
       onVerdicts,
       attemptIdPrefix: 'attempt-',
+      // every CDR of the file reaches `ended`, so live calls close as in the embedded mode
+      liveCalls: config.api.liveCalls,
     });
   return { merger: new AttemptMerger(decode, o.allowedLatenessMs), service };
 }
