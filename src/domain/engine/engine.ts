@@ -12,7 +12,7 @@ import { UsageBook, type LearningCall } from '../usage/usage-book.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
-import { enrich, type CallEvent } from './event.js';
+import { enrich, type CallEvent, type EnrichDeps } from './event.js';
 import type { SubjectList } from './subject-lists.js';
 import type { PrefixLists } from './prefix-lists.js';
 import type { ProfileBook } from './profiles.js';
@@ -87,6 +87,8 @@ export class Engine {
   private readonly baselines: readonly (Pick<RuleBaseline, 'judge'> | undefined)[];
   /** Rate and validity per callee, when a rate table is loaded. */
   private readonly callees: CalleeFactsMemo | undefined;
+  /** What enrich reads, built once (not an object per CDR). */
+  private readonly enrichDeps: EnrichDeps;
   /** Outbound cost per account, day and month (money caps, `baseline: dailyCost`): only when a rule reads it. */
   private readonly money: MoneyBook | undefined;
   private readonly detectorStats: readonly RuleStats[];
@@ -120,6 +122,7 @@ export class Engine {
     this.episodes = new EpisodeBook({ ladderMs: options.profiles.escalationLadderMs, withinMs: options.profiles.escalationWithinMs });
     this.ring = new EvidenceRing(options.evidenceCapacity);
     this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
+    this.enrichDeps = { numbers: this.numbers, profiles: options.profiles, prefixLists: options.prefixLists, callees: this.callees };
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
     for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
@@ -293,10 +296,6 @@ export class Engine {
   /** Keys held per rule (for stats and the memory benchmark). */
   keyCounts(): Record<string, number> {
     return Object.fromEntries(this.detectors.map((d) => [d.rule.id, d.keyCount]));
-  }
-
-  private get enrichDeps() {
-    return { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists, callees: this.callees };
   }
 
   private readonly ids = (seqs: readonly number[]): string[] => seqs.map((s) => this.ring.get(s)).filter((id): id is string => id !== undefined);
