@@ -98,6 +98,8 @@ describe('usage profiles in ClickHouse (chDB, or CLICKHOUSE_URL; G3)', () => {
     const restored = newEngine();
     restored.restoreUsage((await store.loadUsage()).filter((s) => s.tenant === 'gamma'));
     assert.equal(restored.usageSubjects, engine.usageSubjects);
+    // issue 16: the accounts' day and month money (money caps) travels with the profile
+    assert.ok((restored.usageSnapshots()[0]?.money?.length ?? 0) > 0);
     feed(restored, 'gamma', '2026-03-02T09:10:00-03:00', 1); // counted: the restored tenant is saved again
     feed(engine, 'gamma', '2026-03-02T09:10:00-03:00', 1);
     assert.deepEqual(asJson(restored.usageSnapshots()), asJson(engine.usageSnapshots()));
