@@ -182,8 +182,9 @@ export class Engine {
     // a CDR ending exactly when the snapshot was taken may have arrived after it: its id says
     const fresh = through === undefined || cdr.endedAt > through.at || (cdr.endedAt === through.at && !through.ids.has(cdr.id));
     const teaches = learning && fresh;
-    // money is counted once: a rebuild replaying calls the restored snapshot already counted adds nothing
-    if (this.money && event.direction === 'outbound')
+    // money is counted once: a rebuild replaying calls the restored snapshot already counted adds nothing; a call
+    // that cost nothing changes no total (the money rules skip it too)
+    if (this.money && event.direction === 'outbound' && (event.cost ?? 0) > 0)
       this.money.observe((keys['account'] ??= `${event.tenant}\u0000${event.account}`), event, this.usage.hourOf(event), fresh);
     let call: LearningCall | undefined;
     const verdicts: Verdict[] = [];

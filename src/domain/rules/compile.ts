@@ -76,7 +76,7 @@ function coldStartOf(spec: RuleSpec): ColdStart {
 
 /** Calls a money measure cannot count are not looked at: no subject, no key (most calls, on the hot path). */
 function withMeasureFilter(measure: MeasureSpec, matches: (e: CallEvent) => boolean): (e: CallEvent) => boolean {
-  if (measure.kind === 'moneyCap') return (e) => e.profile.caps !== undefined && matches(e);
+  if (measure.kind === 'moneyCap') return (e) => e.profile.caps !== undefined && (e.cost ?? 0) > 0 && matches(e);
   if (measure.kind === 'sum') return (e) => (e.cost ?? 0) > 0 && matches(e);
   return matches;
 }
