@@ -20,9 +20,13 @@ export class CalleeFactsMemo {
   /** Unreadable numbers, extensions and short codes: no E.164 to key them by. */
   private readonly unreadable: CalleeFacts;
   private readonly internal: CalleeFacts;
+  private readonly unallocated: CalleeFacts;
+  /** One facts object per rate row: a miss allocates a map entry, not an object. */
+  private readonly validAt = new Map<RateEntry, CalleeFacts>();
 
   constructor(private readonly rates: RateTable) {
     this.unreadable = Object.freeze({ rate: rates.invalid, validity: 'invalid' as const });
+    this.unallocated = Object.freeze({ rate: rates.invalid, validity: 'unallocated' as const });
     // an extension or short code costs nothing outside the PBX (emergency calls are never counted anyway)
     this.internal = Object.freeze({
       rate: Object.freeze({ ...rates.invalid, rateClass: 'tollfree' as const, name: 'internal or short code', brlPerMinute: 0, source: 'not a public number' }),
@@ -37,10 +41,16 @@ export class CalleeFactsMemo {
     let facts = this.byE164.get(e164);
     if (facts === undefined) {
       const validity = validityOf(callee);
-      facts = { rate: validity === 'valid' ? this.rates.lookup(e164, callee.type) : this.rates.invalid, validity };
+      facts = validity === 'invalid' ? this.unreadable : validity === 'unallocated' ? this.unallocated : this.valid(this.rates.lookup(e164, callee.type));
       if (this.byE164.size >= MAX_ENTRIES) this.byE164.clear();
       this.byE164.set(e164, facts);
     }
+    return facts;
+  }
+
+  private valid(rate: RateEntry): CalleeFacts {
+    let facts = this.validAt.get(rate);
+    if (facts === undefined) this.validAt.set(rate, (facts = Object.freeze({ rate, validity: 'valid' as const })));
     return facts;
   }
 }

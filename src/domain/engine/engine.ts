@@ -12,7 +12,7 @@ import { UsageBook, type LearningCall } from '../usage/usage-book.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
-import { enrich, type CallEvent } from './event.js';
+import { enrich, type CallEvent, type EnrichDeps } from './event.js';
 import type { SubjectList } from './subject-lists.js';
 import type { PrefixLists } from './prefix-lists.js';
 import type { ProfileBook } from './profiles.js';
@@ -92,6 +92,8 @@ export class Engine {
   private readonly baselines: readonly (Pick<RuleBaseline, 'judge'> | undefined)[];
   /** Rate and validity per callee, when a rate table is loaded. */
   private readonly callees: CalleeFactsMemo | undefined;
+  /** What enrich reads, built once (not an object per CDR). */
+  private readonly enrichDeps: EnrichDeps;
   /** Outbound cost per account, day and month (money caps, `baseline: dailyCost`): only when a rule reads it. */
   private readonly money: MoneyBook | undefined;
   private readonly detectorStats: readonly RuleStats[];
@@ -125,6 +127,7 @@ export class Engine {
     this.episodes = new EpisodeBook({ ladderMs: options.profiles.escalationLadderMs, withinMs: options.profiles.escalationWithinMs });
     this.ring = new EvidenceRing(options.evidenceCapacity);
     this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
+    this.enrichDeps = { numbers: this.numbers, profiles: options.profiles, prefixLists: options.prefixLists, callees: this.callees };
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
     for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
@@ -199,8 +202,9 @@ export class Engine {
     // a CDR ending exactly when the snapshot was taken may have arrived after it: its id says
     const fresh = through === undefined || cdr.endedAt > through.at || (cdr.endedAt === through.at && !through.ids.has(cdr.id));
     const teaches = learning && fresh;
-    // money is counted once: a rebuild replaying calls the restored snapshot already counted adds nothing
-    if (this.money && event.direction === 'outbound')
+    // money is counted once: a rebuild replaying calls the restored snapshot already counted adds nothing; a call
+    // that cost nothing changes no total (the money rules skip it too)
+    if (this.money && event.direction === 'outbound' && (event.cost ?? 0) > 0)
       this.money.observe((keys['account'] ??= `${event.tenant}\u0000${event.account}`), event, this.usage.hourOf(event), fresh);
     let call: LearningCall | undefined;
     const verdicts: Verdict[] = [];
@@ -315,10 +319,6 @@ export class Engine {
   /** Keys held per rule (for stats and the memory benchmark). */
   keyCounts(): Record<string, number> {
     return Object.fromEntries(this.detectors.map((d) => [d.rule.id, d.keyCount]));
-  }
-
-  private get enrichDeps() {
-    return { numbers: this.numbers, profiles: this.options.profiles, prefixLists: this.options.prefixLists, callees: this.callees };
   }
 
   private readonly ids = (seqs: readonly number[]): string[] => seqs.map((s) => this.ring.get(s)).filter((id): id is string => id !== undefined);

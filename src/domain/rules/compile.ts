@@ -65,7 +65,7 @@ export function compileRule(spec: RuleSpec): CompiledRule {
       sharedSite: b.sharedSite,
     },
     readsNovelty: spec.match.novel !== undefined,
-    matches: compileMatch(spec.match),
+    matches: withMeasureFilter(spec.measure, compileMatch(spec.match)),
     subject: compileSubject(spec),
     keyKind: spec.key,
     hotRangeMs: spec.hotRange === undefined ? undefined : (parseDuration(spec.hotRange.for) as number),
@@ -76,6 +76,13 @@ function coldStartOf(spec: RuleSpec): ColdStart {
   if (spec.baseline === 'learned') return 'floor';
   if (spec.baseline === 'peers') return 'peers';
   return spec.measure.kind === 'distinct' && spec.measure.of === 'account' ? 'accounts' : 'callers';
+}
+
+/** Calls a money measure cannot count are not looked at: no subject, no key (most calls, on the hot path). */
+function withMeasureFilter(measure: MeasureSpec, matches: (e: CallEvent) => boolean): (e: CallEvent) => boolean {
+  if (measure.kind === 'moneyCap') return (e) => e.profile.caps !== undefined && (e.cost ?? 0) > 0 && matches(e);
+  if (measure.kind === 'sum') return (e) => (e.cost ?? 0) > 0 && matches(e);
+  return matches;
 }
 
 const floor = (t: ThresholdSpec | undefined) => (typeof t === 'object' ? t.floor : t);

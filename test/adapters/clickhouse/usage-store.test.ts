@@ -96,8 +96,11 @@ describe('usage profiles in ClickHouse (chDB, or CLICKHOUSE_URL; G3)', () => {
     feed(engine, 'gamma', '2026-03-02T09:00:00-03:00', 30);
     await store.saveUsage(engine.usageSnapshots());
     const restored = newEngine();
-    restored.restoreUsage((await store.loadUsage()).filter((s) => s.tenant === 'gamma'));
+    const loaded = (await store.loadUsage()).filter((s) => s.tenant === 'gamma');
+    restored.restoreUsage(loaded);
     assert.equal(restored.usageSubjects, engine.usageSubjects);
+    // issue 16: the accounts' day and month money (money caps) travels with the profile
+    assert.ok((loaded[0]?.money?.length ?? 0) > 0);
     feed(restored, 'gamma', '2026-03-02T09:10:00-03:00', 1); // counted: the restored tenant is saved again
     feed(engine, 'gamma', '2026-03-02T09:10:00-03:00', 1);
     assert.deepEqual(asJson(restored.usageSnapshots()), asJson(engine.usageSnapshots()));

@@ -100,7 +100,8 @@ export const blockRoutes: FastifyPluginAsyncZod<{ admin: BlockAdmin; store: ApiS
         summary: 'Block a subject by hand (audited)',
         body: z.strictObject({
           tenant: tenantName.default('default'),
-          kind: subjectKind,
+          // a destination country is alerted on, never blocked whole (block-check would not enforce it)
+          kind: subjectKind.exclude(['destCountry']),
           value: z.string().trim().min(1).max(128),
           duration: durationText.refine((d) => (parseDuration(d) ?? 0) > 0 && (parseDuration(d) ?? 0) <= MAX_BLOCK_MS, 'between 1ms and 90d'),
           scope: z.enum(BLOCK_SCOPES).default('all'),
