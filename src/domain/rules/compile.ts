@@ -126,7 +126,8 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
   if (m.callerInternational !== undefined) tests.push((e) => e.callerInternational === m.callerInternational);
   if (m.hot) {
     const by = new Set(m.hot);
-    tests.push((e) => e.hot.some((h) => by.has(h.rule ?? GIVEN)));
+    const marked = (h: { readonly rule?: string }) => by.has(h.rule ?? GIVEN);
+    tests.push((e) => e.hot.length > 0 && e.hot.some(marked));
   }
   return (e) => tests.every((test) => test(e));
 }
