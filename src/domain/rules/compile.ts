@@ -108,19 +108,16 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
     tests.push((e) => e.billSec <= max);
   }
   if (m.callee) {
-    const classes = m.callee;
-    tests.push((e) =>
-      classes.some((c) =>
-        c === 'international'
-          ? e.international
-          : c === 'premium'
-            ? e.premium
-            : c === 'outOfProfile'
-              ? e.outOfProfile
-              : c === 'risk'
-                ? e.premium || e.riskListed
-                : e.callee !== null && !e.international,
-      ),
+    // flags decided once: the test allocates nothing per call
+    const has = (c: (typeof m.callee)[number]) => (m.callee as readonly string[]).includes(c);
+    const [intl, premium, outOfProfile, risk, national] = [has('international'), has('premium'), has('outOfProfile'), has('risk'), has('national')];
+    tests.push(
+      (e) =>
+        (intl && e.international) ||
+        (premium && e.premium) ||
+        (outOfProfile && e.outOfProfile) ||
+        (risk && (e.premium || e.riskListed)) ||
+        (national && e.callee !== null && !e.international),
     );
   }
   if (m.callerInternational !== undefined) tests.push((e) => e.callerInternational === m.callerInternational);
@@ -129,7 +126,10 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
     const marked = (h: { readonly rule?: string }) => by.has(h.rule ?? GIVEN);
     tests.push((e) => e.hot.length > 0 && e.hot.some(marked));
   }
-  return (e) => tests.every((test) => test(e));
+  return (e) => {
+    for (let i = 0; i < tests.length; i++) if (!(tests[i] as (e: CallEvent) => boolean)(e)) return false;
+    return true;
+  };
 }
 
 function compileSubject(spec: RuleSpec): (e: CallEvent) => Subject | null {
