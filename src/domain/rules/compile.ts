@@ -119,29 +119,36 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
     tests.push((e) => validities.has(e.validity));
   }
   if (m.callee) {
-    const classes = m.callee;
-    tests.push((e) =>
-      classes.some((c) =>
-        c === 'international'
-          ? e.international
-          : c === 'premium'
-            ? e.premium
-            : c === 'outOfProfile'
-              ? e.outOfProfile
-              : c === 'invalid'
-                ? e.validity !== 'valid'
-                : c === 'risk'
-                  ? e.premium || e.riskListed
-                : e.callee !== null && !e.international,
-      ),
+    // flags decided once: the test allocates nothing per call
+    const has = (c: (typeof m.callee)[number]) => (m.callee as readonly string[]).includes(c);
+    const [intl, premium, outOfProfile, risk, national, invalid] = [
+      has('international'),
+      has('premium'),
+      has('outOfProfile'),
+      has('risk'),
+      has('national'),
+      has('invalid'),
+    ];
+    tests.push(
+      (e) =>
+        (intl && e.international) ||
+        (premium && e.premium) ||
+        (outOfProfile && e.outOfProfile) ||
+        (risk && (e.premium || e.riskListed)) ||
+        (invalid && e.validity !== 'valid') ||
+        (national && e.callee !== null && !e.international),
     );
   }
   if (m.callerInternational !== undefined) tests.push((e) => e.callerInternational === m.callerInternational);
   if (m.hot) {
     const by = new Set(m.hot);
-    tests.push((e) => e.hot.some((h) => by.has(h.rule ?? GIVEN)));
+    const marked = (h: { readonly rule?: string }) => by.has(h.rule ?? GIVEN);
+    tests.push((e) => e.hot.length > 0 && e.hot.some(marked));
   }
-  return (e) => tests.every((test) => test(e));
+  return (e) => {
+    for (let i = 0; i < tests.length; i++) if (!(tests[i] as (e: CallEvent) => boolean)(e)) return false;
+    return true;
+  };
 }
 
 function compileSubject(spec: RuleSpec): (e: CallEvent) => Subject | null {
