@@ -56,7 +56,7 @@ export class Concurrency {
 
   judge(c: LiveCall, now: number): Judgement {
     const cap = c.concurrency;
-    if (cap.max === undefined && cap.international === undefined && cap.throttle === undefined) return NOTHING;
+    if (!tracked(c)) return NOTHING;
     this.live.expire(now);
     const live = this.live.of(c.tenant, c.account);
     const subject: Subject = { kind: 'account', value: c.account };
@@ -107,6 +107,7 @@ export class Concurrency {
 
   /** The call was allowed: it is up until its CDR arrives. */
   open(c: LiveCall, callId: string | undefined, now: number): void {
+    if (!tracked(c)) return;
     this.live.add({ tenant: c.tenant, account: c.account, caller: c.caller, callee: c.callee, callId, international: c.international, openedAt: now });
     if (!c.international) return;
     const intl = this.live.of(c.tenant, c.account).international;
@@ -155,6 +156,15 @@ export class Concurrency {
     return p;
   }
 }
+
+/**
+ * Whether a call counts: international calls under any concurrency setting, every call only under `max`. Without a
+ * `max` (the shipped default) national calls cost nothing on the hot path, and a call centre is never judged.
+ */
+const tracked = (c: LiveCall): boolean => {
+  const cap = c.concurrency;
+  return cap.max !== undefined || (c.international && (cap.international !== undefined || cap.throttle !== undefined));
+};
 
 /** Moves a new day's start into the past peaks (days without calls peak at 0). */
 function roll(p: Peaks, day: number): void {
