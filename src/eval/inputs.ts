@@ -161,7 +161,7 @@ export class CdrIndex {
     const { cost, startedAt, endedAt, direction } = value as { cost?: unknown; startedAt?: unknown; endedAt?: unknown; direction?: unknown };
     const start = typeof startedAt === 'string' ? Date.parse(startedAt) : typeof startedAt === 'number' ? startedAt : NaN;
     const end = typeof endedAt === 'string' ? Date.parse(endedAt) : typeof endedAt === 'number' ? endedAt : NaN;
-    if (Number.isFinite(end)) this.arrivals[index] = Math.max(this.arrivals[index] as number, end);
+    if (Number.isFinite(end)) this.arrivals[index] = Math.max(this.arrivals[index] ?? -Infinity, end);
     // the first delivery of an id is its arrival; a re-delivered duplicate changes nothing
     if (!this.facts.has(id))
       this.facts.set(id, {
