@@ -4,6 +4,7 @@ import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
+import type { HotlistHolder } from '../domain/lists/hotlist.js';
 import { SeenCalls } from './seen-calls.js';
 
 /** A block-check request: the call the PBX is about to route (query string or JSON body). */
@@ -53,6 +54,8 @@ export interface BlockCheckOptions {
   readonly staleAfterMs: number;
   /** Verdicts of the attempt rules, to publish and persist (outside the request path). */
   readonly onVerdicts: (verdicts: readonly Verdict[]) => void;
+  /** Shared hotlists (issue 16): a hotlisted IP or number range is refused like a deny-listed one. */
+  readonly hotlist?: HotlistHolder;
 }
 
 /**
@@ -105,7 +108,7 @@ export class BlockCheckService {
     }
     if (repeat) this.retransmissions++;
     const event = outcome?.event ?? this.o.attempts.describe(attemptCdr(q, 'describe', now));
-    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now);
+    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
     const feed = this.status(now);
     let answer: CheckAnswer;
     if (decision.emergency) answer = { action: 'allow', reasons: [], policy: feed.ready ? 'normal' : this.failName(), emergency: true };

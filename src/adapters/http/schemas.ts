@@ -15,6 +15,8 @@ export const reason = z.object({
   subject: z.string().describe('kind:value'),
   expiresAt: z.string().nullable(),
   blockId: z.string().optional(),
+  source: z.string().optional().describe('hotlist reasons: where the entry came from (apiban, file:…, alert:<id>, operator:<user>)'),
+  category: z.string().optional(),
 });
 
 export const checkAnswer = z.object({

@@ -5,6 +5,8 @@ import { subjectText } from '../engine/verdicts.js';
 import { KEY_KINDS } from '../rules/spec.js';
 import type { BlockTable } from './block-table.js';
 import { iso } from '../time/iso.js';
+import { hotlistHits } from '../lists/hotlist-check.js';
+import type { HotlistIndex } from '../lists/hotlist.js';
 
 export interface Reason {
   /** Rule id: a detection rule, `deny-list` (G4), `profile-international` (F1, F3) or `profile-premium` (F4). */
@@ -15,6 +17,9 @@ export interface Reason {
   readonly expiresAt: string | null;
   /** The block's id when the reason is a block (admin API: GET /v1/blocks/{id}). */
   readonly blockId?: string;
+  /** A hotlist reason: where the entry came from (`apiban`, `file:x.csv`, `alert:<id>`, `operator:<user>`) and its category. */
+  readonly source?: string;
+  readonly category?: string;
 }
 
 export interface Decision {
@@ -39,10 +44,19 @@ const ALL_KINDS = KEY_KINDS.length;
  * from the blocks keyed on it; an allow-listed destination is exempt from blocks and profile checks. A deny
  * list wins over an allow list.
  */
-export function decide(e: CallEvent, lists: Lists, table: BlockTable, now: number): Decision {
+export function decide(e: CallEvent, lists: Lists, table: BlockTable, now: number, hotlist?: HotlistIndex): Decision {
   if (e.emergency) return EMERGENCY;
   const reasons: Reason[] = [];
   for (const hit of checkDenyLists(e, lists.deny)) reasons.push({ rule: 'deny-list', subject: subjectText(hit.subject), expiresAt: null });
+  // shared hotlists (G4, F4) deny like a deny list, with the entry's source and expiry
+  for (const { subject, entry } of hotlist ? hotlistHits(e, hotlist, now) : [])
+    reasons.push({
+      rule: 'hotlist',
+      subject: subjectText(subject),
+      expiresAt: entry.expiresAt === null ? null : iso(entry.expiresAt),
+      source: entry.source,
+      category: entry.category,
+    });
   const exempt = exemptKinds(e, lists.allow);
   const trustedDestination = exempt.size === ALL_KINDS;
   if (!trustedDestination) {
