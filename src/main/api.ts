@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import { buildApp } from '../adapters/http/app.js';
 import type { HealthSource } from '../adapters/http/routes/health.js';
@@ -22,12 +23,17 @@ import { criticalAlarms } from '../security/critical-alarms.js';
 import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
 import { engineFactory } from './parts.js';
+import { hotlistParts } from './hotlists.js';
+import type { HotlistStore } from '../lists/ports.js';
+import { Hotlists } from '../lists/hotlists.js';
 
 export interface ApiWiring {
   readonly config: Config;
   readonly ruleFiles: RuleFiles;
   readonly store: ApiStore;
   readonly securityStore: SecurityStore;
+  /** Shared hotlists (issue 16); without it block-check has none and the list routes answer 503. */
+  readonly hotlistStore?: HotlistStore | undefined;
   /** The audit chain key (main/audit-key.ts) and this writer's chain name. */
   readonly audit: { readonly key: Buffer; readonly chain: string };
   readonly log: Logger;
@@ -72,6 +78,10 @@ export async function composeApi(w: ApiWiring) {
     },
   });
   const alarmCritical = criticalAlarms(security.alarms, config.security.maskCallers);
+  const lists = w.hotlistStore ? hotlistParts({ store: w.hotlistStore, clock, log }) : undefined;
+  const hotlists = lists
+    ? new Hotlists({ store: lists.store, audit: security.audit, clock, refresher: lists.refresher, log, homeCountryCode: homeCode(config) })
+    : undefined;
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
   const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
   const attemptVerdicts = new AttemptVerdicts({ sinks, log });
@@ -80,6 +90,7 @@ export async function composeApi(w: ApiWiring) {
     table,
     failPolicy: config.api.failPolicy,
     staleAfterMs: config.api.staleAfterMs,
+    ...(lists ? { hotlist: lists.holder } : {}),
     onVerdicts: (verdicts) => {
       attemptVerdicts.write(verdicts);
       alarmCritical(verdicts.filter((v) => v.kind === 'alert'));
@@ -119,6 +130,7 @@ export async function composeApi(w: ApiWiring) {
       security,
       pbxAuth: config.security.pbxAuth,
       maskCallers: config.security.maskCallers,
+      hotlists: hotlists && lists ? { service: hotlists, store: lists.store } : undefined,
     },
   });
 
@@ -128,6 +140,7 @@ export async function composeApi(w: ApiWiring) {
   let bootstrapped = false;
   const start = async () => {
     await security.start();
+    await lists?.start();
     await security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) });
     timers.push(setInterval(() => table.sweep(clock()), 10_000));
     if (kafka && kc && publisher) {
@@ -172,13 +185,23 @@ export async function composeApi(w: ApiWiring) {
   const stop = async () => {
     await attemptVerdicts.drain(5_000);
     security.stop();
+    lists?.stop();
     for (const t of timers) clearInterval(t);
     for (const f of feeds) await f.stop();
     await publisher?.disconnect();
   };
-  return { app, service, table, pusher, registry, security, store, start, stop };
+  return { app, service, table, pusher, registry, security, store, hotlists, start, stop };
 }
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
+
+/** The home country's calling code (hotlist entries never cover its emergency numbers written in E.164). */
+function homeCode(config: Config): string {
+  try {
+    return getCountryCallingCode(config.dialling.homeCountry as CountryCode);
+  } catch {
+    return '';
+  }
+}
 
 function pushTargets(config: Config): PushTarget[] {
   const targets: PushTarget[] = [];

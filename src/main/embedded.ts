@@ -11,6 +11,7 @@ import type { PipelineMetrics } from '../pipeline/metrics.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { CdrStore } from '../pipeline/ports.js';
 import { pipelineParts } from './parts.js';
+import { clickhouseHotlists } from './hotlists.js';
 
 /**
  * The embedded mode's pipeline: CDRs from request bodies, persisted to ClickHouse, then announced on `feed`
@@ -35,6 +36,11 @@ export function composeEmbeddedPipeline(o: {
     const critical = batch.alerts.filter((a) => a.severity === 'critical');
     if (critical.length > 0) feed.emit('critical', critical);
   };
-  const pipeline = new Pipeline(pipelineParts({ ...o, store, sinks: [storeSink(store)] }), { ack: announce });
-  return { pipeline, ingest: new BodyIngest(pipeline), feed, start: () => pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] }) };
+  const hotlists = clickhouseHotlists(o.clickhouse, o.config, o.log, o.clock);
+  const pipeline = new Pipeline(pipelineParts({ ...o, store, hotlist: hotlists.holder, sinks: [storeSink(store)] }), { ack: announce });
+  const start = async () => {
+    await hotlists.start();
+    await pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] });
+  };
+  return { pipeline, ingest: new BodyIngest(pipeline), feed, hotlists, start };
 }

@@ -84,7 +84,7 @@ export function entryId(tenant: string, kind: HotlistKind, value: string, source
 }
 
 /** Validates an input and makes it an entry written at `now` by `by` (version: the caller's next one). */
-export function makeEntry(input: HotlistInput, o: { now: number; by: string; version: number; homeCountryCode?: string }): Checked<HotlistEntry> {
+export function makeEntry(input: HotlistInput, o: { now: number; by: string; version: number; homeCountryCode?: string | undefined }): Checked<HotlistEntry> {
   if (!HOTLIST_KINDS.includes(input.kind)) return { ok: false, reason: `type "${String(input.kind)}": expected ip or number` };
   const value = input.kind === 'ip' ? checkIp(input.value) : checkNumber(input.value, o.homeCountryCode);
   if (!value.ok) return value;
