@@ -41,7 +41,12 @@ export class Hotlists {
   ) {}
 
   /** Validates and stores entries; refused rows come back with their line and reason (never dropped silently). */
-  async import(rows: readonly { line: number; input: HotlistInput }[], meta: { source: string; feed: string }, by: Who): Promise<ImportResult> {
+  async import(
+    rows: readonly { line: number; input: HotlistInput }[],
+    meta: { source: string; feed: string },
+    by: Who,
+    o: { audit?: boolean } = {},
+  ): Promise<ImportResult> {
     const now = this.o.clock();
     const refused: { line: number; value: string; reason: string }[] = [];
     const entries: HotlistEntry[] = [];
@@ -51,23 +56,28 @@ export class Hotlists {
       else refused.push({ line, value: input.value, reason: made.reason });
     }
     for (let i = 0; i < entries.length; i += CHUNK) await this.o.store.save(entries.slice(i, i + CHUNK));
-    await this.o.audit.record({
+    if (o.audit !== false) await this.auditImport(meta, { stored: entries.length, refused }, by, entries);
+    if (entries.length > 0) await this.reload();
+    return { stored: entries.length, refused };
+  }
+
+  /** One audit record for an import (a sync of many pages writes one at its end): counts, refusals and source. */
+  auditImport(meta: { source: string; feed: string }, r: ImportResult & { pages?: number }, by: Who, entries?: readonly HotlistEntry[]): Promise<void> {
+    return this.o.audit.record({
       type: 'hotlist.import',
       actor: by.actor,
       ip: by.ip,
-      result: refused.length === 0 ? 'success' : 'failure',
+      result: r.refused.length === 0 ? 'success' : 'failure',
       details: {
         source: meta.source,
         feed: meta.feed,
-        stored: entries.length,
-        refused: refused.length,
-        ips: entries.filter((e) => e.kind === 'ip').length,
-        numbers: entries.filter((e) => e.kind === 'number').length,
-        firstRefusals: refused.slice(0, 5).map((r) => `line ${r.line}: ${r.reason}`),
+        stored: r.stored,
+        refused: r.refused.length,
+        ...(entries ? { ips: entries.filter((e) => e.kind === 'ip').length, numbers: entries.filter((e) => e.kind === 'number').length } : {}),
+        ...(r.pages !== undefined ? { pages: r.pages } : {}),
+        firstRefusals: r.refused.slice(0, 5).map((x) => `line ${x.line}: ${x.reason}`),
       },
     });
-    if (entries.length > 0) await this.reload();
-    return { stored: entries.length, refused };
   }
 
   async add(input: HotlistInput, by: Who): Promise<HotlistEntry> {
@@ -83,7 +93,8 @@ export class Hotlists {
     const now = this.o.clock();
     const found = await this.o.store.find(id);
     if (!found || !visible(found)) throw new SentinelaError('NOT_FOUND', `no hotlist entry ${id}`, { path: 'id' });
-    if (!isActive(found, now)) throw new SentinelaError('CONFLICT', `hotlist entry ${id} is already ${found.removedAt === null ? 'expired' : 'removed'}`, { path: 'id' });
+    if (!isActive(found, now))
+      throw new SentinelaError('CONFLICT', `hotlist entry ${id} is already ${found.removedAt === null ? 'expired' : 'removed'}`, { path: 'id' });
     const removed: HotlistEntry = { ...found, removedAt: now, removedBy: by.actor, version: this.nextVersion(now) };
     await this.o.store.save([removed]);
     await this.audited('hotlist.remove', by, removed, { note: reason });

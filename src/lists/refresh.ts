@@ -15,9 +15,7 @@ export class HotlistRefresher {
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private readonly o: { store: HotlistStore; holder: HotlistHolder; clock: () => number; log?: Logger | undefined; everyMs?: number },
-  ) {}
+  constructor(private readonly o: { store: HotlistStore; holder: HotlistHolder; clock: () => number; log?: Logger | undefined; everyMs?: number }) {}
 
   get holder(): HotlistHolder {
     return this.o.holder;

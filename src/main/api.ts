@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import { buildApp } from '../adapters/http/app.js';
 import type { HealthSource } from '../adapters/http/routes/health.js';
@@ -23,7 +22,7 @@ import { criticalAlarms } from '../security/critical-alarms.js';
 import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
 import { engineFactory } from './parts.js';
-import { hotlistParts } from './hotlists.js';
+import { homeCallingCode, hotlistParts } from './hotlists.js';
 import type { HotlistStore } from '../lists/ports.js';
 import { Hotlists } from '../lists/hotlists.js';
 
@@ -80,7 +79,7 @@ export async function composeApi(w: ApiWiring) {
   const alarmCritical = criticalAlarms(security.alarms, config.security.maskCallers);
   const lists = w.hotlistStore ? hotlistParts({ store: w.hotlistStore, clock, log }) : undefined;
   const hotlists = lists
-    ? new Hotlists({ store: lists.store, audit: security.audit, clock, refresher: lists.refresher, log, homeCountryCode: homeCode(config) })
+    ? new Hotlists({ store: lists.store, audit: security.audit, clock, refresher: lists.refresher, log, homeCountryCode: homeCallingCode(config) })
     : undefined;
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
   const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
@@ -193,15 +192,6 @@ export async function composeApi(w: ApiWiring) {
   return { app, service, table, pusher, registry, security, store, hotlists, start, stop };
 }
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
-
-/** The home country's calling code (hotlist entries never cover its emergency numbers written in E.164). */
-function homeCode(config: Config): string {
-  try {
-    return getCountryCallingCode(config.dialling.homeCountry as CountryCode);
-  } catch {
-    return '';
-  }
-}
 
 function pushTargets(config: Config): PushTarget[] {
   const targets: PushTarget[] = [];

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
 import { ClickHouseHotlistStore } from '../adapters/clickhouse/hotlist-store.js';
 import type { Config } from '../config/config.js';
@@ -31,4 +32,13 @@ export type HotlistParts = ReturnType<typeof hotlistParts>;
 
 export function clickhouseHotlists(clickhouse: ClickHouseClient, config: Config, log: Logger, clock: () => number = Date.now): HotlistParts {
   return hotlistParts({ store: new ClickHouseHotlistStore(clickhouse, config.clickhouse.database), clock, log });
+}
+
+/** The home country's calling code: hotlist entries never cover its emergency numbers written in E.164 (+55190). */
+export function homeCallingCode(config: Config): string {
+  try {
+    return getCountryCallingCode(config.dialling.homeCountry as CountryCode);
+  } catch {
+    return '';
+  }
 }

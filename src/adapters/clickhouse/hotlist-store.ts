@@ -141,7 +141,12 @@ export class ClickHouseHotlistStore implements HotlistStore {
   }
 
   async find(id: string): Promise<HotlistEntry | undefined> {
-    const rows = await selectRows<Row>(this.client, `SELECT ${COLUMNS} FROM ${this.db}.hotlist_entries FINAL WHERE id = {id:String} LIMIT 1`, { id }, 'find hotlist entry');
+    const rows = await selectRows<Row>(
+      this.client,
+      `SELECT ${COLUMNS} FROM ${this.db}.hotlist_entries FINAL WHERE id = {id:String} LIMIT 1`,
+      { id },
+      'find hotlist entry',
+    );
     return rows[0] && entryOf(rows[0]);
   }
 

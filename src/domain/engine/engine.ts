@@ -113,7 +113,8 @@ export class Engine {
     this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
-    for (const id of ['deny-list', 'hotlist', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
+    for (const id of ['deny-list', 'hotlist', ...options.rules.map((r) => r.id)])
+      this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
     this.limits = options.rules.map(ruleLimits);
     this.baselines = options.rules.map((r) => (r.baseline ? new RuleBaseline({ ...r, baseline: r.baseline }, this.usage) : undefined));

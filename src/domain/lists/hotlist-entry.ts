@@ -65,7 +65,9 @@ export function checkNumber(raw: string, homeCountryCode = '55'): Checked<string
   const digits = m[2];
   const plus = m[1] === '+';
   const named = plus
-    ? EMERGENCY_NUMBERS.find((e) => digits.startsWith(homeCountryCode + e) || (homeCountryCode + e).startsWith(digits) && digits.length <= homeCountryCode.length)
+    ? EMERGENCY_NUMBERS.find(
+        (e) => digits.startsWith(homeCountryCode + e) || ((homeCountryCode + e).startsWith(digits) && digits.length <= homeCountryCode.length),
+      )
     : EMERGENCY_NUMBERS.find((e) => e.startsWith(digits) || digits.startsWith(e));
   if (named !== undefined) return { ok: false, reason: `"${raw}" covers the emergency number ${named}: emergency calls are never blocked` };
   if (digits.startsWith('0')) return { ok: false, reason: `"${raw}": an E.164 number starts with its country code, not 0` };

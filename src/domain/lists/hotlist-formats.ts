@@ -68,7 +68,7 @@ export function parseHotlistCsv(text: string, d: ImportDefaults): ParsedRows {
     rows.push({
       line,
       input: {
-        kind: type as HotlistKind,
+        kind: type,
         value,
         tenant: tenant === '*' || tenant === 'global' ? '' : tenant || d.tenant,
         source: cell('source') || d.source,
@@ -103,7 +103,7 @@ export function parseApibanPage(json: unknown): ApibanPage | undefined {
   const o = json as { ipaddress?: unknown; ID?: unknown };
   if (typeof o.ID !== 'string' || !Array.isArray(o.ipaddress) || !o.ipaddress.every((x) => typeof x === 'string')) return undefined;
   if (o.ID === 'none') return { ips: [], next: null };
-  return { ips: o.ipaddress as string[], next: o.ID };
+  return { ips: o.ipaddress, next: o.ID };
 }
 
 export interface ApibanBody {

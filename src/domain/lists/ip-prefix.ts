@@ -76,7 +76,7 @@ function formatV6(bits: bigint): string {
   // the longest run of two or more zero groups becomes ::
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -122,7 +122,11 @@ export const alertRoutes: FastifyPluginAsyncZod<{
         summary: 'Acknowledge, confirm (hotlists the range it names), mark a false positive, or reopen an alert (audited)',
         params: z.object({ id: z.string().min(1).max(128) }),
         body: z.strictObject({ status: z.enum(ALERT_STATUSES), note: reasonText.optional() }),
-        response: { 200: alertView.extend({ hotlisted: z.object({ id: z.string(), value: z.string(), expiresAt: z.string().nullable() }).optional() }), 400: errorBody, 404: errorBody },
+        response: {
+          200: alertView.extend({ hotlisted: z.object({ id: z.string(), value: z.string(), expiresAt: z.string().nullable() }).optional() }),
+          400: errorBody,
+          404: errorBody,
+        },
       },
     },
     async (request) => {
@@ -146,7 +150,10 @@ export const alertRoutes: FastifyPluginAsyncZod<{
         callees.map((c) => c.calleeE164),
         { actor: actor.id, ip: actor.ip },
       );
-      return { ...view(updated), ...(learned ? { hotlisted: { id: learned.id, value: learned.value, expiresAt: learned.expiresAt === null ? null : iso(learned.expiresAt) } } : {}) };
+      return {
+        ...view(updated),
+        ...(learned ? { hotlisted: { id: learned.id, value: learned.value, expiresAt: learned.expiresAt === null ? null : iso(learned.expiresAt) } } : {}),
+      };
     },
   );
 };

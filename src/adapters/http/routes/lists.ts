@@ -182,7 +182,12 @@ export const listRoutes: FastifyPluginAsyncZod<{ lists: ListDeps | undefined; cl
       const { service } = need();
       const actor = actorOf(request);
       const allowed = tenantsOf(request);
-      const removed = await service.remove(request.params.id, request.query.reason, { actor: actor.id, ip: actor.ip }, (e) => !allowed || allowed.slice(0, 1).includes(e.tenant));
+      const removed = await service.remove(
+        request.params.id,
+        request.query.reason,
+        { actor: actor.id, ip: actor.ip },
+        (e) => !allowed || allowed.slice(0, 1).includes(e.tenant),
+      );
       return entryJson(removed);
     },
   );
