@@ -1,7 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parseDuration } from '../rules/duration.js';
 import { iso } from '../time/iso.js';
-import type { HotlistEntry, HotlistInput, HotlistKind } from './hotlist-entry.js';
+import type { HotlistEntry, HotlistInput } from './hotlist-entry.js';
 
 /**
  * Hotlist exchange formats, both directions, pure (text in, rows out):
@@ -47,7 +47,8 @@ export function parseHotlistCsv(text: string, d: ImportDefaults): ParsedRows {
   const rejected: Rejected[] = [];
   let records: string[][];
   try {
-    records = parseCsv(text, { relax_column_count: true, skip_empty_lines: true, trim: true, comment: '#' }) as string[][];
+    const parsed: string[][] = parseCsv(text, { relax_column_count: true, skip_empty_lines: true, trim: true, comment: '#' });
+    records = parsed;
   } catch (err) {
     return { rows, rejected: [{ line: 0, value: '', reason: `not CSV: ${(err as Error).message}` }] };
   }
