@@ -9,7 +9,7 @@ import { insertRows, selectRows } from './queries.js';
 const NEVER = Date.parse('2299-12-31T00:00:00Z');
 
 const COLUMNS = `tenant, kind, value, source, id, category, reason, toUnixTimestamp64Milli(created_at) AS created_ms, created_by,
-  toUnixTimestamp64Milli(expires_at) AS expires_ms, toUnixTimestamp64Milli(removed_at) AS removed_ms, removed_by, toString(version) AS version`;
+  toUnixTimestamp64Milli(expires_at) AS expires_ms, toUnixTimestamp64Milli(removed_at) AS removed_ms, removed_by, toString(version) AS version_text`;
 
 interface Row {
   tenant: string;
@@ -24,7 +24,7 @@ interface Row {
   expires_ms: string | number;
   removed_ms: string | number | null;
   removed_by: string;
-  version: string;
+  version_text: string;
 }
 
 const dt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
@@ -44,7 +44,7 @@ function entryOf(r: Row): HotlistEntry {
     expiresAt: expires >= NEVER ? null : expires,
     removedAt: r.removed_ms === null ? null : Number(r.removed_ms),
     removedBy: r.removed_by,
-    version: Number(r.version),
+    version: Number(r.version_text),
   };
 }
 
@@ -108,7 +108,7 @@ export class ClickHouseHotlistStore implements HotlistStore {
       this.client,
       `SELECT ${COLUMNS} FROM ${this.db}.hotlist_entries FINAL
        WHERE ${filter} AND version <= (SELECT max(version) FROM (SELECT version FROM ${this.db}.hotlist_entries FINAL WHERE ${filter} ORDER BY version LIMIT {limit:UInt32}))
-       ORDER BY version, tenant, kind, value, source`,
+       ORDER BY hotlist_entries.version, tenant, kind, value, source`,
       { since: q.since, kind: q.kind ?? null, scoped: q.tenants ? 1 : 0, tenants: q.tenants ?? [], limit: q.limit },
       'hotlist changes',
     );
