@@ -49,11 +49,14 @@ function entryJson(e: HotlistEntry): z.infer<typeof entryView> {
   };
 }
 
-/** The tenants a caller may see: a tenant's PBX key or tenant-bound user sees its tenant and the global list ('' ); others all. */
+/**
+ * The tenants a caller may see: a tenant's PBX key, or a user of role `user` (bound to a tenant, like scopeOf), sees
+ * its tenant and the global list (''); the other roles see every tenant.
+ */
 function tenantsOf(request: FastifyRequest): string[] | undefined {
   const p = request.principal;
   if (p?.kind === 'apikey') return p.key.tenant === '*' ? undefined : [p.key.tenant, ''];
-  if (p?.kind === 'user' && p.session.tenant !== '') return [p.session.tenant, ''];
+  if (p?.kind === 'user' && p.session.role === 'user') return [p.session.tenant, ''];
   return undefined;
 }
 
