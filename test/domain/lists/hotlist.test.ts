@@ -171,7 +171,7 @@ describe('hotlisted IPs and ranges deny calls (block-check and the CDR engine)',
   it('the CDR engine raises a critical hotlist alert with the entry and its source in details', () => {
     const out = engine.process(cdr('c1', { callee: '+2917123456' }), NOW + 60_000);
     const alert = out.verdicts.find((v) => v.rule === 'hotlist');
-    assert.ok(alert, JSON.stringify(out.verdicts));
+    assert.ok(alert?.kind === 'alert', JSON.stringify(out.verdicts));
     assert.deepEqual([alert.kind, alert.severity, `${alert.subject.kind}:${alert.subject.value}`], ['alert', 'critical', 'destination:+2917123456']);
     assert.equal(alert.details['source'], 'alert:a1');
     assert.equal(alert.details['entry'], '+2917');
