@@ -20,8 +20,13 @@ describe('hotlist routes, block-check and confirmed alerts', () => {
     await migrated(ch);
   });
   after(() => ch.drop());
-  const audited = (type: string) =>
-    ch.rows<{ actor: string; details: string }>(`SELECT actor, details FROM ${ch.database}.audit_log WHERE event_type = {type:String} ORDER BY seq`, { type });
+  type Details = { value?: string; source?: string; note?: string; alertId?: string };
+  const audited = async (type: string) =>
+    (
+      await ch.rows<{ actor: string; details: string }>(`SELECT actor, details FROM ${ch.database}.audit_log WHERE event_type = {type:String} ORDER BY seq`, {
+        type,
+      })
+    ).map((r) => ({ actor: r.actor, details: JSON.parse(r.details) as Details }));
 
   it('an operator hotlists an IP: block-check refuses it with source and expiry, emergency calls pass, removal lifts it; refusals and changes are audited', async (t) => {
     const api = await embeddedApi(t, ch, { clock: testClock(NOW) });
@@ -52,10 +57,10 @@ describe('hotlist routes, block-check and confirmed alerts', () => {
     assert.equal(again.statusCode, 409);
 
     assert.deepEqual(
-      (await audited('hotlist.add')).map((r) => [r.actor, JSON.parse(r.details).value, JSON.parse(r.details).source]),
+      (await audited('hotlist.add')).map((r) => [r.actor, r.details.value, r.details.source]),
       [['hl-operator', '203.0.113.0/24', 'operator:hl-operator']],
     );
-    assert.equal(JSON.parse((await audited('hotlist.remove'))[0]?.details ?? '{}').note, 'false alarm');
+    assert.equal((await audited('hotlist.remove'))[0]?.details.note, 'false alarm');
   });
 
   it('GET /v1/lists/ips pages APIBAN-style along an ID cursor and ends with "no new bans"; a tenant sees its own and the global entries', async (t) => {
@@ -133,7 +138,7 @@ describe('hotlist routes, block-check and confirmed alerts', () => {
     assert.ok(!other.reasons.some((r) => r.rule === 'hotlist'), "another tenant's confirmed attack does not list the range for beta");
     const learned = await audited('hotlist.learn');
     assert.deepEqual(
-      learned.map((r) => [r.actor, JSON.parse(r.details).value, JSON.parse(r.details).alertId]),
+      learned.map((r) => [r.actor, r.details.value, r.details.alertId]),
       [['hl-confirmer', '+2917', alert.id]],
     );
   });
