@@ -75,22 +75,29 @@ export class HotlistIndex {
   static readonly EMPTY = new HotlistIndex([]);
   private readonly shelves = new Map<string, Shelf>();
   readonly size: number;
+  /** Per kind: a call's address is not parsed when no IP is listed (the engine asks on every CDR). */
+  private readonly ips: number;
+  private readonly numbers: number;
 
   constructor(entries: readonly HotlistEntry[]) {
-    let size = 0;
+    let ips = 0;
+    let numbers = 0;
     for (const e of entries) {
       if (e.removedAt !== null) continue;
       let shelf = this.shelves.get(e.tenant);
       if (!shelf) this.shelves.set(e.tenant, (shelf = new Shelf()));
       shelf.add(e);
-      size++;
+      if (e.kind === 'ip') ips++;
+      else numbers++;
     }
-    this.size = size;
+    this.ips = ips;
+    this.numbers = numbers;
+    this.size = ips + numbers;
   }
 
   /** The most specific entry in effect naming this number (`+2917…`) for the tenant, or a global one. */
   number(tenant: string, e164: string | null, now: number): HotlistEntry | undefined {
-    if (e164 === null || this.size === 0) return undefined;
+    if (e164 === null || this.numbers === 0) return undefined;
     const digits = e164.startsWith('+') ? e164.slice(1) : e164;
     const own = tenant === '' ? undefined : this.shelves.get(tenant)?.number(digits, now);
     return longest(own, this.shelves.get('')?.number(digits, now), numberLength);
@@ -98,7 +105,7 @@ export class HotlistIndex {
 
   /** The most specific entry in effect covering this address for the tenant, or a global one. */
   ip(tenant: string, address: string | undefined, now: number): HotlistEntry | undefined {
-    if (address === undefined || this.size === 0) return undefined;
+    if (address === undefined || this.ips === 0) return undefined;
     const a = addressBits(address);
     if (!a) return undefined;
     const own = tenant === '' ? undefined : this.shelves.get(tenant)?.ip(a.family, a.bits, now);
