@@ -6,9 +6,11 @@ import { addressBits, maskBits, parseIpPrefix, widthOf } from './ip-prefix.js';
 class Shelf {
   readonly numbers = new Map<string, HotlistEntry[]>();
   numberLengths: number[] = [];
-  /** Key: `family/len/bits`. */
-  readonly ips = new Map<string, HotlistEntry[]>();
-  ipLengths: { 4: number[]; 6: number[] } = { 4: [], 6: [] };
+  /** Per prefix length, the entries by masked address: IPv4 as a number (no BigInt on the hot path), IPv6 as a bigint. */
+  readonly v4 = new Map<number, Map<number, HotlistEntry[]>>();
+  readonly v6 = new Map<number, Map<bigint, HotlistEntry[]>>();
+  v4Lengths: number[] = [];
+  v6Lengths: number[] = [];
   readonly ranges: HotlistEntry[] = [];
 
   add(e: HotlistEntry): void {
@@ -21,9 +23,21 @@ class Shelf {
     }
     const p = parseIpPrefix(e.value);
     if (!p) return; // entries are validated before they are stored; a row edited by hand is ignored
-    push(this.ips, `${p.family}/${p.len}/${p.bits}`, e);
-    const lengths = this.ipLengths[p.family];
-    if (!lengths.includes(p.len)) this.ipLengths = { ...this.ipLengths, [p.family]: [...lengths, p.len].sort((a, b) => b - a) };
+    if (p.family === 4) {
+      let byBits = this.v4.get(p.len);
+      if (!byBits) {
+        this.v4.set(p.len, (byBits = new Map()));
+        this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
+      }
+      push(byBits, Number(p.bits), e);
+    } else {
+      let byBits = this.v6.get(p.len);
+      if (!byBits) {
+        this.v6.set(p.len, (byBits = new Map()));
+        this.v6Lengths = [...this.v6.keys()].sort((a, b) => b - a);
+      }
+      push(byBits, p.bits, e);
+    }
   }
 
   number(digits: string, now: number): HotlistEntry | undefined {
@@ -35,17 +49,26 @@ class Shelf {
     return undefined;
   }
 
-  ip(family: 4 | 6, bits: bigint, now: number): HotlistEntry | undefined {
-    const width = widthOf(family);
-    for (const len of this.ipLengths[family]) {
-      const hit = active(this.ips.get(`${family}/${len}/${maskBits(bits, len, width)}`), now);
+  ipv4(address: number, now: number): HotlistEntry | undefined {
+    for (const len of this.v4Lengths) {
+      const masked = len === 0 ? 0 : ((address >>> (32 - len)) * 2 ** (32 - len)) >>> 0;
+      const hit = active(this.v4.get(len)?.get(masked), now);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  ipv6(bits: bigint, now: number): HotlistEntry | undefined {
+    const width = widthOf(6);
+    for (const len of this.v6Lengths) {
+      const hit = active(this.v6.get(len)?.get(maskBits(bits, len, width)), now);
       if (hit) return hit;
     }
     return undefined;
   }
 }
 
-function push(map: Map<string, HotlistEntry[]>, key: string, e: HotlistEntry): void {
+function push<K>(map: Map<K, HotlistEntry[]>, key: K, e: HotlistEntry): void {
   const list = map.get(key);
   if (list) list.push(e);
   else map.set(key, [e]);
@@ -106,10 +129,15 @@ export class HotlistIndex {
   /** The most specific entry in effect covering this address for the tenant, or a global one. */
   ip(tenant: string, address: string | undefined, now: number): HotlistEntry | undefined {
     if (address === undefined || this.ips === 0) return undefined;
+    const v4 = ipv4Number(address);
+    if (v4 !== undefined) {
+      const own = tenant === '' ? undefined : this.shelves.get(tenant)?.ipv4(v4, now);
+      return longest(own, this.shelves.get('')?.ipv4(v4, now), ipLength);
+    }
     const a = addressBits(address);
-    if (!a) return undefined;
-    const own = tenant === '' ? undefined : this.shelves.get(tenant)?.ip(a.family, a.bits, now);
-    return longest(own, this.shelves.get('')?.ip(a.family, a.bits, now), ipLength);
+    if (a?.family !== 6) return undefined;
+    const own = tenant === '' ? undefined : this.shelves.get(tenant)?.ipv6(a.bits, now);
+    return longest(own, this.shelves.get('')?.ipv6(a.bits, now), ipLength);
   }
 
   /**
@@ -129,6 +157,23 @@ export class HotlistIndex {
 }
 
 export const HOTLIST_LIST = 'hotlist';
+
+/** A dotted IPv4 address as an unsigned 32-bit number, or undefined for anything else (IPv6, garbage). */
+function ipv4Number(address: string): number | undefined {
+  let n = 0;
+  let parts = 0;
+  let octet = -1;
+  for (let i = 0; i <= address.length; i++) {
+    const c = i === address.length ? 46 : address.charCodeAt(i);
+    if (c === 46) {
+      if (octet < 0 || octet > 255 || ++parts > 4) return undefined;
+      n = n * 256 + octet;
+      octet = -1;
+    } else if (c >= 48 && c <= 57) octet = (octet < 0 ? 0 : octet * 10) + (c - 48);
+    else return undefined;
+  }
+  return parts === 4 ? n : undefined;
+}
 
 function asPrefixEntry(e: HotlistEntry): PrefixEntry {
   return { list: HOTLIST_LIST, prefix: e.value.slice(1), name: e.reason || e.category, category: e.category, source: e.source };
