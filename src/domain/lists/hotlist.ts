@@ -26,14 +26,14 @@ class Shelf {
     if (p.family === 4) {
       let byBits = this.v4.get(p.len);
       if (!byBits) {
-        this.v4.set(p.len, (byBits = new Map()));
+        this.v4.set(p.len, (byBits = new Map<number, HotlistEntry[]>()));
         this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
       }
       push(byBits, Number(p.bits), e);
     } else {
       let byBits = this.v6.get(p.len);
       if (!byBits) {
-        this.v6.set(p.len, (byBits = new Map()));
+        this.v6.set(p.len, (byBits = new Map<bigint, HotlistEntry[]>()));
         this.v6Lengths = [...this.v6.keys()].sort((a, b) => b - a);
       }
       push(byBits, p.bits, e);
