@@ -44,6 +44,7 @@ export const ErrorCodes = {
   CONFLICT: { http: 409, disposition: 'fatal', summary: 'the resource is not in a state that allows this' },
   OVERLOADED: { http: 503, disposition: 'retry', summary: 'the server sheds load; the answer follows the fail policy' },
   INGEST_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'CDR ingest over HTTP is not available (no pipeline or canonical topic)' },
+  HOTLIST_FETCH_FAILED: { http: 502, disposition: 'retry', summary: 'a hotlist feed (URL or file) could not be fetched or read' },
   PUSH_FAILED: { http: 502, disposition: 'retry', summary: 'a block could not be pushed to the PBX or webhook' },
 
   AUTH_REQUIRED: { http: 401, disposition: 'fatal', summary: 'no valid session token or API key (A7)' },

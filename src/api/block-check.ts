@@ -4,6 +4,7 @@ import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
+import type { HotlistHolder } from '../domain/lists/hotlist.js';
 import { SeenCalls } from './seen-calls.js';
 import { GradedCheck } from './graded-check.js';
 import type { CallEnd } from '../domain/live/call-end.js';
@@ -64,6 +65,8 @@ export interface BlockCheckOptions {
   readonly liveCalls?: { readonly maxAgeMs: number; readonly toleranceMs: number } | undefined;
   /** Prefix of the attempts' CDR ids (default: one per process start); replay fixes it so its output is reproducible. */
   readonly attemptIdPrefix?: string;
+  /** Shared hotlists (issue 16): a hotlisted IP or number range is refused like a deny-listed one. */
+  readonly hotlist?: HotlistHolder;
 }
 
 /**
@@ -120,7 +123,7 @@ export class BlockCheckService {
     }
     if (repeat) this.retransmissions++;
     const event = outcome?.event ?? this.o.attempts.describe(attemptCdr(q, 'describe', now));
-    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now);
+    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
     const feed = this.status(now);
     let answer: CheckAnswer;
     if (decision.emergency) answer = { action: 'allow', reasons: [], policy: feed.ready ? 'normal' : this.failName(), emergency: true };

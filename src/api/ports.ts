@@ -23,7 +23,7 @@ export interface BlockSearch {
   readonly offset: number;
 }
 
-export const ALERT_STATUSES = ['open', 'acknowledged', 'false_positive'] as const;
+export const ALERT_STATUSES = ['open', 'acknowledged', 'false_positive', 'confirmed'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 export interface AlertSearch {

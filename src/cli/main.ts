@@ -13,6 +13,7 @@ import { replayCommand } from './commands/replay.js';
 import { simulateCommand } from './commands/simulate.js';
 import { startCommand } from './commands/start.js';
 import { userCommand } from './commands/user.js';
+import { listsCommand } from './commands/lists.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -32,6 +33,7 @@ const COMMANDS: readonly Command[] = [
   userCommand,
   apikeyCommand,
   auditCommand,
+  listsCommand,
   normaliseCommand,
   replayCommand,
   simulateCommand,

@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Readable } from 'node:stream';
 import { createLogger } from '../log.js';
 import { openCliSecurity } from '../main/security.js';
@@ -29,11 +30,11 @@ export function maskedArgs(name: string, args: readonly string[]): string[] {
 export async function withSecurity<T>(
   ctx: CommandContext,
   command: { name: string; args: readonly string[] },
-  job: (sec: Security, actor: { actor: string; ip: string }) => Promise<T>,
+  job: (sec: Security, actor: { actor: string; ip: string }, clickhouse: ClickHouseClient) => Promise<T>,
 ): Promise<T> {
   const config = ctx.config();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2);
-  const { security: sec, close } = await openCliSecurity(config, log);
+  const { security: sec, close, clickhouse } = await openCliSecurity(config, log);
   try {
     await sec.audit.loadSwitches();
     const actor = { actor: cliActor(ctx.env), ip: 'local' };
@@ -44,7 +45,7 @@ export async function withSecurity<T>(
       result: 'success',
       details: { argv: maskedArgs(command.name, command.args) },
     });
-    return await job(sec, actor);
+    return await job(sec, actor, clickhouse);
   } finally {
     await close();
   }

@@ -10,6 +10,7 @@ import { SentinelaError } from '../errors.js';
 import type { PipelineHealth } from '../pipeline/lifecycle.js';
 import { retry, type Backoff } from '../retry.js';
 import type { SecurityStore } from '../security/ports.js';
+import type { HotlistStore } from '../lists/ports.js';
 import { RpcClient } from './rpc.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -163,6 +164,10 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
 
   get securityStore(): SecurityStore {
     return this.proxy<SecurityStore>('security');
+  }
+
+  get hotlistStore(): HotlistStore {
+    return this.proxy<HotlistStore>('hotlists');
   }
 
   get ingest(): CdrIngest {

@@ -23,12 +23,17 @@ import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
 import { engineFactory } from './parts.js';
 import { parseCallEndJson, type CallEnd } from '../domain/live/call-end.js';
+import { homeCallingCode, hotlistParts } from './hotlists.js';
+import type { HotlistStore } from '../lists/ports.js';
+import { Hotlists } from '../lists/hotlists.js';
 
 export interface ApiWiring {
   readonly config: Config;
   readonly ruleFiles: RuleFiles;
   readonly store: ApiStore;
   readonly securityStore: SecurityStore;
+  /** Shared hotlists (issue 16); without it block-check has none and the list routes answer 503. */
+  readonly hotlistStore?: HotlistStore | undefined;
   /** The audit chain key (main/audit-key.ts) and this writer's chain name. */
   readonly audit: { readonly key: Buffer; readonly chain: string };
   readonly log: Logger;
@@ -73,6 +78,10 @@ export async function composeApi(w: ApiWiring) {
     },
   });
   const alarmCritical = criticalAlarms(security.alarms, config.security.maskCallers);
+  const lists = w.hotlistStore ? hotlistParts({ store: w.hotlistStore, clock, log }) : undefined;
+  const hotlists = lists
+    ? new Hotlists({ store: lists.store, audit: security.audit, clock, refresher: lists.refresher, log, homeCountryCode: homeCallingCode(config) })
+    : undefined;
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
   const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
   const attemptVerdicts = new AttemptVerdicts({ sinks, log });
@@ -83,6 +92,7 @@ export async function composeApi(w: ApiWiring) {
     staleAfterMs: config.api.staleAfterMs,
     // live concurrent calls need every CDR's end: the embedded pipeline's, or the call-ends topic's
     liveCalls: !kc || kc.topics.calls !== undefined ? config.api.liveCalls : undefined,
+    ...(lists ? { hotlist: lists.holder } : {}),
     onVerdicts: (verdicts) => {
       attemptVerdicts.write(verdicts);
       alarmCritical(verdicts.filter((v) => v.kind === 'alert'));
@@ -126,6 +136,7 @@ export async function composeApi(w: ApiWiring) {
       security,
       pbxAuth: config.security.pbxAuth,
       maskCallers: config.security.maskCallers,
+      hotlists: hotlists && lists ? { service: hotlists, store: lists.store } : undefined,
     },
   });
 
@@ -135,6 +146,7 @@ export async function composeApi(w: ApiWiring) {
   let bootstrapped = false;
   const start = async () => {
     await security.start();
+    await lists?.start();
     await security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) });
     timers.push(
       setInterval(() => {
@@ -198,11 +210,12 @@ export async function composeApi(w: ApiWiring) {
   const stop = async () => {
     await attemptVerdicts.drain(5_000);
     security.stop();
+    lists?.stop();
     for (const t of timers) clearInterval(t);
     for (const f of feeds) await f.stop();
     await publisher?.disconnect();
   };
-  return { app, service, table, pusher, registry, security, store, start, stop };
+  return { app, service, table, pusher, registry, security, store, hotlists, start, stop };
 }
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
 

@@ -12,6 +12,7 @@ import { Pipeline } from '../pipeline/pipeline.js';
 import type { CdrStore } from '../pipeline/ports.js';
 import { pipelineParts } from './parts.js';
 import { callEndsOf } from '../domain/live/call-end.js';
+import { clickhouseHotlists } from './hotlists.js';
 
 /**
  * The embedded mode's pipeline: CDRs from request bodies, persisted to ClickHouse, then announced on `feed`
@@ -38,6 +39,11 @@ export function composeEmbeddedPipeline(o: {
     const ends = callEndsOf(batch.cdrs);
     if (ends.length > 0) feed.emit('ends', ends);
   };
-  const pipeline = new Pipeline(pipelineParts({ ...o, store, sinks: [storeSink(store)] }), { ack: announce });
-  return { pipeline, ingest: new BodyIngest(pipeline), feed, start: () => pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] }) };
+  const hotlists = clickhouseHotlists(o.clickhouse, o.config, o.log, o.clock);
+  const pipeline = new Pipeline(pipelineParts({ ...o, store, hotlist: hotlists.holder, sinks: [storeSink(store)] }), { ack: announce });
+  const start = async () => {
+    await hotlists.start();
+    await pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] });
+  };
+  return { pipeline, ingest: new BodyIngest(pipeline), feed, hotlists, start };
 }

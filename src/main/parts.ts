@@ -8,6 +8,7 @@ import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { PipelineParts } from '../pipeline/pipeline.js';
 import type { BatchSink, CdrStore } from '../pipeline/ports.js';
 import type { Backoff } from '../retry.js';
+import type { HotlistHolder } from '../domain/lists/hotlist.js';
 
 /** How long a failing flush or rebuild waits before its next try (A11). */
 export const STORE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
@@ -25,10 +26,14 @@ export function engineBase(config: Config, timeZone = config.dialling.timeZone):
 export function engineFactory(
   config: Config,
   ruleFiles: RuleFiles,
-  o: { on?: 'cdr' | 'attempt'; allowedLatenessMs?: number; timeZone?: string } = {},
+  o: { on?: 'cdr' | 'attempt'; allowedLatenessMs?: number; timeZone?: string; hotlist?: HotlistHolder | undefined } = {},
 ): () => Engine {
   const base = engineBase(config, o.timeZone);
-  const options = { on: o.on ?? 'cdr', allowedLatenessMs: o.allowedLatenessMs ?? config.rules.allowedLatenessMs };
+  const options = {
+    on: o.on ?? 'cdr',
+    allowedLatenessMs: o.allowedLatenessMs ?? config.rules.allowedLatenessMs,
+    ...(o.hotlist ? { hotlist: o.hotlist } : {}),
+  };
   return () => createEngine(ruleFiles, base, options);
 }
 
@@ -44,10 +49,12 @@ export function pipelineParts(o: {
   backoff?: Backoff;
   newEngine?: () => Engine;
   timeZone?: string;
+  /** Shared hotlists the CDR rules check (issue 16). */
+  hotlist?: HotlistHolder | undefined;
 }): PipelineParts {
   const { config, ruleFiles } = o;
   return {
-    newEngine: o.newEngine ?? engineFactory(config, ruleFiles),
+    newEngine: o.newEngine ?? engineFactory(config, ruleFiles, { hotlist: o.hotlist }),
     decoders: { timeZone: o.timeZone ?? config.dialling.timeZone, mappings: ruleFiles.mappings },
     sinks: o.sinks,
     maxRecordBytes: config.pipeline.maxMessageBytes,

@@ -1,5 +1,6 @@
 import { ClickHouseApiStore } from '../adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
+import { ClickHouseHotlistStore } from '../adapters/clickhouse/hotlist-store.js';
 import { loadRuleFiles } from '../adapters/files/rule-files.js';
 import { loadConfig } from '../config/config.js';
 import type { ChildMessage, ParentMessage } from '../ipc/rpc.js';
@@ -27,6 +28,7 @@ async function main(mode: string): Promise<void> {
     metrics: { text: () => metrics.registry.metrics() },
     store: new ClickHouseApiStore(clickhouse, config.clickhouse.database),
     security: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
+    hotlists: new ClickHouseHotlistStore(clickhouse, config.clickhouse.database),
   };
   let role: { health: () => unknown; start: () => Promise<void>; stop: () => Promise<void> };
   if (mode === 'kafka') {
@@ -38,7 +40,14 @@ async function main(mode: string): Promise<void> {
     embedded.feed.on('critical', (value) => send({ type: 'event', name: 'critical', value }));
     embedded.feed.on('ends', (value) => send({ type: 'event', name: 'ends', value }));
     handlers['ingest'] = embedded.ingest;
-    role = { health: () => embedded.pipeline.health(), start: embedded.start, stop: () => embedded.pipeline.stop() };
+    role = {
+      health: () => embedded.pipeline.health(),
+      start: embedded.start,
+      stop: () => {
+        embedded.hotlists.stop();
+        return embedded.pipeline.stop();
+      },
+    };
   }
   // answer the parent (health beats, store calls, stop) while the rule state is still rebuilding
   const serve = serveRpc(handlers, send);

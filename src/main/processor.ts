@@ -16,6 +16,7 @@ import { Alarms, webhookChannel } from '../security/alarms.js';
 import { alarmOncePerAlert } from '../security/critical-alarms.js';
 import { instanceId } from './audit-key.js';
 import { pipelineParts } from './parts.js';
+import { clickhouseHotlists } from './hotlists.js';
 
 /**
  * The stream processor: the Kafka consumer group as the pipeline's source; the topics (dead letters, alerts,
@@ -55,7 +56,8 @@ export function composeProcessor(o: {
   const alarmSink: BatchSink = async (batch) => {
     for (const alert of batch.alerts) await alarmOnce(alert);
   };
-  const parts = pipelineParts({ ...o, store, metrics, sinks: [kafkaSink(publisher, kc.topics), storeSink(store), alarmSink] });
+  const hotlists = clickhouseHotlists(o.clickhouse, config, log, clock);
+  const parts = pipelineParts({ ...o, store, metrics, hotlist: hotlists.holder, sinks: [kafkaSink(publisher, kc.topics), storeSink(store), alarmSink] });
   const source = new KafkaCdrSource({
     kafka,
     groupId: kc.groupId,
@@ -75,11 +77,14 @@ export function composeProcessor(o: {
     metrics,
     alarms,
     health: () => source.health(),
+    hotlists,
     async start(): Promise<void> {
+      await hotlists.start();
       await publisher.connect();
       await source.start();
     },
     async stop(): Promise<void> {
+      hotlists.stop();
       await source.stop();
       await publisher.disconnect();
       await alarms.drain();

@@ -1,5 +1,6 @@
 import { ClickHouseApiStore } from '../adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
+import { ClickHouseHotlistStore } from '../adapters/clickhouse/hotlist-store.js';
 import { loadRuleFiles } from '../adapters/files/rule-files.js';
 import { buildApp } from '../adapters/http/app.js';
 import type { Logger } from 'pino';
@@ -42,8 +43,9 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     ? {
         store: new ClickHouseApiStore(clickhouse, config.clickhouse.database),
         securityStore: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
+        hotlistStore: new ClickHouseHotlistStore(clickhouse, config.clickhouse.database),
       }
-    : { store: (host as PipelineHost).store, securityStore: (host as PipelineHost).securityStore };
+    : { store: (host as PipelineHost).store, securityStore: (host as PipelineHost).securityStore, hotlistStore: (host as PipelineHost).hotlistStore };
   const api = await composeApi({
     config,
     ruleFiles,

@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
 import type { Config } from '../config/config.js';
@@ -6,7 +7,7 @@ import { auditKey, instanceId } from './audit-key.js';
 import { openClickHouse } from './clickhouse.js';
 
 /** The security services of a CLI command on this process's ClickHouse, writing its own audit chain `cli:<instance>`. */
-export async function openCliSecurity(config: Config, log: Logger): Promise<{ security: Security; close: () => Promise<void> }> {
+export async function openCliSecurity(config: Config, log: Logger): Promise<{ security: Security; close: () => Promise<void>; clickhouse: ClickHouseClient }> {
   const clickhouse = await openClickHouse(config, log);
   const security = composeSecurity({
     store: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
@@ -20,5 +21,5 @@ export async function openCliSecurity(config: Config, log: Logger): Promise<{ se
       alarmWebhook: config.security.alarmWebhook,
     },
   });
-  return { security, close: () => clickhouse.close() };
+  return { security, close: () => clickhouse.close(), clickhouse };
 }

@@ -4,6 +4,7 @@ import type { TestContext } from 'node:test';
 import type { Logger } from 'pino';
 import { ClickHouseApiStore } from '../../src/adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../../src/adapters/clickhouse/security-store.js';
+import { ClickHouseHotlistStore } from '../../src/adapters/clickhouse/hotlist-store.js';
 import { parseConfig } from '../../src/config/config.js';
 import type { RuleFiles } from '../../src/adapters/files/rule-files.js';
 import type { Role } from '../../src/domain/security/roles.js';
@@ -59,6 +60,7 @@ export async function embeddedApi(
   t.after(async () => {
     await composed.stop();
     await composed.app.close();
+    embedded.hotlists.stop();
     await embedded.pipeline.stop();
   });
   return composed;
@@ -132,7 +134,11 @@ export const TEST_AUDIT_KEY = Buffer.from('test-audit-key-0123456789abcdef-01234
 let instances = 0;
 /** Each API of a test gets its own audit chain, as each running instance has in a deployment. */
 export function securityWiring(ch: TestClickHouse, instance: string) {
-  return { securityStore: new ClickHouseSecurityStore(ch.client, ch.database), audit: { key: TEST_AUDIT_KEY, chain: `api:${instance}-${++instances}` } };
+  return {
+    securityStore: new ClickHouseSecurityStore(ch.client, ch.database),
+    hotlistStore: new ClickHouseHotlistStore(ch.client, ch.database),
+    audit: { key: TEST_AUDIT_KEY, chain: `api:${instance}-${++instances}` },
+  };
 }
 
 export interface Received {

@@ -24,6 +24,7 @@ import { cdrRoutes } from './routes/cdrs.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ruleRoutes } from './routes/rules.js';
+import { listRoutes, type ListDeps } from './routes/lists.js';
 
 /** The PBX-facing and admin API; absent on a processor-only instance. */
 export interface ApiDeps {
@@ -41,6 +42,8 @@ export interface ApiDeps {
   readonly pbxAuth: 'api-key' | 'none';
   /** A13: caller numbers masked in management answers. */
   readonly maskCallers: boolean;
+  /** Shared hotlists (issue 16): the list routes, and alerts confirmed teach their ranges. */
+  readonly hotlists?: ListDeps | undefined;
 }
 
 const routeTables = new WeakMap<object, readonly RouteAccess[]>();
@@ -86,7 +89,7 @@ export async function buildApp(deps: AppDeps) {
         version: deps.version ?? '0',
         description: 'Block-check for PBXes, block distribution and the NOC admin API. Error bodies carry a stable code (src/errors.ts).',
       },
-      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit'].map((name) => ({ name })),
+      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit', 'lists'].map((name) => ({ name })),
       components: {
         securitySchemes: {
           bearer: {
@@ -134,12 +137,21 @@ export async function buildApp(deps: AppDeps) {
       visible,
       mask: api.maskCallers,
     });
-    await admin.register(alertRoutes, { store: api.store, audit: sec.audit, clock: api.clock, visible, canReadCdrs, mask: api.maskCallers });
+    await admin.register(alertRoutes, {
+      store: api.store,
+      audit: sec.audit,
+      clock: api.clock,
+      visible,
+      canReadCdrs,
+      mask: api.maskCallers,
+      hotlists: api.hotlists?.service,
+    });
     await admin.register(ruleRoutes, { ruleFiles: api.ruleFiles });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
     await admin.register(userRoutes, { security: sec, store: sec.store });
     await admin.register(apiKeyRoutes, { security: sec });
     await admin.register(auditRoutes, { security: sec });
+    await admin.register(listRoutes, { lists: api.hotlists, clock: api.clock });
   });
   return app;
 }

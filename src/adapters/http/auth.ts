@@ -78,7 +78,9 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
       const key = d.apiKeys.verify(token);
       if (!key && !d.apiKeys.loaded) throw new SentinelaError('INGEST_UNAVAILABLE', 'this replica is still loading its API keys; send again');
       if (!key) throw new SentinelaError('AUTH_REQUIRED', 'unknown or revoked API key');
-      if (access !== 'cdrs.write') throw new SentinelaError('FORBIDDEN', 'API keys may only call block-check and POST /v1/cdrs');
+      // a PBX or firewall may also read the hotlists of its tenant (GET /v1/lists/ips, APIBAN-style)
+      if (access !== 'cdrs.write' && access !== 'lists.read')
+        throw new SentinelaError('FORBIDDEN', 'API keys may only call block-check, POST /v1/cdrs and read the hotlists');
       request.principal = { kind: 'apikey', key };
       return;
     }

@@ -22,6 +22,8 @@ export const reason = z.object({
   code: z.string().optional().describe('stable error code (src/errors.ts) when the request itself is refused, e.g. CALLEE_NOT_DIALABLE'),
   detail: z.string().optional().describe('what the reason measured, e.g. "11 live international calls (cap 10)"'),
   throttle: rate.optional(),
+  source: z.string().optional().describe('hotlist reasons: where the entry came from (apiban, file:…, alert:<id>, operator:<user>)'),
+  category: z.string().optional(),
 });
 
 export const checkAnswer = z.object({

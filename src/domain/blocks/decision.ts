@@ -6,6 +6,8 @@ import { KEY_KINDS } from '../rules/spec.js';
 import type { BlockTable } from './block-table.js';
 import type { Block } from './block.js';
 import { iso } from '../time/iso.js';
+import { hotlistHits } from '../lists/hotlist-check.js';
+import type { HotlistIndex } from '../lists/hotlist.js';
 
 export interface Reason {
   /** Rule id: a detection rule, `deny-list` (G4), `profile-international` (F1, F3) or `profile-premium` (F4). */
@@ -22,6 +24,9 @@ export interface Reason {
   readonly detail?: string;
   /** The rate a throttle allows (graded actions): `action: "throttle"` within it, `block` beyond it. */
   readonly throttle?: { readonly calls: number; readonly per: string };
+  /** A hotlist reason: where the entry came from (`apiban`, `file:x.csv`, `alert:<id>`, `operator:<user>`) and its category. */
+  readonly source?: string;
+  readonly category?: string;
 }
 
 export interface Decision {
@@ -48,10 +53,19 @@ const ALL_KINDS = KEY_KINDS.length;
  * from the blocks keyed on it; an allow-listed destination is exempt from blocks and profile checks. A deny
  * list wins over an allow list.
  */
-export function decide(e: CallEvent, lists: Lists, table: BlockTable, now: number): Decision {
+export function decide(e: CallEvent, lists: Lists, table: BlockTable, now: number, hotlist?: HotlistIndex): Decision {
   if (e.emergency) return EMERGENCY;
   const reasons: Reason[] = [];
   for (const hit of checkDenyLists(e, lists.deny)) reasons.push({ rule: 'deny-list', subject: subjectText(hit.subject), expiresAt: null });
+  // shared hotlists (G4, F4) deny like a deny list, with the entry's source and expiry
+  for (const { subject, entry } of hotlist ? hotlistHits(e, hotlist, now) : [])
+    reasons.push({
+      rule: 'hotlist',
+      subject: subjectText(subject),
+      expiresAt: entry.expiresAt === null ? null : iso(entry.expiresAt),
+      source: entry.source,
+      category: entry.category,
+    });
   const exempt = exemptKinds(e, lists.allow);
   const trustedDestination = exempt.size === ALL_KINDS;
   if (!trustedDestination) {

@@ -24,6 +24,8 @@ import { MoneyBook, type MoneyRow } from '../cost/money-book.js';
 import type { RateTable } from '../cost/rate-table.js';
 import { HotRanges, type HotRange } from './hot-ranges.js';
 import { markHotRanges } from './hot-marks.js';
+import { hotlistDenyHits } from '../lists/hotlist-check.js';
+import type { HotlistHolder } from '../lists/hotlist.js';
 
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
@@ -39,6 +41,8 @@ export interface EngineOptions {
   readonly normaliser?: Normaliser;
   /** Tenant-scoped hot ranges to start with (hotlists, confirmed attacks); more with `addHotRanges`. */
   readonly hotRanges?: readonly HotRange[];
+  /** Shared hotlists (issue 16): the current index, swapped by the adapters when they reload it. */
+  readonly hotlist?: HotlistHolder;
 }
 
 /**
@@ -130,7 +134,8 @@ export class Engine {
     this.enrichDeps = { numbers: this.numbers, profiles: options.profiles, prefixLists: options.prefixLists, callees: this.callees };
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
-    for (const id of ['deny-list', ...options.rules.map((r) => r.id)]) this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
+    for (const id of ['deny-list', 'hotlist', ...options.rules.map((r) => r.id)])
+      this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
     this.limits = options.rules.map(ruleLimits);
     this.baselines = options.rules.map((r) =>
@@ -210,6 +215,10 @@ export class Engine {
     const verdicts: Verdict[] = [];
     for (const hit of rebuild ? [] : checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
+    }
+    const hotlist = this.options.hotlist?.index;
+    for (const hit of rebuild || !hotlist || hotlist.size === 0 ? [] : hotlistDenyHits(event, hotlist)) {
+      this.record('hotlist', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
     for (let i = 0; i < this.detectors.length; i++) {

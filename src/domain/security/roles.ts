@@ -19,23 +19,25 @@ export const PERMISSIONS = [
   'users.write',
   'apikeys.read',
   'apikeys.write',
+  'lists.read',
+  'lists.write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const READ_CONFIG: readonly Permission[] = ['rules.read', 'users.read', 'apikeys.read'];
-const READ_LOGS: readonly Permission[] = ['audit.read', 'alerts.read', 'blocks.read'];
+const READ_LOGS: readonly Permission[] = ['audit.read', 'alerts.read', 'blocks.read', 'lists.read'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   // configures everything, sees all logs and CDRs
   administrator: new Set(PERMISSIONS),
   // VoIP-service parameters (blocks, alert triage, PBX keys, CDR ingest); reads logs and CDRs; no users, no audit switches
-  operator: new Set<Permission>([...READ_CONFIG, ...READ_LOGS, 'blocks.write', 'alerts.write', 'cdrs.read', 'cdrs.write', 'apikeys.write']),
+  operator: new Set<Permission>([...READ_CONFIG, ...READ_LOGS, 'blocks.write', 'alerts.write', 'cdrs.read', 'cdrs.write', 'apikeys.write', 'lists.write']),
   // reads configuration and all logs; no CDRs, no secrets; changes nothing
   reviewer: new Set<Permission>([...READ_CONFIG, ...READ_LOGS]),
   // reads configuration, all logs and CDRs; changes nothing
   auditor: new Set<Permission>([...READ_CONFIG, ...READ_LOGS, 'cdrs.read']),
   // sees only the calls, alerts and blocks of their own extensions (the routes narrow every answer)
-  user: new Set<Permission>(['blocks.read', 'alerts.read', 'cdrs.read']),
+  user: new Set<Permission>(['blocks.read', 'alerts.read', 'cdrs.read', 'lists.read']),
 };
 
 export function can(role: Role, permission: Permission): boolean {

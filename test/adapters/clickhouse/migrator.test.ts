@@ -48,6 +48,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       '005_usage_profiles.sql',
       '006_security_shared_state.sql',
       '007_alarm_ledger_audit_checkpoints.sql',
+      '008_hotlists.sql',
     ]);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,
@@ -66,6 +67,8 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
         'blocks',
         'cdrs',
         'cdrs_dedup',
+        'hotlist_entries',
+        'hotlist_sync',
         'login_locks',
         'push_dead_letters',
         'rejected_cdrs',

@@ -42,6 +42,11 @@ const SPEC: Record<string, string> = {
   'POST /v1/audit/verify': 'AORD',
   'GET /v1/audit/switches': 'AORD',
   'PUT /v1/audit/switches/:type': 'A',
+  // shared hotlists (issue 16): read like logs (a tenant's user sees its tenant and the global list), changed by operators
+  'GET /v1/lists/ips': 'AORDU',
+  'GET /v1/lists/entries': 'AORDU',
+  'POST /v1/lists/entries': 'AO',
+  'DELETE /v1/lists/entries/:id': 'AO',
 };
 /** Routes outside the matrix: the public login, and the EV09 tamper traps (security/audit.test.ts). */
 const NOT_IN_MATRIX = /^(POST \/v1\/login|(DELETE|PUT|PATCH) \/v1\/audit(\/:seq)?)$/;
@@ -190,6 +195,17 @@ async function makeFixtures(api: Api) {
       })
     ).json<{ id: string }>().id;
 
+  // made through the service: the fixture admin's session goes idle while the matrix advances the clock
+  const hotlistEntry = async (n: number) => {
+    assert.ok(api.hotlists, 'the API has hotlists');
+    const made = await api.hotlists.add(
+      { kind: 'ip', value: `192.0.2.${n % 250}`, tenant: '', source: 'operator:fixture', reason: 'matrix fixture', expiresAt: NOW + 86_400_000 },
+      { actor: 'fixture', ip: adminIp },
+    );
+    return made.id;
+  };
+  await hotlistEntry(0);
+
   const request = async (route: string, n: number, password: { current: string }): Promise<InjectOptions> => {
     switch (route) {
       case 'POST /v1/logout':
@@ -255,6 +271,14 @@ async function makeFixtures(api: Api) {
         return { url: '/v1/audit/switches' };
       case 'PUT /v1/audit/switches/:type':
         return { method: 'PUT', url: '/v1/audit/switches/alert.status', payload: { enabled: true } };
+      case 'GET /v1/lists/ips':
+        return { url: '/v1/lists/ips' };
+      case 'GET /v1/lists/entries':
+        return { url: '/v1/lists/entries' };
+      case 'POST /v1/lists/entries':
+        return { method: 'POST', url: '/v1/lists/entries', payload: { type: 'number', value: `+2917${n}`, reason: 'matrix test', ttl: '1h' } };
+      case 'DELETE /v1/lists/entries/:id':
+        return { method: 'DELETE', url: `/v1/lists/entries/${await hotlistEntry(n)}?reason=matrix%20test` };
       default:
         throw new Error(`no request for ${route}: add one to the matrix test`);
     }

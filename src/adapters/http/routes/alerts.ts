@@ -9,6 +9,7 @@ import type { AuditTrail } from '../../../security/audit-trail.js';
 import { actorOf, scopeOf } from '../auth.js';
 import type { Visible } from './blocks.js';
 import { iso } from '../../../domain/time/iso.js';
+import type { Hotlists } from '../../../lists/hotlists.js';
 
 const alertView = z.object({
   id: z.string(),
@@ -57,7 +58,9 @@ export const alertRoutes: FastifyPluginAsyncZod<{
   visible: Visible;
   canReadCdrs: (request: FastifyRequest) => boolean;
   mask: boolean;
-}> = async (app, { store, audit, clock, visible, canReadCdrs, mask }) => {
+  /** A confirmed alert hotlists the destination range it names (issue 16 item 3). */
+  hotlists?: Hotlists | undefined;
+}> = async (app, { store, audit, clock, visible, canReadCdrs, mask, hotlists }) => {
   const view = (a: StoredAlert) => alertJson(a, mask);
   const tags = ['alerts'];
   app.get(
@@ -116,10 +119,14 @@ export const alertRoutes: FastifyPluginAsyncZod<{
       config: { access: 'alerts.write' },
       schema: {
         tags,
-        summary: 'Acknowledge an alert, mark it a false positive, or reopen it (audited)',
+        summary: 'Acknowledge, confirm (hotlists the range it names), mark a false positive, or reopen an alert (audited)',
         params: z.object({ id: z.string().min(1).max(128) }),
         body: z.strictObject({ status: z.enum(ALERT_STATUSES), note: reasonText.optional() }),
-        response: { 200: alertView, 400: errorBody, 404: errorBody },
+        response: {
+          200: alertView.extend({ hotlisted: z.object({ id: z.string(), value: z.string(), expiresAt: z.string().nullable() }).optional() }),
+          400: errorBody,
+          404: errorBody,
+        },
       },
     },
     async (request) => {
@@ -135,7 +142,18 @@ export const alertRoutes: FastifyPluginAsyncZod<{
         result: 'success',
         details: { alertId: alert.id, from: alert.status, to: request.body.status, note: request.body.note ?? '' },
       });
-      return view(updated);
+      if (request.body.status !== 'confirmed' || !hotlists || alert.status === 'confirmed') return view(updated);
+      // a confirmed attack teaches its range: the subject's, or the callee prefix its evidence CDRs share
+      const callees = alert.subject.kind === 'destPrefix' || alert.subject.kind === 'destination' ? [] : await store.evidence(alert.tenant, alert.evidence);
+      const learned = await hotlists.learnFromAlert(
+        alert,
+        callees.map((c) => c.calleeE164),
+        { actor: actor.id, ip: actor.ip },
+      );
+      return {
+        ...view(updated),
+        ...(learned ? { hotlisted: { id: learned.id, value: learned.value, expiresAt: learned.expiresAt === null ? null : iso(learned.expiresAt) } } : {}),
+      };
     },
   );
 };
