@@ -21,7 +21,7 @@ export interface BlockRow {
   lifted: string | null;
   lifted_by: string;
   lift_reason: string;
-  /** 0 for a block proper; else a throttle's rate (migration 008). */
+  /** 0 for a block proper; else a throttle's rate (migration 009). */
   throttle_calls: number;
   throttle_per_ms: number;
 }

@@ -49,6 +49,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       '006_security_shared_state.sql',
       '007_alarm_ledger_audit_checkpoints.sql',
       '008_hotlists.sql',
+      '009_block_throttle.sql',
     ]);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,

@@ -38,7 +38,7 @@ describe('a throttle is the one Block form with a rate: stored, published and pu
     assert.equal('throttle' in parseBlockJson(verdictJson(plain)), false);
   });
 
-  it('ClickHouse row form (migration 008: throttle_calls, throttle_per_ms; 0 for a block) reads back', () => {
+  it('ClickHouse row form (migration 009: throttle_calls, throttle_per_ms; 0 for a block) reads back', () => {
     const row = (b: Block): BlockRow => {
       const r = blockRow(b);
       return { ...(r as unknown as BlockRow), starts: String(b.startsAt), expires: String(b.expiresAt), lifted: null };
