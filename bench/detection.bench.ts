@@ -55,7 +55,12 @@ interface SeedResult {
 async function runSeed(seed: number): Promise<SeedResult> {
   const dir = mkdtempSync(join(tmpdir(), `sentinela-detection-${seed}-`));
   let t = performance.now();
-  const sim = simulate({ seed, days, scale, profilesBase: { escalation: base.escalation, ...(base.lists ? { lists: base.lists } : {}) } });
+  const sim = simulate({
+    seed,
+    days,
+    scale,
+    profilesBase: { escalation: base.escalation, defaults: base.defaults, ...(base.lists ? { lists: base.lists } : {}) },
+  });
   writeSimulation(dir, sim, rulesDir);
   const simulateSeconds = seconds(t);
   log(`seed ${seed}: ${sim.lines.length} CDRs simulated in ${simulateSeconds.toFixed(1)} s (${dir}), replaying`);

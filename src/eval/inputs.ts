@@ -56,6 +56,7 @@ const verdictWire = z.object({
   at: instant.optional(),
   startsAt: instant.optional(),
   evidence: z.array(z.string()).default([]),
+  throttle: z.object({ calls: z.number() }).passthrough().optional(),
 });
 
 const refusalWire = z.object({
@@ -106,12 +107,15 @@ export function parseReplayLine(text: string, line: number, source = 'verdicts')
   const v = parsed.data;
   const at = v.kind === 'block' ? (v.startsAt ?? v.at) : (v.at ?? v.startsAt);
   if (at === undefined) throw inputError(`${source} line ${line}: a verdict needs at (alerts) or startsAt (blocks)`);
+  // a throttle (graded action) slows the subject's new calls without stopping them: scored as a warning, neither
+  // a block nor a critical alert, so it neither detects an episode nor counts as a false-positive block
+  const throttle = v.kind === 'block' && v.throttle !== undefined;
   return {
     line,
-    kind: v.kind,
+    kind: throttle ? 'alert' : v.kind,
     tenant: v.tenant,
     rule: v.rule,
-    severity: v.kind === 'block' ? 'critical' : v.severity,
+    severity: throttle ? 'warn' : v.kind === 'block' ? 'critical' : v.severity,
     subject: v.subject,
     at,
     evidence: v.evidence,

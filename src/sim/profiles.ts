@@ -20,9 +20,13 @@ export function simulatedProfiles(pop: Population, timeZone: string, base: Json 
     }
     tenants[t.spec.name] = { dialPlan: { defaultDdd: t.spec.ddd }, accounts };
   }
+  // the rules directory's live-call and money settings stay in force: the simulated operator keeps the shipped ones
+  const shipped = (base['defaults'] ?? {}) as Json;
   const file = {
     ...base,
     defaults: {
+      ...(shipped['concurrency'] ? { concurrency: shipped['concurrency'] } : {}),
+      ...(shipped['caps'] ? { caps: shipped['caps'] } : {}),
       timeZone,
       dialPlan: { homeCountry: 'BR' },
       international: { policy: 'deny' },
@@ -45,7 +49,11 @@ function accountProfile(site: Site, tenantDdd: string, open: boolean): Json {
   if (site.kind === 'sip-trunk')
     p['calendar'] = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], hours: ['00:00-24:00'], brazilianHolidays: false, optionalHolidays: false };
   // the call centre's international retention desk (legit-extra.ts)
-  if (site.kind === 'call-centre') p['international'] = { policy: 'allow', countries: [...DESK_COUNTRIES] };
+  if (site.kind === 'call-centre') {
+    p['international'] = { policy: 'allow', countries: [...DESK_COUNTRIES] };
+    // the operator sizes a call centre's live-call limits to its international desk (15-25 agents), as it would
+    p['concurrency'] = { international: 40, throttle: { floor: 30, factor: 2, calls: 2, per: '1m' } };
+  }
   if (open) p['international'] = { policy: 'allow' };
   const intl = site.intl;
   if (intl) {

@@ -64,7 +64,11 @@ Options:
       days,
       start,
       scale,
-      profilesBase: { escalation: ruleFiles.profiles.escalation, ...(ruleFiles.profiles.lists ? { lists: ruleFiles.profiles.lists } : {}) },
+      profilesBase: {
+        escalation: ruleFiles.profiles.escalation,
+        defaults: ruleFiles.profiles.defaults,
+        ...(ruleFiles.profiles.lists ? { lists: ruleFiles.profiles.lists } : {}),
+      },
       progress: ctx.stderr,
     });
     writeSimulation(values.out, sim, rulesDir);

@@ -27,6 +27,8 @@ import { markHotRanges } from './hot-marks.js';
 import { hotlistDenyHits } from '../lists/hotlist-check.js';
 import type { HotlistHolder } from '../lists/hotlist.js';
 
+const NO_HOT: readonly HotRange[] = Object.freeze([]);
+
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
   readonly profiles: ProfileBook;
@@ -157,6 +159,19 @@ export class Engine {
     for (const r of ranges) this.hot.add({ tenant: r.tenant, prefix: r.prefix, source: r.source, expiresAt: r.expiresAt });
   }
 
+  /**
+   * The hot ranges holding a callee: marked by rules or given, and a shared hotlist's number range (a confirmed
+   * attack's range, an imported list) as a given one, so range rules weigh it as hot.
+   */
+  private hotOf(tenant: string, e164: string, at: number): readonly HotRange[] {
+    const marked = this.hot.size > 0 ? this.hot.lookup(tenant, e164, at) : NO_HOT;
+    const index = this.options.hotlist?.index;
+    if (index === undefined || index.size === 0) return marked;
+    const listed = index.number(tenant, e164, at);
+    if (!listed) return marked;
+    return [...marked, { tenant, prefix: listed.value, source: `hotlist:${listed.source}`, expiresAt: listed.expiresAt ?? Infinity }];
+  }
+
   /** Unexpired hot ranges (given and marked by rules), optionally of one tenant, at event time `at`. */
   hotRanges(at: number, tenant?: string): HotRange[] {
     return [...this.hot.active(at, tenant)];
@@ -190,7 +205,7 @@ export class Engine {
     const decidedAt = Math.min(Math.max(ended, cdr.endedAt), mark + this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), this.enrichDeps);
     if (event.emergency) return this.outcome('emergency', [], event);
-    if (this.hot.size > 0 && event.callee?.e164) event.hot = this.hot.lookup(event.tenant, event.callee.e164, event.t);
+    if (event.callee?.e164) event.hot = this.hotOf(event.tenant, event.callee.e164, event.t);
     // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
     const learning = this.learns && event.direction === 'outbound';
     // sites, sets and first/last-seen times are idempotent: always learned (a late CDR may follow a snapshot);

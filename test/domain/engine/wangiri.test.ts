@@ -20,11 +20,12 @@ describe('Wangiri (G2, F4, G4)', () => {
     assert.equal(block?.scope, 'international');
     assert.equal((block?.expiresAt ?? 0) - (block?.startsAt ?? 0), 86_400_000);
     assert.deepEqual(block?.evidence.at(-1), rings[5]?.id);
-    // an employee calls one of the numbers back the next morning: a critical alert on the caller (the block refuses it at block-check)
+    // an employee calls one of the numbers back the next morning: a critical alert on the number called back (the
+    // employee is the victim; the block refuses the call at block-check)
     const callback = h.call('2026-03-03T09:10:00-03:00', { caller: '+551131001003', callee: bait(3), billSec: 0 });
     const [alert] = alertsOf(h.feed(callback), 'wangiri-callback');
     assert.equal(alert?.severity, 'critical');
-    assert.deepEqual(alert?.subject, { kind: 'caller', value: '+551131001003' });
+    assert.deepEqual(alert?.subject, { kind: 'destination', value: bait(3) });
   });
 
   it('leaves a client abroad alone: one missed call, called back; and one number ringing one DID again and again', () => {
