@@ -23,7 +23,11 @@ import { simulate } from '../../src/sim/simulate.js';
 
 const normaliser = new Normaliser();
 const BR: DialPlan = { homeCountry: 'BR', defaultDdd: '11', internationalPrefix: '00' };
-const listed = loadRuleFiles('rules').prefixEntries.map((e) => e.prefix);
+// the premium/IRSF lists proper: a risk-only row (`risk_*`, irsf-risk-ranges.csv lists whole countries such as
+// Nigeria or Cuba) weighs a range in the range rules but does not make a number premium, and people call there
+const listed = loadRuleFiles('rules')
+  .prefixEntries.filter((e) => !e.category.startsWith('risk_'))
+  .map((e) => e.prefix);
 const onList = (e164: string) => listed.some((p) => e164.slice(1).startsWith(p));
 
 function read(dialledText: string, plan: DialPlan = BR) {
