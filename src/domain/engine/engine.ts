@@ -22,12 +22,9 @@ import { CalleeFactsMemo } from '../cost/callee-facts.js';
 import { DailyCostBaseline } from '../cost/daily-cost-baseline.js';
 import { MoneyBook, type MoneyRow } from '../cost/money-book.js';
 import type { RateTable } from '../cost/rate-table.js';
-import { HotRanges, type HotRange } from './hot-ranges.js';
-import { markHotRanges } from './hot-marks.js';
-import { hotlistDenyHits } from '../lists/hotlist-check.js';
+import type { HotRange } from './hot-ranges.js';
 import type { HotlistHolder } from '../lists/hotlist.js';
-
-const NO_HOT: readonly HotRange[] = Object.freeze([]);
+import { RangeMarks } from './range-marks.js';
 
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
@@ -89,7 +86,8 @@ export class Engine {
   private readonly ring: EvidenceRing;
   private readonly numbers: NumberMemo;
   private readonly dedup = new CallDedup();
-  private readonly hot = new HotRanges();
+  /** Hot ranges (rules' marks, given ranges) and the shared hotlist. */
+  private readonly ranges: RangeMarks;
   private readonly usage = new UsageBook();
   /** Whether any rule reads learned usage (baselines or novelty): otherwise nothing is learned. */
   private readonly learns: boolean;
@@ -148,7 +146,8 @@ export class Engine {
           : new RuleBaseline({ ...r, baseline: r.baseline }, this.usage),
     );
     this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
-    this.addHotRanges(options.hotRanges ?? []);
+    this.ranges = new RangeMarks(options.rules, options.hotlist);
+    this.ranges.add(options.hotRanges ?? []);
   }
 
   /**
@@ -156,25 +155,12 @@ export class Engine {
    * each until its `expiresAt`: range rules weigh calls to them as hot and `match.hot: [given]` matches them.
    */
   addHotRanges(ranges: readonly HotRange[]): void {
-    for (const r of ranges) this.hot.add({ tenant: r.tenant, prefix: r.prefix, source: r.source, expiresAt: r.expiresAt });
-  }
-
-  /**
-   * The hot ranges holding a callee: marked by rules or given, and a shared hotlist's number range (a confirmed
-   * attack's range, an imported list) as a given one, so range rules weigh it as hot.
-   */
-  private hotOf(tenant: string, e164: string, at: number): readonly HotRange[] {
-    const marked = this.hot.size > 0 ? this.hot.lookup(tenant, e164, at) : NO_HOT;
-    const index = this.options.hotlist?.index;
-    if (index === undefined || index.size === 0) return marked;
-    const listed = index.number(tenant, e164, at);
-    if (!listed) return marked;
-    return [...marked, { tenant, prefix: listed.value, source: `hotlist:${listed.source}`, expiresAt: listed.expiresAt ?? Infinity }];
+    this.ranges.add(ranges);
   }
 
   /** Unexpired hot ranges (given and marked by rules), optionally of one tenant, at event time `at`. */
   hotRanges(at: number, tenant?: string): HotRange[] {
-    return [...this.hot.active(at, tenant)];
+    return this.ranges.active(at, tenant);
   }
 
   /** Newest event time seen over all tenants (epoch ms), or -Infinity before the first CDR. */
@@ -205,7 +191,7 @@ export class Engine {
     const decidedAt = Math.min(Math.max(ended, cdr.endedAt), mark + this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), this.enrichDeps);
     if (event.emergency) return this.outcome('emergency', [], event);
-    if (event.callee?.e164) event.hot = this.hotOf(event.tenant, event.callee.e164, event.t);
+    if (event.callee?.e164) event.hot = this.ranges.of(event.tenant, event.callee.e164, event.t);
     // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
     const learning = this.learns && event.direction === 'outbound';
     // sites, sets and first/last-seen times are idempotent: always learned (a late CDR may follow a snapshot);
@@ -231,8 +217,7 @@ export class Engine {
     for (const hit of rebuild ? [] : checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
-    const hotlist = this.options.hotlist?.index;
-    for (const hit of rebuild || !hotlist || hotlist.size === 0 ? [] : hotlistDenyHits(event, hotlist)) {
+    for (const hit of rebuild ? [] : this.ranges.denyHits(event)) {
       this.record('hotlist', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
@@ -256,7 +241,7 @@ export class Engine {
       }
       if (!rebuild) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
     }
-    if (verdicts.length > 0) markHotRanges(this.options.rules, verdicts, this.hot);
+    this.ranges.mark(verdicts);
     this.maybeTrim();
     return this.outcome('evaluated', verdicts, event);
   }
@@ -299,7 +284,7 @@ export class Engine {
   restoreAlert(alert: RestoredAlert): void {
     const rule = this.options.rules.find((r) => r.id === alert.rule);
     if (!rule) return;
-    markHotRanges([rule], [alert], this.hot);
+    this.ranges.mark([alert], [rule]);
     const account = alert.subject.kind === 'account' ? alert.subject.value : '';
     this.episodes.restoreAlert(alert, alertQuietUntil(rule, alert.at, alert.at, this.options.profiles.profile(alert.tenant, account).timeZone));
   }
@@ -373,7 +358,7 @@ export class Engine {
     }
     this.episodes.trim(horizonOf);
     this.dedup.trim(horizonOf);
-    this.hot.trim((tenant) => this.watermarks.get(tenant) ?? this.watermark);
+    this.ranges.trim((tenant) => this.watermarks.get(tenant) ?? this.watermark);
     // profiles are kept for a month: trimming them hourly is plenty
     if (this.watermark - this.usageTrimmedAt >= USAGE_TRIM_EVERY_MS) {
       this.usageTrimmedAt = this.watermark;

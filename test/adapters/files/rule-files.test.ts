@@ -50,6 +50,7 @@ describe('rule files', () => {
       'international-out-of-profile',
       'international-spend-spike',
       'invalid-destinations',
+      'irsf-hot-range-burst',
       'irsf-test-call',
       'irsf-test-call-risk',
       'money-cap',

@@ -126,6 +126,26 @@ describe('IRSF test calls (F4, G3)', () => {
     assert.match(String(alert?.details['hotSource']), /^irsf-test-call alert at 2026-03-03T04:00:00/);
   });
 
+  it('blocks the account at the 3rd number of a hot range however long the calls: a burst of 30-50 s answered calls', () => {
+    const h = harness({ only: [...RANGE_RULES, 'irsf-hot-range-burst'] });
+    familiar(h);
+    h.feed(h.call('2026-03-03T01:00:00-03:00', { callee: german(0), billSec: 6 }));
+    const burst = series('2026-03-03T02:00:00-03:00', 10, 30, (at, i) => h.call(at, { callee: german(i + 1), billSec: 30 + (i % 3) * 10 }));
+    const verdicts = h.feed(...burst);
+    assert.deepEqual(blocksOf(verdicts, 'range-pumping-caller'), [], 'the range score reads 30 s calls as conversations');
+    const [block] = blocksOf(verdicts, 'irsf-hot-range-burst');
+    assert.deepEqual(block?.subject, { kind: 'account', value: burst[0]?.account });
+    assert.equal(block?.scope, 'international');
+    assert.deepEqual(block?.evidence.at(-1), burst[2]?.id);
+  });
+
+  it('leaves an expat alone: a short first call to family abroad, then the same number again and again', () => {
+    const h = harness({ only: [...RANGE_RULES, 'irsf-hot-range-burst'] });
+    familiar(h);
+    const calls = series('2026-03-03T19:00:00-03:00', 6, 600, (at, i) => h.call(at, { callee: german(0), billSec: i === 0 ? 5 : 900 }));
+    assert.deepEqual(blocksOf(h.feed(...calls)), []);
+  });
+
   it('forgets the test call after 24 h: the same burst then needs the ordinary 12 numbers', () => {
     const h = harness({ only: RANGE_RULES });
     familiar(h);
