@@ -147,7 +147,8 @@ export class BlockCheckService {
    * The embedded pipeline, the call-ends topic and the replay call it; a CDR of a call never checked changes nothing.
    */
   ended(cdr: CallEnd, now: number): void {
-    if (this.graded.concurrency === undefined) return;
+    // every replica hears every outbound CDR: read its numbers only when this replica holds a call of the account
+    if (this.graded.concurrency === undefined || this.graded.concurrency.live.of(cdr.tenant, cdr.account).all === 0) return;
     const e = this.o.attempts.describe(
       attemptCdr({ tenant: cdr.tenant, account: cdr.account, caller: cdr.caller, callee: cdr.callee }, 'ended', cdr.startedAt),
     );

@@ -110,6 +110,14 @@ export class Hotlists {
   async learnFromAlert(alert: StoredAlert, evidenceCallees: readonly string[], by: Who): Promise<HotlistEntry | undefined> {
     const range = alertRange(alert, evidenceCallees);
     if (range === undefined) return undefined;
+    // a range read off the evidence of an account's or caller's alert may be a broad national one (a scan of
+    // unallocated São Paulo numbers shares +5511…): hotlisting it would refuse the tenant's ordinary calls there
+    const named = alert.subject.kind === 'destPrefix' || alert.subject.kind === 'destination';
+    const home = this.o.homeCountryCode;
+    if (!named && home !== undefined && range.startsWith(`+${home}`)) {
+      this.o.log?.warn({ alertId: alert.id, range }, 'confirmed alert: a national range from its evidence is not hotlisted');
+      return undefined;
+    }
     const now = this.o.clock();
     const made = this.make(
       {

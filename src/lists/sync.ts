@@ -48,19 +48,24 @@ function defaultSource(from: string, format: FeedFormat): string {
   return format === 'apiban' && host.endsWith('apiban.org') ? 'apiban' : `url:${host}`;
 }
 
+/** A feed as it may be stored, audited and shown: an API key in an APIBAN URL path (`/api/KEY/`) masked. */
+export function redactFeed(from: string): string {
+  return from.replace(/(\/api\/)[^/?#]+/, '$1***');
+}
+
 async function fetchText(url: string): Promise<{ status: number; text: string }> {
   try {
     const res = await fetch(url, { headers: { accept: 'application/json, text/csv' }, signal: AbortSignal.timeout(30_000) });
     return { status: res.status, text: await res.text() };
   } catch (err) {
-    throw new SentinelaError('HOTLIST_FETCH_FAILED', `${url}: ${(err as Error).message}`);
+    throw new SentinelaError('HOTLIST_FETCH_FAILED', `${redactFeed(url)}: ${(err as Error).message}`);
   }
 }
 
 async function readText(from: string): Promise<string> {
   if (isUrl(from)) {
     const { status, text } = await fetchText(from);
-    if (status !== 200) throw new SentinelaError('HOTLIST_FETCH_FAILED', `${from}: HTTP ${status}`);
+    if (status !== 200) throw new SentinelaError('HOTLIST_FETCH_FAILED', `${redactFeed(from)}: HTTP ${status}`);
     return text;
   }
   return readFile(from, 'utf8').catch((err: Error) => {
@@ -85,7 +90,7 @@ export function pageUrl(from: string, cursor: string | undefined): string {
 export async function syncHotlist(o: SyncOptions): Promise<SyncSummary> {
   const format = feedFormat(o.from, o.format);
   const source = o.source ?? defaultSource(o.from, format);
-  const feed = o.from;
+  const feed = redactFeed(o.from);
   const meta = { source, feed };
   const defaults = { tenant: o.tenant, source, ttlMs: o.ttlMs, now: o.clock() };
   if (format === 'csv') {
@@ -117,7 +122,7 @@ export async function syncHotlist(o: SyncOptions): Promise<SyncSummary> {
     }
     // apiban.org ends the list with HTTP 400 {"ipaddress":["no new bans"],"ID":"none"}; any other non-200 is a failure
     if (!page || (status !== 200 && page.next !== null)) {
-      throw new SentinelaError('HOTLIST_FETCH_FAILED', `${url}: HTTP ${status}, not an APIBAN-style page: ${text.slice(0, 120)}`);
+      throw new SentinelaError('HOTLIST_FETCH_FAILED', `${redactFeed(url)}: HTTP ${status}, not an APIBAN-style page: ${text.slice(0, 120)}`);
     }
     if (page.next === null) {
       o.progress(`${feed}: no new bans after ID ${cursor ?? '(start)'}`);

@@ -90,8 +90,9 @@ export async function composeApi(w: ApiWiring) {
     table,
     failPolicy: config.api.failPolicy,
     staleAfterMs: config.api.staleAfterMs,
-    // live concurrent calls need every CDR's end: the embedded pipeline's, or the call-ends topic's
-    liveCalls: !kc || kc.topics.calls !== undefined ? config.api.liveCalls : undefined,
+    // live concurrent calls need every CDR's end: the embedded pipeline's, or the call-ends topic's (an API replica
+    // with neither would hold every call for the full max age and refuse an account's calls long after they ended)
+    liveCalls: w.embedded !== undefined || kc?.topics.calls !== undefined ? config.api.liveCalls : undefined,
     ...(lists ? { hotlist: lists.holder } : {}),
     onVerdicts: (verdicts) => {
       attemptVerdicts.write(verdicts);

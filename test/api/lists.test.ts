@@ -141,6 +141,10 @@ describe('hotlist routes, block-check and confirmed alerts', () => {
       learned.map((r) => [r.actor, r.details.value, r.details.alertId]),
       [['hl-confirmer', '+2917', alert.id]],
     );
+    // confirming again learns again (a learn that failed after the status was saved is never lost): the same entry
+    const again = await api.app.inject({ method: 'POST', url: `/v1/alerts/${alert.id}/status`, headers: op, payload: { status: 'confirmed' } });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(again.json<{ hotlisted: { id: string } }>().hotlisted.id, res.json<{ hotlisted: { id: string } }>().hotlisted.id);
   });
 
   it('an entry added on one API replica is in effect on another within seconds (periodic reload from ClickHouse)', async (t) => {

@@ -229,7 +229,7 @@ export class Engine {
       if (subject === null) continue;
       (this.detectorStats[i] as RuleStats).evaluations++;
       // one key string per subject and CDR: rules sharing a key kind share its hash
-      const keyId = subject.kind === 'destPrefix' ? subject.value : subject.kind;
+      const keyId = subject.kind === 'destPrefix' || subject.kind === 'destination' ? subject.value : subject.kind;
       const key = (keys[keyId] ??= `${event.tenant}\u0000${subject.value}`);
       const observation = detector.observe(event, key);
       if (!observation) continue;

@@ -142,17 +142,11 @@ export class HotlistIndex {
 
   /**
    * Hot number ranges of a tenant (its own and the global ones) in effect at `now`, as prefix-list rows of the
-   * list `hotlist` (for `match.lists` and the IRSF test-call rules: the ranges work connects them).
+   * list `hotlist` (listing; the engine reads a call's range with `number`, see RangeMarks).
    */
   hotRanges(tenant: string, now: number): PrefixEntry[] {
     const shelves = [this.shelves.get(''), tenant === '' ? undefined : this.shelves.get(tenant)];
     return shelves.flatMap((s) => (s?.ranges ?? []).filter((e) => isActive(e, now)).map(asPrefixEntry));
-  }
-
-  /** The number range of a call as a `hotlist` prefix-list hit, or none: what `event.listHits` would carry. */
-  prefixHits(tenant: string, e164: string | null, at: number): readonly PrefixEntry[] {
-    const hit = this.number(tenant, e164, at);
-    return hit ? [asPrefixEntry(hit)] : [];
   }
 }
 

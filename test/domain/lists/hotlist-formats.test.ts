@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { makeEntry } from '../../../src/domain/lists/hotlist-entry.js';
 import { apibanPage, hotlistCsv, parseApibanPage, parseHotlistCsv } from '../../../src/domain/lists/hotlist-formats.js';
 import { alertRange } from '../../../src/lists/hotlists.js';
+import { redactFeed } from '../../../src/lists/sync.js';
 
 const NOW = Date.parse('2026-03-02T13:00:00Z');
 const DAY = 86_400_000;
@@ -67,5 +68,8 @@ describe('hotlist formats: CSV and APIBAN-style pages, both directions (G4)', ()
     assert.equal(alertRange({ subject: { kind: 'account', value: 'sales' } }, ['+29171234567']), '+29171234567');
     assert.equal(alertRange({ subject: { kind: 'account', value: 'sales' } }, ['+29171234567', '+5511999998888']), undefined, 'no shared range');
     assert.equal(alertRange({ subject: { kind: 'ip', value: '203.0.113.9' } }, []), undefined);
+    // an APIBAN key travels in the URL path: never stored, audited or shown
+    assert.equal(redactFeed('https://apiban.org/api/0123456789abcdef/banned/{id}'), 'https://apiban.org/api/***/banned/{id}');
+    assert.equal(redactFeed('http://127.0.0.1:8080/v1/lists/ips'), 'http://127.0.0.1:8080/v1/lists/ips');
   });
 });

@@ -142,7 +142,9 @@ export const alertRoutes: FastifyPluginAsyncZod<{
         result: 'success',
         details: { alertId: alert.id, from: alert.status, to: request.body.status, note: request.body.note ?? '' },
       });
-      if (request.body.status !== 'confirmed' || !hotlists || alert.status === 'confirmed') return view(updated);
+      // confirming again learns again: the entry's id is deterministic (tenant, range, alert), so a learn that failed
+      // after the status was saved is retried by the operator, never lost, and a repeat only renews the entry
+      if (request.body.status !== 'confirmed' || !hotlists) return view(updated);
       // a confirmed attack teaches its range: the subject's, or the callee prefix its evidence CDRs share
       const callees = alert.subject.kind === 'destPrefix' || alert.subject.kind === 'destination' ? [] : await store.evidence(alert.tenant, alert.evidence);
       const learned = await hotlists.learnFromAlert(
