@@ -59,6 +59,10 @@ export interface LevelSlot {
 const NEW_ACCOUNT_ON_IP: Baseline = { value: 0, from: 'none: this IP serves an account it did not serve before' };
 /** EV12's five: this many callers new to a site within a minute are a burst, not colleagues. */
 const FRESH_BURST = 5;
+/** An account seen this long has shown its usual site: an address it takes up later on its first day is new. */
+const SETTLED_AFTER_MS = 2 * 3_600_000;
+/** Callers behind a never-seen address (its account's only one) that make it a site rather than one intruder. */
+const FIRST_SITE_CALLERS = 3;
 const FRESH_CALLERS: Baseline = { value: 0, from: 'none: a burst of callers this site never had' };
 const TAINTED: Baseline = { value: 0, from: 'none: this site went far above its baseline earlier today' };
 const NOTHING_LEARNED: Baseline = { value: 0, from: 'none: nothing learned yet' };
@@ -130,7 +134,9 @@ export class UsageBook {
     if (keys.ip !== undefined && e.ip !== undefined) {
       const ipHash = hash30(e.ip);
       if (remember(caller.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(caller, t)) novel |= CALLER_IP;
-      if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(account, t)) novel |= ACCOUNT_IP;
+      const accountSince = remember(account.ips, ipHash, t);
+      // on an account's first day, an address it took up hours after its first call (its usual site is elsewhere)
+      if (accountSince > t - FAMILIAR_AFTER_MS && (familiar(account, t) || accountSince >= account.firstSeen + SETTLED_AFTER_MS)) novel |= ACCOUNT_IP;
       ip = this.ips.get(keys.ip);
       if (!ip) this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
       else touch(ip, t);
@@ -191,13 +197,24 @@ export class UsageBook {
     if (ip && familiar(ip, e.t) && ip.callers.fresh(e.t) >= FRESH_BURST) return FRESH_CALLERS;
     if (this.subject(slot.kind)?.taintedDay === at.day) return TAINTED;
     const established = site?.callers.established(e.t) ?? 0;
-    const shared = established >= 2;
+    const shared = established >= 2 || (ip !== undefined && this.firstAddress(ip, e));
     const recent = levels?.recent(at, peak);
     if (recent !== undefined) return { value: recent, from: peak === recent ? learnedFrom : TODAY_FROM, shared };
     if (!site) return NOTHING_LEARNED;
     // the site's first hour: nothing learned of it yet, its size stands in (established callers, or accounts)
     const members = coldStart === 'accounts' && 'accounts' in site ? site.accounts.established(e.t) : established;
     return { value: members, from: coldStart === 'accounts' ? SITE_ACCOUNTS : SITE_CALLERS, shared };
+  }
+
+  /**
+   * Sentinela's first sight of a site, in business hours: an address never seen before, serving one account whose
+   * only address it is, with several callers behind it. An office or call centre opening on Sentinela's first day
+   * (or a new customer's), not an intruder: an attacker arrives on a second address of a known account, uses
+   * several accounts, or comes at night, and those stay strict. Warned about, not blocked whole; the callers' and
+   * the account's own rules still block.
+   */
+  private firstAddress(ip: IpSite, e: CallEvent): boolean {
+    return !e.offHours && !familiar(ip, e.t) && ip.accounts.size === 1 && this.account?.ips.length === 2 && ip.callers.size >= FIRST_SITE_CALLERS;
   }
 
   /** The observed call's subject of `kind` went far above its baseline today: its callers may be an attacker's. */

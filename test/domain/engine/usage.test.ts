@@ -127,7 +127,57 @@ describe('G3: accounts learn their own levels', () => {
     const h = harness({ only: ['velocity-ip'] });
     h.feed(...series('2026-04-16T09:00:00-03:00', 30, 20, (t, i) => h.call(t, { srcIp: OFFICE_IP, caller: ext(i), direction: 'inbound' })));
     const burst = series('2026-04-16T10:00:00-03:00', 5, 8, (t, i) => h.call(t, { srcIp: OFFICE_IP, caller: ext(i), billSec: 0 }));
-    assert.equal(blocksOf(h.feed(...burst)).length, 1);
+    const [alert] = alertsOf(h.feed(...burst));
+    assert.equal(alert?.details['threshold'], 5, 'the strict floor: no established callers behind it');
+    assert.equal(alert?.details['baseline'], 0);
+  });
+});
+
+describe("G3 + EV12: Sentinela's first day (cold start)", () => {
+  const CENTRE_IP = '201.213.73.157';
+  const agent = (i: number) => `+55112806${String(1000 + i)}`;
+  const opening = (h: ReturnType<typeof harness>, at: string, fields: Partial<Cdr> = {}) =>
+    series(at, 12, 4, (t, i) => h.call(t, { srcIp: CENTRE_IP, caller: agent(i), account: 'callcenter', billSec: 0, ...fields }));
+
+  it('a call centre opening on the first day is warned about, not blocked whole: 12 agents, 12 calls in 48 s', () => {
+    const h = harness({ only: ['velocity-ip'] });
+    const verdicts = h.feed(...opening(h, '2026-04-16T08:00:00-03:00'));
+    assert.deepEqual(blocksOf(verdicts), []);
+    assert.deepEqual(
+      alertsOf(verdicts).map((a) => a.severity),
+      ['warn'],
+    );
+  });
+
+  it('the same burst at night, on a second address of a known account, or over several accounts stays strict (EV12)', () => {
+    const night = harness({ only: ['velocity-ip'] });
+    assert.equal(blocksOf(night.feed(...opening(night, '2026-04-16T02:00:00-03:00'))).length, 1, 'off hours');
+    const second = harness({ only: ['velocity-ip'] });
+    second.feed(second.call('2026-04-16T07:30:00-03:00', { srcIp: '189.40.10.20', caller: agent(99), account: 'callcenter' }));
+    assert.equal(blocksOf(second.feed(...opening(second, '2026-04-16T08:00:00-03:00'))).length, 1, 'the account has another address');
+    const many = harness({ only: ['velocity-ip'] });
+    const accounts = series('2026-04-16T08:00:00-03:00', 12, 4, (t, i) =>
+      many.call(t, { srcIp: CENTRE_IP, caller: agent(i), account: `acct${i % 4}`, billSec: 0 }),
+    );
+    assert.equal(blocksOf(many.feed(...accounts)).length, 1, 'four accounts on one new address');
+  });
+
+  it("foreign-ip-takeover on the account's first day: an address taken up 2 h after its first call is new (accountIp)", () => {
+    const h = harness({ only: ['account-on-new-ip'] });
+    h.feed(...warmUp(h, '2026-04-16T08:00:00-03:00', 5));
+    h.feed(...series('2026-04-16T08:30:00-03:00', 5, 60, (t, i) => h.call(t, { srcIp: OFFICE_IP, caller: ext(i), account: 'office', billSec: 60 })));
+    const stolen = series('2026-04-16T11:00:00-03:00', 10, 150, (t, i) =>
+      h.call(t, { srcIp: '102.89.3.4', caller: ext(i % 2), account: 'office', billSec: 120 }),
+    );
+    const verdicts = h.feed(...stolen);
+    const critical = alertsOf(verdicts).find((a) => a.severity === 'critical');
+    assert.equal(critical?.subject.value, '102.89.3.4');
+    const early = harness({ only: ['account-on-new-ip'] });
+    early.feed(...warmUp(early, '2026-04-16T08:00:00-03:00', 5));
+    const home = series('2026-04-16T08:40:00-03:00', 10, 150, (t, i) =>
+      early.call(t, { srcIp: '177.10.20.30', caller: ext(i % 2), account: 'office', billSec: 120 }),
+    );
+    assert.deepEqual(early.feed(...home), [], 'a second site within its first two hours is part of its usual sites');
   });
 });
 
