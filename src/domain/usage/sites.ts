@@ -57,6 +57,16 @@ export class Members {
     return this.members.length - newer;
   }
 
+  /**
+   * Members first seen at or before `t`, counted up to `enough` (a site restored or rebuilt may already know
+   * members first seen after `t`: judging a call must not read them).
+   */
+  seenBy(t: number, enough: number): number {
+    let n = 0;
+    for (let i = 0; i < this.times.length && n < enough; i += 2) if ((this.times[i] as number) <= t) n++;
+    return n;
+  }
+
   /** Members first seen within the minute up to `t` (a restored site may know members first seen after `t`). */
   fresh(t: number): number {
     return sortedIndex(this.recent, t + 1) - sortedIndex(this.recent, t - ESTABLISHED_AFTER_MS + 1);

@@ -214,7 +214,12 @@ export class UsageBook {
    * the account's own rules still block.
    */
   private firstAddress(ip: IpSite, e: CallEvent): boolean {
-    return !e.offHours && !familiar(ip, e.t) && ip.accounts.size === 1 && this.account?.ips.length === 2 && ip.callers.size >= FIRST_SITE_CALLERS;
+    const t = e.t;
+    if (e.offHours || familiar(ip, t) || ip.accounts.seenBy(t, 2) !== 1 || ip.callers.seenBy(t, FIRST_SITE_CALLERS) < FIRST_SITE_CALLERS) return false;
+    // the account's only address by then (`ips` holds [address, first used] pairs; the call's own is first)
+    const ips = this.account?.ips ?? [];
+    for (let i = 2; i < ips.length; i += 2) if ((ips[i + 1] as number) <= t) return false;
+    return true;
   }
 
   /** The observed call's subject of `kind` went far above its baseline today: its callers may be an attacker's. */
