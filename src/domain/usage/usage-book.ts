@@ -214,8 +214,9 @@ export class UsageBook {
    * the account's own rules still block.
    */
   private firstAddress(ip: IpSite, e: CallEvent): boolean {
-    const t = e.t;
-    if (e.offHours || familiar(ip, t) || ip.accounts.seenBy(t, 2) !== 1 || ip.callers.seenBy(t, FIRST_SITE_CALLERS) < FIRST_SITE_CALLERS) return false;
+    // as of the call's end, when its CDR arrives: the calls of the burst have started by then
+    const t = e.end;
+    if (e.offHours || familiar(ip, e.t) || ip.accounts.seenBy(t, 2) !== 1 || ip.callers.seenBy(t, FIRST_SITE_CALLERS) < FIRST_SITE_CALLERS) return false;
     // the account's only address by then (`ips` holds [address, first used] pairs; the call's own is first)
     const ips = this.account?.ips ?? [];
     for (let i = 2; i < ips.length; i += 2) if ((ips[i + 1] as number) <= t) return false;
