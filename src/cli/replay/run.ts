@@ -180,7 +180,10 @@ export function formatSummary(s: ReplaySummary, latenessText: string): string[] 
   if (rules.length > 0) {
     const width = Math.max(...rules.map(([id]) => id.length));
     out.push('  by rule:');
-    for (const [id, r] of rules) out.push(`    ${id.padEnd(width)}  alerts ${r.alerts}  blocks ${r.blocks}${r.throttles > 0 ? `  throttles ${r.throttles}` : ''}  suppressed ${r.suppressed}`);
+    for (const [id, r] of rules)
+      out.push(
+        `    ${id.padEnd(width)}  alerts ${r.alerts}  blocks ${r.blocks}${r.throttles > 0 ? `  throttles ${r.throttles}` : ''}  suppressed ${r.suppressed}`,
+      );
   }
   const a = s.attempts;
   if (a) {
