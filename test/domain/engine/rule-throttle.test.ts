@@ -38,9 +38,7 @@ function refusal(rule: Record<string, unknown>): string {
 
 describe('rule throttle: the rule-file field (issue 16 item 7)', () => {
   it('accepts the field, defaults its scope to all, and compiles the rate and duration', () => {
-    const { throttle, ...rest } = GRADED;
-    const { scope: _, ...noScope } = throttle;
-    const h = harness({ only: [], rules: [{ ...rest, throttle: noScope }] });
+    const h = harness({ only: [], rules: [{ ...GRADED, throttle: { calls: 2, per: '1m', for: '30m' } }] });
     const verdicts = h.feed(...series('2026-03-02T10:00:00-03:00', 3, 10, (at) => h.call(at)));
     assert.deepEqual(
       throttlesOf(verdicts).map((t) => [t.scope, t.throttle, t.expiresAt - t.startsAt]),
