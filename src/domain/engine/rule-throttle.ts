@@ -31,7 +31,7 @@ export function ruleThrottle(
     rule: rule.id,
     severity: 'critical',
     subject,
-    reason: `${round2(value)} ${measureText(rule)} (throttles at ${need}): ${rate} for ${formatDuration(t.forMs)}: ${rule.description}`,
+    reason: `${amount(rule, value)} ${measureText(rule)} (throttles at ${amount(rule, need)}): ${rate} for ${formatDuration(t.forMs)}: ${rule.description}`,
     level: 1,
     scope: t.scope,
     throttle: { calls: t.calls, perMs: t.perMs },
@@ -56,7 +56,7 @@ function measureText(rule: CompiledRule): string {
   const within = ` within ${formatDuration(rule.windowMs)}`;
   switch (rule.measure.kind) {
     case 'sum':
-      return `BRL spent${within}`;
+      return `spent${within}`;
     case 'distinct':
       return `distinct ${rule.measure.of}s${within}`;
     case 'count':
@@ -70,6 +70,10 @@ function measureText(rule: CompiledRule): string {
     case 'moneyCap':
       return '% of the money cap used';
     case 'dailyTotal':
-      return rule.measure.of === 'cost' ? 'BRL spent today' : 'billed minutes today';
+      return rule.measure.of === 'cost' ? 'spent today' : 'billed minutes today';
   }
 }
+
+/** Money in reais (`R$ 150`), other measures as numbers. */
+const amount = (rule: CompiledRule, n: number): string =>
+  rule.measure.kind === 'sum' || (rule.measure.kind === 'dailyTotal' && rule.measure.of === 'cost') ? `R$ ${round2(n)}` : `${round2(n)}`;
