@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { StoredAlert } from '../api/ports.js';
-import { isActive, makeEntry, type HotlistEntry, type HotlistInput } from '../domain/lists/hotlist-entry.js';
+import { checkIp, checkNumber, entryId, isActive, makeEntry, type HotlistEntry, type HotlistInput, type HotlistKind } from '../domain/lists/hotlist-entry.js';
 import { SentinelaError } from '../errors.js';
 import type { AuditTrail } from '../security/audit-trail.js';
 import type { HotlistStore } from './ports.js';
@@ -62,7 +62,12 @@ export class Hotlists {
   }
 
   /** One audit record for an import (a sync of many pages writes one at its end): counts, refusals and source. */
-  auditImport(meta: { source: string; feed: string }, r: ImportResult & { pages?: number }, by: Who, entries?: readonly HotlistEntry[]): Promise<void> {
+  auditImport(
+    meta: { source: string; feed: string },
+    r: ImportResult & { pages?: number; removed?: readonly HotlistEntry[] },
+    by: Who,
+    entries?: readonly HotlistEntry[],
+  ): Promise<void> {
     return this.o.audit.record({
       type: 'hotlist.import',
       actor: by.actor,
@@ -75,9 +80,39 @@ export class Hotlists {
         refused: r.refused.length,
         ...(entries ? { ips: entries.filter((e) => e.kind === 'ip').length, numbers: entries.filter((e) => e.kind === 'number').length } : {}),
         ...(r.pages !== undefined ? { pages: r.pages } : {}),
+        ...(r.removed !== undefined ? { removed: r.removed.length, firstRemovals: r.removed.slice(0, 5).map((e) => e.value) } : {}),
         firstRefusals: r.refused.slice(0, 5).map((x) => `line ${x.line}: ${x.reason}`),
       },
     });
+  }
+
+  /**
+   * A feed's removals: ends the entries this feed imported (same tenant, kind, value and source: the entry's id), as
+   * an operator's removal does (a newer version with removedAt and removedBy), so an entry removed upstream stops
+   * refusing calls here. Entries of other sources, operators' and learned ones have other ids and are never touched;
+   * a value never imported or already ended changes nothing. The sync's audit record counts them.
+   */
+  async endImported(
+    rows: readonly { line: number; value: string }[],
+    from: { tenant: string; kind: HotlistKind; source: string },
+    by: Who,
+  ): Promise<{ ended: HotlistEntry[]; refused: ImportResult['refused'] }> {
+    const now = this.o.clock();
+    const refused: { line: number; value: string; reason: string }[] = [];
+    const ids = new Set<string>();
+    for (const { line, value } of rows) {
+      const checked = from.kind === 'ip' ? checkIp(value) : checkNumber(value, this.o.homeCountryCode);
+      if (checked.ok) ids.add(entryId(from.tenant, from.kind, checked.value, from.source));
+      else refused.push({ line, value, reason: `removed: ${checked.reason}` });
+    }
+    const ended = (await this.o.store.findAll([...ids]))
+      .filter((e) => isActive(e, now))
+      .map((e): HotlistEntry => ({ ...e, removedAt: now, removedBy: by.actor, version: this.nextVersion(now) }));
+    if (ended.length > 0) {
+      await this.o.store.save(ended);
+      await this.reload();
+    }
+    return { ended, refused };
   }
 
   async add(input: HotlistInput, by: Who): Promise<HotlistEntry> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { HotlistInput } from '../domain/lists/hotlist-entry.js';
+import type { HotlistEntry, HotlistInput } from '../domain/lists/hotlist-entry.js';
 import { parseApibanPage, parseHotlistCsv, type Rejected } from '../domain/lists/hotlist-formats.js';
 import { SentinelaError } from '../errors.js';
 import type { Hotlists, Who } from './hotlists.js';
@@ -30,6 +30,8 @@ export interface SyncSummary {
   readonly source: string;
   readonly pages: number;
   readonly stored: number;
+  /** Entries of this feed ended because the feed lists them as removed (APIBAN-style `removed`). */
+  readonly removed: number;
   readonly refused: readonly Rejected[];
   /** The cursor stored for the next sync (APIBAN-style feeds). */
   readonly cursor?: string | undefined;
@@ -99,12 +101,13 @@ export async function syncHotlist(o: SyncOptions): Promise<SyncSummary> {
     const refused = [...parsed.rejected, ...result.refused].sort((a, b) => a.line - b.line);
     o.progress(`${feed}: ${parsed.rows.length + parsed.rejected.length} rows, stored ${result.stored}, refused ${refused.length}`);
     await o.hotlists.auditImport(meta, { stored: result.stored, refused, pages: 1 }, o.by);
-    return { feed, source, pages: 1, stored: result.stored, refused };
+    return { feed, source, pages: 1, stored: result.stored, removed: 0, refused };
   }
   let cursor = isUrl(o.from) ? await o.store.syncCursor(feed) : undefined;
   let pages = 0;
   let stored = 0;
   let item = 0;
+  const removed: HotlistEntry[] = [];
   const refused: Rejected[] = [];
   const ipRow = (value: string): { line: number; input: HotlistInput } => ({
     line: ++item,
@@ -132,11 +135,23 @@ export async function syncHotlist(o: SyncOptions): Promise<SyncSummary> {
     const result = await o.hotlists.import(page.ips.map(ipRow), meta, o.by, { audit: false });
     stored += result.stored;
     refused.push(...result.refused);
+    // removals after the page's additions: an address both listed and removed on one page stays listed
+    const listed = new Set(page.ips);
+    const ends = await o.hotlists.endImported(
+      page.removed.filter((ip) => !listed.has(ip)).map((value) => ({ line: ++item, value })),
+      { tenant: o.tenant, kind: 'ip', source },
+      o.by,
+    );
+    removed.push(...ends.ended);
+    refused.push(...ends.refused);
     cursor = page.next;
     if (isUrl(o.from)) await o.store.saveSyncCursor(feed, cursor, o.clock());
-    o.progress(`page ${pages}: ${page.ips.length} addresses, stored ${result.stored}, refused ${result.refused.length}, next ID ${cursor}`);
+    const endedText = page.removed.length > 0 ? `, removed upstream ${page.removed.length} (ended here ${ends.ended.length})` : '';
+    o.progress(
+      `page ${pages}: ${page.ips.length} addresses, stored ${result.stored}, refused ${result.refused.length + ends.refused.length}${endedText}, next ID ${cursor}`,
+    );
     if (!isUrl(o.from)) break; // a file holds one page
   }
-  await o.hotlists.auditImport(meta, { stored, refused, pages }, o.by);
-  return { feed, source, pages, stored, refused, cursor };
+  await o.hotlists.auditImport(meta, { stored, refused, pages, removed }, o.by);
+  return { feed, source, pages, stored, removed: removed.length, refused, cursor };
 }

@@ -54,10 +54,11 @@ export class RuleReporter {
 
   report(stats: ReadonlyMap<string, RuleStats>): void {
     for (const [rule, s] of stats) {
-      const last = this.reported.get(rule) ?? { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 };
+      const last = this.reported.get(rule) ?? { evaluations: 0, alerts: 0, blocks: 0, throttles: 0, suppressed: 0 };
       if (s.evaluations > last.evaluations) this.metrics.ruleEvaluations.inc({ rule }, s.evaluations - last.evaluations);
       if (s.alerts > last.alerts) this.metrics.verdicts.inc({ rule, kind: 'alert' }, s.alerts - last.alerts);
       if (s.blocks > last.blocks) this.metrics.verdicts.inc({ rule, kind: 'block' }, s.blocks - last.blocks);
+      if (s.throttles > last.throttles) this.metrics.verdicts.inc({ rule, kind: 'throttle' }, s.throttles - last.throttles);
       this.reported.set(rule, { ...s });
     }
   }

@@ -140,6 +140,17 @@ export class ClickHouseHotlistStore implements HotlistStore {
     return { items: rows.map(entryOf), total: Number(rows[0]?.total ?? 0) };
   }
 
+  async findAll(ids: readonly string[]): Promise<HotlistEntry[]> {
+    if (ids.length === 0) return [];
+    const rows = await selectRows<Row>(
+      this.client,
+      `SELECT ${COLUMNS} FROM ${this.db}.hotlist_entries FINAL WHERE id IN {ids:Array(String)}`,
+      { ids },
+      'find hotlist entries',
+    );
+    return rows.map(entryOf);
+  }
+
   async find(id: string): Promise<HotlistEntry | undefined> {
     const rows = await selectRows<Row>(
       this.client,

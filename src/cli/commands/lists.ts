@@ -61,7 +61,7 @@ Options:
         const summary = await syncHotlist({ from, format, tenant, source: values.source, ttlMs, hotlists, store, by, clock: Date.now, progress: ctx.stderr });
         for (const r of summary.refused) ctx.stderr(`line ${r.line}: refused ${r.value}: ${r.reason}`);
         ctx.stdout(
-          `${summary.feed}: ${summary.pages} page(s), ${summary.stored} entries stored, ${summary.refused.length} refused (source ${summary.source}${summary.cursor ? `, cursor ${summary.cursor}` : ''})`,
+          `${summary.feed}: ${summary.pages} page(s), ${summary.stored} entries stored, ${summary.removed > 0 ? `${summary.removed} ended (removed upstream), ` : ''}${summary.refused.length} refused (source ${summary.source}${summary.cursor ? `, cursor ${summary.cursor}` : ''})`,
         );
         return summary.refused.length > 0 ? 1 : 0;
       });

@@ -72,7 +72,7 @@ export async function replay(
   };
   const emit = (v: Verdict) => {
     if (v.kind === 'alert') summary.alerts++;
-    else summary.blocks++;
+    else if (v.throttle === undefined) summary.blocks++; // throttles: per rule below
     sinks.verdict(verdictJson(v));
   };
   // attempt mode: the simulated PBX's clock (attempt starts, CDR arrivals) and the service it asks
@@ -180,7 +180,10 @@ export function formatSummary(s: ReplaySummary, latenessText: string): string[] 
   if (rules.length > 0) {
     const width = Math.max(...rules.map(([id]) => id.length));
     out.push('  by rule:');
-    for (const [id, r] of rules) out.push(`    ${id.padEnd(width)}  alerts ${r.alerts}  blocks ${r.blocks}  suppressed ${r.suppressed}`);
+    for (const [id, r] of rules)
+      out.push(
+        `    ${id.padEnd(width)}  alerts ${r.alerts}  blocks ${r.blocks}${r.throttles > 0 ? `  throttles ${r.throttles}` : ''}  suppressed ${r.suppressed}`,
+      );
   }
   const a = s.attempts;
   if (a) {

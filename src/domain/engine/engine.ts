@@ -63,6 +63,8 @@ export interface RuleStats {
   evaluations: number;
   alerts: number;
   blocks: number;
+  /** Throttles issued (graded actions: `throttle` in the rule); a throttle its block lifts counts once. */
+  throttles: number;
   suppressed: number;
 }
 
@@ -135,7 +137,7 @@ export class Engine {
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
     for (const id of ['deny-list', 'hotlist', ...options.rules.map((r) => r.id)])
-      this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, suppressed: 0 });
+      this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, throttles: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
     this.limits = options.rules.map(ruleLimits);
     this.baselines = options.rules.map((r) =>
@@ -337,6 +339,7 @@ export class Engine {
     if (decision.suppressed) stats.suppressed++;
     for (const v of decision.verdicts) {
       if (v.kind === 'alert') stats.alerts++;
+      else if (v.throttle !== undefined) stats.throttles += v.state === 'active' ? 1 : 0;
       else stats.blocks++;
       out.push(v);
     }

@@ -8,12 +8,15 @@ import type { CallEvent } from './event.js';
 import { noveltiesOf } from '../usage/novelty.js';
 import { verdictId, subjectText, type Alert, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
 import { round2 } from '../round.js';
+import { ruleThrottle, supersede } from './rule-throttle.js';
 
 interface Episode {
   quietUntil: number;
   /** 1 warn, 2 critical, 3 block: a higher rank breaks through the quiet period. */
   rank: number;
   suppressed: number;
+  /** The rule's running throttle of the subject (graded action): a block of the rule lifts it. */
+  throttle?: Block;
 }
 
 export interface Escalation {
@@ -88,6 +91,8 @@ export class EpisodeBook {
     const verdicts: Verdict[] = [];
     let quietUntil = alertQuietUntil(rule, at, event.t, event.profile.timeZone);
     let blockNote: string | undefined;
+    // a throttle runs from the warn threshold until the rule blocks (or it expires)
+    let throttle = episode?.throttle !== undefined && episode.throttle.expiresAt > Math.max(at, decidedAt) ? episode.throttle : undefined;
     if (blocking && rule.block) {
       const historyKey = `${event.tenant}\u0000${subjectText(subject)}`;
       const starts = this.history.get(historyKey) ?? [];
@@ -99,7 +104,7 @@ export class EpisodeBook {
         starts.push(from);
         this.history.set(historyKey, starts);
         quietUntil = Math.max(quietUntil, expiresAt);
-        verdicts.push({
+        const block: Block = {
           kind: 'block',
           id: verdictId(['block', event.tenant, rule.id, subjectText(subject), at]),
           tenant: event.tenant,
@@ -115,8 +120,15 @@ export class EpisodeBook {
           source: 'rule',
           createdBy: '',
           state: 'active',
-        });
+        };
+        verdicts.push(block);
+        if (throttle) verdicts.push(supersede(throttle, block));
+        throttle = undefined;
       }
+    } else if (rule.throttle && !blocking && throttle === undefined) {
+      throttle = ruleThrottle(rule, rule.throttle, subject, event.tenant, at, Math.max(at, decidedAt), obs.value, need, evidence);
+      quietUntil = Math.max(quietUntil, throttle.expiresAt);
+      verdicts.push(throttle);
     }
     verdicts.unshift({
       kind: 'alert',
@@ -129,7 +141,7 @@ export class EpisodeBook {
       evidence,
       details: blockNote ? { ...details, block: blockNote } : details,
     });
-    this.episodes.set(key, { quietUntil, rank, suppressed: 0 });
+    this.episodes.set(key, throttle ? { quietUntil, rank, suppressed: 0, throttle } : { quietUntil, rank, suppressed: 0 });
     return { verdicts, suppressed: false };
   }
 
@@ -141,6 +153,16 @@ export class EpisodeBook {
     const subject = subjectText(block.subject);
     const key = episodeKey(block.tenant, block.rule, subject);
     const episode = this.episodes.get(key);
+    // a throttle keeps its warn quiet and is lifted by the rule's block; it is no offence for escalation
+    if (block.throttle !== undefined) {
+      this.episodes.set(key, {
+        quietUntil: Math.max(block.expiresAt, episode?.quietUntil ?? -Infinity),
+        rank: episode && episode.quietUntil > block.startsAt ? Math.max(1, episode.rank) : 1,
+        suppressed: 0,
+        throttle: block,
+      });
+      return;
+    }
     if (!episode || episode.quietUntil < block.expiresAt) this.episodes.set(key, { quietUntil: block.expiresAt, rank: 3, suppressed: 0 });
     const historyKey = `${block.tenant}\u0000${subject}`;
     const starts = this.history.get(historyKey) ?? [];

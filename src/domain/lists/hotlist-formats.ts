@@ -94,6 +94,8 @@ function dataLines(text: string): number[] {
 
 export interface ApibanPage {
   readonly ips: readonly string[];
+  /** Addresses the feed no longer lists since the cursor (Sentinela's feed sends them; apiban.org never does). */
+  readonly removed: readonly string[];
   /** The cursor to ask with next; null when the page says there is nothing new (`"ID":"none"`). */
   readonly next: string | null;
 }
@@ -101,10 +103,12 @@ export interface ApibanPage {
 /** One APIBAN-style page; undefined when the JSON is not of that shape. */
 export function parseApibanPage(json: unknown): ApibanPage | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
-  const o = json as { ipaddress?: unknown; ID?: unknown };
-  if (typeof o.ID !== 'string' || !Array.isArray(o.ipaddress) || !o.ipaddress.every((x) => typeof x === 'string')) return undefined;
-  if (o.ID === 'none') return { ips: [], next: null };
-  return { ips: o.ipaddress, next: o.ID };
+  const o = json as { ipaddress?: unknown; removed?: unknown; ID?: unknown };
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if (typeof o.ID !== 'string' || !strings(o.ipaddress)) return undefined;
+  if (o.removed !== undefined && !strings(o.removed)) return undefined;
+  if (o.ID === 'none') return { ips: [], removed: [], next: null };
+  return { ips: o.ipaddress, removed: o.removed ?? [], next: o.ID };
 }
 
 export interface ApibanBody {

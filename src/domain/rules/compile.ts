@@ -24,6 +24,8 @@ export interface CompiledRule {
   /** The rule matches on novelty (G3), so usage must be learned even without a baseline. */
   readonly readsNovelty: boolean;
   readonly block: CompiledBlock | undefined;
+  /** A graded answer from the warn threshold until the block (issue 16 item 7): rule-throttle.ts issues it. */
+  readonly throttle?: CompiledThrottle;
   readonly matches: (e: CallEvent) => boolean;
   /** The subject a call is counted against, or null when the call has none (no source IP, say). */
   readonly subject: (e: CallEvent) => Subject | null;
@@ -39,6 +41,13 @@ export interface CompiledBlock {
   readonly scope: BlockScope;
   readonly escalate: boolean;
   readonly sharedSite: 'block' | 'warn';
+}
+
+export interface CompiledThrottle {
+  readonly calls: number;
+  readonly perMs: number;
+  readonly forMs: number;
+  readonly scope: BlockScope;
 }
 
 export function compileRule(spec: RuleSpec): CompiledRule {
@@ -64,6 +73,9 @@ export function compileRule(spec: RuleSpec): CompiledRule {
       escalate: b.escalate,
       sharedSite: b.sharedSite,
     },
+    ...(spec.throttle
+      ? { throttle: { calls: spec.throttle.calls, perMs: parseDuration(spec.throttle.per) as number, forMs: parseDuration(spec.throttle.for) as number, scope: spec.throttle.scope } }
+      : {}),
     readsNovelty: spec.match.novel !== undefined,
     matches: withMeasureFilter(spec.measure, compileMatch(spec.match)),
     subject: compileSubject(spec),

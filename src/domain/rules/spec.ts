@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DIRECTIONS } from '../cdr/contract.js';
 import { VALIDITIES } from '../numbering/validity.js';
 import { NOVELTIES } from '../usage/novelty.js';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
 
 /**
  * The stored form of a rule: what `rules/*.yaml` holds, validated with zod. `compile.ts` turns it into the
@@ -143,6 +143,17 @@ export const blockSpec = z.strictObject({
   sharedSite: z.enum(['block', 'warn']).default('block'),
 });
 
+/**
+ * A graded answer before the block (issue 16 item 7, G1): from the warn threshold until the block, the rule's
+ * subject may place `calls` calls per `per` (block-check answers `throttle`, then `block` beyond the rate) for `for`.
+ */
+export const throttleSpec = z.strictObject({
+  calls: z.int('must be a whole number of calls').min(1, 'must be at least 1 call').max(1000, 'must be at most 1000 calls'),
+  per: duration,
+  for: duration,
+  scope: z.enum(BLOCK_SCOPES).default('all'),
+});
+
 export const ruleSpec = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and hyphens'),
@@ -180,6 +191,7 @@ export const ruleSpec = z
     /** After an alert, the same rule and subject stay quiet this long (default: the window). */
     cooldown: duration.optional(),
     block: blockSpec.optional(),
+    throttle: throttleSpec.optional(),
   })
   .check((ctx) => {
     const r = ctx.value;
@@ -203,7 +215,17 @@ export const ruleSpec = z
     if (r.block && r.block.at === undefined && r.thresholds.critical === undefined) fail(['block', 'at'], 'is required without a critical threshold');
     if (r.hotRange && r.key !== 'destPrefix') fail(['hotRange'], 'marks a destination range: use it with key destPrefix');
     if (r.party === 'caller' && r.key !== 'destPrefix' && r.key !== 'destination') fail(['party'], 'applies to destination and destPrefix keys');
+    if (r.throttle) checkThrottle(r.throttle, r, fail);
   });
 export type RuleSpec = z.output<typeof ruleSpec>;
+
+function checkThrottle(t: z.output<typeof throttleSpec>, r: Pick<RuleSpec, 'thresholds' | 'key' | 'block'>, fail: (path: (string | number)[], message: string) => void): void {
+  if (r.thresholds.warn === undefined) fail(['throttle'], 'is issued at the warn threshold: give thresholds.warn');
+  if (r.key === 'destCountry') fail(['throttle'], 'a destination country is alerted on, never throttled whole');
+  if (r.block?.sharedSite === 'warn') fail(['throttle'], 'a shared site is only warned about: remove throttle or block.sharedSite');
+  const per = parseDuration(t.per) as number;
+  if (per === 0) fail(['throttle', 'per'], 'must be longer than 0s');
+  if ((parseDuration(t.for) as number) < Math.max(per, 1)) fail(['throttle', 'for'], `must be at least per (${t.per})`);
+}
 
 export const ruleFileSpec = z.strictObject({ rules: z.array(ruleSpec).min(1) });

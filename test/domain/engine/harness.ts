@@ -80,8 +80,11 @@ export function harness(options: HarnessOptions = {}) {
 
 export const alertsOf = (vs: readonly Verdict[], rule?: string): Alert[] =>
   vs.filter((v): v is Alert => v.kind === 'alert' && (rule === undefined || v.rule === rule));
+/** Blocks proper: throttles (graded actions, a Block with a rate) are `throttlesOf`. */
 export const blocksOf = (vs: readonly Verdict[], rule?: string): Block[] =>
-  vs.filter((v): v is Block => v.kind === 'block' && (rule === undefined || v.rule === rule));
+  vs.filter((v): v is Block => v.kind === 'block' && v.throttle === undefined && (rule === undefined || v.rule === rule));
+export const throttlesOf = (vs: readonly Verdict[], rule?: string): Block[] =>
+  vs.filter((v): v is Block => v.kind === 'block' && v.throttle !== undefined && (rule === undefined || v.rule === rule));
 
 /** `count` calls starting at `at`, `gapSec` apart, built by `make(iso, i)`. */
 export function series(at: string, count: number, gapSec: number, make: (iso: string, i: number) => Cdr): Cdr[] {

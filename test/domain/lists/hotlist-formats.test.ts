@@ -43,10 +43,14 @@ describe('hotlist formats: CSV and APIBAN-style pages, both directions (G4)', ()
   it('reads APIBAN pages, "no new bans" included, and writes them with the highest version as the ID', () => {
     assert.deepEqual(parseApibanPage({ ipaddress: ['192.0.2.1', '198.51.100.2'], ID: '1700000001' }), {
       ips: ['192.0.2.1', '198.51.100.2'],
+      removed: [],
       next: '1700000001',
     });
-    assert.deepEqual(parseApibanPage({ ipaddress: ['no new bans'], ID: 'none' }), { ips: [], next: null });
+    assert.deepEqual(parseApibanPage({ ipaddress: ['no new bans'], ID: 'none' }), { ips: [], removed: [], next: null });
     assert.equal(parseApibanPage({ ipaddress: 'x', ID: '1' }), undefined);
+    // Sentinela's own feed lists removals apart; a malformed list makes the page unreadable, not silently partial
+    assert.deepEqual(parseApibanPage({ ipaddress: [], removed: ['192.0.2.9'], ID: '1700000002' }), { ips: [], removed: ['192.0.2.9'], next: '1700000002' });
+    assert.equal(parseApibanPage({ ipaddress: [], removed: '192.0.2.9', ID: '1' }), undefined);
     const entries = [10, 20].map((v, i) => {
       const made = makeEntry({ kind: 'ip', value: `192.0.2.${i + 1}`, tenant: '', source: 'apiban', expiresAt: null }, { now: NOW, by: 't', version: v });
       assert.ok(made.ok);
