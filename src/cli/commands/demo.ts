@@ -140,6 +140,8 @@ async function play(base: string, auth: Record<string, string>, cdrs: readonly o
 const local = (iso: string) =>
   new Date(iso).toLocaleString('pt-BR', { timeZone: 'America/Sao_Paulo', hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' });
 function describe(v: VerdictBrief): string {
+  if (v.kind === 'block' && v.throttle)
+    return `  THROTTLE ${v.throttle}  ${local(v.at)}  ${v.tenant.padEnd(7)} ${v.rule.padEnd(28)} ${v.subject}  until ${local(v.expiresAt ?? v.at)}`;
   if (v.kind === 'block') return `  BLOCK  ${local(v.at)}  ${v.tenant.padEnd(7)} ${v.rule.padEnd(28)} ${v.subject}  until ${local(v.expiresAt ?? v.at)}`;
   return `  alert  ${local(v.at)}  ${v.tenant.padEnd(7)} ${v.rule.padEnd(28)} ${v.subject}  (${v.severity})`;
 }

@@ -93,9 +93,13 @@ export interface VerdictBrief {
   /** Event time (alerts) or block start, ISO-8601. */
   readonly at: string;
   readonly expiresAt?: string;
+  /** A block that is a throttle (graded action): the rate it allows, e.g. `2/1m`. */
+  readonly throttle?: string;
 }
 
 export function verdictBrief(v: Verdict): VerdictBrief {
   const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
-  return v.kind === 'alert' ? { ...head, at: iso(v.at) } : { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt) };
+  if (v.kind === 'alert') return { ...head, at: iso(v.at) };
+  const rate = v.throttle ? { throttle: `${v.throttle.calls}/${formatDuration(v.throttle.perMs)}` } : {};
+  return { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt), ...rate };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { liftBlock, type Block } from '../../../src/domain/blocks/block.js';
-import { parseBlockJson, verdictJson } from '../../../src/domain/engine/verdict-json.js';
+import { parseBlockJson, verdictBrief, verdictJson } from '../../../src/domain/engine/verdict-json.js';
 import { verdictKey } from '../../../src/domain/engine/verdicts.js';
 import { BLOCK_SCOPES, KEY_KINDS } from '../../../src/domain/rules/spec.js';
 
@@ -103,6 +103,13 @@ describe('the one wire form of a block (verdictJson / parseBlockJson)', () => {
   it('keys every state of one block alike, so they share a partition and stay in order', () => {
     assert.equal(verdictKey(ruleBlock), verdictKey(liftBlock(ruleBlock, T0 + 1, 'x', 'y')));
     assert.equal(verdictKey(ruleBlock), 'acme|caller:+551130001000|velocity-caller');
+  });
+
+  it('briefs a throttle with the rate it allows, a block proper without one', () => {
+    assert.equal(verdictBrief(ruleBlock).throttle, undefined);
+    const throttle: Block = { ...ruleBlock, throttle: { calls: 2, perMs: 60_000 } };
+    assert.equal(verdictBrief(throttle).throttle, '2/1m');
+    assert.equal(verdictBrief(throttle).kind, 'block');
   });
 
   it('refuses a message that is not a block', () => {

@@ -24,6 +24,7 @@ const summary = z.object({
         subject: z.string(),
         at: z.string(),
         expiresAt: z.string().optional(),
+        throttle: z.string().optional().describe('a block that is a throttle: the rate it allows, e.g. 2/1m'),
       }),
     )
     .readonly()
