@@ -351,9 +351,11 @@ export class Engine {
     // a tenant this engine never counted (a restored profile of another partition) ages with the newest event seen
     const horizonOf = (key: string) => (this.watermarks.get(key.slice(0, key.indexOf('\u0000'))) ?? this.watermark) - this.lateness;
     let keys = this.episodes.size;
+    // no tenant's watermark is past the newest event time seen: no key's horizon is later than `latest`
+    const latest = this.watermark - this.lateness;
     for (const d of this.detectors) {
       const window = d.rule.windowMs;
-      d.trim((key) => horizonOf(key) - window);
+      d.trim(Object.assign((key: string) => horizonOf(key) - window, { latest: latest - window }));
       keys += d.keyCount;
     }
     this.episodes.trim(horizonOf);
