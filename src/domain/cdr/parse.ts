@@ -86,7 +86,8 @@ function findHostileStructure(root: unknown, maxDepth: number): { code: 'CDR_TOO
     const { value, depth, path } = item;
     if (value === null || typeof value !== 'object') continue; // only the root can be a scalar
     if (depth >= maxDepth) return { code: 'CDR_TOO_DEEP', message: `nesting deeper than ${maxDepth} levels`, path };
-    for (const key of Object.keys(value)) {
+    // for…in, not Object.keys: no key array per object (JSON.parse output has no inherited enumerable keys)
+    for (const key in value) {
       if (HOSTILE_KEYS.has(key)) return { code: 'CDR_INVALID', message: `key "${key}" is not allowed`, path: pathOf(path, key) };
       const child = (value as Record<string, unknown>)[key];
       if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1, path: pathOf(path, key) });
