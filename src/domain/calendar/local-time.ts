@@ -24,26 +24,41 @@ export interface LocalTime {
 /** Every real zone changes offset on a quarter-hour UTC instant, so one lookup serves a whole quarter hour. */
 const BUCKET_MS = 15 * 60_000;
 const MAX_CACHED = 20_000;
-const cache = new Map<string, { date: string; weekday: number; minuteOfDay: number }>();
+const cache = new Map<string, LocalTime>();
+/** The bucket read last: events come nearly in time order, so most calls skip building the cache key. */
+let last = { timeZone: '', bucket: NaN, base: undefined as LocalTime | undefined };
 
 /** Local date, weekday and minute of day of `t` (epoch ms) in `timeZone`; DST-safe through @date-fns/tz. */
 export function localTime(t: number, timeZone: string): LocalTime {
   const bucket = Math.floor(t / BUCKET_MS) * BUCKET_MS;
-  const cacheKey = `${timeZone}|${bucket}`;
-  let base = cache.get(cacheKey);
+  let base = bucket === last.bucket && timeZone === last.timeZone ? last.base : undefined;
   if (!base) {
-    const d = new TZDate(bucket, timeZone);
-    base = { date: isoDate(d), weekday: d.getDay(), minuteOfDay: d.getHours() * 60 + d.getMinutes() };
-    if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(cacheKey, base);
+    const cacheKey = `${timeZone}|${bucket}`;
+    base = cache.get(cacheKey);
+    if (!base) {
+      const d = new TZDate(bucket, timeZone);
+      base = { date: isoDate(d), weekday: d.getDay(), minuteOfDay: d.getHours() * 60 + d.getMinutes() };
+      if (cache.size >= MAX_CACHED) cache.clear();
+      cache.set(cacheKey, base);
+    }
+    last = { timeZone, bucket, base };
   }
   const minuteOfDay = base.minuteOfDay + Math.floor((t - bucket) / 60_000);
   return { date: base.date, weekday: base.weekday, minuteOfDay };
 }
 
+/** Per time zone, the local day read last as [start, next midnight): a day's calls share one TZDate computation. */
+const days = new Map<string, { readonly from: number; readonly to: number }>();
+
 /** The instant of the next local midnight after `t` (the start of the next local day), DST-safe. */
 export function nextLocalMidnight(t: number, timeZone: string): number {
-  return startOfDay(addDays(new TZDate(t, timeZone), 1)).getTime();
+  const day = days.get(timeZone);
+  if (day && t >= day.from && t < day.to) return day.to;
+  const local = new TZDate(t, timeZone);
+  const to = startOfDay(addDays(local, 1)).getTime();
+  if (days.size >= MAX_CACHED) days.clear();
+  days.set(timeZone, { from: startOfDay(local).getTime(), to });
+  return to;
 }
 
 /** The instant of `minuteOfDay` on the local `date` (YYYY-MM-DD) in `timeZone`. */

@@ -35,7 +35,7 @@ export const LIMITS = {
 export const DURATION_TOLERANCE_SEC = 2;
 
 // printable text without control characters (they break CSV exports, logs and terminals)
-const PRINTABLE = /^[^\p{Cc}]*$/u;
+export const PRINTABLE = /^[^\p{Cc}]*$/u;
 
 const text = (max: number) => z.string().max(max, `at most ${max} characters`).regex(PRINTABLE, 'must not contain control characters');
 const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');

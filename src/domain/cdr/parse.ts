@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { SentinelaError } from '../../errors.js';
+import { commonShape } from './common-shape.js';
 import { cdrShape, checkCdr, type Cdr, type ContractProblem } from './contract.js';
 
 export type CdrResult = { readonly ok: true; readonly cdr: Cdr } | { readonly ok: false; readonly error: SentinelaError };
@@ -18,9 +19,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Validates an already-decoded value against the canonical contract. Never throws. */
 export function parseCdr(input: unknown): CdrResult {
-  const result = cdrShape.safeParse(input);
-  if (!result.success) return { ok: false, error: contractError(result.error.issues.map(problemOf)) };
-  const cdr = checkCdr(result.data);
+  let validated = commonShape(input);
+  if (validated === undefined) {
+    const result = cdrShape.safeParse(input);
+    if (!result.success) return { ok: false, error: contractError(result.error.issues.map(problemOf)) };
+    validated = result.data;
+  }
+  const cdr = checkCdr(validated);
   return Array.isArray(cdr) ? { ok: false, error: contractError(cdr) } : { ok: true, cdr };
 }
 
@@ -81,7 +86,8 @@ function findHostileStructure(root: unknown, maxDepth: number): { code: 'CDR_TOO
     const { value, depth, path } = item;
     if (value === null || typeof value !== 'object') continue; // only the root can be a scalar
     if (depth >= maxDepth) return { code: 'CDR_TOO_DEEP', message: `nesting deeper than ${maxDepth} levels`, path };
-    for (const key of Object.keys(value)) {
+    // for…in, not Object.keys: no key array per object (JSON.parse output has no inherited enumerable keys)
+    for (const key in value) {
       if (HOSTILE_KEYS.has(key)) return { code: 'CDR_INVALID', message: `key "${key}" is not allowed`, path: pathOf(path, key) };
       const child = (value as Record<string, unknown>)[key];
       if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1, path: pathOf(path, key) });

@@ -1,10 +1,10 @@
 import type { Cdr } from '../cdr/contract.js';
-import { Normaliser } from '../numbering/normaliser.js';
+import { Normaliser, type NumberResult } from '../numbering/normaliser.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { Detector } from './detectors/detector.js';
 import { detectorFor } from './detectors/detector-for.js';
 import { CallDedup } from './dedup.js';
-import { checkDenyLists, exemptKinds } from './lists-check.js';
+import { checkDenyLists, exemptKinds, type DenyHit } from './lists-check.js';
 import { alertQuietUntil, EpisodeBook, type RestoredAlert } from './episodes.js';
 import { ruleLimits, type Limits } from './limits.js';
 import { RuleBaseline } from './rule-baseline.js';
@@ -16,7 +16,6 @@ import { enrich, type CallEvent, type EnrichDeps } from './event.js';
 import type { SubjectList } from './subject-lists.js';
 import type { PrefixLists } from './prefix-lists.js';
 import type { ProfileBook } from './profiles.js';
-import type { NumberResult } from '../numbering/normaliser.js';
 import type { Block, Verdict } from './verdicts.js';
 import { CalleeFactsMemo } from '../cost/callee-facts.js';
 import { DailyCostBaseline } from '../cost/daily-cost-baseline.js';
@@ -25,6 +24,10 @@ import type { RateTable } from '../cost/rate-table.js';
 import type { HotRange } from './hot-ranges.js';
 import type { HotlistHolder } from '../lists/hotlist.js';
 import { RangeMarks } from './range-marks.js';
+import { CallKeys } from './call-keys.js';
+import type { EventStatus, Outcome, RuleStats } from './outcome.js';
+import { StateTrimmer } from './state-trim.js';
+import { TenantStreams } from './tenant-streams.js';
 
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
@@ -44,39 +47,11 @@ export interface EngineOptions {
   readonly hotlist?: HotlistHolder;
 }
 
-/**
- * evaluated: counted by the rules · emergency: never counted (G4) · too-late: older than the allowed lateness,
- * windows already forgotten · future: starts after now + skew · duplicate: this CDR id was already counted
- * (re-delivery) · leg: another leg of a call already counted (same callId).
- */
-export type EventStatus = 'evaluated' | 'emergency' | 'too-late' | 'future' | 'duplicate' | 'leg';
-export const EVENT_STATUSES: readonly EventStatus[] = ['evaluated', 'emergency', 'too-late', 'future', 'duplicate', 'leg'];
-export interface Outcome {
-  readonly status: EventStatus;
-  readonly verdicts: readonly Verdict[];
-  /** The call as the rules read it; undefined when the CDR was not evaluated (future, too-late, repeats). */
-  readonly event?: CallEvent;
-}
-
-export interface RuleStats {
-  /** CDRs the rule looked at (matched its filter and had a subject). */
-  evaluations: number;
-  alerts: number;
-  blocks: number;
-  /** Throttles issued (graded actions: `throttle` in the rule); a throttle its block lifts counts once. */
-  throttles: number;
-  suppressed: number;
-}
+export { EVENT_STATUSES, type EventStatus, type Outcome, type RuleStats } from './outcome.js';
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 6 * 3_600_000;
 const DEFAULT_FUTURE_SKEW_MS = 5 * 60_000;
-/**
- * Windows are trimmed once the watermark has advanced this much and enough CDRs arrived since the last trim to
- * pay for scanning the keys (as many as there are keys), so trimming costs one key visit per CDR amortised.
- */
-const TRIM_EVERY_MS = 30_000;
-const TRIM_MIN_EVENTS = 4096;
-const USAGE_TRIM_EVERY_MS = 3_600_000;
+const NO_HITS: readonly DenyHit[] = Object.freeze([]);
 
 /**
  * The rule engine: CDRs in, verdicts out. Pure: event time is the clock and `now` only bounds CDRs from the
@@ -96,8 +71,6 @@ export class Engine {
   private readonly limits: readonly Limits[];
   /** Per detector, the learning of a rule with a baseline. */
   private readonly baselines: readonly (Pick<RuleBaseline, 'judge'> | undefined)[];
-  /** Rate and validity per callee, when a rate table is loaded. */
-  private readonly callees: CalleeFactsMemo | undefined;
   /** What enrich reads, built once (not an object per CDR). */
   private readonly enrichDeps: EnrichDeps;
   /** Outbound cost per account, day and month (money caps, `baseline: dailyCost`): only when a rule reads it. */
@@ -105,35 +78,23 @@ export class Engine {
   private readonly detectorStats: readonly RuleStats[];
   private readonly lateness: number;
   private readonly skew: number;
-  /** Newest event time over all tenants: paces trimming only. */
-  private watermark = -Infinity;
-  /**
-   * Newest event time per tenant. Each tenant is its own stream (one Kafka partition): lateness and expiry are
-   * judged against the tenant's watermark, so results never depend on how partitions interleave.
-   */
-  private readonly watermarks = new Map<string, number>();
-  /** Newest call end per tenant: when, in event time, a decision is taken (blocks protect from then on). */
-  private readonly ends = new Map<string, number>();
-  /** Per tenant, the newest call end a restored usage snapshot had learned (a rebuild does not learn it twice). */
-  private readonly learnedThrough = new Map<string, { readonly at: number; readonly ids: ReadonlySet<string> }>();
-  /** Per tenant, the ids of the counted CDRs that ended at its newest call end (saved with the usage snapshot). */
-  private readonly endIds = new Map<string, string[]>();
-  private trimmedAt = -Infinity;
-  private usageTrimmedAt = -Infinity;
-  private eventsSinceTrim = 0;
-  private keysAtTrim = 0;
+  private readonly streams = new TenantStreams();
+  private readonly trimmer: StateTrimmer;
+  /** The subject keys of the call being counted (one object for every call). */
+  private readonly keys = new CallKeys();
   readonly counts: Record<EventStatus, number> = { evaluated: 0, emergency: 0, 'too-late': 0, future: 0, duplicate: 0, leg: 0 };
   readonly ruleStats = new Map<string, RuleStats>();
 
   constructor(private readonly options: EngineOptions) {
     const needsMoney = options.rules.some((r) => r.measure.kind === 'moneyCap' || r.baseline?.dailyCost === true);
     this.money = needsMoney ? new MoneyBook() : undefined;
-    this.callees = options.rates ? new CalleeFactsMemo(options.rates) : undefined;
+    // rate and validity per callee, when a rate table is loaded
+    const callees = options.rates ? new CalleeFactsMemo(options.rates) : undefined;
     this.detectors = options.rules.map((r) => detectorFor(r, this.money));
     this.episodes = new EpisodeBook({ ladderMs: options.profiles.escalationLadderMs, withinMs: options.profiles.escalationWithinMs });
     this.ring = new EvidenceRing(options.evidenceCapacity);
     this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
-    this.enrichDeps = { numbers: this.numbers, profiles: options.profiles, prefixLists: options.prefixLists, callees: this.callees };
+    this.enrichDeps = { numbers: this.numbers, profiles: options.profiles, prefixLists: options.prefixLists, callees };
     this.lateness = options.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
     this.skew = options.maxFutureSkewMs ?? DEFAULT_FUTURE_SKEW_MS;
     for (const id of ['deny-list', 'hotlist', ...options.rules.map((r) => r.id)])
@@ -150,6 +111,8 @@ export class Engine {
     this.learns = options.rules.some((r) => r.baseline !== undefined || r.readsNovelty);
     this.ranges = new RangeMarks(options.rules, options.hotlist);
     this.ranges.add(options.hotRanges ?? []);
+    const { detectors, episodes, dedup, ranges, usage, money, streams, lateness } = this;
+    this.trimmer = new StateTrimmer({ detectors, episodes, dedup, ranges, usage, money, streams, lateness });
   }
 
   /**
@@ -167,7 +130,7 @@ export class Engine {
 
   /** Newest event time seen over all tenants (epoch ms), or -Infinity before the first CDR. */
   get eventTime(): number {
-    return this.watermark;
+    return this.streams.watermark;
   }
 
   /**
@@ -177,49 +140,37 @@ export class Engine {
    */
   process(cdr: Cdr, now: number, rebuild = false): Outcome {
     if (cdr.startedAt > now + this.skew) return this.outcome('future', []);
-    const tenantMark = this.watermarks.get(cdr.tenant) ?? -Infinity;
+    const tenantMark = this.streams.markOf(cdr.tenant);
     if (cdr.startedAt < tenantMark - this.lateness) return this.outcome('too-late', []);
     const seen = this.dedup.see(cdr.tenant, cdr.id, cdr.callId, cdr.startedAt);
     if (seen !== 'new') return this.outcome(seen, []);
-    const mark = Math.max(tenantMark, cdr.startedAt);
-    if (mark !== tenantMark) this.watermarks.set(cdr.tenant, mark);
-    this.watermark = Math.max(this.watermark, mark);
-    const ended = this.ends.get(cdr.tenant) ?? -Infinity;
-    if (cdr.endedAt > ended) {
-      this.ends.set(cdr.tenant, cdr.endedAt);
-      this.endIds.set(cdr.tenant, [cdr.id]);
-    } else if (cdr.endedAt === ended) this.endIds.get(cdr.tenant)?.push(cdr.id);
-    // bounded by the lateness: a clock-skewed end time cannot stretch a block further than that
-    const decidedAt = Math.min(Math.max(ended, cdr.endedAt), mark + this.lateness);
+    const decidedAt = this.streams.advance(cdr, tenantMark, this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), this.enrichDeps);
     if (event.emergency) return this.outcome('emergency', [], event);
     if (event.callee?.e164) event.hot = this.ranges.of(event.tenant, event.callee.e164, event.t);
     // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
     const learning = this.learns && event.direction === 'outbound';
+    const keys = this.keys;
+    keys.reset(event.tenant);
     // sites, sets and first/last-seen times are idempotent: always learned (a late CDR may follow a snapshot);
     // peak levels are not, so a rebuild does not relearn the calls a restored snapshot had already learned
-    const keys: Partial<Record<string, string>> = {};
     if (learning) {
-      const tenant = `${event.tenant}\u0000`;
-      keys['account'] = tenant + event.account;
-      keys['caller'] = tenant + event.caller;
-      if (event.ip !== undefined) keys['ip'] = tenant + event.ip;
-      event.novelty = this.usage.observe(event, keys as { account: string; caller: string; ip: string | undefined });
+      const ip = event.ip === undefined ? undefined : keys.of(event.ip);
+      event.novelty = this.usage.observe(event, { account: keys.of(event.account), caller: keys.of(event.caller), ip });
     }
-    const through = this.learnedThrough.get(cdr.tenant);
-    // a CDR ending exactly when the snapshot was taken may have arrived after it: its id says
-    const fresh = through === undefined || cdr.endedAt > through.at || (cdr.endedAt === through.at && !through.ids.has(cdr.id));
+    const fresh = this.streams.fresh(cdr);
     const teaches = learning && fresh;
     // money is counted once: a rebuild replaying calls the restored snapshot already counted adds nothing; a call
     // that cost nothing changes no total (the money rules skip it too)
     if (this.money && event.direction === 'outbound' && (event.cost ?? 0) > 0)
-      this.money.observe((keys['account'] ??= `${event.tenant}\u0000${event.account}`), event, this.usage.hourOf(event), fresh);
+      this.money.observe(keys.of(event.account), event, this.usage.hourOf(event), fresh);
     let call: LearningCall | undefined;
     const verdicts: Verdict[] = [];
-    for (const hit of rebuild ? [] : checkDenyLists(event, this.options.profiles.denyLists(event.tenant))) {
+    const denyLists = this.options.profiles.denyLists(event.tenant);
+    for (const hit of rebuild || denyLists.length === 0 ? NO_HITS : checkDenyLists(event, denyLists)) {
       this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
-    for (const hit of rebuild ? [] : this.ranges.denyHits(event)) {
+    for (const hit of rebuild ? NO_HITS : this.ranges.denyHits(event)) {
       this.record('hotlist', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
@@ -230,10 +181,7 @@ export class Engine {
       const subject = rule.subject(event);
       if (subject === null) continue;
       (this.detectorStats[i] as RuleStats).evaluations++;
-      // one key string per subject and CDR: rules sharing a key kind share its hash
-      const keyId = subject.kind === 'destPrefix' || subject.kind === 'destination' ? subject.value : subject.kind;
-      const key = (keys[keyId] ??= `${event.tenant}\u0000${subject.value}`);
-      const observation = detector.observe(event, key);
+      const observation = detector.observe(event, keys.of(subject.value));
       if (!observation) continue;
       let limits = this.limits[i] as Limits;
       const baseline = this.baselines[i];
@@ -244,7 +192,7 @@ export class Engine {
       if (!rebuild) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
     }
     this.ranges.mark(verdicts);
-    this.maybeTrim();
+    this.trimmer.tick();
     return this.outcome('evaluated', verdicts, event);
   }
 
@@ -306,8 +254,8 @@ export class Engine {
    * that they survive restarts and rebalances (a tenant is one stream: whoever owns its partition saves it).
    */
   usageSnapshots(): UsageSnapshot[] {
-    const snapshots = this.usage.snapshots(new Map([...this.watermarks.keys()].map((tenant) => [tenant, this.ends.get(tenant) ?? -Infinity])));
-    return snapshots.map((s) => ({ ...s, throughIds: [...(this.endIds.get(s.tenant) ?? [])], ...(this.money ? { money: this.money.rows(s.tenant) } : {}) }));
+    const snapshots = this.usage.snapshots(this.streams.throughs());
+    return snapshots.map((s) => ({ ...s, throughIds: this.streams.endIdsOf(s.tenant), ...(this.money ? { money: this.money.rows(s.tenant) } : {}) }));
   }
 
   /**
@@ -318,7 +266,7 @@ export class Engine {
     for (const s of snapshots) {
       this.usage.restore(s);
       this.money?.restore(s.tenant, (s.money ?? []) as readonly MoneyRow[]);
-      this.learnedThrough.set(s.tenant, { at: s.through, ids: new Set(s.throughIds ?? []) });
+      this.streams.restored(s.tenant, s.through, s.throughIds ?? []);
     }
   }
 
@@ -343,32 +291,6 @@ export class Engine {
       else stats.blocks++;
       out.push(v);
     }
-  }
-
-  private maybeTrim(): void {
-    this.eventsSinceTrim++;
-    if (this.watermark - this.trimmedAt < TRIM_EVERY_MS) return;
-    if (this.eventsSinceTrim < Math.max(TRIM_MIN_EVENTS, this.keysAtTrim)) return;
-    this.trimmedAt = this.watermark;
-    this.eventsSinceTrim = 0;
-    // a tenant this engine never counted (a restored profile of another partition) ages with the newest event seen
-    const horizonOf = (key: string) => (this.watermarks.get(key.slice(0, key.indexOf('\u0000'))) ?? this.watermark) - this.lateness;
-    let keys = this.episodes.size;
-    for (const d of this.detectors) {
-      const window = d.rule.windowMs;
-      d.trim((key) => horizonOf(key) - window);
-      keys += d.keyCount;
-    }
-    this.episodes.trim(horizonOf);
-    this.dedup.trim(horizonOf);
-    this.ranges.trim((tenant) => this.watermarks.get(tenant) ?? this.watermark);
-    // profiles are kept for a month: trimming them hourly is plenty
-    if (this.watermark - this.usageTrimmedAt >= USAGE_TRIM_EVERY_MS) {
-      this.usageTrimmedAt = this.watermark;
-      this.usage.trim(horizonOf);
-      this.money?.trim(horizonOf);
-    }
-    this.keysAtTrim = keys + this.dedup.size;
   }
 
   private outcome(status: EventStatus, verdicts: readonly Verdict[], event?: CallEvent): Outcome {

@@ -29,7 +29,9 @@ const BR_STRIPPABLE = /^\+55(?:0|90)(?:1[245]|2[1-35]|31|4[13]|[56]5|99)?/;
 function cacheKey(e164: string): string {
   let depth = CLASSIFY_PREFIX_DIGITS;
   if (e164.startsWith('+55')) {
-    depth = (CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE['55'] ?? CLASSIFY_PREFIX_DIGITS) + ((BR_STRIPPABLE.exec(e164)?.[0].length ?? 3) - 3);
+    // only a 0 or 90 after +55 can be stripped: most numbers skip the regex and its match array
+    const strippable = e164[3] === '0' || (e164[3] === '9' && e164[4] === '0') ? BR_STRIPPABLE.exec(e164) : null;
+    depth = (CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE['55'] ?? CLASSIFY_PREFIX_DIGITS) + ((strippable?.[0].length ?? 3) - 3);
   }
   return e164.length <= depth + 1 ? e164 : `${e164.slice(0, depth + 1)}/${e164.length}`;
 }

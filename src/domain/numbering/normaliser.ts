@@ -15,6 +15,7 @@ const DEFAULT_EXTENSION_MAX_DIGITS = 5;
 /** Emergency numbers outside Brazil: the GSM-mandated 112 and 911, plus the commonest national ones. */
 const GENERIC_EMERGENCY = new Set(['112', '911', '999', '000', '110', '119']);
 const SEPARATORS = /[\s\-.()/]/g;
+const URI_CHARS = /[:@;]/;
 
 /**
  * Dialled string → E.164, country, region, type, international and emergency flags. Pure (no IO, no clock);
@@ -106,6 +107,8 @@ export class Normaliser {
 const EMERGENCY_NUMBER: NormalisedNumber = Object.freeze(shortForm('short', true, 'EMERGENCY'));
 
 function stripUri(value: string): string {
+  // a plain number (nearly every call) has none of a URI's separators: no regex, no array
+  if (!URI_CHARS.test(value)) return value;
   const scheme = /^(?:sips?|tel):/i.exec(value);
   const withoutScheme = scheme ? value.slice(scheme[0].length) : value;
   return withoutScheme.split(/[@;]/, 1)[0] ?? '';

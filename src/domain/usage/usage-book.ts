@@ -237,14 +237,18 @@ export class UsageBook {
   /** Forgets subjects idle for RETENTION_MS before `horizonOf(key)`, with their learned levels. */
   trim(horizonOf: (key: string) => number): void {
     this.ip = this.account = this.caller = undefined;
-    for (const map of [this.ips, this.accounts, this.callers] as Map<string, Subject>[]) {
-      for (const [key, site] of map) if (site.lastMinute * MINUTE_MS < horizonOf(key) - RETENTION_MS) map.delete(key);
-    }
-    for (const [key, site] of this.ips) {
+    // forEach, not for…of: the entries iterator allocates an array per subject
+    const forget = (site: Subject, key: string, map: Map<string, Subject>) => {
+      if (site.lastMinute * MINUTE_MS < horizonOf(key) - RETENTION_MS) map.delete(key);
+    };
+    this.ips.forEach(forget);
+    this.accounts.forEach(forget);
+    this.callers.forEach(forget);
+    this.ips.forEach((site, key) => {
       site.callers.trim(horizonOf(key) - RETENTION_MS);
       site.accounts.trim(horizonOf(key) - RETENTION_MS);
-    }
-    for (const [key, site] of this.accounts) site.callers.trim(horizonOf(key) - RETENTION_MS);
+    });
+    this.accounts.forEach((site, key) => site.callers.trim(horizonOf(key) - RETENTION_MS));
   }
 
   /** The profiles of these tenants, one snapshot each; `through` gives each tenant's newest call end learned. */

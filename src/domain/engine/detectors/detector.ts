@@ -1,6 +1,7 @@
 import type { CompiledRule } from '../../rules/compile.js';
 import type { CallEvent } from '../event.js';
 import type { DetailValue } from '../verdicts.js';
+import type { HorizonOf } from '../windows/keyed-log.js';
 
 /**
  * What a detector saw after counting one call: the measure and how to explain it. Count and distinct detectors
@@ -17,8 +18,11 @@ export interface Observation {
   readonly details: () => Readonly<Record<string, DetailValue>>;
 }
 
-/** Event-time horizon of a key (`tenant NUL …`): each tenant's stream has its own watermark. */
-export type HorizonOf = (key: string) => number;
+/**
+ * Event-time horizon of a key (`tenant NUL …`): each tenant's stream has its own watermark. `latest`, when given,
+ * is no earlier than any key's horizon (a window may skip keys whose oldest event is at or after it).
+ */
+export type { HorizonOf };
 
 /** The live window state of one rule (CGRateS: profile vs live state): updated per call, never recomputed. */
 export interface Detector {

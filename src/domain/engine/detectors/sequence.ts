@@ -8,6 +8,7 @@ import { eventsNear } from '../windows/spans.js';
 import { firingFloor, type Detector, type HorizonOf, type Observation } from './detector.js';
 
 type SequenceMeasure = Extract<MeasureSpec, { kind: 'sequence' }>;
+const DIGITS = /^\d{3,15}$/;
 
 /**
  * Sequential-number dialling (war-dialling, number enumeration; G2). Each call is logged as its dialled digits
@@ -32,8 +33,9 @@ export class SequenceDetector implements Detector {
   }
 
   observe(event: CallEvent, key: string): Observation | null {
-    const digits = event.calleeText.replace(/^\+/, '');
-    if (!/^\d{3,15}$/.test(digits)) return null;
+    // slice, not a regex replace: every call of a sequence rule passes here
+    const digits = event.calleeText.startsWith('+') ? event.calleeText.slice(1) : event.calleeText;
+    if (!DIGITS.test(digits)) return null;
     const isShort = event.billSec <= (this.short?.maxBillSec ?? Infinity);
     const index = this.log.insert(key, event.t, event.seq, Number(digits) * 2 + (isShort ? 1 : 0));
     const view = this.log.view;

@@ -11,6 +11,12 @@
 /** Logs shorter than this many numbers are kept at their exact size. */
 const EXACT_SIZE_BELOW = 32;
 
+/** Event-time horizon of a key; `latest`, when known, is no earlier than any key's horizon. */
+export interface HorizonOf {
+  (key: string): number;
+  readonly latest?: number;
+}
+
 export class KeyedLog {
   private readonly logs = new Map<string, number[]>();
   /** Numbers per event: 2 (time, seq), or 3 with a value. */
@@ -57,17 +63,23 @@ export class KeyedLog {
     return at / stride;
   }
 
-  /** Drops every entry with time < horizon; keys left empty are evicted. */
-  trim(horizonOf: number | ((key: string) => number)): void {
+  /**
+   * Drops every entry with time < horizon; keys left empty are evicted. A key whose oldest event is at or after
+   * `horizonOf.latest` (no key's horizon is later) is kept without computing its horizon: most keys, each trim.
+   */
+  trim(horizonOf: number | HorizonOf): void {
     const stride = this.stride;
-    for (const [key, log] of this.logs) {
+    const latest = typeof horizonOf === 'number' ? horizonOf : (horizonOf.latest ?? Infinity);
+    // forEach, not for…of: the entries iterator allocates an array per key
+    this.logs.forEach((log, key, logs) => {
+      if ((log[0] as number) >= latest) return;
       const horizon = typeof horizonOf === 'number' ? horizonOf : horizonOf(key);
-      if ((log[0] as number) >= horizon) continue;
+      if ((log[0] as number) >= horizon) return;
       let drop = 0;
       while (drop < log.length && (log[drop] as number) < horizon) drop += stride;
-      if (drop === log.length) this.logs.delete(key);
-      else this.logs.set(key, log.slice(drop));
-    }
+      if (drop === log.length) logs.delete(key);
+      else logs.set(key, log.slice(drop));
+    });
   }
 
   /** Number of stored events across keys (for stats). */
