@@ -10,7 +10,7 @@ import { BUDGETS } from './budgets.js';
 import { hash32 } from '../domain/hash.js';
 import type { LabelsInput, LateDelivery, LegitSubject } from './labels.js';
 import { callCentreTraffic, inboundTraffic, trunkTraffic } from './legit-bulk.js';
-import { clientsAbroadTraffic, deskTraffic, familyTraffic, quickCallTraffic, typoTraffic } from './legit-extra.js';
+import { clientsAbroadTraffic, deskTraffic, eveningFamilyTraffic, familyTraffic, quickCallTraffic, typoTraffic } from './legit-extra.js';
 import { internationalTraffic, officeTraffic, onCallTraffic, salesTraffic, type TrafficContext } from './legit-offices.js';
 import { Allocator, buildPopulation, type Population, type Site } from './population.js';
 import { Rng } from './prng.js';
@@ -91,6 +91,8 @@ export function simulate(o: SimOptions): Simulation {
   for (const site of pop.sites) {
     const ctx: TrafficContext = { rng: detached(o.seed, `extra:${site.tenant}/${site.account}`), days, periodEnd, out: calls };
     extraTraffic(ctx, site, pop, open.has(site));
+    // an rng of its own: added later, it moves no call of the traffic above
+    if (open.has(site)) eveningFamilyTraffic({ ...ctx, rng: detached(o.seed, `evening:${site.tenant}/${site.account}`) }, site);
   }
   for (let round = 0; round < rounds; round++) {
     for (const kind of MONEY) {

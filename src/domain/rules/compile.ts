@@ -145,6 +145,11 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
     const marked = (h: { readonly rule?: string }) => by.has(h.rule ?? GIVEN);
     tests.push((e) => e.hot.length > 0 && e.hot.some(marked));
   }
+  if (m.notHot) {
+    const by = new Set(m.notHot);
+    const marked = (h: { readonly rule?: string }) => by.has(h.rule ?? GIVEN);
+    tests.push((e) => e.hot.length === 0 || !e.hot.some(marked));
+  }
   return (e) => {
     for (let i = 0; i < tests.length; i++) if (!(tests[i] as (e: CallEvent) => boolean)(e)) return false;
     return true;

@@ -64,6 +64,8 @@ export const matchSpec = z.strictObject({
   callerInternational: z.boolean().optional(),
   /** The callee is in a hot range of the tenant marked by one of these rules (`hotRange`), or `given` (hotlists). */
   hot: z.array(name).min(1).optional(),
+  /** The callee is in no hot range these rules marked (a range another rule already owns, e.g. a Wangiri range's callbacks). */
+  notHot: z.array(name).min(1).optional(),
 });
 export type MatchSpec = z.infer<typeof matchSpec>;
 
@@ -120,7 +122,12 @@ export const measureSpec = z.discriminatedUnion('kind', [
   /** The key's running total of cost or billed minutes over the local calendar day. */
   z.strictObject({ kind: z.literal('dailyTotal'), of: z.enum(['cost', 'minutes']) }),
   /** Money spent within the sliding window (BRL; CDR cost, else the rate table's estimate), by call end. */
-  z.strictObject({ kind: z.literal('sum'), of: z.literal('cost') }),
+  z.strictObject({
+    kind: z.literal('sum'),
+    of: z.literal('cost'),
+    /** Only fire once the window's calls reached this many distinct numbers (one number redialled is a conversation). */
+    minDistinct: z.int().min(2).max(20).optional(),
+  }),
   /** Thresholds are percentages of the profile's money caps (daily and/or monthly, local day and month), all outbound cost. */
   z.strictObject({ kind: z.literal('moneyCap') }),
   rangeScoreSpec,
