@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, startOfDay } from 'date-fns';
+import { addDays, addMonths, startOfDay, startOfMonth } from 'date-fns';
 
 /** Whether the runtime knows `zone` as an IANA time zone. */
 export function isTimeZone(zone: string): boolean {
@@ -44,6 +44,11 @@ export function localTime(t: number, timeZone: string): LocalTime {
 /** The instant of the next local midnight after `t` (the start of the next local day), DST-safe. */
 export function nextLocalMidnight(t: number, timeZone: string): number {
   return startOfDay(addDays(new TZDate(t, timeZone), 1)).getTime();
+}
+
+/** The instant the next local month starts after `t` (its 1st, local midnight), DST-safe. */
+export function nextLocalMonthStart(t: number, timeZone: string): number {
+  return startOfMonth(addMonths(new TZDate(t, timeZone), 1)).getTime();
 }
 
 /** The instant of `minuteOfDay` on the local `date` (YYYY-MM-DD) in `timeZone`. */

@@ -4,7 +4,7 @@ import { parseDuration } from './duration.js';
 import { GIVEN } from '../engine/hot-ranges.js';
 import { noveltyBit } from '../usage/novelty.js';
 import type { ColdStart } from '../usage/usage-book.js';
-import type { BlockScope, MatchSpec, MeasureSpec, RuleSpec, ThresholdSpec } from './spec.js';
+import type { BLOCK_UNTIL, BlockScope, MatchSpec, MeasureSpec, RuleSpec, ThresholdSpec } from './spec.js';
 
 /** The runtime form of a rule: matcher and key functions, durations in ms. */
 export interface CompiledRule {
@@ -35,7 +35,7 @@ export interface CompiledRule {
 export interface CompiledBlock {
   readonly at: number;
   readonly durationMs: number | undefined;
-  readonly until: 'localMidnight' | 'nextBusinessHour' | undefined;
+  readonly until: (typeof BLOCK_UNTIL)[number] | undefined;
   readonly scope: BlockScope;
   readonly escalate: boolean;
   readonly sharedSite: 'block' | 'warn';

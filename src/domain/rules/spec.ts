@@ -19,7 +19,8 @@ export type KeyKind = (typeof KEY_KINDS)[number];
 export const CALLEE_CLASSES = ['international', 'premium', 'outOfProfile', 'national', 'invalid', 'risk'] as const;
 export type CalleeClass = (typeof CALLEE_CLASSES)[number];
 
-export const BLOCK_UNTIL = ['localMidnight', 'nextBusinessHour'] as const;
+/** capPeriod (money caps): the end of the period whose cap was crossed, local midnight or the next month's start. */
+export const BLOCK_UNTIL = ['localMidnight', 'nextBusinessHour', 'capPeriod'] as const;
 export const BLOCK_SCOPES = ['all', 'international'] as const;
 export type BlockScope = (typeof BLOCK_SCOPES)[number];
 
@@ -199,6 +200,7 @@ export const ruleSpec = z
     if (r.block?.sharedSite === 'warn' && (r.baseline !== 'site' || r.key !== 'ip')) fail(['block', 'sharedSite'], 'applies to key ip with baseline site');
     if (r.baseline === 'dailyCost' && r.key !== 'account') fail(['baseline'], "dailyCost is the account's learned daily cost: use it with key account");
     if (r.measure.kind === 'moneyCap' && r.key !== 'account') fail(['key'], 'money caps are per account: use key account');
+    if (r.block?.until === 'capPeriod' && r.measure.kind !== 'moneyCap') fail(['block', 'until'], 'capPeriod is the period of a money cap: use it with measure moneyCap');
     if (r.key === 'destCountry' && r.block) fail(['block'], 'a destination country is alerted on, never blocked whole');
     if (r.measure.kind === 'dailyQuota' || r.measure.kind === 'dailyTotal' || r.measure.kind === 'moneyCap') {
       if (r.window !== undefined) fail(['window'], `a ${r.measure.kind} rule counts per local day; remove window`);
