@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { snapshotOfRow, usageRow } from '../../../src/adapters/clickhouse/usage-rows.js';
 import { alertsOf, blocksOf, harness, series } from './harness.js';
 
 const RULE = 'exposure-new-country-off-hours';
@@ -73,6 +74,26 @@ describe('money after hours on a country the account began dialling today (issue
     assert.equal(blocksOf(h.feed(...rings), 'wangiri-range').length, 1);
     const callbacks = series('2026-03-02T19:00:00-03:00', 4, 20 * 60, (at, i) => abroad(h, at, mali(i), 10));
     assert.deepEqual(alertsOf(h.feed(...callbacks), RULE), []);
+  });
+
+  it('keeps the recent countries through a restart: the stored snapshot row carries them, older rows without them still load', () => {
+    const before = harness({ only: [RULE], profiles });
+    office(before);
+    const drain = series('2026-03-02T19:00:00-03:00', 2, 25 * 60, (at, i) => abroad(before, at, GUINEA(i), 10));
+    before.feed(drain[0]!);
+    const [snapshot] = before.engine.usageSnapshots();
+    const row = usageRow(snapshot!);
+    const stored = snapshotOfRow('acme', row.body);
+    assert.ok(stored.ok, stored.ok ? '' : stored.reason);
+    const after = harness({ only: [RULE], profiles });
+    after.engine.restoreUsage([stored.snapshot]);
+    // the rebuild replays the state horizon: the first call counts again only if the country is still known as recent
+    after.engine.process(drain[0]!, drain[0]!.endedAt, true);
+    assert.equal(alertsOf(after.feed(drain[1]!)).find((a) => a.severity === 'critical')?.details['value'], 60);
+    // a row stored before recent countries were kept (7 elements per account) is still a snapshot
+    const old = JSON.parse(row.body) as { accounts: unknown[][] };
+    for (const a of old.accounts) a.length = 7;
+    assert.equal(snapshotOfRow('acme', JSON.stringify(old)).ok, true);
   });
 
   it("scales with the account's own learned level around this hour: an account that does this on ordinary evenings", () => {
