@@ -20,7 +20,16 @@ import {
 type MemberRows = readonly (readonly [number, number, number])[];
 type IpRow = readonly [string, number, number, MemberRows, MemberRows];
 /** The last element, countries first dialled within a day (flat [region, since…]), is absent in older snapshots. */
-type AccountRow = readonly [string, number, number, MemberRows, readonly string[], readonly string[], readonly number[], (readonly (string | number)[] | undefined)?];
+type AccountRow = readonly [
+  string,
+  number,
+  number,
+  MemberRows,
+  readonly string[],
+  readonly string[],
+  readonly number[],
+  (readonly (string | number)[] | undefined)?,
+];
 type CallerRow = readonly [string, number, number, readonly number[]];
 /** A subject that went far above its baseline: its kind, key and the local day. */
 type TaintRow = readonly [SubjectKind, string, number];
