@@ -44,4 +44,6 @@ export const BUDGETS: Readonly<Record<string, Budget>> = {
   'concurrent-long-calls': { attempts: 10, why: 'live concurrency: refused by the 10th simultaneous call (the CDRs arrive 1-2 h later)' },
   'cost-exposure': { cost: 150, why: 'exposure over the account learned daily cost: within about an hour of the drain' },
   'invalid-numbers': { cdrs: 10, why: 'invalid or unallocated numbers: blocked within 10 calls' },
+  // each simulated episode writes its victim's own cap instead (fraud-cap.ts); this is for hand-made labels
+  'money-cap': { cost: 150, why: 'money-cap: blocked by the call that crosses the daily cap (the smallest simulated cap)' },
 };

@@ -1,5 +1,7 @@
 import { makeCall, type Call, type Outcome } from './calls.js';
 import type { SiteKind } from './config.js';
+import type { Budget } from './budgets.js';
+import type { Caps } from './caps.js';
 import type { EpisodeType, LabelSubject } from './labels.js';
 import { COUNTRIES, countryNumber, dialled, type Dest } from './numbering.js';
 import type { Allocator, Line, Population, Site } from './population.js';
@@ -12,6 +14,10 @@ export interface EpisodeDraft {
   readonly tenant: string;
   readonly calls: Call[];
   readonly acceptable: LabelSubject[];
+  /** This episode's own budget (e.g. its victim's money cap), instead of its type's in budgets.ts. */
+  readonly budget?: Budget;
+  /** Money caps of the victim's account (the profile gets them, also where the operator set none: an open office). */
+  readonly caps?: Caps;
 }
 
 export interface FraudContext {

@@ -32,6 +32,8 @@ import { POPULATION_KINDS } from './config.js';
  * - concurrent-long-calls: 22-28 simultaneous 1-2 h calls on one account (their CDRs arrive when they end)
  * - cost-exposure: 2-3 calls an hour of 6-15 min to a high-cost range over an evening, far above the usual spend
  * - invalid-numbers: 30-50 calls to invalid or unallocated numbers, failed at once (scanning for routes)
+ * - money-cap: call selling through a hijacked office PBX, national calls on many channels in working hours, until
+ *   the office's daily money cap (profiles `caps`, src/sim/caps.ts) is crossed
  *
  * Legitimate populations (labels' `population` is the site kind; these live inside them):
  * - sme-office: national calls, redials, on-call staff; a few typos a week (invalid numbers, failed at once);
@@ -69,6 +71,7 @@ export const EPISODE_TYPES = [
   'concurrent-long-calls',
   'cost-exposure',
   'invalid-numbers',
+  'money-cap',
 ] as const;
 export type EpisodeType = (typeof EPISODE_TYPES)[number];
 

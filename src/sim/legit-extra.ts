@@ -75,6 +75,29 @@ export function familyTraffic(ctx: TrafficContext, site: Site): void {
 }
 
 /**
+ * Open offices: an employee from abroad staying after work on some evenings (19:00-21:30, about two business days
+ * in five; one such employee in most open offices, more than real offices have, to stress the night rules) to call home, 20-40 min, nearly always the same number (the family's phone), sometimes a second
+ * relative; a dropped line (one call in four, after 2-10 min) is dialled again. Looks like a drain at night to an
+ * expensive African or Caribbean mobile range, and on its first evening the country is new to the account.
+ */
+export function eveningFamilyTraffic(ctx: TrafficContext, site: Site): void {
+  const { rng } = ctx;
+  if (!rng.chance(0.8)) return;
+  const line = rng.pick(site.lines);
+  const range = rng.pick(FAMILY_RANGES.filter((r) => r.region === 'AO' || r.region === 'NG' || r.region === 'HT'));
+  const home = rangeNumber(rng, range);
+  const relative = rangeNumber(rng, range);
+  for (const day of business(ctx)) {
+    if (!rng.chance(0.4)) continue;
+    const dest = rng.chance(0.85) ? home : relative;
+    const start = at(day, rng.between(19, 21.5));
+    const dropped = rng.chance(0.25);
+    const first = push(ctx, site, line, dest, start, answered(rng, (dropped ? rng.int(2, 10) : rng.int(20, 40)) * 60));
+    if (first && dropped) push(ctx, site, line, dest, first.end + rng.int(1, 3) * MINUTE, answered(rng, rng.int(20, 40) * 60));
+  }
+}
+
+/**
  * Clients abroad calling an office through the carriers' SBCs: most answered, some missed (rang out, or hung up
  * after a few seconds), and a missed call is called back within hours by the extension it rang.
  */

@@ -1,4 +1,5 @@
 import { profilesFileSpec } from '../domain/rules/profile-spec.js';
+import { officeCaps, type Caps } from './caps.js';
 import { DESK_COUNTRIES } from './legit-extra.js';
 import type { Population, Site } from './population.js';
 
@@ -10,12 +11,18 @@ type Json = Record<string, unknown>;
  * per-account dial plans where a site dials with an outside-line 0 or sits in another DDD. `base` is the rules
  * directory's own profiles file: its escalation ladder, global lists and any other top-level keys are kept.
  */
-export function simulatedProfiles(pop: Population, timeZone: string, base: Json = {}, open: ReadonlySet<Site> = new Set()): Json {
+export function simulatedProfiles(
+  pop: Population,
+  timeZone: string,
+  base: Json = {},
+  open: ReadonlySet<Site> = new Set(),
+  episodeCaps: ReadonlyMap<string, Caps> = new Map(),
+): Json {
   const tenants: Json = {};
   for (const t of pop.tenants) {
     const accounts: Json = {};
     for (const site of pop.sites.filter((s) => s.tenant === t.spec.name)) {
-      const profile = accountProfile(site, t.spec.ddd, open.has(site));
+      const profile = accountProfile(site, t.spec.ddd, open.has(site), episodeCaps.get(`${site.tenant}/${site.account}`));
       if (Object.keys(profile).length > 0) accounts[site.account] = profile;
     }
     tenants[t.spec.name] = { dialPlan: { defaultDdd: t.spec.ddd }, accounts };
@@ -39,7 +46,7 @@ export function simulatedProfiles(pop: Population, timeZone: string, base: Json 
 }
 
 /** `open`: an office whose international calls are allowed to every country (an old contract's default). */
-function accountProfile(site: Site, tenantDdd: string, open: boolean): Json {
+function accountProfile(site: Site, tenantDdd: string, open: boolean, episodeCaps: Caps | undefined): Json {
   const p: Json = {};
   const dialPlan: Json = {};
   if (site.ddd !== tenantDdd) dialPlan['defaultDdd'] = site.ddd;
@@ -55,6 +62,8 @@ function accountProfile(site: Site, tenantDdd: string, open: boolean): Json {
     p['concurrency'] = { international: 40, throttle: { floor: 30, factor: 2, calls: 2, per: '1m' } };
   }
   if (open) p['international'] = { policy: 'allow' };
+  const caps = episodeCaps ?? (open ? undefined : officeCaps(site));
+  if (caps) p['caps'] = { ...caps };
   const intl = site.intl;
   if (intl) {
     p['international'] =

@@ -7,10 +7,11 @@ import { EVASIVE } from './fraud-evasive.js';
 import { MONEY } from './fraud-money.js';
 import type { EpisodeDraft, EpisodeKind } from './fraud.js';
 import { BUDGETS } from './budgets.js';
+import { MONEY_CAP } from './fraud-cap.js';
 import { hash32 } from '../domain/hash.js';
 import type { LabelsInput, LateDelivery, LegitSubject } from './labels.js';
 import { callCentreTraffic, inboundTraffic, trunkTraffic } from './legit-bulk.js';
-import { clientsAbroadTraffic, deskTraffic, familyTraffic, quickCallTraffic, typoTraffic } from './legit-extra.js';
+import { clientsAbroadTraffic, deskTraffic, eveningFamilyTraffic, familyTraffic, quickCallTraffic, typoTraffic } from './legit-extra.js';
 import { internationalTraffic, officeTraffic, onCallTraffic, salesTraffic, type TrafficContext } from './legit-offices.js';
 import { Allocator, buildPopulation, type Population, type Site } from './population.js';
 import { Rng } from './prng.js';
@@ -20,7 +21,7 @@ import { TRADE_COUNTRIES } from './numbering.js';
 
 /** The first 18 kinds draw from the simulation's rng; issue 16's (MONEY) from rngs of their own, shifting nothing. */
 const COUNTING_KINDS: readonly EpisodeKind[] = [...CLASSIC, ...DESTINATION, ...EVASIVE];
-export const EPISODE_KINDS: readonly EpisodeKind[] = [...COUNTING_KINDS, ...MONEY];
+export const EPISODE_KINDS: readonly EpisodeKind[] = [...COUNTING_KINDS, ...MONEY, MONEY_CAP];
 /** An rng of its own for one part added later: a pure function of the seed and the label. */
 const detached = (seed: number, label: string) => new Rng((seed ^ hash32(label)) >>> 0);
 /** Share of the SME offices not attacked by the first 18 kinds that have international open and CDRs without cost. */
@@ -91,9 +92,11 @@ export function simulate(o: SimOptions): Simulation {
   for (const site of pop.sites) {
     const ctx: TrafficContext = { rng: detached(o.seed, `extra:${site.tenant}/${site.account}`), days, periodEnd, out: calls };
     extraTraffic(ctx, site, pop, open.has(site));
+    // an rng of its own: added later, it moves no call of the traffic above
+    if (open.has(site)) eveningFamilyTraffic({ ...ctx, rng: detached(o.seed, `evening:${site.tenant}/${site.account}`) }, site);
   }
   for (let round = 0; round < rounds; round++) {
-    for (const kind of MONEY) {
+    for (const kind of [...MONEY, MONEY_CAP]) {
       const index = drafts.length;
       const draft = kind.make({ rng: detached(o.seed, `episode:${index}`), days, periodEnd, pop, alloc, index, used, open: [...open] });
       drafts.push(draft);
@@ -135,7 +138,7 @@ export function simulate(o: SimOptions): Simulation {
       acceptable: d.acceptable,
       cdrIds: ordered.map((c) => c.id as string),
       targets: [...(EPISODE_KINDS.find((k) => k.type === d.type)?.targets ?? [])],
-      ...(BUDGETS[d.type] ? { budget: BUDGETS[d.type] } : {}),
+      ...((d.budget ?? BUDGETS[d.type]) ? { budget: d.budget ?? BUDGETS[d.type] } : {}),
       cdrCosts: ordered.map((c) => c.cost),
     };
   });
@@ -167,7 +170,13 @@ export function simulate(o: SimOptions): Simulation {
   return {
     lines,
     labels,
-    profiles: simulatedProfiles(pop, zone, o.profilesBase, open),
+    profiles: simulatedProfiles(
+      pop,
+      zone,
+      o.profilesBase,
+      open,
+      new Map(drafts.flatMap((d) => (d.caps && d.calls[0] ? [[`${d.tenant}/${d.calls[0].account}`, d.caps]] : []))),
+    ),
     population: pop,
     summary: {
       cdrs: lines.length,

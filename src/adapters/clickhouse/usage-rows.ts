@@ -22,7 +22,10 @@ const snapshotSchema = z.looseObject({
     .nullable()
     .transform((t) => t ?? Number.NEGATIVE_INFINITY),
   ips: z.array(z.tuple([z.string(), num, num, members, members])),
-  accounts: z.array(z.tuple([z.string(), num, num, members, z.array(z.string()), z.array(z.string()), z.array(num)])),
+  // the last element, countries first dialled within a day (flat [region, since…], novelty recentCountry), came later
+  accounts: z.array(
+    z.tuple([z.string(), num, num, members, z.array(z.string()), z.array(z.string()), z.array(num), z.array(z.union([z.string(), num])).optional()]),
+  ),
   callers: z.array(z.tuple([z.string(), num, num, z.array(num)])),
   levels: z.array(z.tuple([z.string(), levels])),
   // added later in version 1: older rows have none

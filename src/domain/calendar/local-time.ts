@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, startOfDay } from 'date-fns';
+import { addDays, addMonths, startOfDay, startOfMonth } from 'date-fns';
 
 /** Whether the runtime knows `zone` as an IANA time zone. */
 export function isTimeZone(zone: string): boolean {
@@ -59,6 +59,11 @@ export function nextLocalMidnight(t: number, timeZone: string): number {
   if (days.size >= MAX_CACHED) days.clear();
   days.set(timeZone, { from: startOfDay(local).getTime(), to });
   return to;
+}
+
+/** The instant the next local month starts after `t` (its 1st, local midnight), DST-safe. */
+export function nextLocalMonthStart(t: number, timeZone: string): number {
+  return startOfMonth(addMonths(new TZDate(t, timeZone), 1)).getTime();
 }
 
 /** The instant of `minuteOfDay` on the local `date` (YYYY-MM-DD) in `timeZone`. */

@@ -1,5 +1,5 @@
 import { nextBusinessStart } from '../calendar/business.js';
-import { nextLocalMidnight } from '../calendar/local-time.js';
+import { nextLocalMidnight, nextLocalMonthStart } from '../calendar/local-time.js';
 import type { CompiledRule } from '../rules/compile.js';
 import { formatDuration } from '../rules/duration.js';
 import type { Observation } from './detectors/detector.js';
@@ -98,7 +98,7 @@ export class EpisodeBook {
       const starts = this.history.get(historyKey) ?? [];
       const from = Math.max(at, decidedAt);
       const level = 1 + starts.filter((s) => s > from - this.escalation.withinMs && s <= from).length;
-      const expiresAt = this.expiry(rule, level, at, from, event);
+      const expiresAt = this.expiry(rule, level, at, from, event, obs.period);
       if (expiresAt <= from) blockNote = 'not issued: its local day ended before its CDRs arrived';
       else {
         starts.push(from);
@@ -198,9 +198,11 @@ export class EpisodeBook {
   }
 
   /** A quota block ends with the local day the quota counts; every other block runs from the decision. */
-  private expiry(rule: CompiledRule, level: number, at: number, from: number, event: CallEvent): number {
+  private expiry(rule: CompiledRule, level: number, at: number, from: number, event: CallEvent, period?: 'day' | 'month'): number {
     const block = rule.block;
     if (block?.until === 'localMidnight') return nextLocalMidnight(at, event.profile.timeZone);
+    // a month over its cap stays blocked to the month's end, not again at the first call of each day
+    if (block?.until === 'capPeriod') return (period === 'month' ? nextLocalMonthStart : nextLocalMidnight)(at, event.profile.timeZone);
     if (block?.until === 'nextBusinessHour') {
       const open = nextBusinessStart(event.profile.calendar, from);
       return open > from ? open : from + (block.durationMs ?? 3_600_000);

@@ -4,7 +4,7 @@ import { parseDuration } from './duration.js';
 import { GIVEN } from '../engine/hot-ranges.js';
 import { noveltyBit } from '../usage/novelty.js';
 import type { ColdStart } from '../usage/usage-book.js';
-import type { BlockScope, MatchSpec, MeasureSpec, RuleSpec, ThresholdSpec } from './spec.js';
+import type { BLOCK_UNTIL, BlockScope, MatchSpec, MeasureSpec, RuleSpec, ThresholdSpec } from './spec.js';
 
 /** The runtime form of a rule: matcher and key functions, durations in ms. */
 export interface CompiledRule {
@@ -37,7 +37,7 @@ export interface CompiledRule {
 export interface CompiledBlock {
   readonly at: number;
   readonly durationMs: number | undefined;
-  readonly until: 'localMidnight' | 'nextBusinessHour' | undefined;
+  readonly until: (typeof BLOCK_UNTIL)[number] | undefined;
   readonly scope: BlockScope;
   readonly escalate: boolean;
   readonly sharedSite: 'block' | 'warn';
@@ -156,6 +156,11 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
     const by = new Set(m.hot);
     const marked = (h: { readonly rule?: string }) => by.has(h.rule ?? GIVEN);
     tests.push((e) => e.hot.length > 0 && e.hot.some(marked));
+  }
+  if (m.notHot) {
+    const by = new Set(m.notHot);
+    const marked = (h: { readonly rule?: string }) => by.has(h.rule ?? GIVEN);
+    tests.push((e) => e.hot.length === 0 || !e.hot.some(marked));
   }
   return (e) => {
     for (let i = 0; i < tests.length; i++) if (!(tests[i] as (e: CallEvent) => boolean)(e)) return false;

@@ -19,7 +19,8 @@ export type KeyKind = (typeof KEY_KINDS)[number];
 export const CALLEE_CLASSES = ['international', 'premium', 'outOfProfile', 'national', 'invalid', 'risk'] as const;
 export type CalleeClass = (typeof CALLEE_CLASSES)[number];
 
-export const BLOCK_UNTIL = ['localMidnight', 'nextBusinessHour'] as const;
+/** capPeriod (money caps): the end of the period whose cap was crossed, local midnight or the next month's start. */
+export const BLOCK_UNTIL = ['localMidnight', 'nextBusinessHour', 'capPeriod'] as const;
 export const BLOCK_SCOPES = ['all', 'international'] as const;
 export type BlockScope = (typeof BLOCK_SCOPES)[number];
 
@@ -64,6 +65,8 @@ export const matchSpec = z.strictObject({
   callerInternational: z.boolean().optional(),
   /** The callee is in a hot range of the tenant marked by one of these rules (`hotRange`), or `given` (hotlists). */
   hot: z.array(name).min(1).optional(),
+  /** The callee is in no hot range these rules marked (a range another rule already owns, e.g. a Wangiri range's callbacks). */
+  notHot: z.array(name).min(1).optional(),
 });
 export type MatchSpec = z.infer<typeof matchSpec>;
 
@@ -120,7 +123,12 @@ export const measureSpec = z.discriminatedUnion('kind', [
   /** The key's running total of cost or billed minutes over the local calendar day. */
   z.strictObject({ kind: z.literal('dailyTotal'), of: z.enum(['cost', 'minutes']) }),
   /** Money spent within the sliding window (BRL; CDR cost, else the rate table's estimate), by call end. */
-  z.strictObject({ kind: z.literal('sum'), of: z.literal('cost') }),
+  z.strictObject({
+    kind: z.literal('sum'),
+    of: z.literal('cost'),
+    /** Only fire once the window's calls reached this many distinct numbers (one number redialled is a conversation). */
+    minDistinct: z.int().min(2).max(20).optional(),
+  }),
   /** Thresholds are percentages of the profile's money caps (daily and/or monthly, local day and month), all outbound cost. */
   z.strictObject({ kind: z.literal('moneyCap') }),
   rangeScoreSpec,
@@ -204,6 +212,7 @@ export const ruleSpec = z
     if (r.block?.sharedSite === 'warn' && (r.baseline !== 'site' || r.key !== 'ip')) fail(['block', 'sharedSite'], 'applies to key ip with baseline site');
     if (r.baseline === 'dailyCost' && r.key !== 'account') fail(['baseline'], "dailyCost is the account's learned daily cost: use it with key account");
     if (r.measure.kind === 'moneyCap' && r.key !== 'account') fail(['key'], 'money caps are per account: use key account');
+    if (r.block?.until === 'capPeriod' && r.measure.kind !== 'moneyCap') fail(['block', 'until'], 'capPeriod is the period of a money cap: use it with measure moneyCap');
     if (r.key === 'destCountry' && r.block) fail(['block'], 'a destination country is alerted on, never blocked whole');
     if (r.measure.kind === 'dailyQuota' || r.measure.kind === 'dailyTotal' || r.measure.kind === 'moneyCap') {
       if (r.window !== undefined) fail(['window'], `a ${r.measure.kind} rule counts per local day; remove window`);

@@ -2,9 +2,10 @@
  * Novelty signals of one call (G3, rule match `novel`), judged before the call is learned. country, numberType:
  * a familiar account's first call to a country or number type · callerIp, accountIp: a familiar caller or account
  * calling from an address it began using within the last day · ipCaller, ipAccount: a familiar address serving a
- * caller or account it never served.
+ * caller or account it never served · recentCountry: a call to a country an account watched for a working day first
+ * dialled within the last day, the first call included (a drain's 2nd and 3rd calls are as new as its first: recent-countries.ts).
  */
-export const NOVELTIES = ['country', 'numberType', 'callerIp', 'accountIp', 'ipCaller', 'ipAccount'] as const;
+export const NOVELTIES = ['country', 'numberType', 'callerIp', 'accountIp', 'ipCaller', 'ipAccount', 'recentCountry'] as const;
 export type Novelty = (typeof NOVELTIES)[number];
 /** A call's novelties as bits (no allocation per call): bit i is NOVELTIES[i]. */
 export const noveltyBit = (n: Novelty): number => 1 << NOVELTIES.indexOf(n);

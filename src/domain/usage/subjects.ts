@@ -1,5 +1,6 @@
 import { NUMBER_TYPES, type NumberType } from '../numbering/types.js';
 import type { Levels } from './levels.js';
+import type { RecentCountries } from './recent-countries.js';
 import type { Members } from './sites.js';
 
 /** A subject is familiar once seen this long ago: before that, everything it does is new and nothing is novel. */
@@ -37,6 +38,8 @@ export interface AccountSite extends Subject {
   types: number;
   /** Addresses used recently, see `remember`. */
   ips: number[];
+  /** Countries first dialled within the last day (novelty `recentCountry`), see recent-countries.ts; mostly none. */
+  recentCountries: RecentCountries | undefined;
 }
 export interface CallerSite extends Subject {
   ips: number[];
@@ -82,7 +85,15 @@ export const ipSite = (first: number, lastMinute: number, callers: Members, acco
   callers,
   accounts,
 });
-export const accountSite = (first: number, lastMinute: number, callers: Members, countries: Set<string>, types: number, ips: number[]): AccountSite => ({
+export const accountSite = (
+  first: number,
+  lastMinute: number,
+  callers: Members,
+  countries: Set<string>,
+  types: number,
+  ips: number[],
+  recentCountries?: RecentCountries,
+): AccountSite => ({
   firstSeen: first,
   firstMinute: minuteOf(first),
   lastMinute,
@@ -92,6 +103,7 @@ export const accountSite = (first: number, lastMinute: number, callers: Members,
   countries,
   types,
   ips,
+  recentCountries,
 });
 export const callerSite = (first: number, lastMinute: number, ips: number[]): CallerSite => ({
   firstSeen: first,

@@ -4,6 +4,7 @@ import { Levels } from './levels.js';
 import { noveltyBit } from './novelty.js';
 import { hash30 } from '../hash.js';
 import { Members } from './sites.js';
+import { forgetCountries, isRecentCountry, rememberCountry, RECENT_COUNTRY_MS, WATCHED_AFTER_MS } from './recent-countries.js';
 import {
   FAMILIAR_AFTER_MS,
   MINUTE_MS,
@@ -30,6 +31,7 @@ const CALLER_IP = noveltyBit('callerIp');
 const ACCOUNT_IP = noveltyBit('accountIp');
 const IP_CALLER = noveltyBit('ipCaller');
 const IP_ACCOUNT = noveltyBit('ipAccount');
+const RECENT_COUNTRY = noveltyBit('recentCountry');
 
 /** One call as the baseline rules judge it: built once per call, shared by every such rule. */
 export interface LearningCall {
@@ -119,8 +121,12 @@ export class UsageBook {
     const region = e.callee?.region ?? null;
     if (e.international && region !== null && !account.countries.has(region)) {
       if (familiar(account, t)) novel |= COUNTRY;
+      if (account.firstSeen <= t - WATCHED_AFTER_MS) {
+        novel |= RECENT_COUNTRY;
+        account.recentCountries = rememberCountry(account.recentCountries, region, t);
+      }
       account.countries.add(region);
-    }
+    } else if (account.recentCountries !== undefined && region !== null && isRecentCountry(account.recentCountries, region, t)) novel |= RECENT_COUNTRY;
     const type = e.callee ? typeBit(e.callee.type) : 0;
     if ((account.types & type) !== type) {
       if (familiar(account, t)) novel |= NUMBER_TYPE;
@@ -248,7 +254,10 @@ export class UsageBook {
       site.callers.trim(horizonOf(key) - RETENTION_MS);
       site.accounts.trim(horizonOf(key) - RETENTION_MS);
     });
-    this.accounts.forEach((site, key) => site.callers.trim(horizonOf(key) - RETENTION_MS));
+    this.accounts.forEach((site, key) => {
+      site.callers.trim(horizonOf(key) - RETENTION_MS);
+      if (site.recentCountries !== undefined) site.recentCountries = forgetCountries(site.recentCountries, horizonOf(key) - RECENT_COUNTRY_MS);
+    });
   }
 
   /** The profiles of these tenants, one snapshot each; `through` gives each tenant's newest call end learned. */

@@ -19,7 +19,17 @@ import {
 
 type MemberRows = readonly (readonly [number, number, number])[];
 type IpRow = readonly [string, number, number, MemberRows, MemberRows];
-type AccountRow = readonly [string, number, number, MemberRows, readonly string[], readonly string[], readonly number[]];
+/** The last element, countries first dialled within a day (flat [region, since…]), is absent in older snapshots. */
+type AccountRow = readonly [
+  string,
+  number,
+  number,
+  MemberRows,
+  readonly string[],
+  readonly string[],
+  readonly number[],
+  (readonly (string | number)[] | undefined)?,
+];
 type CallerRow = readonly [string, number, number, readonly number[]];
 /** A subject that went far above its baseline: its kind, key and the local day. */
 type TaintRow = readonly [SubjectKind, string, number];
@@ -61,8 +71,10 @@ export function takeSnapshots(m: UsageMaps, through: ReadonlyMap<string, number>
   for (const tenant of through.keys()) out.set(tenant, { ips: [], accounts: [], callers: [], levels: [], tainted: [] });
   const of = (key: string) => out.get(key.slice(0, key.indexOf('\u0000')));
   for (const [k, s] of m.ips) of(k)?.ips.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), s.accounts.toJSON()]);
-  for (const [k, s] of m.accounts)
-    of(k)?.accounts.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], typesOf(s.types), s.ips]);
+  for (const [k, s] of m.accounts) {
+    const row = [k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], typesOf(s.types), s.ips] as const;
+    of(k)?.accounts.push(s.recentCountries ? [...row, [...s.recentCountries]] : row);
+  }
   for (const [k, s] of m.callers) of(k)?.callers.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.ips]);
   const ids = new Map<string, string>();
   for (const slot of m.slots.values()) ids.set(`${slot.kind}${slot.index}`, slot.id);
@@ -85,8 +97,9 @@ export function restoreSnapshot(m: UsageMaps, s: UsageSnapshot): void {
   for (const [k, first, last, callers, accounts] of s.ips) {
     m.ips.set(k, ipSite(first, minuteOf(last), Members.from(callers), Members.from(accounts)));
   }
-  for (const [k, first, last, callers, countries, types, ips] of s.accounts) {
-    m.accounts.set(k, accountSite(first, minuteOf(last), Members.from(callers), new Set(countries), typeBits(types), rehashed(ips)));
+  for (const [k, first, last, callers, countries, types, ips, recent] of s.accounts) {
+    const recentCountries = recent && recent.length > 0 ? [...recent] : undefined;
+    m.accounts.set(k, accountSite(first, minuteOf(last), Members.from(callers), new Set(countries), typeBits(types), rehashed(ips), recentCountries));
   }
   for (const [k, first, last, ips] of s.callers) m.callers.set(k, callerSite(first, minuteOf(last), rehashed(ips)));
   for (const [k, l] of s.levels) {

@@ -46,6 +46,7 @@ describe('rule files', () => {
       'exposure-account-fast',
       'exposure-account-slow',
       'exposure-country',
+      'exposure-new-country-off-hours',
       'international-daily-quota',
       'international-out-of-profile',
       'international-spend-spike',

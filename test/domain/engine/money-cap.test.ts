@@ -43,6 +43,21 @@ describe('money caps per profile (issue 16, F2): real time, local day and month 
     assert.deepEqual(h.feed(day('2026-04-01', 70)), []);
   });
 
+  it('blocks a month over its cap until the local start of next month, not again at each first call of a day', () => {
+    const h = harness({ only: ['money-cap'], profiles });
+    const day = (date: string, hour = '10') => h.call(`${date}T${hour}:00:00-03:00`, { callee: '+5511961234567', billSec: 3600, cost: 90 });
+    const verdicts = h.feed(day('2026-03-02'), day('2026-03-03'), day('2026-03-04'));
+    const [block] = blocksOf(verdicts);
+    assert.equal(block?.expiresAt, Date.parse('2026-04-01T00:00:00-03:00'));
+    assert.match(block?.reason ?? '', /money cap/);
+    // the next days' calls are covered by that block: no new block each day
+    assert.deepEqual(blocksOf(h.feed(day('2026-03-05'), day('2026-03-06'))), []);
+    // a day over its own cap only (month under its cap) is blocked to local midnight
+    const other = harness({ only: ['money-cap'], profiles });
+    const [daily] = blocksOf(other.feed(other.call('2026-03-02T10:00:00-03:00', { callee: LISBON, billSec: 600, cost: 120 })));
+    assert.equal(daily?.expiresAt, Date.parse('2026-03-03T00:00:00-03:00'));
+  });
+
   it('lets an account override one field and inherit the other, and stays silent where no cap is set', () => {
     const h = harness({ only: ['money-cap'], profiles });
     const v = h.feed(h.call('2026-03-02T10:00:00-03:00', { account: 'vip', callee: LISBON, billSec: 600, cost: 240 }));

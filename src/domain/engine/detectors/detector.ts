@@ -16,6 +16,8 @@ export interface Observation {
   /** Arrival sequence numbers of the calls behind the measure (resolved to CDR ids by the engine). Lazy: only firing observations pay for it. */
   readonly evidence: () => readonly number[];
   readonly details: () => Readonly<Record<string, DetailValue>>;
+  /** Money caps: whose cap the measure is, the day's or the month's (a `capPeriod` block lasts to its end). */
+  readonly period?: 'day' | 'month';
 }
 
 /**

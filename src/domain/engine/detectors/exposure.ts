@@ -2,6 +2,7 @@ import type { CompiledRule } from '../../rules/compile.js';
 import { formatDuration } from '../../rules/duration.js';
 import type { CallEvent } from '../event.js';
 import { round2 } from '../../round.js';
+import { hash30 } from '../../hash.js';
 import { MAX_EVIDENCE, type Detector, type HorizonOf, type Observation } from './detector.js';
 
 /** Buckets per window: a 5 min window sums 10 s buckets, a 60 min one 2 min buckets. */
@@ -18,7 +19,7 @@ interface Exposure {
   total: number;
   estimated: number;
   calls: number;
-  /** Ring of the newest calls: [end, seq] pairs. */
+  /** Ring of the newest calls: [end, seq] pairs, or [end, seq, callee hash] with `minDistinct`. */
   readonly recent: Float64Array;
   next: number;
 }
@@ -37,9 +38,15 @@ export class ExposureDetector implements Detector {
   private at = 0;
   /** Reused for every call: valid until the next observe. */
   private readonly seen: Observation;
+  /** Distinct numbers the window must hold before the rule may fire (1: any). */
+  private readonly minDistinct: number;
+  /** Numbers per remembered call: 2 ([end, seq]), or 3 with the callee's hash to count distinct numbers. */
+  private readonly stride: number;
 
   constructor(readonly rule: CompiledRule) {
     this.bucketMs = Math.max(1, Math.ceil(rule.windowMs / BUCKETS));
+    this.minDistinct = rule.measure.kind === 'sum' ? (rule.measure.minDistinct ?? 1) : 1;
+    this.stride = this.minDistinct > 1 ? 3 : 2;
     this.seen = {
       value: 0,
       reachedAt: () => this.at,
@@ -50,6 +57,7 @@ export class ExposureDetector implements Detector {
           cost: round2(x.total),
           estimatedCost: round2(x.estimated),
           calls: x.calls,
+          ...(this.minDistinct > 1 ? { numbers: this.distinct(x, this.minDistinct + EVIDENCE) } : {}),
           window: formatDuration(rule.windowMs),
           from: new Date((x.head - BUCKETS + 1) * this.bucketMs).toISOString(),
           to: new Date((x.head + 1) * this.bucketMs).toISOString(),
@@ -68,7 +76,15 @@ export class ExposureDetector implements Detector {
     const b = Math.floor(event.end / this.bucketMs);
     let x = this.keys.get(key);
     if (!x) {
-      x = { buckets: new Float64Array(3 * BUCKETS), head: b, total: 0, estimated: 0, calls: 0, recent: new Float64Array(2 * EVIDENCE).fill(-1), next: 0 };
+      x = {
+        buckets: new Float64Array(3 * BUCKETS),
+        head: b,
+        total: 0,
+        estimated: 0,
+        calls: 0,
+        recent: new Float64Array(this.stride * EVIDENCE).fill(-1),
+        next: 0,
+      };
       this.keys.set(key, x);
     } else if (b > x.head) advance(x, b);
     if (b <= x.head - BUCKETS) return null; // ended before this key's window
@@ -82,11 +98,14 @@ export class ExposureDetector implements Detector {
     }
     buckets[2 * BUCKETS + i] = (buckets[2 * BUCKETS + i] as number) + 1;
     x.calls++;
-    x.recent[2 * x.next] = event.end;
-    x.recent[2 * x.next + 1] = event.seq;
+    const r = this.stride * x.next;
+    x.recent[r] = event.end;
+    x.recent[r + 1] = event.seq;
+    if (this.stride === 3) x.recent[r + 2] = hash30(event.calleeText);
     x.next = (x.next + 1) % EVIDENCE;
     this.current = x;
     this.at = event.end;
+    if (this.minDistinct > 1 && this.distinct(x, this.minDistinct) < this.minDistinct) return null;
     this.seen.value = x.total;
     return this.seen;
   }
@@ -102,10 +121,28 @@ export class ExposureDetector implements Detector {
     const from = (x.head - BUCKETS + 1) * this.bucketMs;
     const out: number[] = [];
     for (let k = 0; k < EVIDENCE && out.length < MAX_EVIDENCE; k++) {
-      const j = (x.next + k) % EVIDENCE;
-      if ((x.recent[2 * j] as number) >= from) out.push(x.recent[2 * j + 1] as number);
+      const j = this.stride * ((x.next + k) % EVIDENCE);
+      if ((x.recent[j] as number) >= from) out.push(x.recent[j + 1] as number);
     }
     return out;
+  }
+
+  /**
+   * Distinct numbers among the remembered calls still in the window, counted up to `enough` (O(EVIDENCE²) at
+   * worst, on the few calls of a `minDistinct` rule; no allocation).
+   */
+  private distinct(x: Exposure, enough: number): number {
+    const from = (x.head - BUCKETS + 1) * this.bucketMs;
+    const recent = x.recent;
+    let n = 0;
+    for (let a = 0; a < EVIDENCE && n < enough; a++) {
+      const i = 3 * a;
+      if ((recent[i] as number) < from) continue;
+      let repeat = false;
+      for (let b = 0; b < a && !repeat; b++) repeat = (recent[3 * b] as number) >= from && recent[3 * b + 2] === recent[i + 2];
+      if (!repeat) n++;
+    }
+    return n;
   }
 }
 

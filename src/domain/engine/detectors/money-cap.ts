@@ -26,7 +26,9 @@ export class MoneyCapDetector implements Detector {
     if (!caps || m === undefined || event.direction !== 'outbound') return null;
     const dayTotal = m.dayTotal;
     const monthTotal = m.monthTotal;
-    const percent = Math.max(caps.daily === undefined ? 0 : (dayTotal / caps.daily) * 100, caps.monthly === undefined ? 0 : (monthTotal / caps.monthly) * 100);
+    const day = caps.daily === undefined ? 0 : (dayTotal / caps.daily) * 100;
+    const month = caps.monthly === undefined ? 0 : (monthTotal / caps.monthly) * 100;
+    const percent = Math.max(day, month);
     const details = () => {
       const d: Record<string, string | number> = { timeZone: event.profile.timeZone, percentUsed: round2(percent) };
       if (caps.daily !== undefined) Object.assign(d, { costToday: round2(dayTotal), dailyCap: caps.daily });
@@ -34,7 +36,7 @@ export class MoneyCapDetector implements Detector {
       if (event.costEstimated) d['lastCallCost'] = `${round2(event.cost ?? 0)} (estimated from rates.csv)`;
       return d;
     };
-    return { value: percent, reachedAt: () => event.t, evidence: () => [event.seq], details };
+    return { value: percent, reachedAt: () => event.t, evidence: () => [event.seq], details, period: month > day ? 'month' : 'day' };
   }
 
   /** The money book trims itself with the usage profiles. */

@@ -82,3 +82,74 @@ describe('exposure window (sum of cost by call end)', () => {
     assert.equal(d.keyCount, 0);
   });
 });
+
+describe('exposure window with minDistinct (numbers of the window)', () => {
+  const distinctRule = compileRule(
+    ruleSpec.parse({
+      id: 'y',
+      description: 'y',
+      cites: ['F2'],
+      key: 'account',
+      measure: { kind: 'sum', of: 'cost', minDistinct: 2 },
+      window: '3h',
+      thresholds: { critical: 40 },
+    }),
+  );
+  const STEP = distinctRule.windowMs / 30;
+  const dialled = (seq: number, end: number, cost: number, callee: string) =>
+    ({ seq, end, cost, costEstimated: true, calleeText: callee }) as unknown as CallEvent;
+
+  it('property: fires (an observation) exactly when the window holds calls to at least 2 numbers, with the same money as without the condition', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ gap: fc.integer({ min: 0, max: 3_600_000 }), number: fc.integer({ min: 0, max: 2 }), cents: fc.integer({ min: 1, max: 9_000 }) }),
+          {
+            minLength: 1,
+            maxLength: 15,
+          },
+        ),
+        (calls) => {
+          const d = new ExposureDetector(distinctRule);
+          const plain = new ExposureDetector(
+            compileRule(
+              ruleSpec.parse({
+                id: 'z',
+                description: 'z',
+                cites: ['F2'],
+                key: 'account',
+                measure: { kind: 'sum', of: 'cost' },
+                window: '3h',
+                thresholds: { critical: 40 },
+              }),
+            ),
+          );
+          const seen: { end: number; number: number }[] = [];
+          let t = T0;
+          calls.forEach((c, seq) => {
+            t += c.gap;
+            seen.push({ end: t, number: c.number });
+            const callee = `+22462000000${c.number}`;
+            const o = d.observe(dialled(seq, t, c.cents / 100, callee), 'k');
+            const all = plain.observe(dialled(seq, t, c.cents / 100, callee), 'k');
+            const head = Math.floor(t / STEP);
+            const numbers = new Set(seen.filter((s) => Math.floor(s.end / STEP) > head - 30).map((s) => s.number)).size;
+            if (numbers < 2) return assert.equal(o, null);
+            assert.ok(o && all && Math.abs(o.value - all.value) < 1e-6);
+            assert.equal(o.details()['numbers'], numbers);
+          });
+        },
+      ),
+      { numRuns: 300, seed: 16 },
+    );
+  });
+
+  it('one number redialled never fires, whatever it costs; a second number does', () => {
+    const d = new ExposureDetector(distinctRule);
+    assert.equal(d.observe(dialled(1, T0, 90, '+244923000001'), 'k'), null);
+    assert.equal(d.observe(dialled(2, T0 + 1_200_000, 90, '+244923000001'), 'k'), null);
+    const o = d.observe(dialled(3, T0 + 2_400_000, 30, '+244923000002'), 'k');
+    assert.equal(o?.value, 210);
+    assert.deepEqual(o?.evidence(), [1, 2, 3]);
+  });
+});
