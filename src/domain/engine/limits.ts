@@ -17,6 +17,9 @@ export interface Limits {
 
 export const ruleLimits = (rule: CompiledRule): Limits => ({ warn: rule.warn, critical: rule.critical, blockAt: rule.block?.at });
 
+/** A site opening (Sentinela's first day) is blocked only at this multiple of the thresholds: EV12's 5 becomes 15. */
+export const OPENING_CEILING = 3;
+
 /** 1.1 × 50 is 55.00000000000001 in floating point: not a reason to ask for 56. */
 const wholeUp = (t: number): number => Math.ceil(t - 1e-9);
 const MONEY_MEASURES: ReadonlySet<string> = new Set(['dailyTotal', 'dailyQuota', 'sum', 'moneyCap']);
@@ -39,6 +42,11 @@ export function scaled(rule: CompiledRule, baseline: Baseline): Limits {
     if (whole) blockAt = wholeUp(blockAt);
   }
   const learnBelow = Math.min(critical ?? Infinity, blockAt ?? Infinity);
+  // a site opening (usage-book `firstAddress`): warned about, blocked only far beyond the thresholds
+  if (rule.block?.sharedSite === 'warn' && baseline.opening === true) {
+    const ceiling = (t: number | undefined) => (t === undefined ? undefined : t * OPENING_CEILING);
+    return { warn: Math.min(warn ?? Infinity, critical ?? Infinity), critical: ceiling(critical), blockAt: ceiling(blockAt), baseline, learnBelow };
+  }
   // a site shared by several callers is warned about, never blocked whole (`block.sharedSite: warn`)
   if (rule.block?.sharedSite === 'warn' && baseline.shared === true) {
     return { warn: Math.min(warn ?? Infinity, critical ?? Infinity), critical: undefined, blockAt: undefined, baseline, learnBelow };

@@ -44,7 +44,8 @@ export class RuleBaseline {
     // an anomaly never becomes the baseline: the ramp-up of today is forgotten, and an address that raised the
     // alarm (not a shared office only warned about) is judged by the floor for the rest of its day (also when the
     // call is replayed or late: a restored taint is kept, and one the snapshot missed is set)
-    if (limits.critical !== undefined) this.usage.taint(this.slot.kind, at.day);
+    // (a site opening only warned about below its ceiling is not tainted)
+    if (limits.critical !== undefined && value >= Math.min(limits.critical, limits.blockAt ?? Infinity)) this.usage.taint(this.slot.kind, at.day);
     if (!teaches) return limits;
     this.usage.levels(this.slot)?.forgetToday();
     if (this.peers) this.usage.levels(this.peers)?.forgetToday();

@@ -47,6 +47,8 @@ export interface Baseline {
   readonly from: string;
   /** The subject is a site shared by several established callers (an office or call centre behind NAT). */
   readonly shared?: boolean;
+  /** Shared only as a site opening (`firstAddress`): warned about up to OPENING_CEILING × the thresholds, then blocked. */
+  readonly opening?: boolean;
 }
 
 export type ColdStart = 'floor' | 'callers' | 'accounts' | 'peers';
@@ -85,6 +87,7 @@ export class UsageBook {
   private readonly accounts = new Map<string, AccountSite>();
   private readonly callers = new Map<string, CallerSite>();
   private readonly slots = new Map<string, LevelSlot>();
+  private readonly tenantSince = new Map<string, number>();
   private readonly slotCount: Record<SubjectKind, number> = { ip: 0, account: 0, caller: 0 };
   /** The subjects of the call observed last: the rules judging that call read and learn them without a lookup. */
   private ip: IpSite | undefined;
@@ -117,6 +120,7 @@ export class UsageBook {
     if (!account) {
       account = accountSite(t, minuteOf(t), new Members(), new Set(), 0, []);
       this.accounts.set(keys.account, account);
+      this.seeTenant(e.tenant, t);
     } else touch(account, t);
     const region = e.callee?.region ?? null;
     if (e.international && region !== null && !account.countries.has(region)) {
@@ -203,25 +207,29 @@ export class UsageBook {
     if (ip && familiar(ip, e.t) && ip.callers.fresh(e.t) >= FRESH_BURST) return FRESH_CALLERS;
     if (this.subject(slot.kind)?.taintedDay === at.day) return TAINTED;
     const established = site?.callers.established(e.t) ?? 0;
-    const shared = established >= 2 || (ip !== undefined && this.firstAddress(ip, e));
+    const opening = established < 2 && ip !== undefined && this.firstAddress(ip, e);
+    const shared = established >= 2 || opening;
     const recent = levels?.recent(at, peak);
-    if (recent !== undefined) return { value: recent, from: peak === recent ? learnedFrom : TODAY_FROM, shared };
+    if (recent !== undefined) return { value: recent, from: peak === recent ? learnedFrom : TODAY_FROM, shared, opening };
     if (!site) return NOTHING_LEARNED;
     // the site's first hour: nothing learned of it yet, its size stands in (established callers, or accounts)
     const members = coldStart === 'accounts' && 'accounts' in site ? site.accounts.established(e.t) : established;
-    return { value: members, from: coldStart === 'accounts' ? SITE_ACCOUNTS : SITE_CALLERS, shared };
+    return { value: members, from: coldStart === 'accounts' ? SITE_ACCOUNTS : SITE_CALLERS, shared, opening };
   }
 
   /**
-   * Sentinela's first sight of a site, in business hours: an address never seen before, serving one account whose
-   * only address it is, with several callers behind it. An office or call centre opening on Sentinela's first day
-   * (or a new customer's), not an intruder: an attacker arrives on a second address of a known account, uses
-   * several accounts, or comes at night, and those stay strict. Warned about, not blocked whole; the callers' and
-   * the account's own rules still block.
+   * A site opening on the tenant's first day here (Sentinela just deployed, or the customer just connected): in
+   * business hours, an address never seen before, serving one account whose only address it is, with several
+   * callers behind it: a call centre's first minute, not an intruder. An attacker arrives on a second address of a
+   * known account, uses several accounts, comes at night, or comes after the tenant's first day (a dormant or new
+   * account then stays strict): those keep EV12's 5. The opening is warned about up to OPENING_CEILING × the
+   * thresholds, and blocked beyond (the callers' and the account's own rules block as ever).
    */
   private firstAddress(ip: IpSite, e: CallEvent): boolean {
     // as of the call's end, when its CDR arrives: the calls of the burst have started by then
     const t = e.end;
+    const since = this.tenantSince.get(e.tenant);
+    if (since === undefined || e.t - since >= FAMILIAR_AFTER_MS) return false;
     if (e.offHours || familiar(ip, e.t) || ip.accounts.seenBy(t, 2) !== 1 || ip.callers.seenBy(t, FIRST_SITE_CALLERS) < FIRST_SITE_CALLERS) return false;
     // the account's only address by then (`ips` holds [address, first used] pairs; the call's own is first)
     const ips = this.account?.ips ?? [];
@@ -269,6 +277,13 @@ export class UsageBook {
   restore(s: UsageSnapshot): void {
     this.ip = this.account = this.caller = undefined;
     restoreSnapshot({ ips: this.ips, accounts: this.accounts, callers: this.callers, slots: this.slots }, s);
+    for (const row of s.accounts) this.seeTenant(s.tenant, row[1]);
+  }
+
+  /** The tenant's first account seen here (event time): a site opening is judged only within its first day. */
+  private seeTenant(tenant: string, t: number): void {
+    const since = this.tenantSince.get(tenant);
+    if (since === undefined || t < since) this.tenantSince.set(tenant, t);
   }
 
   private subject(kind: SubjectKind): Subject | undefined {

@@ -162,6 +162,22 @@ describe("G3 + EV12: Sentinela's first day (cold start)", () => {
     assert.equal(blocksOf(many.feed(...accounts)).length, 1, 'four accounts on one new address');
   });
 
+  it('an opening past 3 x the thresholds is blocked: 20 calls in 57 s from 12 new callers', () => {
+    const h = harness({ only: ['velocity-ip'] });
+    const flood = series('2026-04-16T08:00:00-03:00', 20, 3, (t, i) =>
+      h.call(t, { srcIp: CENTRE_IP, caller: agent(i % 12), account: 'callcenter', billSec: 0 }),
+    );
+    const verdicts = h.feed(...flood);
+    assert.equal(blocksOf(verdicts)[0]?.subject.value, CENTRE_IP);
+    assert.equal(alertsOf(verdicts).find((a) => a.severity === 'critical')?.details['threshold'], 15);
+  });
+
+  it("after the tenant's first day a new or dormant account on a new address is strict again (EV12)", () => {
+    const h = harness({ only: ['velocity-ip'] });
+    h.feed(h.call('2026-04-15T09:00:00-03:00', { srcIp: '189.40.10.20', caller: agent(99), account: 'office' }));
+    assert.equal(blocksOf(h.feed(...opening(h, '2026-04-16T10:00:00-03:00'))).length, 1);
+  });
+
   it("foreign-ip-takeover on the account's first day: an address taken up 2 h after its first call is new (accountIp)", () => {
     const h = harness({ only: ['account-on-new-ip'] });
     h.feed(...warmUp(h, '2026-04-16T08:00:00-03:00', 5));
