@@ -17,7 +17,7 @@ export interface ImportResult {
 }
 
 /** Rows per insert: an APIBAN page is 250 addresses, a big CSV is written in slices. */
-const CHUNK = 5_000;
+export const CHUNK = 5_000;
 /** How long a range learned from a confirmed attack stays hot. */
 export const LEARNED_TTL_MS = 90 * 86_400_000;
 

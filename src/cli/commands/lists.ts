@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { ClickHouseHotlistStore } from '../../adapters/clickhouse/hotlist-store.js';
 import { TENANT_NAME } from '../../domain/cdr/contract.js';
-import { apibanPage, hotlistCsv } from '../../domain/lists/hotlist-formats.js';
+import { hotlistCsv } from '../../domain/lists/hotlist-formats.js';
 import { parseDuration } from '../../domain/rules/duration.js';
 import { SentinelaError } from '../../errors.js';
+import { ipFeedPage } from '../../lists/feed.js';
 import { Hotlists } from '../../lists/hotlists.js';
 import { homeCallingCode } from '../../main/hotlists.js';
 import { syncHotlist, type FeedFormat } from '../../lists/sync.js';
@@ -76,8 +77,7 @@ Options:
           const all = await store.search({ tenants, limit: 1_000_000, offset: 0 }, Date.now());
           ctx.stdout(hotlistCsv(all.items).trimEnd());
         } else {
-          const changed = await store.changedSince({ kind: 'ip', since: Number(values.since ?? 0), limit: 1_000_000, tenants });
-          ctx.stdout(JSON.stringify(apibanPage(changed, Date.now())));
+          ctx.stdout(JSON.stringify(await ipFeedPage(store, { since: Number(values.since ?? 0), limit: 1_000_000, tenants }, Date.now())));
         }
         return 0;
       });
