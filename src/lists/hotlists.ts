@@ -64,7 +64,7 @@ export class Hotlists {
   /** One audit record for an import (a sync of many pages writes one at its end): counts, refusals and source. */
   auditImport(
     meta: { source: string; feed: string },
-    r: ImportResult & { pages?: number; removed?: readonly HotlistEntry[] },
+    r: ImportResult & { pages?: number; removed?: readonly HotlistEntry[]; failed?: string | undefined },
     by: Who,
     entries?: readonly HotlistEntry[],
   ): Promise<void> {
@@ -72,7 +72,7 @@ export class Hotlists {
       type: 'hotlist.import',
       actor: by.actor,
       ip: by.ip,
-      result: r.refused.length === 0 ? 'success' : 'failure',
+      result: r.refused.length === 0 && r.failed === undefined ? 'success' : 'failure',
       details: {
         source: meta.source,
         feed: meta.feed,
@@ -82,6 +82,7 @@ export class Hotlists {
         ...(r.pages !== undefined ? { pages: r.pages } : {}),
         ...(r.removed !== undefined ? { removed: r.removed.length, firstRemovals: r.removed.slice(0, 5).map((e) => e.value) } : {}),
         firstRefusals: r.refused.slice(0, 5).map((x) => `line ${x.line}: ${x.reason}`),
+        ...(r.failed !== undefined ? { error: r.failed } : {}),
       },
     });
   }

@@ -113,45 +113,53 @@ export async function syncHotlist(o: SyncOptions): Promise<SyncSummary> {
     line: ++item,
     input: { kind: 'ip', value, tenant: o.tenant, source, category: 'sip-scanner', expiresAt: o.ttlMs === undefined ? null : o.clock() + o.ttlMs },
   });
-  for (;;) {
-    if (pages >= (o.maxPages ?? 10_000)) throw new SentinelaError('HOTLIST_FETCH_FAILED', `${feed}: more than ${pages} pages without "no new bans"`);
-    const url = isUrl(o.from) ? pageUrl(o.from, cursor) : o.from;
-    const { status, text } = isUrl(o.from) ? await fetchText(url) : { status: 200, text: await readText(o.from) };
-    let page;
-    try {
-      page = parseApibanPage(JSON.parse(text));
-    } catch {
-      page = undefined;
+  // pages already taken stay stored (and entries ended): a sync that fails later is audited with what it did
+  let failed: string | undefined;
+  try {
+    for (;;) {
+      if (pages >= (o.maxPages ?? 10_000)) throw new SentinelaError('HOTLIST_FETCH_FAILED', `${feed}: more than ${pages} pages without "no new bans"`);
+      const url = isUrl(o.from) ? pageUrl(o.from, cursor) : o.from;
+      const { status, text } = isUrl(o.from) ? await fetchText(url) : { status: 200, text: await readText(o.from) };
+      let page;
+      try {
+        page = parseApibanPage(JSON.parse(text));
+      } catch {
+        page = undefined;
+      }
+      // apiban.org ends the list with HTTP 400 {"ipaddress":["no new bans"],"ID":"none"}; any other non-200 is a failure
+      if (!page || (status !== 200 && page.next !== null)) {
+        throw new SentinelaError('HOTLIST_FETCH_FAILED', `${redactFeed(url)}: HTTP ${status}, not an APIBAN-style page: ${text.slice(0, 120)}`);
+      }
+      if (page.next === null) {
+        o.progress(`${feed}: no new bans after ID ${cursor ?? '(start)'}`);
+        break;
+      }
+      pages++;
+      const result = await o.hotlists.import(page.ips.map(ipRow), meta, o.by, { audit: false });
+      stored += result.stored;
+      refused.push(...result.refused);
+      // removals after the page's additions: an address both listed and removed on one page stays listed
+      const listed = new Set(page.ips);
+      const ends = await o.hotlists.endImported(
+        page.removed.filter((ip) => !listed.has(ip)).map((value) => ({ line: ++item, value })),
+        { tenant: o.tenant, kind: 'ip', source },
+        o.by,
+      );
+      removed.push(...ends.ended);
+      refused.push(...ends.refused);
+      cursor = page.next;
+      if (isUrl(o.from)) await o.store.saveSyncCursor(feed, cursor, o.clock());
+      const endedText = page.removed.length > 0 ? `, removed upstream ${page.removed.length} (ended here ${ends.ended.length})` : '';
+      o.progress(
+        `page ${pages}: ${page.ips.length} addresses, stored ${result.stored}, refused ${result.refused.length + ends.refused.length}${endedText}, next ID ${cursor}`,
+      );
+      if (!isUrl(o.from)) break; // a file holds one page
     }
-    // apiban.org ends the list with HTTP 400 {"ipaddress":["no new bans"],"ID":"none"}; any other non-200 is a failure
-    if (!page || (status !== 200 && page.next !== null)) {
-      throw new SentinelaError('HOTLIST_FETCH_FAILED', `${redactFeed(url)}: HTTP ${status}, not an APIBAN-style page: ${text.slice(0, 120)}`);
-    }
-    if (page.next === null) {
-      o.progress(`${feed}: no new bans after ID ${cursor ?? '(start)'}`);
-      break;
-    }
-    pages++;
-    const result = await o.hotlists.import(page.ips.map(ipRow), meta, o.by, { audit: false });
-    stored += result.stored;
-    refused.push(...result.refused);
-    // removals after the page's additions: an address both listed and removed on one page stays listed
-    const listed = new Set(page.ips);
-    const ends = await o.hotlists.endImported(
-      page.removed.filter((ip) => !listed.has(ip)).map((value) => ({ line: ++item, value })),
-      { tenant: o.tenant, kind: 'ip', source },
-      o.by,
-    );
-    removed.push(...ends.ended);
-    refused.push(...ends.refused);
-    cursor = page.next;
-    if (isUrl(o.from)) await o.store.saveSyncCursor(feed, cursor, o.clock());
-    const endedText = page.removed.length > 0 ? `, removed upstream ${page.removed.length} (ended here ${ends.ended.length})` : '';
-    o.progress(
-      `page ${pages}: ${page.ips.length} addresses, stored ${result.stored}, refused ${result.refused.length + ends.refused.length}${endedText}, next ID ${cursor}`,
-    );
-    if (!isUrl(o.from)) break; // a file holds one page
+  } catch (err) {
+    failed = err instanceof SentinelaError ? `${err.code}: ${err.message}` : String(err);
+    throw err;
+  } finally {
+    await o.hotlists.auditImport(meta, { stored, refused, pages, removed, failed }, o.by);
   }
-  await o.hotlists.auditImport(meta, { stored, refused, pages, removed }, o.by);
   return { feed, source, pages, stored, removed: removed.length, refused, cursor };
 }
