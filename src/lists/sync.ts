@@ -37,6 +37,15 @@ export interface SyncSummary {
   readonly cursor?: string | undefined;
 }
 
+/**
+ * Sources a feed may not be named after: operators' entries (`operator:<id>`, routes/lists.ts) and ranges learned
+ * from confirmed alerts (`alert:<id>`, hotlists.ts). A feed's removals end the entries of its source, so a feed
+ * named so could end them.
+ */
+export const RESERVED_SOURCE_PREFIXES = ['operator:', 'alert:'] as const;
+
+export const isReservedSource = (source: string): boolean => RESERVED_SOURCE_PREFIXES.some((p) => source.startsWith(p));
+
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
 /** The format a feed is in when not told: `.csv` files are CSV, everything else APIBAN-style JSON. */

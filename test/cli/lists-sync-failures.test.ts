@@ -78,4 +78,12 @@ describe('sentinela lists sync: failures, reserved sources, removals of differen
     );
     assert.match(String(last?.details['error']), /^HOTLIST_FETCH_FAILED: .*HTTP 500/);
   });
+
+  it("refuses a --source of operators' or learned entries (usage error, exit 2): a feed's removals could end them", async () => {
+    for (const source of ['operator:joao.noc', 'alert:alert-1']) {
+      const r = await cli(['lists', 'sync', 'http://127.0.0.1:9/api/k/banned/{id}', '--source', source], env);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /CLI_USAGE.*--source: operator:… and alert:… name operators' and learned entries/s);
+    }
+  });
 });
