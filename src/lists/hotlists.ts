@@ -106,13 +106,15 @@ export class Hotlists {
       if (checked.ok) ids.add(entryId(from.tenant, from.kind, checked.value, from.source));
       else refused.push({ line, value, reason: `removed: ${checked.reason}` });
     }
-    const ended = (await this.o.store.findAll([...ids]))
-      .filter((e) => isActive(e, now))
-      .map((e): HotlistEntry => ({ ...e, removedAt: now, removedBy: by.actor, version: this.nextVersion(now) }));
-    if (ended.length > 0) {
-      await this.o.store.save(ended);
-      await this.reload();
+    const wanted = [...ids];
+    const ended: HotlistEntry[] = [];
+    for (let i = 0; i < wanted.length; i += CHUNK) {
+      const found = (await this.o.store.findAll(wanted.slice(i, i + CHUNK))).filter((e) => isActive(e, now));
+      const ends = found.map((e): HotlistEntry => ({ ...e, removedAt: now, removedBy: by.actor, version: this.nextVersion(now) }));
+      if (ends.length > 0) await this.o.store.save(ends);
+      ended.push(...ends);
     }
+    if (ended.length > 0) await this.reload();
     return { ended, refused };
   }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { HotlistEntry, HotlistInput } from '../domain/lists/hotlist-entry.js';
+import { checkIp, type HotlistEntry, type HotlistInput } from '../domain/lists/hotlist-entry.js';
 import { parseApibanPage, parseHotlistCsv, type Rejected } from '../domain/lists/hotlist-formats.js';
 import { SentinelaError } from '../errors.js';
 import type { Hotlists, Who } from './hotlists.js';
@@ -45,6 +45,12 @@ export interface SyncSummary {
 export const RESERVED_SOURCE_PREFIXES = ['operator:', 'alert:'] as const;
 
 export const isReservedSource = (source: string): boolean => RESERVED_SOURCE_PREFIXES.some((p) => source.startsWith(p));
+
+/** An address as entries store it (the IP check's output), or as written when it is not one. */
+function normalIp(raw: string): string {
+  const checked = checkIp(raw);
+  return checked.ok ? checked.value : raw;
+}
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
@@ -148,9 +154,10 @@ export async function syncHotlist(o: SyncOptions): Promise<SyncSummary> {
       stored += result.stored;
       refused.push(...result.refused);
       // removals after the page's additions: an address both listed and removed on one page stays listed
-      const listed = new Set(page.ips);
+      // compared as stored (2001:DB8::1 is 2001:db8::1); an address that does not parse is refused by endImported
+      const listed = new Set(page.ips.map(normalIp));
       const ends = await o.hotlists.endImported(
-        page.removed.filter((ip) => !listed.has(ip)).map((value) => ({ line: ++item, value })),
+        page.removed.filter((ip) => !listed.has(normalIp(ip))).map((value) => ({ line: ++item, value })),
         { tenant: o.tenant, kind: 'ip', source },
         o.by,
       );

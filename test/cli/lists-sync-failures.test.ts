@@ -86,4 +86,23 @@ describe('sentinela lists sync: failures, reserved sources, removals of differen
       assert.match(r.err, /CLI_USAGE.*--source: operator:… and alert:… name operators' and learned entries/s);
     }
   });
+
+  it('compares removals as stored: 2001:DB8::1 on the page that lists 2001:db8::1 keeps it; removed on a later page, it ends', async () => {
+    const answers = new Map<string, Answer>([
+      // listed and removed on one page, written differently: stays listed
+      ['100', { status: 200, body: { ipaddress: ['2001:db8::1', '2001:db8::2'], removed: ['2001:DB8::1'], ID: '4001' } }],
+      ['4001', { status: 200, body: { ipaddress: [], removed: ['2001:0DB8:0:0::2'], ID: '4002' } }],
+    ]);
+    const feed = await feedServer(answers);
+    let r;
+    try {
+      r = await cli(['lists', 'sync', feed.url, '--source', 'peer-v6'], env);
+    } finally {
+      feed.close();
+    }
+    assert.equal(r.code, 0, r.err);
+    const active = (await store.active(Date.now())).filter((e) => e.source === 'peer-v6').map((e) => e.value);
+    assert.deepEqual(active, ['2001:db8::1'], r.err);
+    assert.match(r.out, /1 ended \(removed upstream\)/);
+  });
 });
