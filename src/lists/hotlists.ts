@@ -17,7 +17,7 @@ export interface ImportResult {
 }
 
 /** Rows per insert: an APIBAN page is 250 addresses, a big CSV is written in slices. */
-const CHUNK = 5_000;
+export const CHUNK = 5_000;
 /** How long a range learned from a confirmed attack stays hot. */
 export const LEARNED_TTL_MS = 90 * 86_400_000;
 
@@ -64,7 +64,7 @@ export class Hotlists {
   /** One audit record for an import (a sync of many pages writes one at its end): counts, refusals and source. */
   auditImport(
     meta: { source: string; feed: string },
-    r: ImportResult & { pages?: number; removed?: readonly HotlistEntry[] },
+    r: ImportResult & { pages?: number; removed?: readonly HotlistEntry[]; failed?: string | undefined },
     by: Who,
     entries?: readonly HotlistEntry[],
   ): Promise<void> {
@@ -72,7 +72,7 @@ export class Hotlists {
       type: 'hotlist.import',
       actor: by.actor,
       ip: by.ip,
-      result: r.refused.length === 0 ? 'success' : 'failure',
+      result: r.refused.length === 0 && r.failed === undefined ? 'success' : 'failure',
       details: {
         source: meta.source,
         feed: meta.feed,
@@ -82,6 +82,7 @@ export class Hotlists {
         ...(r.pages !== undefined ? { pages: r.pages } : {}),
         ...(r.removed !== undefined ? { removed: r.removed.length, firstRemovals: r.removed.slice(0, 5).map((e) => e.value) } : {}),
         firstRefusals: r.refused.slice(0, 5).map((x) => `line ${x.line}: ${x.reason}`),
+        ...(r.failed !== undefined ? { error: r.failed } : {}),
       },
     });
   }
@@ -105,13 +106,15 @@ export class Hotlists {
       if (checked.ok) ids.add(entryId(from.tenant, from.kind, checked.value, from.source));
       else refused.push({ line, value, reason: `removed: ${checked.reason}` });
     }
-    const ended = (await this.o.store.findAll([...ids]))
-      .filter((e) => isActive(e, now))
-      .map((e): HotlistEntry => ({ ...e, removedAt: now, removedBy: by.actor, version: this.nextVersion(now) }));
-    if (ended.length > 0) {
-      await this.o.store.save(ended);
-      await this.reload();
+    const wanted = [...ids];
+    const ended: HotlistEntry[] = [];
+    for (let i = 0; i < wanted.length; i += CHUNK) {
+      const found = (await this.o.store.findAll(wanted.slice(i, i + CHUNK))).filter((e) => isActive(e, now));
+      const ends = found.map((e): HotlistEntry => ({ ...e, removedAt: now, removedBy: by.actor, version: this.nextVersion(now) }));
+      if (ends.length > 0) await this.o.store.save(ends);
+      ended.push(...ends);
     }
+    if (ended.length > 0) await this.reload();
     return { ended, refused };
   }
 

@@ -27,6 +27,8 @@ export interface HotlistStore {
   changedSince(q: { kind?: HotlistKind | undefined; since: number; limit: number; tenants?: readonly string[] | undefined }): Promise<HotlistEntry[]>;
   search(q: HotlistSearch, now: number): Promise<Page<HotlistEntry>>;
   find(id: string): Promise<HotlistEntry | undefined>;
+  /** Which of these values an entry of these tenants (undefined: any) still holds in effect at `now`. */
+  liveValues(q: { kind: HotlistKind; values: readonly string[]; tenants?: readonly string[] | undefined }, now: number): Promise<Set<string>>;
   /** The newest state of each of these entries that exists (a feed's removals, one query per page). */
   findAll(ids: readonly string[]): Promise<HotlistEntry[]>;
   /** The cursor a feed's last sync stopped at. */

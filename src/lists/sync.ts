@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { HotlistEntry, HotlistInput } from '../domain/lists/hotlist-entry.js';
+import { checkIp, type HotlistEntry, type HotlistInput } from '../domain/lists/hotlist-entry.js';
 import { parseApibanPage, parseHotlistCsv, type Rejected } from '../domain/lists/hotlist-formats.js';
 import { SentinelaError } from '../errors.js';
 import type { Hotlists, Who } from './hotlists.js';
@@ -35,6 +35,21 @@ export interface SyncSummary {
   readonly refused: readonly Rejected[];
   /** The cursor stored for the next sync (APIBAN-style feeds). */
   readonly cursor?: string | undefined;
+}
+
+/**
+ * Sources a feed may not be named after: operators' entries (`operator:<id>`, routes/lists.ts) and ranges learned
+ * from confirmed alerts (`alert:<id>`, hotlists.ts). A feed's removals end the entries of its source, so a feed
+ * named so could end them.
+ */
+export const RESERVED_SOURCE_PREFIXES = ['operator:', 'alert:'] as const;
+
+export const isReservedSource = (source: string): boolean => RESERVED_SOURCE_PREFIXES.some((p) => source.startsWith(p));
+
+/** An address as entries store it (the IP check's output), or as written when it is not one. */
+function normalIp(raw: string): string {
+  const checked = checkIp(raw);
+  return checked.ok ? checked.value : raw;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -113,45 +128,54 @@ export async function syncHotlist(o: SyncOptions): Promise<SyncSummary> {
     line: ++item,
     input: { kind: 'ip', value, tenant: o.tenant, source, category: 'sip-scanner', expiresAt: o.ttlMs === undefined ? null : o.clock() + o.ttlMs },
   });
-  for (;;) {
-    if (pages >= (o.maxPages ?? 10_000)) throw new SentinelaError('HOTLIST_FETCH_FAILED', `${feed}: more than ${pages} pages without "no new bans"`);
-    const url = isUrl(o.from) ? pageUrl(o.from, cursor) : o.from;
-    const { status, text } = isUrl(o.from) ? await fetchText(url) : { status: 200, text: await readText(o.from) };
-    let page;
-    try {
-      page = parseApibanPage(JSON.parse(text));
-    } catch {
-      page = undefined;
+  // pages already taken stay stored (and entries ended): a sync that fails later is audited with what it did
+  let failed: string | undefined;
+  try {
+    for (;;) {
+      if (pages >= (o.maxPages ?? 10_000)) throw new SentinelaError('HOTLIST_FETCH_FAILED', `${feed}: more than ${pages} pages without "no new bans"`);
+      const url = isUrl(o.from) ? pageUrl(o.from, cursor) : o.from;
+      const { status, text } = isUrl(o.from) ? await fetchText(url) : { status: 200, text: await readText(o.from) };
+      let page;
+      try {
+        page = parseApibanPage(JSON.parse(text));
+      } catch {
+        page = undefined;
+      }
+      // apiban.org ends the list with HTTP 400 {"ipaddress":["no new bans"],"ID":"none"}; any other non-200 is a failure
+      if (!page || (status !== 200 && page.next !== null)) {
+        throw new SentinelaError('HOTLIST_FETCH_FAILED', `${redactFeed(url)}: HTTP ${status}, not an APIBAN-style page: ${text.slice(0, 120)}`);
+      }
+      if (page.next === null) {
+        o.progress(`${feed}: no new bans after ID ${cursor ?? '(start)'}`);
+        break;
+      }
+      pages++;
+      const result = await o.hotlists.import(page.ips.map(ipRow), meta, o.by, { audit: false });
+      stored += result.stored;
+      refused.push(...result.refused);
+      // removals after the page's additions: an address both listed and removed on one page stays listed
+      // compared as stored (2001:DB8::1 is 2001:db8::1); an address that does not parse is refused by endImported
+      const listed = new Set(page.ips.map(normalIp));
+      const ends = await o.hotlists.endImported(
+        page.removed.filter((ip) => !listed.has(normalIp(ip))).map((value) => ({ line: ++item, value })),
+        { tenant: o.tenant, kind: 'ip', source },
+        o.by,
+      );
+      removed.push(...ends.ended);
+      refused.push(...ends.refused);
+      cursor = page.next;
+      if (isUrl(o.from)) await o.store.saveSyncCursor(feed, cursor, o.clock());
+      const endedText = page.removed.length > 0 ? `, removed upstream ${page.removed.length} (ended here ${ends.ended.length})` : '';
+      o.progress(
+        `page ${pages}: ${page.ips.length} addresses, stored ${result.stored}, refused ${result.refused.length + ends.refused.length}${endedText}, next ID ${cursor}`,
+      );
+      if (!isUrl(o.from)) break; // a file holds one page
     }
-    // apiban.org ends the list with HTTP 400 {"ipaddress":["no new bans"],"ID":"none"}; any other non-200 is a failure
-    if (!page || (status !== 200 && page.next !== null)) {
-      throw new SentinelaError('HOTLIST_FETCH_FAILED', `${redactFeed(url)}: HTTP ${status}, not an APIBAN-style page: ${text.slice(0, 120)}`);
-    }
-    if (page.next === null) {
-      o.progress(`${feed}: no new bans after ID ${cursor ?? '(start)'}`);
-      break;
-    }
-    pages++;
-    const result = await o.hotlists.import(page.ips.map(ipRow), meta, o.by, { audit: false });
-    stored += result.stored;
-    refused.push(...result.refused);
-    // removals after the page's additions: an address both listed and removed on one page stays listed
-    const listed = new Set(page.ips);
-    const ends = await o.hotlists.endImported(
-      page.removed.filter((ip) => !listed.has(ip)).map((value) => ({ line: ++item, value })),
-      { tenant: o.tenant, kind: 'ip', source },
-      o.by,
-    );
-    removed.push(...ends.ended);
-    refused.push(...ends.refused);
-    cursor = page.next;
-    if (isUrl(o.from)) await o.store.saveSyncCursor(feed, cursor, o.clock());
-    const endedText = page.removed.length > 0 ? `, removed upstream ${page.removed.length} (ended here ${ends.ended.length})` : '';
-    o.progress(
-      `page ${pages}: ${page.ips.length} addresses, stored ${result.stored}, refused ${result.refused.length + ends.refused.length}${endedText}, next ID ${cursor}`,
-    );
-    if (!isUrl(o.from)) break; // a file holds one page
+  } catch (err) {
+    failed = err instanceof SentinelaError ? `${err.code}: ${err.message}` : String(err);
+    throw err;
+  } finally {
+    await o.hotlists.auditImport(meta, { stored, refused, pages, removed, failed }, o.by);
   }
-  await o.hotlists.auditImport(meta, { stored, refused, pages, removed }, o.by);
   return { feed, source, pages, stored, removed: removed.length, refused, cursor };
 }

@@ -103,6 +103,31 @@ describe('hotlist routes, block-check and confirmed alerts', () => {
     assert.equal(write.statusCode, 403);
   });
 
+  it("the feed lists a value as removed only when no entry the caller sees still holds it (a global entry keeps a tenant's removal off the page)", async (t) => {
+    // a later clock than the other tests': versions follow it, so this test's changes come after their cursor
+    const api = await embeddedApi(t, ch, { clock: testClock(NOW + 3_600_000) });
+    const hl = api.hotlists;
+    assert.ok(hl);
+    const by = { actor: 'test', ip: '127.0.0.1' };
+    const key = await pbxKey(api, 'gamma');
+    await hl.add({ kind: 'ip', value: '198.18.7.1', tenant: '', source: 'apiban', reason: '', expiresAt: null }, by);
+    const before = (await api.app.inject({ url: '/v1/lists/ips?limit=5000', headers: key })).json<{ ID: string }>().ID;
+    // gamma's own copy of the global address, and an address only gamma lists: both added, then removed
+    for (const value of ['198.18.7.1', '198.18.7.2']) {
+      const e = await hl.add({ kind: 'ip', value, tenant: 'gamma', source: 'peer', reason: '', expiresAt: null }, by);
+      await hl.remove(e.id, 'gone upstream', by);
+    }
+    const res = await api.app.inject({ url: `/v1/lists/ips?limit=5000&since=${before}`, headers: key });
+    assert.equal(res.statusCode, 200, res.body);
+    const page = res.json<{ ipaddress: string[]; removed?: string[] }>();
+    assert.deepEqual(
+      (page.removed ?? []).filter((v) => v.startsWith('198.18.7.')),
+      ['198.18.7.2'],
+      'the global list still holds .1 for gamma: a consumer must keep it',
+    );
+    assert.ok(!page.ipaddress.includes('198.18.7.2'));
+  });
+
   it('confirming an alert hotlists its destination range for the tenant (90 days, source alert:<id>); the next call there is refused', async (t) => {
     const api = await embeddedApi(t, ch, { clock: testClock(NOW) });
     const alert = {

@@ -140,6 +140,19 @@ export class ClickHouseHotlistStore implements HotlistStore {
     return { items: rows.map(entryOf), total: Number(rows[0]?.total ?? 0) };
   }
 
+  async liveValues(q: { kind: HotlistKind; values: readonly string[]; tenants?: readonly string[] | undefined }, now: number): Promise<Set<string>> {
+    if (q.values.length === 0) return new Set();
+    const rows = await selectRows<{ value: string }>(
+      this.client,
+      `SELECT DISTINCT value FROM ${this.db}.hotlist_entries FINAL
+       WHERE kind = {kind:String} AND value IN {values:Array(String)} AND removed_at IS NULL AND expires_at > fromUnixTimestamp64Milli({now:Int64})
+         AND ({scoped:UInt8} = 0 OR tenant IN {tenants:Array(String)})`,
+      { kind: q.kind, values: q.values, now, scoped: q.tenants ? 1 : 0, tenants: q.tenants ?? [] },
+      'live hotlist values',
+    );
+    return new Set(rows.map((r) => r.value));
+  }
+
   async findAll(ids: readonly string[]): Promise<HotlistEntry[]> {
     if (ids.length === 0) return [];
     const rows = await selectRows<Row>(

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { ClickHouseHotlistStore } from '../../adapters/clickhouse/hotlist-store.js';
 import { TENANT_NAME } from '../../domain/cdr/contract.js';
-import { apibanPage, hotlistCsv } from '../../domain/lists/hotlist-formats.js';
+import { hotlistCsv } from '../../domain/lists/hotlist-formats.js';
 import { parseDuration } from '../../domain/rules/duration.js';
 import { SentinelaError } from '../../errors.js';
+import { ipFeedPage } from '../../lists/feed.js';
 import { Hotlists } from '../../lists/hotlists.js';
 import { homeCallingCode } from '../../main/hotlists.js';
-import { syncHotlist, type FeedFormat } from '../../lists/sync.js';
+import { isReservedSource, RESERVED_SOURCE_PREFIXES, syncHotlist, type FeedFormat } from '../../lists/sync.js';
 import type { Command } from '../command.js';
 import { withSecurity } from '../security-context.js';
 
@@ -32,7 +33,8 @@ export prints the entries in effect: CSV, or an APIBAN-style page of IPs changed
 Options:
   --format csv|apiban  default: csv for .csv files, apiban otherwise (sync); csv (export)
   --tenant T           sync: tenant of rows that name none (default * : every tenant); export: only T and *
-  --source NAME        sync: the source recorded on every entry (default apiban, url:<host> or file:<name>)
+  --source NAME        sync: the source recorded on every entry (default apiban, url:<host> or file:<name>;
+                       not operator:… or alert:…, the sources of operators' and learned entries)
   --ttl DURATION       sync: entries without expires_at expire this long after the sync (default never)
   --since ID           export --format apiban: only changes after this ID
   -h, --help           show this help`,
@@ -54,6 +56,12 @@ Options:
       if (!from || positionals.length > 1) throw new SentinelaError('CLI_USAGE', 'sync takes one URL or file');
       const ttlMs = values.ttl === undefined ? undefined : parseDuration(values.ttl);
       if (ttlMs === null) throw new SentinelaError('CLI_USAGE', '--ttl: a duration such as 12h or 7d');
+      if (values.source !== undefined && isReservedSource(values.source)) {
+        throw new SentinelaError(
+          'CLI_USAGE',
+          `--source: ${RESERVED_SOURCE_PREFIXES.join('… and ')}… name operators' and learned entries; a feed may not use them`,
+        );
+      }
       return withSecurity(ctx, { name: 'lists', args }, async (sec, by, clickhouse) => {
         const config = ctx.config();
         const store = new ClickHouseHotlistStore(clickhouse, config.clickhouse.database);
@@ -76,8 +84,7 @@ Options:
           const all = await store.search({ tenants, limit: 1_000_000, offset: 0 }, Date.now());
           ctx.stdout(hotlistCsv(all.items).trimEnd());
         } else {
-          const changed = await store.changedSince({ kind: 'ip', since: Number(values.since ?? 0), limit: 1_000_000, tenants });
-          ctx.stdout(JSON.stringify(apibanPage(changed, Date.now())));
+          ctx.stdout(JSON.stringify(await ipFeedPage(store, { since: Number(values.since ?? 0), limit: 1_000_000, tenants }, Date.now())));
         }
         return 0;
       });

@@ -1,7 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parseDuration } from '../rules/duration.js';
 import { iso } from '../time/iso.js';
-import type { HotlistEntry, HotlistInput } from './hotlist-entry.js';
+import { isActive, type HotlistEntry, type HotlistInput } from './hotlist-entry.js';
 
 /**
  * Hotlist exchange formats, both directions, pure (text in, rows out):
@@ -120,14 +120,23 @@ export interface ApibanBody {
 /** The answer when nothing changed since the cursor (apiban.org sends it with HTTP 400). */
 export const noNewBans = (): ApibanBody => ({ ipaddress: ['no new bans'], ID: 'none' });
 
-/** An APIBAN-style page of IP entries changed since a cursor; removed ones are listed apart (APIBAN clients ignore the field). */
-export function apibanPage(entries: readonly HotlistEntry[], now: number): ApibanBody {
+/** The values of changed entries that are removed or expired at `now` (candidates for a page's `removed`). */
+export function endedValues(entries: readonly HotlistEntry[], now: number): string[] {
+  return [...new Set(entries.filter((e) => !isActive(e, now)).map((e) => e.value))];
+}
+
+/**
+ * An APIBAN-style page of IP entries changed since a cursor; removed ones are listed apart (APIBAN clients ignore the
+ * field). A value is listed as removed only when no entry the caller sees still holds it (`stillLive`: the values an
+ * entry visible to the caller holds in effect, on this page or not), so a consumer never ends its copy while a peer
+ * still lists the address under another tenant, the global list or another source.
+ */
+export function apibanPage(entries: readonly HotlistEntry[], now: number, stillLive: ReadonlySet<string> = new Set()): ApibanBody {
   if (entries.length === 0) return noNewBans();
-  const live = entries.filter((e) => e.removedAt === null && (e.expiresAt === null || e.expiresAt > now));
-  const removed = entries.filter((e) => !live.includes(e));
+  const live = new Set(entries.filter((e) => isActive(e, now)).map((e) => e.value));
   return {
-    ipaddress: [...new Set(live.map((e) => e.value))],
-    removed: [...new Set(removed.map((e) => e.value))],
+    ipaddress: [...live],
+    removed: endedValues(entries, now).filter((v) => !live.has(v) && !stillLive.has(v)),
     ID: String(Math.max(...entries.map((e) => e.version))),
   };
 }

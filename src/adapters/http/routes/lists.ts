@@ -3,10 +3,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TENANT_NAME } from '../../../domain/cdr/contract.js';
 import { HOTLIST_KINDS, type HotlistEntry } from '../../../domain/lists/hotlist-entry.js';
-import { apibanPage, noNewBans } from '../../../domain/lists/hotlist-formats.js';
 import { parseDuration } from '../../../domain/rules/duration.js';
 import { iso } from '../../../domain/time/iso.js';
 import { SentinelaError } from '../../../errors.js';
+import { ipFeedPage } from '../../../lists/feed.js';
 import type { Hotlists } from '../../../lists/hotlists.js';
 import type { HotlistStore } from '../../../lists/ports.js';
 import { actorOf } from '../auth.js';
@@ -92,10 +92,9 @@ export const listRoutes: FastifyPluginAsyncZod<{ lists: ListDeps | undefined; cl
     async (request, reply) => {
       const { store } = need();
       const since = Number(request.query.since ?? 0);
-      const changed = await store.changedSince({ kind: 'ip', since, limit: request.query.limit, tenants: tenantsOf(request) });
+      const body = await ipFeedPage(store, { since, limit: request.query.limit, tenants: tenantsOf(request) }, clock());
       // apiban.org answers the end of the list with a 400 and this body; its clients stop on it
-      if (changed.length === 0) return reply.code(400).send(noNewBans());
-      return apibanPage(changed, clock());
+      return body.ID === 'none' ? reply.code(400).send(body) : body;
     },
   );
 
