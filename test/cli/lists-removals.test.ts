@@ -1,40 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createClickHouseClient } from '../../src/adapters/clickhouse/client.js';
 import { ClickHouseHotlistStore } from '../../src/adapters/clickhouse/hotlist-store.js';
-import { runCli } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/config.js';
-
-async function cli(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    argv,
-    { LOG_LEVEL: 'silent', USER: 'noc', ...env },
-    { stdout: (t) => out.push(t), stderr: (t) => err.push(t), stdin: () => Readable.from(['']) },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { cli, feedServer } from './lists-rig.js';
 
 type Page = { ipaddress: string[]; removed?: string[]; ID: string };
-
-/** An APIBAN-style feed (another Sentinela's /v1/lists/ips shape: `removed` beside `ipaddress`) on a local HTTP server. */
-async function feedServer(pages: Map<string, Page>) {
-  const server = createServer((req, res) => {
-    const page = pages.get(/\/banned\/(\w+)$/.exec(req.url ?? '')?.[1] ?? '');
-    res.writeHead(page ? 200 : 400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(page ?? { ipaddress: ['no new bans'], ID: 'none' }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/k/banned/{id}`, close: () => server.close() };
-}
 
 describe("sentinela lists sync applies a feed's removals (issue 16 item 8; chDB)", () => {
   const env: Record<string, string> = {

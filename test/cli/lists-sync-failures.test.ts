@@ -1,40 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { createClickHouseClient } from '../../src/adapters/clickhouse/client.js';
 import { ClickHouseHotlistStore } from '../../src/adapters/clickhouse/hotlist-store.js';
-import { runCli } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/config.js';
-
-async function cli(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    argv,
-    { LOG_LEVEL: 'silent', USER: 'noc', ...env },
-    { stdout: (t) => out.push(t), stderr: (t) => err.push(t), stdin: () => Readable.from(['']) },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-type Answer = { status: number; body: unknown };
-
-/** An APIBAN-style feed whose answers per page ID the test sets (a page may fail with any status). */
-async function feedServer(answers: Map<string, Answer>) {
-  const server = createServer((req, res) => {
-    const answer = answers.get(/\/banned\/(\w+)$/.exec(req.url ?? '')?.[1] ?? '') ?? { status: 400, body: { ipaddress: ['no new bans'], ID: 'none' } };
-    res.writeHead(answer.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(answer.body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/k/banned/{id}`, close: () => server.close() };
-}
+import { cli, feedServer } from './lists-rig.js';
 
 describe('sentinela lists sync: failures, reserved sources, removals of differently written addresses (chDB)', () => {
   const env: Record<string, string> = {
@@ -57,12 +30,13 @@ describe('sentinela lists sync: failures, reserved sources, removals of differen
     ).map((r) => ({ result: r.result, details: JSON.parse(r.details) as Record<string, unknown> }));
 
   it('a later page that fails: the entries earlier pages ended are audited (result failure, counts so far, the error)', async () => {
-    const answers = new Map<string, Answer>([['100', { status: 200, body: { ipaddress: ['192.0.2.40', '192.0.2.41'], ID: '3001' } }]]);
-    const feed = await feedServer(answers);
+    const pages = new Map<string, unknown>([['100', { ipaddress: ['192.0.2.40', '192.0.2.41'], ID: '3001' }]]);
+    const failures = new Map<string, { status: number; body: unknown }>();
+    const feed = await feedServer(pages, failures);
     try {
       assert.equal((await cli(['lists', 'sync', feed.url, '--source', 'peer-f'], env)).code, 0);
-      answers.set('3001', { status: 200, body: { ipaddress: [], removed: ['192.0.2.40'], ID: '3002' } });
-      answers.set('3002', { status: 500, body: { error: 'upstream down' } });
+      pages.set('3001', { ipaddress: [], removed: ['192.0.2.40'], ID: '3002' });
+      failures.set('3002', { status: 500, body: { error: 'upstream down' } });
       const r = await cli(['lists', 'sync', feed.url, '--source', 'peer-f'], env);
       assert.notEqual(r.code, 0);
       assert.match(r.err, /HTTP 500/);
@@ -88,12 +62,12 @@ describe('sentinela lists sync: failures, reserved sources, removals of differen
   });
 
   it('compares removals as stored: 2001:DB8::1 on the page that lists 2001:db8::1 keeps it; removed on a later page, it ends', async () => {
-    const answers = new Map<string, Answer>([
+    const pages = new Map<string, unknown>([
       // listed and removed on one page, written differently: stays listed
-      ['100', { status: 200, body: { ipaddress: ['2001:db8::1', '2001:db8::2'], removed: ['2001:DB8::1'], ID: '4001' } }],
-      ['4001', { status: 200, body: { ipaddress: [], removed: ['2001:0DB8:0:0::2'], ID: '4002' } }],
+      ['100', { ipaddress: ['2001:db8::1', '2001:db8::2'], removed: ['2001:DB8::1'], ID: '4001' }],
+      ['4001', { ipaddress: [], removed: ['2001:0DB8:0:0::2'], ID: '4002' }],
     ]);
-    const feed = await feedServer(answers);
+    const feed = await feedServer(pages);
     let r;
     try {
       r = await cli(['lists', 'sync', feed.url, '--source', 'peer-v6'], env);

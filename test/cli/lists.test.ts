@@ -1,43 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createClickHouseClient } from '../../src/adapters/clickhouse/client.js';
-import { runCli } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/config.js';
-
-async function cli(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    argv,
-    { LOG_LEVEL: 'silent', USER: 'noc', ...env },
-    { stdout: (t) => out.push(t), stderr: (t) => err.push(t), stdin: () => Readable.from(['']) },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-/**
- * An APIBAN-style feed on a real local HTTP server: GET /api/KEY/banned/{id} answers pages of addresses, each with the
- * ID of the next, then HTTP 400 {"ipaddress":["no new bans"],"ID":"none"} (what apiban.org answers).
- */
-async function apibanServer(pages: Map<string, { ipaddress: string[]; ID: string }>) {
-  const asked: string[] = [];
-  const server = createServer((req, res) => {
-    const id = /^\/api\/testkey\/banned\/(\w+)$/.exec(req.url ?? '')?.[1];
-    asked.push(id ?? req.url ?? '');
-    const page = id === undefined ? undefined : pages.get(id);
-    res.writeHead(page ? 200 : 400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(page ?? { ipaddress: ['no new bans'], ID: 'none' }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/testkey/banned/{id}`, asked, close: () => server.close() };
-}
+import { cli, feedServer } from './lists-rig.js';
 
 describe('sentinela lists sync and export (issue 16 item 8; G4)', () => {
   const env: Record<string, string> = {
@@ -82,7 +51,7 @@ describe('sentinela lists sync and export (issue 16 item 8; G4)', () => {
       ['100', { ipaddress: ['192.0.2.10', '192.0.2.11'], ID: '1001' }],
       ['1001', { ipaddress: ['192.0.2.12', 'bogus'], ID: '1002' }],
     ]);
-    const feed = await apibanServer(pages);
+    const feed = await feedServer(pages);
     try {
       const first = await cli(['lists', 'sync', feed.url, '--source', 'apiban', '--ttl', '7d'], env);
       assert.equal(first.code, 1, 'one bad address');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIRECTIONS, DISPOSITIONS, LIMITS, PRINTABLE, TENANT_NAME, type ValidatedCdr } from './contract.js';
+import { CANONICAL_FIELDS, DIRECTIONS, DISPOSITIONS, LIMITS, PRINTABLE, TENANT_NAME, type ValidatedCdr } from './contract.js';
 
 /**
  * The canonical CDR as exporters nearly always send it, checked by hand against exactly what `cdrShape` checks:
@@ -48,27 +48,7 @@ export function commonShape(input: unknown): ValidatedCdr | undefined {
   return out as ValidatedCdr;
 }
 
-const KNOWN = new Set([
-  'id',
-  'callId',
-  'tenant',
-  'account',
-  'caller',
-  'callee',
-  'srcIp',
-  'startedAt',
-  'answeredAt',
-  'endedAt',
-  'durationSec',
-  'billSec',
-  'disposition',
-  'direction',
-  'cost',
-  'currency',
-  'trunk',
-  'userAgent',
-  'extra',
-]);
+const KNOWN: ReadonlySet<string> = new Set([...CANONICAL_FIELDS, 'extra']);
 const DISPOSITION: ReadonlySet<string> = new Set(DISPOSITIONS);
 const DIRECTION: ReadonlySet<string> = new Set(DIRECTIONS);
 /** The pattern z.ipv4() tests (an IPv6 address takes zod's path). */

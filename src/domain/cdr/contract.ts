@@ -37,6 +37,28 @@ export const DURATION_TOLERANCE_SEC = 2;
 // printable text without control characters (they break CSV exports, logs and terminals)
 export const PRINTABLE = /^[^\p{Cc}]*$/u;
 
+/** The canonical CDR's fields, `extra` aside (mappings fill them; the fast shape check accepts no other key). */
+export const CANONICAL_FIELDS = [
+  'id',
+  'callId',
+  'tenant',
+  'account',
+  'caller',
+  'callee',
+  'srcIp',
+  'startedAt',
+  'answeredAt',
+  'endedAt',
+  'durationSec',
+  'billSec',
+  'disposition',
+  'direction',
+  'cost',
+  'currency',
+  'trunk',
+  'userAgent',
+] as const;
+
 const text = (max: number) => z.string().max(max, `at most ${max} characters`).regex(PRINTABLE, 'must not contain control characters');
 const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');
 

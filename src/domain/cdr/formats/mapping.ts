@@ -2,6 +2,7 @@ import { tz } from '@date-fns/tz';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseDate } from 'date-fns';
 import { z } from 'zod';
+import { CANONICAL_FIELDS } from '../contract.js';
 import { defined, digest, epochSeconds, extras, failure, payloadText, scalarText, wallClock } from './fields.js';
 import { parseJsonObject, pick } from './json.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
@@ -19,26 +20,6 @@ const fieldSpec = z.union([
 ]);
 type FieldSpec = z.infer<typeof fieldSpec>;
 
-const CANONICAL_FIELDS = [
-  'id',
-  'callId',
-  'tenant',
-  'account',
-  'caller',
-  'callee',
-  'srcIp',
-  'startedAt',
-  'answeredAt',
-  'endedAt',
-  'durationSec',
-  'billSec',
-  'disposition',
-  'direction',
-  'cost',
-  'currency',
-  'trunk',
-  'userAgent',
-] as const;
 const TIME_FIELDS = new Set(['startedAt', 'answeredAt', 'endedAt']);
 const NUMBER_FIELDS = new Set(['durationSec', 'billSec', 'cost']);
 
