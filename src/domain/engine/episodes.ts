@@ -121,8 +121,9 @@ export class EpisodeBook {
           createdBy: '',
           state: 'active',
         };
-        verdicts.push(block);
+        // the lift first: it shares the block's Kafka key (verdictKey), and compaction keeps the key's last record
         if (throttle) verdicts.push(supersede(throttle, block));
+        verdicts.push(block);
         throttle = undefined;
       }
     } else if (rule.throttle && !blocking && throttle === undefined) {

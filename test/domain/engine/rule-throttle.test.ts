@@ -102,8 +102,8 @@ describe('rule throttle: the engine answers warn with a throttle and critical wi
       atCritical.map((v) => [v.kind, v.kind === 'alert' ? v.severity : v.state, v.kind === 'block' && v.throttle !== undefined]),
       [
         ['alert', 'critical', false],
-        ['block', 'active', false],
         ['block', 'lifted', true],
+        ['block', 'active', false],
       ],
     );
     const [block] = blocksOf(atCritical);
@@ -149,7 +149,7 @@ describe('rule throttle: the engine answers warn with a throttle and critical wi
     const v = h.feed(...more);
     assert.deepEqual(
       v.map((x) => (x.kind === 'alert' ? x.severity : x.throttle ? `throttle-${x.state}` : `block-level-${x.level}`)),
-      ['critical', 'block-level-1', 'throttle-lifted'],
+      ['critical', 'throttle-lifted', 'block-level-1'],
     );
   });
 
@@ -163,7 +163,7 @@ describe('rule throttle: the engine answers warn with a throttle and critical wi
     const v = h.feed(...calls);
     assert.deepEqual(
       v.map((x) => (x.kind === 'alert' ? `${x.severity} ${x.details['value']}` : x.throttle ? `throttle-${x.state} ${x.scope}` : `block ${x.scope}`)),
-      ['warn 180', 'throttle-active international', 'critical 300', 'block international', 'throttle-lifted international'],
+      ['warn 180', 'throttle-active international', 'critical 300', 'throttle-lifted international', 'block international'],
     );
     assert.deepEqual(throttlesOf(v)[0]?.throttle, { calls: 2, perMs: 60_000 });
   });
