@@ -142,6 +142,8 @@ export class EpisodeBook {
       evidence,
       details: blockNote ? { ...details, block: blockNote } : details,
     });
+    // a running throttle keeps the rule quiet to its end, also after a critical below the block (else it warns again)
+    if (throttle) quietUntil = Math.max(quietUntil, throttle.expiresAt);
     this.episodes.set(key, throttle ? { quietUntil, rank, suppressed: 0, throttle } : { quietUntil, rank, suppressed: 0 });
     return { verdicts, suppressed: false };
   }
