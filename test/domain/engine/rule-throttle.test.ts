@@ -64,6 +64,32 @@ describe('rule throttle: the rule-file field (issue 16 item 7)', () => {
     );
   });
 
+  it('refuses a throttle the block could not supersede cleanly, or that would never be issued, naming the field', () => {
+    const t = GRADED.throttle;
+    const blockInternational = { duration: '10m', scope: 'international' };
+    assert.match(
+      refusal({ ...GRADED, throttle: { ...t, scope: 'all' }, block: blockInternational }),
+      /rule graded-account: throttle\.scope: must not be wider than block\.scope \(international\): the block would lift the throttle of national calls/,
+    );
+    // as wide as the block, or narrower: accepted
+    harness({ only: [], rules: [{ ...GRADED, block: blockInternational }] });
+    harness({ only: [], rules: [{ ...GRADED, throttle: { ...t, scope: 'all' } }] });
+    assert.match(
+      refusal({ ...GRADED, thresholds: { warn: 6, critical: 6 } }),
+      /rule graded-account: thresholds\.warn: must be below the block threshold \(6\): the throttle would never be issued/,
+    );
+    assert.match(refusal({ ...GRADED, block: { at: 3, duration: '10m' } }), /thresholds\.warn: must be below the block threshold \(3\)/);
+    assert.match(
+      refusal({
+        ...GRADED,
+        thresholds: { warn: { floor: 5, factor: 1 }, critical: { floor: 8, factor: 2 } },
+        baseline: 'learned',
+        block: { at: 4, duration: '10m' },
+      }),
+      /thresholds\.warn: must be below the block threshold \(4\)/,
+    );
+  });
+
   it('ships on exposure-account-fast only, as a graded answer before its block', () => {
     const graded = DEFAULT_RULES.rules.filter((r) => r.throttle !== undefined);
     assert.deepEqual(
