@@ -111,7 +111,9 @@ describe('rule throttle end to end: CDRs posted, the pipeline throttles, block-c
         )
         .join('\n');
       const res = await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { ...op, 'content-type': 'application/x-ndjson' }, payload: body });
-      assert.equal(res.json<{ accepted: number }>().accepted, ids.length, res.body);
+      const summary = res.json<{ accepted: number; verdicts: { kind: string; rule: string; throttle?: string; liftedAt?: string }[] }>();
+      assert.equal(summary.accepted, ids.length, res.body);
+      return summary.verdicts.filter((v) => v.kind === 'block' && v.rule === 'exposure-account-fast');
     };
     const ask = async (n: number) =>
       (
@@ -146,7 +148,15 @@ describe('rule throttle end to end: CDRs posted, the pipeline throttles, block-c
     const throttleId = blocks.items[0]?.id;
 
     // two more dear calls: R$ 300 within 5 minutes, the block supersedes the throttle
-    await post([3, 4]);
+    const answered = await post([3, 4]);
+    // the ingest answer lists the superseded throttle as lifted, before the block
+    assert.deepEqual(
+      answered.map((v) => [v.throttle, v.liftedAt !== undefined]),
+      [
+        ['2/1m', true],
+        [undefined, false],
+      ],
+    );
     await waitFor(async () => {
       blocks = await listed();
       return blocks.items.length === 1 && blocks.items[0]?.id !== throttleId;

@@ -66,7 +66,7 @@ Options:
       const totals = await play(base, auth, day.cdrs, seconds, ctx);
       ctx.stdout('');
       ctx.stdout(
-        `done: ${totals.accepted.toLocaleString('en')} CDRs accepted, ${totals.rejected} rejected, ${totals.alerts} alerts (critical ones above), ${totals.blocks} blocks`,
+        `done: ${totals.accepted.toLocaleString('en')} CDRs accepted, ${totals.rejected} rejected, ${totals.alerts} alerts (critical ones above), ${totals.throttles} throttles, ${totals.blocks} blocks`,
       );
       const b = day.blocked;
       const q = new URLSearchParams({ tenant: b.tenant, account: b.account, caller: b.caller, callee: b.callee });
@@ -105,7 +105,7 @@ async function waitReady(base: string, exited: () => boolean, logFile: string): 
 }
 
 async function play(base: string, auth: Record<string, string>, cdrs: readonly object[], seconds: number, ctx: CommandContext) {
-  const totals = { accepted: 0, rejected: 0, alerts: 0, blocks: 0 };
+  const totals = { accepted: 0, rejected: 0, alerts: 0, blocks: 0, throttles: 0 };
   const size = Math.ceil(cdrs.length / BATCHES);
   const started = Date.now();
   const tty = process.stderr.isTTY;
@@ -123,7 +123,8 @@ async function play(base: string, auth: Record<string, string>, cdrs: readonly o
     totals.rejected += summary.rejected.length;
     if (tty && summary.verdicts.length > 0) process.stderr.write('\r\u001b[K');
     for (const v of summary.verdicts) {
-      totals[v.kind === 'alert' ? 'alerts' : 'blocks']++;
+      if (v.liftedAt !== undefined) continue; // a throttle its block superseded: the block is listed and counted
+      totals[v.kind === 'alert' ? 'alerts' : v.throttle ? 'throttles' : 'blocks']++;
       if (v.severity === 'critical') ctx.stdout(describe(v)); // warnings are counted, not printed
     }
     const done = Math.min(cdrs.length, (i + 1) * size);

@@ -48,11 +48,16 @@ export function liftBlock(b: Block, at: number, by: string, reason: string): Blo
   return { ...b, state: 'lifted', liftedAt: at, liftedBy: by, liftReason: reason };
 }
 
+/** Who lifts a throttle that a block of its rule replaced (`liftedBy`; an operator's lift names the operator). */
+export const supersededBy = (rule: string): string => `rule:${rule}`;
+
 /**
  * Which stored row of a block wins (ReplacingMergeTree version): a rule block re-inserted (retry, replay) never
- * overrides a lift or an operator's change; a lift always outranks the active row it replaces.
+ * overrides a lift or an operator's change; a lift always outranks the active row it replaces. A rule's own lift
+ * of its throttle (superseded by its block) ranks just above the active row (0) and below any operator's lift
+ * (its time): the engine does not know an operator lifted the throttle first, and the operator's lift stays.
  */
 export function blockVersion(b: Block): number {
-  if (b.state === 'lifted') return b.liftedAt ?? b.startsAt;
+  if (b.state === 'lifted') return b.liftedBy === supersededBy(b.rule) ? 1 : (b.liftedAt ?? b.startsAt);
   return b.source === 'manual' ? b.startsAt : 0;
 }

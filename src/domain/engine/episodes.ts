@@ -121,8 +121,9 @@ export class EpisodeBook {
           createdBy: '',
           state: 'active',
         };
-        verdicts.push(block);
+        // the lift first: it shares the block's Kafka key (verdictKey), and compaction keeps the key's last record
         if (throttle) verdicts.push(supersede(throttle, block));
+        verdicts.push(block);
         throttle = undefined;
       }
     } else if (rule.throttle && !blocking && throttle === undefined) {
@@ -141,6 +142,8 @@ export class EpisodeBook {
       evidence,
       details: blockNote ? { ...details, block: blockNote } : details,
     });
+    // a running throttle keeps the rule quiet to its end, also after a critical below the block (else it warns again)
+    if (throttle) quietUntil = Math.max(quietUntil, throttle.expiresAt);
     this.episodes.set(key, throttle ? { quietUntil, rank, suppressed: 0, throttle } : { quietUntil, rank, suppressed: 0 });
     return { verdicts, suppressed: false };
   }

@@ -1,11 +1,10 @@
-import { liftBlock, type Block } from '../blocks/block.js';
+import { liftBlock, supersededBy, type Block } from '../blocks/block.js';
 import type { CompiledRule, CompiledThrottle } from '../rules/compile.js';
 import { formatDuration } from '../rules/duration.js';
 import { round2 } from '../round.js';
 import { subjectText, verdictId, type Subject } from './verdicts.js';
 
-/** Who lifts a throttle that a block of its rule replaced (`liftedBy`; an operator's lift names the operator). */
-export const supersededBy = (rule: string): string => `rule:${rule}`;
+export { supersededBy };
 
 /**
  * The graded answer of a rule with `throttle` (issue 16 item 7, G1): the one form of a block, with its rate, issued
@@ -45,8 +44,8 @@ export function ruleThrottle(
 }
 
 /**
- * The throttle's lifted state when its rule blocks the subject: the block supersedes it (a lift outranks the
- * active row it replaces: blockVersion), so the subject holds one answer, listed and stored once.
+ * The throttle's lifted state when its rule blocks the subject: the block supersedes it (this lift outranks the
+ * active row it replaces, never an operator's lift: blockVersion), so the subject holds one answer, listed and stored once.
  */
 export function supersede(throttle: Block, block: Block): Block {
   return liftBlock(throttle, block.startsAt, supersededBy(block.rule), `superseded by block ${block.id}`);

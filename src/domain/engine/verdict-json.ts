@@ -95,11 +95,14 @@ export interface VerdictBrief {
   readonly expiresAt?: string;
   /** A block that is a throttle (graded action): the rate it allows, e.g. `2/1m`. */
   readonly throttle?: string;
+  /** A block's lifted state (an operator's lift, or a throttle its rule's block superseded), ISO-8601: no longer in force. */
+  readonly liftedAt?: string;
 }
 
 export function verdictBrief(v: Verdict): VerdictBrief {
   const head = { kind: v.kind, id: v.id, tenant: v.tenant, rule: v.rule, severity: v.severity, subject: subjectText(v.subject) };
   if (v.kind === 'alert') return { ...head, at: iso(v.at) };
   const rate = v.throttle ? { throttle: `${v.throttle.calls}/${formatDuration(v.throttle.perMs)}` } : {};
-  return { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt), ...rate };
+  const lifted = v.state === 'lifted' ? { liftedAt: iso(v.liftedAt ?? v.startsAt) } : {};
+  return { ...head, at: iso(v.startsAt), expiresAt: iso(v.expiresAt), ...rate, ...lifted };
 }

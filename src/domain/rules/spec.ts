@@ -235,6 +235,16 @@ function checkThrottle(t: z.output<typeof throttleSpec>, r: Pick<RuleSpec, 'thre
   const per = parseDuration(t.per) as number;
   if (per === 0) fail(['throttle', 'per'], 'must be longer than 0s');
   if ((parseDuration(t.for) as number) < Math.max(per, 1)) fail(['throttle', 'for'], `must be at least per (${t.per})`);
+  if (!r.block) return;
+  // the block supersedes (lifts) the throttle: a wider throttle would end calls it held that the block lets through
+  if (t.scope === 'all' && r.block.scope === 'international') {
+    fail(['throttle', 'scope'], 'must not be wider than block.scope (international): the block would lift the throttle of national calls');
+  }
+  const blockAt = r.block.at ?? floorOf(r.thresholds.critical);
+  const warn = floorOf(r.thresholds.warn);
+  if (warn !== undefined && blockAt !== undefined && warn >= blockAt) {
+    fail(['thresholds', 'warn'], `must be below the block threshold (${blockAt}): the throttle would never be issued`);
+  }
 }
 
 export const ruleFileSpec = z.strictObject({ rules: z.array(ruleSpec).min(1) });

@@ -64,6 +64,32 @@ describe('rule throttle: the rule-file field (issue 16 item 7)', () => {
     );
   });
 
+  it('refuses a throttle the block could not supersede cleanly, or that would never be issued, naming the field', () => {
+    const t = GRADED.throttle;
+    const blockInternational = { duration: '10m', scope: 'international' };
+    assert.match(
+      refusal({ ...GRADED, throttle: { ...t, scope: 'all' }, block: blockInternational }),
+      /rule graded-account: throttle\.scope: must not be wider than block\.scope \(international\): the block would lift the throttle of national calls/,
+    );
+    // as wide as the block, or narrower: accepted
+    harness({ only: [], rules: [{ ...GRADED, block: blockInternational }] });
+    harness({ only: [], rules: [{ ...GRADED, throttle: { ...t, scope: 'all' } }] });
+    assert.match(
+      refusal({ ...GRADED, thresholds: { warn: 6, critical: 6 } }),
+      /rule graded-account: thresholds\.warn: must be below the block threshold \(6\): the throttle would never be issued/,
+    );
+    assert.match(refusal({ ...GRADED, block: { at: 3, duration: '10m' } }), /thresholds\.warn: must be below the block threshold \(3\)/);
+    assert.match(
+      refusal({
+        ...GRADED,
+        thresholds: { warn: { floor: 5, factor: 1 }, critical: { floor: 8, factor: 2 } },
+        baseline: 'learned',
+        block: { at: 4, duration: '10m' },
+      }),
+      /thresholds\.warn: must be below the block threshold \(4\)/,
+    );
+  });
+
   it('ships on exposure-account-fast only, as a graded answer before its block', () => {
     const graded = DEFAULT_RULES.rules.filter((r) => r.throttle !== undefined);
     assert.deepEqual(
@@ -102,8 +128,8 @@ describe('rule throttle: the engine answers warn with a throttle and critical wi
       atCritical.map((v) => [v.kind, v.kind === 'alert' ? v.severity : v.state, v.kind === 'block' && v.throttle !== undefined]),
       [
         ['alert', 'critical', false],
-        ['block', 'active', false],
         ['block', 'lifted', true],
+        ['block', 'active', false],
       ],
     );
     const [block] = blocksOf(atCritical);
@@ -149,7 +175,7 @@ describe('rule throttle: the engine answers warn with a throttle and critical wi
     const v = h.feed(...more);
     assert.deepEqual(
       v.map((x) => (x.kind === 'alert' ? x.severity : x.throttle ? `throttle-${x.state}` : `block-level-${x.level}`)),
-      ['critical', 'block-level-1', 'throttle-lifted'],
+      ['critical', 'throttle-lifted', 'block-level-1'],
     );
   });
 
@@ -163,7 +189,7 @@ describe('rule throttle: the engine answers warn with a throttle and critical wi
     const v = h.feed(...calls);
     assert.deepEqual(
       v.map((x) => (x.kind === 'alert' ? `${x.severity} ${x.details['value']}` : x.throttle ? `throttle-${x.state} ${x.scope}` : `block ${x.scope}`)),
-      ['warn 180', 'throttle-active international', 'critical 300', 'block international', 'throttle-lifted international'],
+      ['warn 180', 'throttle-active international', 'critical 300', 'throttle-lifted international', 'block international'],
     );
     assert.deepEqual(throttlesOf(v)[0]?.throttle, { calls: 2, perMs: 60_000 });
   });

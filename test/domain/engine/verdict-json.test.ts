@@ -112,6 +112,18 @@ describe('the one wire form of a block (verdictJson / parseBlockJson)', () => {
     assert.equal(verdictBrief(throttle).kind, 'block');
   });
 
+  it('briefs a lifted state with its liftedAt (a superseded throttle is no active throttle), an active one without', () => {
+    const throttle: Block = { ...ruleBlock, throttle: { calls: 2, perMs: 60_000 } };
+    assert.equal(verdictBrief(throttle).liftedAt, undefined);
+    assert.equal(verdictBrief(ruleBlock).liftedAt, undefined);
+    const superseded = verdictBrief(liftBlock(throttle, T0 + 120_000, 'rule:velocity-caller', 'superseded by block b2'));
+    assert.deepEqual(
+      [superseded.throttle, superseded.liftedAt, superseded.expiresAt],
+      ['2/1m', new Date(T0 + 120_000).toISOString(), new Date(T0 + 300_000).toISOString()],
+    );
+    assert.equal(verdictBrief(liftBlock(ruleBlock, T0 + 60_000, 'ana.souza', 'customer called')).liftedAt, new Date(T0 + 60_000).toISOString());
+  });
+
   it('refuses a message that is not a block', () => {
     assert.throws(() => parseBlockJson('{"kind":"alert"}'));
     assert.throws(() => parseBlockJson('not json'), SyntaxError);

@@ -25,6 +25,7 @@ const summary = z.object({
         at: z.string(),
         expiresAt: z.string().optional(),
         throttle: z.string().optional().describe('a block that is a throttle: the rate it allows, e.g. 2/1m'),
+        liftedAt: z.string().optional().describe("a lifted state (a throttle superseded by its rule's block): no longer in force"),
       }),
     )
     .readonly()
