@@ -63,8 +63,6 @@ export interface LevelSlot {
 const NEW_ACCOUNT_ON_IP: Baseline = { value: 0, from: 'none: this IP serves an account it did not serve before' };
 /** EV12's five: this many callers new to a site within a minute are a burst, not colleagues. */
 const FRESH_BURST = 5;
-/** An account seen this long has shown its usual site: an address it takes up later on its first day is new. */
-const SETTLED_AFTER_MS = 2 * 3_600_000;
 /** Callers behind a never-seen address (its account's only one) that make it a site rather than one intruder. */
 const FIRST_SITE_CALLERS = 3;
 const FRESH_CALLERS: Baseline = { value: 0, from: 'none: a burst of callers this site never had' };
@@ -144,9 +142,7 @@ export class UsageBook {
     if (keys.ip !== undefined && e.ip !== undefined) {
       const ipHash = hash30(e.ip);
       if (remember(caller.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(caller, t)) novel |= CALLER_IP;
-      const accountSince = remember(account.ips, ipHash, t);
-      // on an account's first day, an address it took up hours after its first call (its usual site is elsewhere)
-      if (accountSince > t - FAMILIAR_AFTER_MS && (familiar(account, t) || accountSince >= account.firstSeen + SETTLED_AFTER_MS)) novel |= ACCOUNT_IP;
+      if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(account, t)) novel |= ACCOUNT_IP;
       ip = this.ips.get(keys.ip);
       if (!ip) this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
       else touch(ip, t);
