@@ -5,20 +5,9 @@ import { liftBlock } from '../../../src/domain/blocks/block.js';
 import { blocksOf, harness, series, throttlesOf } from '../../domain/engine/harness.js';
 import { migrated } from '../../processor/rig.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
+import { gradedRule } from '../../domain/engine/graded-rule.js';
 
-/** warn 3 (throttle for 30m), critical and block 6: a rule whose block supersedes its throttle. */
-const GRADED = {
-  id: 'graded-account',
-  description: 'Calls of one account within 5 minutes',
-  cites: ['G1'],
-  match: { directions: ['outbound'] },
-  key: 'account',
-  measure: { kind: 'count' },
-  window: '5m',
-  thresholds: { warn: 3, critical: 6 },
-  throttle: { calls: 2, per: '1m', for: '30m' },
-  block: { duration: '10m' },
-};
+const GRADED = gradedRule();
 
 /** The throttle at warn, then the block and the rule's lift of the throttle (six calls 40 s apart, fixed clock). */
 function graded(account: string) {

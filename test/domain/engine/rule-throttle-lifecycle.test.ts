@@ -2,20 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { verdictMessage } from '../../../src/adapters/kafka/messages.js';
 import { harness, series } from './harness.js';
+import { gradedRule } from './graded-rule.js';
 
-/** warn 3 (throttle), critical and block 6: the rule of rule-throttle.test.ts. */
-const GRADED = {
-  id: 'graded-account',
-  description: 'Calls of one account within 5 minutes',
-  cites: ['G1'],
-  match: { directions: ['outbound'] },
-  key: 'account',
-  measure: { kind: 'count' },
-  window: '5m',
-  thresholds: { warn: 3, critical: 6 },
-  throttle: { calls: 2, per: '1m', for: '30m' },
-  block: { duration: '10m' },
-};
+const GRADED = gradedRule();
 
 describe('rule throttle on the compacted blocks topic (fixed clock)', () => {
   it('publishes the superseded throttle before the block: they share a key, and compaction keeps the block', () => {

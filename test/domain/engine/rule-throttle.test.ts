@@ -8,20 +8,9 @@ import { blockVersion } from '../../../src/domain/blocks/block.js';
 import { createEngine } from '../../../src/domain/engine/build.js';
 import { SentinelaError } from '../../../src/errors.js';
 import { alertsOf, blocksOf, DEFAULT_RULES, harness, series, throttlesOf } from './harness.js';
+import { gradedRule } from './graded-rule.js';
 
-/** A rule of the account's calls in 5 minutes: warn at 3 (throttle), critical and block at 6. */
-const GRADED = {
-  id: 'graded-account',
-  description: 'Calls of one account within 5 minutes',
-  cites: ['G1'],
-  match: { directions: ['outbound'] },
-  key: 'account',
-  measure: { kind: 'count' },
-  window: '5m',
-  thresholds: { warn: 3, critical: 6 },
-  throttle: { calls: 2, per: '1m', for: '30m', scope: 'international' },
-  block: { duration: '10m' },
-};
+const GRADED = gradedRule('international');
 
 function refusal(rule: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sentinela-throttle-rules-'));
