@@ -25,6 +25,7 @@ export const BUDGETS: Readonly<Record<string, Budget>> = {
   'ip-flood': { cdrs: 6, attempts: 6, why: 'velocity-ip: 5 calls in 60 s from an unknown address' },
   'credential-stuffing': { cdrs: 6, why: 'credential-stuffing: the 3rd account on one address' },
   'out-of-profile': { cdrs: 5, attempts: 1, why: 'the profile denies international: refused at once; the rule at 5' },
+  // each simulated episode writes the CDR with which it crosses its victim's quota instead (fraud-classic.ts)
   'quota-exhaustion': { cdrs: 10, why: 'international-daily-quota: the call that crosses 100 %' },
   'off-hours-international': { cdrs: 5, why: 'off-hours-international: 4 in an hour' },
   'premium-rate': { cdrs: 2, attempts: 1, why: 'the profile denies premium rate; premium-destination blocks at the 2nd' },

@@ -10,6 +10,19 @@ const mobile = (ctx: FraudContext, site: Site): Dest => mobileNumber(ctx.rng, na
 const quick = (ctx: FraudContext) => (ctx.rng.chance(0.5) ? answered(ctx.rng, ctx.rng.int(20, 240)) : failed(ctx.rng));
 const fraudCountry = (ctx: FraudContext) => FRAUD_COUNTRIES[ctx.rng.pick(Object.keys(FRAUD_COUNTRIES))] as (typeof FRAUD_COUNTRIES)[string];
 
+/** How many of `calls`, in CDR (end) order, reach 100 % of the daily quota: the rule's promise, exactly. */
+function quotaCrossing(calls: readonly Call[], quota: { readonly minutes?: number; readonly cost?: number }): number {
+  let minutes = 0;
+  let cost = 0;
+  const ordered = [...calls].sort((a, b) => a.end - b.end);
+  for (const [i, call] of ordered.entries()) {
+    minutes += call.billSec / 60;
+    cost += call.cost;
+    if ((quota.minutes !== undefined && minutes >= quota.minutes) || (quota.cost !== undefined && cost >= quota.cost)) return i + 1;
+  }
+  return calls.length;
+}
+
 export const CLASSIC: readonly EpisodeKind[] = [
   {
     type: 'velocity-burst',
@@ -179,6 +192,10 @@ export const CLASSIC: readonly EpisodeKind[] = [
           calls.map((c) => c.caller),
         ),
         description: `${who(site)}: long calls to allowed countries up to ${Math.round(target * 100)} % of the daily quota`,
+        budget: {
+          cdrs: quotaCrossing(calls, quota),
+          why: "international-daily-quota: the CDR with which the episode alone crosses 100 % of the quota (the office's own calls that day only bring it earlier)",
+        },
       };
     },
   },

@@ -12,6 +12,7 @@ import { hash32 } from '../domain/hash.js';
 import type { LabelsInput, LateDelivery, LegitSubject } from './labels.js';
 import { callCentreTraffic, inboundTraffic, trunkTraffic } from './legit-bulk.js';
 import { clientsAbroadTraffic, deskTraffic, eveningFamilyTraffic, familyTraffic, quickCallTraffic, typoTraffic } from './legit-extra.js';
+import { remoteWork } from './legit-remote.js';
 import { internationalTraffic, officeTraffic, onCallTraffic, salesTraffic, type TrafficContext } from './legit-offices.js';
 import { Allocator, buildPopulation, type Population, type Site } from './population.js';
 import { Rng } from './prng.js';
@@ -103,6 +104,8 @@ export function simulate(o: SimOptions): Simulation {
       calls.push(...draft.calls);
     }
   }
+  // an rng of its own: added later, it moves no call above (the addresses come after every episode's)
+  remoteWork(detached(o.seed, 'remote'), pop, alloc, days, calls);
   const noCost = new Set([...open].map((s) => `${s.tenant}/${s.account}`));
   const late = outages(rng.fork('outages'), pop, days, calls, Math.max(1, Math.round((o.days / 7) * SIM_CONFIG.outagesPerWeek)));
   const legitCalls = calls.filter((c) => c.episode === undefined);

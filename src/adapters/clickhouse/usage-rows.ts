@@ -22,9 +22,20 @@ const snapshotSchema = z.looseObject({
     .nullable()
     .transform((t) => t ?? Number.NEGATIVE_INFINITY),
   ips: z.array(z.tuple([z.string(), num, num, members, members])),
-  // the last element, countries first dialled within a day (flat [region, since…], novelty recentCountry), came later
+  // the last elements came later: countries first dialled within a day (flat [region, since…], novelty recentCountry),
+  // then networks taken up (flat [network, since…], novelty accountIp)
   accounts: z.array(
-    z.tuple([z.string(), num, num, members, z.array(z.string()), z.array(z.string()), z.array(num), z.array(z.union([z.string(), num])).optional()]),
+    z.tuple([
+      z.string(),
+      num,
+      num,
+      members,
+      z.array(z.string()),
+      z.array(z.string()),
+      z.array(num),
+      z.array(z.union([z.string(), num])).optional(),
+      z.array(num).optional(),
+    ]),
   ),
   callers: z.array(z.tuple([z.string(), num, num, z.array(num)])),
   levels: z.array(z.tuple([z.string(), levels])),

@@ -38,6 +38,10 @@ export interface AccountSite extends Subject {
   types: number;
   /** Addresses used recently, see `remember`. */
   ips: number[];
+  /** Networks (networks.ts) of the addresses taken up recently, see `remember`; kept only when an address is new. */
+  nets: number[];
+  /** The address whose network is first in `nets` (one lookup saved while an account keeps calling from one address). */
+  netOf: number;
   /** Countries first dialled within the last day (novelty `recentCountry`), see recent-countries.ts; mostly none. */
   recentCountries: RecentCountries | undefined;
 }
@@ -92,6 +96,7 @@ export const accountSite = (
   countries: Set<string>,
   types: number,
   ips: number[],
+  nets: number[],
   recentCountries?: RecentCountries,
 ): AccountSite => ({
   firstSeen: first,
@@ -103,6 +108,8 @@ export const accountSite = (
   countries,
   types,
   ips,
+  nets,
+  netOf: -1,
   recentCountries,
 });
 export const callerSite = (first: number, lastMinute: number, ips: number[]): CallerSite => ({

@@ -3,6 +3,7 @@ import { hourClass, type HourClass } from './hour-class.js';
 import { Levels } from './levels.js';
 import { noveltyBit } from './novelty.js';
 import { hash30 } from '../hash.js';
+import { networkHash } from './networks.js';
 import { Members } from './sites.js';
 import { forgetCountries, isRecentCountry, rememberCountry, RECENT_COUNTRY_MS, WATCHED_AFTER_MS } from './recent-countries.js';
 import {
@@ -60,6 +61,8 @@ export interface LevelSlot {
   readonly index: number;
 }
 
+/** How long an account calls before a network it takes up counts as elsewhere on its first day (`newNetwork`). */
+const SETTLED_MS = 2 * 3_600_000;
 const NEW_ACCOUNT_ON_IP: Baseline = { value: 0, from: 'none: this IP serves an account it did not serve before' };
 /** EV12's five: this many callers new to a site within a minute are a burst, not colleagues. */
 const FRESH_BURST = 5;
@@ -116,7 +119,7 @@ export class UsageBook {
     const accountHash = hash30(e.account);
     let account = this.accounts.get(keys.account);
     if (!account) {
-      account = accountSite(t, minuteOf(t), new Members(), new Set(), 0, []);
+      account = accountSite(t, minuteOf(t), new Members(), new Set(), 0, [], []);
       this.accounts.set(keys.account, account);
       this.seeTenant(e.tenant, t);
     } else touch(account, t);
@@ -142,7 +145,7 @@ export class UsageBook {
     if (keys.ip !== undefined && e.ip !== undefined) {
       const ipHash = hash30(e.ip);
       if (remember(caller.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(caller, t)) novel |= CALLER_IP;
-      if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(account, t)) novel |= ACCOUNT_IP;
+      if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && this.newNetwork(account, ipHash, e.ip, t)) novel |= ACCOUNT_IP;
       ip = this.ips.get(keys.ip);
       if (!ip) this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
       else touch(ip, t);
@@ -155,6 +158,21 @@ export class UsageBook {
     this.caller = caller;
     this.accountHash = accountHash;
     return novel;
+  }
+
+  /**
+   * The account's calls come from a network (networks.ts) it took up within the last day, away from where it began:
+   * familiar accounts, and on an account's first day, a network taken up SETTLED_MS after its first call (its usual
+   * site known by then: stolen credentials used from elsewhere the day Sentinela, or the account, starts). Another
+   * address in a network the account already used (a phone of the same office, a NAT pool) is not new.
+   */
+  private newNetwork(account: AccountSite, ipHash: number, ip: string, t: number): boolean {
+    let since = account.nets[1];
+    if (account.netOf !== ipHash || since === undefined) {
+      since = remember(account.nets, networkHash(ip), t);
+      account.netOf = ipHash;
+    }
+    return since > t - FAMILIAR_AFTER_MS && (since >= account.firstSeen + SETTLED_MS || familiar(account, t));
   }
 
   /** The observed call's learned levels for `slot`, if any. */

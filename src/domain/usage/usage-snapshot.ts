@@ -19,7 +19,10 @@ import {
 
 type MemberRows = readonly (readonly [number, number, number])[];
 type IpRow = readonly [string, number, number, MemberRows, MemberRows];
-/** The last element, countries first dialled within a day (flat [region, since…]), is absent in older snapshots. */
+/**
+ * The last elements, countries first dialled within a day (flat [region, since…]) and networks taken up (flat
+ * [network, since…], networks.ts), are absent in older snapshots (every network then counts as new for a day).
+ */
 type AccountRow = readonly [
   string,
   number,
@@ -29,6 +32,7 @@ type AccountRow = readonly [
   readonly string[],
   readonly number[],
   (readonly (string | number)[] | undefined)?,
+  (readonly number[] | undefined)?,
 ];
 type CallerRow = readonly [string, number, number, readonly number[]];
 /** A subject that went far above its baseline: its kind, key and the local day. */
@@ -73,7 +77,7 @@ export function takeSnapshots(m: UsageMaps, through: ReadonlyMap<string, number>
   for (const [k, s] of m.ips) of(k)?.ips.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), s.accounts.toJSON()]);
   for (const [k, s] of m.accounts) {
     const row = [k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], typesOf(s.types), s.ips] as const;
-    of(k)?.accounts.push(s.recentCountries ? [...row, [...s.recentCountries]] : row);
+    of(k)?.accounts.push(s.recentCountries || s.nets.length > 0 ? [...row, s.recentCountries ? [...s.recentCountries] : [], s.nets] : row);
   }
   for (const [k, s] of m.callers) of(k)?.callers.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.ips]);
   const ids = new Map<string, string>();
@@ -97,9 +101,19 @@ export function restoreSnapshot(m: UsageMaps, s: UsageSnapshot): void {
   for (const [k, first, last, callers, accounts] of s.ips) {
     m.ips.set(k, ipSite(first, minuteOf(last), Members.from(callers), Members.from(accounts)));
   }
-  for (const [k, first, last, callers, countries, types, ips, recent] of s.accounts) {
+  for (const [k, first, last, callers, countries, types, ips, recent, nets] of s.accounts) {
     const recentCountries = recent && recent.length > 0 ? [...recent] : undefined;
-    m.accounts.set(k, accountSite(first, minuteOf(last), Members.from(callers), new Set(countries), typeBits(types), rehashed(ips), recentCountries));
+    const site = accountSite(
+      first,
+      minuteOf(last),
+      Members.from(callers),
+      new Set(countries),
+      typeBits(types),
+      rehashed(ips),
+      [...(nets ?? [])],
+      recentCountries,
+    );
+    m.accounts.set(k, site);
   }
   for (const [k, first, last, ips] of s.callers) m.callers.set(k, callerSite(first, minuteOf(last), rehashed(ips)));
   for (const [k, l] of s.levels) {
