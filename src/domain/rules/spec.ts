@@ -31,6 +31,7 @@ const positive = z.number().positive('must be positive');
 const threshold = z.union([positive, z.strictObject({ floor: positive, factor: positive })]);
 export type ThresholdSpec = z.infer<typeof threshold>;
 const floorOf = (t: ThresholdSpec | undefined) => (typeof t === 'object' ? t.floor : t);
+const factorOf = (t: ThresholdSpec | undefined) => (typeof t === 'object' ? t.factor : 0);
 
 export const matchSpec = z.strictObject({
   tenants: z.array(name).min(1).optional(),
@@ -244,6 +245,12 @@ function checkThrottle(t: z.output<typeof throttleSpec>, r: Pick<RuleSpec, 'thre
   const warn = floorOf(r.thresholds.warn);
   if (warn !== undefined && blockAt !== undefined && warn >= blockAt) {
     fail(['thresholds', 'warn'], `must be below the block threshold (${blockAt}): the throttle would never be issued`);
+  }
+  // max(floor, factor × baseline): below the block at every baseline only if it also scales no faster
+  const warnFactor = factorOf(r.thresholds.warn);
+  const blockFactor = r.block.at === undefined ? factorOf(r.thresholds.critical) : 0;
+  if (warnFactor > blockFactor) {
+    fail(['thresholds', 'warn'], `must not scale faster than the block threshold (factor ${warnFactor} > ${blockFactor}): for a busy subject the throttle would never be issued`);
   }
 }
 

@@ -77,6 +77,15 @@ describe('rule throttle: the rule-file field (issue 16 item 7)', () => {
       }),
       /thresholds\.warn: must be below the block threshold \(4\)/,
     );
+    // scaled: below the block at every baseline only when the warn scales no faster than the block
+    const scaled = (warn: unknown, block: Record<string, unknown> = { duration: '10m' }) =>
+      refusal({ ...GRADED, thresholds: { warn, critical: { floor: 8, factor: 2 } }, baseline: 'learned', block });
+    assert.match(scaled({ floor: 5, factor: 3 }), /thresholds\.warn: must not scale faster than the block threshold \(factor 3 > 2\)/);
+    assert.match(
+      scaled({ floor: 5, factor: 1 }, { at: 9, duration: '10m' }),
+      /thresholds\.warn: must not scale faster than the block threshold \(factor 1 > 0\)/,
+    );
+    harness({ only: [], rules: [{ ...GRADED, thresholds: { warn: { floor: 5, factor: 2 }, critical: { floor: 8, factor: 2 } }, baseline: 'learned' }] });
   });
 
   it('ships on exposure-account-fast only, as a graded answer before its block', () => {
