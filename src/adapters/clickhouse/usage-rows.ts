@@ -22,20 +22,9 @@ const snapshotSchema = z.looseObject({
     .nullable()
     .transform((t) => t ?? Number.NEGATIVE_INFINITY),
   ips: z.array(z.tuple([z.string(), num, num, members, members])),
-  // the last elements came later: countries first dialled within a day (flat [region, since…], novelty recentCountry),
-  // then networks taken up (flat [network, since…], novelty accountIp)
+  // the last element, countries first dialled within a day (flat [region, since…], novelty recentCountry), came later
   accounts: z.array(
-    z.tuple([
-      z.string(),
-      num,
-      num,
-      members,
-      z.array(z.string()),
-      z.array(z.string()),
-      z.array(num),
-      z.array(z.union([z.string(), num])).optional(),
-      z.array(num).optional(),
-    ]),
+    z.tuple([z.string(), num, num, members, z.array(z.string()), z.array(z.string()), z.array(num), z.array(z.union([z.string(), num])).optional()]),
   ),
   callers: z.array(z.tuple([z.string(), num, num, z.array(num)])),
   levels: z.array(z.tuple([z.string(), levels])),
@@ -44,6 +33,9 @@ const snapshotSchema = z.looseObject({
   tainted: z.array(z.tuple([z.enum(['ip', 'account', 'caller']), z.string(), num])).default([]),
   // issue 16 money caps: the MoneyBook's rows (key, day, dayClass, dayTotal, month, monthTotal, spoiledDay, 2 typical, known, lastT)
   money: z.array(z.tuple([z.string(), num, num, num, num, num, num, num, num, num, num])).default([]),
+  // networks each account took up (flat [network, since…], novelty accountIp), a field of its own so that an older
+  // version, which ignores unknown fields, still reads the rest
+  networks: z.array(z.tuple([z.string()], num)).default([]),
 });
 
 /**

@@ -246,11 +246,16 @@ function checkThrottle(t: z.output<typeof throttleSpec>, r: Pick<RuleSpec, 'thre
   if (warn !== undefined && blockAt !== undefined && warn >= blockAt) {
     fail(['thresholds', 'warn'], `must be below the block threshold (${blockAt}): the throttle would never be issued`);
   }
-  // max(floor, factor × baseline): below the block at every baseline only if it also scales no faster
+  // max(floor, factor × baseline): below the block at every baseline only if it scales strictly slower (block.at
+  // scales with the critical threshold: limits.ts)
   const warnFactor = factorOf(r.thresholds.warn);
-  const blockFactor = r.block.at === undefined ? factorOf(r.thresholds.critical) : 0;
-  if (warnFactor > blockFactor) {
-    fail(['thresholds', 'warn'], `must not scale faster than the block threshold (factor ${warnFactor} > ${blockFactor}): for a busy subject the throttle would never be issued`);
+  const criticalFactor = factorOf(r.thresholds.critical);
+  const blockFactor = r.block.at === undefined || criticalFactor === 0 ? criticalFactor : (criticalFactor * r.block.at) / (floorOf(r.thresholds.critical) as number);
+  if (warnFactor > 0 && warnFactor >= blockFactor) {
+    fail(
+      ['thresholds', 'warn'],
+      `must scale slower than the block threshold (factor ${warnFactor} >= ${blockFactor}): for a busy subject the throttle would never be issued`,
+    );
   }
 }
 

@@ -1,14 +1,23 @@
 import { hash30 } from '../hash.js';
 import { addressBits } from '../lists/ip-prefix.js';
 
+const MAPPED = /^::ffff:/i;
+
 /**
- * The network an address belongs to, as a 30-bit hash: its IPv4 /24 (IPv4-mapped IPv6 included) or IPv6 /48.
- * Phones of one office get addresses of one such network (a NAT pool, per-phone public IPs, an IPv6 site prefix);
- * an account's calls from another network came from somewhere else (usage-book.ts, novelty `accountIp`).
+ * The network an address belongs to, as a 30-bit hash: its IPv4 /24 (an IPv4-mapped IPv6 address, dotted or hex,
+ * is its IPv4 address) or IPv6 /48. Phones of one office get addresses of one such network (a NAT pool, per-phone
+ * public IPs, an IPv6 site prefix); an account's calls from another network came from somewhere else
+ * (usage-book.ts, novelty `accountIp`).
  */
 export function networkHash(ip: string): number {
-  const dot = ip.lastIndexOf('.');
-  if (dot >= 0) return hash30(ip.slice(0, dot));
+  if (ip.indexOf(':') < 0) return hash30(ip.slice(0, ip.lastIndexOf('.')));
+  const v4 = ip.replace(MAPPED, '');
+  if (v4.indexOf(':') < 0) return hash30(v4.slice(0, v4.lastIndexOf('.')));
   const bits = addressBits(ip);
-  return bits === undefined ? hash30(ip) : hash30(`6/${(bits.bits >> 80n).toString(16)}`);
+  if (bits === undefined) return hash30(ip);
+  if (bits.bits >> 32n === 0xffffn) {
+    const a = Number(bits.bits & 0xffffffffn);
+    return hash30(`${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}`);
+  }
+  return hash30(`6/${(bits.bits >> 80n).toString(16)}`);
 }

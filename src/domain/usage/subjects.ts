@@ -38,7 +38,7 @@ export interface AccountSite extends Subject {
   types: number;
   /** Addresses used recently, see `remember`. */
   ips: number[];
-  /** Networks (networks.ts) of the addresses taken up recently, see `remember`; kept only when an address is new. */
+  /** Networks (networks.ts) the account took up, see `remember`; updated only on calls from an address new within a day. */
   nets: number[];
   /** The address whose network is first in `nets` (one lookup saved while an account keeps calling from one address). */
   netOf: number;

@@ -109,7 +109,8 @@ export class UsageBook {
   }
 
   /**
-   * Learns the call and returns what was new about it; novelty needs a familiar subject (a cold start sees none).
+   * Learns the call and returns what was new about it; novelty needs a familiar subject (a cold start sees none,
+   * but for `accountIp` on an account's first day once it has a site, see `newNetwork`).
    * `keys` are the engine's subject keys (tenant NUL value) of the call's account, caller and IP.
    */
   observe(e: CallEvent, keys: { readonly account: string; readonly caller: string; readonly ip: string | undefined }): number {
@@ -162,17 +163,20 @@ export class UsageBook {
 
   /**
    * The account's calls come from a network (networks.ts) it took up within the last day, away from where it began:
-   * familiar accounts, and on an account's first day, a network taken up SETTLED_MS after its first call (its usual
-   * site known by then: stolen credentials used from elsewhere the day Sentinela, or the account, starts). Another
-   * address in a network the account already used (a phone of the same office, a NAT pool) is not new.
+   * familiar accounts; and on an account's first day, a network taken up SETTLED_MS after its first call once the
+   * account had a site (FIRST_SITE_CALLERS callers before it): stolen credentials used from elsewhere on the day
+   * Sentinela, or the account, starts. One early softphone or a provider's test call is not a site: the office
+   * opening after it is not elsewhere. Another address in a network the account already used (a phone of the same
+   * office, a NAT pool) is not new.
    */
   private newNetwork(account: AccountSite, ipHash: number, ip: string, t: number): boolean {
-    let since = account.nets[1];
-    if (account.netOf !== ipHash || since === undefined) {
-      since = remember(account.nets, networkHash(ip), t);
-      account.netOf = ipHash;
-    }
-    return since > t - FAMILIAR_AFTER_MS && (since >= account.firstSeen + SETTLED_MS || familiar(account, t));
+    // the network of the address last seen is cached; its `since` is not (a late CDR may lower it)
+    const net = account.netOf === ipHash && account.nets.length > 0 ? (account.nets[0] as number) : networkHash(ip);
+    account.netOf = ipHash;
+    const since = remember(account.nets, net, t);
+    if (since <= t - FAMILIAR_AFTER_MS) return false;
+    if (familiar(account, t)) return true;
+    return since >= account.firstSeen + SETTLED_MS && account.callers.seenBy(since - 1, FIRST_SITE_CALLERS) >= FIRST_SITE_CALLERS;
   }
 
   /** The observed call's learned levels for `slot`, if any. */

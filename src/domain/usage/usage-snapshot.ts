@@ -19,10 +19,7 @@ import {
 
 type MemberRows = readonly (readonly [number, number, number])[];
 type IpRow = readonly [string, number, number, MemberRows, MemberRows];
-/**
- * The last elements, countries first dialled within a day (flat [region, since…]) and networks taken up (flat
- * [network, since…], networks.ts), are absent in older snapshots (every network then counts as new for a day).
- */
+/** The last element, countries first dialled within a day (flat [region, since…]), is absent in older snapshots. */
 type AccountRow = readonly [
   string,
   number,
@@ -32,7 +29,6 @@ type AccountRow = readonly [
   readonly string[],
   readonly number[],
   (readonly (string | number)[] | undefined)?,
-  (readonly number[] | undefined)?,
 ];
 type CallerRow = readonly [string, number, number, readonly number[]];
 /** A subject that went far above its baseline: its kind, key and the local day. */
@@ -53,6 +49,11 @@ export interface UsageSnapshot {
   readonly levels: readonly (readonly [string, LevelsSnapshot])[];
   /** Absent in snapshots stored before taints were kept. */
   readonly tainted?: readonly TaintRow[];
+  /**
+   * [account key, network, since…]: the networks each account took up (networks.ts, novelty accountIp); absent in
+   * snapshots stored before (an account's earlier networks are then unknown: its next new address counts as new).
+   */
+  readonly networks?: readonly (readonly [string, ...number[]])[];
   /** Accounts' outbound cost per local day and month and usual daily cost (MoneyBook rows; issue 16 money caps). */
   readonly money?: readonly (readonly [string, ...number[]])[];
 }
@@ -70,14 +71,23 @@ const mapOf = (m: UsageMaps, kind: SubjectKind): Map<string, Subject> => (kind =
 
 /** The profiles of the tenants in `through`, in one pass over the maps. */
 export function takeSnapshots(m: UsageMaps, through: ReadonlyMap<string, number>): UsageSnapshot[] {
-  type Rows = { ips: IpRow[]; accounts: AccountRow[]; callers: CallerRow[]; levels: [string, LevelsSnapshot][]; tainted: TaintRow[] };
+  type Rows = {
+    ips: IpRow[];
+    accounts: AccountRow[];
+    callers: CallerRow[];
+    levels: [string, LevelsSnapshot][];
+    tainted: TaintRow[];
+    networks: [string, ...number[]][];
+  };
   const out = new Map<string, Rows>();
-  for (const tenant of through.keys()) out.set(tenant, { ips: [], accounts: [], callers: [], levels: [], tainted: [] });
+  for (const tenant of through.keys()) out.set(tenant, { ips: [], accounts: [], callers: [], levels: [], tainted: [], networks: [] });
   const of = (key: string) => out.get(key.slice(0, key.indexOf('\u0000')));
   for (const [k, s] of m.ips) of(k)?.ips.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), s.accounts.toJSON()]);
   for (const [k, s] of m.accounts) {
     const row = [k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], typesOf(s.types), s.ips] as const;
-    of(k)?.accounts.push(s.recentCountries || s.nets.length > 0 ? [...row, s.recentCountries ? [...s.recentCountries] : [], s.nets] : row);
+    const rows = of(k);
+    rows?.accounts.push(s.recentCountries ? [...row, [...s.recentCountries]] : row);
+    if (s.nets.length > 0) rows?.networks.push([k, ...s.nets]);
   }
   for (const [k, s] of m.callers) of(k)?.callers.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.ips]);
   const ids = new Map<string, string>();
@@ -101,19 +111,13 @@ export function restoreSnapshot(m: UsageMaps, s: UsageSnapshot): void {
   for (const [k, first, last, callers, accounts] of s.ips) {
     m.ips.set(k, ipSite(first, minuteOf(last), Members.from(callers), Members.from(accounts)));
   }
-  for (const [k, first, last, callers, countries, types, ips, recent, nets] of s.accounts) {
+  for (const [k, first, last, callers, countries, types, ips, recent] of s.accounts) {
     const recentCountries = recent && recent.length > 0 ? [...recent] : undefined;
-    const site = accountSite(
-      first,
-      minuteOf(last),
-      Members.from(callers),
-      new Set(countries),
-      typeBits(types),
-      rehashed(ips),
-      [...(nets ?? [])],
-      recentCountries,
-    );
-    m.accounts.set(k, site);
+    m.accounts.set(k, accountSite(first, minuteOf(last), Members.from(callers), new Set(countries), typeBits(types), rehashed(ips), [], recentCountries));
+  }
+  for (const [k, ...nets] of s.networks ?? []) {
+    const site = m.accounts.get(k);
+    if (site) site.nets = nets;
   }
   for (const [k, first, last, ips] of s.callers) m.callers.set(k, callerSite(first, minuteOf(last), rehashed(ips)));
   for (const [k, l] of s.levels) {

@@ -44,8 +44,34 @@ describe('G3 + EV01: an account used from a network it never used (account-on-ne
 
   it('two networks taken up within the first two hours are both where the account began: nothing to compare with', () => {
     const h = harness({ only: ['account-on-new-ip'] });
-    const branch = intruder(h, '2026-04-16T08:40:00-03:00', '200.160.2.7');
+    const branch = intruder(h, '2026-04-16T09:50:00-03:00', '200.160.2.7');
     assert.deepEqual(h.feed(...byTime([...officeDay(h, '2026-04-16T08:00:00-03:00', 3), ...branch])), []);
+  });
+
+  it('one early softphone call is not a site: the office opening after it is not elsewhere; an intruder later is', () => {
+    const h = harness({ only: ['account-on-new-ip'] });
+    h.feed(h.call('2026-04-16T06:30:00-03:00', { srcIp: '177.80.3.9', caller: ext(0), account: 'escola-01' }));
+    assert.deepEqual(h.feed(...officeDay(h, '2026-04-16T09:00:00-03:00', 2)), [], 'the office from 09:00, 2.5 h after the first call');
+    assert.equal(criticalOf(h.feed(...intruder(h, '2026-04-16T11:00:00-03:00'))).length, 1);
+  });
+
+  it('a late CDR that started earlier on the network moves when it was taken up: the engine and a restored one agree', () => {
+    const h = harness({ only: ['account-on-new-ip'] });
+    h.feed(...officeDay(h, '2026-04-16T08:00:00-03:00', 1));
+    // taken up at 10:01 (2 h after the first call), then a CDR of a call from it started at 09:58 arrives
+    h.feed(h.call('2026-04-16T10:01:00-03:00', { srcIp: ATTACKER_IP, caller: ext(1), account: 'escola-01' }));
+    h.feed(h.call('2026-04-16T09:58:00-03:00', { srcIp: ATTACKER_IP, caller: ext(2), account: 'escola-01' }));
+    const restored = harness({ only: ['account-on-new-ip'] });
+    restored.engine.restoreUsage(h.engine.usageSnapshots());
+    for (const engine of [h, restored])
+      assert.deepEqual(engine.feed(...intruder(engine, '2026-04-16T10:20:00-03:00').slice(0, 5)), [], 'within 2 h of the first call');
+  });
+
+  it('IPv6: an office /48 is one network; another /48 is elsewhere', () => {
+    const h = harness({ only: ['account-on-new-ip'] });
+    h.feed(...officeDay(h, '2026-04-15T09:00:00-03:00', 2, (i) => `2001:db8:1:10::${20 + (i % 8)}`));
+    assert.deepEqual(h.feed(...intruder(h, '2026-04-16T10:00:00-03:00', '2001:db8:1:20::5')), [], 'another subnet of the site');
+    assert.equal(criticalOf(h.feed(...intruder(h, '2026-04-16T14:00:00-03:00', '2001:db8:99::1'))).length, 1);
   });
 
   it('a familiar account: a new address in its network says nothing; a new network is judged, and is familiar a day later', () => {
@@ -70,5 +96,8 @@ describe('G3 + EV01: an account used from a network it never used (account-on-ne
     const next = harness({ only: ['account-on-new-ip'] });
     next.engine.restoreUsage([stored.snapshot]);
     assert.deepEqual(next.feed(...intruder(next, '2026-04-17T11:00:00-03:00')), [], 'taken up over a day before: familiar');
+    const phone = harness({ only: ['account-on-new-ip'] });
+    phone.engine.restoreUsage([stored.snapshot]);
+    assert.deepEqual(phone.feed(...intruder(phone, '2026-04-16T10:10:00-03:00', '189.40.10.77')), [], "a new phone in the office's stored network");
   });
 });

@@ -77,15 +77,17 @@ describe('rule throttle: the rule-file field (issue 16 item 7)', () => {
       }),
       /thresholds\.warn: must be below the block threshold \(4\)/,
     );
-    // scaled: below the block at every baseline only when the warn scales no faster than the block
+    // scaled: below the block at every baseline only when the warn scales strictly slower than the block
     const scaled = (warn: unknown, block: Record<string, unknown> = { duration: '10m' }) =>
       refusal({ ...GRADED, thresholds: { warn, critical: { floor: 8, factor: 2 } }, baseline: 'learned', block });
-    assert.match(scaled({ floor: 5, factor: 3 }), /thresholds\.warn: must not scale faster than the block threshold \(factor 3 > 2\)/);
-    assert.match(
-      scaled({ floor: 5, factor: 1 }, { at: 9, duration: '10m' }),
-      /thresholds\.warn: must not scale faster than the block threshold \(factor 1 > 0\)/,
-    );
-    harness({ only: [], rules: [{ ...GRADED, thresholds: { warn: { floor: 5, factor: 2 }, critical: { floor: 8, factor: 2 } }, baseline: 'learned' }] });
+    assert.match(scaled({ floor: 5, factor: 3 }), /thresholds\.warn: must scale slower than the block threshold \(factor 3 >= 2\)/);
+    assert.match(scaled({ floor: 5, factor: 2 }), /thresholds\.warn: must scale slower than the block threshold \(factor 2 >= 2\)/);
+    // block.at scales with the critical threshold: at 9 of a critical { 8, 2 }, by 2.25
+    assert.match(scaled({ floor: 5, factor: 2.5 }, { at: 9, duration: '10m' }), /factor 2\.5 >= 2\.25/);
+    const ok = { floor: 5, factor: 1 };
+    for (const block of [{ duration: '10m' }, { at: 9, duration: '10m' }]) {
+      harness({ only: [], rules: [{ ...GRADED, thresholds: { warn: ok, critical: { floor: 8, factor: 2 } }, baseline: 'learned', block }] });
+    }
   });
 
   it('ships on exposure-account-fast only, as a graded answer before its block', () => {
