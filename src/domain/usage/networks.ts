@@ -10,9 +10,10 @@ const MAPPED = /^::ffff:/i;
  * (usage-book.ts, novelty `accountIp`).
  */
 export function networkHash(ip: string): number {
-  if (ip.indexOf(':') < 0) return hash30(ip.slice(0, ip.lastIndexOf('.')));
+  // per call on an account's first day: the /24's text is hashed in place, no substring
+  if (ip.indexOf(':') < 0) return hash30(ip, Math.max(0, ip.lastIndexOf('.')));
   const v4 = ip.replace(MAPPED, '');
-  if (v4.indexOf(':') < 0) return hash30(v4.slice(0, v4.lastIndexOf('.')));
+  if (v4.indexOf(':') < 0) return hash30(v4, Math.max(0, v4.lastIndexOf('.')));
   const bits = addressBits(ip);
   if (bits === undefined) return hash30(ip);
   if (bits.bits >> 32n === 0xffffn) {
