@@ -28,6 +28,7 @@ import { CallKeys } from './call-keys.js';
 import type { EventStatus, Outcome, RuleStats } from './outcome.js';
 import { StateTrimmer } from './state-trim.js';
 import { TenantStreams } from './tenant-streams.js';
+import { LogTables } from './windows/log-table.js';
 
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
@@ -90,7 +91,9 @@ export class Engine {
     this.money = needsMoney ? new MoneyBook() : undefined;
     // rate and validity per callee, when a rate table is loaded
     const callees = options.rates ? new CalleeFactsMemo(options.rates) : undefined;
-    this.detectors = options.rules.map((r) => detectorFor(r, this.money));
+    // the window logs of the rules keyed on one kind of subject share a table: one lookup per subject and call
+    const logs = new LogTables();
+    this.detectors = options.rules.map((r) => detectorFor(r, this.money, logs));
     this.episodes = new EpisodeBook({ ladderMs: options.profiles.escalationLadderMs, withinMs: options.profiles.escalationWithinMs });
     this.ring = new EvidenceRing(options.evidenceCapacity);
     this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
@@ -112,7 +115,7 @@ export class Engine {
     this.ranges = new RangeMarks(options.rules, options.hotlist);
     this.ranges.add(options.hotRanges ?? []);
     const { detectors, episodes, dedup, ranges, usage, money, streams, lateness } = this;
-    this.trimmer = new StateTrimmer({ detectors, episodes, dedup, ranges, usage, money, streams, lateness });
+    this.trimmer = new StateTrimmer({ detectors, logs, episodes, dedup, ranges, usage, money, streams, lateness });
   }
 
   /**

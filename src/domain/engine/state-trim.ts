@@ -5,6 +5,7 @@ import type { Detector } from './detectors/detector.js';
 import type { EpisodeBook } from './episodes.js';
 import type { RangeMarks } from './range-marks.js';
 import type { TenantStreams } from './tenant-streams.js';
+import type { LogTables } from './windows/log-table.js';
 
 /**
  * Windows are trimmed once the watermark has advanced this much and enough CDRs arrived since the last trim to
@@ -18,6 +19,8 @@ const USAGE_TRIM_EVERY_MS = 3_600_000;
 /** The engine's state, trimmed as event time advances. */
 export interface TrimmedState {
   readonly detectors: readonly Detector[];
+  /** The detectors' shared window logs (trimmed here once for all their rules, not by each detector). */
+  readonly logs: LogTables;
   readonly episodes: EpisodeBook;
   readonly dedup: CallDedup;
   readonly ranges: RangeMarks;
@@ -38,7 +41,7 @@ export class StateTrimmer {
 
   /** Called once per counted CDR. */
   tick(): void {
-    const { detectors, episodes, dedup, ranges, usage, money, streams, lateness } = this.state;
+    const { detectors, logs, episodes, dedup, ranges, usage, money, streams, lateness } = this.state;
     const watermark = streams.watermark;
     this.eventsSinceTrim++;
     if (watermark - this.trimmedAt < TRIM_EVERY_MS) return;
@@ -54,6 +57,7 @@ export class StateTrimmer {
       d.trim(Object.assign((key: string) => horizonOf(key) - window, { latest: latest - window }));
       keys += d.keyCount;
     }
+    logs.trim(Object.assign((key: string) => horizonOf(key), { latest }));
     episodes.trim(horizonOf);
     dedup.trim(horizonOf);
     ranges.trim((tenant) => streams.ofTenant(tenant));
