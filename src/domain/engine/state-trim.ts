@@ -59,7 +59,7 @@ export class StateTrimmer {
     }
     logs.trim(Object.assign((key: string) => horizonOf(key), { latest }));
     episodes.trim(horizonOf);
-    dedup.trim(horizonOf);
+    dedup.trim((tenant) => streams.ofTenant(tenant) - lateness);
     ranges.trim((tenant) => streams.ofTenant(tenant));
     if (watermark - this.usageTrimmedAt >= USAGE_TRIM_EVERY_MS) {
       this.usageTrimmedAt = watermark;
