@@ -22,7 +22,7 @@ export class CallDedup {
   /** Records the CDR and says whether it is new, the same CDR again, or another leg of a counted call. */
   see(tenant: string, id: string, callId: string | undefined, t: number): Seen {
     let calls = this.tenants.get(tenant);
-    if (calls === undefined) this.tenants.set(tenant, (calls = new Map()));
+    if (calls === undefined) this.tenants.set(tenant, (calls = new Map<string, string>()));
     const call = callId ?? id;
     const counted = calls.get(call);
     if (counted !== undefined) return counted === id ? 'duplicate' : 'leg';

@@ -9,7 +9,7 @@ import { ExposureDetector } from './exposure.js';
 import { MoneyCapDetector } from './money-cap.js';
 import { RangeScoreDetector } from './range-score.js';
 import { SequenceDetector } from './sequence.js';
-import type { LogTables } from '../windows/log-table.js';
+import { LogTables } from '../windows/log-table.js';
 
 /** The live window state for a rule's measure; window logs go in `logs`' table of the rule's kind of subject. */
 export function detectorFor(rule: CompiledRule, money?: MoneyBook, logs?: LogTables): Detector {
@@ -32,4 +32,10 @@ export function detectorFor(rule: CompiledRule, money?: MoneyBook, logs?: LogTab
     case 'rangeScore':
       return new RangeScoreDetector(rule);
   }
+}
+
+/** Every rule's detector; the window logs of the rules keyed on one kind of subject share a table (one lookup per subject and call). */
+export function detectorsFor(rules: readonly CompiledRule[], money?: MoneyBook): { readonly detectors: Detector[]; readonly logs: LogTables } {
+  const logs = new LogTables();
+  return { detectors: rules.map((r) => detectorFor(r, money, logs)), logs };
 }
