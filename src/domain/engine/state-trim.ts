@@ -51,13 +51,14 @@ export class StateTrimmer {
     const horizonOf = (key: string) => streams.ofKey(key) - lateness;
     // no tenant's watermark is past the newest event time seen: no key's horizon is later than `latest`
     const latest = watermark - lateness;
+    // the shared window logs first: a detector's key count below is read after its window was trimmed
+    logs.trim(Object.assign((key: string) => horizonOf(key), { latest }));
     let keys = episodes.size;
     for (const d of detectors) {
       const window = d.rule.windowMs;
       d.trim(Object.assign((key: string) => horizonOf(key) - window, { latest: latest - window }));
       keys += d.keyCount;
     }
-    logs.trim(Object.assign((key: string) => horizonOf(key), { latest }));
     episodes.trim(horizonOf);
     dedup.trim((tenant) => streams.ofTenant(tenant) - lateness);
     ranges.trim((tenant) => streams.ofTenant(tenant));
