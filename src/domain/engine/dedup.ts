@@ -6,35 +6,44 @@
 export type Seen = 'new' | 'duplicate' | 'leg';
 
 export class CallDedup {
-  /** tenant NUL callId → id of the leg that was counted. */
-  private readonly calls = new Map<string, string>();
-  private keys: string[] = [];
+  /** Per tenant, callId (else id) → id of the leg that was counted: keyed by the CDR's own string, none built per call. */
+  private readonly tenants = new Map<string, Map<string, string>>();
+  /** Recorded calls in insertion order: tenant, call key and event time of each. */
+  private tenantOf: string[] = [];
+  private callOf: string[] = [];
   private times: number[] = [];
   private head = 0;
+  private count = 0;
 
   get size(): number {
-    return this.calls.size;
+    return this.count;
   }
 
   /** Records the CDR and says whether it is new, the same CDR again, or another leg of a counted call. */
   see(tenant: string, id: string, callId: string | undefined, t: number): Seen {
-    const key = `${tenant}\u0000${callId ?? id}`;
-    const counted = this.calls.get(key);
+    let calls = this.tenants.get(tenant);
+    if (calls === undefined) this.tenants.set(tenant, (calls = new Map<string, string>()));
+    const call = callId ?? id;
+    const counted = calls.get(call);
     if (counted !== undefined) return counted === id ? 'duplicate' : 'leg';
-    this.calls.set(key, id);
-    this.keys.push(key);
+    calls.set(call, id);
+    this.count++;
+    this.tenantOf.push(tenant);
+    this.callOf.push(call);
     this.times.push(t);
     return 'new';
   }
 
-  /** Forgets calls recorded with an event time before `horizon` (insertion order; late entries go later). */
-  trim(horizonOf: (key: string) => number): void {
-    while (this.head < this.keys.length && (this.times[this.head] as number) < horizonOf(this.keys[this.head] as string)) {
-      this.calls.delete(this.keys[this.head] as string);
+  /** Forgets calls recorded with an event time before their tenant's horizon (insertion order; late entries go later). */
+  trim(horizonOf: (tenant: string) => number): void {
+    while (this.head < this.times.length && (this.times[this.head] as number) < horizonOf(this.tenantOf[this.head] as string)) {
+      this.tenants.get(this.tenantOf[this.head] as string)?.delete(this.callOf[this.head] as string);
+      this.count--;
       this.head++;
     }
-    if (this.head > 4096 && this.head * 2 > this.keys.length) {
-      this.keys = this.keys.slice(this.head);
+    if (this.head > 4096 && this.head * 2 > this.times.length) {
+      this.tenantOf = this.tenantOf.slice(this.head);
+      this.callOf = this.callOf.slice(this.head);
       this.times = this.times.slice(this.head);
       this.head = 0;
     }

@@ -2,7 +2,7 @@ import type { Cdr } from '../cdr/contract.js';
 import { Normaliser, type NumberResult } from '../numbering/normaliser.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { Detector } from './detectors/detector.js';
-import { detectorFor } from './detectors/detector-for.js';
+import { detectorsFor } from './detectors/detector-for.js';
 import { CallDedup } from './dedup.js';
 import { checkDenyLists, exemptKinds, type DenyHit } from './lists-check.js';
 import { alertQuietUntil, EpisodeBook, type RestoredAlert } from './episodes.js';
@@ -86,11 +86,11 @@ export class Engine {
   readonly ruleStats = new Map<string, RuleStats>();
 
   constructor(private readonly options: EngineOptions) {
-    const needsMoney = options.rules.some((r) => r.measure.kind === 'moneyCap' || r.baseline?.dailyCost === true);
-    this.money = needsMoney ? new MoneyBook() : undefined;
+    this.money = options.rules.some((r) => r.measure.kind === 'moneyCap' || r.baseline?.dailyCost === true) ? new MoneyBook() : undefined;
     // rate and validity per callee, when a rate table is loaded
     const callees = options.rates ? new CalleeFactsMemo(options.rates) : undefined;
-    this.detectors = options.rules.map((r) => detectorFor(r, this.money));
+    const built = detectorsFor(options.rules, this.money);
+    this.detectors = built.detectors;
     this.episodes = new EpisodeBook({ ladderMs: options.profiles.escalationLadderMs, withinMs: options.profiles.escalationWithinMs });
     this.ring = new EvidenceRing(options.evidenceCapacity);
     this.numbers = new NumberMemo(options.normaliser ?? new Normaliser());
@@ -112,7 +112,7 @@ export class Engine {
     this.ranges = new RangeMarks(options.rules, options.hotlist);
     this.ranges.add(options.hotRanges ?? []);
     const { detectors, episodes, dedup, ranges, usage, money, streams, lateness } = this;
-    this.trimmer = new StateTrimmer({ detectors, episodes, dedup, ranges, usage, money, streams, lateness });
+    this.trimmer = new StateTrimmer({ detectors, logs: built.logs, episodes, dedup, ranges, usage, money, streams, lateness });
   }
 
   /**
@@ -177,7 +177,7 @@ export class Engine {
     for (let i = 0; i < this.detectors.length; i++) {
       const detector = this.detectors[i] as Detector;
       const rule = detector.rule;
-      if (exempt.has(rule.keyKind) || !rule.matches(event)) continue;
+      if ((exempt.size > 0 && exempt.has(rule.keyKind)) || !rule.matches(event)) continue;
       const subject = rule.subject(event);
       if (subject === null) continue;
       (this.detectorStats[i] as RuleStats).evaluations++;

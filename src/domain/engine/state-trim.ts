@@ -5,6 +5,7 @@ import type { Detector } from './detectors/detector.js';
 import type { EpisodeBook } from './episodes.js';
 import type { RangeMarks } from './range-marks.js';
 import type { TenantStreams } from './tenant-streams.js';
+import type { LogTables } from './windows/log-table.js';
 
 /**
  * Windows are trimmed once the watermark has advanced this much and enough CDRs arrived since the last trim to
@@ -18,6 +19,8 @@ const USAGE_TRIM_EVERY_MS = 3_600_000;
 /** The engine's state, trimmed as event time advances. */
 export interface TrimmedState {
   readonly detectors: readonly Detector[];
+  /** The detectors' shared window logs (trimmed here once for all their rules, not by each detector). */
+  readonly logs: LogTables;
   readonly episodes: EpisodeBook;
   readonly dedup: CallDedup;
   readonly ranges: RangeMarks;
@@ -38,7 +41,7 @@ export class StateTrimmer {
 
   /** Called once per counted CDR. */
   tick(): void {
-    const { detectors, episodes, dedup, ranges, usage, money, streams, lateness } = this.state;
+    const { detectors, logs, episodes, dedup, ranges, usage, money, streams, lateness } = this.state;
     const watermark = streams.watermark;
     this.eventsSinceTrim++;
     if (watermark - this.trimmedAt < TRIM_EVERY_MS) return;
@@ -48,6 +51,8 @@ export class StateTrimmer {
     const horizonOf = (key: string) => streams.ofKey(key) - lateness;
     // no tenant's watermark is past the newest event time seen: no key's horizon is later than `latest`
     const latest = watermark - lateness;
+    // the shared window logs first: a detector's key count below is read after its window was trimmed
+    logs.trim(Object.assign((key: string) => horizonOf(key), { latest }));
     let keys = episodes.size;
     for (const d of detectors) {
       const window = d.rule.windowMs;
@@ -55,7 +60,7 @@ export class StateTrimmer {
       keys += d.keyCount;
     }
     episodes.trim(horizonOf);
-    dedup.trim(horizonOf);
+    dedup.trim((tenant) => streams.ofTenant(tenant) - lateness);
     ranges.trim((tenant) => streams.ofTenant(tenant));
     if (watermark - this.usageTrimmedAt >= USAGE_TRIM_EVERY_MS) {
       this.usageTrimmedAt = watermark;

@@ -32,7 +32,13 @@ export class TenantStreams {
     const ended = this.ends.get(cdr.tenant) ?? -Infinity;
     if (cdr.endedAt > ended) {
       this.ends.set(cdr.tenant, cdr.endedAt);
-      this.endIds.set(cdr.tenant, [cdr.id]);
+      // most CDRs end after the one before: the tenant's list is reused, not a new one each
+      const ids = this.endIds.get(cdr.tenant);
+      if (ids === undefined) this.endIds.set(cdr.tenant, [cdr.id]);
+      else {
+        ids.length = 1;
+        ids[0] = cdr.id;
+      }
     } else if (cdr.endedAt === ended) this.endIds.get(cdr.tenant)?.push(cdr.id);
     return Math.min(Math.max(ended, cdr.endedAt), newMark + lateness);
   }

@@ -1,18 +1,24 @@
 import type { CompiledRule } from '../../rules/compile.js';
 import { formatDuration } from '../../rules/duration.js';
 import type { CallEvent } from '../event.js';
+import type { LogTable } from '../windows/log-table.js';
 import { KeyedLog } from '../windows/keyed-log.js';
 import { densestSpan } from '../windows/spans.js';
 import { seqRange, type Detector, type HorizonOf, type Observation } from './detector.js';
 
 /** Calls per key within any span shorter than the window (velocity, EV06/EV07/EV12/EV13). */
 export class CountDetector implements Detector {
-  private readonly log = new KeyedLog(false);
+  private readonly log: KeyedLog;
   private readonly span = { first: 0, last: 0 };
   /** Reused for every call: valid until the next observe. */
   private readonly seen: Observation;
 
-  constructor(readonly rule: CompiledRule) {
+  /** `table`: the log table of the rules keyed on the rule's kind of subject (the engine's), else one of its own. */
+  constructor(
+    readonly rule: CompiledRule,
+    table?: LogTable,
+  ) {
+    this.log = new KeyedLog(false, table && { table, windowMs: rule.windowMs });
     const { log, span } = this;
     this.seen = {
       value: 0,

@@ -3,6 +3,7 @@ import { formatDuration } from '../../rules/duration.js';
 import type { MeasureSpec } from '../../rules/spec.js';
 import type { CallEvent } from '../event.js';
 import { hash30 } from '../../hash.js';
+import type { LogTable } from '../windows/log-table.js';
 import { KeyedLog } from '../windows/keyed-log.js';
 import { distinctReachedAt, eventsNear, mostDistinctSpan } from '../windows/spans.js';
 import { firingFloor, seqRange, type Detector, type HorizonOf, type Observation } from './detector.js';
@@ -16,7 +17,7 @@ type DistinctMeasure = Extract<MeasureSpec, { kind: 'distinct' }>;
  * object (two values of one window sharing a hash, about one in 10^6 for 50 values, would count once).
  */
 export class DistinctDetector implements Detector {
-  private readonly log = new KeyedLog(true);
+  private readonly log: KeyedLog;
   private readonly measure: DistinctMeasure;
   private readonly floor: number;
   private readonly span = { first: 0, last: 0, distinct: 0, shortShare: 0 };
@@ -25,7 +26,12 @@ export class DistinctDetector implements Detector {
   /** Reused for every call: valid until the next observe. */
   private readonly seen: Observation;
 
-  constructor(readonly rule: CompiledRule) {
+  /** `table`: the log table of the rules keyed on the rule's kind of subject (the engine's), else one of its own. */
+  constructor(
+    readonly rule: CompiledRule,
+    table?: LogTable,
+  ) {
+    this.log = new KeyedLog(true, table && { table, windowMs: rule.windowMs });
     this.measure = rule.measure as DistinctMeasure;
     this.floor = firingFloor(rule);
     const { log, span, measure, valueAt } = this;

@@ -2,6 +2,7 @@ import type { CompiledRule } from '../../rules/compile.js';
 import { formatDuration } from '../../rules/duration.js';
 import type { MeasureSpec } from '../../rules/spec.js';
 import type { CallEvent } from '../event.js';
+import type { LogTable } from '../windows/log-table.js';
 import { KeyedLog, type LogView } from '../windows/keyed-log.js';
 import { longestRunAround } from '../windows/sequence.js';
 import { eventsNear } from '../windows/spans.js';
@@ -16,13 +17,18 @@ const DIGITS = /^\d{3,15}$/;
  * run knows its share of short calls without an object per call.
  */
 export class SequenceDetector implements Detector {
-  private readonly log = new KeyedLog(true);
+  private readonly log: KeyedLog;
   private readonly maxStep: number;
   private readonly floor: number;
   private readonly short: SequenceMeasure['shortCalls'];
   private readonly number = (view: LogView) => (i: number) => Math.floor(view.value(i) / 2);
 
-  constructor(readonly rule: CompiledRule) {
+  /** `table`: the log table of the rules keyed on the rule's kind of subject (the engine's), else one of its own. */
+  constructor(
+    readonly rule: CompiledRule,
+    table?: LogTable,
+  ) {
+    this.log = new KeyedLog(true, table && { table, windowMs: rule.windowMs });
     this.maxStep = (rule.measure as SequenceMeasure).maxStep;
     this.short = (rule.measure as SequenceMeasure).shortCalls;
     this.floor = firingFloor(rule);

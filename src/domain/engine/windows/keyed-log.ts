@@ -6,31 +6,39 @@
  *
  * Layout: one flat number array per key, [t0, seq0, (v0,) t1, seq1, (v1,) …], which V8 stores unboxed, at its exact
  * size while small; see `npm run bench:engine` for the bytes per key. Values are numbers (a value rule encodes what
- * it needs, e.g. a hash): one map lookup per insert and no object per event.
+ * it needs, e.g. a hash): no object per event, and the logs of the rules keyed on one kind of subject share a
+ * LogTable (one map lookup per subject and call between them).
  */
+import { LogTable, type HorizonOf } from './log-table.js';
+
 /** Logs shorter than this many numbers are kept at their exact size. */
 const EXACT_SIZE_BELOW = 32;
 
-/** Event-time horizon of a key; `latest`, when known, is no earlier than any key's horizon. */
-export interface HorizonOf {
-  (key: string): number;
-  readonly latest?: number;
-}
+export type { HorizonOf };
 
 export class KeyedLog {
-  private readonly logs = new Map<string, number[]>();
   /** Numbers per event: 2 (time, seq), or 3 with a value. */
   private readonly stride: 2 | 3;
+  private readonly table: LogTable;
+  private readonly ownTable: boolean;
+  private readonly slot: number;
   /** The log of the key inserted last. */
   readonly view: LogView;
 
-  constructor(withValues: boolean) {
+  /**
+   * A log with a table of its own, or a slot in `shared`, the table of the rules keyed on the same kind of
+   * subject, trimmed by its owner (each slot at the key's horizon minus its `windowMs`).
+   */
+  constructor(withValues: boolean, shared?: { readonly table: LogTable; readonly windowMs: number }) {
     this.stride = withValues ? 3 : 2;
+    this.table = shared?.table ?? new LogTable();
+    this.ownTable = shared === undefined;
+    this.slot = this.table.addSlot(this.stride, shared?.windowMs ?? 0);
     this.view = new LogView(this.stride);
   }
 
   get keyCount(): number {
-    return this.logs.size;
+    return this.table.keyCount(this.slot);
   }
 
   /**
@@ -39,18 +47,20 @@ export class KeyedLog {
    */
   insert(key: string, t: number, seq: number, value = 0): number {
     const stride = this.stride;
-    const old = this.logs.get(key);
+    const record = this.table.recordOf(key);
+    const old = record[this.slot];
     const n = old?.length ?? 0;
     let at = n;
     while (at > 0 && ((old as number[])[at - stride] as number) > t) at -= stride;
     let log: number[];
     if (!old) {
       log = stride === 2 ? [t, seq] : [t, seq, value];
-      this.logs.set(key, log);
+      record[this.slot] = log;
+      this.table.opened(this.slot);
     } else if (n < EXACT_SIZE_BELOW) {
       // small logs are rebuilt at their exact size: V8 would otherwise reserve ~17 slots on the first push
       log = copyWith(old, at, stride, t, seq, value);
-      this.logs.set(key, log);
+      record[this.slot] = log;
     } else {
       log = old;
       if (at === n) {
@@ -64,29 +74,16 @@ export class KeyedLog {
   }
 
   /**
-   * Drops every entry with time < horizon; keys left empty are evicted. A key whose oldest event is at or after
-   * `horizonOf.latest` (no key's horizon is later) is kept without computing its horizon: most keys, each trim.
+   * Drops every entry with time < horizon; keys left empty are evicted (see LogTable.trim). A log in a shared
+   * table is trimmed with the table, by its owner, once for every rule in it: here, nothing.
    */
   trim(horizonOf: number | HorizonOf): void {
-    const stride = this.stride;
-    const latest = typeof horizonOf === 'number' ? horizonOf : (horizonOf.latest ?? Infinity);
-    // forEach, not for…of: the entries iterator allocates an array per key
-    this.logs.forEach((log, key, logs) => {
-      if ((log[0] as number) >= latest) return;
-      const horizon = typeof horizonOf === 'number' ? horizonOf : horizonOf(key);
-      if ((log[0] as number) >= horizon) return;
-      let drop = 0;
-      while (drop < log.length && (log[drop] as number) < horizon) drop += stride;
-      if (drop === log.length) logs.delete(key);
-      else logs.set(key, log.slice(drop));
-    });
+    if (this.ownTable) this.table.trim(horizonOf);
   }
 
   /** Number of stored events across keys (for stats). */
   eventCount(): number {
-    let n = 0;
-    for (const log of this.logs.values()) n += log.length / this.stride;
-    return n;
+    return this.table.eventCount(this.slot);
   }
 }
 
