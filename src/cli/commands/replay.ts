@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { openRecords } from '../../adapters/files/records.js';
-import { loadRuleFiles } from '../../adapters/files/rule-files.js';
+import { loadRuleFiles, type RuleFiles } from '../../adapters/files/rule-files.js';
 import { createDecoder, FORMATS, parseFormatSpec } from '../../domain/cdr/formats/registry.js';
 import { createLogger } from '../../log.js';
 import { replayAttempts, replayParts } from '../../main/replay.js';
 import { formatDuration, parseDuration } from '../../domain/rules/duration.js';
 import { timeZoneSpec } from '../../domain/rules/profile-spec.js';
 import type { Command } from '../command.js';
+import { compareTallies, formatComparison, VerdictTallies } from '../replay/compare.js';
 import { formatSummary, replay } from '../replay/run.js';
 
 const MAX_REPORTED_LINES = 100;
@@ -31,6 +32,10 @@ Options:
   --attempts         also play a PBX asking block-check at each outbound call's start (attempt rules, blocks
                      from the CDR rules' verdicts); refused calls are written as {"kind":"refused",…} lines
                      among the verdicts, counted in the summary. CDRs are read ahead by the lateness.
+  --compare DIR      replay FILE twice, with --rules (A) and with the rules in DIR (B), and print what the
+                     change does instead of verdicts: per rule and subject, the verdicts that appear, disappear
+                     or change (alerts by severity, blocks, throttles, with counts), then per rule, then a JSON
+                     line. Tune a rule against yesterday's traffic before deploying it.
   --quiet            no progress lines
   -h, --help         show this help`,
   async run(args, ctx) {
@@ -44,6 +49,7 @@ Options:
         lateness: { type: 'string' },
         quiet: { type: 'boolean' },
         attempts: { type: 'boolean' },
+        compare: { type: 'string' },
       },
     });
     if (positionals.length > 1) throw Object.assign(new Error('give at most one FILE'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
@@ -56,39 +62,57 @@ Options:
     if (!timeZoneSpec.safeParse(timeZone).success) {
       throw Object.assign(new Error(`--tz: "${timeZone}" is not an IANA time zone`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
     }
-    const ruleFiles = loadRuleFiles(values.rules ?? config.rules.dir);
     const format = parseFormatSpec(values.format ?? 'canonical');
-    const parts = replayParts(config, ruleFiles, { timeZone, allowedLatenessMs: lateness, log: createLogger('silent') });
-    createDecoder(format, parts.decoders); // an unknown mapping is a usage error before any input is read
     const file = positionals[0];
-    const records = await openRecords(file === undefined || file === '-' ? ctx.stdin() : file, {
-      latin1: format.options['encoding'] === 'latin1',
-      documents: format.name === 'freeswitch-json',
-    });
-    const attempts = values.attempts ? replayAttempts(config, ruleFiles, format, { timeZone, allowedLatenessMs: lateness }) : undefined;
-    let reported = 0;
-    const summary = await replay(
-      attempts ? attempts.merger.merge(records) : records,
-      format,
-      parts,
-      {
-        verdict: ctx.stdout,
-        rejected: (message) => {
-          if (++reported <= MAX_REPORTED_LINES) ctx.stderr(message);
-          else if (reported === MAX_REPORTED_LINES + 1) ctx.stderr(`(further rejected lines are only counted)`);
+    const stdin = file === undefined || file === '-';
+    if (values.compare !== undefined && stdin)
+      throw Object.assign(new Error('--compare needs a FILE: its CDRs are read once per rule set'), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    const dirA = values.rules ?? config.rules.dir;
+    // both rule sets load before any input is read: a bad file is refused at once, as at startup
+    const sets = [loadRuleFiles(dirA), ...(values.compare === undefined ? [] : [loadRuleFiles(values.compare)])];
+    const once = async (ruleFiles: RuleFiles, verdict: (line: string) => void, label: string) => {
+      const parts = replayParts(config, ruleFiles, { timeZone, allowedLatenessMs: lateness, log: createLogger('silent') });
+      createDecoder(format, parts.decoders); // an unknown mapping is a usage error before any input is read
+      const records = await openRecords(stdin ? ctx.stdin() : file, {
+        latin1: format.options['encoding'] === 'latin1',
+        documents: format.name === 'freeswitch-json',
+      });
+      const attempts = values.attempts ? replayAttempts(config, ruleFiles, format, { timeZone, allowedLatenessMs: lateness }) : undefined;
+      let reported = 0;
+      const summary = await replay(
+        attempts ? attempts.merger.merge(records) : records,
+        format,
+        parts,
+        {
+          verdict,
+          rejected: (message) => {
+            if (++reported <= MAX_REPORTED_LINES) ctx.stderr(message);
+            else if (reported === MAX_REPORTED_LINES + 1) ctx.stderr(`(further rejected lines are only counted)`);
+          },
+          ...(values.quiet
+            ? {}
+            : {
+                progress: (s) =>
+                  ctx.stderr(`replay${label}: ${s.lines} lines, ${s.alerts} alerts, ${s.blocks} blocks, ${Math.round(s.lines / (s.elapsedMs / 1000))} lines/s`),
+              }),
         },
-        ...(values.quiet
-          ? {}
-          : {
-              progress: (s) =>
-                ctx.stderr(`replay: ${s.lines} lines, ${s.alerts} alerts, ${s.blocks} blocks, ${Math.round(s.lines / (s.elapsedMs / 1000))} lines/s`),
-            }),
-      },
-      { now: () => performance.now(), progressEveryMs: 2000 },
-      attempts?.service,
-    );
-    if (summary.attempts && attempts) summary.attempts.late = attempts.merger.late;
-    for (const line of formatSummary(summary, latenessText ?? formatDuration(lateness))) ctx.stderr(line);
+        { now: () => performance.now(), progressEveryMs: 2000 },
+        attempts?.service,
+      );
+      if (summary.attempts && attempts) summary.attempts.late = attempts.merger.late;
+      // the summary's heading names the rule set when two are compared
+      formatSummary(summary, latenessText ?? formatDuration(lateness)).forEach((line, i) => ctx.stderr(i === 0 && label ? `${line}${label}` : line));
+    };
+    const [a, b] = sets as [RuleFiles, RuleFiles | undefined];
+    if (b === undefined) {
+      await once(a, ctx.stdout, '');
+      return 0;
+    }
+    const tallies = [new VerdictTallies(), new VerdictTallies()] as const;
+    await once(a, (line) => tallies[0].add(line), `, A: ${dirA}`);
+    await once(b, (line) => tallies[1].add(line), `, B: ${values.compare}`);
+    ctx.stdout(`compare: A ${dirA}, B ${values.compare}, over ${file}`);
+    for (const line of formatComparison(compareTallies(...tallies), MAX_REPORTED_LINES)) ctx.stdout(line);
     return 0;
   },
 };
