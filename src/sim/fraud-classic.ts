@@ -10,15 +10,19 @@ const mobile = (ctx: FraudContext, site: Site): Dest => mobileNumber(ctx.rng, na
 const quick = (ctx: FraudContext) => (ctx.rng.chance(0.5) ? answered(ctx.rng, ctx.rng.int(20, 240)) : failed(ctx.rng));
 const fraudCountry = (ctx: FraudContext) => FRAUD_COUNTRIES[ctx.rng.pick(Object.keys(FRAUD_COUNTRIES))] as (typeof FRAUD_COUNTRIES)[string];
 
+type Quota = { readonly minutes?: number; readonly cost?: number };
+/** The share of the daily quota used by these minutes and this cost (the tighter limit, as the rule measures it). */
+const quotaShare = (quota: Quota, minutes: number, cost: number) => Math.max(quota.minutes ? minutes / quota.minutes : 0, quota.cost ? cost / quota.cost : 0);
+
 /** How many of `calls`, in CDR (end) order, reach 100 % of the daily quota: the rule's promise, exactly. */
-function quotaCrossing(calls: readonly Call[], quota: { readonly minutes?: number; readonly cost?: number }): number {
+function quotaCrossing(calls: readonly Call[], quota: Quota): number {
   let minutes = 0;
   let cost = 0;
   const ordered = [...calls].sort((a, b) => a.end - b.end);
   for (const [i, call] of ordered.entries()) {
     minutes += call.billSec / 60;
     cost += call.cost;
-    if ((quota.minutes !== undefined && minutes >= quota.minutes) || (quota.cost !== undefined && cost >= quota.cost)) return i + 1;
+    if (quotaShare(quota, minutes, cost) >= 1) return i + 1;
   }
   return calls.length;
 }
@@ -165,10 +169,9 @@ export const CLASSIC: readonly EpisodeKind[] = [
       const calls: Call[] = [];
       let minutes = 0;
       let cost = 0;
-      const share = () => Math.max(quota.minutes ? minutes / quota.minutes : 0, quota.cost ? cost / quota.cost : 0);
       const start = when(ctx, 'business', [10, 12]);
       const free = users.map(() => start + ctx.rng.int(0, 600) * SECOND);
-      for (let i = 0; share() < target && i < 400; i++) {
+      for (let i = 0; quotaShare(quota, minutes, cost) < target && i < 400; i++) {
         const u = i % users.length;
         const call = fraudCall(
           ctx,

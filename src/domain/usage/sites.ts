@@ -3,6 +3,8 @@ import { asHash30 } from '../hash.js';
 export const MAX_MEMBERS = 2048;
 /** A member counts towards the site's size once it has been seen for this long: a burst of new callers does not raise its own threshold. */
 export const ESTABLISHED_AFTER_MS = 60_000;
+/** Callers that make a site rather than one intruder or one test call (a site opening, an account's first site). */
+export const FIRST_SITE_CALLERS = 3;
 
 /**
  * The members (callers, or accounts) seen behind one subject, by hash, with when each was first and last seen.

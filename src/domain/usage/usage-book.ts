@@ -3,8 +3,8 @@ import { hourClass, type HourClass } from './hour-class.js';
 import { Levels } from './levels.js';
 import { noveltyBit } from './novelty.js';
 import { hash30 } from '../hash.js';
-import { networkHash } from './networks.js';
-import { Members } from './sites.js';
+import { tookUpNetwork } from './networks.js';
+import { FIRST_SITE_CALLERS, Members } from './sites.js';
 import { forgetCountries, isRecentCountry, rememberCountry, RECENT_COUNTRY_MS, WATCHED_AFTER_MS } from './recent-countries.js';
 import {
   FAMILIAR_AFTER_MS,
@@ -61,13 +61,9 @@ export interface LevelSlot {
   readonly index: number;
 }
 
-/** How long an account calls before a network it takes up counts as elsewhere on its first day (`newNetwork`). */
-const SETTLED_MS = 2 * 3_600_000;
 const NEW_ACCOUNT_ON_IP: Baseline = { value: 0, from: 'none: this IP serves an account it did not serve before' };
 /** EV12's five: this many callers new to a site within a minute are a burst, not colleagues. */
 const FRESH_BURST = 5;
-/** Callers behind a never-seen address (its account's only one) that make it a site rather than one intruder. */
-const FIRST_SITE_CALLERS = 3;
 const FRESH_CALLERS: Baseline = { value: 0, from: 'none: a burst of callers this site never had' };
 const TAINTED: Baseline = { value: 0, from: 'none: this site went far above its baseline earlier today' };
 const NOTHING_LEARNED: Baseline = { value: 0, from: 'none: nothing learned yet' };
@@ -110,7 +106,7 @@ export class UsageBook {
 
   /**
    * Learns the call and returns what was new about it; novelty needs a familiar subject (a cold start sees none,
-   * but for `accountIp` on an account's first day once it has a site, see `newNetwork`).
+   * but for `accountIp` on an account's first day once it has a site, see networks.ts).
    * `keys` are the engine's subject keys (tenant NUL value) of the call's account, caller and IP.
    */
   observe(e: CallEvent, keys: { readonly account: string; readonly caller: string; readonly ip: string | undefined }): number {
@@ -146,7 +142,7 @@ export class UsageBook {
     if (keys.ip !== undefined && e.ip !== undefined) {
       const ipHash = hash30(e.ip);
       if (remember(caller.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(caller, t)) novel |= CALLER_IP;
-      if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && this.newNetwork(account, ipHash, e.ip, t)) novel |= ACCOUNT_IP;
+      if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && tookUpNetwork(account, ipHash, e.ip, t)) novel |= ACCOUNT_IP;
       ip = this.ips.get(keys.ip);
       if (!ip) this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
       else touch(ip, t);
@@ -159,24 +155,6 @@ export class UsageBook {
     this.caller = caller;
     this.accountHash = accountHash;
     return novel;
-  }
-
-  /**
-   * The account's calls come from a network (networks.ts) it took up within the last day, away from where it began:
-   * familiar accounts; and on an account's first day, a network taken up SETTLED_MS after its first call once the
-   * account had a site (FIRST_SITE_CALLERS callers before it): stolen credentials used from elsewhere on the day
-   * Sentinela, or the account, starts. One early softphone or a provider's test call is not a site: the office
-   * opening after it is not elsewhere. Another address in a network the account already used (a phone of the same
-   * office, a NAT pool) is not new.
-   */
-  private newNetwork(account: AccountSite, ipHash: number, ip: string, t: number): boolean {
-    // the network of the address last seen is cached; its `since` is not (a late CDR may lower it)
-    const net = account.netOf === ipHash && account.nets.length > 0 ? (account.nets[0] as number) : networkHash(ip);
-    account.netOf = ipHash;
-    const since = remember(account.nets, net, t);
-    if (since <= t - FAMILIAR_AFTER_MS) return false;
-    if (familiar(account, t)) return true;
-    return since >= account.firstSeen + SETTLED_MS && account.callers.seenBy(since - 1, FIRST_SITE_CALLERS) >= FIRST_SITE_CALLERS;
   }
 
   /** The observed call's learned levels for `slot`, if any. */
