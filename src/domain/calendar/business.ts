@@ -55,7 +55,22 @@ export function isBusinessDay(cal: BusinessCalendar, date: string, weekday: numb
   return !(cal.optionalHolidays ? h.all : h.mandatory).has(date);
 }
 
+/** The minute asked last and its answer: calls arrive roughly in time order, so most share the previous one's minute. */
+let lastCalendar: BusinessCalendar | undefined;
+let lastMinute = NaN;
+let lastAnswer = false;
+
+/** Whether `t` falls in the calendar's business hours (the answer holds for the whole UTC minute: zones shift by minutes). */
 export function isBusinessTime(cal: BusinessCalendar, t: number): boolean {
+  const minute = Math.floor(t / 60_000);
+  if (cal === lastCalendar && minute === lastMinute) return lastAnswer;
+  lastAnswer = businessAt(cal, t);
+  lastCalendar = cal;
+  lastMinute = minute;
+  return lastAnswer;
+}
+
+function businessAt(cal: BusinessCalendar, t: number): boolean {
   const local = localTime(t, cal.timeZone);
   if (!isBusinessDay(cal, local.date, local.weekday)) return false;
   return cal.ranges.some(([start, end]) => local.minuteOfDay >= start && local.minuteOfDay < end);

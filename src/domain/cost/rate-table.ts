@@ -1,3 +1,4 @@
+import { PrefixKeys } from '../numbering/prefix-keys.js';
 import type { NumberType } from '../numbering/types.js';
 
 /**
@@ -28,39 +29,24 @@ const appliesTo = (e: RateEntry, type: NumberType): boolean =>
 
 /** Longest-prefix price lookup (pure; callers memoise per callee, see CalleeFacts). */
 export class RateTable {
-  private readonly byPrefix = new Map<string, RateEntry[]>();
-  /** Prefix lengths present, longest first: a number is looked up at these lengths only. */
-  private readonly lengths: readonly number[];
+  private readonly rows: PrefixKeys<RateEntry>;
   /** The `*` row: invalid, unallocated and unlisted numbers. */
   readonly invalid: RateEntry;
 
   constructor(entries: readonly RateEntry[]) {
-    let invalid: RateEntry | undefined;
-    for (const e of entries) {
-      if (e.prefix === '*') {
-        invalid ??= e;
-        continue;
-      }
-      const list = this.byPrefix.get(e.prefix);
-      if (list) list.push(e);
-      else this.byPrefix.set(e.prefix, [e]);
-    }
-    this.invalid = invalid ?? NO_DEFAULT;
-    this.lengths = [...new Set([...this.byPrefix.keys()].map((p) => p.length))].sort((a, b) => b - a);
+    this.rows = new PrefixKeys(entries.filter((e) => e.prefix !== '*').map((e) => [e.prefix, e] as const));
+    this.invalid = entries.find((e) => e.prefix === '*') ?? NO_DEFAULT;
   }
 
   get size(): number {
-    return this.byPrefix.size;
+    return this.rows.size;
   }
 
   /** The row pricing an E.164 number (`+2917…` or digits) of this type: the longest prefix whose class applies, else the invalid default. */
   lookup(e164: string, type: NumberType): RateEntry {
-    const digits = e164.startsWith('+') ? e164.slice(1) : e164;
-    for (const n of this.lengths) {
-      if (n > digits.length) continue;
-      const rows = this.byPrefix.get(digits.slice(0, n));
-      if (!rows) continue;
-      for (const row of rows) if (appliesTo(row, type)) return row;
+    for (const n of this.rows.lengths) {
+      const rows = this.rows.at(e164, n);
+      if (rows) for (const row of rows) if (appliesTo(row, type)) return row;
     }
     return this.invalid;
   }

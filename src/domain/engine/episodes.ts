@@ -36,6 +36,7 @@ export type RestoredAlert = Pick<Alert, 'tenant' | 'rule' | 'severity' | 'subjec
 const episodeKey = (tenant: string, rule: string, subject: string): string => `${tenant}\u0000${rule}\u0000${subject}`;
 
 const NOTHING: Decision = { verdicts: [], suppressed: false };
+const SUPPRESSED: Decision = { verdicts: [], suppressed: true };
 
 /**
  * Turns observations into verdicts: thresholds, suppression while a subject is already alerted or blocked
@@ -75,7 +76,7 @@ export class EpisodeBook {
     const episode = this.episodes.get(key);
     if (episode && event.t < episode.quietUntil && rank <= episode.rank) {
       episode.suppressed++;
-      return { verdicts: [], suppressed: true };
+      return SUPPRESSED;
     }
     const need = round2(blocking ? limits.blockAt : severity === 'critical' ? (limits.critical as number) : (limits.warn as number));
     const at = obs.reachedAt(need);
@@ -191,7 +192,10 @@ export class EpisodeBook {
 
   /** Forgets episodes that ended before `horizon` and block history older than the escalation period. */
   trim(horizonOf: (key: string) => number): void {
-    for (const [key, e] of this.episodes) if (e.quietUntil < horizonOf(key)) this.episodes.delete(key);
+    // forEach, not for…of: the entries iterator allocates an array per key
+    this.episodes.forEach((e, key, episodes) => {
+      if (e.quietUntil < horizonOf(key)) episodes.delete(key);
+    });
     for (const [key, starts] of this.history) {
       const oldest = horizonOf(key) - this.escalation.withinMs;
       const kept = starts.filter((s) => s > oldest);

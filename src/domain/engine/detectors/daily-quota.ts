@@ -46,6 +46,9 @@ export class DailyQuotaDetector implements Detector {
   }
 
   trim(horizonOf: HorizonOf): void {
-    for (const [key, usage] of this.days) if (usage.endsAt < horizonOf(key)) this.days.delete(key);
+    // forEach, not for…of: the entries iterator allocates an array per key
+    this.days.forEach((usage, key, days) => {
+      if (usage.endsAt < horizonOf(key)) days.delete(key);
+    });
   }
 }

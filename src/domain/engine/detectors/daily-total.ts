@@ -49,6 +49,9 @@ export class DailyTotalDetector implements Detector {
   }
 
   trim(horizonOf: HorizonOf): void {
-    for (const [key, day] of this.days) if (day.endsAt < horizonOf(key)) this.days.delete(key);
+    // forEach, not for…of: the entries iterator allocates an array per key
+    this.days.forEach((day, key, days) => {
+      if (day.endsAt < horizonOf(key)) days.delete(key);
+    });
   }
 }

@@ -7,6 +7,8 @@ import { MAX_EVIDENCE, type Detector, type HorizonOf, type Observation } from '.
 
 /** Buckets per window: a 5 min window sums 10 s buckets, a 60 min one 2 min buckets. */
 const BUCKETS = 30;
+/** Trimmed rings kept for reuse, at most (a key's comes back within the window; a flood of keys is not kept). */
+const MAX_SPARE = 4096;
 /** Calls remembered per key for evidence (the dearest are what an analyst looks at first; the newest suffice here). */
 const EVIDENCE = 20;
 
@@ -33,6 +35,8 @@ interface Exposure {
  */
 export class ExposureDetector implements Detector {
   private readonly keys = new Map<string, Exposure>();
+  /** Rings of keys trimmed, reused for new keys: two typed arrays per key are costly to allocate and collect. */
+  private readonly spare: Exposure[] = [];
   private readonly bucketMs: number;
   private current: Exposure | undefined;
   private at = 0;
@@ -76,15 +80,16 @@ export class ExposureDetector implements Detector {
     const b = Math.floor(event.end / this.bucketMs);
     let x = this.keys.get(key);
     if (!x) {
-      x = {
+      x = this.spare.pop() ?? {
         buckets: new Float64Array(3 * BUCKETS),
-        head: b,
+        head: 0,
         total: 0,
         estimated: 0,
         calls: 0,
-        recent: new Float64Array(this.stride * EVIDENCE).fill(-1),
+        recent: new Float64Array(this.stride * EVIDENCE),
         next: 0,
       };
+      reset(x, b);
       this.keys.set(key, x);
     } else if (b > x.head) advance(x, b);
     if (b <= x.head - BUCKETS) return null; // ended before this key's window
@@ -112,7 +117,14 @@ export class ExposureDetector implements Detector {
 
   trim(horizonOf: HorizonOf): void {
     this.current = undefined;
-    for (const [key, x] of this.keys) if ((x.head + 1) * this.bucketMs < horizonOf(key)) this.keys.delete(key);
+    const latest = horizonOf.latest ?? Infinity;
+    // forEach, not for…of (no array per key); a ring whose window reaches `latest` is kept without its key's horizon
+    this.keys.forEach((x, key, keys) => {
+      const end = (x.head + 1) * this.bucketMs;
+      if (end >= latest || end >= horizonOf(key)) return;
+      keys.delete(key);
+      if (this.spare.length < MAX_SPARE) this.spare.push(x);
+    });
   }
 
   /** The remembered calls still in the window, oldest first. */
@@ -163,4 +175,15 @@ function advance(x: Exposure, b: number): void {
   x.total = total;
   x.estimated = estimated;
   x.calls = calls;
+}
+
+/** A new (or reused) key's ring: empty, its newest bucket `b`. */
+function reset(x: Exposure, b: number): void {
+  x.buckets.fill(0);
+  x.recent.fill(-1);
+  x.head = b;
+  x.total = 0;
+  x.estimated = 0;
+  x.calls = 0;
+  x.next = 0;
 }

@@ -78,9 +78,12 @@ export class RangeScoreDetector implements Detector {
     const ended = !event.answered ? UNANSWERED : event.billSec <= this.m.maxBillSec ? SHORT : TALK;
     const weight = ended === TALK ? 0 : (ended === SHORT ? 1 : this.m.unanswered) * this.rangeWeight(event);
     const logKey = `${key}\u0000${range}`;
+    const code = hash30(e164) * 4 + ended;
     let log = this.logs.get(logKey);
-    if (!log) this.logs.set(logKey, (log = { t: [], seq: [], code: [], w: [] }));
-    const i = insert(log, event.t, event.seq, hash30(e164) * 4 + ended, weight);
+    let i = 0;
+    // a new log is built at its exact size (most hold a call or two; an empty array's first push reserves 17)
+    if (!log) this.logs.set(logKey, (log = { t: [event.t], seq: [event.seq], code: [code], w: [weight] }));
+    else i = insert(log, event.t, event.seq, code, weight);
     const W = this.rule.windowMs;
     // most ranges hold a call or two around this one: their plain sum cannot reach any threshold
     let near = 0;
@@ -98,13 +101,16 @@ export class RangeScoreDetector implements Detector {
   }
 
   trim(horizonOf: HorizonOf): void {
-    for (const [key, log] of this.logs) {
+    const latest = horizonOf.latest ?? Infinity;
+    // forEach, not for…of (no array per key); a log starting at or after `latest` is kept without its key's horizon
+    this.logs.forEach((log, key, logs) => {
+      if ((log.t[0] as number) >= latest) return;
       const horizon = horizonOf(key);
       let n = 0;
       while (n < log.t.length && (log.t[n] as number) < horizon) n++;
-      if (n === log.t.length) this.logs.delete(key);
+      if (n === log.t.length) logs.delete(key);
       else if (n > 0) drop(log, n);
-    }
+    });
   }
 
   /** Scores the window ending at `end` into `out`; false when it does not qualify (too few numbers, people talked). */
