@@ -174,6 +174,11 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     return { ingest: (body, format, tenant) => this.rpc.call('ingest.ingest', body, format, tenant) };
   }
 
+  /** Hot reload: the child reads the rules directory again and rebuilds its rule state; resolves to its digest. */
+  reloadRules(): Promise<string> {
+    return this.rpc.call<string>('rules.reload');
+  }
+
   /** This process's restart counter, then the child's metrics (when it is up). */
   async metricsText(): Promise<string> {
     const own = await this.registry.metrics();

@@ -54,6 +54,7 @@ export async function embeddedApi(
     ...securityWiring(ch, 'embedded'),
     embedded,
     pipelineHealth: () => embedded.pipeline.health(),
+    reloadPipeline: embedded.reload,
     clock: o.clock,
   });
   if (o.start !== false) await composed.start();

@@ -1,17 +1,22 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RuleFiles } from '../../files/rule-files.js';
+import type { RulesInForce } from '../../files/rule-reload.js';
 
-/** Admin: the rules and profiles in effect (defaults applied), as loaded at start. */
-export const ruleRoutes: FastifyPluginAsyncZod<{ ruleFiles: RuleFiles }> = async (app, { ruleFiles }) => {
-  const body = {
-    dir: ruleFiles.dir,
-    files: [...ruleFiles.files],
-    rules: ruleFiles.rules.map((r) => ({ ...r })),
-    profiles: { ...ruleFiles.profiles },
-    prefixLists: countBy(ruleFiles.prefixEntries.map((e) => e.list)),
-    mappings: [...ruleFiles.mappings.keys()],
-  };
+const reloadView = z
+  .object({
+    at: z.string().describe('when the rules were last loaded or a reload was last tried'),
+    result: z.enum(['loaded', 'accepted', 'refused', 'unchanged']),
+    trigger: z.enum(['change', 'sighup']).optional(),
+    digest: z.string().describe('digest of the rule set in force'),
+    error: z.object({ code: z.string(), message: z.string() }).optional().describe('refused: why, as startup would say it'),
+  })
+  .describe('hot reload: a refused reload leaves the rules shown here in force');
+
+/** Admin: the rules and profiles in effect (defaults applied), as last loaded, and how the last reload went. */
+export const ruleRoutes: FastifyPluginAsyncZod<{ rules: RulesInForce }> = async (app, { rules }) => {
+  // rebuilt only when a reload put other rules in force
+  let shown: { files: RuleFiles; body: ReturnType<typeof bodyOf> } | undefined;
   app.get(
     '/v1/rules',
     {
@@ -27,13 +32,29 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ ruleFiles: RuleFiles }> = async
             profiles: z.record(z.string(), z.unknown()),
             prefixLists: z.record(z.string(), z.number()).describe('entries per list'),
             mappings: z.array(z.string()),
+            reload: reloadView,
           }),
         },
       },
     },
-    async () => body,
+    async () => {
+      if (shown?.files !== rules.current) shown = { files: rules.current, body: bodyOf(rules.current) };
+      const { at, ...status } = rules.status;
+      return { ...shown.body, reload: { ...status, at: new Date(at).toISOString() } };
+    },
   );
 };
+
+function bodyOf(ruleFiles: RuleFiles) {
+  return {
+    dir: ruleFiles.dir,
+    files: [...ruleFiles.files],
+    rules: ruleFiles.rules.map((r) => ({ ...r })),
+    profiles: { ...ruleFiles.profiles },
+    prefixLists: countBy(ruleFiles.prefixEntries.map((e) => e.list)),
+    mappings: [...ruleFiles.mappings.keys()],
+  };
+}
 
 function countBy(names: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {};
