@@ -9,7 +9,7 @@ import { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import { AttemptVerdicts } from '../api/attempt-verdicts.js';
 import { BlockCheckService } from '../api/block-check.js';
 import { createApiMetrics } from '../api/metrics.js';
-import type { ApiStore, CdrIngest, Distribute, VerdictFeed } from '../api/ports.js';
+import type { ApiStore, CdrIngest, Distribute, RuleComparer, VerdictFeed } from '../api/ports.js';
 import type { Config } from '../config/config.js';
 import { BlockTable } from '../domain/blocks/block-table.js';
 import type { Block } from '../domain/blocks/block.js';
@@ -45,6 +45,8 @@ export interface ApiWiring {
   readonly moreMetrics?: (() => Promise<string>) | undefined;
   /** Hot reload: puts new rules in force in the pipeline beside this API (its child, or in-process in tests). */
   readonly reloadPipeline?: ((next: RuleFiles) => Promise<void>) | undefined;
+  /** POST /v1/rules/compare: replays stored CDRs where they are (main/compare.ts). */
+  readonly comparer?: RuleComparer | undefined;
   readonly clock?: () => number;
   readonly version?: string;
 }
@@ -148,6 +150,7 @@ export async function composeApi(w: ApiWiring) {
       distribute,
       ingest: w.embedded?.ingest,
       rules,
+      comparer: w.comparer,
       clock,
       maxEventLoopDelayMs: config.api.maxEventLoopDelayMs,
       security,

@@ -11,6 +11,8 @@ import { createPipelineMetrics } from '../pipeline/metrics.js';
 import { openClickHouse } from './clickhouse.js';
 import { composeEmbeddedPipeline } from './embedded.js';
 import { composeProcessor } from './processor.js';
+import { storedComparer } from './compare.js';
+import { ClickHouseStore } from '../adapters/clickhouse/store.js';
 
 /**
  * The CDR pipeline in its own process (`--role all` and the embedded mode), so decoding, rules and ClickHouse
@@ -30,6 +32,7 @@ async function main(mode: string): Promise<void> {
     store: new ClickHouseApiStore(clickhouse, config.clickhouse.database),
     security: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
     hotlists: new ClickHouseHotlistStore(clickhouse, config.clickhouse.database),
+    compare: storedComparer({ config, store: new ClickHouseStore(clickhouse, config.clickhouse.database), clock: Date.now }),
   };
   let role: { health: () => unknown; start: () => Promise<void>; stop: () => Promise<void>; reload: (next: RuleFiles) => Promise<void> };
   if (mode === 'kafka') {
@@ -51,7 +54,7 @@ async function main(mode: string): Promise<void> {
       },
     };
   }
-  // hot reload, asked by the parent once it has validated the files: read again here (a Map does not cross IPC as JSON)
+  // hot reload, asked by the parent once it has validated the files: this process reads the directory itself
   handlers['rules'] = {
     reload: async () => {
       const next = loadRuleFiles(config.rules.dir);

@@ -12,6 +12,8 @@ import { auditKey, instanceId } from './audit-key.js';
 import { openClickHouse } from './clickhouse.js';
 import { composeProcessor, type ComposedProcessor } from './processor.js';
 import { RuleReloader } from '../adapters/files/rule-reload.js';
+import { ClickHouseStore } from '../adapters/clickhouse/store.js';
+import { storedComparer } from './compare.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import { AuditTrail } from '../security/audit-trail.js';
 import { ruleSetDigest } from '../security/config-fingerprint.js';
@@ -64,6 +66,7 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     pipelineHealth: host ? () => host.health() : undefined,
     moreMetrics: host ? () => host.metricsText() : undefined,
     // the child reads the files again: one that changed meanwhile is reloaded once more (its watcher saw it)
+    comparer: clickhouse ? storedComparer({ config, store: new ClickHouseStore(clickhouse, config.clickhouse.database), clock: Date.now }) : host?.comparer,
     reloadPipeline: host
       ? async (next) => {
           const digest = await host.reloadRules();

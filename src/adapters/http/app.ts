@@ -24,6 +24,7 @@ import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ruleRoutes } from './routes/rules.js';
 import type { RulesInForce } from '../files/rule-reload.js';
+import type { RuleComparer } from '../../api/ports.js';
 import { listRoutes, type ListDeps } from './routes/lists.js';
 
 /** The PBX-facing and admin API; absent on a processor-only instance. */
@@ -34,6 +35,8 @@ export interface ApiDeps {
   readonly ingest: CdrIngest | undefined;
   /** The rules in force and the last reload (hot reload). */
   readonly rules: RulesInForce;
+  /** POST /v1/rules/compare: where stored CDRs are replayed (absent: 503). */
+  readonly comparer?: RuleComparer | undefined;
   readonly clock: () => number;
   /** API requests are shed (503; block-check with the fail-policy answer) while the event loop lags more than this. */
   readonly maxEventLoopDelayMs: number;
@@ -147,7 +150,7 @@ export async function buildApp(deps: AppDeps) {
       mask: api.maskCallers,
       hotlists: api.hotlists?.service,
     });
-    await admin.register(ruleRoutes, { rules: api.rules });
+    await admin.register(ruleRoutes, { rules: api.rules, comparer: api.comparer, mask: api.maskCallers });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
     await admin.register(userRoutes, { security: sec, store: sec.store });
     await admin.register(apiKeyRoutes, { security: sec });
