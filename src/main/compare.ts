@@ -30,15 +30,14 @@ export async function compareReplays(
   config: Config,
   sets: readonly [RuleFiles, RuleFiles],
   lines: () => AsyncIterable<string>,
-  progress?: (set: 'A' | 'B', summary: ReplaySummary) => void,
 ): Promise<{ comparison: Comparison; summaries: ReplaySummary[] }> {
   const o = { timeZone: config.dialling.timeZone, allowedLatenessMs: config.rules.allowedLatenessMs, log: createLogger('silent') };
   const summaries: ReplaySummary[] = [];
   const tallies: VerdictTallies[] = [];
-  for (const [i, ruleFiles] of sets.entries()) {
+  for (const ruleFiles of sets) {
     const tally = new VerdictTallies();
-    const set = i === 0 ? 'A' : 'B';
-    const sinks = { verdict: (line: string) => tally.add(line), rejected: () => {}, ...(progress ? { progress: (s: ReplaySummary) => progress(set, s) } : {}) };
+    // stored CDRs passed the contract once: none is rejected, and none is reported
+    const sinks = { verdict: (line: string) => tally.add(line), rejected: () => {} };
     summaries.push(await replay(lines(), CANONICAL, replayParts(config, ruleFiles, o), sinks, { now: () => performance.now(), progressEveryMs: 2000 }));
     tallies.push(tally);
   }
