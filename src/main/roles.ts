@@ -106,6 +106,10 @@ function processorReloader(config: Config, initial: RuleFiles, clickhouse: Click
     log,
     registry: processor.metrics.registry,
     apply: (next) => processor.reload(next),
-    audit: (result, details) => audit.record({ type: 'rules.reload', actor: 'system', ip: '', result, details }),
+    // reloads are rare: the A4 switches are read at each one (this process runs no security timers)
+    audit: async (result, details) => {
+      await audit.loadSwitches();
+      await audit.record({ type: 'rules.reload', actor: 'system', ip: '', result, details });
+    },
   });
 }
