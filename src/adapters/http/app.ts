@@ -7,7 +7,6 @@ import type { Registry } from 'prom-client';
 import { BlockAdmin } from '../../api/block-admin.js';
 import type { BlockCheckService } from '../../api/block-check.js';
 import type { ApiStore, CdrIngest, Distribute } from '../../api/ports.js';
-import type { RuleFiles } from '../files/rule-files.js';
 import type { Security } from '../../security/security.js';
 import { can } from '../../domain/security/roles.js';
 import { adminAuth, pbxAuth, type AuthDeps, type RouteAccess } from './auth.js';
@@ -24,6 +23,8 @@ import { cdrRoutes } from './routes/cdrs.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ruleRoutes } from './routes/rules.js';
+import type { RulesInForce } from '../files/rule-reload.js';
+import type { RuleComparer } from '../../api/ports.js';
 import { listRoutes, type ListDeps } from './routes/lists.js';
 
 /** The PBX-facing and admin API; absent on a processor-only instance. */
@@ -32,7 +33,10 @@ export interface ApiDeps {
   readonly store: ApiStore;
   readonly distribute: Distribute;
   readonly ingest: CdrIngest | undefined;
-  readonly ruleFiles: RuleFiles;
+  /** The rules in force and the last reload (hot reload). */
+  readonly rules: RulesInForce;
+  /** POST /v1/rules/compare: where stored CDRs are replayed (absent: 503). */
+  readonly comparer?: RuleComparer | undefined;
   readonly clock: () => number;
   /** API requests are shed (503; block-check with the fail-policy answer) while the event loop lags more than this. */
   readonly maxEventLoopDelayMs: number;
@@ -146,7 +150,7 @@ export async function buildApp(deps: AppDeps) {
       mask: api.maskCallers,
       hotlists: api.hotlists?.service,
     });
-    await admin.register(ruleRoutes, { ruleFiles: api.ruleFiles });
+    await admin.register(ruleRoutes, { rules: api.rules, comparer: api.comparer, mask: api.maskCallers });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
     await admin.register(userRoutes, { security: sec, store: sec.store });
     await admin.register(apiKeyRoutes, { security: sec });

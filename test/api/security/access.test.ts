@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { routeAccessOf } from '../../../src/adapters/http/app.js';
@@ -31,6 +32,8 @@ const SPEC: Record<string, string> = {
   'GET /v1/alerts/:id': 'AORDU',
   'POST /v1/alerts/:id/status': 'AO',
   'GET /v1/rules': 'AORD',
+  // rule tuning replays stored CDRs: who reads CDRs and answers for the rules (issue 17 item 5)
+  'POST /v1/rules/compare': 'AO',
   'POST /v1/cdrs': 'AO',
   'GET /v1/users': 'AORD',
   'POST /v1/users': 'A',
@@ -238,6 +241,8 @@ async function makeFixtures(api: Api) {
         return { method: 'POST', url: `/v1/alerts/${alertId}/status`, payload: { status: 'acknowledged', note: 'matrix test' } };
       case 'GET /v1/rules':
         return { url: '/v1/rules' };
+      case 'POST /v1/rules/compare':
+        return { method: 'POST', url: '/v1/rules/compare', payload: { files: { 'velocity.yaml': readFileSync('rules/velocity.yaml', 'utf8') }, days: 1 } };
       case 'POST /v1/cdrs':
         return {
           method: 'POST',
