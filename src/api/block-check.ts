@@ -142,6 +142,24 @@ export class BlockCheckService {
   }
 
   /**
+   * What block-check answers for this call from the block table, lists, hotlists and profiles, without counting it
+   * as an attempt and without judging live-call caps or throttles (the console's tester: a NOC operator's question
+   * must not feed the attempt rules). Unlike `check`, a degraded feed is reported, not applied.
+   */
+  preview(q: CheckQuery, now: number): CheckAnswer {
+    const event = this.o.attempts.describe(attemptCdr(q, 'preview', now));
+    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
+    const feed = this.status(now);
+    return {
+      action: decision.action,
+      reasons: decision.reasons,
+      policy: feed.ready ? 'normal' : this.failName(),
+      ...(feed.state === 'live' ? {} : { degraded: feed.state }),
+      ...(decision.emergency ? { emergency: true as const } : {}),
+    };
+  }
+
+  /**
    * A CDR arrived for a call this service may have seen as an attempt: the call is no longer live (issue 16). Matched
    * by Call-ID, else by caller, callee and start, numbers read with the tenant's dial plan as the check read them.
    * The embedded pipeline, the call-ends topic and the replay call it; a CDR of a call never checked changes nothing.

@@ -137,6 +137,7 @@ export async function composeApi(w: ApiWiring) {
       security,
       pbxAuth: config.security.pbxAuth,
       maskCallers: config.security.maskCallers,
+      timeZone: config.dialling.timeZone,
       hotlists: hotlists && lists ? { service: hotlists, store: lists.store } : undefined,
     },
   });

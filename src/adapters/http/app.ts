@@ -15,10 +15,11 @@ import { errorHandler } from './errors.js';
 import { loadShedding, looseQuery } from './load-shedding.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
-import { sessionRoutes } from './routes/session.js';
+import { sessionRoutes, type Zones } from './routes/session.js';
+import { consoleRoutes } from './console.js';
 import { userRoutes } from './routes/users.js';
 import { alertRoutes } from './routes/alerts.js';
-import { blockCheckRoutes } from './routes/block-check.js';
+import { blockCheckPreviewRoutes, blockCheckRoutes } from './routes/block-check.js';
 import { blockRoutes } from './routes/blocks.js';
 import { cdrRoutes } from './routes/cdrs.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
@@ -44,6 +45,8 @@ export interface ApiDeps {
   readonly maskCallers: boolean;
   /** Shared hotlists (issue 16): the list routes, and alerts confirmed teach their ranges. */
   readonly hotlists?: ListDeps | undefined;
+  /** The default tenant time zone (SENTINELA_TIMEZONE); profiles.yaml may override it per tenant. */
+  readonly timeZone: string;
 }
 
 const routeTables = new WeakMap<object, readonly RouteAccess[]>();
@@ -104,6 +107,7 @@ export async function buildApp(deps: AppDeps) {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(consoleRoutes);
   const sec = api.security;
   const auth: AuthDeps = {
     sessions: sec.sessions,
@@ -129,7 +133,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(async (admin) => {
     shedding.admin(admin);
     adminAuth(admin, auth, table);
-    await admin.register(sessionRoutes, { security: sec });
+    await admin.register(sessionRoutes, { security: sec, zones: zonesOf(api) });
     await admin.register(blockRoutes, {
       admin: new BlockAdmin({ ...api, audit: sec.audit }),
       store: api.store,
@@ -147,6 +151,7 @@ export async function buildApp(deps: AppDeps) {
       hotlists: api.hotlists?.service,
     });
     await admin.register(ruleRoutes, { ruleFiles: api.ruleFiles });
+    await admin.register(blockCheckPreviewRoutes, { service: api.service, clock: api.clock, mask: api.maskCallers });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
     await admin.register(userRoutes, { security: sec, store: sec.store });
     await admin.register(apiKeyRoutes, { security: sec });
@@ -154,4 +159,12 @@ export async function buildApp(deps: AppDeps) {
     await admin.register(listRoutes, { lists: api.hotlists, clock: api.clock });
   });
   return app;
+}
+
+/** Tenants' time zones as the rules read them: profiles.yaml's defaults and tenants, else SENTINELA_TIMEZONE. */
+function zonesOf(api: ApiDeps): Zones {
+  const profiles = api.ruleFiles.profiles;
+  const timeZone = profiles.defaults.timeZone ?? api.timeZone;
+  const own = Object.entries(profiles.tenants).flatMap(([tenant, spec]) => (spec.timeZone ? [[tenant, spec.timeZone] as const] : []));
+  return { timeZone, timeZones: Object.fromEntries(own) };
 }

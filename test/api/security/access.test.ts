@@ -31,6 +31,8 @@ const SPEC: Record<string, string> = {
   'GET /v1/alerts/:id': 'AORDU',
   'POST /v1/alerts/:id/status': 'AO',
   'GET /v1/rules': 'AORD',
+  // the console's block-check tester reads any tenant's verdict, like the configuration
+  'POST /v1/block-check/preview': 'AORD',
   'POST /v1/cdrs': 'AO',
   'GET /v1/users': 'AORD',
   'POST /v1/users': 'A',
@@ -238,6 +240,8 @@ async function makeFixtures(api: Api) {
         return { method: 'POST', url: `/v1/alerts/${alertId}/status`, payload: { status: 'acknowledged', note: 'matrix test' } };
       case 'GET /v1/rules':
         return { url: '/v1/rules' };
+      case 'POST /v1/block-check/preview':
+        return { method: 'POST', url: '/v1/block-check/preview', payload: { tenant: 'acme', account: 'acme-sp', caller: CALLER, callee: '+551140003000' } };
       case 'POST /v1/cdrs':
         return {
           method: 'POST',
