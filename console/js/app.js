@@ -61,6 +61,7 @@ function render() {
     views.map((v) => h('a', { href: `#/${v.id}`, id: `nav-${v.id}`, class: v === current ? 'active' : null }, t(v.title))),
   );
   fill(main, greeting);
+  greeting = null; // shown on the first view after logging in
   if (!current) return main.append(note('info', t('Your role has no console views.')));
   const section = h('section', { id: `view-${current.id}` });
   main.append(section);

@@ -33,6 +33,11 @@ export function zoneOf(tenant) {
   return (tenant && zones.timeZones[tenant]) || zones.timeZone;
 }
 
+/** The tenant a form starts with: the user's own, or `default` for those who see every tenant. */
+export function tenantOf(me) {
+  return me.tenant && me.tenant !== '*' ? me.tenant : 'default';
+}
+
 /** Translated text; {name} placeholders filled from vars. */
 export function t(text, vars = {}) {
   const template = (current === 'pt-BR' ? PT_BR[text] : undefined) ?? text.replace(/^role:/, '');

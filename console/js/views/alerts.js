@@ -5,6 +5,7 @@ import { fill, field, h, note, table } from '../dom.js';
 import { num, t, time } from '../i18n.js';
 
 const POLL_MS = 5_000;
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
 const EXPLAINED = new Set(['value', 'threshold', 'baseline', 'baselineFrom', 'novel', 'destinationClass', 'destinationCountry', 'suppressedBefore']);
 
 export function render(section, { can }) {
@@ -121,12 +122,12 @@ export function render(section, { can }) {
           ? h(
               'dl',
               { class: 'details' },
-              other.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]),
+              other.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, ISO.test(String(v)) ? time(v, a.tenant) : String(v))]),
             )
           : null,
         actions(a),
         h('h3', {}, t('Evidence')),
-        evidence(a),
+        h('div', { class: 'scroll' }, evidence(a)),
       ),
     );
   }

@@ -16,6 +16,12 @@ const COLUMNS = [
   ['seq', 'seq', 'Seq'],
 ];
 
+// long details (config.loaded's fingerprint) fold to their first line
+const detailsCell = (text) =>
+  text.length <= 120
+    ? h('code', { class: 'details' }, text)
+    : h('details', {}, h('summary', {}, h('code', {}, `${text.slice(0, 100)}…`)), h('code', { class: 'details' }, text));
+
 export function render(section) {
   const state = { q: '', eventType: '', result: '', sort: 'at', order: 'desc', offset: 0 };
   const out = h('div', { id: 'audit-list' });
@@ -63,7 +69,7 @@ export function render(section) {
         h(
           'tr',
           { class: r.intact ? null : 'broken' },
-          COLUMNS.map(([, f]) => h('td', {}, f === 'at' ? time(r.at) : f === 'details' ? h('code', { class: 'details' }, r.details) : String(r[f]))),
+          COLUMNS.map(([, f]) => h('td', {}, f === 'at' ? time(r.at) : f === 'details' ? detailsCell(r.details) : String(r[f]))),
         ),
       );
       const integrity = page.integrity;

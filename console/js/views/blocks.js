@@ -1,7 +1,7 @@
 // Active blocks; a manual block and an unblock, each with the reason the API requires and audits (blocks.write).
 import { api, query } from '../api.js';
 import { field, fill, formValues, h, note, table } from '../dom.js';
-import { num, t, time } from '../i18n.js';
+import { num, t, tenantOf, time } from '../i18n.js';
 
 // a destination country is alerted on, never blocked whole (the API refuses it)
 const KINDS = ['caller', 'account', 'ip', 'destination', 'destPrefix', 'tenant'];
@@ -28,7 +28,7 @@ export function render(section, { can, me }) {
         [t('Rule'), (b) => b.rule],
         [t('Reason'), (b) => b.reason],
         [t('Scope'), (b) => t(b.scope)],
-        [t('Source'), (b) => `${t(b.source)} (${b.createdBy})`],
+        [t('Source'), (b) => (b.createdBy ? `${t(b.source)} (${b.createdBy})` : t(b.source))],
         [t('Since'), (b) => time(b.startsAt, b.tenant)],
         [t('Until'), (b) => time(b.expiresAt, b.tenant)],
       ];
@@ -66,7 +66,7 @@ export function render(section, { can, me }) {
       'form',
       { id: 'block-form', class: 'card row' },
       h('h2', {}, t('Block by hand')),
-      field(t('Tenant'), h('input', { name: 'tenant', value: me.tenant === '*' ? 'default' : me.tenant, required: true })),
+      field(t('Tenant'), h('input', { name: 'tenant', value: tenantOf(me), required: true })),
       field(
         t('Kind'),
         h(

@@ -2,7 +2,7 @@
 // (POST /v1/block-check/preview: not counted as a call attempt).
 import { api } from '../api.js';
 import { field, fill, formValues, h, note, table } from '../dom.js';
-import { t, time } from '../i18n.js';
+import { t, tenantOf, time } from '../i18n.js';
 
 export function render(section, { me }) {
   const result = h('div', { id: 'check-result' });
@@ -10,7 +10,7 @@ export function render(section, { me }) {
   const form = h(
     'form',
     { id: 'check', class: 'card row' },
-    field(t('Tenant'), input('tenant', { value: me.tenant === '*' ? 'default' : me.tenant, required: true })),
+    field(t('Tenant'), input('tenant', { value: tenantOf(me), required: true })),
     field(t('Account'), input('account', { required: true })),
     field(t('Caller'), input('caller', { required: true, placeholder: '+551130001000' })),
     field(t('Callee'), input('callee', { required: true, placeholder: '0 0900 123 4567' })),
