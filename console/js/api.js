@@ -2,6 +2,15 @@
 
 const TOKEN = 'sentinela.token';
 let onSessionEnd = () => {};
+// the API ends a session after 5 min without requests; polling is not the user, so it pauses when they are away
+let idleLimitMs = 5 * 60_000;
+let lastActive = Date.now();
+for (const event of ['pointerdown', 'keydown', 'wheel']) window.addEventListener(event, () => (lastActive = Date.now()), { passive: true });
+
+/** The user has not touched the console for the session's idle limit: background refreshes stop, so A7 (re-authenticate after 5 min of inactivity) still holds. */
+export function userIdle() {
+  return Date.now() - lastActive >= idleLimitMs;
+}
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -18,6 +27,10 @@ export const session = {
   set token(value) {
     if (value) sessionStorage.setItem(TOKEN, value);
     else sessionStorage.removeItem(TOKEN);
+  },
+  /** The idle limit the login answered (expiresAfterIdleSeconds). */
+  idleAfter(seconds) {
+    if (seconds > 0) idleLimitMs = seconds * 1000;
   },
   /** Called when the API says the session is over (idle, logged out elsewhere, another address). */
   onEnd(f) {
@@ -61,4 +74,16 @@ export function query(params) {
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   const text = q.toString();
   return text ? `?${text}` : '';
+}
+
+/**
+ * For views that reload on every keystroke, click and poll: `const isNewest = turn();` before a request, and
+ * `if (!isNewest()) return;` after it, so a slow older answer never overwrites a newer one.
+ */
+export function turns() {
+  let last = 0;
+  return () => {
+    const mine = ++last;
+    return () => mine === last;
+  };
 }

@@ -85,6 +85,7 @@ function loginForm(message) {
     try {
       const answer = await api('/v1/login', { method: 'POST', body: formValues(form) });
       session.token = answer.token;
+      session.idleAfter(answer.expiresAfterIdleSeconds);
       signedIn(answer, true);
     } catch (err) {
       fill(error, note('error', err.status === 401 ? t('Wrong user or password.') : err.message));

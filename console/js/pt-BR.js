@@ -60,6 +60,7 @@ export const PT_BR = {
   'No data.': 'Sem dados.',
   'Loading…': 'Carregando…',
   'updated {at}': 'atualizado {at}',
+  'paused: no activity': 'pausado: sem atividade',
   // alerts
   '{n} alerts': '{n} alertas',
   'No alerts.': 'Nenhum alerta.',

@@ -1,6 +1,6 @@
 // Live alerts: polled every 5 s; one alert's explanation (value, threshold, learned baseline) and evidence CDRs;
 // acknowledge or mark a false positive (alerts.write; the API audits both).
-import { api, query } from '../api.js';
+import { api, query, turns, userIdle } from '../api.js';
 import { fill, field, h, note, table } from '../dom.js';
 import { num, t, time } from '../i18n.js';
 
@@ -9,6 +9,7 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
 const EXPLAINED = new Set(['value', 'threshold', 'baseline', 'baselineFrom', 'novel', 'destinationClass', 'destinationCountry', 'suppressedBefore']);
 
 export function render(section, { can }) {
+  const turn = turns();
   const filters = { severity: 'critical', status: 'open' };
   const list = h('div', { id: 'alert-list' });
   const detail = h('div', { id: 'alert-detail' });
@@ -51,9 +52,10 @@ export function render(section, { can }) {
   let stopped = false;
 
   async function refresh() {
+    const isNewest = turn();
     try {
       const page = await api(`/v1/alerts${query({ ...filters, limit: 200 })}`);
-      if (stopped) return;
+      if (!isNewest() || stopped) return;
       fill(
         list,
         h('p', { class: 'muted' }, t('{n} alerts', { n: num(page.total) })),
@@ -176,7 +178,7 @@ export function render(section, { can }) {
   }
 
   void refresh();
-  const timer = setInterval(() => void refresh(), POLL_MS);
+  const timer = setInterval(() => (userIdle() ? fill(stamp, t('paused: no activity')) : void refresh()), POLL_MS);
   return () => {
     stopped = true;
     clearInterval(timer);

@@ -1,5 +1,5 @@
 // The audit trail (A3): search any substring, filter, sort by any column, page. Every read is itself audited.
-import { api, query } from '../api.js';
+import { api, query, turns } from '../api.js';
 import { field, fill, formValues, h, note } from '../dom.js';
 import { num, t, time } from '../i18n.js';
 
@@ -23,6 +23,7 @@ const detailsCell = (text) =>
     : h('details', {}, h('summary', {}, h('code', {}, `${text.slice(0, 100)}…`)), h('code', { class: 'details' }, text));
 
 export function render(section) {
+  const turn = turns();
   const state = { q: '', eventType: '', result: '', sort: 'at', order: 'desc', offset: 0 };
   const out = h('div', { id: 'audit-list' });
   const form = h(
@@ -55,8 +56,10 @@ export function render(section) {
   };
 
   async function load() {
+    const isNewest = turn();
     try {
       const page = await api(`/v1/audit${query({ ...state, limit: PAGE })}`);
+      if (!isNewest()) return;
       const arrow = (key) => (state.sort === key ? (state.order === 'desc' ? ' ▼' : ' ▲') : '');
       const head = h(
         'tr',

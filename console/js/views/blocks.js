@@ -1,5 +1,5 @@
 // Active blocks; a manual block and an unblock, each with the reason the API requires and audits (blocks.write).
-import { api, query } from '../api.js';
+import { api, query, turns } from '../api.js';
 import { field, fill, formValues, h, note, table } from '../dom.js';
 import { num, t, tenantOf, time } from '../i18n.js';
 
@@ -7,6 +7,7 @@ import { num, t, tenantOf, time } from '../i18n.js';
 const KINDS = ['caller', 'account', 'ip', 'destination', 'destPrefix', 'tenant'];
 
 export function render(section, { can, me }) {
+  const turn = turns();
   const list = h('div', { id: 'block-list' });
   const message = h('div');
   const search = h('input', { name: 'subject', placeholder: t('Subject contains…'), oninput: () => void refresh() });
@@ -20,8 +21,10 @@ export function render(section, { can, me }) {
   );
 
   async function refresh() {
+    const isNewest = turn();
     try {
       const page = await api(`/v1/blocks${query({ subject: search.value.trim(), limit: 500 })}`);
+      if (!isNewest()) return;
       const columns = [
         [t('Subject'), (b) => h('code', {}, b.subject)],
         [t('Tenant'), (b) => b.tenant],

@@ -1,7 +1,7 @@
 // Traffic, cost, alert and decision charts (uPlot, served from the installed package) from the /v1/stats routes.
 // A server without those routes, or a role that may not read them, shows "no data" instead of failing.
 import uPlot from '/console/vendor/uplot/uPlot.esm.js';
-import { optional, query } from '../api.js';
+import { optional, query, turns } from '../api.js';
 import { field, fill, h, note, table } from '../dom.js';
 import { money, num, t, zoneOf } from '../i18n.js';
 
@@ -30,6 +30,7 @@ export function columns(points, fields, keep = () => true) {
 }
 
 export function render(section) {
+  const turn = turns();
   let range = '24h';
   let tenant = '';
   const body = h('div', { id: 'charts' });
@@ -72,6 +73,7 @@ export function render(section) {
   }
 
   async function load() {
+    const isNewest = turn();
     for (const p of plots.splice(0)) p.destroy();
     const to = new Date();
     const from = new Date(to.getTime() - RANGES.find(([r]) => r === range)[1]);
@@ -83,7 +85,7 @@ export function render(section) {
       optional(`/v1/stats/decisions${query(span)}`),
       optional(`/v1/stats/top-accounts${query({ ...span, limit: 10 })}`),
     ]).catch((err) => (fill(body, note('error', err.message)), []));
-    if (traffic === undefined) return;
+    if (traffic === undefined || !isNewest()) return;
     const points = (answer) => answer?.points ?? [];
     fill(
       body,

@@ -1,0 +1,13 @@
+import { apiAs, launchBrowser, loggedIn } from './test/console/rig.ts';
+const base = 'http://127.0.0.1:18932';
+const pw = process.argv[2] as string;
+const admin = await apiAs(base, 'noc.admin', pw);
+console.log((await admin('/v1/users', { method: 'POST', body: { name: 'rita.reviewer', role: 'reviewer', password: 'Revisor#2026-ok' } })).status);
+const browser = await launchBrowser();
+const { page, errors } = await loggedIn(browser, { base }, 'rita.reviewer', 'Revisor#2026-ok');
+page.on('console', (m) => console.log('console', m.text()));
+await page.locator('#nav-blocks').click();
+await page.waitForTimeout(3000);
+await page.screenshot({ path: '/tmp/rev-blocks.png' });
+console.log(errors);
+await browser.close();
