@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**', 'test/**', '**/*.mjs', 'bin/**'],
+    files: ['bench/**', 'test/**', 'scripts/**', '**/*.mjs', 'bin/**'],
     rules: { 'no-console': 'off' },
   },
   { files: ['**/*.mjs', '**/*.js', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },

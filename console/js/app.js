@@ -13,7 +13,7 @@ import * as audit from './views/audit.js';
 const VIEWS = [
   { id: 'alerts', title: 'Alerts', needs: 'alerts.read', view: alerts },
   { id: 'blocks', title: 'Blocks', needs: 'blocks.read', view: blocks },
-  { id: 'charts', title: 'Charts', needs: 'alerts.read', view: charts },
+  { id: 'charts', title: 'Charts', needs: 'stats.read', view: charts },
   { id: 'rules', title: 'Rules', needs: 'rules.read', view: rules },
   { id: 'check', title: 'Block-check tester', needs: 'rules.read', view: check },
   { id: 'audit', title: 'Audit trail', needs: 'audit.read', view: audit },

@@ -136,6 +136,11 @@ export const PT_BR = {
   Disappear: 'Desaparecem',
   Change: 'Mudam',
   'No difference.': 'Nenhuma diferença.',
+  appears: 'aparece',
+  disappears: 'desaparece',
+  changes: 'muda',
+  Before: 'Antes',
+  After: 'Depois',
   // block-check tester
   'What block-check answers the PBX for this call now. The test is not counted as a call attempt.':
     'O que o block-check responde ao PABX para esta chamada agora. O teste não conta como tentativa de chamada.',

@@ -104,7 +104,7 @@ describe('the NOC console (issue 17) in a browser, on the demo', () => {
     }
   });
 
-  it('shows a reviewer no CDRs and none of the actions the role cannot take', async () => {
+  it('shows a reviewer no CDRs and none of the actions the role cannot take; a session ended elsewhere asks to log in again', async () => {
     const admin = await apiAs(demo.base, demo.user, demo.password);
     const password = 'Revisor#2026-ok';
     const made = await admin('/v1/users', { method: 'POST', body: { name: 'rita.reviewer', role: 'reviewer', password } });
@@ -122,15 +122,19 @@ describe('the NOC console (issue 17) in a browser, on the demo', () => {
       await page.locator('#nav-blocks').click();
       await page.locator('#block-list p.muted').waitFor();
       assert.equal(await page.locator('#block-form, button.unblock').count(), 0, 'no manual block, no unblock');
+
+      // the API agrees: the evidence CDRs stay out of a reviewer's answer
+      const reviewer = await apiAs(demo.base, 'rita.reviewer', password);
+      const list = await reviewer<{ items: AlertView[] }>('/v1/alerts?severity=critical&limit=1');
+      const one = await reviewer<{ evidenceCdrs: unknown[]; evidence: string[] }>(`/v1/alerts/${list.json.items[0]?.id}`);
+      assert.ok(one.json.evidence.length > 0 && one.json.evidenceCdrs.length === 0);
+      // that login superseded the browser's session: its next request is refused and the console asks to log in again
+      await page.locator('#nav-alerts').click();
+      await page.locator('#login .note').filter({ hasText: 'Your session ended; log in again.' }).waitFor();
       assert.deepEqual(errors, []);
     } finally {
       await close();
     }
-    // the API agrees: the evidence CDRs stay out of a reviewer's answer (this login ends the browser's session)
-    const reviewer = await apiAs(demo.base, 'rita.reviewer', password);
-    const list = await reviewer<{ items: AlertView[] }>('/v1/alerts?severity=critical&limit=1');
-    const one = await reviewer<{ evidenceCdrs: unknown[]; evidence: string[] }>(`/v1/alerts/${list.json.items[0]?.id}`);
-    assert.ok(one.json.evidence.length > 0 && one.json.evidenceCdrs.length === 0);
   });
 
   it("speaks pt-BR to a Brazilian browser and shows times in the tenant's zone, not the browser's", async () => {

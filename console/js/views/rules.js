@@ -6,11 +6,13 @@ import { num, percent, t } from '../i18n.js';
 
 const WEEK_MS = 7 * 86_400_000;
 
+// a subject's verdicts on one side of the comparison: warn / critical / blocks
+const tally = (x) => (x ? `${x.warn} / ${x.critical} / ${x.blocks}` : '–');
 const thresholdText = (v) => (v === undefined ? '' : typeof v === 'object' ? `max(${v.floor}, ${v.factor}×)` : String(v));
 
-export function render(section) {
+export function render(section, { can }) {
   const list = h('div', { id: 'rule-list' });
-  fill(section, h('h1', {}, t('Rules')), list, compareForm());
+  fill(section, h('h1', {}, t('Rules')), list, can('rules.compare') ? compareForm() : null);
 
   async function load() {
     try {
@@ -53,7 +55,7 @@ function compareForm() {
   const result = h('div', { id: 'compare-result' });
   const name = h('input', { name: 'file', value: 'velocity.yaml', required: true, pattern: '[A-Za-z0-9._-]+\\.ya?ml' });
   const text = h('textarea', { name: 'yaml', rows: 10, required: true, spellcheck: false, placeholder: 'rules:\n  - id: velocity-caller\n    …' });
-  const days = h('input', { name: 'days', type: 'number', min: 1, max: 90, value: 7 });
+  const days = h('input', { name: 'days', type: 'number', min: 1, max: 7, value: 7 });
   const form = h(
     'form',
     { id: 'compare', class: 'card' },
@@ -83,6 +85,19 @@ function compareForm() {
           answer.rules,
           { empty: t('No difference.') },
         ),
+        answer.subjects?.length
+          ? table(
+              [
+                [t('Rule'), (d) => d.rule],
+                [t('Tenant'), (d) => d.tenant],
+                [t('Subject'), (d) => h('code', {}, `${d.subjectKind}:${d.subject}`)],
+                [t('Change'), (d) => t(d.change)],
+                [t('Before'), (d) => tally(d.before)],
+                [t('After'), (d) => tally(d.after)],
+              ],
+              answer.subjects,
+            )
+          : null,
       );
     } catch (err) {
       fill(result, note('error', err.message));
