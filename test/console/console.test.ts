@@ -36,6 +36,20 @@ describe('the NOC console (issue 17) in a browser, on the demo', () => {
     await demo?.stop();
   });
 
+  it("serves the console's files under a strict CSP, uPlot's two dist files from its package, and nothing else", async () => {
+    const get = (path: string) => fetch(`${demo.base}${path}`, { redirect: 'manual' });
+    const index = await get('/console/');
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(index.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal((await get('/console')).headers.get('location'), '/console/');
+    const uplot = await get('/console/vendor/uplot/uPlot.esm.js');
+    assert.equal(uplot.status, 200);
+    assert.match(uplot.headers.get('content-type') ?? '', /javascript/);
+    for (const path of ['/console/vendor/uplot/uPlot.cjs.js', '/console/vendor/uplot/', '/console/%2e%2e/package.json', '/console/js/nothing.js'])
+      assert.equal((await get(path)).status, 404, path);
+  });
+
   it('shows the critical alerts with their evidence; acknowledging one and unblocking one land in the audit trail', async () => {
     const { page, errors, close } = await loggedIn(browser, demo, demo.user, demo.password);
     try {

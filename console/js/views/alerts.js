@@ -50,12 +50,17 @@ export function render(section, { can }) {
   );
   let selected = null;
   let stopped = false;
+  // alerts that arrived since the view opened are marked until the next refresh after they were first seen
+  let seen = null;
 
   async function refresh() {
     const isNewest = turn();
     try {
       const page = await api(`/v1/alerts${query({ ...filters, limit: 200 })}`);
       if (!isNewest() || stopped) return;
+      const arrived = new Set(seen ? page.items.filter((a) => !seen.has(a.id)).map((a) => a.id) : []);
+      seen = new Set([...(seen ?? []), ...page.items.map((a) => a.id)]);
+      document.title = `${page.total > 0 && filters.status === 'open' ? `(${page.total}) ` : ''}Sentinela · NOC`;
       fill(
         list,
         h('p', { class: 'muted' }, t('{n} alerts', { n: num(page.total) })),
@@ -69,7 +74,7 @@ export function render(section, { can }) {
             [t('Status'), (a) => t(a.status)],
           ],
           page.items,
-          { onrow: (a) => open(a.id), rowClass: (a) => (a.id === selected ? 'selected' : null), empty: t('No alerts.') },
+          { onrow: (a) => open(a.id), rowClass: (a) => (a.id === selected ? 'selected' : arrived.has(a.id) ? 'arrived' : null), empty: t('No alerts.') },
         ),
       );
       fill(stamp, t('updated {at}', { at: time(new Date().toISOString()) }));
@@ -81,6 +86,7 @@ export function render(section, { can }) {
   async function open(id) {
     selected = id;
     for (const row of list.querySelectorAll('tr.selected')) row.classList.remove('selected');
+    document.activeElement?.closest?.('tr')?.classList.add('selected');
     try {
       showDetail(await api(`/v1/alerts/${encodeURIComponent(id)}`));
     } catch (err) {
@@ -182,5 +188,6 @@ export function render(section, { can }) {
   return () => {
     stopped = true;
     clearInterval(timer);
+    document.title = 'Sentinela · NOC';
   };
 }
