@@ -112,6 +112,9 @@ export const PT_BR = {
   'fail-closed': 'falha fechada',
   shed: 'descartadas',
   'Top accounts by cost': 'Contas com maior custo',
+  'Destination countries by cost': 'Países de destino por custo',
+  Country: 'País',
+  'Billed minutes': 'Minutos tarifados',
   // rules
   Description: 'Descrição',
   Key: 'Chave',

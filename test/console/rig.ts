@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,7 +39,7 @@ export async function startDemo(): Promise<Demo> {
     rmSync(dir, { recursive: true, force: true });
   };
   const login = await new Promise<{ base: string; user: string; password: string }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${out}`)));
+    child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${out}\n--- demo.log ---\n${tail(join(dir, 'demo.log'))}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
       out += `${line}\n`;
       const m = /^NOC console: (\S+)\/console\/ {2}\(user (\S+), password (\S+)\)$/.exec(line);
@@ -50,6 +50,14 @@ export async function startDemo(): Promise<Demo> {
     throw err;
   });
   return { ...login, output: () => out, stop };
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+  } catch {
+    return '(none)';
+  }
 }
 
 export async function launchBrowser(): Promise<Browser> {

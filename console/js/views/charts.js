@@ -29,6 +29,19 @@ export function columns(points, fields, keep = () => true) {
   return [xs, ...fields.map((_, i) => xs.map((x) => at.get(x)[i]))];
 }
 
+/** Totals per destination country over the period, costliest first. */
+function byCountry(points) {
+  const totals = new Map();
+  for (const p of points) {
+    const c = totals.get(p.country) ?? { country: p.country, calls: 0, billedMinutes: 0, cost: 0 };
+    c.calls += p.calls;
+    c.billedMinutes += p.billedMinutes;
+    c.cost += p.cost;
+    totals.set(p.country, c);
+  }
+  return [...totals.values()].sort((a, b) => b.cost - a.cost || b.calls - a.calls);
+}
+
 export function render(section) {
   const turn = turns();
   let range = '24h';
@@ -79,8 +92,9 @@ export function render(section) {
     const from = new Date(to.getTime() - RANGES.find(([r]) => r === range)[1]);
     const span = { from: from.toISOString(), to: to.toISOString() };
     fill(body, note('info', t('Loading…')));
-    const [traffic, alerts, decisions, top] = await Promise.all([
+    const [traffic, countries, alerts, decisions, top] = await Promise.all([
       optional(`/v1/stats/traffic${query({ ...span, tenant })}`),
+      optional(`/v1/stats/traffic${query({ ...span, tenant, by: 'country' })}`),
       optional(`/v1/stats/alerts${query(span)}`),
       optional(`/v1/stats/decisions${query(span)}`),
       optional(`/v1/stats/top-accounts${query({ ...span, limit: 10 })}`),
@@ -102,6 +116,22 @@ export function render(section) {
         columns(points(decisions), ['allow', 'block', 'failOpen', 'failClosed', 'shed']),
         [t('allow'), t('block'), t('fail-open'), t('fail-closed'), t('shed')],
         (v) => num(v),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('h2', {}, t('Destination countries by cost')),
+        countries?.points?.length
+          ? table(
+              [
+                [t('Country'), (c) => c.country || '–'],
+                [t('Calls'), (c) => num(c.calls)],
+                [t('Billed minutes'), (c) => num(c.billedMinutes, 1)],
+                [t('Cost'), (c) => money(c.cost)],
+              ],
+              byCountry(countries.points).slice(0, 10),
+            )
+          : note('info', t('No data.')),
       ),
       h(
         'div',
