@@ -1,4 +1,5 @@
 import type { Block } from '../domain/blocks/block.js';
+import type { DecisionTally } from '../domain/blocks/decision-counts.js';
 import type { Alert } from '../domain/engine/verdicts.js';
 import type { CallEnd } from '../domain/live/call-end.js';
 import type { VerdictBrief } from '../domain/engine/verdict-json.js';
@@ -91,6 +92,8 @@ export interface ApiStore {
   evidence(tenant: string, ids: readonly string[]): Promise<EvidenceCdr[]>;
   setAlertStatus(alert: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert>;
   insertPushFailure(f: PushFailure): Promise<void>;
+  /** Block-check answers per tenant and minute; a summing table adds repeated minutes up. */
+  insertDecisions(tallies: readonly DecisionTally[]): Promise<void>;
 }
 
 /** One NDJSON (or CSV) line that was refused, and why; the line is dead-lettered, never dropped. */

@@ -83,7 +83,11 @@ export async function composeApi(w: ApiWiring) {
     ? new Hotlists({ store: lists.store, audit: security.audit, clock, refresher: lists.refresher, log, homeCountryCode: homeCallingCode(config) })
     : undefined;
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
-  const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
+  const sinks: BatchSink[] = [
+    verdictStoreSink(store),
+    (batch) => store.insertDecisions(batch.decisions),
+    kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks),
+  ];
   const attemptVerdicts = new AttemptVerdicts({ sinks, log });
   const service = new BlockCheckService({
     attempts: engineFactory(config, w.ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000 })(),
@@ -153,6 +157,7 @@ export async function composeApi(w: ApiWiring) {
       setInterval(() => {
         table.sweep(clock());
         service.graded.sweep(clock());
+        attemptVerdicts.writeDecisions(service.decisions.take(clock())); // the minutes that ended
       }, 10_000),
     );
     if (kafka && kc && publisher) {
@@ -209,6 +214,7 @@ export async function composeApi(w: ApiWiring) {
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
+    attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
     await attemptVerdicts.drain(5_000);
     security.stop();
     lists?.stop();

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AlertSearch, AlertStatus, ApiStore, BlockSearch, EvidenceCdr, Page, PushFailure, StoredAlert } from '../../api/ports.js';
 import type { Block } from '../../domain/blocks/block.js';
+import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
 import type { Alert } from '../../domain/engine/verdicts.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, type BlockRow } from './block-rows.js';
@@ -75,6 +76,10 @@ export class ClickHouseApiStore implements ApiStore {
 
   insertAlerts(alerts: readonly Alert[]): Promise<void> {
     return this.verdicts.insertAlerts(alerts);
+  }
+
+  insertDecisions(tallies: readonly DecisionTally[]): Promise<void> {
+    return this.verdicts.insertDecisions(tallies);
   }
 
   async searchAlerts(q: AlertSearch): Promise<Page<StoredAlert>> {

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
+import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
 import type { Cdr } from '../../domain/cdr/contract.js';
 import type { RestoredAlert } from '../../domain/engine/episodes.js';
 import type { Alert, Block, Severity, Subject } from '../../domain/engine/verdicts.js';
@@ -12,8 +13,11 @@ import { ident, storeError } from './client.js';
 import { selectRows } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
 
-/** Settings that make a retried insert of the same block a no-op (at-least-once delivery, README "Delivery"). */
-const INSERT_SETTINGS = { insert_deduplicate: 1 } as const;
+/**
+ * Settings that make a retried insert of the same block a no-op (at-least-once delivery, README "Delivery"), in the
+ * rollups the materialized views feed too (migrations/010_rollups.sql).
+ */
+const INSERT_SETTINGS = { insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
 
 /** The processor's ClickHouse side: batched JSONEachRow inserts and the reads that rebuild rule state. */
 export class ClickHouseStore implements CdrStore {
@@ -111,6 +115,23 @@ export class ClickHouseStore implements CdrStore {
     return rows.map(blockOfRow);
   }
 
+  /** Block-check answers per tenant and minute (decisions_minute: a summing table; decisions_hour follows it). */
+  async insertDecisions(tallies: readonly DecisionTally[]): Promise<void> {
+    await this.insert(
+      'decisions_minute',
+      tallies.map((t) => ({
+        minute: Math.floor(t.minute / 1000),
+        tenant: t.tenant,
+        allow: t.allow,
+        block: t.block,
+        throttle: t.throttle,
+        fail_open: t.failOpen,
+        fail_closed: t.failClosed,
+        shed: t.shed,
+      })),
+    );
+  }
+
   async saveUsage(snapshots: readonly UsageSnapshot[]): Promise<void> {
     await this.insert('usage_profiles', snapshots.map(usageRow));
   }
@@ -157,7 +178,7 @@ function wellFormed(row: object): object {
 const hasSurrogate = (v: unknown): boolean => (typeof v === 'string' ? SURROGATE.test(v) : Array.isArray(v) && v.some(hasSurrogate));
 const fixSurrogates = (v: unknown): unknown => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : Array.isArray(v) ? v.map(fixSurrogates) : v);
 
-function cdrRow({ cdr, status, caller, callee, source }: StoredCdr): Record<string, unknown> {
+function cdrRow({ cdr, status, caller, callee, source, estimatedCost }: StoredCdr): Record<string, unknown> {
   const c = callee.ok ? callee.number : null;
   return {
     id: cdr.id,
@@ -175,6 +196,7 @@ function cdrRow({ cdr, status, caller, callee, source }: StoredCdr): Record<stri
     disposition: cdr.disposition,
     direction: cdr.direction ?? '',
     cost: cdr.cost ?? null,
+    estimated_cost: estimatedCost ?? null,
     currency: cdr.currency ?? '',
     trunk: cdr.trunk ?? '',
     user_agent: cdr.userAgent ?? '',
