@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { cdrShape, type Cdr } from '../domain/cdr/contract.js';
 import type { BlockTable } from '../domain/blocks/block-table.js';
@@ -84,7 +85,7 @@ export class BlockCheckService {
   private readonly attemptPrefix: string;
   readonly counts = { allow: 0, block: 0, throttle: 0, shed: 0 };
   /** Answers per tenant and minute, for the NOC's decisions chart (the API writes the finished minutes). */
-  readonly decisions = new DecisionCounts();
+  readonly decisions = new DecisionCounts(randomUUID());
   /** Non-dialable callees, live-call caps and throttles (issue 16). */
   readonly graded: GradedCheck;
   /** Checks answered as retransmissions of a call already counted (same Call-ID and numbers). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
@@ -14,10 +15,17 @@ import { selectRows } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
 
 /**
- * Settings that make a retried insert of the same block a no-op (at-least-once delivery, README "Delivery"), in the
- * rollups the materialized views feed too (migrations/010_rollups.sql).
+ * Settings that make a retried insert of the same rows a no-op (at-least-once delivery, README "Delivery"), in the
+ * rollups the materialized views feed too (migrations/010_rollups.sql). The token is the rows' own content: the
+ * block ClickHouse would hash holds the columns filled in at insert time (cdrs.ingested_at = now64()), which differ
+ * on every retry, so without it a retried batch was stored, and counted by the views, twice.
  */
-const INSERT_SETTINGS = { insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
+const insertSettings = (table: string, identity: unknown) =>
+  ({
+    insert_deduplicate: 1,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    insert_deduplication_token: createHash('sha256').update(table).update(JSON.stringify(identity)).digest('hex'),
+  }) as const;
 
 /** The processor's ClickHouse side: batched JSONEachRow inserts and the reads that rebuild rule state. */
 export class ClickHouseStore implements CdrStore {
@@ -115,7 +123,10 @@ export class ClickHouseStore implements CdrStore {
     return rows.map(blockOfRow);
   }
 
-  /** Block-check answers per tenant and minute (decisions_minute: a summing table; decisions_hour follows it). */
+  /**
+   * Block-check answers per tenant and minute (decisions_minute: a summing table; decisions_hour follows it). Two
+   * replicas may send equal rows: each tally's take (writer and sequence) tells them apart, a retry is dropped.
+   */
   async insertDecisions(tallies: readonly DecisionTally[]): Promise<void> {
     await this.insert(
       'decisions_minute',
@@ -129,6 +140,7 @@ export class ClickHouseStore implements CdrStore {
         fail_closed: t.failClosed,
         shed: t.shed,
       })),
+      tallies,
     );
   }
 
@@ -152,10 +164,16 @@ export class ClickHouseStore implements CdrStore {
     return snapshots;
   }
 
-  private async insert(table: string, values: readonly object[]): Promise<void> {
+  /** `identity`: what makes this write the same as another (the rows, unless equal rows may be distinct writes). */
+  private async insert(table: string, values: readonly object[], identity: unknown = values): Promise<void> {
     if (values.length === 0) return;
     try {
-      await this.client.insert({ table: `${this.db}.${table}`, values: values.map(wellFormed), format: 'JSONEachRow', clickhouse_settings: INSERT_SETTINGS });
+      await this.client.insert({
+        table: `${this.db}.${table}`,
+        values: values.map(wellFormed),
+        format: 'JSONEachRow',
+        clickhouse_settings: insertSettings(table, identity),
+      });
     } catch (err) {
       throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
     }

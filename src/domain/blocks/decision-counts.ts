@@ -14,6 +14,8 @@ export interface DecisionTally {
   readonly failOpen: number;
   readonly failClosed: number;
   readonly shed: number;
+  /** The take that produced it (writer, sequence): equal tallies of two replicas or two takes are distinct writes. */
+  readonly take: string;
 }
 
 const FIELD = { allow: 'allow', block: 'block', throttle: 'throttle', 'fail-open': 'failOpen', 'fail-closed': 'failClosed', shed: 'shed' } as const;
@@ -41,6 +43,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 export class DecisionCounts {
   private readonly minutes = new Map<number, Map<string, Mutable<DecisionTally>>>();
+  private takes = 0;
+
+  /** `writer`: unique to this counter (a process id and start, say). */
+  constructor(private readonly writer: string) {}
 
   add(tenant: string, decision: Decision, now: number): void {
     const minute = now - (now % MINUTE);
@@ -50,7 +56,7 @@ export class DecisionCounts {
     if (!tally) {
       const key = tenants.size < MAX_TENANTS_PER_MINUTE ? tenant : OTHER_TENANT;
       tally = tenants.get(key);
-      if (!tally) tenants.set(key, (tally = { minute, tenant: key, allow: 0, block: 0, throttle: 0, failOpen: 0, failClosed: 0, shed: 0 }));
+      if (!tally) tenants.set(key, (tally = { minute, tenant: key, allow: 0, block: 0, throttle: 0, failOpen: 0, failClosed: 0, shed: 0, take: '' }));
     }
     tally[FIELD[decision]]++;
   }
@@ -58,9 +64,10 @@ export class DecisionCounts {
   /** Takes the tallies of the minutes that ended before `now`; with no `now`, every tally (shutdown). */
   take(now?: number): DecisionTally[] {
     const taken: DecisionTally[] = [];
+    const take = `${this.writer}:${this.takes++}`;
     for (const [minute, tenants] of this.minutes) {
       if (now !== undefined && minute + MINUTE > now) continue;
-      taken.push(...tenants.values());
+      for (const tally of tenants.values()) taken.push({ ...tally, take });
       this.minutes.delete(minute);
     }
     return taken;
