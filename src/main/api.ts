@@ -104,6 +104,8 @@ export async function composeApi(w: ApiWiring) {
     },
   });
   const registry = createApiMetrics({ service, table, pusher, clock });
+  /** Block-check answers of the minutes that ended, to ClickHouse (every 10 s; tests call it). */
+  const writeDecisions = () => attemptVerdicts.writeDecisions(service.decisions.take(clock()));
 
   /** Embedded mode: blocks the pipeline issued, applied here and pushed on. */
   const applyBlocks = (blocks: readonly Block[]) => {
@@ -157,7 +159,7 @@ export async function composeApi(w: ApiWiring) {
       setInterval(() => {
         table.sweep(clock());
         service.graded.sweep(clock());
-        attemptVerdicts.writeDecisions(service.decisions.take(clock())); // the minutes that ended
+        writeDecisions();
       }, 10_000),
     );
     if (kafka && kc && publisher) {
@@ -222,7 +224,7 @@ export async function composeApi(w: ApiWiring) {
     for (const f of feeds) await f.stop();
     await publisher?.disconnect();
   };
-  return { app, service, table, pusher, registry, security, store, hotlists, start, stop };
+  return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, start, stop };
 }
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
 
