@@ -18,6 +18,8 @@ export function statsQueries(database: string) {
   const range = (column: string) =>
     `${column} >= toDateTime({from:Int64}, 'UTC') AND ${column} < toDateTime({to:Int64}, 'UTC')
      AND ({tenant:Nullable(String)} IS NULL OR tenant = {tenant:Nullable(String)})`;
+  /** The minute or the hour rollup (both names spelled out: test/adapters/clickhouse/table-names.test.ts reads them). */
+  const pick = (q: StatsRange, minute: string, hour: string) => (q.step === 'minute' ? minute : hour);
   const params = (q: StatsRange, more: Record<string, unknown> = {}) => ({
     from: Math.floor(floorTo(q.from, q.step) / 1000),
     to: Math.ceil(q.to / 1000),
@@ -28,13 +30,13 @@ export function statsQueries(database: string) {
     traffic: (q: StatsRange, byCountry: boolean): StatsQuery => ({
       query: `SELECT toUnixTimestamp(${q.step}) * 1000 AS t, ${byCountry ? 'callee_country AS country,' : ''}
                 sum(calls) AS calls, sum(answered) AS answered, sum(billed_sec) / 60 AS billed_minutes, sum(cost) AS cost
-              FROM ${db}.traffic_${q.step} WHERE ${range(q.step)}
+              FROM ${pick(q, `${db}.traffic_minute`, `${db}.traffic_hour`)} WHERE ${range(q.step)}
               GROUP BY t${byCountry ? ', country' : ''} ORDER BY t${byCountry ? ', country' : ''}`,
       params: params(q),
     }),
     alertStats: (q: StatsRange): StatsQuery => ({
       query: `SELECT toUnixTimestamp(${q.step}) * 1000 AS t, rule, severity, sum(alerts) AS alerts, sum(blocks) AS blocks
-              FROM ${db}.alert_stats_${q.step} WHERE ${range(q.step)}
+              FROM ${pick(q, `${db}.alert_stats_minute`, `${db}.alert_stats_hour`)} WHERE ${range(q.step)}
               GROUP BY t, rule, severity ORDER BY t, rule, severity`,
       params: params(q),
     }),
@@ -48,13 +50,13 @@ export function statsQueries(database: string) {
     decisionStats: (q: StatsRange): StatsQuery => ({
       query: `SELECT toUnixTimestamp(${q.step}) * 1000 AS t, sum(allow) + sum(throttle) AS allow, sum(block) AS block,
                 sum(fail_open) AS fail_open, sum(fail_closed) AS fail_closed, sum(shed) AS shed
-              FROM ${db}.decisions_${q.step} WHERE ${range(q.step)}
+              FROM ${pick(q, `${db}.decisions_minute`, `${db}.decisions_hour`)} WHERE ${range(q.step)}
               GROUP BY t ORDER BY t`,
       params: params(q),
     }),
     topAccounts: (q: StatsRange, limit: number): StatsQuery => ({
       query: `SELECT tenant, account, sum(calls) AS calls, sum(cost) AS cost
-              FROM ${db}.traffic_${q.step} WHERE ${range(q.step)}
+              FROM ${pick(q, `${db}.traffic_minute`, `${db}.traffic_hour`)} WHERE ${range(q.step)}
               GROUP BY tenant, account ORDER BY cost DESC, calls DESC, tenant, account LIMIT {limit:UInt32}`,
       params: params(q, { limit }),
     }),
