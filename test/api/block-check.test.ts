@@ -212,4 +212,23 @@ describe('block-check (API core)', () => {
     for (let i = 0; i < 5; i++) later.s.check(call({ callee: '00351211234567', callId: 'reused' }), NOW + i * 33_000);
     assert.equal(later.s.retransmissions, 0);
   });
+
+  it('counts every answer for the NOC: per tenant and minute, degraded answers under their policy, shed ones apart (issue 17)', () => {
+    const { s } = service({ failPolicy: 'closed' });
+    s.table.apply(block(), NOW);
+    s.check(call({ caller: '+551130009999' }), NOW);
+    s.check(call(), NOW + 1_000);
+    s.shed(call({ tenant: 'globex' }), NOW + 2_000);
+    s.check(call({ caller: '+551130009999' }), NOW + 60_000); // the feed is silent: stale, fail-closed
+    const row = (tenant: string) => s.decisions.take().find((r) => r.tenant === tenant);
+    const counted = s.decisions.take(NOW + 60_000);
+    assert.deepEqual(
+      counted.map((r) => [r.tenant, r.allow, r.block, r.failClosed, r.shed]),
+      [
+        ['acme', 1, 1, 0, 0],
+        ['globex', 0, 0, 0, 1],
+      ],
+    );
+    assert.equal(row('acme')?.failClosed, 1);
+  });
 });
