@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { ClickHouseApiStore } from '../../src/adapters/clickhouse/api-store.js';
@@ -14,67 +14,9 @@ import { SentinelaError } from '../../src/errors.js';
 import { engineFactory } from '../../src/main/parts.js';
 import { PendingBatch, storeSink } from '../../src/pipeline/batch.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
+import { DASHBOARD_DIR, dashboards, expand, plotted } from './grafana-panels.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-const DIR = 'deploy/grafana/dashboards';
-
-interface Target {
-  rawSql: string;
-  queryType: string;
-  datasource: { type: string; uid: string };
-}
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  targets: Target[];
-  fieldConfig: { overrides: { matcher: { id: string; options: string } }[] };
-  transformations?: { id: string; options: { indexByName?: Record<string, number> } }[];
-}
-interface Variable {
-  name: string;
-  type: string;
-  query: string;
-}
-interface Dashboard {
-  uid: string;
-  title: string;
-  panels: Panel[];
-  templating: { list: Variable[] };
-}
-const dashboards = readdirSync(new URL(`../../${DIR}`, import.meta.url))
-  .filter((f) => f.endsWith('.json'))
-  .map((file) => ({ file, dashboard: JSON.parse(read(`${DIR}/${file}`)) as Dashboard }));
-
-/** The columns a panel plots: a table's organised columns, a time series' time and the fields it overrides by name. */
-function plotted(panel: Panel): string[] {
-  const organised = Object.keys(panel.transformations?.find((t) => t.id === 'organize')?.options.indexByName ?? {});
-  const named = panel.fieldConfig.overrides.filter((o) => o.matcher.id === 'byName').map((o) => o.matcher.options);
-  return panel.type === 'timeseries' ? ['time', ...named] : organised;
-}
-
-/**
- * A panel's SQL as Grafana and the ClickHouse plugin would send it: template variables first (Grafana), then the
- * plugin's macros as grafana/clickhouse-datasource pkg/macros/macros.go expands them (seconds since the epoch in
- * toDateTime, the interval in whole seconds, at least 1), and the database the test made instead of `sentinela`.
- */
-function expand(sql: string, o: { from: number; to: number; intervalS: number; vars: Record<string, string[]>; database: string }): string {
-  const seconds = (ms: number) => Math.floor(ms / 1000);
-  const quoted = (values: string[]) => values.map((v) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(',');
-  const interval = Math.max(o.intervalS, 1);
-  return sql
-    .replace(/\$\{(\w+):singlequote\}/g, (_, name: string) => quoted(o.vars[name] ?? []))
-    .replace(/\$\{(\w+)\}|\$(?!__)(\w+)/g, (_, a?: string, b?: string) => (o.vars[(a ?? b) as string] ?? []).join(','))
-    .replace(/\$__timeFilter_ms\(([^)]+)\)/g, (_, c: string) => `${c} >= fromUnixTimestamp64Milli(${o.from}) AND ${c} <= fromUnixTimestamp64Milli(${o.to})`)
-    .replace(/\$__timeFilter\(([^)]+)\)/g, (_, c: string) => `${c} >= toDateTime(${seconds(o.from)}) AND ${c} <= toDateTime(${seconds(o.to)})`)
-    .replace(/\$__timeInterval\(([^)]+)\)/g, (_, c: string) => `toStartOfInterval(toDateTime(${c}), INTERVAL ${interval} second)`)
-    .replace(/\$__fromTime_ms\b/g, `fromUnixTimestamp64Milli(${o.from})`)
-    .replace(/\$__toTime_ms\b/g, `fromUnixTimestamp64Milli(${o.to})`)
-    .replace(/\$__fromTime\b/g, `toDateTime(${seconds(o.from)})`)
-    .replace(/\$__toTime\b/g, `toDateTime(${seconds(o.to)})`)
-    .replace(/\$__interval_s\b/g, String(interval))
-    .replace(/\bsentinela\./g, `${o.database}.`);
-}
 
 const HOUR = 3_600_000;
 // rollups expire by the wall clock (30 days of minutes): the seeded traffic is of the last two days
@@ -139,7 +81,7 @@ describe('Grafana dashboards (deploy/grafana/dashboards): every panel runs on th
     const provider = parse(read('deploy/grafana/provisioning/dashboards/sentinela.yaml')) as { providers: { options: { path: string } }[] };
     const grafana = (parse(read('docker-compose.yml'), { merge: true }) as { services: { grafana: { volumes: string[] } } }).services.grafana;
     const mounts = grafana.volumes.map((v) => v.split(':'));
-    assert.ok(mounts.some(([src, dst]) => src === `./${DIR}` && dst === provider.providers[0]?.options.path));
+    assert.ok(mounts.some(([src, dst]) => src === `./${DASHBOARD_DIR}` && dst === provider.providers[0]?.options.path));
     assert.ok(mounts.some(([src, dst]) => src === './deploy/grafana/provisioning' && dst === '/etc/grafana/provisioning'));
     const datasource = (parse(read('deploy/grafana/provisioning/datasources/clickhouse.yaml')) as { datasources: { uid: string; type: string }[] })
       .datasources[0];
