@@ -135,7 +135,7 @@ function page(panels: { panel: Panel; result: Result }[]): string {
     const columns = Object.entries(organize?.renameByName ?? {});
     const rows = result.data
       .slice(0, 12)
-      .map((row) => columns.map(([c]) => (typeof row[c] === 'number' ? String(Math.round((row[c] as number) * 100) / 100) : String(row[c]))));
+      .map((row) => columns.map(([c]) => (typeof row[c] === 'number' ? String(Math.round(row[c] * 100) / 100) : String(row[c]))));
     return { style, title: panel.title, kind: 'table', header: columns.map(([, label]) => label), rows };
   });
   return `<!doctype html><html><head><meta charset="utf-8"><style>${css}
