@@ -11,6 +11,7 @@ import type { CdrStore, Rejected, StoredCdr } from '../../pipeline/ports.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
 import { ident, storeError } from './client.js';
+import { decisionRow } from './decision-rows.js';
 import { selectRows } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
 
@@ -128,20 +129,7 @@ export class ClickHouseStore implements CdrStore {
    * replicas may send equal rows: each tally's take (writer and sequence) tells them apart, a retry is dropped.
    */
   async insertDecisions(tallies: readonly DecisionTally[]): Promise<void> {
-    await this.insert(
-      'decisions_minute',
-      tallies.map((t) => ({
-        minute: Math.floor(t.minute / 1000),
-        tenant: t.tenant,
-        allow: t.allow,
-        block: t.block,
-        throttle: t.throttle,
-        fail_open: t.failOpen,
-        fail_closed: t.failClosed,
-        shed: t.shed,
-      })),
-      tallies,
-    );
+    await this.insert('decisions_minute', tallies.map(decisionRow), tallies);
   }
 
   async saveUsage(snapshots: readonly UsageSnapshot[]): Promise<void> {
