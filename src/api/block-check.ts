@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { cdrShape, type Cdr } from '../domain/cdr/contract.js';
 import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
+import { DecisionCounts, decisionOf } from '../domain/blocks/decision-counts.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import type { HotlistHolder } from '../domain/lists/hotlist.js';
@@ -82,6 +84,8 @@ export class BlockCheckService {
   private readonly seenCalls = new SeenCalls();
   private readonly attemptPrefix: string;
   readonly counts = { allow: 0, block: 0, throttle: 0, shed: 0 };
+  /** Answers per tenant and minute, for the NOC's decisions chart (the API writes the finished minutes). */
+  readonly decisions = new DecisionCounts(randomUUID());
   /** Non-dialable callees, live-call caps and throttles (issue 16). */
   readonly graded: GradedCheck;
   /** Checks answered as retransmissions of a call already counted (same Call-ID and numbers). */
@@ -138,6 +142,7 @@ export class BlockCheckService {
       if (answer.action !== 'block' && !live) this.graded.allowed(event, graded, q.callId, now);
     }
     this.counts[answer.action]++;
+    this.decisions.add(q.tenant, decisionOf(answer), now);
     return answer;
   }
 
@@ -179,6 +184,7 @@ export class BlockCheckService {
    */
   shed(q: Partial<CheckQuery>, now: number, why: 'overload' | 'loading' = 'overload'): CheckAnswer {
     this.counts.shed++;
+    this.decisions.add(q.tenant ?? 'default', 'shed', now);
     if (this.o.failPolicy === 'open') return { action: 'allow', reasons: [], policy: 'fail-open', degraded: why };
     if (q.tenant !== undefined && q.account !== undefined && q.caller !== undefined && q.callee !== undefined) {
       const event = this.o.attempts.describe(attemptCdr(q as CheckQuery, 'shed', now));

@@ -83,7 +83,11 @@ export async function composeApi(w: ApiWiring) {
     ? new Hotlists({ store: lists.store, audit: security.audit, clock, refresher: lists.refresher, log, homeCountryCode: homeCallingCode(config) })
     : undefined;
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
-  const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
+  const sinks: BatchSink[] = [
+    verdictStoreSink(store),
+    (batch) => store.insertDecisions(batch.decisions),
+    kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks),
+  ];
   const attemptVerdicts = new AttemptVerdicts({ sinks, log });
   const service = new BlockCheckService({
     attempts: engineFactory(config, w.ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000 })(),
@@ -100,6 +104,8 @@ export async function composeApi(w: ApiWiring) {
     },
   });
   const registry = createApiMetrics({ service, table, pusher, clock });
+  /** Block-check answers of the minutes that ended, to ClickHouse (every 10 s; tests call it). */
+  const writeDecisions = () => attemptVerdicts.writeDecisions(service.decisions.take(clock()));
 
   /** Embedded mode: blocks the pipeline issued, applied here and pushed on. */
   const applyBlocks = (blocks: readonly Block[]) => {
@@ -154,6 +160,7 @@ export async function composeApi(w: ApiWiring) {
       setInterval(() => {
         table.sweep(clock());
         service.graded.sweep(clock());
+        writeDecisions();
       }, 10_000),
     );
     if (kafka && kc && publisher) {
@@ -210,6 +217,7 @@ export async function composeApi(w: ApiWiring) {
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
+    attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
     await attemptVerdicts.drain(5_000);
     security.stop();
     lists?.stop();
@@ -217,7 +225,7 @@ export async function composeApi(w: ApiWiring) {
     for (const f of feeds) await f.stop();
     await publisher?.disconnect();
   };
-  return { app, service, table, pusher, registry, security, store, hotlists, start, stop };
+  return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, start, stop };
 }
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
 

@@ -227,4 +227,23 @@ describe('block-check (API core)', () => {
     const stale = s.preview(call(), NOW + 60_000);
     assert.deepEqual([stale.policy, stale.degraded], ['fail-open', 'stale']);
   });
+
+  it('counts every answer for the NOC: per tenant and minute, degraded answers under their policy, shed ones apart (issue 17)', () => {
+    const { s } = service({ failPolicy: 'closed' });
+    s.table.apply(block(), NOW);
+    s.check(call({ caller: '+551130009999' }), NOW);
+    s.check(call(), NOW + 1_000);
+    s.shed(call({ tenant: 'globex' }), NOW + 2_000);
+    s.check(call({ caller: '+551130009999' }), NOW + 60_000); // the feed is silent: stale, fail-closed
+    const row = (tenant: string) => s.decisions.take().find((r) => r.tenant === tenant);
+    const counted = s.decisions.take(NOW + 60_000);
+    assert.deepEqual(
+      counted.map((r) => [r.tenant, r.allow, r.block, r.failClosed, r.shed]),
+      [
+        ['acme', 1, 1, 0, 0],
+        ['globex', 0, 0, 0, 1],
+      ],
+    );
+    assert.equal(row('acme')?.failClosed, 1);
+  });
 });

@@ -26,6 +26,7 @@ import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ruleRoutes } from './routes/rules.js';
 import { listRoutes, type ListDeps } from './routes/lists.js';
+import { statsRoutes } from './routes/stats.js';
 
 /** The PBX-facing and admin API; absent on a processor-only instance. */
 export interface ApiDeps {
@@ -92,7 +93,7 @@ export async function buildApp(deps: AppDeps) {
         version: deps.version ?? '0',
         description: 'Block-check for PBXes, block distribution and the NOC admin API. Error bodies carry a stable code (src/errors.ts).',
       },
-      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit', 'lists'].map((name) => ({ name })),
+      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit', 'lists', 'stats'].map((name) => ({ name })),
       components: {
         securitySchemes: {
           bearer: {
@@ -157,6 +158,7 @@ export async function buildApp(deps: AppDeps) {
     await admin.register(apiKeyRoutes, { security: sec });
     await admin.register(auditRoutes, { security: sec });
     await admin.register(listRoutes, { lists: api.hotlists, clock: api.clock });
+    await admin.register(statsRoutes, { store: api.store, clock: api.clock, visible });
   });
   return app;
 }

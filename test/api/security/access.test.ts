@@ -49,6 +49,12 @@ const SPEC: Record<string, string> = {
   'GET /v1/lists/entries': 'AORDU',
   'POST /v1/lists/entries': 'AO',
   'DELETE /v1/lists/entries/:id': 'AO',
+  // NOC charts (issue 17): aggregates per account, read like logs; a user's answers could not be narrowed to their extensions
+  'GET /v1/stats/traffic': 'AORD',
+  'GET /v1/stats/alerts': 'AORD',
+  'GET /v1/stats/rules': 'AORD',
+  'GET /v1/stats/decisions': 'AORD',
+  'GET /v1/stats/top-accounts': 'AORD',
 };
 /** Routes outside the matrix: the public login, and the EV09 tamper traps (security/audit.test.ts). */
 const NOT_IN_MATRIX = /^(POST \/v1\/login|(DELETE|PUT|PATCH) \/v1\/audit(\/:seq)?)$/;
@@ -283,6 +289,12 @@ async function makeFixtures(api: Api) {
         return { method: 'POST', url: '/v1/lists/entries', payload: { type: 'number', value: `+2917${n}`, reason: 'matrix test', ttl: '1h' } };
       case 'DELETE /v1/lists/entries/:id':
         return { method: 'DELETE', url: `/v1/lists/entries/${await hotlistEntry(n)}?reason=matrix%20test` };
+      case 'GET /v1/stats/traffic':
+      case 'GET /v1/stats/alerts':
+      case 'GET /v1/stats/rules':
+      case 'GET /v1/stats/decisions':
+      case 'GET /v1/stats/top-accounts':
+        return { url: `${route.split(' ')[1] as string}?from=${new Date(NOW - 3_600_000).toISOString()}&to=${new Date(NOW).toISOString()}` };
       default:
         throw new Error(`no request for ${route}: add one to the matrix test`);
     }
