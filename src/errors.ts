@@ -31,6 +31,13 @@ export const ErrorCodes = {
   MIGRATION_FAILED: { http: 500, disposition: 'fatal', summary: 'a migration statement failed' },
 
   RULES_INVALID: { http: 500, disposition: 'fatal', summary: 'a rule, profile or prefix-list file is invalid' },
+  RULES_EDIT_INVALID: {
+    http: 400,
+    disposition: 'fatal',
+    summary: 'an edited rule file sent for comparison is invalid (the message is the one startup would give)',
+  },
+  COMPARE_TOO_LARGE: { http: 422, disposition: 'fatal', summary: 'a rule comparison would replay more days or stored CDRs than allowed' },
+  COMPARE_BUSY: { http: 429, disposition: 'retry', summary: 'a rule comparison is already running; try again when it ends' },
   RULES_UNREADABLE: { http: 500, disposition: 'fatal', summary: 'the rules directory or one of its files cannot be read' },
 
   EVAL_INPUT: { http: 400, disposition: 'fatal', summary: 'an evaluation input (labels, CDRs or verdicts) is missing or invalid' },

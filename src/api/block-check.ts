@@ -83,6 +83,8 @@ export class BlockCheckService {
   private attemptSeq = 0;
   private readonly seenCalls = new SeenCalls();
   private readonly attemptPrefix: string;
+  /** The attempt rules' engine; a hot reload of changed attempt rules swaps it (their windows start again). */
+  private attempts: Engine;
   readonly counts = { allow: 0, block: 0, throttle: 0, shed: 0 };
   /** Answers per tenant and minute, for the NOC's decisions chart (the API writes the finished minutes). */
   readonly decisions = new DecisionCounts(randomUUID());
@@ -93,8 +95,14 @@ export class BlockCheckService {
 
   constructor(private readonly o: BlockCheckOptions) {
     this.table = o.table;
+    this.attempts = o.attempts;
     this.graded = new GradedCheck({ live: o.liveCalls, table: o.table, onVerdicts: o.onVerdicts });
     this.attemptPrefix = o.attemptIdPrefix ?? `attempt-${Date.now().toString(36)}-`;
+  }
+
+  /** Hot reload: the attempt rules changed (README "Hot reload"). */
+  useAttemptRules(engine: Engine): void {
+    this.attempts = engine;
   }
 
   /** The bootstrap finished: the table holds every block that was active. */
@@ -120,21 +128,21 @@ export class BlockCheckService {
     // a retransmission is decided again against today's blocks, but not counted as another attempt; the key holds
     // the whole call so that a UA reusing one Call-ID for other numbers is still counted
     const repeat = q.callId !== undefined && this.seenCalls.repeat(`${q.tenant}\0${q.account}\0${q.caller}\0${q.callee}\0${q.callId}`, now);
-    const outcome = repeat ? undefined : this.o.attempts.process(attemptCdr(q, this.attemptPrefix + (this.attemptSeq++).toString(36), now), now);
+    const outcome = repeat ? undefined : this.attempts.process(attemptCdr(q, this.attemptPrefix + (this.attemptSeq++).toString(36), now), now);
     if (outcome !== undefined && outcome.verdicts.length > 0) {
       for (const v of outcome.verdicts) if (v.kind === 'block') this.o.table.apply(v, now);
       this.o.onVerdicts(outcome.verdicts);
     }
     if (repeat) this.retransmissions++;
-    const event = outcome?.event ?? this.o.attempts.describe(attemptCdr(q, 'describe', now));
-    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
+    const event = outcome?.event ?? this.attempts.describe(attemptCdr(q, 'describe', now));
+    const decision = decide(event, this.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
     const feed = this.status(now);
     let answer: CheckAnswer;
     if (decision.emergency) answer = { action: 'allow', reasons: [], policy: feed.ready ? 'normal' : this.failName(), emergency: true };
     else {
       // a retransmission of a call already live is answered, not counted again against the cap or the rate
       const live = repeat && this.graded.isLive(q.tenant, q.callId);
-      const callee = () => this.o.attempts.numbersOf(attemptCdr(q, 'callee', now)).callee;
+      const callee = () => this.attempts.numbersOf(attemptCdr(q, 'callee', now)).callee;
       const graded = this.graded.judge(event, decision, callee, live, now);
       const rate = graded.throttle ? { throttle: graded.throttle } : {};
       if (feed.ready) answer = { action: graded.action, reasons: graded.reasons, ...rate, policy: 'normal' };
@@ -172,9 +180,7 @@ export class BlockCheckService {
   ended(cdr: CallEnd, now: number): void {
     // every replica hears every outbound CDR: read its numbers only when this replica holds a call of the account
     if (this.graded.concurrency === undefined || this.graded.concurrency.live.of(cdr.tenant, cdr.account).all === 0) return;
-    const e = this.o.attempts.describe(
-      attemptCdr({ tenant: cdr.tenant, account: cdr.account, caller: cdr.caller, callee: cdr.callee }, 'ended', cdr.startedAt),
-    );
+    const e = this.attempts.describe(attemptCdr({ tenant: cdr.tenant, account: cdr.account, caller: cdr.caller, callee: cdr.callee }, 'ended', cdr.startedAt));
     this.graded.ended({ tenant: cdr.tenant, caller: e.caller, callee: e.calleeText, startedAt: cdr.startedAt, callId: cdr.callId }, now);
   }
 
@@ -187,7 +193,7 @@ export class BlockCheckService {
     this.decisions.add(q.tenant ?? 'default', 'shed', now);
     if (this.o.failPolicy === 'open') return { action: 'allow', reasons: [], policy: 'fail-open', degraded: why };
     if (q.tenant !== undefined && q.account !== undefined && q.caller !== undefined && q.callee !== undefined) {
-      const event = this.o.attempts.describe(attemptCdr(q as CheckQuery, 'shed', now));
+      const event = this.attempts.describe(attemptCdr(q as CheckQuery, 'shed', now));
       if (event.emergency) return { action: 'allow', reasons: [], policy: 'fail-closed', degraded: why, emergency: true };
     }
     return this.failed('allow', [], why, q.tenant ?? 'default');
@@ -200,7 +206,7 @@ export class BlockCheckService {
   subjectValue(tenant: string, kind: string, value: string): string {
     if (kind !== 'caller' && kind !== 'destination' && kind !== 'destPrefix') return value.trim();
     if (kind === 'destPrefix') return `+${value.replace(/\D/g, '')}`;
-    const event = this.o.attempts.describe(attemptCdr({ tenant, account: '-', caller: value, callee: value }, 'subject', 0));
+    const event = this.attempts.describe(attemptCdr({ tenant, account: '-', caller: value, callee: value }, 'subject', 0));
     return kind === 'caller' ? event.caller : event.calleeText;
   }
 

@@ -3,6 +3,8 @@ import type { DecisionTally } from '../domain/blocks/decision-counts.js';
 import type { Alert } from '../domain/engine/verdicts.js';
 import type { CallEnd } from '../domain/live/call-end.js';
 import type { VerdictBrief } from '../domain/engine/verdict-json.js';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import type { Change, Tally } from '../cli/replay/compare.js';
 
 /** What the API needs from storage. ClickHouse implements it; the embedded mode reaches it through the pipeline process. */
 
@@ -188,4 +190,34 @@ export interface VerdictFeed {
   on(event: 'critical', listener: (alerts: readonly Alert[]) => void): unknown;
   /** Calls whose CDRs were persisted: no longer live (issue 16). */
   on(event: 'ends', listener: (ends: readonly CallEnd[]) => void): unknown;
+}
+
+/** POST /v1/rules/compare: edited rule files (by name) overlaid on the rules in force, over the last `days` of stored CDRs. */
+export interface CompareRequest {
+  readonly files: Readonly<Record<string, string>>;
+  readonly days: number;
+  readonly tenant?: string | undefined;
+}
+
+export interface SubjectChange {
+  readonly rule: string;
+  readonly tenant: string;
+  readonly subjectKind: string;
+  readonly subject: string;
+  readonly change: Change;
+  readonly before?: Tally;
+  readonly after?: Tally;
+}
+
+export interface CompareAnswer {
+  readonly rules: readonly { readonly rule: string; readonly appears: number; readonly disappears: number; readonly changes: number }[];
+  /** The first `maxSubjects` differences, by rule, change and subject. */
+  readonly subjects: readonly SubjectChange[];
+  readonly subjectsTotal: number;
+  readonly cdrs: number;
+}
+
+/** Runs comparisons where the CDRs are (the API process, or the embedded mode's pipeline child). */
+export interface RuleComparer {
+  compare(request: CompareRequest, inForce: RuleFiles): Promise<CompareAnswer>;
 }

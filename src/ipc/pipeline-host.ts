@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
-import type { ApiStore, CdrIngest, VerdictFeed } from '../api/ports.js';
+import type { ApiStore, CdrIngest, RuleComparer, VerdictFeed } from '../api/ports.js';
 import { SentinelaError } from '../errors.js';
 import type { PipelineHealth } from '../pipeline/lifecycle.js';
 import { retry, type Backoff } from '../retry.js';
@@ -172,6 +172,16 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
 
   get ingest(): CdrIngest {
     return { ingest: (body, format, tenant) => this.rpc.call('ingest.ingest', body, format, tenant) };
+  }
+
+  /** Hot reload: the child reads the rules directory again and rebuilds its rule state; resolves to its digest. */
+  reloadRules(): Promise<string> {
+    return this.rpc.call<string>('rules.reload');
+  }
+
+  /** POST /v1/rules/compare: the child replays the stored CDRs (it owns chDB, and its CPU is niced). */
+  get comparer(): RuleComparer {
+    return this.proxy<RuleComparer>('compare');
   }
 
   /** This process's restart counter, then the child's metrics (when it is up). */

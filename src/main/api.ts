@@ -9,7 +9,7 @@ import { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import { AttemptVerdicts } from '../api/attempt-verdicts.js';
 import { BlockCheckService } from '../api/block-check.js';
 import { createApiMetrics } from '../api/metrics.js';
-import type { ApiStore, CdrIngest, Distribute, VerdictFeed } from '../api/ports.js';
+import type { ApiStore, CdrIngest, Distribute, RuleComparer, VerdictFeed } from '../api/ports.js';
 import type { Config } from '../config/config.js';
 import { BlockTable } from '../domain/blocks/block-table.js';
 import type { Block } from '../domain/blocks/block.js';
@@ -17,11 +17,12 @@ import { verdictStoreSink } from '../pipeline/batch.js';
 import type { BatchSink } from '../pipeline/ports.js';
 import { Pusher } from '../push/pusher.js';
 import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.js';
-import { configFingerprint } from '../security/config-fingerprint.js';
+import { configFingerprint, ruleSetDigest } from '../security/config-fingerprint.js';
 import { criticalAlarms } from '../security/critical-alarms.js';
 import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
 import { engineFactory } from './parts.js';
+import { RuleReloader } from '../adapters/files/rule-reload.js';
 import { parseCallEndJson, type CallEnd } from '../domain/live/call-end.js';
 import { homeCallingCode, hotlistParts } from './hotlists.js';
 import type { HotlistStore } from '../lists/ports.js';
@@ -42,6 +43,10 @@ export interface ApiWiring {
   /** The pipeline's health when it runs beside the API (`--role all`, embedded). */
   readonly pipelineHealth?: HealthSource | undefined;
   readonly moreMetrics?: (() => Promise<string>) | undefined;
+  /** Hot reload: puts new rules in force in the pipeline beside this API (its child, or in-process in tests). */
+  readonly reloadPipeline?: ((next: RuleFiles) => Promise<void>) | undefined;
+  /** POST /v1/rules/compare: replays stored CDRs where they are (main/compare.ts). */
+  readonly comparer?: RuleComparer | undefined;
   readonly clock?: () => number;
   readonly version?: string;
 }
@@ -106,6 +111,19 @@ export async function composeApi(w: ApiWiring) {
   const registry = createApiMetrics({ service, table, pusher, clock });
   /** Block-check answers of the minutes that ended, to ClickHouse (every 10 s; tests call it). */
   const writeDecisions = () => attemptVerdicts.writeDecisions(service.decisions.take(clock()));
+  const rules = new RuleReloader({
+    initial: w.ruleFiles,
+    log,
+    registry,
+    clock,
+    audit: (result, details) => security.audit.record({ type: 'rules.reload', actor: 'system', ip: '', result, details }),
+    // the pipeline first: when it cannot follow, nothing changed and the reload is refused
+    apply: async (next) => {
+      await w.reloadPipeline?.(next);
+      if (attemptDigest(next) !== attemptDigest(rules.current))
+        service.useAttemptRules(engineFactory(config, next, { on: 'attempt', allowedLatenessMs: 5_000 })());
+    },
+  });
 
   /** Embedded mode: blocks the pipeline issued, applied here and pushed on. */
   const applyBlocks = (blocks: readonly Block[]) => {
@@ -137,7 +155,8 @@ export async function composeApi(w: ApiWiring) {
       store,
       distribute,
       ingest: w.embedded?.ingest,
-      ruleFiles: w.ruleFiles,
+      rules,
+      comparer: w.comparer,
       clock,
       maxEventLoopDelayMs: config.api.maxEventLoopDelayMs,
       security,
@@ -156,6 +175,7 @@ export async function composeApi(w: ApiWiring) {
     await security.start();
     await lists?.start();
     await security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) });
+    rules.start();
     timers.push(
       setInterval(() => {
         table.sweep(clock());
@@ -218,6 +238,7 @@ export async function composeApi(w: ApiWiring) {
   };
   const stop = async () => {
     attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
+    rules.stop();
     await attemptVerdicts.drain(5_000);
     security.stop();
     lists?.stop();
@@ -225,9 +246,14 @@ export async function composeApi(w: ApiWiring) {
     for (const f of feeds) await f.stop();
     await publisher?.disconnect();
   };
-  return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, start, stop };
+  return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, rules, start, stop };
 }
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
+
+/** What the attempt engine reads: an edit elsewhere keeps its windows (a new engine would start them again). */
+function attemptDigest(files: RuleFiles): string {
+  return ruleSetDigest({ ...files, rules: files.rules.filter((r) => r.on === 'attempt') });
+}
 
 function pushTargets(config: Config): PushTarget[] {
   const targets: PushTarget[] = [];

@@ -10,7 +10,7 @@ import { BodyIngest, HTTP_STREAM } from '../pipeline/body-ingest.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { CdrStore } from '../pipeline/ports.js';
-import { pipelineParts } from './parts.js';
+import { engineFactory, pipelineParts } from './parts.js';
 import { callEndsOf } from '../domain/live/call-end.js';
 import { clickhouseHotlists } from './hotlists.js';
 
@@ -45,5 +45,7 @@ export function composeEmbeddedPipeline(o: {
     await hotlists.start();
     await pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] });
   };
-  return { pipeline, ingest: new BodyIngest(pipeline), feed, hotlists, start };
+  /** Hot reload: the rule state rebuilt with the new rules (README "Hot reload"). */
+  const reload = (next: RuleFiles) => pipeline.rebuild(undefined, engineFactory(o.config, next, { hotlist: hotlists.holder }));
+  return { pipeline, ingest: new BodyIngest(pipeline), feed, hotlists, start, reload };
 }

@@ -1,7 +1,8 @@
 import { ClickHouseApiStore } from '../adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
 import { ClickHouseHotlistStore } from '../adapters/clickhouse/hotlist-store.js';
-import { loadRuleFiles } from '../adapters/files/rule-files.js';
+import { loadRuleFiles, type RuleFiles } from '../adapters/files/rule-files.js';
+import { ruleSetDigest } from '../security/config-fingerprint.js';
 import { loadConfig } from '../config/config.js';
 import type { ChildMessage, ParentMessage } from '../ipc/rpc.js';
 import { serveRpc } from '../ipc/rpc.js';
@@ -10,6 +11,8 @@ import { createPipelineMetrics } from '../pipeline/metrics.js';
 import { openClickHouse } from './clickhouse.js';
 import { composeEmbeddedPipeline } from './embedded.js';
 import { composeProcessor } from './processor.js';
+import { storedComparer } from './compare.js';
+import { ClickHouseStore } from '../adapters/clickhouse/store.js';
 
 /**
  * The CDR pipeline in its own process (`--role all` and the embedded mode), so decoding, rules and ClickHouse
@@ -29,8 +32,9 @@ async function main(mode: string): Promise<void> {
     store: new ClickHouseApiStore(clickhouse, config.clickhouse.database),
     security: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
     hotlists: new ClickHouseHotlistStore(clickhouse, config.clickhouse.database),
+    compare: storedComparer({ config, store: new ClickHouseStore(clickhouse, config.clickhouse.database), clock: Date.now }),
   };
-  let role: { health: () => unknown; start: () => Promise<void>; stop: () => Promise<void> };
+  let role: { health: () => unknown; start: () => Promise<void>; stop: () => Promise<void>; reload: (next: RuleFiles) => Promise<void> };
   if (mode === 'kafka') {
     if (!config.kafka) throw new Error('KAFKA_BROKERS is not set');
     role = composeProcessor({ config, kafka: config.kafka, ruleFiles, clickhouse, log, metrics });
@@ -43,12 +47,21 @@ async function main(mode: string): Promise<void> {
     role = {
       health: () => embedded.pipeline.health(),
       start: embedded.start,
+      reload: embedded.reload,
       stop: () => {
         embedded.hotlists.stop();
         return embedded.pipeline.stop();
       },
     };
   }
+  // hot reload, asked by the parent once it has validated the files: this process reads the directory itself
+  handlers['rules'] = {
+    reload: async () => {
+      const next = loadRuleFiles(config.rules.dir);
+      await role.reload(next);
+      return ruleSetDigest(next);
+    },
+  };
   // answer the parent (health beats, store calls, stop) while the rule state is still rebuilding
   const serve = serveRpc(handlers, send);
   const beat = setInterval(() => send({ type: 'event', name: 'health', value: role.health() }), 250);
@@ -68,6 +81,7 @@ async function main(mode: string): Promise<void> {
   // a terminal's Ctrl-C or a group-wide SIGTERM reaches this process too: the parent decides when it stops
   process.on('SIGTERM', () => (process.connected ? undefined : void shutdown()));
   process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {}); // a group-wide SIGHUP: the parent reloads the rules and asks this process to follow
   await role.start();
 }
 

@@ -15,7 +15,8 @@ import type { Backoff } from '../retry.js';
 import { Alarms, webhookChannel } from '../security/alarms.js';
 import { alarmOncePerAlert } from '../security/critical-alarms.js';
 import { instanceId } from './audit-key.js';
-import { pipelineParts } from './parts.js';
+import { engineFactory, pipelineParts } from './parts.js';
+
 import { clickhouseHotlists } from './hotlists.js';
 
 /**
@@ -78,6 +79,8 @@ export function composeProcessor(o: {
     alarms,
     health: () => source.health(),
     hotlists,
+    /** Hot reload: the pipeline rebuilds its rule state with the new rules (README "Hot reload"). */
+    reload: (next: RuleFiles) => source.pipeline.rebuild(undefined, engineFactory(config, next, { hotlist: hotlists.holder })),
     async start(): Promise<void> {
       await hotlists.start();
       await publisher.connect();

@@ -10,7 +10,14 @@ import { createLogger } from '../log.js';
 import { composeApi } from './api.js';
 import { auditKey, instanceId } from './audit-key.js';
 import { openClickHouse } from './clickhouse.js';
-import { composeProcessor } from './processor.js';
+import { composeProcessor, type ComposedProcessor } from './processor.js';
+import { RuleReloader } from '../adapters/files/rule-reload.js';
+import { ClickHouseStore } from '../adapters/clickhouse/store.js';
+import { storedComparer } from './compare.js';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { AuditTrail } from '../security/audit-trail.js';
+import { ruleSetDigest } from '../security/config-fingerprint.js';
+import type { ClickHouseClient } from '@clickhouse/client';
 
 export const ROLES = ['processor', 'api', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -27,8 +34,11 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     const app = await buildApp({ log, registry: processor.metrics.registry, health: processor.health });
     await app.listen(listen);
     await processor.start();
+    const rules = processorReloader(config, ruleFiles, clickhouse, processor, log);
+    rules.start();
     log.info({ topics: config.kafka.cdrTopics.map((t) => t.topic), group: config.kafka.groupId, rules: ruleFiles.rules.length }, 'processor started');
     const stop = async () => {
+      rules.stop();
       await processor.stop();
       await app.close();
       await clickhouse.close();
@@ -55,6 +65,14 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     embedded: host && !config.kafka ? { ingest: host.ingest, feed: host } : undefined,
     pipelineHealth: host ? () => host.health() : undefined,
     moreMetrics: host ? () => host.metricsText() : undefined,
+    // the child reads the files again: one that changed meanwhile is reloaded once more (its watcher saw it)
+    comparer: clickhouse ? storedComparer({ config, store: new ClickHouseStore(clickhouse, config.clickhouse.database), clock: Date.now }) : host?.comparer,
+    reloadPipeline: host
+      ? async (next) => {
+          const digest = await host.reloadRules();
+          if (digest !== ruleSetDigest(next)) log.warn({ digest }, 'the rule files changed again while the pipeline reloaded');
+        }
+      : undefined,
   });
   await api.app.listen(listen); // /readyz answers with the reason meanwhile
   // embedded: the child rebuilds its rule state first, so the two never compete for chDB and the CPU
@@ -71,4 +89,27 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     await clickhouse?.close();
   };
   return { log, stop };
+}
+
+/** A processor's hot reload: audited on its own chain `processor:<instance>`, counted on its metrics. */
+function processorReloader(config: Config, initial: RuleFiles, clickhouse: ClickHouseClient, processor: ComposedProcessor, log: Logger): RuleReloader {
+  const audit = new AuditTrail({
+    store: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
+    key: auditKey(config),
+    chain: `processor:${instanceId(config)}`,
+    clock: Date.now,
+    log,
+    quota: config.security.auditQuota,
+  });
+  return new RuleReloader({
+    initial,
+    log,
+    registry: processor.metrics.registry,
+    apply: (next) => processor.reload(next),
+    // reloads are rare: the A4 switches are read at each one (this process runs no security timers)
+    audit: async (result, details) => {
+      await audit.loadSwitches();
+      await audit.record({ type: 'rules.reload', actor: 'system', ip: '', result, details });
+    },
+  });
 }

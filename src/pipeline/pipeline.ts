@@ -24,6 +24,8 @@ export type { PipelineHooks, PipelineParts, StreamRef, Tally } from './pipeline-
  */
 export class Pipeline {
   private engine: Engine;
+  /** Makes the engine of every rebuild; a hot reload replaces it (new rules). */
+  private newEngine: () => Engine;
   private pending = new PendingBatch();
   private readonly flusher: Flusher;
   private readonly lifecycle: Lifecycle;
@@ -41,6 +43,7 @@ export class Pipeline {
     private readonly p: PipelineParts,
     hooks: PipelineHooks = {},
   ) {
+    this.newEngine = p.newEngine;
     this.engine = p.newEngine();
     this.rules = p.metrics && new RuleReporter(p.metrics);
     this.usage = p.store && new UsageSaver({ store: p.store, log: p.log, backoff: p.backoff, now: () => this.now() });
@@ -117,8 +120,13 @@ export class Pipeline {
     await this.rebuild(assignment);
   }
 
-  /** Persists what is pending, then swaps in an engine rebuilt for the streams now owned; retried until the store answers. */
-  async rebuild(assignment: Readonly<Record<string, readonly number[]>>): Promise<void> {
+  /**
+   * Persists what is pending, then swaps in an engine rebuilt for the streams now owned; retried until the store
+   * answers. `newEngine`: a hot reload, the same rebuild with the new rules (README "Hot reload").
+   */
+  async rebuild(assignment: Readonly<Record<string, readonly number[]>> = this.assignment, newEngine?: () => Engine): Promise<void> {
+    if (newEngine) this.newEngine = newEngine;
+    if (newEngine && this.lifecycle.is('starting')) return; // not started (or not joined): the first rebuild uses it
     this.assignment = assignment;
     await retry(() => this.mutex.runExclusive(() => this.rebuildOnce()), {
       backoff: this.p.backoff,
@@ -143,7 +151,7 @@ export class Pipeline {
     }
     await this.usage?.saveNow(this.engine, 'rebuild'); // what it learned of tenants that may move to another owner
     const started = performance.now();
-    const { engine, replayed, profiles } = await rebuildEngine(store, this.p.newEngine, this.assignment, this.now());
+    const { engine, replayed, profiles } = await rebuildEngine(store, this.newEngine, this.assignment, this.now());
     this.engine = engine;
     this.decoders.clear();
     this.pending = new PendingBatch();

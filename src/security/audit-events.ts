@@ -22,6 +22,7 @@ export const AUDIT_EVENTS = {
   'hotlist.remove': 'a hotlist entry removed by an operator',
   'hotlist.learn': 'a number range hotlisted from a confirmed alert',
   'config.loaded': 'a server started with this configuration (non-secret settings and rule files, hashed)',
+  'rules.reload': 'the rule files reloaded on a change or SIGHUP, or the reload refused (EV04): digests before and after',
   'cli.command': 'a command typed on the command line (EV05)',
   'audit.read': 'an access to the audit records (EV09)',
   'audit.verify': 'a verification of the audit chains',

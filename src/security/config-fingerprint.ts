@@ -15,3 +15,11 @@ export function configFingerprint(config: Config, ruleFiles: RuleFiles): Record<
     settings: JSON.parse(visible) as unknown,
   };
 }
+
+/** The digest of everything the rules directory defines (rules, profiles, lists, rates, mappings): equal digests, same detection. */
+export function ruleSetDigest(ruleFiles: Omit<RuleFiles, 'dir' | 'files'>): string {
+  const { rules, profiles, prefixEntries, rateEntries, mappings } = ruleFiles;
+  return createHash('sha256')
+    .update(JSON.stringify({ rules, profiles, prefixEntries, rateEntries, mappings: [...mappings] }))
+    .digest('hex');
+}

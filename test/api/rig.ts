@@ -11,6 +11,8 @@ import type { Role } from '../../src/domain/security/roles.js';
 import { createLogger } from '../../src/log.js';
 import { composeApi, type ComposedApi } from '../../src/main/api.js';
 import { composeEmbeddedPipeline } from '../../src/main/embedded.js';
+import { storedComparer } from '../../src/main/compare.js';
+import { ClickHouseStore } from '../../src/adapters/clickhouse/store.js';
 import { createPipelineMetrics } from '../../src/pipeline/metrics.js';
 import type { TestClickHouse } from '../rig/clickhouse.js';
 import type { TestKafka } from '../rig/kafka.js';
@@ -54,6 +56,8 @@ export async function embeddedApi(
     ...securityWiring(ch, 'embedded'),
     embedded,
     pipelineHealth: () => embedded.pipeline.health(),
+    reloadPipeline: embedded.reload,
+    comparer: storedComparer({ config, store: new ClickHouseStore(ch.client, ch.database), clock: o.clock }),
     clock: o.clock,
   });
   if (o.start !== false) await composed.start();

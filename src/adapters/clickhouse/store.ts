@@ -28,6 +28,9 @@ const insertSettings = (table: string, identity: unknown) =>
     insert_deduplication_token: createHash('sha256').update(table).update(JSON.stringify(identity)).digest('hex'),
   }) as const;
 
+/** CDRs the engine counted, from `since` on (`since` is a query parameter). */
+const COUNTED = `started_at >= fromUnixTimestamp64Milli({since:Int64}) AND status IN ('evaluated', 'emergency', 'leg')`;
+
 /** The processor's ClickHouse side: batched JSONEachRow inserts and the reads that rebuild rule state. */
 export class ClickHouseStore implements CdrStore {
   private readonly db: string;
@@ -75,6 +78,31 @@ export class ClickHouseStore implements CdrStore {
 
   async *recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr> {
     if (partitions.length === 0) return;
+    yield* this.cdrs('source_topic = {topic:String} AND source_partition IN {partitions:Array(Int32)}', { topic, partitions, since }, 'state rebuild');
+  }
+
+  /**
+   * Stored CDRs counted from `since` on (of one tenant, or all), in the order a state rebuild replays them: what a
+   * rule change would have done over them (`replay --compare --since`, POST /v1/rules/compare).
+   */
+  storedCdrs(since: number, tenant?: string): AsyncIterable<Cdr> {
+    return this.cdrs(tenant === undefined ? '1' : 'tenant = {tenant:String}', tenant === undefined ? { since } : { since, tenant }, 'read stored CDRs');
+  }
+
+  /** How many CDRs `storedCdrs` would read (refused beyond a cap before reading any). */
+  async countStoredCdrs(since: number, tenant?: string): Promise<number> {
+    const where = tenant === undefined ? '1' : 'tenant = {tenant:String}';
+    const params = tenant === undefined ? { since } : { since, tenant };
+    const rows = await selectRows<{ n: string }>(
+      this.client,
+      `SELECT count() AS n FROM ${this.db}.cdrs FINAL WHERE ${where} AND ${COUNTED}`,
+      params,
+      'count stored CDRs',
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  private async *cdrs(where: string, params: Record<string, unknown>, what: string): AsyncIterable<Cdr> {
     let result;
     try {
       result = await this.client.query({
@@ -82,14 +110,13 @@ export class ClickHouseStore implements CdrStore {
                   toUnixTimestamp64Milli(answered_at) AS answered, toUnixTimestamp64Milli(ended_at) AS ended, duration_sec,
                   bill_sec, disposition, direction, cost, currency, trunk, user_agent, extra
                 FROM ${this.db}.cdrs FINAL
-                WHERE source_topic = {topic:String} AND source_partition IN {partitions:Array(Int32)}
-                  AND started_at >= fromUnixTimestamp64Milli({since:Int64}) AND status IN ('evaluated', 'emergency', 'leg')
-                ORDER BY ended_at, started_at, source_partition, source_offset`,
-        query_params: { topic, partitions, since },
+                WHERE ${where} AND ${COUNTED}
+                ORDER BY ended_at, started_at, source_topic, source_partition, source_offset`,
+        query_params: params,
         format: 'JSONEachRow',
       });
     } catch (err) {
-      throw storeError(err, 'STORE_QUERY_FAILED', 'state rebuild');
+      throw storeError(err, 'STORE_QUERY_FAILED', what);
     }
     for await (const rows of result.stream<CdrRowOut>()) {
       for (const row of rows) yield fromRow(row.json());

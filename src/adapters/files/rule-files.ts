@@ -35,8 +35,10 @@ const LIST_COLUMNS = ['e164_prefix', 'name', 'category', 'source'] as const;
  * tenant profiles; `lists/*.csv` the prefix lists; `rates.csv` the rate table; `mappings/*.yaml` exporter field mappings. Any problem throws RULES_INVALID naming the file, the rule
  * id and the field, so a bad rule stops startup instead of silently switching detection off.
  */
-export function loadRuleFiles(dir: string): RuleFiles {
-  const names = listDir(dir);
+export function loadRuleFiles(dir: string, overlay: Readonly<Record<string, string>> = {}): RuleFiles {
+  // `overlay`: rule or profile files (by name) read as if saved in `dir`, in place of or beside its own (POST /v1/rules/compare)
+  const names = [...new Set([...listDir(dir), ...Object.keys(overlay)])].sort();
+  const readStructured = (path: string) => parseStructured(path, Object.hasOwn(overlay, basename(path)) ? overlay[basename(path)] : undefined);
   const files: string[] = [];
   const rules: RuleSpec[] = [];
   const seen = new Map<string, string>();
@@ -77,7 +79,7 @@ export function loadRuleFiles(dir: string): RuleFiles {
       const path = join(mappingDir, name);
       mappings.set(
         name.replace(RULE_FILE, ''),
-        validate(mappingSpec, readStructured(path), path, () => ''),
+        validate(mappingSpec, parseStructured(path), path, () => ''),
       );
       files.push(path);
     }
@@ -124,9 +126,9 @@ function ruleLabel(data: unknown, issuePath: PropertyKey[]): string {
   return `rule ${id}: `;
 }
 
-function readStructured(path: string): unknown {
+function parseStructured(path: string, text?: string): unknown {
   try {
-    return parseYaml(readFileSync(path, 'utf8')) as unknown; // YAML is a superset of JSON
+    return parseYaml(text ?? readFileSync(path, 'utf8')) as unknown; // YAML is a superset of JSON
   } catch (err) {
     throw new SentinelaError('RULES_INVALID', `${path}: cannot parse: ${(err as Error).message}`, {}, { cause: err });
   }

@@ -7,7 +7,6 @@ import type { Registry } from 'prom-client';
 import { BlockAdmin } from '../../api/block-admin.js';
 import type { BlockCheckService } from '../../api/block-check.js';
 import type { ApiStore, CdrIngest, Distribute } from '../../api/ports.js';
-import type { RuleFiles } from '../files/rule-files.js';
 import type { Security } from '../../security/security.js';
 import { can } from '../../domain/security/roles.js';
 import { adminAuth, pbxAuth, type AuthDeps, type RouteAccess } from './auth.js';
@@ -25,6 +24,8 @@ import { cdrRoutes } from './routes/cdrs.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ruleRoutes } from './routes/rules.js';
+import type { RulesInForce } from '../files/rule-reload.js';
+import type { RuleComparer } from '../../api/ports.js';
 import { listRoutes, type ListDeps } from './routes/lists.js';
 import { statsRoutes } from './routes/stats.js';
 
@@ -34,7 +35,10 @@ export interface ApiDeps {
   readonly store: ApiStore;
   readonly distribute: Distribute;
   readonly ingest: CdrIngest | undefined;
-  readonly ruleFiles: RuleFiles;
+  /** The rules in force and the last reload (hot reload). */
+  readonly rules: RulesInForce;
+  /** POST /v1/rules/compare: where stored CDRs are replayed (absent: 503). */
+  readonly comparer?: RuleComparer | undefined;
   readonly clock: () => number;
   /** API requests are shed (503; block-check with the fail-policy answer) while the event loop lags more than this. */
   readonly maxEventLoopDelayMs: number;
@@ -151,7 +155,7 @@ export async function buildApp(deps: AppDeps) {
       mask: api.maskCallers,
       hotlists: api.hotlists?.service,
     });
-    await admin.register(ruleRoutes, { ruleFiles: api.ruleFiles });
+    await admin.register(ruleRoutes, { rules: api.rules, comparer: api.comparer, mask: api.maskCallers });
     await admin.register(blockCheckPreviewRoutes, { service: api.service, clock: api.clock, mask: api.maskCallers });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
     await admin.register(userRoutes, { security: sec, store: sec.store });
@@ -163,10 +167,11 @@ export async function buildApp(deps: AppDeps) {
   return app;
 }
 
-/** Tenants' time zones as the rules read them: profiles.yaml's defaults and tenants, else SENTINELA_TIMEZONE. */
-function zonesOf(api: ApiDeps): Zones {
-  const profiles = api.ruleFiles.profiles;
-  const timeZone = profiles.defaults.timeZone ?? api.timeZone;
-  const own = Object.entries(profiles.tenants).flatMap(([tenant, spec]) => (spec.timeZone ? [[tenant, spec.timeZone] as const] : []));
-  return { timeZone, timeZones: Object.fromEntries(own) };
+/** Tenants' time zones as the rules in force read them (a reload may change them): profiles.yaml, else SENTINELA_TIMEZONE. */
+function zonesOf(api: ApiDeps): () => Zones {
+  return () => {
+    const profiles = api.rules.current.profiles;
+    const own = Object.entries(profiles.tenants).flatMap(([tenant, spec]) => (spec.timeZone ? [[tenant, spec.timeZone] as const] : []));
+    return { timeZone: profiles.defaults.timeZone ?? api.timeZone, timeZones: Object.fromEntries(own) };
+  };
 }

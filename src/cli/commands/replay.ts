@@ -9,13 +9,32 @@ import { timeZoneSpec } from '../../domain/rules/profile-spec.js';
 import type { Command } from '../command.js';
 import { compareTallies, formatComparison, VerdictTallies } from '../replay/compare.js';
 import { formatSummary, replay } from '../replay/run.js';
+import { ClickHouseStore } from '../../adapters/clickhouse/store.js';
+import { openClickHouse } from '../../main/clickhouse.js';
+import { storedCdrLines } from '../../main/compare.js';
 
 const MAX_REPORTED_LINES = 100;
+
+const usage = (message: string) => Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+
+/** `--since DUR [--tenant T]`: the stored CDRs to read instead of a file (canonical: they are stored as the contract). */
+function storedSource(values: { since?: string; tenant?: string; format?: string }, file: string | undefined, now: number) {
+  if (values.since === undefined) {
+    if (values.tenant !== undefined) throw usage('--tenant narrows --since: give both');
+    return undefined;
+  }
+  const ms = parseDuration(values.since);
+  if (ms === null) throw usage(`--since: "${values.since}" is not a duration such as 7d`);
+  if (file !== undefined) throw usage('--since reads the stored CDRs: give no FILE');
+  if (values.format !== undefined) throw usage('--since reads stored CDRs, which are canonical: give no --format');
+  return { since: now - ms, tenant: values.tenant };
+}
 
 export const replayCommand: Command = {
   name: 'replay',
   summary: 'run the rules over CDRs from a file or stdin (backtests); verdicts as NDJSON on stdout',
   help: `Usage: sentinela replay [options] [FILE]
+       sentinela replay --since DUR [--tenant T] [--compare DIR] [options]
 
 Reads CDRs from FILE, or from stdin when FILE is - or absent, decodes them with --format (default: canonical
 NDJSON, one per line; the same decoders as the Kafka processor), runs the rule engine with event time as the clock and writes one JSON verdict per line to stdout (kind alert | block).
@@ -36,6 +55,9 @@ Options:
                      change does instead of verdicts: per rule and subject, the verdicts that appear, disappear
                      or change (alerts by severity, blocks, throttles, with counts), then per rule, then a JSON
                      line. Tune a rule against yesterday's traffic before deploying it.
+  --since DUR        read the CDRs stored in ClickHouse over the last DUR (e.g. 7d) instead of a FILE, in the
+                     order a state rebuild replays them; progress shows how many of them are done
+  --tenant T         with --since: only tenant T's CDRs
   --quiet            no progress lines
   -h, --help         show this help`,
   async run(args, ctx) {
@@ -50,6 +72,8 @@ Options:
         quiet: { type: 'boolean' },
         attempts: { type: 'boolean' },
         compare: { type: 'string' },
+        since: { type: 'string' },
+        tenant: { type: 'string' },
       },
     });
     if (positionals.length > 1) throw Object.assign(new Error('give at most one FILE'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
@@ -65,18 +89,26 @@ Options:
     const format = parseFormatSpec(values.format ?? 'canonical');
     const file = positionals[0];
     const stdin = file === undefined || file === '-';
-    if (values.compare !== undefined && stdin)
-      throw Object.assign(new Error('--compare needs a FILE: its CDRs are read once per rule set'), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    const stored = storedSource(values, file, Date.now());
+    if (values.compare !== undefined && stdin && !stored)
+      throw Object.assign(new Error('--compare needs a FILE or --since: its CDRs are read once per rule set'), {
+        code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+      });
     const dirA = values.rules ?? config.rules.dir;
     // both rule sets load before any input is read: a bad file is refused at once, as at startup
     const sets = [loadRuleFiles(dirA), ...(values.compare === undefined ? [] : [loadRuleFiles(values.compare)])];
+    // stored CDRs: counted first, so progress can say how far along a long replay is
+    const clickhouse = stored ? await openClickHouse(config, createLogger('silent')) : undefined;
+    const store = clickhouse && new ClickHouseStore(clickhouse, config.clickhouse.database);
+    const total = store && stored ? await store.countStoredCdrs(stored.since, stored.tenant) : undefined;
     const once = async (ruleFiles: RuleFiles, verdict: (line: string) => void, label: string) => {
       const parts = replayParts(config, ruleFiles, { timeZone, allowedLatenessMs: lateness, log: createLogger('silent') });
       createDecoder(format, parts.decoders); // an unknown mapping is a usage error before any input is read
-      const records = await openRecords(stdin ? ctx.stdin() : file, {
-        latin1: format.options['encoding'] === 'latin1',
-        documents: format.name === 'freeswitch-json',
-      });
+      const records =
+        store && stored
+          ? storedCdrLines(store, stored.since, stored.tenant)
+          : await openRecords(stdin ? ctx.stdin() : file, { latin1: format.options['encoding'] === 'latin1', documents: format.name === 'freeswitch-json' });
+      const of = total === undefined ? 'lines' : `of ${total} stored CDRs`;
       const attempts = values.attempts ? replayAttempts(config, ruleFiles, format, { timeZone, allowedLatenessMs: lateness }) : undefined;
       let reported = 0;
       const summary = await replay(
@@ -93,7 +125,7 @@ Options:
             ? {}
             : {
                 progress: (s) =>
-                  ctx.stderr(`replay${label}: ${s.lines} lines, ${s.alerts} alerts, ${s.blocks} blocks, ${Math.round(s.lines / (s.elapsedMs / 1000))} lines/s`),
+                  ctx.stderr(`replay${label}: ${s.lines} ${of}, ${s.alerts} alerts, ${s.blocks} blocks, ${Math.round(s.lines / (s.elapsedMs / 1000))} lines/s`),
               }),
         },
         { now: () => performance.now(), progressEveryMs: 2000 },
@@ -103,16 +135,21 @@ Options:
       // the summary's heading names the rule set when two are compared
       formatSummary(summary, latenessText ?? formatDuration(lateness)).forEach((line, i) => ctx.stderr(i === 0 && label ? `${line}${label}` : line));
     };
-    const [a, b] = sets as [RuleFiles, RuleFiles | undefined];
-    if (b === undefined) {
-      await once(a, ctx.stdout, '');
+    try {
+      const [a, b] = sets as [RuleFiles, RuleFiles | undefined];
+      if (b === undefined) {
+        await once(a, ctx.stdout, '');
+        return 0;
+      }
+      const tallies = [new VerdictTallies(), new VerdictTallies()] as const;
+      await once(a, (line) => tallies[0].add(line), `, A: ${dirA}`);
+      await once(b, (line) => tallies[1].add(line), `, B: ${values.compare}`);
+      const over = stored ? `${total} CDRs stored since ${new Date(stored.since).toISOString()}${stored.tenant ? ` of tenant ${stored.tenant}` : ''}` : file;
+      ctx.stdout(`compare: A ${dirA}, B ${values.compare}, over ${over}`);
+      for (const line of formatComparison(compareTallies(...tallies), MAX_REPORTED_LINES)) ctx.stdout(line);
       return 0;
+    } finally {
+      await clickhouse?.close();
     }
-    const tallies = [new VerdictTallies(), new VerdictTallies()] as const;
-    await once(a, (line) => tallies[0].add(line), `, A: ${dirA}`);
-    await once(b, (line) => tallies[1].add(line), `, B: ${values.compare}`);
-    ctx.stdout(`compare: A ${dirA}, B ${values.compare}, over ${file}`);
-    for (const line of formatComparison(compareTallies(...tallies), MAX_REPORTED_LINES)) ctx.stdout(line);
-    return 0;
   },
 };

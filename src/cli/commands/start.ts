@@ -20,6 +20,8 @@ export const startCommand: Command = {
 
 Serves /metrics, /healthz and /readyz on SENTINELA_HOST:SENTINELA_PORT. Logs are pino JSON (stdout; the
 pipeline child logs to stderr). SIGTERM or SIGINT: in-flight work is persisted, then the process exits.
+A change in SENTINELA_RULES_DIR, or SIGHUP, reloads the rules; an invalid edit is refused and the rules in
+force stay (README "Hot reload").
 
 Options:
   --role ROLE   processor, api or all (default all)

@@ -17,6 +17,8 @@ export type Change = 'appears' | 'disappears' | 'changes';
 export interface VerdictDiff {
   readonly change: Change;
   readonly rule: string;
+  readonly tenant: string;
+  /** `kind:value`, as verdicts write it. */
   readonly subject: string;
   readonly a: Tally;
   readonly b: Tally;
@@ -36,9 +38,9 @@ export class VerdictTallies {
   readonly byKey = new Map<string, Tally>();
 
   add(line: string): void {
-    const v = JSON.parse(line) as { kind?: string; rule?: string; subject?: string; severity?: string; throttle?: unknown };
+    const v = JSON.parse(line) as { kind?: string; rule?: string; tenant?: string; subject?: string; severity?: string; throttle?: unknown };
     if ((v.kind !== 'alert' && v.kind !== 'block') || v.rule === undefined || v.subject === undefined) return;
-    const key = `${v.rule}\u0000${v.subject}`;
+    const key = `${v.rule}\u0000${v.subject}\u0000${v.tenant ?? ''}`;
     let t = this.byKey.get(key);
     if (!t) this.byKey.set(key, (t = { ...EMPTY }));
     if (v.kind === 'block') {
@@ -62,11 +64,13 @@ export function compareTallies(a: VerdictTallies, b: VerdictTallies): Comparison
       unchanged++;
       continue;
     }
-    const [rule = '', subject = ''] = key.split('\u0000');
+    const [rule = '', subject = '', tenant = ''] = key.split('\u0000');
     const change: Change = !a.byKey.has(key) ? 'appears' : !b.byKey.has(key) ? 'disappears' : 'changes';
-    diffs.push({ change, rule, subject, a: ta, b: tb });
+    diffs.push({ change, rule, tenant, subject, a: ta, b: tb });
   }
-  diffs.sort((x, y) => x.rule.localeCompare(y.rule) || x.change.localeCompare(y.change) || x.subject.localeCompare(y.subject));
+  diffs.sort(
+    (x, y) => x.rule.localeCompare(y.rule) || x.change.localeCompare(y.change) || x.subject.localeCompare(y.subject) || x.tenant.localeCompare(y.tenant),
+  );
   const byRule: Record<string, Record<Change, number>> = {};
   for (const d of diffs) (byRule[d.rule] ??= { appears: 0, disappears: 0, changes: 0 })[d.change]++;
   return { diffs, unchanged, byRule };

@@ -13,6 +13,7 @@ export const PERMISSIONS = [
   'cdrs.read',
   'cdrs.write',
   'rules.read',
+  'rules.compare',
   'audit.read',
   'audit.configure',
   'users.read',
@@ -33,7 +34,18 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   // configures everything, sees all logs and CDRs
   administrator: new Set(PERMISSIONS),
   // VoIP-service parameters (blocks, alert triage, PBX keys, CDR ingest); reads logs and CDRs; no users, no audit switches
-  operator: new Set<Permission>([...READ_CONFIG, ...READ_LOGS, 'blocks.write', 'alerts.write', 'cdrs.read', 'cdrs.write', 'apikeys.write', 'lists.write']),
+  // rule tuning (POST /v1/rules/compare) replays stored CDRs: who reads CDRs and answers for the rules
+  operator: new Set<Permission>([
+    ...READ_CONFIG,
+    ...READ_LOGS,
+    'blocks.write',
+    'alerts.write',
+    'cdrs.read',
+    'cdrs.write',
+    'apikeys.write',
+    'lists.write',
+    'rules.compare',
+  ]),
   // reads configuration and all logs; no CDRs, no secrets; changes nothing
   reviewer: new Set<Permission>([...READ_CONFIG, ...READ_LOGS]),
   // reads configuration, all logs and CDRs; changes nothing

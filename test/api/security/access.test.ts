@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { routeAccessOf } from '../../../src/adapters/http/app.js';
@@ -33,6 +34,8 @@ const SPEC: Record<string, string> = {
   'GET /v1/rules': 'AORD',
   // the console's block-check tester reads any tenant's verdict, like the configuration
   'POST /v1/block-check/preview': 'AORD',
+  // rule tuning replays stored CDRs: who reads CDRs and answers for the rules (issue 17 item 5)
+  'POST /v1/rules/compare': 'AO',
   'POST /v1/cdrs': 'AO',
   'GET /v1/users': 'AORD',
   'POST /v1/users': 'A',
@@ -248,6 +251,8 @@ async function makeFixtures(api: Api) {
         return { url: '/v1/rules' };
       case 'POST /v1/block-check/preview':
         return { method: 'POST', url: '/v1/block-check/preview', payload: { tenant: 'acme', account: 'acme-sp', caller: CALLER, callee: '+551140003000' } };
+      case 'POST /v1/rules/compare':
+        return { method: 'POST', url: '/v1/rules/compare', payload: { files: { 'velocity.yaml': readFileSync('rules/velocity.yaml', 'utf8') }, days: 1 } };
       case 'POST /v1/cdrs':
         return {
           method: 'POST',

@@ -37,9 +37,9 @@ function session(request: { principal?: Principal }) {
 }
 
 /** Login, logout, the caller's own account and password (A7, A8, A9, EV03). */
-export const sessionRoutes: FastifyPluginAsyncZod<{ security: Security; zones: Zones }> = async (app, { security, zones }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<{ security: Security; zones: () => Zones }> = async (app, { security, zones }) => {
   const tags = ['session'];
-  const viewOf = (role: Role) => ({ permissions: [...ROLE_PERMISSIONS[role]], timeZone: zones.timeZone, timeZones: { ...zones.timeZones } });
+  const viewOf = (role: Role) => ({ permissions: [...ROLE_PERMISSIONS[role]], ...zones() });
   app.post(
     '/v1/login',
     {

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { cdr, waitFor } from '../processor/rig.js';
+import { issueApiKey, startServer } from '../rig/server.js';
+
+const ruleFile = (id: string, key: 'caller' | 'ip') =>
+  `rules:\n  - id: ${id}\n    description: calls per ${key}\n    cites: [G1]\n    key: ${key}\n    match: { directions: [outbound] }\n    measure: { kind: count }\n    window: 10m\n    thresholds: { warn: 3 }\n`;
+
+/**
+ * The real embedded mode (`sentinela start`): SIGHUP to the API process reloads the rules there and in the
+ * pipeline child, which rebuilds its windows from the stored CDRs (README "Hot reload").
+ */
+describe('embedded mode: SIGHUP reloads the rules in the API process and the pipeline child', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sentinela-sighup-'));
+  after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
+
+  it('a rule added on disk counts the calls before the reload with the one after', async () => {
+    const rulesDir = join(dir, 'rules');
+    mkdirSync(rulesDir);
+    writeFileSync(join(rulesDir, 'burst.yaml'), ruleFile('burst-caller', 'caller'));
+    const env = { SENTINELA_DATA_DIR: join(dir, 'data'), SENTINELA_RULES_DIR: rulesDir, SENTINELA_MAX_EVENT_LOOP_DELAY: '10s' };
+    const { authorization } = await issueApiKey(env);
+    const server = await startServer([], env);
+    try {
+      await waitFor(() => server.ready(), 'the embedded server ready', 90_000);
+      const started = Date.now() - 120_000;
+      const post = async (ids: readonly number[]) => {
+        const body = ids.map((n) => JSON.stringify(cdr(`hup-${n}`, new Date(started + n * 10_000).toISOString(), { callee: `+5511400${n}0000` }))).join('\n');
+        const res = await fetch(`${server.url}/v1/cdrs`, { method: 'POST', headers: { authorization, 'content-type': 'application/x-ndjson' }, body });
+        assert.equal(((await res.json()) as { accepted: number }).accepted, ids.length);
+      };
+      await post([0, 1]);
+      writeFileSync(join(rulesDir, 'ip.yaml'), ruleFile('burst-ip', 'ip'));
+      const from = server.logs.length;
+      server.child.kill('SIGHUP');
+      // the watcher's reload waits 300 ms for the edit to settle: SIGHUP's comes first, the watcher's finds it unchanged
+      assert.equal((await server.waitLog(/^rules reloaded$/, 30_000, from))['trigger'], 'sighup');
+      await waitFor(() => server.ready(), 'the pipeline rebuilt', 30_000);
+      await post([2]);
+      const alerts = (rule: string) => server.metric(`sentinela_verdicts_total{rule="${rule}",kind="alert"}`);
+      await waitFor(async () => (await alerts('burst-ip')) === 1, 'the new rule alerting in the child', 20_000);
+      assert.equal(await alerts('burst-caller'), 1);
+      assert.equal(await server.metric('sentinela_rules_reloads_total{result="accepted"}'), 1);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+});
