@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { apiAs, launchBrowser, loggedIn, startDemo, type Demo } from './rig.js';
@@ -166,6 +167,41 @@ describe('the NOC console (issue 17) in a browser, on the demo', () => {
       // the switch goes back to English at once
       await page.locator('#language').selectOption('en');
       await page.locator('#nav-alerts').filter({ hasText: 'Alerts' }).waitFor();
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  });
+
+  it("charts the demo's day from the rollups (uPlot), lists the rules with their rates, previews a rule change", async () => {
+    const { page, errors, close } = await loggedIn(browser, demo, demo.user, demo.password);
+    try {
+      await page.locator('#nav-charts').click();
+      const calls = page.locator('#charts figure').filter({ hasText: 'Calls' });
+      await calls.locator('canvas').waitFor();
+      assert.deepEqual(await calls.locator('.u-legend .u-label').allTextContents(), ['Time', 'calls', 'answered']);
+      await page.locator('#charts figure').filter({ hasText: 'Alerts and blocks' }).locator('canvas').waitFor();
+      const accounts = page.locator('#charts .card').filter({ hasText: 'Top accounts by cost' }).locator('tbody tr');
+      assert.ok((await accounts.count()) >= 2, 'both tenants spend');
+      assert.match((await accounts.first().textContent()) ?? '', /(acme|globex).*R\$/);
+
+      await page.locator('#nav-rules').click();
+      const premium = page.locator('#rule-list tbody tr').filter({ hasText: 'premium-destination' });
+      await premium.waitFor();
+      const cells = await premium.locator('td').allTextContents();
+      assert.ok(Number(cells[7]) > 0 && /^\d+ \(\d+(\.\d)?\s?%\)$/.test(cells[8] ?? ''), `alerts and false positives of the week: ${cells.join(' | ')}`);
+      // the shipped premium rules with premium-destination switched off: its alerts disappear over the stored day
+      const edited = readFileSync('rules/premium.yaml', 'utf8').replace(/(id: premium-destination[\s\S]*?enabled:) true/, '$1 false');
+      const form = page.locator('#compare');
+      await form.locator('input[name=file]').fill('premium.yaml');
+      await form.locator('textarea[name=yaml]').fill(edited);
+      await form.locator('input[name=days]').fill('1');
+      await form.locator('button[type=submit]').click();
+      const row = page.locator('#compare-result table').first().locator('tbody tr').filter({ hasText: 'premium-destination' });
+      await row.waitFor({ timeout: 120_000 });
+      const [, appear, disappear] = await row.locator('td').allTextContents();
+      assert.ok(appear === '0' && Number(disappear) > 0, `appears 0, disappears some: ${appear} ${disappear}`);
+      assert.match((await page.locator('#compare-result p.muted').textContent()) ?? '', /CDRs replayed/);
       assert.deepEqual(errors, []);
     } finally {
       await close();

@@ -10,23 +10,36 @@ const RANGES = [
   ['7d', 7 * 86_400_000],
   ['30d', 30 * 86_400_000],
 ];
-const COLOURS = ['#2563eb', '#16a34a', '#dc2626', '#d97706', '#7c3aed', '#0891b2'];
+const BLUE = '#2563eb';
+const GREEN = '#16a34a';
+const RED = '#dc2626';
+const AMBER = '#d97706';
+const GREY = '#4b5563';
+const PURPLE = '#7c3aed';
 
 /** Seconds since the epoch from an ISO instant or epoch milliseconds/seconds. */
+const wholeMoney = (v) => (typeof v === 'number' ? `R$ ${num(v)}` : '');
 const seconds = (v) => (typeof v === 'number' ? (v > 1e11 ? v / 1000 : v) : Date.parse(v) / 1000);
 
-/** uPlot's columns from points: one x per distinct t (sorted), each field summed over the points at that t. */
-export function columns(points, fields, keep = () => true) {
+const STEP_SECONDS = { minute: 60, hour: 3600 };
+
+/**
+ * uPlot's columns from an answer's points: one x per step of the period (a step without points is 0, not a line
+ * drawn across it), each field summed over the points at that step (rules, severities, countries).
+ */
+export function columns(answer, fields, span) {
   const at = new Map();
-  for (const p of points) {
-    if (!keep(p)) continue;
+  for (const p of answer?.points ?? []) {
     const x = seconds(p.t);
     const row = at.get(x) ?? fields.map(() => 0);
     fields.forEach((f, i) => (row[i] += typeof f === 'function' ? f(p) : (p[f] ?? 0)));
     at.set(x, row);
   }
-  const xs = [...at.keys()].sort((a, b) => a - b);
-  return [xs, ...fields.map((_, i) => xs.map((x) => at.get(x)[i]))];
+  if (at.size === 0) return null;
+  const step = STEP_SECONDS[answer.step] ?? 3600;
+  const xs = [];
+  for (let x = Math.floor(seconds(span.from) / step) * step; x < seconds(span.to); x += step) xs.push(x);
+  return [xs, ...fields.map((_, i) => xs.map((x) => at.get(x)?.[i] ?? 0))];
 }
 
 /** Totals per destination country over the period, costliest first. */
@@ -67,9 +80,9 @@ export function render(section) {
     body,
   );
 
-  function chart(title, data, series, format = (v) => num(v, 2)) {
+  function chart(title, data, series, format = (v) => num(v, 2), axis = format) {
     const box = h('figure', { class: 'chart card' }, h('figcaption', {}, title));
-    if (!data || data[0].length === 0) {
+    if (!data) {
       box.append(note('info', t('No data.')));
       return box;
     }
@@ -78,8 +91,8 @@ export function render(section) {
       width: Math.max(320, Math.min(560, body.clientWidth / 2 - 32)),
       height: 220,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), zone),
-      series: [{}, ...series.map((label, i) => ({ label, stroke: COLOURS[i % COLOURS.length], width: 2, value: (_, v) => (v === null ? '' : format(v)) }))],
-      axes: [{}, { values: (_, ticks) => ticks.map((v) => format(v)), size: 70 }],
+      series: [{}, ...series.map(([label, stroke]) => ({ label, stroke, width: 2, points: { show: false }, value: (_, v) => (v === null ? '' : format(v)) }))],
+      axes: [{}, { values: (_, ticks) => ticks.map((v) => axis(v)), size: 80 }],
     };
     plots.push(new uPlot(opts, data, box));
     return box;
@@ -100,21 +113,38 @@ export function render(section) {
       optional(`/v1/stats/top-accounts${query({ ...span, limit: 10 })}`),
     ]).catch((err) => (fill(body, note('error', err.message)), []));
     if (traffic === undefined || !isNewest()) return;
-    const points = (answer) => answer?.points ?? [];
     fill(
       body,
-      chart(t('Calls'), columns(points(traffic), ['calls', 'answered']), [t('calls'), t('answered')], (v) => num(v)),
-      chart(t('Cost (BRL)'), columns(points(traffic), ['cost']), [t('cost')], money),
+      chart(
+        t('Calls'),
+        columns(traffic, ['calls', 'answered'], span),
+        [
+          [t('calls'), BLUE],
+          [t('answered'), GREEN],
+        ],
+        (v) => num(v),
+      ),
+      chart(t('Cost (BRL)'), columns(traffic, ['cost'], span), [[t('cost'), PURPLE]], money, wholeMoney),
       chart(
         t('Alerts and blocks'),
-        columns(points(alerts), [(p) => (p.severity === 'critical' ? p.alerts : 0), (p) => (p.severity === 'warn' ? p.alerts : 0), 'blocks']),
-        [t('critical'), t('warn'), t('blocks')],
+        columns(alerts, [(p) => (p.severity === 'critical' ? p.alerts : 0), (p) => (p.severity === 'warn' ? p.alerts : 0), 'blocks'], span),
+        [
+          [t('critical'), RED],
+          [t('warn'), AMBER],
+          [t('blocks'), GREY],
+        ],
         (v) => num(v),
       ),
       chart(
         t('Block-check decisions'),
-        columns(points(decisions), ['allow', 'block', 'failOpen', 'failClosed', 'shed']),
-        [t('allow'), t('block'), t('fail-open'), t('fail-closed'), t('shed')],
+        columns(decisions, ['allow', 'block', 'failOpen', 'failClosed', 'shed'], span),
+        [
+          [t('allow'), GREEN],
+          [t('block'), RED],
+          [t('fail-open'), AMBER],
+          [t('fail-closed'), PURPLE],
+          [t('shed'), GREY],
+        ],
         (v) => num(v),
       ),
       h(

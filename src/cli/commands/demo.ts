@@ -9,6 +9,7 @@ import type { IngestSummary } from '../../api/ports.js';
 import type { VerdictBrief } from '../../domain/engine/verdict-json.js';
 import { demoDay } from '../../demo/traffic.js';
 import { SentinelaError } from '../../errors.js';
+import { retry } from '../../retry.js';
 import type { Command, CommandContext } from '../command.js';
 
 const BATCHES = 60;
@@ -117,11 +118,16 @@ async function play(base: string, auth: Record<string, string>, cdrs: readonly o
   for (let i = 0; i < BATCHES; i++) {
     const slice = cdrs.slice(i * size, (i + 1) * size);
     if (slice.length === 0) break;
-    const response = await fetch(`${base}/v1/cdrs`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/x-ndjson' },
-      body: slice.map((c) => JSON.stringify(c)).join('\n'),
-    });
+    const body = slice.map((c) => JSON.stringify(c)).join('\n');
+    // a busy machine sheds requests (503, README "Load shedding"): send again, as a PBX would; ids make it idempotent
+    const response = await retry(
+      async () => {
+        const answer = await fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body });
+        if (answer.status === 503) throw new SentinelaError('OVERLOADED', `POST /v1/cdrs answered 503: ${await answer.text()}`);
+        return answer;
+      },
+      { backoff: { initialMs: 500, maxMs: 5_000 }, attempts: 8 },
+    );
     if (!response.ok && response.status !== 422) throw new SentinelaError('INTERNAL', `POST /v1/cdrs answered ${response.status}: ${await response.text()}`);
     const summary = (await response.json()) as IngestSummary;
     totals.accepted += summary.accepted;
