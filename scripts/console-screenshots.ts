@@ -19,7 +19,7 @@ try {
     console.log(`docs/console-${name}.png`);
   };
 
-  await page.locator('#alert-list tbody tr').filter({ hasText: 'premium-destination' }).first().click();
+  await page.locator('#alert-list tbody tr').filter({ hasText: 'velocity-caller' }).first().click(); // its threshold is learned from peers (G3)
   await page.locator('#alert-detail table tbody tr').first().waitFor();
   await shoot('alerts');
 
@@ -37,8 +37,12 @@ try {
   await shoot('check');
 
   await page.locator('#nav-charts').click();
-  await page.locator('#charts figure').first().waitFor();
+  await page.locator('#charts figure canvas').first().waitFor();
   await shoot('charts');
+
+  await page.locator('#nav-rules').click();
+  await page.locator('#rule-list tbody tr').first().waitFor();
+  await shoot('rules');
 
   await page.locator('#language').selectOption('pt-BR');
   await page.locator('#nav-audit').click();
