@@ -15,5 +15,6 @@ COPY package.json ./
 COPY bin ./bin
 COPY migrations ./migrations
 COPY rules ./rules
+COPY console ./console
 USER node
 ENTRYPOINT ["node", "bin/sentinela.js"]

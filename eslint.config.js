@@ -28,9 +28,20 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**', 'test/**', '**/*.mjs', 'bin/**'],
+    files: ['bench/**', 'test/**', 'scripts/**', '**/*.mjs', 'bin/**'],
     rules: { 'no-console': 'off' },
   },
   { files: ['**/*.mjs', '**/*.js', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    // the NOC console runs in the browser (plain ES modules, no build step)
+    files: ['console/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'navigator', 'location', 'localStorage', 'sessionStorage', 'fetch', 'FormData', 'URLSearchParams', 'Node']
+          .concat(['setInterval', 'clearInterval'])
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
 );

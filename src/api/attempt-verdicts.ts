@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DecisionTally } from '../domain/blocks/decision-counts.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import { verdictJson } from '../domain/engine/verdict-json.js';
 import { PendingBatch } from '../pipeline/batch.js';
@@ -9,7 +10,8 @@ import type { Backoff } from '../retry.js';
 /**
  * Attempt-rule verdicts leave the request path here, through the pipeline's flusher and sinks: whatever arrives
  * while a write runs goes in the next batch, so storage round trips do not grow with the attempt rate. Retried
- * with backoff while storage is down; the block itself already answers from this replica's table.
+ * with backoff while storage is down; the block itself already answers from this replica's table. The minute
+ * tallies of block-check answers (issue 17) travel the same way.
  */
 export class AttemptVerdicts {
   private open = new PendingBatch();
@@ -29,6 +31,12 @@ export class AttemptVerdicts {
     if (this.flusher.depth === 0) this.flush();
   }
 
+  writeDecisions(tallies: readonly DecisionTally[]): void {
+    if (tallies.length === 0) return;
+    this.open.decisions.push(...tallies);
+    if (this.flusher.depth === 0) this.flush();
+  }
+
   /** Shutdown: retries queued writes for up to `ms`; what still fails is logged in full (never dropped silently). */
   async drain(ms: number): Promise<void> {
     this.flush();
@@ -43,7 +51,8 @@ export class AttemptVerdicts {
     this.flusher.seal(batch);
     batch.done.then(
       () => this.flush(),
-      (err: unknown) => this.o.log.error({ err, verdicts: batch.verdicts.map(verdictJson) }, 'attempt verdicts not stored at shutdown'),
+      (err: unknown) =>
+        this.o.log.error({ err, verdicts: batch.verdicts.map(verdictJson), decisions: batch.decisions }, 'attempt verdicts not stored at shutdown'),
     );
   }
 }

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { cdrShape, type Cdr } from '../domain/cdr/contract.js';
 import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
+import { DecisionCounts, decisionOf } from '../domain/blocks/decision-counts.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import type { HotlistHolder } from '../domain/lists/hotlist.js';
@@ -84,6 +86,8 @@ export class BlockCheckService {
   /** The attempt rules' engine; a hot reload of changed attempt rules swaps it (their windows start again). */
   private attempts: Engine;
   readonly counts = { allow: 0, block: 0, throttle: 0, shed: 0 };
+  /** Answers per tenant and minute, for the NOC's decisions chart (the API writes the finished minutes). */
+  readonly decisions = new DecisionCounts(randomUUID());
   /** Non-dialable callees, live-call caps and throttles (issue 16). */
   readonly graded: GradedCheck;
   /** Checks answered as retransmissions of a call already counted (same Call-ID and numbers). */
@@ -146,7 +150,26 @@ export class BlockCheckService {
       if (answer.action !== 'block' && !live) this.graded.allowed(event, graded, q.callId, now);
     }
     this.counts[answer.action]++;
+    this.decisions.add(q.tenant, decisionOf(answer), now);
     return answer;
+  }
+
+  /**
+   * What block-check answers for this call from the block table, lists, hotlists and profiles, without counting it
+   * as an attempt and without judging live-call caps or throttles (the console's tester: a NOC operator's question
+   * must not feed the attempt rules). Unlike `check`, a degraded feed is reported, not applied.
+   */
+  preview(q: CheckQuery, now: number): CheckAnswer {
+    const event = this.o.attempts.describe(attemptCdr(q, 'preview', now));
+    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
+    const feed = this.status(now);
+    return {
+      action: decision.action,
+      reasons: decision.reasons,
+      policy: feed.ready ? 'normal' : this.failName(),
+      ...(feed.state === 'live' ? {} : { degraded: feed.state }),
+      ...(decision.emergency ? { emergency: true as const } : {}),
+    };
   }
 
   /**
@@ -167,6 +190,7 @@ export class BlockCheckService {
    */
   shed(q: Partial<CheckQuery>, now: number, why: 'overload' | 'loading' = 'overload'): CheckAnswer {
     this.counts.shed++;
+    this.decisions.add(q.tenant ?? 'default', 'shed', now);
     if (this.o.failPolicy === 'open') return { action: 'allow', reasons: [], policy: 'fail-open', degraded: why };
     if (q.tenant !== undefined && q.account !== undefined && q.caller !== undefined && q.callee !== undefined) {
       const event = this.attempts.describe(attemptCdr(q as CheckQuery, 'shed', now));

@@ -1,4 +1,5 @@
 import type { Block } from '../domain/blocks/block.js';
+import type { DecisionTally } from '../domain/blocks/decision-counts.js';
 import type { Alert } from '../domain/engine/verdicts.js';
 import type { CallEnd } from '../domain/live/call-end.js';
 import type { VerdictBrief } from '../domain/engine/verdict-json.js';
@@ -80,7 +81,67 @@ export interface PushFailure {
   readonly lastError: string;
 }
 
-export interface ApiStore {
+/** A stats query (issue 17): epoch-ms bounds, the rollup it reads (`minute` or `hour`), all tenants or one. */
+export interface StatsRange {
+  readonly from: number;
+  readonly to: number;
+  readonly step: StatsStep;
+  readonly tenant?: string | undefined;
+}
+export type StatsStep = 'minute' | 'hour';
+
+export interface TrafficPoint {
+  readonly t: number;
+  readonly calls: number;
+  readonly answered: number;
+  readonly billedMinutes: number;
+  /** The CDR cost, else the rate table's estimate (BRL). */
+  readonly cost: number;
+  readonly country?: string;
+}
+export interface AlertPoint {
+  readonly t: number;
+  readonly rule: string;
+  readonly severity: string;
+  readonly alerts: number;
+  readonly blocks: number;
+}
+export interface RuleEffect {
+  readonly rule: string;
+  readonly alerts: number;
+  /** Acknowledged or confirmed by an analyst. */
+  readonly acknowledged: number;
+  readonly falsePositives: number;
+  /** False positives among the alerts an analyst triaged (0 when none was). */
+  readonly falsePositiveRate: number;
+}
+export interface DecisionPoint {
+  readonly t: number;
+  /** Routed: allowed, or throttled (the call goes through; the subject is held to a rate). */
+  readonly allow: number;
+  readonly block: number;
+  readonly failOpen: number;
+  readonly failClosed: number;
+  readonly shed: number;
+}
+export interface AccountCost {
+  readonly tenant: string;
+  readonly account: string;
+  readonly calls: number;
+  readonly cost: number;
+}
+
+/** The NOC charts (issue 17), read from the rollups of migrations/010_rollups.sql. */
+export interface StatsStore {
+  traffic(q: StatsRange, byCountry: boolean): Promise<TrafficPoint[]>;
+  alertStats(q: StatsRange): Promise<AlertPoint[]>;
+  /** From the alerts themselves: triage changes an alert's status, which a rollup cannot follow. */
+  ruleEffects(q: StatsRange): Promise<RuleEffect[]>;
+  decisionStats(q: StatsRange): Promise<DecisionPoint[]>;
+  topAccounts(q: StatsRange, limit: number): Promise<AccountCost[]>;
+}
+
+export interface ApiStore extends StatsStore {
   /** Every block active at `now` (bootstrap of a replica's block table). */
   activeBlocks(now: number): Promise<Block[]>;
   findBlock(id: string): Promise<Block | undefined>;
@@ -93,6 +154,8 @@ export interface ApiStore {
   evidence(tenant: string, ids: readonly string[]): Promise<EvidenceCdr[]>;
   setAlertStatus(alert: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert>;
   insertPushFailure(f: PushFailure): Promise<void>;
+  /** Block-check answers per tenant and minute; a summing table adds repeated minutes up. */
+  insertDecisions(tallies: readonly DecisionTally[]): Promise<void>;
 }
 
 /** One NDJSON (or CSV) line that was refused, and why; the line is dead-lettered, never dropped. */

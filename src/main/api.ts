@@ -88,7 +88,11 @@ export async function composeApi(w: ApiWiring) {
     ? new Hotlists({ store: lists.store, audit: security.audit, clock, refresher: lists.refresher, log, homeCountryCode: homeCallingCode(config) })
     : undefined;
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
-  const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
+  const sinks: BatchSink[] = [
+    verdictStoreSink(store),
+    (batch) => store.insertDecisions(batch.decisions),
+    kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks),
+  ];
   const attemptVerdicts = new AttemptVerdicts({ sinks, log });
   const service = new BlockCheckService({
     attempts: engineFactory(config, w.ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000 })(),
@@ -105,6 +109,8 @@ export async function composeApi(w: ApiWiring) {
     },
   });
   const registry = createApiMetrics({ service, table, pusher, clock });
+  /** Block-check answers of the minutes that ended, to ClickHouse (every 10 s; tests call it). */
+  const writeDecisions = () => attemptVerdicts.writeDecisions(service.decisions.take(clock()));
   const rules = new RuleReloader({
     initial: w.ruleFiles,
     log,
@@ -156,6 +162,7 @@ export async function composeApi(w: ApiWiring) {
       security,
       pbxAuth: config.security.pbxAuth,
       maskCallers: config.security.maskCallers,
+      timeZone: config.dialling.timeZone,
       hotlists: hotlists && lists ? { service: hotlists, store: lists.store } : undefined,
     },
   });
@@ -173,6 +180,7 @@ export async function composeApi(w: ApiWiring) {
       setInterval(() => {
         table.sweep(clock());
         service.graded.sweep(clock());
+        writeDecisions();
       }, 10_000),
     );
     if (kafka && kc && publisher) {
@@ -229,6 +237,7 @@ export async function composeApi(w: ApiWiring) {
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
+    attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
     rules.stop();
     await attemptVerdicts.drain(5_000);
     security.stop();
@@ -237,7 +246,7 @@ export async function composeApi(w: ApiWiring) {
     for (const f of feeds) await f.stop();
     await publisher?.disconnect();
   };
-  return { app, service, table, pusher, registry, security, store, hotlists, rules, start, stop };
+  return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, rules, start, stop };
 }
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
 

@@ -1,3 +1,4 @@
+import type { DecisionTally } from '../domain/blocks/decision-counts.js';
 import type { Cdr } from '../domain/cdr/contract.js';
 import type { Engine, EventStatus } from '../domain/engine/engine.js';
 import type { Alert, Block, Verdict } from '../domain/engine/verdicts.js';
@@ -13,6 +14,8 @@ export class PendingBatch {
   readonly rejected: Rejected[] = [];
   /** Alerts and blocks in the order the engine issued them. */
   readonly verdicts: Verdict[] = [];
+  /** Block-check answers per tenant and minute (an API process's batches only). */
+  readonly decisions: DecisionTally[] = [];
   /** topic NUL partition → next offset to consume, and the oldest offset a decoder still holds. */
   readonly positions = new Map<string, { topic: string; partition: number; next: number; held: number | undefined }>();
   /** Monotonic time the first record arrived (batching never uses the domain clock). */
@@ -32,7 +35,12 @@ export class PendingBatch {
   }
 
   get empty(): boolean {
-    return this.size === 0 && this.verdicts.length === 0 && this.positions.size === 0;
+    return this.blank && this.positions.size === 0;
+  }
+
+  /** Nothing to write: positions only (all re-deliveries) are acknowledged without a write. */
+  get blank(): boolean {
+    return this.size === 0 && this.verdicts.length === 0 && this.decisions.length === 0;
   }
 
   get alerts(): Alert[] {
@@ -62,7 +70,8 @@ export class PendingBatch {
   evaluate(engine: Engine, cdr: Cdr, source: SourceRef, now: number): EventStatus {
     const outcome = engine.process(cdr, now);
     if (outcome.status === 'duplicate') return outcome.status;
-    this.cdrs.push({ cdr, status: outcome.status, ...engine.numbersOf(cdr), source });
+    const estimatedCost = outcome.event?.costEstimated ? outcome.event.cost : undefined;
+    this.cdrs.push({ cdr, status: outcome.status, ...engine.numbersOf(cdr), source, estimatedCost });
     for (const v of outcome.verdicts) this.verdicts.push(v);
     return outcome.status;
   }

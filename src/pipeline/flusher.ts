@@ -94,7 +94,7 @@ export class Flusher {
   }
 
   private async persist(batch: PendingBatch): Promise<void> {
-    if (batch.size === 0 && batch.verdicts.length === 0) return; // positions only (all re-deliveries): nothing to write, only to acknowledge
+    if (batch.blank) return;
     for (const sink of this.hooks.sinks) await sink(batch);
   }
 

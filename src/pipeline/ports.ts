@@ -27,6 +27,8 @@ export interface StoredCdr {
   readonly caller: NumberResult;
   readonly callee: NumberResult;
   readonly source: SourceRef;
+  /** The rate table's estimate of the cost of a CDR that carries none (rules/rates.csv); stored for the rollups. */
+  readonly estimatedCost?: number | undefined;
 }
 
 /** A record that could not be accepted: the original bytes and the reason. */

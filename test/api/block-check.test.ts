@@ -212,4 +212,38 @@ describe('block-check (API core)', () => {
     for (let i = 0; i < 5; i++) later.s.check(call({ callee: '00351211234567', callId: 'reused' }), NOW + i * 33_000);
     assert.equal(later.s.retransmissions, 0);
   });
+
+  it("previews the answer without counting an attempt: the console's tester never feeds the attempt rules", () => {
+    const { s, verdicts } = service();
+    s.table.apply(block({ subject: { kind: 'caller', value: '+551130009999' } }), NOW);
+    const blocked = s.preview(call({ caller: '+551130009999' }), NOW);
+    assert.deepEqual([blocked.action, blocked.policy, blocked.reasons.map((r) => r.blockId)], ['block', 'normal', ['b1']]);
+    // ten previews of a burst in a minute: the attempt rules would block at the 5th real check
+    const answers = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45].map((sec) => s.preview(call({ callee: `+5511400020${sec}` }), NOW + sec * 1000));
+    assert.ok(answers.every((a) => a.action === 'allow'));
+    assert.deepEqual(verdicts, []);
+    assert.deepEqual(s.counts, { allow: 0, block: 0, throttle: 0, shed: 0 });
+    assert.equal(s.check(call({ callee: '+551140002099' }), NOW + 50_000).action, 'allow', 'the real checks start from zero');
+    const stale = s.preview(call(), NOW + 60_000);
+    assert.deepEqual([stale.policy, stale.degraded], ['fail-open', 'stale']);
+  });
+
+  it('counts every answer for the NOC: per tenant and minute, degraded answers under their policy, shed ones apart (issue 17)', () => {
+    const { s } = service({ failPolicy: 'closed' });
+    s.table.apply(block(), NOW);
+    s.check(call({ caller: '+551130009999' }), NOW);
+    s.check(call(), NOW + 1_000);
+    s.shed(call({ tenant: 'globex' }), NOW + 2_000);
+    s.check(call({ caller: '+551130009999' }), NOW + 60_000); // the feed is silent: stale, fail-closed
+    const row = (tenant: string) => s.decisions.take().find((r) => r.tenant === tenant);
+    const counted = s.decisions.take(NOW + 60_000);
+    assert.deepEqual(
+      counted.map((r) => [r.tenant, r.allow, r.block, r.failClosed, r.shed]),
+      [
+        ['acme', 1, 1, 0, 0],
+        ['globex', 0, 0, 0, 1],
+      ],
+    );
+    assert.equal(row('acme')?.failClosed, 1);
+  });
 });

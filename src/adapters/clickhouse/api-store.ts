@@ -1,11 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AlertSearch, AlertStatus, ApiStore, BlockSearch, EvidenceCdr, Page, PushFailure, StoredAlert } from '../../api/ports.js';
+import type { AlertSearch, AlertStatus, ApiStore, BlockSearch, EvidenceCdr, Page, PushFailure, StatsRange, StoredAlert } from '../../api/ports.js';
 import type { Block } from '../../domain/blocks/block.js';
+import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
 import type { Alert } from '../../domain/engine/verdicts.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, type BlockRow } from './block-rows.js';
 import { ident } from './client.js';
 import { insertRows, selectRows } from './queries.js';
+import { ClickHouseStats } from './rollup-queries.js';
 import { ClickHouseStore } from './store.js';
 
 const ALERT_COLUMNS = `id, tenant, rule, severity, subject_kind, subject_value, toUnixTimestamp64Milli(at) AS at_ms, evidence, details,
@@ -18,6 +20,7 @@ const ALERT_COLUMNS = `id, tenant, rule, severity, subject_kind, subject_value, 
 export class ClickHouseApiStore implements ApiStore {
   private readonly db: string;
   private readonly verdicts: ClickHouseStore;
+  private readonly stats: ClickHouseStats;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -25,6 +28,24 @@ export class ClickHouseApiStore implements ApiStore {
   ) {
     this.db = ident(database);
     this.verdicts = new ClickHouseStore(client, database);
+    this.stats = new ClickHouseStats(client, database);
+  }
+
+  // the NOC charts (issue 17): rollup-queries.ts
+  traffic(q: StatsRange, byCountry: boolean) {
+    return this.stats.traffic(q, byCountry);
+  }
+  alertStats(q: StatsRange) {
+    return this.stats.alertStats(q);
+  }
+  ruleEffects(q: StatsRange) {
+    return this.stats.ruleEffects(q);
+  }
+  decisionStats(q: StatsRange) {
+    return this.stats.decisionStats(q);
+  }
+  topAccounts(q: StatsRange, limit: number) {
+    return this.stats.topAccounts(q, limit);
   }
 
   async activeBlocks(now: number): Promise<Block[]> {
@@ -75,6 +96,10 @@ export class ClickHouseApiStore implements ApiStore {
 
   insertAlerts(alerts: readonly Alert[]): Promise<void> {
     return this.verdicts.insertAlerts(alerts);
+  }
+
+  insertDecisions(tallies: readonly DecisionTally[]): Promise<void> {
+    return this.verdicts.insertDecisions(tallies);
   }
 
   async searchAlerts(q: AlertSearch): Promise<Page<StoredAlert>> {

@@ -28,6 +28,9 @@ interface Cluster {
 
 const CREATE_TABLE = /^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\{\{db\}\}\.(\w+)/i;
 const CREATE_VIEW = /^CREATE\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?\{\{db\}\}\.(\w+)/i;
+const CREATE_MATERIALIZED_VIEW = /^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?\{\{db\}\}\.\w+(?=\s+TO\s)/i;
+/** A table a materialized view reads or writes: `{{db}}.name`. */
+const TABLE_REFERENCE = /\{\{db\}\}\.(\w+)\b/g;
 const ALTER_TABLE = /^ALTER\s+TABLE\s+\{\{db\}\}\.(\w+)/i;
 const INSERT = /^INSERT\s+INTO\s+\{\{db\}\}\.\w+/i;
 /** ALTER actions that change a table's columns: a Distributed table must follow them; anything else is storage. */
@@ -36,13 +39,29 @@ const COLUMN_ACTION = /^(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b/i;
 function clusterStatements(statement: string, cluster: Cluster, file: string): string[] {
   let match = CREATE_TABLE.exec(statement);
   if (match?.[1]) return createTable(statement, match[0].length, match[1], cluster, file);
+  match = CREATE_MATERIALIZED_VIEW.exec(statement);
+  if (match) return [materializedView(statement, match[0].length, cluster)];
   match = CREATE_VIEW.exec(statement);
   if (match?.[1]) return [`${statement.slice(0, match[0].length)}${cluster.on}${statement.slice(match[0].length)}`];
   match = ALTER_TABLE.exec(statement);
   if (match?.[1]) return alterTable(statement, match[0].length, match[1], cluster, file);
   // rows written through the Distributed (or replicated) table reach the right shard like any of Sentinela's inserts
   if (INSERT.test(statement)) return [statement];
-  throw unsupported(file, statement, 'only CREATE TABLE, CREATE VIEW, ALTER TABLE and INSERT INTO {{db}}.<table> are rewritten for a cluster');
+  throw unsupported(
+    file,
+    statement,
+    'only CREATE TABLE, CREATE VIEW, CREATE MATERIALIZED VIEW ... TO, ALTER TABLE and INSERT INTO {{db}}.<table> are rewritten for a cluster',
+  );
+}
+
+/**
+ * A materialized view fires on the node an insert lands on, so on a cluster it must watch the table that holds the
+ * rows (`<name>_local` of a sharded table: the Distributed table forwards the insert there) and write the local
+ * table of its rollup, replicated like any other: each shard counts its own rows, reads sum over the shards.
+ */
+function materializedView(statement: string, nameEnd: number, cluster: Cluster): string {
+  const rest = statement.slice(nameEnd).replace(TABLE_REFERENCE, (ref, table: string) => (isSharded(table) ? `{{db}}.${table}${LOCAL_SUFFIX}` : ref));
+  return `${statement.slice(0, nameEnd)}${cluster.on}${rest}`;
 }
 
 function createTable(statement: string, nameEnd: number, table: string, cluster: Cluster, file: string): string[] {

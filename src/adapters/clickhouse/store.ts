@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
+import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
 import type { Cdr } from '../../domain/cdr/contract.js';
 import type { RestoredAlert } from '../../domain/engine/episodes.js';
 import type { Alert, Block, Severity, Subject } from '../../domain/engine/verdicts.js';
@@ -9,14 +11,25 @@ import type { CdrStore, Rejected, StoredCdr } from '../../pipeline/ports.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
 import { ident, storeError } from './client.js';
+import { decisionRow } from './decision-rows.js';
 import { selectRows } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
 
+/**
+ * Settings that make a retried insert of the same rows a no-op (at-least-once delivery, README "Delivery"), in the
+ * rollups the materialized views feed too (migrations/010_rollups.sql). The token is the rows' own content: the
+ * block ClickHouse would hash holds the columns filled in at insert time (cdrs.ingested_at = now64()), which differ
+ * on every retry, so without it a retried batch was stored, and counted by the views, twice.
+ */
+const insertSettings = (table: string, identity: unknown) =>
+  ({
+    insert_deduplicate: 1,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    insert_deduplication_token: createHash('sha256').update(table).update(JSON.stringify(identity)).digest('hex'),
+  }) as const;
+
 /** CDRs the engine counted, from `since` on (`since` is a query parameter). */
 const COUNTED = `started_at >= fromUnixTimestamp64Milli({since:Int64}) AND status IN ('evaluated', 'emergency', 'leg')`;
-
-/** Settings that make a retried insert of the same block a no-op (at-least-once delivery, README "Delivery"). */
-const INSERT_SETTINGS = { insert_deduplicate: 1 } as const;
 
 /** The processor's ClickHouse side: batched JSONEachRow inserts and the reads that rebuild rule state. */
 export class ClickHouseStore implements CdrStore {
@@ -138,6 +151,14 @@ export class ClickHouseStore implements CdrStore {
     return rows.map(blockOfRow);
   }
 
+  /**
+   * Block-check answers per tenant and minute (decisions_minute: a summing table; decisions_hour follows it). Two
+   * replicas may send equal rows: each tally's take (writer and sequence) tells them apart, a retry is dropped.
+   */
+  async insertDecisions(tallies: readonly DecisionTally[]): Promise<void> {
+    await this.insert('decisions_minute', tallies.map(decisionRow), tallies);
+  }
+
   async saveUsage(snapshots: readonly UsageSnapshot[]): Promise<void> {
     await this.insert('usage_profiles', snapshots.map(usageRow));
   }
@@ -158,10 +179,16 @@ export class ClickHouseStore implements CdrStore {
     return snapshots;
   }
 
-  private async insert(table: string, values: readonly object[]): Promise<void> {
+  /** `identity`: what makes this write the same as another (the rows, unless equal rows may be distinct writes). */
+  private async insert(table: string, values: readonly object[], identity: unknown = values): Promise<void> {
     if (values.length === 0) return;
     try {
-      await this.client.insert({ table: `${this.db}.${table}`, values: values.map(wellFormed), format: 'JSONEachRow', clickhouse_settings: INSERT_SETTINGS });
+      await this.client.insert({
+        table: `${this.db}.${table}`,
+        values: values.map(wellFormed),
+        format: 'JSONEachRow',
+        clickhouse_settings: insertSettings(table, identity),
+      });
     } catch (err) {
       throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
     }
@@ -184,7 +211,7 @@ function wellFormed(row: object): object {
 const hasSurrogate = (v: unknown): boolean => (typeof v === 'string' ? SURROGATE.test(v) : Array.isArray(v) && v.some(hasSurrogate));
 const fixSurrogates = (v: unknown): unknown => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : Array.isArray(v) ? v.map(fixSurrogates) : v);
 
-function cdrRow({ cdr, status, caller, callee, source }: StoredCdr): Record<string, unknown> {
+function cdrRow({ cdr, status, caller, callee, source, estimatedCost }: StoredCdr): Record<string, unknown> {
   const c = callee.ok ? callee.number : null;
   return {
     id: cdr.id,
@@ -202,6 +229,7 @@ function cdrRow({ cdr, status, caller, callee, source }: StoredCdr): Record<stri
     disposition: cdr.disposition,
     direction: cdr.direction ?? '',
     cost: cdr.cost ?? null,
+    estimated_cost: estimatedCost ?? null,
     currency: cdr.currency ?? '',
     trunk: cdr.trunk ?? '',
     user_agent: cdr.userAgent ?? '',

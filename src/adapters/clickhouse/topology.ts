@@ -27,6 +27,16 @@ export const SHARDED_TABLES: Readonly<Record<string, string>> = Object.freeze({
   blocks: 'cityHash64(tenant)',
   // no tenant column: the hash of its whole sorting key, so a re-delivered reject meets its first copy
   rejected_cdrs: 'cityHash64(source_kind, source_name, source_partition, source_offset, cityHash64(payload))',
+  // rollups (migrations/010_rollups.sql): a view on a shard's local table fills that shard's local rollup; reads
+  // sum over the shards, so a rollup row need not meet its twins (only the backfill inserts through the key)
+  traffic_minute: 'cityHash64(tenant)',
+  traffic_hour: 'cityHash64(tenant)',
+  alert_stats_minute: 'cityHash64(tenant)',
+  alert_stats_hour: 'cityHash64(tenant)',
+  rejected_minute: 'cityHash64(source_kind, error_code)',
+  rejected_hour: 'cityHash64(source_kind, error_code)',
+  decisions_minute: 'cityHash64(tenant)',
+  decisions_hour: 'cityHash64(tenant)',
 });
 
 export const LOCAL_SUFFIX = '_local';

@@ -14,10 +14,11 @@ import { errorHandler } from './errors.js';
 import { loadShedding, looseQuery } from './load-shedding.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
-import { sessionRoutes } from './routes/session.js';
+import { sessionRoutes, type Zones } from './routes/session.js';
+import { consoleRoutes } from './console.js';
 import { userRoutes } from './routes/users.js';
 import { alertRoutes } from './routes/alerts.js';
-import { blockCheckRoutes } from './routes/block-check.js';
+import { blockCheckPreviewRoutes, blockCheckRoutes } from './routes/block-check.js';
 import { blockRoutes } from './routes/blocks.js';
 import { cdrRoutes } from './routes/cdrs.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
@@ -26,6 +27,7 @@ import { ruleRoutes } from './routes/rules.js';
 import type { RulesInForce } from '../files/rule-reload.js';
 import type { RuleComparer } from '../../api/ports.js';
 import { listRoutes, type ListDeps } from './routes/lists.js';
+import { statsRoutes } from './routes/stats.js';
 
 /** The PBX-facing and admin API; absent on a processor-only instance. */
 export interface ApiDeps {
@@ -48,6 +50,8 @@ export interface ApiDeps {
   readonly maskCallers: boolean;
   /** Shared hotlists (issue 16): the list routes, and alerts confirmed teach their ranges. */
   readonly hotlists?: ListDeps | undefined;
+  /** The default tenant time zone (SENTINELA_TIMEZONE); profiles.yaml may override it per tenant. */
+  readonly timeZone: string;
 }
 
 const routeTables = new WeakMap<object, readonly RouteAccess[]>();
@@ -93,7 +97,7 @@ export async function buildApp(deps: AppDeps) {
         version: deps.version ?? '0',
         description: 'Block-check for PBXes, block distribution and the NOC admin API. Error bodies carry a stable code (src/errors.ts).',
       },
-      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit', 'lists'].map((name) => ({ name })),
+      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit', 'lists', 'stats'].map((name) => ({ name })),
       components: {
         securitySchemes: {
           bearer: {
@@ -108,6 +112,7 @@ export async function buildApp(deps: AppDeps) {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(consoleRoutes);
   const sec = api.security;
   const auth: AuthDeps = {
     sessions: sec.sessions,
@@ -133,7 +138,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(async (admin) => {
     shedding.admin(admin);
     adminAuth(admin, auth, table);
-    await admin.register(sessionRoutes, { security: sec });
+    await admin.register(sessionRoutes, { security: sec, zones: zonesOf(api) });
     await admin.register(blockRoutes, {
       admin: new BlockAdmin({ ...api, audit: sec.audit }),
       store: api.store,
@@ -151,11 +156,22 @@ export async function buildApp(deps: AppDeps) {
       hotlists: api.hotlists?.service,
     });
     await admin.register(ruleRoutes, { rules: api.rules, comparer: api.comparer, mask: api.maskCallers });
+    await admin.register(blockCheckPreviewRoutes, { service: api.service, clock: api.clock, mask: api.maskCallers });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
     await admin.register(userRoutes, { security: sec, store: sec.store });
     await admin.register(apiKeyRoutes, { security: sec });
     await admin.register(auditRoutes, { security: sec });
     await admin.register(listRoutes, { lists: api.hotlists, clock: api.clock });
+    await admin.register(statsRoutes, { store: api.store, clock: api.clock, visible });
   });
   return app;
+}
+
+/** Tenants' time zones as the rules in force read them (a reload may change them): profiles.yaml, else SENTINELA_TIMEZONE. */
+function zonesOf(api: ApiDeps): () => Zones {
+  return () => {
+    const profiles = api.rules.current.profiles;
+    const own = Object.entries(profiles.tenants).flatMap(([tenant, spec]) => (spec.timeZone ? [[tenant, spec.timeZone] as const] : []));
+    return { timeZone: profiles.defaults.timeZone ?? api.timeZone, timeZones: Object.fromEntries(own) };
+  };
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, openSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -8,6 +9,7 @@ import type { IngestSummary } from '../../api/ports.js';
 import type { VerdictBrief } from '../../domain/engine/verdict-json.js';
 import { demoDay } from '../../demo/traffic.js';
 import { SentinelaError } from '../../errors.js';
+import { retry } from '../../retry.js';
 import type { Command, CommandContext } from '../command.js';
 
 const BATCHES = 60;
@@ -19,8 +21,10 @@ export const demoCommand: Command = {
 
 Starts \`sentinela start\` in the embedded mode (chDB under SENTINELA_DATA_DIR, no Kafka), streams a bundled
 synthetic day of PBX traffic (two tenants, ~12,000 calls, five fraud episodes) through POST /v1/cdrs at
-accelerated speed, printing alerts and blocks as they happen, then leaves the API up and prints a curl for
-block-check. Server logs go to SENTINELA_DATA_DIR/demo.log.
+accelerated speed, printing alerts and blocks as they happen, then leaves the API and the NOC console up (until
+Ctrl-C) and prints a curl for block-check and the console's address and login (an administrator, noc.admin, made
+on the first run; its password is kept in SENTINELA_DATA_DIR/demo-console-password). Server logs go to
+SENTINELA_DATA_DIR/demo.log.
 
 Options:
   --exit        stop the server and exit with a summary when the day is done (for scripts)
@@ -48,6 +52,7 @@ Options:
     const self = [...process.execArgv, process.argv[1] ?? 'bin/sentinela.js'];
     // the PBX side of the demo authenticates like a real one: a key made with `sentinela apikey add` (audited)
     const key = await issueKey(self, env);
+    const login = await consoleLogin(self, env, dataDir);
     const auth = { authorization: `Bearer ${key}` };
     const server = spawn(process.execPath, [...self, 'start'], { env, stdio: ['ignore', out, out] });
     let exited = false;
@@ -75,11 +80,12 @@ Options:
       ctx.stdout(`block-check for the compromised extension answers: ${JSON.stringify(answer)}`);
       ctx.stdout(`try it:  ${curl}`);
       ctx.stdout(`API docs: ${base.replace('127.0.0.1', 'localhost')}/docs`);
+      ctx.stdout(`NOC console: ${base.replace('127.0.0.1', 'localhost')}/console/  (user ${login.user}, password ${login.password})`);
       if (values.exit) {
         await stopServer();
         return 0;
       }
-      ctx.stdout('the API stays up; Ctrl-C to stop');
+      ctx.stdout('the API and the console stay up; Ctrl-C to stop');
       await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), once(server, 'exit')]);
       await stopServer();
       return 0;
@@ -112,11 +118,16 @@ async function play(base: string, auth: Record<string, string>, cdrs: readonly o
   for (let i = 0; i < BATCHES; i++) {
     const slice = cdrs.slice(i * size, (i + 1) * size);
     if (slice.length === 0) break;
-    const response = await fetch(`${base}/v1/cdrs`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/x-ndjson' },
-      body: slice.map((c) => JSON.stringify(c)).join('\n'),
-    });
+    const body = slice.map((c) => JSON.stringify(c)).join('\n');
+    // a busy machine sheds requests (503, README "Load shedding"): send again, as a PBX would; ids make it idempotent
+    const response = await retry(
+      async () => {
+        const answer = await fetch(`${base}/v1/cdrs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body });
+        if (answer.status === 503) throw new SentinelaError('OVERLOADED', `POST /v1/cdrs answered 503: ${await answer.text()}`);
+        return answer;
+      },
+      { backoff: { initialMs: 500, maxMs: 5_000 }, attempts: 8 },
+    );
     if (!response.ok && response.status !== 422) throw new SentinelaError('INTERNAL', `POST /v1/cdrs answered ${response.status}: ${await response.text()}`);
     const summary = (await response.json()) as IngestSummary;
     totals.accepted += summary.accepted;
@@ -149,16 +160,39 @@ function describe(v: VerdictBrief): string {
 
 /** Runs `sentinela apikey add` for the demo's PBX and returns the key it prints. */
 async function issueKey(self: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const child = spawn(process.execPath, [...self, 'apikey', 'add', '--tenant', '*', '--name', 'demo-pbx'], {
-    env: { ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { code, out, err } = await run(self, ['apikey', 'add', '--tenant', '*', '--name', 'demo-pbx'], env);
+  const key = out.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !key.startsWith('snk_')) throw new SentinelaError('INTERNAL', `could not issue the demo's API key: ${err.trim()}`);
+  return key;
+}
+
+const CONSOLE_USER = 'noc.admin';
+
+/**
+ * The console's administrator, made with `sentinela user add` (audited) on the first run. There is no default
+ * password: a random one is made then and kept, readable by the owner only, beside the demo's data for later runs.
+ */
+async function consoleLogin(self: readonly string[], env: NodeJS.ProcessEnv, dataDir: string): Promise<{ user: string; password: string }> {
+  const file = join(dataDir, 'demo-console-password');
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  const password = kept || `Demo-${randomBytes(6).toString('hex')}#X9`;
+  const { code, err } = await run(self, ['user', 'add', '--name', CONSOLE_USER, '--role', 'administrator', '--password-stdin'], env, `${password}\n`);
+  if (code === 0) {
+    if (!kept) writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    return { user: CONSOLE_USER, password };
+  }
+  if (!err.includes('already exists')) throw new SentinelaError('INTERNAL', `could not make the console's user: ${err.trim()}`);
+  // made by a run whose password file is gone: the password printed would not be its own
+  return { user: CONSOLE_USER, password: kept || `the one printed when ${CONSOLE_USER} was made (${file} is missing)` };
+}
+
+async function run(self: readonly string[], args: readonly string[], env: NodeJS.ProcessEnv, input?: string) {
+  const child = spawn(process.execPath, [...self, ...args], { env: { ...env, LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdin.end(input ?? '');
   const [code] = (await once(child, 'exit')) as [number];
-  const key = out.trim().split('\n').at(-1) ?? '';
-  if (code !== 0 || !key.startsWith('snk_')) throw new SentinelaError('INTERNAL', `could not issue the demo's API key: ${err.trim()}`);
-  return key;
+  return { code, out, err };
 }

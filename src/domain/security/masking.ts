@@ -12,3 +12,9 @@ export function maskNumber(value: string): string {
 export function maskSubject(kind: string, value: string): string {
   return kind === 'caller' ? maskNumber(value) : value;
 }
+
+/** A subject written `kind:value` (block-check reasons) with the value masked when it is a caller. */
+export function maskSubjectText(subject: string): string {
+  const at = subject.indexOf(':');
+  return at < 0 ? subject : `${subject.slice(0, at)}:${maskSubject(subject.slice(0, at), subject.slice(at + 1))}`;
+}

@@ -22,11 +22,13 @@ export const PERMISSIONS = [
   'apikeys.write',
   'lists.read',
   'lists.write',
+  'stats.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const READ_CONFIG: readonly Permission[] = ['rules.read', 'users.read', 'apikeys.read'];
-const READ_LOGS: readonly Permission[] = ['audit.read', 'alerts.read', 'blocks.read', 'lists.read'];
+// stats.read: the NOC charts (issue 17), aggregates per account that cannot be narrowed to a user's extensions
+const READ_LOGS: readonly Permission[] = ['audit.read', 'alerts.read', 'blocks.read', 'lists.read', 'stats.read'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   // configures everything, sees all logs and CDRs

@@ -45,10 +45,13 @@ interface Parsed {
   readonly orderBy: string[];
   readonly columns: string[];
   readonly finalFrom: string | undefined;
+  /** A materialized view's target (TO) and the tables it reads (FROM). */
+  readonly to: string | undefined;
+  readonly from: string[];
 }
 
 function parse(text: string): Parsed {
-  const head = /^(CREATE (?:TABLE|VIEW|DATABASE)|ALTER TABLE) (?:IF NOT EXISTS )?(\S+)(?: ON CLUSTER (\S+))?/.exec(text);
+  const head = /^(CREATE (?:TABLE|VIEW|MATERIALIZED VIEW|DATABASE)|ALTER TABLE|INSERT INTO) (?:IF NOT EXISTS )?(\S+)(?: ON CLUSTER (\S+))?/.exec(text);
   assert.ok(head?.[1] && head[2], `a statement kind Sentinela's migrations use: ${text}`);
   const engine = /^ENGINE = (\w+)(?:\((.*)\))?$/m.exec(text);
   const orderBy = /^ORDER BY (.+)$/m.exec(text)?.[1];
@@ -62,6 +65,8 @@ function parse(text: string): Parsed {
     orderBy: orderBy ? topLevel(orderBy.replace(/^\((.*)\)$/, '$1')) : [],
     columns: [...text.matchAll(/^ {4}`(\w+)` /gm)].map((m) => m[1] as string),
     finalFrom: /^FROM (\S+)\nFINAL/m.exec(text)?.[1],
+    to: / TO (\S+)\n/.exec(text)?.[1],
+    from: [...text.matchAll(/\bFROM (\w+\.\w+)/g)].map((m) => m[1] as string),
   };
 }
 
@@ -114,7 +119,8 @@ describe('migrations on a ClickHouse cluster (text level: parsed by ClickHouse, 
 
   it('every statement parses, and every CREATE and ALTER runs ON CLUSTER', () => {
     assert.ok(cluster.length > 20);
-    for (const p of cluster) assert.equal(p.cluster, 'sentinela_2x2', p.text);
+    // a backfill runs once, on the node migrating, through the Distributed tables
+    for (const p of cluster) assert.equal(p.cluster, p.kind === 'INSERT INTO' ? undefined : 'sentinela_2x2', p.text);
     assert.equal(cluster[0]?.kind, 'CREATE DATABASE');
   });
 
@@ -145,8 +151,18 @@ describe('migrations on a ClickHouse cluster (text level: parsed by ClickHouse, 
   });
 
   it('each sharded table has its Distributed twin under its own name, sharded on columns of its ORDER BY', () => {
-    assert.deepEqual(Object.keys(SHARDED_TABLES).sort(), ['alerts', 'blocks', 'cdrs', 'rejected_cdrs']);
-    for (const table of ['cdrs', 'alerts', 'blocks', 'rejected_cdrs']) {
+    const rollups = [
+      'alert_stats_hour',
+      'alert_stats_minute',
+      'decisions_hour',
+      'decisions_minute',
+      'rejected_hour',
+      'rejected_minute',
+      'traffic_hour',
+      'traffic_minute',
+    ];
+    assert.deepEqual(Object.keys(SHARDED_TABLES).sort(), ['alerts', 'blocks', 'cdrs', 'rejected_cdrs', ...rollups].sort());
+    for (const table of ['cdrs', 'alerts', 'blocks', 'rejected_cdrs', ...rollups]) {
       const local = created(`${table}_local`);
       const dist = created(table);
       assert.ok(local && dist, table);
@@ -183,6 +199,25 @@ describe('migrations on a ClickHouse cluster (text level: parsed by ClickHouse, 
     assert.equal(created('cdrs')?.engine, 'Distributed');
   });
 
+  it('materialized views watch the local table of a sharded source and fill the local table of their rollup', () => {
+    const views = cluster.filter((p) => p.kind === 'CREATE MATERIALIZED VIEW');
+    assert.equal(views.length, 9);
+    for (const v of views) {
+      assert.equal(v.cluster, 'sentinela_2x2', v.name);
+      assert.match(v.to ?? '', new RegExp(`^${DB}\\.\\w+_local$`), `${v.name} writes a local rollup`);
+      assert.ok(created(v.to?.split('.')[1] ?? '')?.engine?.startsWith('Replicated'), `${v.name}: its target is replicated`);
+      assert.deepEqual(
+        v.from.map((t) => t.split('.')[1]),
+        v.from.map((t) => `${(t.split('.')[1] ?? '').replace(/_local$/, '')}_local`),
+        `${v.name} reads local tables only`,
+      );
+    }
+    const single = migrationStatements('CREATE MATERIALIZED VIEW {{db}}.v TO {{db}}.traffic_hour AS SELECT 1 FROM {{db}}.users', DB, CLUSTER);
+    assert.deepEqual(single, [
+      `CREATE MATERIALIZED VIEW ${ident(DB)}.v ON CLUSTER \`sentinela_2x2\` TO ${ident(DB)}.traffic_hour_local AS SELECT 1 FROM ${ident(DB)}.users`,
+    ]);
+  });
+
   it('column changes of a sharded table reach both its local and its Distributed table', () => {
     const alters = cluster.filter((p) => p.kind === 'ALTER TABLE' && /ADD COLUMN/.test(p.text));
     const column = (p: Parsed) => /ADD COLUMN IF NOT EXISTS `(\w+)`/.exec(p.text)?.[1];
@@ -190,7 +225,7 @@ describe('migrations on a ClickHouse cluster (text level: parsed by ClickHouse, 
       const twin = alters.find((a) => a.name === p.name.slice(0, -'_local'.length) && column(a) === column(p));
       assert.ok(twin, `${p.name}.${column(p)} is also added to the Distributed table`);
     }
-    assert.equal(alters.filter((p) => p.name === 'cdrs').length, 6);
+    assert.equal(alters.filter((p) => p.name === 'cdrs').length, 7);
     assert.equal(alters.filter((p) => p.name === 'audit_log').length, 1, 'an unsharded table is altered once');
   });
 
@@ -218,7 +253,8 @@ describe('migrations on a ClickHouse cluster (text level: parsed by ClickHouse, 
     };
     refused('DROP TABLE {{db}}.users');
     refused('CREATE TABLE {{db}}.t (a UInt8) ENGINE = Memory');
-    refused('CREATE MATERIALIZED VIEW {{db}}.v TO {{db}}.t AS SELECT 1');
+    // an inner-engine view would keep its rows on the node that took the insert
+    refused('CREATE MATERIALIZED VIEW {{db}}.v ENGINE = MergeTree ORDER BY a AS SELECT 1 AS a');
     refused('ALTER TABLE {{db}}.cdrs ADD COLUMN x UInt8, MODIFY SETTING merge_with_ttl_timeout = 3600');
     // storage-only changes of a sharded table go to its local table alone
     assert.deepEqual(migrationStatements('ALTER TABLE {{db}}.cdrs MODIFY SETTING merge_with_ttl_timeout = 3600', DB, CLUSTER), [

@@ -8,6 +8,8 @@ import { ident } from '../../../src/adapters/clickhouse/client.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../../src/adapters/clickhouse/migrations.js';
 import { migrate } from '../../../src/adapters/clickhouse/migrator.js';
 import { splitStatements } from '../../../src/adapters/clickhouse/sql-statements.js';
+import { migrationStatements } from '../../../src/adapters/clickhouse/cluster-ddl.js';
+import { SINGLE_NODE } from '../../../src/adapters/clickhouse/topology.js';
 import { SentinelaError } from '../../../src/errors.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
 
@@ -50,6 +52,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       '007_alarm_ledger_audit_checkpoints.sql',
       '008_hotlists.sql',
       '009_block_throttle.sql',
+      '010_rollups.sql',
     ]);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,
@@ -59,23 +62,40 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       [
         'access_bars',
         'alarms',
+        'alert_stats_hour',
+        'alert_stats_hour_mv',
+        'alert_stats_minute',
+        'alert_stats_minute_mv',
         'alerts',
         'api_keys',
         'audit_anchors',
         'audit_checkpoints',
         'audit_log',
         'audit_settings',
+        'block_stats_hour_mv',
+        'block_stats_minute_mv',
         'blocks',
         'cdrs',
         'cdrs_dedup',
+        'decisions_hour',
+        'decisions_hour_mv',
+        'decisions_minute',
         'hotlist_entries',
         'hotlist_sync',
         'login_locks',
         'push_dead_letters',
         'rejected_cdrs',
+        'rejected_hour',
+        'rejected_hour_mv',
+        'rejected_minute',
+        'rejected_minute_mv',
         'schema_migrations',
         'security_events',
         'sessions',
+        'traffic_hour',
+        'traffic_hour_mv',
+        'traffic_minute',
+        'traffic_minute_mv',
         'usage_profiles',
         'users',
       ],
@@ -187,5 +207,42 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
     const viaFinal = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs FINAL WHERE id = 'leg-1'`);
     assert.equal(Number(viaView[0]?.n), 1);
     assert.equal(Number(viaFinal[0]?.n), 1);
+  });
+
+  it('rollups (010) are backfilled from what was stored before, once: a migration run again after a stop counts nothing twice', async () => {
+    const upTo9 = readMigrations().filter((m) => m.version < 10);
+    await run(upTo9);
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    const cdr = (id: string, billSec: number) => ({
+      id,
+      tenant: 'acme',
+      account: 'vendas',
+      caller: '1000',
+      callee: '+442079460000',
+      callee_country: 'GB',
+      started_at: hour + 60_000,
+      ended_at: hour + 120_000,
+      duration_sec: 60,
+      bill_sec: billSec,
+      disposition: billSec > 0 ? 'ANSWERED' : 'NO ANSWER',
+      cost: billSec / 10,
+      extra: {},
+    });
+    await ch.client.insert({ table: `${ch.database}.cdrs`, values: [cdr('old-1', 60), cdr('old-2', 0), cdr('old-2', 0)], format: 'JSONEachRow' });
+    await run();
+    const totals = async () =>
+      (
+        await ch.rows<{ calls: string; answered: string; cost: number }>(
+          `SELECT sum(calls) AS calls, sum(answered) AS answered, sum(cost) AS cost FROM ${ch.database}.traffic_hour WHERE tenant = 'acme'`,
+        )
+      ).map((r) => [Number(r.calls), Number(r.answered), r.cost]);
+    assert.deepEqual(await totals(), [[2, 1, 6]], 'the re-delivered CDR counted once (read with FINAL)');
+    // a stop after the backfill and before the migration was recorded: the next run finds its rollups filled
+    const rollups = readMigrations().find((m) => m.version === 10);
+    assert.ok(rollups);
+    for (const statement of migrationStatements(rollups.sql, ch.database, SINGLE_NODE).filter((s) => s.startsWith('INSERT'))) {
+      await ch.client.command({ query: statement });
+    }
+    assert.deepEqual(await totals(), [[2, 1, 6]]);
   });
 });

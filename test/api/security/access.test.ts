@@ -32,6 +32,8 @@ const SPEC: Record<string, string> = {
   'GET /v1/alerts/:id': 'AORDU',
   'POST /v1/alerts/:id/status': 'AO',
   'GET /v1/rules': 'AORD',
+  // the console's block-check tester reads any tenant's verdict, like the configuration
+  'POST /v1/block-check/preview': 'AORD',
   // rule tuning replays stored CDRs: who reads CDRs and answers for the rules (issue 17 item 5)
   'POST /v1/rules/compare': 'AO',
   'POST /v1/cdrs': 'AO',
@@ -50,6 +52,12 @@ const SPEC: Record<string, string> = {
   'GET /v1/lists/entries': 'AORDU',
   'POST /v1/lists/entries': 'AO',
   'DELETE /v1/lists/entries/:id': 'AO',
+  // NOC charts (issue 17): aggregates per account, read like logs; a user's answers could not be narrowed to their extensions
+  'GET /v1/stats/traffic': 'AORD',
+  'GET /v1/stats/alerts': 'AORD',
+  'GET /v1/stats/rules': 'AORD',
+  'GET /v1/stats/decisions': 'AORD',
+  'GET /v1/stats/top-accounts': 'AORD',
 };
 /** Routes outside the matrix: the public login, and the EV09 tamper traps (security/audit.test.ts). */
 const NOT_IN_MATRIX = /^(POST \/v1\/login|(DELETE|PUT|PATCH) \/v1\/audit(\/:seq)?)$/;
@@ -241,6 +249,8 @@ async function makeFixtures(api: Api) {
         return { method: 'POST', url: `/v1/alerts/${alertId}/status`, payload: { status: 'acknowledged', note: 'matrix test' } };
       case 'GET /v1/rules':
         return { url: '/v1/rules' };
+      case 'POST /v1/block-check/preview':
+        return { method: 'POST', url: '/v1/block-check/preview', payload: { tenant: 'acme', account: 'acme-sp', caller: CALLER, callee: '+551140003000' } };
       case 'POST /v1/rules/compare':
         return { method: 'POST', url: '/v1/rules/compare', payload: { files: { 'velocity.yaml': readFileSync('rules/velocity.yaml', 'utf8') }, days: 1 } };
       case 'POST /v1/cdrs':
@@ -284,6 +294,12 @@ async function makeFixtures(api: Api) {
         return { method: 'POST', url: '/v1/lists/entries', payload: { type: 'number', value: `+2917${n}`, reason: 'matrix test', ttl: '1h' } };
       case 'DELETE /v1/lists/entries/:id':
         return { method: 'DELETE', url: `/v1/lists/entries/${await hotlistEntry(n)}?reason=matrix%20test` };
+      case 'GET /v1/stats/traffic':
+      case 'GET /v1/stats/alerts':
+      case 'GET /v1/stats/rules':
+      case 'GET /v1/stats/decisions':
+      case 'GET /v1/stats/top-accounts':
+        return { url: `${route.split(' ')[1] as string}?from=${new Date(NOW - 3_600_000).toISOString()}&to=${new Date(NOW).toISOString()}` };
       default:
         throw new Error(`no request for ${route}: add one to the matrix test`);
     }

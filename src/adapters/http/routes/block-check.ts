@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { checkQuery, type BlockCheckService } from '../../../api/block-check.js';
+import { maskSubjectText } from '../../../domain/security/masking.js';
 import { checkAnswer, errorBody } from '../schemas.js';
 
 /**
@@ -18,5 +19,33 @@ export const blockCheckRoutes: FastifyPluginAsyncZod<{ service: BlockCheckServic
   );
   app.post('/v1/block-check', { schema: { ...doc, summary: 'May this call be routed? (JSON body)', body: checkQuery }, serializerCompiler }, async (request) =>
     service.check(request.body, clock()),
+  );
+};
+
+/**
+ * The console's block-check tester, for a logged-in user (the PBX route wants a PBX key): the answer the PBX would
+ * get, read without counting an attempt (BlockCheckService.preview). It reads the configuration's verdict on any
+ * subject of any tenant, so it needs `rules.read`: a scoped user (own extensions only) may not probe others' blocks.
+ */
+export const blockCheckPreviewRoutes: FastifyPluginAsyncZod<{ service: BlockCheckService; clock: () => number; mask: boolean }> = async (
+  app,
+  { service, clock, mask },
+) => {
+  app.post(
+    '/v1/block-check/preview',
+    {
+      config: { access: 'rules.read' },
+      schema: {
+        tags: ['block-check'],
+        summary: 'What block-check would answer for this call, not counted as an attempt (the console tester)',
+        body: checkQuery,
+        response: { 200: checkAnswer, 400: errorBody, 403: errorBody },
+      },
+    },
+    async (request) => {
+      const answer = service.preview(request.body, clock());
+      if (!mask) return answer;
+      return { ...answer, reasons: answer.reasons.map((r) => ({ ...r, subject: maskSubjectText(r.subject) })) };
+    },
   );
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Security } from '../../../security/security.js';
 import { IDLE_LIMIT_MS } from '../../../security/sessions.js';
-import { ROLES } from '../../../domain/security/roles.js';
+import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '../../../domain/security/roles.js';
 import { SentinelaError } from '../../../errors.js';
 import { actorOf, type Principal } from '../auth.js';
 import { errorBody } from '../schemas.js';
@@ -19,7 +19,16 @@ const me = z.object({
   tenant: z.string(),
   extensions: z.array(z.string()),
   history: loginHistory,
+  permissions: z.array(z.enum(PERMISSIONS)).describe('what the role may do (the console shows only what it can use)'),
+  timeZone: z.string().describe('the default tenant time zone (IANA)'),
+  timeZones: z.record(z.string(), z.string()).describe('tenants with a time zone of their own (rules/profiles.yaml)'),
 });
+
+/** Where tenants' local times are read: the default zone and the tenants that have their own. */
+export interface Zones {
+  readonly timeZone: string;
+  readonly timeZones: Readonly<Record<string, string>>;
+}
 
 function session(request: { principal?: Principal }) {
   const p = request.principal;
@@ -28,8 +37,9 @@ function session(request: { principal?: Principal }) {
 }
 
 /** Login, logout, the caller's own account and password (A7, A8, A9, EV03). */
-export const sessionRoutes: FastifyPluginAsyncZod<{ security: Security }> = async (app, { security }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<{ security: Security; zones: () => Zones }> = async (app, { security, zones }) => {
   const tags = ['session'];
+  const viewOf = (role: Role) => ({ permissions: [...ROLE_PERMISSIONS[role]], ...zones() });
   app.post(
     '/v1/login',
     {
@@ -52,6 +62,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ security: Security }> = asyn
         tenant: user.tenant,
         extensions: [...user.extensions],
         history,
+        ...viewOf(user.role),
       };
     },
   );
@@ -75,7 +86,15 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ security: Security }> = asyn
       const s = session(request);
       const user = await security.accounts.me(s.user);
       // A8 is about what happened before this session: the history as it was at login
-      return { user: user.name, role: user.role, fullName: user.fullName, tenant: user.tenant, extensions: [...user.extensions], history: s.history };
+      return {
+        user: user.name,
+        role: user.role,
+        fullName: user.fullName,
+        tenant: user.tenant,
+        extensions: [...user.extensions],
+        history: s.history,
+        ...viewOf(user.role),
+      };
     },
   );
 
