@@ -168,18 +168,10 @@ export class Engine {
     const verdicts: Verdict[] = [];
     const denyLists = this.options.profiles.denyLists(event.tenant);
     for (const hit of rebuild || denyLists.length === 0 ? NO_HITS : checkDenyLists(event, denyLists)) {
-      this.record(
-        this.ruleStats.get('deny-list') as RuleStats,
-        this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids),
-        verdicts,
-      );
+      this.record('deny-list', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
     for (const hit of rebuild ? NO_HITS : this.ranges.denyHits(event)) {
-      this.record(
-        this.ruleStats.get('hotlist') as RuleStats,
-        this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids),
-        verdicts,
-      );
+      this.record('hotlist', this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), verdicts);
     }
     const exempt = exemptKinds(event, this.options.profiles.allowLists(event.tenant));
     for (let i = 0; i < this.detectors.length; i++) {
@@ -197,8 +189,7 @@ export class Engine {
         call ??= { e: event, at: this.usage.hourOf(event), teaches };
         limits = baseline.judge(call, observation.value);
       }
-      if (!rebuild)
-        this.record(this.detectorStats[i] as RuleStats, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
+      if (!rebuild) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
     }
     this.ranges.mark(verdicts);
     this.trimmer.tick();
@@ -291,7 +282,8 @@ export class Engine {
 
   private readonly ids = (seqs: readonly number[]): string[] => seqs.map((s) => this.ring.get(s)).filter((id): id is string => id !== undefined);
 
-  private record(stats: RuleStats, decision: ReturnType<EpisodeBook['decide']>, out: Verdict[]): void {
+  private record(ruleId: string, decision: ReturnType<EpisodeBook['decide']>, out: Verdict[]): void {
+    const stats = this.ruleStats.get(ruleId) as RuleStats;
     if (decision.suppressed) stats.suppressed++;
     for (const v of decision.verdicts) {
       if (v.kind === 'alert') stats.alerts++;
