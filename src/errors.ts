@@ -14,6 +14,13 @@ export const ErrorCodes = {
   CDR_INVALID: { http: 422, disposition: 'dead-letter', summary: 'CDR fails the canonical contract' },
   CDR_TENANT_FORBIDDEN: { http: 403, disposition: 'dead-letter', summary: "a PBX API key posted a CDR of another tenant than the key's" },
 
+  EVENT_INVALID: { http: 422, disposition: 'dead-letter', summary: 'security event fails the security-event contract' },
+  EVENT_UNRECOGNISED: {
+    http: 422,
+    disposition: 'dead-letter',
+    summary: "a PBX log or event line matched none of its source's security-event patterns (counted per source: a format change is loud)",
+  },
+
   NUMBER_EMPTY: { http: 422, disposition: 'dead-letter', summary: 'dialled number is empty' },
   NUMBER_INVALID_CHARS: { http: 422, disposition: 'dead-letter', summary: 'dialled number has characters a dialler cannot send' },
   NUMBER_TOO_LONG: { http: 422, disposition: 'dead-letter', summary: 'dialled number is longer than E.164 allows' },

@@ -7,6 +7,7 @@ import { kamailioAccDecoder } from './kamailio.js';
 import { mappingDecoder, type MappingSpec } from './mapping.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 import { TENANT_NAME } from '../contract.js';
+import { parseEvent, type EventResult } from '../../signalling/event.js';
 
 export const FORMATS = ['canonical', 'asterisk-csv', 'asterisk-custom', 'asterisk-json', 'freeswitch-json', 'kamailio-acc'] as const;
 
@@ -88,9 +89,12 @@ function canonicalDecoder(): Decoder {
   };
 }
 
-/** Decoder output → validated CDRs (or the reason each one was refused), in order. */
-export function validate(decoded: readonly Decoded[]): CdrResult[] {
-  return decoded.map((d) => (d.kind === 'error' ? { ok: false, error: d.error } : parseCdr(d.input)));
+/** A validated record: a CDR or a security event (or why it was refused). */
+export type RecordResult = CdrResult | EventResult;
+
+/** Decoder output → validated CDRs and security events (or the reason each one was refused), in order. */
+export function validate(decoded: readonly Decoded[]): RecordResult[] {
+  return decoded.map((d) => (d.kind === 'error' ? { ok: false, error: d.error } : d.kind === 'cdr' ? parseCdr(d.input) : parseEvent(d.input)));
 }
 
 function usage(message: string): SentinelaError {

@@ -5,7 +5,11 @@ import type { SentinelaError } from '../../../errors.js';
  * Decoders only reshape: the result is validated afterwards by the one canonical contract (parseCdr), so every
  * format obeys the same rules and reports contract violations the same way.
  */
-export type Decoded = { readonly kind: 'cdr'; readonly input: Readonly<Record<string, unknown>> } | { readonly kind: 'error'; readonly error: SentinelaError };
+export type Decoded =
+  | { readonly kind: 'cdr'; readonly input: Readonly<Record<string, unknown>> }
+  /** A security event (src/domain/signalling/event.ts): the signalling sources' decoders yield these. */
+  | { readonly kind: 'event'; readonly input: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'error'; readonly error: SentinelaError };
 
 export interface Decoder {
   readonly format: string;
