@@ -1,8 +1,6 @@
 import { Mutex } from 'async-mutex';
-import type { Cdr } from '../domain/cdr/contract.js';
-import { createDecoder, validate, type FormatSpec } from '../domain/cdr/formats/registry.js';
+import { createDecoder, validate, type FormatSpec, type RecordResult } from '../domain/cdr/formats/registry.js';
 import type { Decoder } from '../domain/cdr/formats/types.js';
-import type { CdrResult } from '../domain/cdr/parse.js';
 import type { Engine } from '../domain/engine/engine.js';
 import { SentinelaError } from '../errors.js';
 import { retry } from '../retry.js';
@@ -12,6 +10,7 @@ import { Lifecycle, type PipelineHealth, type PipelineState } from './lifecycle.
 import { RuleReporter } from './metrics.js';
 import type { PipelineHooks, PipelineParts, StreamRef, Tally } from './pipeline-types.js';
 import type { SourceRef } from './ports.js';
+import { bindTenant } from './record-tenant.js';
 import { rebuildEngine } from './state-rebuild.js';
 import { UsageSaver } from './usage-saver.js';
 
@@ -209,11 +208,12 @@ export class Pipeline {
     }
   }
 
-  private take(results: readonly CdrResult[], source: SourceRef, payload: Buffer | string, key: Buffer | null, tally: Tally | undefined): void {
+  private take(results: readonly RecordResult[], source: SourceRef, payload: Buffer | string, key: Buffer | null, tally: Tally | undefined): void {
     const m = this.p.metrics;
     for (const result of results) {
       if (!result.ok) {
         m?.rejected.inc({ code: result.error.code });
+        if (result.error.code === 'EVENT_UNRECOGNISED') m?.unrecognised.inc({ topic: source.topic, format: source.format });
         if (tally) tally.rejected++;
         if (source.kind === 'kafka')
           this.p.log.warn(
@@ -223,8 +223,14 @@ export class Pipeline {
         this.pending.addRejected(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, key, result.error, source);
         continue;
       }
+      if ('event' in result) {
+        const status = this.pending.evaluateEvent(this.engine, result.event, source, this.nowFor(result.event.at));
+        m?.securityEvents.inc({ topic: source.topic, type: result.event.type, status });
+        if (tally) tally.statuses[status]++;
+        continue;
+      }
       if (key !== null && key.toString() !== result.cdr.tenant) m?.misrouted.inc();
-      const status = this.pending.evaluate(this.engine, result.cdr, source, this.nowFor(result.cdr));
+      const status = this.pending.evaluate(this.engine, result.cdr, source, this.nowFor(result.cdr.startedAt));
       m?.cdrs.inc({ status });
       if (tally) tally.statuses[status]++;
     }
@@ -263,8 +269,9 @@ export class Pipeline {
     return this.p.clock === 'event-time' ? this.engine.eventTime : this.p.clock();
   }
 
-  private nowFor(cdr: Cdr): number {
-    return this.p.clock === 'event-time' ? Math.max(this.engine.eventTime, cdr.startedAt) : this.p.clock();
+  /** `at`: the record's own time (a CDR's start, an event's time). */
+  private nowFor(at: number): number {
+    return this.p.clock === 'event-time' ? Math.max(this.engine.eventTime, at) : this.p.clock();
   }
 
   /** A flush failed: the flusher keeps the batch and retries with backoff until the store is back (A11). */
@@ -284,15 +291,4 @@ export class Pipeline {
     if (s.rebuildPending) void this.rebuild(this.assignment);
     else this.lifecycle.to({ name: 'running' });
   }
-}
-
-/** A record of another tenant than its source's (a PBX key's) is refused, never written under the key. */
-function bindTenant(result: CdrResult, tenant: string): CdrResult {
-  if (!result.ok || result.cdr.tenant === tenant) return result;
-  return {
-    ok: false,
-    error: new SentinelaError('CDR_TENANT_FORBIDDEN', `this API key is for tenant ${tenant}; the record is for tenant ${result.cdr.tenant}`, {
-      path: 'tenant',
-    }),
-  };
 }

@@ -3,6 +3,7 @@ import type { EventStatus } from '../domain/engine/engine.js';
 import type { RestoredAlert } from '../domain/engine/episodes.js';
 import type { Alert, Block } from '../domain/engine/verdicts.js';
 import type { NumberResult } from '../domain/numbering/normaliser.js';
+import type { SecurityEvent } from '../domain/signalling/event.js';
 import type { UsageSnapshot } from '../domain/usage/usage-snapshot.js';
 import type { PendingBatch } from './batch.js';
 
@@ -31,6 +32,14 @@ export interface StoredCdr {
   readonly estimatedCost?: number | undefined;
 }
 
+/** An accepted security event with its identity (`eventId`) and what the engine made of it, ready to store. */
+export interface StoredEvent {
+  readonly event: SecurityEvent;
+  readonly id: string;
+  readonly status: Exclude<EventStatus, 'duplicate'>;
+  readonly source: SourceRef;
+}
+
 /** A record that could not be accepted: the original bytes and the reason. */
 export interface Rejected {
   readonly payload: Buffer;
@@ -44,6 +53,8 @@ export interface Rejected {
 export interface CdrStore {
   insertCdrs(rows: readonly StoredCdr[]): Promise<void>;
   insertRejected(rows: readonly Rejected[]): Promise<void>;
+  /** Security events (issue 18), kept like CDRs: a re-delivered one is stored once (its id). */
+  insertEvents(rows: readonly StoredEvent[]): Promise<void>;
   insertAlerts(alerts: readonly Alert[]): Promise<void>;
   /** Any state of any block (rule, attempt, manual, lift); the stored version rule decides which row wins. */
   saveBlocks(blocks: readonly Block[]): Promise<void>;

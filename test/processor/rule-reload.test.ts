@@ -26,7 +26,7 @@ const redial = ruleFileSpec.parse({
       thresholds: { warn: 3 },
     },
   ],
-}).rules;
+}).rules ?? [];
 
 describe('stream processor: hot reload (README "Hot reload")', () => {
   let kafka: TestKafka;

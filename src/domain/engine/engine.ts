@@ -28,6 +28,8 @@ import { CallKeys } from './call-keys.js';
 import type { EventStatus, Outcome, RuleStats } from './outcome.js';
 import { StateTrimmer } from './state-trim.js';
 import { TenantStreams } from './tenant-streams.js';
+import { SignallingBook } from '../signalling/signalling-book.js';
+import type { SignallingRule } from '../signalling/spec.js';
 
 export interface EngineOptions {
   readonly rules: readonly CompiledRule[];
@@ -45,6 +47,8 @@ export interface EngineOptions {
   readonly hotRanges?: readonly HotRange[];
   /** Shared hotlists (issue 16): the current index, swapped by the adapters when they reload it. */
   readonly hotlist?: HotlistHolder;
+  /** Signalling rules over security events (issue 18): their state lives beside the CDR rules'. */
+  readonly signalling?: readonly SignallingRule[];
 }
 
 export { EVENT_STATUSES, type EventStatus, type Outcome, type RuleStats } from './outcome.js';
@@ -84,6 +88,7 @@ export class Engine {
   private readonly keys = new CallKeys();
   readonly counts: Record<EventStatus, number> = { evaluated: 0, emergency: 0, 'too-late': 0, future: 0, duplicate: 0, leg: 0 };
   readonly ruleStats = new Map<string, RuleStats>();
+  readonly signalling: SignallingBook;
 
   constructor(private readonly options: EngineOptions) {
     this.money = options.rules.some((r) => r.measure.kind === 'moneyCap' || r.baseline?.dailyCost === true) ? new MoneyBook() : undefined;
@@ -100,6 +105,13 @@ export class Engine {
     for (const id of ['deny-list', 'hotlist', ...options.rules.map((r) => r.id)])
       this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, throttles: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
+    const { allowLists, escalationWithinMs } = options.profiles;
+    this.signalling = new SignallingBook({
+      rules: options.signalling ?? [],
+      allowLists: (t) => allowLists.call(options.profiles, t),
+      escalationWithinMs,
+      stats: this.ruleStats,
+    });
     this.limits = options.rules.map(ruleLimits);
     this.baselines = options.rules.map((r) =>
       !r.baseline
@@ -147,6 +159,8 @@ export class Engine {
     const decidedAt = this.streams.advance(cdr, tenantMark, this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), this.enrichDeps);
     if (event.emergency) return this.outcome('emergency', [], event);
+    if (event.ip !== undefined && event.direction !== 'inbound' && this.signalling.ruleCount > 0)
+      this.signalling.learnCall(event.tenant, event.ip, cdr, event.t);
     if (event.callee?.e164) event.hot = this.ranges.of(event.tenant, event.callee.e164, event.t);
     // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
     const learning = this.learns && event.direction === 'outbound';
@@ -245,9 +259,7 @@ export class Engine {
   }
 
   /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore). */
-  restoreBlock(block: Block): void {
-    this.episodes.restore(block);
-  }
+  restoreBlock = (block: Block): void => this.episodes.restore(block);
 
   /**
    * Learned usage profiles (G3) of the tenants this engine counted CDRs of, one snapshot per tenant, to store so

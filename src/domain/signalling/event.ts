@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SentinelaError } from '../../errors.js';
+import { verdictId } from '../engine/verdicts.js';
 import { epochMs, instant, LIMITS, nonEmpty, TENANT_NAME, text, type ContractProblem } from '../cdr/contract.js';
 
 /**
@@ -75,4 +76,27 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** Control characters (ANSI colours of a console log, tabs) become spaces, and the line is cut to the contract's length. */
 export function rawLine(line: string): string {
   return line.replace(/\p{Cc}/gu, ' ').slice(0, EVENT_LIMITS.rawLength);
+}
+
+/**
+ * The event's identity, from its content: a re-delivered event (Kafka at-least-once, a retried POST) is counted and
+ * stored once. Two failures differ at least in time, port, Call-ID or raw line.
+ */
+export function eventId(e: SecurityEvent): string {
+  const { at, tenant, type, srcIp, srcPort, transport, user, method, callId, fingerprint, count, raw } = e;
+  return verdictId([
+    'event',
+    at,
+    tenant,
+    type,
+    srcIp,
+    srcPort ?? '',
+    transport ?? '',
+    user ?? '',
+    method ?? '',
+    callId ?? '',
+    fingerprint ?? '',
+    count,
+    raw ?? '',
+  ]);
 }

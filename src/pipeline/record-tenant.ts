@@ -1,0 +1,14 @@
+import type { RecordResult } from '../domain/cdr/formats/registry.js';
+import { SentinelaError } from '../errors.js';
+
+/** A record of another tenant than its source's (a PBX key's) is refused, never written under the key. */
+export function bindTenant(result: RecordResult, tenant: string): RecordResult {
+  if (!result.ok) return result;
+  const own = 'cdr' in result ? result.cdr.tenant : result.event.tenant;
+  if (own === tenant) return result;
+  const what = 'cdr' in result ? 'CDR' : 'security event';
+  return {
+    ok: false,
+    error: new SentinelaError('CDR_TENANT_FORBIDDEN', `this API key is for tenant ${tenant}; the ${what} is for tenant ${own}`, { path: 'tenant' }),
+  };
+}
