@@ -40,6 +40,14 @@ export interface StoredEvent {
   readonly source: SourceRef;
 }
 
+/** A user that registered successfully from an address, last at `at`. */
+export interface KnownUser {
+  readonly tenant: string;
+  readonly ip: string;
+  readonly user: string;
+  readonly at: number;
+}
+
 /** A record that could not be accepted: the original bytes and the reason. */
 export interface Rejected {
   readonly payload: Buffer;
@@ -64,6 +72,8 @@ export interface CdrStore {
   recentAlerts(since: number): Promise<RestoredAlert[]>;
   /** Rule blocks that started at or after `since`, not lifted. */
   recentBlocks(since: number): Promise<Block[]>;
+  /** Users that registered from an address since `since`: the signalling rules' known sites survive a restart. */
+  knownUsers(since: number): Promise<KnownUser[]>;
   /** Stores learned usage profiles, one snapshot per tenant (G3); per tenant, the one that learned the newest event wins. */
   saveUsage(snapshots: readonly UsageSnapshot[]): Promise<void>;
   /** The stored usage profile of every tenant; a row that is not a valid snapshot is logged and left out. */

@@ -1,4 +1,6 @@
-import type { StoredEvent } from '../../pipeline/ports.js';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { KnownUser, StoredEvent } from '../../pipeline/ports.js';
+import { selectRows } from './queries.js';
 
 /** The row form of a security event in `security_events` (migrations/011_security_events.sql). */
 export function eventRow({ event: e, id, status, source }: StoredEvent): Record<string, unknown> {
@@ -25,4 +27,16 @@ export function eventRow({ event: e, id, status, source }: StoredEvent): Record<
     source_offset: source.offset,
     format: source.format,
   };
+}
+
+/** Users that registered successfully from an address since `since` (NAT-aware signalling after a restart). */
+export async function selectKnownUsers(client: ClickHouseClient, db: string, since: number): Promise<KnownUser[]> {
+  const rows = await selectRows<{ tenant: string; ip: string; user: string; at: string }>(
+    client,
+    `SELECT tenant, src_ip AS ip, user, toUnixTimestamp64Milli(max(at)) AS at FROM ${db}.security_events
+     WHERE type = 'registered' AND user != '' AND at >= fromUnixTimestamp64Milli({since:Int64}) GROUP BY tenant, ip, user`,
+    { since },
+    'state rebuild: known users',
+  );
+  return rows.map((r) => ({ tenant: r.tenant, ip: r.ip, user: r.user, at: Number(r.at) }));
 }

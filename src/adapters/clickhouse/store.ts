@@ -7,12 +7,12 @@ import type { RestoredAlert } from '../../domain/engine/episodes.js';
 import type { Alert, Block, Severity, Subject } from '../../domain/engine/verdicts.js';
 import type { NumberResult } from '../../domain/numbering/normaliser.js';
 import type { UsageSnapshot } from '../../domain/usage/usage-snapshot.js';
-import type { CdrStore, Rejected, StoredCdr, StoredEvent } from '../../pipeline/ports.js';
+import type { CdrStore, KnownUser, Rejected, StoredCdr, StoredEvent } from '../../pipeline/ports.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
 import { ident, storeError } from './client.js';
 import { decisionRow } from './decision-rows.js';
-import { eventRow } from './event-rows.js';
+import { eventRow, selectKnownUsers } from './event-rows.js';
 import { selectRows } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
 
@@ -68,6 +68,10 @@ export class ClickHouseStore implements CdrStore {
 
   async insertEvents(rows: readonly StoredEvent[]): Promise<void> {
     await this.insert('security_events', rows.map(eventRow));
+  }
+
+  knownUsers(since: number): Promise<KnownUser[]> {
+    return selectKnownUsers(this.client, this.db, since);
   }
 
   async insertAlerts(alerts: readonly Alert[]): Promise<void> {

@@ -8,12 +8,12 @@ export class KnownSites {
   private readonly sites = new Map<string, Map<string, number>>();
 
   /** `horizonMs`: how long a user stays known at an address without being seen there again. */
-  constructor(private readonly horizonMs: number) {}
+  constructor(readonly horizonMs: number) {}
 
   learn(tenant: string, ip: string, user: string, at: number): void {
     const key = siteKey(tenant, ip);
     let users = this.sites.get(key);
-    if (!users) this.sites.set(key, (users = new Map()));
+    if (!users) this.sites.set(key, (users = new Map<string, number>()));
     if ((users.get(user) ?? -Infinity) < at) users.set(user, at);
   }
 

@@ -41,10 +41,11 @@ export class SignallingBook {
   private readonly horizonMs: number;
   private newest = -Infinity;
   private taken = 0;
+  private knownTrimmedAt = -Infinity;
 
   constructor(private readonly o: SignallingOptions) {
     this.known = new KnownSites(o.knownForMs ?? 30 * 86_400_000);
-    this.windows = o.rules.map(() => new Map());
+    this.windows = o.rules.map(() => new Map<string, EventWindow>());
     this.horizonMs = Math.max(60_000, ...o.rules.map((r) => Math.max(r.windowMs, r.cooldownMs)));
     for (const r of o.rules) o.stats.set(r.id, { evaluations: 0, alerts: 0, blocks: 0, throttles: 0, suppressed: 0 });
   }
@@ -187,7 +188,11 @@ export class SignallingBook {
     this.quiet.forEach((until, key) => until <= at && this.quiet.delete(key));
     this.blocked.forEach((b, key) => at - b.at > Math.max(this.o.escalationWithinMs, b.until - b.at) && this.blocked.delete(key));
     this.seen.forEach((t, id) => t < at - this.horizonMs && this.seen.delete(id));
-    this.known.trim(at);
+    // known users live for weeks: their map is walked once an hour of event time, not every TRIM_EVERY events
+    if (at - this.knownTrimmedAt >= 3_600_000) {
+      this.known.trim(at);
+      this.knownTrimmedAt = at;
+    }
   }
 }
 
