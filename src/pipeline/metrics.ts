@@ -21,6 +21,12 @@ export function createPipelineMetrics(registry: Registry = new Registry(), withD
       labelNames: ['topic', 'format'],
       registers: r,
     }),
+    matchRatio: new Gauge({
+      name: 'sentinela_security_source_match_ratio',
+      help: "share of a security source's lines its decoder recognised over the last 10 minutes (below 0.5: alarmed)",
+      labelNames: ['topic', 'format'],
+      registers: r,
+    }),
     rejected: new Counter({ name: 'sentinela_rejected_total', help: 'records dead-lettered, by error code', labelNames: ['code'], registers: r }),
     misrouted: new Counter({
       name: 'sentinela_misrouted_total',

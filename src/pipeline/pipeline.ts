@@ -11,6 +11,7 @@ import { RuleReporter } from './metrics.js';
 import type { PipelineHooks, PipelineParts, StreamRef, Tally } from './pipeline-types.js';
 import type { SourceRef } from './ports.js';
 import { bindTenant } from './record-tenant.js';
+import { SourceHealth } from './source-health.js';
 import { rebuildEngine } from './state-rebuild.js';
 import { UsageSaver } from './usage-saver.js';
 
@@ -37,6 +38,7 @@ export class Pipeline {
   readonly mutex = new Mutex();
   private assignment: Readonly<Record<string, readonly number[]>> = {};
   private readonly stopped = new AbortController();
+  private readonly sources: SourceHealth;
 
   constructor(
     private readonly p: PipelineParts,
@@ -45,6 +47,7 @@ export class Pipeline {
     this.newEngine = p.newEngine;
     this.engine = p.newEngine();
     this.rules = p.metrics && new RuleReporter(p.metrics);
+    this.sources = new SourceHealth({ log: p.log, metrics: p.metrics, changed: p.sourceChanged });
     this.usage = p.store && new UsageSaver({ store: p.store, log: p.log, backoff: p.backoff, now: () => this.now() });
     this.lifecycle = new Lifecycle((state, previous) => {
       p.metrics?.degraded.set(state.name === 'degraded' ? 1 : 0);
@@ -178,21 +181,24 @@ export class Pipeline {
 
   /**
    * Takes one record of a stream: decoded, validated and evaluated into the open batch (a refused record is
-   * dead-lettered in it with its reason). `offset` locates it in its stream (Kafka offset, line number).
+   * dead-lettered in it with its reason). `offset` locates it in its stream (Kafka offset, line number); `tenant`:
+   * the only tenant this source may write (a PBX API key's), records of others are dead-lettered.
    */
-  /** `tenant`: the only tenant this source may write (a PBX API key's); records of others are dead-lettered. */
   accept(stream: StreamRef, decoder: Decoder, payload: Buffer | string, key: Buffer | null, offset: number, tally?: Tally, tenant?: string): void {
     const m = this.p.metrics;
     m?.messages.inc({ topic: stream.topic });
     this.pending.touch(performance.now());
     const source: SourceRef = { ...stream, offset, format: decoder.format };
+    const skipped = decoder.skipped?.() ?? 0;
     let results =
       payload.length > this.p.maxRecordBytes
         ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `record is ${payload.length} bytes, the limit is ${this.p.maxRecordBytes}`) }]
         : validate(decoder.decode(payload, offset));
-    // a decoder that holds nothing for correlation and found no record (an empty CSV message) must not drop it silently
-    if (results.length === 0 && decoder.oldestHeld === undefined)
-      results = [{ ok: false as const, error: new SentinelaError('CDR_INVALID', `the ${decoder.format} record holds no CDR (it is empty)`) }];
+    const skips = (decoder.skipped?.() ?? 0) - skipped;
+    // an empty record (a blank CSV message) is refused, not dropped; a security line skipped as irrelevant is counted
+    if (results.length === 0 && decoder.oldestHeld === undefined && skips === 0)
+      results = [{ ok: false as const, error: new SentinelaError('CDR_INVALID', `the ${decoder.format} record holds no record (it is empty)`) }];
+    this.sources.observe(source, decoder, results, skips, this.now());
     this.take(tenant === undefined ? results : results.map((r) => bindTenant(r, tenant)), source, payload, key, tally);
     if (stream.kind === 'kafka') this.pending.position(stream.topic, stream.partition, offset + 1, decoder.oldestHeld?.());
   }
