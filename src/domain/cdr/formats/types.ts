@@ -24,6 +24,12 @@ export interface Decoder {
   expire?(olderThan: number): Decoded[];
   /** Emits everything still held (end of a file). */
   drain?(): Decoded[];
+  /**
+   * Security-event sources: records recognised as irrelevant (Asterisk ChallengeSent, a FreeSWITCH challenge) that
+   * yielded nothing, since the decoder was made. With the events and EVENT_UNRECOGNISED errors it yields, this
+   * gives a source's match rate.
+   */
+  skipped?(): number;
 }
 
 /** What every decoder needs to know about the source: the zone of wall-clock times without offset (A12). */
