@@ -8,8 +8,24 @@ import { mappingDecoder, type MappingSpec } from './mapping.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 import { TENANT_NAME } from '../contract.js';
 import { parseEvent, type EventResult } from '../../signalling/event.js';
+import { asteriskAmiDecoder, asteriskSecurityDecoder } from '../../signalling/formats/asterisk.js';
+import { freeswitchSecurityDecoder } from '../../signalling/formats/freeswitch.js';
+import { canonicalEventDecoder, kamailioSecurityDecoder } from '../../signalling/formats/kamailio.js';
 
-export const FORMATS = ['canonical', 'asterisk-csv', 'asterisk-custom', 'asterisk-json', 'freeswitch-json', 'kamailio-acc'] as const;
+export const FORMATS = [
+  'canonical',
+  'asterisk-csv',
+  'asterisk-custom',
+  'asterisk-json',
+  'freeswitch-json',
+  'kamailio-acc',
+  // security events (issue 18): src/domain/signalling/formats
+  'event',
+  'asterisk-security',
+  'asterisk-ami',
+  'freeswitch-security',
+  'kamailio-security',
+] as const;
 
 /**
  * A format spec names a decoder and its options: `asterisk-csv;tz=UTC;encoding=latin1`,
@@ -75,6 +91,16 @@ export function createDecoder(spec: FormatSpec, ctx: DecoderContext): Decoder {
       const columns = spec.options['columns']?.split('/').filter((c) => c !== '');
       return kamailioAccDecoder(columns ? { ...options, columns } : options);
     }
+    case 'event':
+      return canonicalEventDecoder();
+    case 'asterisk-security':
+      return asteriskSecurityDecoder(options);
+    case 'asterisk-ami':
+      return asteriskAmiDecoder(options);
+    case 'freeswitch-security':
+      return freeswitchSecurityDecoder(options);
+    case 'kamailio-security':
+      return kamailioSecurityDecoder(options);
   }
 }
 
