@@ -72,7 +72,7 @@ describe('POST /v1/events: security events through the embedded pipeline (issue 
     const again = (await post(body)).json<{ accepted: number; duplicates: number }>();
     assert.deepEqual([again.accepted, again.duplicates], [0, 3]);
     const stored = await ch.rows<{ n: string; ips: string[] }>(
-      `SELECT count() AS n, groupUniqArray(src_ip) AS ips FROM ${ch.database}.security_events FINAL WHERE tenant = 'acme'`,
+      `SELECT count() AS n, groupUniqArray(src_ip) AS ips FROM ${ch.database}.signalling_events FINAL WHERE tenant = 'acme'`,
     );
     assert.deepEqual([Number(stored[0]?.n), stored[0]?.ips], [3, ['203.0.113.77']]);
     const rejected = await ch.rows<{ code: string }>(

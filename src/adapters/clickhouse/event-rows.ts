@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { KnownUser, StoredEvent } from '../../pipeline/ports.js';
 import { selectRows } from './queries.js';
 
-/** The row form of a security event in `security_events` (migrations/011_security_events.sql). */
+/** The row form of a security event in `signalling_events` (migrations/011_signalling_events.sql). */
 export function eventRow({ event: e, id, status, source }: StoredEvent): Record<string, unknown> {
   return {
     id,
@@ -31,12 +31,12 @@ export function eventRow({ event: e, id, status, source }: StoredEvent): Record<
 
 /** Users that registered successfully from an address since `since` (NAT-aware signalling after a restart). */
 export async function selectKnownUsers(client: ClickHouseClient, db: string, since: number): Promise<KnownUser[]> {
-  const rows = await selectRows<{ tenant: string; ip: string; user: string; at: string }>(
+  const rows = await selectRows<{ tenant: string; ip: string; user: string; last_ms: string }>(
     client,
-    `SELECT tenant, src_ip AS ip, user, toUnixTimestamp64Milli(max(at)) AS at FROM ${db}.security_events
+    `SELECT tenant, src_ip AS ip, user, toUnixTimestamp64Milli(max(at)) AS last_ms FROM ${db}.signalling_events
      WHERE type = 'registered' AND user != '' AND at >= fromUnixTimestamp64Milli({since:Int64}) GROUP BY tenant, ip, user`,
     { since },
     'state rebuild: known users',
   );
-  return rows.map((r) => ({ tenant: r.tenant, ip: r.ip, user: r.user, at: Number(r.at) }));
+  return rows.map((r) => ({ tenant: r.tenant, ip: r.ip, user: r.user, at: Number(r.last_ms) }));
 }

@@ -67,7 +67,7 @@ export class ClickHouseStore implements CdrStore {
   }
 
   async insertEvents(rows: readonly StoredEvent[]): Promise<void> {
-    await this.insert('security_events', rows.map(eventRow));
+    await this.insert('signalling_events', rows.map(eventRow));
   }
 
   knownUsers(since: number): Promise<KnownUser[]> {

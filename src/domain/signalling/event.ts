@@ -53,7 +53,7 @@ export type EventResult = { readonly ok: true; readonly event: SecurityEvent } |
 /** Validates a decoded value against the security-event contract. Never throws. */
 export function parseEvent(input: unknown): EventResult {
   const result = eventShape.safeParse(input);
-  if (!result.success) return invalid(result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: describeIssue(i) })));
+  if (!result.success) return invalid(result.error.issues.map((i) => ({ path: issuePath(i), message: describeIssue(i) })));
   const at = epochMs(result.data.at);
   if (typeof at === 'string') return invalid([{ path: 'at', message: at }]);
   const event = { ...result.data, at };
@@ -65,6 +65,12 @@ function invalid(problems: readonly ContractProblem[]): EventResult {
   const first = problems[0] ?? { path: '(root)', message: 'invalid' };
   const message = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   return { ok: false, error: new SentinelaError('EVENT_INVALID', message, { path: first.path, problems }) };
+}
+
+/** The field an issue blames; an unknown field names itself (`via`), as for CDRs. */
+function issuePath(issue: z.core.$ZodIssue): string {
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(',')] : issue.path;
+  return path.map(String).join('.') || '(root)';
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -6,7 +6,7 @@
 -- Retention: 90 days (TTL on the event's time). An attack's evidence is investigated within weeks; a scan sends
 -- thousands of events a minute, far more than its CDRs, so these do not follow CDR_RETENTION_DAYS.
 
-CREATE TABLE IF NOT EXISTS {{db}}.security_events
+CREATE TABLE IF NOT EXISTS {{db}}.signalling_events
 (
     id                String COMMENT 'content hash: a re-delivered event has the same id',
     at                DateTime64(3, 'UTC') COMMENT 'when the PBX saw it',
