@@ -53,10 +53,14 @@ describe('GET /v1/stats/* (embedded: chDB)', () => {
       const check = await api.app.inject({ url: `/v1/block-check?tenant=${tenant}&account=vendas&caller=%2B551130001000&callee=%2B551130002000` });
       assert.equal(check.statusCode, 200, check.body);
     }
+    api.service.shed({ tenant: 'acme' }, clock()); // as load shedding answers, before authentication
     clock.advance(60_000);
     await api.writeDecisions(); // settles once the tallies are stored: read at once, no polling
-    const decisions = await api.app.inject({ url: `/v1/stats/decisions?from=${at(NOW - HOUR)}&to=${at(NOW + HOUR)}&tenant=acme`, headers: auth });
-    assert.deepEqual(decisions.json<{ points: Point[] }>().points, [{ t: at(NOW), allow: 2, block: 0, failOpen: 0, failClosed: 0, shed: 0 }]);
+    const decisions = async (tenant = '') =>
+      (await api.app.inject({ url: `/v1/stats/decisions?from=${at(NOW - HOUR)}&to=${at(NOW + HOUR)}${tenant}`, headers: auth })).json<{ points: Point[] }>()
+        .points;
+    assert.deepEqual(await decisions('&tenant=acme'), [{ t: at(NOW), allow: 2, block: 0, failOpen: 0, failClosed: 0, shed: 0 }]);
+    assert.deepEqual(await decisions(), [{ t: at(NOW), allow: 3, block: 0, failOpen: 0, failClosed: 0, shed: 1 }], 'shed answers: in the all-tenants chart');
 
     const get = async (path: string, from: number, to: number, more = '') => {
       const res = await api.app.inject({ url: `/v1/stats/${path}?from=${at(from)}&to=${at(to)}${more}`, headers: auth });
