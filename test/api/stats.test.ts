@@ -23,7 +23,7 @@ describe('GET /v1/stats/* (embedded: chDB)', () => {
   });
   after(() => ch.drop());
 
-  it('answers each chart in the agreed shape, minute by minute up to 6 h, else hour by hour', async (t) => {
+  it('answers each chart in the agreed shape, minute by minute up to 6 h, hour by hour up to 14 days, else day by day', async (t) => {
     const clock = testClock(NOW);
     const api = await embeddedApi(t, ch, { clock });
     const auth = await loginAs(api, 'noc-reviewer', 'reviewer');
@@ -81,6 +81,14 @@ describe('GET /v1/stats/* (embedded: chDB)', () => {
         [at(NOW - 30 * 60_000), 'BR', 1],
         [at(NOW - 30 * 60_000), 'GB', 2],
       ],
+    );
+    assert.equal((await get('traffic', NOW - 14 * 24 * HOUR, NOW)).step, 'hour', 'up to 14 days hour by hour');
+    const month = await get('traffic', NOW - 30 * 24 * HOUR, NOW + HOUR);
+    assert.equal(month.step, 'day', 'beyond 14 days day by day');
+    const today = NOW - 20 * 60_000 - ((NOW - 20 * 60_000) % (24 * HOUR));
+    assert.deepEqual(
+      month.points?.map((p) => [p.t, p['calls'], p['cost']]),
+      [[at(today), 4, 6]],
     );
     const top = await get('top-accounts', NOW - 24 * HOUR, NOW + HOUR, '&limit=2');
     assert.deepEqual(top.accounts, [
