@@ -179,7 +179,10 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       sent.map((p) => [p.query_id, p.clickhouse_settings]),
       statements.map((_, n) => [statementId(ch.database, '010_rollups.sql', n), LONG_STATEMENT]),
     );
-    assert.ok(sent.some((p) => p.query.startsWith(`INSERT INTO ${ident(ch.database)}.traffic_hour`)), 'the backfill among them');
+    assert.ok(
+      sent.some((p) => p.query.startsWith(`INSERT INTO ${ident(ch.database)}.traffic_hour`)),
+      'the backfill among them',
+    );
     const first = runs[0]!.sent.find((p) => p.query.startsWith(`CREATE TABLE IF NOT EXISTS ${ident(ch.database)}.cdrs`));
     assert.equal(first?.query_id, statementId(ch.database, '001_initial_schema.sql', 0));
     assert.equal(statementId(ch.database, '010_rollups.sql', 3), `sentinela-migrate-${ch.database}-010_rollups.sql-3`, 'nothing random in it');
