@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { cdrShape, type Cdr } from '../domain/cdr/contract.js';
 import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
-import { DecisionCounts, decisionOf } from '../domain/blocks/decision-counts.js';
+import { DecisionCounts, decisionOf, SHED_TENANT } from '../domain/blocks/decision-counts.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import type { HotlistHolder } from '../domain/lists/hotlist.js';
@@ -190,7 +190,7 @@ export class BlockCheckService {
    */
   shed(q: Partial<CheckQuery>, now: number, why: 'overload' | 'loading' = 'overload'): CheckAnswer {
     this.counts.shed++;
-    this.decisions.add(q.tenant ?? 'default', 'shed', now);
+    this.decisions.add(SHED_TENANT, 'shed', now); // not under q.tenant: unauthenticated (decision-counts.ts)
     if (this.o.failPolicy === 'open') return { action: 'allow', reasons: [], policy: 'fail-open', degraded: why };
     if (q.tenant !== undefined && q.account !== undefined && q.caller !== undefined && q.callee !== undefined) {
       const event = this.attempts.describe(attemptCdr(q as CheckQuery, 'shed', now));

@@ -81,14 +81,14 @@ export interface PushFailure {
   readonly lastError: string;
 }
 
-/** A stats query (issue 17): epoch-ms bounds, the rollup it reads (`minute` or `hour`), all tenants or one. */
+/** A stats query (issue 17): epoch-ms bounds, its step (`minute` reads the minute rollups, `hour` and `day` the hour ones), all tenants or one. */
 export interface StatsRange {
   readonly from: number;
   readonly to: number;
   readonly step: StatsStep;
   readonly tenant?: string | undefined;
 }
-export type StatsStep = 'minute' | 'hour';
+export type StatsStep = 'minute' | 'hour' | 'day';
 
 export interface TrafficPoint {
   readonly t: number;

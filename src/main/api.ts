@@ -88,12 +88,8 @@ export async function composeApi(w: ApiWiring) {
     ? new Hotlists({ store: lists.store, audit: security.audit, clock, refresher: lists.refresher, log, homeCountryCode: homeCallingCode(config) })
     : undefined;
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
-  const sinks: BatchSink[] = [
-    verdictStoreSink(store),
-    (batch) => store.insertDecisions(batch.decisions),
-    kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks),
-  ];
-  const attemptVerdicts = new AttemptVerdicts({ sinks, log });
+  const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
+  const attemptVerdicts = new AttemptVerdicts({ sinks, decisionSinks: [(batch) => store.insertDecisions(batch.decisions)], log });
   const service = new BlockCheckService({
     attempts: engineFactory(config, w.ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000 })(),
     table,
@@ -109,7 +105,7 @@ export async function composeApi(w: ApiWiring) {
     },
   });
   const registry = createApiMetrics({ service, table, pusher, clock });
-  /** Block-check answers of the minutes that ended, to ClickHouse (every 10 s; tests call it). */
+  /** Block-check answers of the minutes that ended, to ClickHouse (every 10 s; tests call it and wait until stored). */
   const writeDecisions = () => attemptVerdicts.writeDecisions(service.decisions.take(clock()));
   const rules = new RuleReloader({
     initial: w.ruleFiles,
@@ -180,8 +176,8 @@ export async function composeApi(w: ApiWiring) {
       setInterval(() => {
         table.sweep(clock());
         service.graded.sweep(clock());
-        writeDecisions();
       }, 10_000),
+      setInterval(() => void writeDecisions(), 10_000),
     );
     if (kafka && kc && publisher) {
       const onJoined = () => {
@@ -237,7 +233,7 @@ export async function composeApi(w: ApiWiring) {
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
-    attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
+    void attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
     rules.stop();
     await attemptVerdicts.drain(5_000);
     security.stop();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BlockCheckService, type CheckQuery, type FailPolicy } from '../../src/api/block-check.js';
 import { BlockTable } from '../../src/domain/blocks/block-table.js';
+import { MAX_TENANTS_PER_MINUTE, SHED_TENANT } from '../../src/domain/blocks/decision-counts.js';
 import { liftBlock, type Block } from '../../src/domain/blocks/block.js';
 import { createEngine } from '../../src/domain/engine/build.js';
 import type { Verdict } from '../../src/domain/engine/verdicts.js';
@@ -241,9 +242,25 @@ describe('block-check (API core)', () => {
       counted.map((r) => [r.tenant, r.allow, r.block, r.failClosed, r.shed]),
       [
         ['acme', 1, 1, 0, 0],
-        ['globex', 0, 0, 0, 1],
+        ['(shed)', 0, 0, 0, 1],
       ],
+      'a shed request is unauthenticated: counted apart, not under the tenant it names',
     );
     assert.equal(row('acme')?.failClosed, 1);
+  });
+
+  it('a flood of shed requests naming made-up tenants does not push real tenants into (other)', () => {
+    const { s } = service();
+    for (let i = 0; i < MAX_TENANTS_PER_MINUTE + 10; i++) s.shed(call({ tenant: `made-up-${i}` }), NOW);
+    s.check(call(), NOW + 1_000);
+    s.check(call({ tenant: 'globex' }), NOW + 2_000);
+    assert.deepEqual(
+      s.decisions.take().map((r) => [r.tenant, r.allow, r.shed]),
+      [
+        [SHED_TENANT, 0, MAX_TENANTS_PER_MINUTE + 10],
+        ['acme', 1, 0],
+        ['globex', 1, 0],
+      ],
+    );
   });
 });

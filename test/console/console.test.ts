@@ -184,6 +184,29 @@ describe('the NOC console (issue 17) in a browser, on the demo', () => {
       const accounts = page.locator('#charts .card').filter({ hasText: 'Top accounts by cost' }).locator('tbody tr');
       assert.ok((await accounts.count()) >= 2, 'both tenants spend');
       assert.match((await accounts.first().textContent()) ?? '', /(acme|globex).*R\$/);
+      // 30 days are drawn day by day (the API's step), one x per day; every chart follows the tenant filter
+      const month = page.waitForResponse((r) => r.url().includes('/v1/stats/traffic?') && !r.url().includes('by=country'));
+      await page.locator('#view-charts select[name=range]').selectOption('30d');
+      assert.equal(((await (await month).json()) as { step: string }).step, 'day');
+      const xs = await page.evaluate(async () => {
+        const module = '/console/js/views/charts.js'; // the browser's import, not the test's
+        const { columns } = (await import(module)) as { columns: (a: unknown, f: string[], s: unknown) => number[][] };
+        const to = Date.now();
+        const span = { from: new Date(to - 30 * 86_400_000).toISOString(), to: new Date(to).toISOString() };
+        return columns({ step: 'day', points: [{ t: new Date(to - (to % 86_400_000)).toISOString(), calls: 7 }] }, ['calls'], span);
+      });
+      assert.ok(xs[0]?.length === 30 || xs[0]?.length === 31, `${xs[0]?.length} x values for 30 days`);
+      assert.equal(xs[1]?.at(-1), 7, 'the last day holds its calls');
+      const asked: string[] = [];
+      page.on('request', (r) => void (r.url().includes('/v1/stats/') && asked.push(r.url())));
+      await page.locator('#view-charts input[name=tenant]').fill('acme');
+      await page.locator('#view-charts input[name=tenant]').dispatchEvent('change');
+      await until(async () => asked.length === 5, 'the five stats requests');
+      assert.deepEqual(
+        asked.filter((url) => !url.includes('tenant=acme')),
+        [],
+        'every chart of the tenant',
+      );
 
       await page.locator('#nav-rules').click();
       const premium = page.locator('#rule-list tbody tr').filter({ hasText: 'premium-destination' });

@@ -62,3 +62,9 @@ export function expand(sql: string, o: { from: number; to: number; intervalS: nu
     .replace(/\$__interval_s\b/g, String(interval))
     .replace(/\bsentinela\./g, `${o.database}.`);
 }
+
+/** The template variables a panel's SQL reads (`$name`, `${name}`, `${name:format}`), Grafana's own `$__` macros aside. */
+export function variablesOf(sql: string): string[] {
+  const names = [...sql.matchAll(/\$\{(\w+)(?::\w+)?\}|\$(?!__)(\w+)/g)].map((m) => (m[1] ?? m[2]) as string);
+  return [...new Set(names)].sort();
+}

@@ -21,7 +21,8 @@ const PURPLE = '#7c3aed';
 const wholeMoney = (v) => (typeof v === 'number' ? `R$ ${num(v)}` : '');
 const seconds = (v) => (typeof v === 'number' ? (v > 1e11 ? v / 1000 : v) : Date.parse(v) / 1000);
 
-const STEP_SECONDS = { minute: 60, hour: 3600 };
+/** The API's step of a chart: minute up to 6 h, hour up to 14 days, day beyond (30 days: 30 points, not 720). */
+const STEP_SECONDS = { minute: 60, hour: 3600, day: 86400 };
 
 /**
  * uPlot's columns from an answer's points: one x per step of the period (a step without points is 0, not a line
@@ -108,9 +109,9 @@ export function render(section) {
     const [traffic, countries, alerts, decisions, top] = await Promise.all([
       optional(`/v1/stats/traffic${query({ ...span, tenant })}`),
       optional(`/v1/stats/traffic${query({ ...span, tenant, by: 'country' })}`),
-      optional(`/v1/stats/alerts${query(span)}`),
-      optional(`/v1/stats/decisions${query(span)}`),
-      optional(`/v1/stats/top-accounts${query({ ...span, limit: 10 })}`),
+      optional(`/v1/stats/alerts${query({ ...span, tenant })}`),
+      optional(`/v1/stats/decisions${query({ ...span, tenant })}`),
+      optional(`/v1/stats/top-accounts${query({ ...span, tenant, limit: 10 })}`),
     ]).catch((err) => (fill(body, note('error', err.message)), []));
     if (traffic === undefined || !isNewest()) return;
     fill(

@@ -17,9 +17,12 @@ export class ClickHouseAlarmLedger implements AlarmLedger {
   async claimAlarm(a: RecordedAlarm): Promise<boolean> {
     const seen = await selectRows<{ n: string }>(this.client, `SELECT count() AS n FROM ${this.db}.alarms WHERE id = {id:String}`, { id: a.id }, 'find alarm');
     if (Number(seen[0]?.n ?? 0) > 0) return false;
-    await insertRows(this.client, `${this.db}.alarms`, [
-      { id: a.id, at: a.at, key: a.key, kind: a.kind, severity: a.severity, title: a.title, details: JSON.stringify(a.details), raised_by: a.raisedBy },
-    ]);
+    await insertRows(
+      this.client,
+      `${this.db}.alarms`,
+      [{ id: a.id, at: a.at, key: a.key, kind: a.kind, severity: a.severity, title: a.title, details: JSON.stringify(a.details), raised_by: a.raisedBy }],
+      'none',
+    );
     return true;
   }
 }

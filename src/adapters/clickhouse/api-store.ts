@@ -184,7 +184,7 @@ export class ClickHouseApiStore implements ApiStore {
   }
 
   private insert(table: string, values: object[]): Promise<void> {
-    return insertRows(this.client, `${this.db}.${table}`, values);
+    return insertRows(this.client, `${this.db}.${table}`, values, 'none');
   }
 }
 

@@ -45,6 +45,7 @@ export class ClickHouseAuditStore {
         prev_hash: r.prevHash,
         hash: r.hash,
       })),
+      'none',
     );
   }
 
@@ -99,9 +100,12 @@ export class ClickHouseAuditStore {
   }
 
   saveAnchor(a: AuditAnchor): Promise<void> {
-    return insertRows(this.client, `${this.db}.audit_anchors`, [
-      { chain: a.chain, first_seq: a.firstSeq, prev_hash: a.prevHash, at: a.at, reason: a.reason, mac: a.mac },
-    ]);
+    return insertRows(
+      this.client,
+      `${this.db}.audit_anchors`,
+      [{ chain: a.chain, first_seq: a.firstSeq, prev_hash: a.prevHash, at: a.at, reason: a.reason, mac: a.mac }],
+      'none',
+    );
   }
 
   async searchAudit(q: AuditSearch): Promise<Page<AuditRecord>> {
@@ -191,6 +195,7 @@ export class ClickHouseAuditStore {
         mac: c.mac,
         version: c.verifiedAt,
       })),
+      'none',
     );
   }
 

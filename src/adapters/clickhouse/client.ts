@@ -25,6 +25,9 @@ export function createClickHouseClient(target: ClickHouseTarget & { readonly clu
       username: target.user,
       ...(target.password === undefined ? {} : { password: target.password }),
       request_timeout: 30_000,
+      // a long migration statement is kept alive by progress headers (migrator.ts), one every 10 s: Node's 16 KiB of
+      // response headers would end it after some 15 minutes
+      max_response_headers_size: 1024 * 1024,
       ...(target.cluster === undefined ? {} : { clickhouse_settings: CLUSTER_SETTINGS }),
     });
   }

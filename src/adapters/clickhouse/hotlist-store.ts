@@ -78,6 +78,7 @@ export class ClickHouseHotlistStore implements HotlistStore {
         removed_by: e.removedBy,
         version: e.version,
       })),
+      'none',
     );
   }
 
@@ -185,6 +186,6 @@ export class ClickHouseHotlistStore implements HotlistStore {
   }
 
   saveSyncCursor(feed: string, cursor: string, at: number): Promise<void> {
-    return insertRows(this.client, `${this.db}.hotlist_sync`, [{ feed, cursor, synced_at: dt(at), version: at }]);
+    return insertRows(this.client, `${this.db}.hotlist_sync`, [{ feed, cursor, synced_at: dt(at), version: at }], 'none');
   }
 }

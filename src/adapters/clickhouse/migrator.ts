@@ -4,6 +4,7 @@ import { SentinelaError } from '../../errors.js';
 import { ident, storeError } from './client.js';
 import { migrationStatements } from './cluster-ddl.js';
 import type { MigrationFile } from './migrations.js';
+import { insertRows } from './queries.js';
 import { isSharded, onCluster, SINGLE_NODE, storageTable, type Topology } from './topology.js';
 
 export interface MigrateOptions {
@@ -27,6 +28,16 @@ const RETENTION = [
   { table: 'cdrs', column: 'started_at' },
   { table: 'rejected_cdrs', column: 'received_at' },
 ] as const;
+
+/**
+ * A migration statement may run for minutes (010's backfill reads every stored CDR). The server sends progress
+ * headers every 10 s meanwhile, so the client's 30 s socket timeout (client.ts) does not give up on a statement the
+ * server still runs. Its query_id is the same on every run: a `migrate` started again while an earlier one's
+ * statement still runs (its client killed or cut off) is refused by the server (QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING)
+ * instead of running the backfill again into a rollup still empty. chDB runs in-process and ignores both.
+ */
+export const LONG_STATEMENT = { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' } as const;
+export const statementId = (database: string, file: string, n: number): string => `sentinela-migrate-${database}-${file}-${n}`;
 
 /** The bookkeeping table, written like a migration so a cluster gets it replicated on every node. */
 const SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations
@@ -65,14 +76,11 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
   for (const migration of options.migrations) {
     if (done.has(migration.version)) continue;
     options.log?.info({ migration: migration.file }, 'applying migration');
-    for (const statement of migrationStatements(migration.sql, options.database, topology, migration.file)) {
-      await run(client, statement, 'MIGRATION_FAILED', migration.file);
+    for (const [n, statement] of migrationStatements(migration.sql, options.database, topology, migration.file).entries()) {
+      await run(client, statement, 'MIGRATION_FAILED', migration.file, statementId(options.database, migration.file, n));
     }
-    await client.insert({
-      table: `${db}.schema_migrations`,
-      values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],
-      format: 'JSONEachRow',
-    });
+    const record = { version: migration.version, name: migration.name, checksum: migration.checksum };
+    await insertRows(client, `${db}.schema_migrations`, [record], 'none');
     newlyApplied.push(migration.file);
   }
   const retention = await reconcileRetention(client, options.database, options.retentionDays, topology);
@@ -155,9 +163,10 @@ async function run(
   query: string,
   code: 'STORE_QUERY_FAILED' | 'MIGRATION_FAILED' = 'STORE_QUERY_FAILED',
   file?: string,
+  queryId?: string,
 ): Promise<void> {
   try {
-    await client.command({ query });
+    await client.command(queryId === undefined ? { query } : { query, query_id: queryId, clickhouse_settings: LONG_STATEMENT });
   } catch (err) {
     throw storeError(err, code, file);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { storeError } from './client.js';
 
@@ -11,11 +12,36 @@ export async function selectRows<T>(client: ClickHouseClient, query: string, par
   }
 }
 
-/** A JSONEachRow insert into `table` (already qualified with its database). */
-export async function insertRows(client: ClickHouseClient, table: string, values: readonly object[]): Promise<void> {
+/**
+ * When an insert is the same write as an earlier one, and dropped (at-least-once delivery, README "Delivery"):
+ * - `'rows'`, or `{ identity }` when the rows alone do not tell: a retry of a batch is dropped, in the rollups the
+ *   materialized views feed too (migrations/010_rollups.sql). The token is the content: the block ClickHouse would
+ *   hash holds the columns filled in at insert time (cdrs.ingested_at = now64()), which differ on every retry, so
+ *   without it a retried batch was stored, and counted by the views, twice. Only where equal content is one event.
+ * - `'none'`: no token (ClickHouse's own rule: a replicated table drops a block equal byte for byte, columns filled
+ *   at insert included). For writes where equal rows may be a distinct, legitimate write (a usage snapshot saved
+ *   again after another owner's, a state set back). The empty token is sent, not left out: chDB keeps a query's
+ *   settings for the session, and a token left from an earlier insert would drop this one.
+ */
+export type InsertDedup = 'rows' | { readonly identity: unknown } | 'none';
+
+const dedupSettings = (table: string, values: readonly object[], dedup: InsertDedup) =>
+  dedup === 'none'
+    ? { insert_deduplication_token: '' }
+    : {
+        insert_deduplicate: 1 as const,
+        deduplicate_blocks_in_dependent_materialized_views: 1 as const,
+        insert_deduplication_token: createHash('sha256')
+          .update(table)
+          .update(JSON.stringify(dedup === 'rows' ? values : dedup.identity))
+          .digest('hex'),
+      };
+
+/** The one JSONEachRow insert into `table` (already qualified with its database); `dedup` says what a repeat is. */
+export async function insertRows(client: ClickHouseClient, table: string, values: readonly object[], dedup: InsertDedup): Promise<void> {
   if (values.length === 0) return;
   try {
-    await client.insert({ table, values: [...values], format: 'JSONEachRow' });
+    await client.insert({ table, values: values.map(wellFormed), format: 'JSONEachRow', clickhouse_settings: dedupSettings(table, values, dedup) });
   } catch (err) {
     throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
   }
@@ -29,3 +55,19 @@ export async function runStatement(client: ClickHouseClient, query: string, para
     throw storeError(err, 'STORE_QUERY_FAILED', context);
   }
 }
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A row whose strings are well-formed UTF-16. A lone surrogate (from `"\ud800"` in a hostile JSON record, kept in a
+ * field or quoted by an error message) serialises to an escape ClickHouse refuses, failing the whole batch on every
+ * retry: found by fuzzing (npm run test:faults). It becomes U+FFFD, as UTF-8 encoding would make it anyway.
+ */
+function wellFormed(row: object): object {
+  const entries = Object.entries(row);
+  return entries.some(([, v]) => hasSurrogate(v)) ? Object.fromEntries(entries.map(([k, v]) => [k, fixSurrogates(v)])) : row;
+}
+
+const hasSurrogate = (v: unknown): boolean => (typeof v === 'string' ? SURROGATE.test(v) : Array.isArray(v) && v.some(hasSurrogate));
+const fixSurrogates = (v: unknown): unknown => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : Array.isArray(v) ? v.map(fixSurrogates) : v);

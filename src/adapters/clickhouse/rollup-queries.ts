@@ -20,6 +20,9 @@ export function statsQueries(database: string) {
      AND ({tenant:Nullable(String)} IS NULL OR tenant = {tenant:Nullable(String)})`;
   /** The minute or the hour rollup (both names spelled out: test/adapters/clickhouse/table-names.test.ts reads them). */
   const pick = (q: StatsRange, minute: string, hour: string) => (q.step === 'minute' ? minute : hour);
+  /** The rollup's time column, and the start of a point's step: that column, or the UTC day of the hours. */
+  const time = (q: StatsRange) => pick(q, 'minute', 'hour');
+  const bucket = (q: StatsRange) => (q.step === 'day' ? 'toStartOfDay(hour)' : q.step);
   const params = (q: StatsRange, more: Record<string, unknown> = {}) => ({
     from: Math.floor(floorTo(q.from, q.step) / 1000),
     to: Math.ceil(q.to / 1000),
@@ -28,15 +31,15 @@ export function statsQueries(database: string) {
   });
   return {
     traffic: (q: StatsRange, byCountry: boolean): StatsQuery => ({
-      query: `SELECT toUnixTimestamp(${q.step}) * 1000 AS t, ${byCountry ? 'callee_country AS country,' : ''}
+      query: `SELECT toUnixTimestamp(${bucket(q)}) * 1000 AS t, ${byCountry ? 'callee_country AS country,' : ''}
                 sum(calls) AS calls, sum(answered) AS answered, sum(billed_sec) / 60 AS billed_minutes, sum(cost) AS cost
-              FROM ${pick(q, `${db}.traffic_minute`, `${db}.traffic_hour`)} WHERE ${range(q.step)}
+              FROM ${pick(q, `${db}.traffic_minute`, `${db}.traffic_hour`)} WHERE ${range(time(q))}
               GROUP BY t${byCountry ? ', country' : ''} ORDER BY t${byCountry ? ', country' : ''}`,
       params: params(q),
     }),
     alertStats: (q: StatsRange): StatsQuery => ({
-      query: `SELECT toUnixTimestamp(${q.step}) * 1000 AS t, rule, severity, sum(alerts) AS alerts, sum(blocks) AS blocks
-              FROM ${pick(q, `${db}.alert_stats_minute`, `${db}.alert_stats_hour`)} WHERE ${range(q.step)}
+      query: `SELECT toUnixTimestamp(${bucket(q)}) * 1000 AS t, rule, severity, sum(alerts) AS alerts, sum(blocks) AS blocks
+              FROM ${pick(q, `${db}.alert_stats_minute`, `${db}.alert_stats_hour`)} WHERE ${range(time(q))}
               GROUP BY t, rule, severity ORDER BY t, rule, severity`,
       params: params(q),
     }),
@@ -48,22 +51,22 @@ export function statsQueries(database: string) {
       params: params(q),
     }),
     decisionStats: (q: StatsRange): StatsQuery => ({
-      query: `SELECT toUnixTimestamp(${q.step}) * 1000 AS t, sum(allow) + sum(throttle) AS allow, sum(block) AS block,
+      query: `SELECT toUnixTimestamp(${bucket(q)}) * 1000 AS t, sum(allow) + sum(throttle) AS allow, sum(block) AS block,
                 sum(fail_open) AS fail_open, sum(fail_closed) AS fail_closed, sum(shed) AS shed
-              FROM ${pick(q, `${db}.decisions_minute`, `${db}.decisions_hour`)} WHERE ${range(q.step)}
+              FROM ${pick(q, `${db}.decisions_minute`, `${db}.decisions_hour`)} WHERE ${range(time(q))}
               GROUP BY t ORDER BY t`,
       params: params(q),
     }),
     topAccounts: (q: StatsRange, limit: number): StatsQuery => ({
       query: `SELECT tenant, account, sum(calls) AS calls, sum(cost) AS cost
-              FROM ${pick(q, `${db}.traffic_minute`, `${db}.traffic_hour`)} WHERE ${range(q.step)}
+              FROM ${pick(q, `${db}.traffic_minute`, `${db}.traffic_hour`)} WHERE ${range(time(q))}
               GROUP BY tenant, account ORDER BY cost DESC, calls DESC, tenant, account LIMIT {limit:UInt32}`,
       params: params(q, { limit }),
     }),
   };
 }
 
-const STEP_MS = { minute: 60_000, hour: 3_600_000 } as const;
+const STEP_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 /** The start of the rollup bucket holding `ms`: a chart from 10:17 with an hourly step starts with the 10:00 bucket. */
 const floorTo = (ms: number, step: StatsRange['step']): number => ms - (((ms % STEP_MS[step]) + STEP_MS[step]) % STEP_MS[step]);
 

@@ -17,24 +17,29 @@ const SESSION_COLUMNS = `id, user_name, role, tenant, extensions, ip, method, hi
  */
 export class ClickHouseSecurityStateStore extends ClickHouseAuditStore implements SecurityStateStore {
   saveSession(s: StoredSession): Promise<void> {
-    return insertRows(this.client, `${this.db}.sessions`, [
-      {
-        id: s.id,
-        user_name: s.user,
-        role: s.role,
-        tenant: s.tenant,
-        extensions: s.extensions,
-        ip: s.ip,
-        method: s.method,
-        history: JSON.stringify(s.history),
-        secret_sha256: s.secretSha256,
-        created_at: s.createdAt,
-        last_seen: s.lastSeen,
-        ended_at: s.endedAt,
-        end_reason: s.endReason,
-        version: s.endedAt === null ? s.lastSeen : ENDED_VERSION_BASE + s.endedAt,
-      },
-    ]);
+    return insertRows(
+      this.client,
+      `${this.db}.sessions`,
+      [
+        {
+          id: s.id,
+          user_name: s.user,
+          role: s.role,
+          tenant: s.tenant,
+          extensions: s.extensions,
+          ip: s.ip,
+          method: s.method,
+          history: JSON.stringify(s.history),
+          secret_sha256: s.secretSha256,
+          created_at: s.createdAt,
+          last_seen: s.lastSeen,
+          ended_at: s.endedAt,
+          end_reason: s.endReason,
+          version: s.endedAt === null ? s.lastSeen : ENDED_VERSION_BASE + s.endedAt,
+        },
+      ],
+      'none',
+    );
   }
 
   async loadSession(id: string): Promise<{ session: StoredSession; superseded: boolean } | undefined> {
@@ -68,7 +73,7 @@ export class ClickHouseSecurityStateStore extends ClickHouseAuditStore implement
   }
 
   noteSecurityEvent(e: { kind: SecurityEventKind; user: string; ip: string; at: number }): Promise<void> {
-    return insertRows(this.client, `${this.db}.security_events`, [{ kind: e.kind, user_name: e.user, ip: e.ip, at: e.at }]);
+    return insertRows(this.client, `${this.db}.security_events`, [{ kind: e.kind, user_name: e.user, ip: e.ip, at: e.at }], 'none');
   }
 
   async countSecurityEvents(q: { kind: SecurityEventKind; user?: string; ip?: string; since: number }): Promise<number> {
@@ -105,13 +110,16 @@ export class ClickHouseSecurityStateStore extends ClickHouseAuditStore implement
   }
 
   saveLoginLock(l: LoginLock, version: number): Promise<void> {
-    return insertRows(this.client, `${this.db}.login_locks`, [
-      { user_name: l.user, ip: l.ip, locked: l.locked ? 1 : 0, changed_at: l.changedAt, reason: l.reason, changed_by: l.changedBy, version },
-    ]);
+    return insertRows(
+      this.client,
+      `${this.db}.login_locks`,
+      [{ user_name: l.user, ip: l.ip, locked: l.locked ? 1 : 0, changed_at: l.changedAt, reason: l.reason, changed_by: l.changedBy, version }],
+      'none',
+    );
   }
 
   saveBar(b: { subject: string; until: number; at: number; reason: string }): Promise<void> {
-    return insertRows(this.client, `${this.db}.access_bars`, [{ subject: b.subject, until: b.until, at: b.at, reason: b.reason, version: b.until }]);
+    return insertRows(this.client, `${this.db}.access_bars`, [{ subject: b.subject, until: b.until, at: b.at, reason: b.reason, version: b.until }], 'none');
   }
 
   async activeBars(now: number): Promise<{ subject: string; until: number }[]> {

@@ -20,25 +20,30 @@ export class ClickHouseSecurityStore extends ClickHouseSecurityStateStore implem
   }
 
   saveUser(u: UserRecord, version: number): Promise<void> {
-    return insertRows(this.client, `${this.db}.users`, [
-      {
-        name: u.name,
-        role: u.role,
-        full_name: u.fullName,
-        tenant: u.tenant,
-        extensions: u.extensions,
-        password_hash: u.passwordHash,
-        password_history: u.passwordHistory,
-        locked: u.locked ? 1 : 0,
-        locked_reason: u.lockedReason,
-        last_login_at: u.lastLogin?.at ?? null,
-        last_login_ip: u.lastLogin?.ip ?? '',
-        last_login_method: u.lastLogin?.method ?? '',
-        created_at: u.createdAt,
-        created_by: u.createdBy,
-        version,
-      },
-    ]);
+    return insertRows(
+      this.client,
+      `${this.db}.users`,
+      [
+        {
+          name: u.name,
+          role: u.role,
+          full_name: u.fullName,
+          tenant: u.tenant,
+          extensions: u.extensions,
+          password_hash: u.passwordHash,
+          password_history: u.passwordHistory,
+          locked: u.locked ? 1 : 0,
+          locked_reason: u.lockedReason,
+          last_login_at: u.lastLogin?.at ?? null,
+          last_login_ip: u.lastLogin?.ip ?? '',
+          last_login_method: u.lastLogin?.method ?? '',
+          created_at: u.createdAt,
+          created_by: u.createdBy,
+          version,
+        },
+      ],
+      'none',
+    );
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
@@ -71,19 +76,24 @@ export class ClickHouseSecurityStore extends ClickHouseSecurityStateStore implem
   }
 
   saveApiKey(k: ApiKeyRecord, version: number): Promise<void> {
-    return insertRows(this.client, `${this.db}.api_keys`, [
-      {
-        id: k.id,
-        tenant: k.tenant,
-        name: k.name,
-        secret_sha256: k.secretSha256,
-        created_at: k.createdAt,
-        created_by: k.createdBy,
-        revoked_at: k.revokedAt,
-        revoked_by: k.revokedBy,
-        version,
-      },
-    ]);
+    return insertRows(
+      this.client,
+      `${this.db}.api_keys`,
+      [
+        {
+          id: k.id,
+          tenant: k.tenant,
+          name: k.name,
+          secret_sha256: k.secretSha256,
+          created_at: k.createdAt,
+          created_by: k.createdBy,
+          revoked_at: k.revokedAt,
+          revoked_by: k.revokedBy,
+          version,
+        },
+      ],
+      'none',
+    );
   }
 
   async auditSwitches(): Promise<Record<string, boolean>> {
@@ -97,9 +107,12 @@ export class ClickHouseSecurityStore extends ClickHouseSecurityStateStore implem
   }
 
   saveAuditSwitch(eventType: string, enabled: boolean, by: string, at: number): Promise<void> {
-    return insertRows(this.client, `${this.db}.audit_settings`, [
-      { event_type: eventType, enabled: enabled ? 1 : 0, changed_by: by, changed_at: at, version: at },
-    ]);
+    return insertRows(
+      this.client,
+      `${this.db}.audit_settings`,
+      [{ event_type: eventType, enabled: enabled ? 1 : 0, changed_by: by, changed_at: at, version: at }],
+      'none',
+    );
   }
 }
 

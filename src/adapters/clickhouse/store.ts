@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
@@ -13,21 +12,8 @@ import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows
 import { ident, storeError } from './client.js';
 import { decisionRow } from './decision-rows.js';
 import { eventRow, selectKnownUsers } from './event-rows.js';
-import { selectRows } from './queries.js';
+import { insertRows, selectRows, type InsertDedup } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
-
-/**
- * Settings that make a retried insert of the same rows a no-op (at-least-once delivery, README "Delivery"), in the
- * rollups the materialized views feed too (migrations/010_rollups.sql). The token is the rows' own content: the
- * block ClickHouse would hash holds the columns filled in at insert time (cdrs.ingested_at = now64()), which differ
- * on every retry, so without it a retried batch was stored, and counted by the views, twice.
- */
-const insertSettings = (table: string, identity: unknown) =>
-  ({
-    insert_deduplicate: 1,
-    deduplicate_blocks_in_dependent_materialized_views: 1,
-    insert_deduplication_token: createHash('sha256').update(table).update(JSON.stringify(identity)).digest('hex'),
-  }) as const;
 
 /** CDRs the engine counted, from `since` on (`since` is a query parameter). */
 const COUNTED = `started_at >= fromUnixTimestamp64Milli({since:Int64}) AND status IN ('evaluated', 'emergency', 'leg')`;
@@ -45,8 +31,10 @@ export class ClickHouseStore implements CdrStore {
     this.db = ident(database);
   }
 
+  // CDRs, refusals, alerts and blocks: equal rows are a re-delivery of the same record, verdict or block state
+  // (ReplacingMergeTree keeps one anyway), so a retried batch is dropped and the rollups count it once
   async insertCdrs(rows: readonly StoredCdr[]): Promise<void> {
-    await this.insert('cdrs', rows.map(cdrRow));
+    await this.insert('cdrs', rows.map(cdrRow), 'rows');
   }
 
   async insertRejected(rows: readonly Rejected[]): Promise<void> {
@@ -63,11 +51,13 @@ export class ClickHouseStore implements CdrStore {
         error_message: r.message,
         error_path: r.path,
       })),
+      'rows',
     );
   }
 
+  // security events: equal rows are the same event re-delivered (its id is its content)
   async insertEvents(rows: readonly StoredEvent[]): Promise<void> {
-    await this.insert('signalling_events', rows.map(eventRow));
+    await this.insert('signalling_events', rows.map(eventRow), 'rows');
   }
 
   knownUsers(since: number): Promise<KnownUser[]> {
@@ -78,11 +68,12 @@ export class ClickHouseStore implements CdrStore {
     await this.insert(
       'alerts',
       alerts.map((a) => alertRow(a, { suppressed: Number(a.details['suppressedBefore'] ?? 0) })),
+      'rows',
     );
   }
 
   async saveBlocks(blocks: readonly Block[]): Promise<void> {
-    await this.insert('blocks', blocks.map(blockRow));
+    await this.insert('blocks', blocks.map(blockRow), 'rows');
   }
 
   async *recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr> {
@@ -165,11 +156,12 @@ export class ClickHouseStore implements CdrStore {
    * replicas may send equal rows: each tally's take (writer and sequence) tells them apart, a retry is dropped.
    */
   async insertDecisions(tallies: readonly DecisionTally[]): Promise<void> {
-    await this.insert('decisions_minute', tallies.map(decisionRow), tallies);
+    await this.insert('decisions_minute', tallies.map(decisionRow), { identity: tallies });
   }
 
+  /** Not deduplicated: at equal event times the last saved snapshot wins (migration 005), equal to an earlier one or not. */
   async saveUsage(snapshots: readonly UsageSnapshot[]): Promise<void> {
-    await this.insert('usage_profiles', snapshots.map(usageRow));
+    await this.insert('usage_profiles', snapshots.map(usageRow), 'none');
   }
 
   async loadUsage(): Promise<UsageSnapshot[]> {
@@ -188,37 +180,10 @@ export class ClickHouseStore implements CdrStore {
     return snapshots;
   }
 
-  /** `identity`: what makes this write the same as another (the rows, unless equal rows may be distinct writes). */
-  private async insert(table: string, values: readonly object[], identity: unknown = values): Promise<void> {
-    if (values.length === 0) return;
-    try {
-      await this.client.insert({
-        table: `${this.db}.${table}`,
-        values: values.map(wellFormed),
-        format: 'JSONEachRow',
-        clickhouse_settings: insertSettings(table, identity),
-      });
-    } catch (err) {
-      throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
-    }
+  private insert(table: string, values: readonly object[], dedup: InsertDedup): Promise<void> {
+    return insertRows(this.client, `${this.db}.${table}`, values, dedup);
   }
 }
-
-const SURROGATE = /[\ud800-\udfff]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/**
- * A row whose strings are well-formed UTF-16. A lone surrogate (from `"\ud800"` in a hostile JSON record, kept in a
- * field or quoted by an error message) serialises to an escape ClickHouse refuses, failing the whole batch on every
- * retry: found by fuzzing (npm run test:faults). It becomes U+FFFD, as UTF-8 encoding would make it anyway.
- */
-function wellFormed(row: object): object {
-  const entries = Object.entries(row);
-  return entries.some(([, v]) => hasSurrogate(v)) ? Object.fromEntries(entries.map(([k, v]) => [k, fixSurrogates(v)])) : row;
-}
-
-const hasSurrogate = (v: unknown): boolean => (typeof v === 'string' ? SURROGATE.test(v) : Array.isArray(v) && v.some(hasSurrogate));
-const fixSurrogates = (v: unknown): unknown => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : Array.isArray(v) ? v.map(fixSurrogates) : v);
 
 function cdrRow({ cdr, status, caller, callee, source, estimatedCost }: StoredCdr): Record<string, unknown> {
   const c = callee.ok ? callee.number : null;

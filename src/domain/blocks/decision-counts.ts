@@ -20,12 +20,15 @@ export interface DecisionTally {
 
 const FIELD = { allow: 'allow', block: 'block', throttle: 'throttle', 'fail-open': 'failOpen', 'fail-closed': 'failClosed', shed: 'shed' } as const;
 const MINUTE = 60_000;
-/**
- * Tenants counted apart per minute; the rest are counted under OTHER_TENANT. A shed request is counted before it is
- * authenticated, under whatever tenant it names: a flood of made-up names must not become a flood of rows.
- */
+/** Tenants counted apart per minute; the rest are counted under OTHER_TENANT (a bound on the rows of a minute). */
 export const MAX_TENANTS_PER_MINUTE = 1_000;
 export const OTHER_TENANT = '(other)';
+/**
+ * Where shed answers are counted. A request is shed before it is authenticated: the tenant it names is unverified,
+ * and counted under it a flood of made-up names took the minute's tenant rows, real tenants' answers falling into
+ * OTHER_TENANT, and showed sheds in a tenant's chart that it never sent. The all-tenants charts show them.
+ */
+export const SHED_TENANT = '(shed)';
 
 /** The decision an answer counts as: its policy when degraded, else its action. */
 export function decisionOf(answer: { readonly action: 'allow' | 'block' | 'throttle'; readonly policy: string }): Decision {

@@ -6,21 +6,25 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ident } from '../../../src/adapters/clickhouse/client.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../../../src/adapters/clickhouse/migrations.js';
-import { migrate } from '../../../src/adapters/clickhouse/migrator.js';
+import { LONG_STATEMENT, migrate, statementId } from '../../../src/adapters/clickhouse/migrator.js';
 import { splitStatements } from '../../../src/adapters/clickhouse/sql-statements.js';
 import { migrationStatements } from '../../../src/adapters/clickhouse/cluster-ddl.js';
 import { SINGLE_NODE } from '../../../src/adapters/clickhouse/topology.js';
 import { SentinelaError } from '../../../src/errors.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
 
-/** The real client, with every DDL statement it is asked to run written down. */
-function recording(client: ClickHouseClient): { client: ClickHouseClient; commands: string[] } {
+type CommandParams = Parameters<ClickHouseClient['command']>[0];
+
+/** The real client, with every DDL statement it is asked to run written down (and how it was sent). */
+function recording(client: ClickHouseClient): { client: ClickHouseClient; commands: string[]; sent: CommandParams[] } {
   const commands: string[] = [];
+  const sent: CommandParams[] = [];
   const proxy = new Proxy(client, {
     get(target, prop, receiver) {
       if (prop === 'command') {
-        return (params: Parameters<ClickHouseClient['command']>[0]) => {
+        return (params: CommandParams) => {
           commands.push(params.query);
+          sent.push(params);
           return target.command(params);
         };
       }
@@ -28,7 +32,7 @@ function recording(client: ClickHouseClient): { client: ClickHouseClient; comman
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { client: proxy, commands };
+  return { client: proxy, commands, sent };
 }
 
 describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
@@ -159,6 +163,29 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
     assert.deepEqual(rec.commands.slice(start, start + files.length), files);
     assert.equal(rec.commands.length, files.length + 4, 'plus the two retention TTLs');
     for (const statement of rec.commands) assert.doesNotMatch(statement, /ON CLUSTER|Replicated|Distributed|_local\b/);
+  });
+
+  it('sends each migration statement under the same query id on every run, kept alive by progress headers while it runs', async () => {
+    const runs = [recording(ch.client), recording(ch.client)];
+    const migrations = readMigrations();
+    await migrate(runs[0]!.client, { database: ch.database, retentionDays: 400, migrations: migrations.filter((m) => m.version < 10) });
+    // a stop before 010 was recorded, as after a client cut off in its backfill: the next run sends it again
+    await migrate(runs[1]!.client, { database: ch.database, retentionDays: 400, migrations });
+    const rollups = migrations.find((m) => m.version === 10);
+    assert.ok(rollups);
+    const statements = migrationStatements(rollups.sql, ch.database, SINGLE_NODE);
+    const sent = runs[1]!.sent.filter((p) => statements.includes(p.query));
+    assert.deepEqual(
+      sent.map((p) => [p.query_id, p.clickhouse_settings]),
+      statements.map((_, n) => [statementId(ch.database, '010_rollups.sql', n), LONG_STATEMENT]),
+    );
+    assert.ok(
+      sent.some((p) => p.query.startsWith(`INSERT INTO ${ident(ch.database)}.traffic_hour`)),
+      'the backfill among them',
+    );
+    const first = runs[0]!.sent.find((p) => p.query.startsWith(`CREATE TABLE IF NOT EXISTS ${ident(ch.database)}.cdrs`));
+    assert.equal(first?.query_id, statementId(ch.database, '001_initial_schema.sql', 0));
+    assert.equal(statementId(ch.database, '010_rollups.sql', 3), `sentinela-migrate-${ch.database}-010_rollups.sql-3`, 'nothing random in it');
   });
 
   it('refuses to turn a single-node database into a cluster one, before any change', async () => {

@@ -164,6 +164,30 @@ describe('rollups: NOC charts without scanning the CDRs (chDB, or CLICKHOUSE_URL
     );
   });
 
+  it('a month is drawn day by day (UTC days of the hour rollups), with the same totals as the hours', async () => {
+    const day: StatsRange = { ...month, step: 'day' };
+    const [days, hours] = [await api.traffic(day, false), await api.traffic(month, false)];
+    assert.ok(days.length === 30 || days.length === 31, `${days.length} days`);
+    assert.ok(
+      days.every((p) => p.t % DAY === 0),
+      'each point at the start of a UTC day',
+    );
+    assert.equal(
+      sum(days, (p) => p.calls),
+      sum(hours, (p) => p.calls),
+    );
+    near(
+      sum(days, (p) => p.cost),
+      sum(hours, (p) => p.cost),
+      'cost',
+    );
+    const [alertDays, alertHours] = [await api.alertStats(day), await api.alertStats(month)];
+    assert.equal(
+      sum(alertDays, (p) => p.alerts),
+      sum(alertHours, (p) => p.alerts),
+    );
+  });
+
   it('alerts and blocks per rule and severity; triage changes the rule effectiveness, not the alert counts', async () => {
     const [stored] = await ch.rows<{ alerts: string; blocks: string }>(
       `SELECT (SELECT count() FROM ${ch.database}.alerts FINAL) AS alerts, (SELECT count() FROM ${ch.database}.blocks FINAL) AS blocks`,

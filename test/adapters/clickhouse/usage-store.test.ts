@@ -105,4 +105,22 @@ describe('usage profiles in ClickHouse (chDB, or CLICKHOUSE_URL; G3)', () => {
     feed(engine, 'gamma', '2026-03-02T09:10:00-03:00', 1);
     assert.deepEqual(asJson(restored.usageSnapshots()), asJson(engine.usageSnapshots()));
   });
+
+  it("G3: a snapshot saved again after another owner's, at the same event time, wins again: equal rows are not a retry here", async () => {
+    // a replicated table (a cluster) drops an insert whose token it saw among its last ones: the same rule here
+    await ch.client.command({ query: `ALTER TABLE ${ch.database}.usage_profiles MODIFY SETTING non_replicated_deduplication_window = 100` });
+    const engine = newEngine();
+    feed(engine, 'delta', '2026-03-02T08:00:00-03:00', 6);
+    const [mine] = engine.usageSnapshots();
+    assert.ok(mine);
+    const theirs: UsageSnapshot = { ...mine, ips: [] }; // a former owner's, through the same call
+    const delta = async () => asJson((await store.loadUsage()).filter((s) => s.tenant === 'delta'));
+    // a deduplicated write first: chDB keeps a query's settings for the session, its token must not stick
+    await store.insertDecisions([{ minute: NOW, tenant: 'delta', allow: 1, block: 0, throttle: 0, failOpen: 0, failClosed: 0, shed: 0, take: 't:0' }]);
+    await store.saveUsage([mine]);
+    await store.saveUsage([theirs]);
+    assert.deepEqual(await delta(), asJson([theirs]));
+    await store.saveUsage([mine]);
+    assert.deepEqual(await delta(), asJson([mine]), 'the last saved wins, equal to an earlier save or not');
+  });
 });

@@ -29,7 +29,7 @@ describe('block-check decisions counted per tenant and minute (issue 17)', () =>
     assert.deepEqual(counts.take(), [{ ...zero, minute: T0 + 60_000, tenant: 'acme', block: 1, take: 'replica-a:2' }], 'shutdown takes the rest');
   });
 
-  it('counts at most so many tenants a minute apart; made-up names of shed requests fall together', () => {
+  it('counts at most so many tenants a minute apart; the rest fall together', () => {
     const counts = new DecisionCounts('replica-b');
     for (let i = 0; i < MAX_TENANTS_PER_MINUTE + 50; i++) counts.add(`tenant-${i}`, 'shed', T0);
     counts.add('tenant-0', 'allow', T0);

@@ -12,11 +12,14 @@ import type { Visible } from './blocks.js';
 export const MINUTE_STEP_MAX_MS = 6 * 3_600_000;
 /** The minute rollups keep 30 days (migrations/010_rollups.sql); older charts read the hour ones. */
 export const MINUTE_RETENTION_MS = 30 * 86_400_000;
+/** Charts up to this long are drawn hour by hour; longer ones day by day (30 days: 30 points, not 720). */
+export const HOUR_STEP_MAX_MS = 14 * 86_400_000;
 /** The hour rollups keep 400 days: a longer chart would only show missing data. */
 const LONGEST_MS = 400 * 86_400_000;
 
 export function stepOf(from: number, to: number, now: number): StatsStep {
-  return to - from <= MINUTE_STEP_MAX_MS && from >= now - MINUTE_RETENTION_MS ? 'minute' : 'hour';
+  if (to - from <= MINUTE_STEP_MAX_MS && from >= now - MINUTE_RETENTION_MS) return 'minute';
+  return to - from <= HOUR_STEP_MAX_MS ? 'hour' : 'day';
 }
 
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
@@ -25,8 +28,10 @@ const span = {
   to: instant.describe('ISO-8601 end (excluded)'),
   tenant: z.string().min(1).max(64).optional(),
 };
-const step = z.enum(['minute', 'hour']).describe('minute when to - from is 6 h or less (and within the last 30 days), else hour');
-const t = z.string().describe('ISO-8601 start of the minute or hour');
+const step = z
+  .enum(['minute', 'hour', 'day'])
+  .describe('minute when to - from is 6 h or less (and within the last 30 days), hour up to 14 days, else day (UTC days)');
+const t = z.string().describe('ISO-8601 start of the minute, hour or day');
 
 /**
  * The NOC charts (issue 17): traffic, cost, alerts and blocks, rule effectiveness, block-check decisions and the
