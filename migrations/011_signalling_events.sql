@@ -3,8 +3,7 @@
 --
 -- Duplicates: `id` is the event's content hash (eventId), so a re-delivered event collapses on merge (read with
 -- FINAL) and a retried insert block is dropped by the deduplication window, as for CDRs.
--- Retention: 90 days (TTL on the event's time). An attack's evidence is investigated within weeks; a scan sends
--- thousands of events a minute, far more than its CDRs, so these do not follow CDR_RETENTION_DAYS.
+-- Retention: like CDRs, `migrate` reconciles the TTL (on the event's time) with CDR_RETENTION_DAYS on every run.
 
 CREATE TABLE IF NOT EXISTS {{db}}.signalling_events
 (
@@ -34,5 +33,4 @@ CREATE TABLE IF NOT EXISTS {{db}}.signalling_events
 ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMMDD(at)
 ORDER BY (tenant, src_ip, at, id)
-TTL toDateTime(at) + INTERVAL 90 DAY
 SETTINGS non_replicated_deduplication_window = 1000;
