@@ -13,9 +13,7 @@ import type { SourceRef } from './ports.js';
 export class SourceHealth {
   private readonly rates = new MatchRate();
 
-  constructor(
-    private readonly o: { log: Logger; metrics?: PipelineMetrics | undefined; changed?: ((change: MatchRateChange) => void) | undefined },
-  ) {}
+  constructor(private readonly o: { log: Logger; metrics?: PipelineMetrics | undefined; changed?: ((change: MatchRateChange) => void) | undefined }) {}
 
   /** One record of a security source: `skipped` lines the decoder recognised and dropped while decoding it. */
   observe(source: SourceRef, decoder: Decoder, results: readonly RecordResult[], skipped: number, at: number): void {

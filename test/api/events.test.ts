@@ -46,7 +46,12 @@ describe('POST /v1/events: security events through the embedded pipeline (issue 
     ]);
     const res = await post(body);
     assert.equal(res.statusCode, 200, res.body);
-    const summary = res.json<{ received: number; accepted: number; rejected: { line: number; code: string; path: string }[]; verdicts: { kind: string; rule: string; subject: string }[] }>();
+    const summary = res.json<{
+      received: number;
+      accepted: number;
+      rejected: { line: number; code: string; path: string }[];
+      verdicts: { kind: string; rule: string; subject: string }[];
+    }>();
     assert.deepEqual(
       [summary.received, summary.accepted, summary.rejected.map((r) => [r.line, r.code, r.path])],
       [

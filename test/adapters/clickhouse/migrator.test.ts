@@ -206,7 +206,11 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
 
   it('reconciles the TTL with the configured retention', async () => {
     const first = await run(readMigrations(), 30);
-    assert.deepEqual(first.retention, ['cdrs: retention set to 30 days', 'rejected_cdrs: retention set to 30 days', 'signalling_events: retention set to 30 days']);
+    assert.deepEqual(first.retention, [
+      'cdrs: retention set to 30 days',
+      'rejected_cdrs: retention set to 30 days',
+      'signalling_events: retention set to 30 days',
+    ]);
     const changed = await run(readMigrations(), 90);
     assert.deepEqual(changed.retention, [
       'cdrs: retention changed from 30 to 90 days',

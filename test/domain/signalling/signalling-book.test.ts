@@ -161,9 +161,7 @@ describe('SignallingBook: EV01, EV02, EV11 with the shipped rules', () => {
       fc.property(fc.array(arbitraryEvent, { maxLength: 200 }), (steps) => {
         const { book: b } = book();
         let at = T0;
-        const events = steps.map((s, i) =>
-          event({ at: (at += s.dt), srcIp: s.ip, user: s.user, type: s.type, fingerprint: 'fp', callId: `p${i}` }),
-        );
+        const events = steps.map((s, i) => event({ at: (at += s.dt), srcIp: s.ip, user: s.user, type: s.type, fingerprint: 'fp', callId: `p${i}` }));
         const issued = blocks(feed(b, events));
         const until = new Map<string, number>();
         for (const block of issued) {

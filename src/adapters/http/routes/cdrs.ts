@@ -34,7 +34,13 @@ const summary = z.object({
 
 /** CDRs and security events (issue 18) take the same route into the same pipeline; only the default decoder differs. */
 const ROUTES = [
-  { path: '/v1/cdrs', tag: 'cdrs', format: 'canonical', summary: 'Ingest CDRs (NDJSON or CSV lines)', formats: 'decoder: canonical, asterisk-csv, …, mapping:NAME' },
+  {
+    path: '/v1/cdrs',
+    tag: 'cdrs',
+    format: 'canonical',
+    summary: 'Ingest CDRs (NDJSON or CSV lines)',
+    formats: 'decoder: canonical, asterisk-csv, …, mapping:NAME',
+  },
   {
     path: '/v1/events',
     tag: 'events',
