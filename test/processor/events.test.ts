@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
+import { describe, it } from 'node:test';
 import { receiver } from '../api/rig.js';
-import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
-import { startKafka, type TestKafka } from '../rig/kafka.js';
-import { collect, createTopics, migrated, produce, startProcessor, waitFor } from './rig.js';
+import type { TestClickHouse } from '../rig/clickhouse.js';
+import { collect, createTopics, processorPeers, produce, startProcessor, waitFor } from './rig.js';
 
 /**
  * An Asterisk `security` channel line (format of test/fixtures/signalling/asterisk_security_derived.log): a wrong
@@ -20,22 +18,10 @@ const count = async (ch: TestClickHouse, table: string, where: string) =>
   Number((await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.${table} FINAL WHERE ${where}`))[0]?.n ?? 0);
 
 describe('security events on their own Kafka topic (issue 18: librdkafka mock cluster + chDB)', () => {
-  let kafka: TestKafka;
-  let client: Kafka;
-  let ch: TestClickHouse;
-
-  before(async () => {
-    kafka = await startKafka({ brokers: 1 });
-    client = kafka.client();
-    ch = await createTestDatabase();
-    await migrated(ch);
-  });
-  after(async () => {
-    await ch.drop();
-    await kafka.stop();
-  });
+  const peers = processorPeers();
 
   it('Asterisk security lines become stored events and an IP block on the blocks topic; an unknown line is dead-lettered', async (t) => {
+    const { kafka, client, ch } = peers;
     const topics = await createTopics(kafka, 'sec');
     const events = await kafka.createTopic('sec.events', 2);
     const blocks = await collect(t, client, topics.blocks);
@@ -63,6 +49,7 @@ describe('security events on their own Kafka topic (issue 18: librdkafka mock cl
   });
 
   it('a source whose lines stop matching its patterns raises an A1 alarm (a log format change is loud)', async (t) => {
+    const { kafka, client, ch } = peers;
     const topics = await createTopics(kafka, 'drift', 1);
     const events = await kafka.createTopic('drift.events', 1);
     const hook = await receiver(t);
