@@ -12,6 +12,8 @@ import { retry, type Backoff } from '../retry.js';
 import type { SecurityStore } from '../security/ports.js';
 import type { HotlistStore } from '../lists/ports.js';
 import { RpcClient } from './rpc.js';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { ruleSetDigest } from '../security/config-fingerprint.js';
 
 const here = fileURLToPath(import.meta.url);
 /** The child's entry next to this file: .ts when running from source (tsx), .js when built. */
@@ -174,14 +176,17 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     return { ingest: (body, format, tenant) => this.rpc.call('ingest.ingest', body, format, tenant) };
   }
 
-  /** Hot reload: the child reads the rules directory again and rebuilds its rule state; resolves to its digest. */
-  reloadRules(): Promise<string> {
-    return this.rpc.call<string>('rules.reload');
+  /**
+   * Hot reload: the child rebuilds its rule state with exactly the files this process validated (their texts and
+   * digest: a file saved again meanwhile is the next reload's, never half of this one).
+   */
+  async reloadRules(next: RuleFiles): Promise<void> {
+    await this.rpc.call('rules.reload', next.sources, ruleSetDigest(next));
   }
 
-  /** POST /v1/rules/compare: the child replays the stored CDRs (it owns chDB, and its CPU is niced). */
+  /** POST /v1/rules/compare: the child replays the stored CDRs (it owns chDB, and its CPU is niced); stopped when the client goes away. */
   get comparer(): RuleComparer {
-    return this.proxy<RuleComparer>('compare');
+    return { compare: (request, inForce, signal) => this.rpc.callAbortable('compare.compare', signal, request, inForce) };
   }
 
   /** This process's restart counter, then the child's metrics (when it is up). */

@@ -1,7 +1,8 @@
 import { ClickHouseApiStore } from '../adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
 import { ClickHouseHotlistStore } from '../adapters/clickhouse/hotlist-store.js';
-import { loadRuleFiles, type RuleFiles } from '../adapters/files/rule-files.js';
+import { loadRuleFiles, parseRuleFiles, type RuleFiles } from '../adapters/files/rule-files.js';
+import { SentinelaError } from '../errors.js';
 import { ruleSetDigest } from '../security/config-fingerprint.js';
 import { loadConfig } from '../config/config.js';
 import type { ChildMessage, ParentMessage } from '../ipc/rpc.js';
@@ -54,12 +55,13 @@ async function main(mode: string): Promise<void> {
       },
     };
   }
-  // hot reload, asked by the parent once it has validated the files: this process reads the directory itself
+  // hot reload: the files the parent validated, as it read them (the directory may hold another edit by now)
   handlers['rules'] = {
-    reload: async () => {
-      const next = loadRuleFiles(config.rules.dir);
+    reload: async (sources: Record<string, string>, digest: string) => {
+      const next = parseRuleFiles(config.rules.dir, sources);
+      if (ruleSetDigest(next) !== digest)
+        throw new SentinelaError('INTERNAL', `the pipeline process read these rule files as ${ruleSetDigest(next)}, not ${digest}`);
       await role.reload(next);
-      return ruleSetDigest(next);
     },
   };
   // answer the parent (health beats, store calls, stop) while the rule state is still rebuilding
