@@ -48,7 +48,7 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
   }
 
   // `all`: the pipeline in a child process, which owns chDB in the embedded mode; `api`: this process alone
-  const host = role === 'all' ? await PipelineHost.start(config.kafka ? 'kafka' : 'embedded', log) : undefined;
+  const host = role === 'all' ? await PipelineHost.start(config.kafka ? 'kafka' : 'embedded', log, ruleFiles) : undefined;
   const clickhouse = host ? undefined : await openClickHouse(config, log);
   const stores = clickhouse
     ? {

@@ -18,7 +18,7 @@ describe('embedded mode: a reload puts the rules in force in the API process and
   const dir = mkdtempSync(join(tmpdir(), 'sentinela-sighup-'));
   after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
 
-  it('a rule added on disk counts the calls before the reload with the one after', async () => {
+  it('a rule added on disk counts the calls before the reload with the one after; a restarted child keeps the rules in force', async () => {
     const rulesDir = join(dir, 'rules');
     mkdirSync(rulesDir);
     writeFileSync(join(rulesDir, 'burst.yaml'), ruleFile('burst-caller', 'caller'));
@@ -28,8 +28,10 @@ describe('embedded mode: a reload puts the rules in force in the API process and
     try {
       await waitFor(() => server.ready(), 'the embedded server ready', 90_000);
       const started = Date.now() - 120_000;
-      const post = async (ids: readonly number[]) => {
-        const body = ids.map((n) => JSON.stringify(cdr(`hup-${n}`, new Date(started + n * 10_000).toISOString(), { callee: `+5511400${n}0000` }))).join('\n');
+      const post = async (ids: readonly number[], srcIp = '200.160.2.3') => {
+        const body = ids
+          .map((n) => JSON.stringify(cdr(`hup-${n}`, new Date(started + n * 10_000).toISOString(), { callee: `+5511400${n}0000`, srcIp })))
+          .join('\n');
         const res = await fetch(`${server.url}/v1/cdrs`, { method: 'POST', headers: { authorization, 'content-type': 'application/x-ndjson' }, body });
         assert.equal(((await res.json()) as { accepted: number }).accepted, ids.length);
       };
@@ -37,9 +39,12 @@ describe('embedded mode: a reload puts the rules in force in the API process and
       const logged = async (msg: string, trigger: string, from: number) =>
         waitFor(() => server.logs.slice(from).some((l) => l['msg'] === msg && l['trigger'] === trigger), `${msg} (${trigger})`, 30_000);
       // saved as an editor does (renamed into place): the watcher reloads, in this process and in the child
+      const save = (text: string) => {
+        writeFileSync(join(rulesDir, '.ip.yaml.swp'), text);
+        renameSync(join(rulesDir, '.ip.yaml.swp'), join(rulesDir, 'ip.yaml'));
+      };
       const from = server.logs.length;
-      writeFileSync(join(rulesDir, '.ip.yaml.swp'), ruleFile('burst-ip', 'ip'));
-      renameSync(join(rulesDir, '.ip.yaml.swp'), join(rulesDir, 'ip.yaml'));
+      save(ruleFile('burst-ip', 'ip'));
       await logged('rules reloaded', 'change', from);
       await waitFor(() => server.ready(), 'the pipeline rebuilt', 30_000);
       await post([2]);
@@ -51,6 +56,15 @@ describe('embedded mode: a reload puts the rules in force in the API process and
       const hup = server.logs.length;
       server.child.kill('SIGHUP');
       await logged('rule files unchanged', 'sighup', hup);
+
+      // an edit refused, then the child dies: the new one starts with the rules in force, not with the directory's
+      const refusedAt = server.logs.length;
+      save('rules: [\n');
+      await waitFor(() => server.logs.slice(refusedAt).some((l) => String(l['msg']).startsWith('rule reload refused')), 'the refusal', 30_000);
+      process.kill(Number(server.logs.find((l) => l['msg'] === 'pipeline process started')?.['pid']), 'SIGKILL');
+      await waitFor(() => server.logs.slice(refusedAt).some((l) => l['msg'] === 'pipeline process ready again'), 'the new child ready', 90_000);
+      await post([3, 4, 5], '203.0.113.9');
+      await waitFor(async () => (await alerts('burst-ip')) === 1, 'burst-ip alerting in the new child', 20_000);
     } finally {
       assert.equal(await server.stop(), 0);
     }
