@@ -87,8 +87,8 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
 }
 
 /**
- * A processor's hot reload: audited on its own chain `processor:<instance>`, counted on its metrics. The chain starts
- * with `config.loaded`: the rule set in force at startup is the `from` of the first reload.
+ * A processor's hot reload: audited on its own chain `processor:<instance>`, counted on its metrics. Each start
+ * records `config.loaded` there: its rule set digest is the `from` of the next reload.
  */
 async function processorReloader(config: Config, initial: RuleFiles, clickhouse: ClickHouseClient, processor: ComposedProcessor, log: Logger) {
   const audit = new AuditTrail({

@@ -97,7 +97,7 @@ export function parseRuleFiles(dir: string, sources: Readonly<Record<string, str
   const prefixEntries: PrefixEntry[] = [];
   for (const name of under('lists')) {
     const path = join(dir, name);
-    prefixEntries.push(...readPrefixList(path, sources[name] as string, basename(name, '.csv')));
+    prefixEntries.push(...parsePrefixList(path, sources[name] as string, basename(name, '.csv')));
     files.push(path);
   }
   const ratesPath = join(dir, RATES_FILE);
@@ -116,7 +116,7 @@ export function parseRuleFiles(dir: string, sources: Readonly<Record<string, str
   return { dir, rules, profiles, prefixEntries, rateEntries, mappings, files, sources: { ...sources } };
 }
 
-function readPrefixList(path: string, text: string, list: string): PrefixEntry[] {
+function parsePrefixList(path: string, text: string, list: string): PrefixEntry[] {
   let rows: Record<string, string>[];
   try {
     rows = parseCsv(text, { columns: true, skip_empty_lines: true, comment: '#', trim: true });
