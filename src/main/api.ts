@@ -234,7 +234,7 @@ export async function composeApi(w: ApiWiring) {
   };
   const stop = async () => {
     void attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
-    rules.stop();
+    await rules.stop(); // a reload under way is audited before the audit trail stops
     await attemptVerdicts.drain(5_000);
     security.stop();
     lists?.stop();

@@ -37,6 +37,8 @@ export class Pipeline {
   /** Rebuilds, timers and source batches never interleave. */
   readonly mutex = new Mutex();
   private assignment: Readonly<Record<string, readonly number[]>> = {};
+  /** What the decoders serve: a reload keeps them and what they hold (a Kamailio INVITE awaiting its BYE); a rebalance reads again from the committed offsets. */
+  private decodersOf = this.assignment;
   private readonly stopped = new AbortController();
 
   constructor(
@@ -120,10 +122,7 @@ export class Pipeline {
     await this.rebuild(assignment);
   }
 
-  /**
-   * Persists what is pending, then swaps in an engine rebuilt for the streams now owned; retried until the store
-   * answers. `newEngine`: a hot reload, the same rebuild with the new rules (README "Hot reload").
-   */
+  /** Persists what is pending, then swaps in an engine rebuilt for the streams now owned; retried until the store answers. `newEngine`: a hot reload, the same rebuild with the new rules (README "Hot reload"). */
   async rebuild(assignment: Readonly<Record<string, readonly number[]>> = this.assignment, newEngine?: () => Engine): Promise<void> {
     if (newEngine) this.newEngine = newEngine;
     if (newEngine && this.lifecycle.is('starting')) return; // not started (or not joined): the first rebuild uses it
@@ -153,7 +152,8 @@ export class Pipeline {
     const started = performance.now();
     const { engine, replayed, profiles } = await rebuildEngine(store, this.newEngine, this.assignment, this.now());
     this.engine = engine;
-    this.decoders.clear();
+    if (this.decodersOf !== this.assignment) this.decoders.clear();
+    this.decodersOf = this.assignment;
     this.pending = new PendingBatch();
     this.rules?.baseline(engine.ruleStats);
     this.p.metrics?.rebuildSeconds.set((performance.now() - started) / 1000);
@@ -180,8 +180,8 @@ export class Pipeline {
   /**
    * Takes one record of a stream: decoded, validated and evaluated into the open batch (a refused record is
    * dead-lettered in it with its reason). `offset` locates it in its stream (Kafka offset, line number).
+   * `tenant`: the only tenant this source may write (a PBX API key's); records of others are dead-lettered.
    */
-  /** `tenant`: the only tenant this source may write (a PBX API key's); records of others are dead-lettered. */
   accept(stream: StreamRef, decoder: Decoder, payload: Buffer | string, key: Buffer | null, offset: number, tally?: Tally, tenant?: string): void {
     const m = this.p.metrics;
     m?.messages.inc({ topic: stream.topic });
