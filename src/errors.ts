@@ -45,6 +45,7 @@ export const ErrorCodes = {
   },
   COMPARE_TOO_LARGE: { http: 422, disposition: 'fatal', summary: 'a rule comparison would replay more days or stored CDRs than allowed' },
   COMPARE_BUSY: { http: 429, disposition: 'retry', summary: 'a rule comparison is already running; try again when it ends' },
+  COMPARE_ABORTED: { http: 499, disposition: 'fatal', summary: 'the client closed the request: the rule comparison stopped (nobody reads its answer)' },
   RULES_UNREADABLE: { http: 500, disposition: 'fatal', summary: 'the rules directory or one of its files cannot be read' },
 
   EVAL_INPUT: { http: 400, disposition: 'fatal', summary: 'an evaluation input (labels, CDRs or verdicts) is missing or invalid' },

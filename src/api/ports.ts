@@ -219,5 +219,6 @@ export interface CompareAnswer {
 
 /** Runs comparisons where the CDRs are (the API process, or the embedded mode's pipeline child). */
 export interface RuleComparer {
-  compare(request: CompareRequest, inForce: RuleFiles): Promise<CompareAnswer>;
+  /** `signal`: the client went away; the comparison stops reading and fails COMPARE_ABORTED. */
+  compare(request: CompareRequest, inForce: RuleFiles, signal?: AbortSignal): Promise<CompareAnswer>;
 }

@@ -19,3 +19,11 @@ export interface Command {
   /** Resolves to the process exit code. */
   run(args: readonly string[], ctx: CommandContext): Promise<number>;
 }
+
+/**
+ * A usage error found by a command's own checks: printed with the command's help, exit 2, like node:util parseArgs's
+ * own (main.ts knows them by their ERR_PARSE_ARGS code prefix).
+ */
+export function usage(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_USAGE' });
+}

@@ -12,6 +12,8 @@ import { retry, type Backoff } from '../retry.js';
 import type { SecurityStore } from '../security/ports.js';
 import type { HotlistStore } from '../lists/ports.js';
 import { RpcClient } from './rpc.js';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { ruleSetDigest } from '../security/config-fingerprint.js';
 
 const here = fileURLToPath(import.meta.url);
 /** The child's entry next to this file: .ts when running from source (tsx), .js when built. */
@@ -54,20 +56,25 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     private readonly log: Logger,
     private readonly backoff: Backoff,
     child: ChildProcess,
+    /** The rules in force: every child starts with them, a restarted one too (the directory may hold a refused edit). */
+    private rules: RuleFiles,
   ) {
     super();
     this.child = child;
     this.rpc = this.attach(child);
   }
 
-  static async start(mode: 'kafka' | 'embedded', log: Logger, backoff: Backoff = RESTART_BACKOFF): Promise<PipelineHost> {
-    const child = await PipelineHost.spawn(mode, log);
-    return new PipelineHost(mode, log, backoff, child);
+  static async start(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles, backoff: Backoff = RESTART_BACKOFF): Promise<PipelineHost> {
+    const child = await PipelineHost.spawn(mode, log, rules);
+    return new PipelineHost(mode, log, backoff, child, rules);
   }
 
   /** Forks a child and resolves once it has said something (its first health beat); rejects if it exits first. */
-  private static async spawn(mode: 'kafka' | 'embedded', log: Logger): Promise<ChildProcess> {
-    const child = fork(CHILD, [mode], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  private static async spawn(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles): Promise<ChildProcess> {
+    const child = fork(CHILD, [mode], { serialization: 'advanced', stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
+    // its rules on stdin, as this process validated them (a child that dies first breaks the pipe: its exit says so)
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(JSON.stringify(ruleTexts(rules)));
     // throughput work yields the CPU to latency work: on a busy machine block-checks are served first
     if (child.pid !== undefined) {
       try {
@@ -118,7 +125,7 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     try {
       await retry(
         async () => {
-          const child = await PipelineHost.spawn(this.mode, this.log);
+          const child = await PipelineHost.spawn(this.mode, this.log, this.rules);
           if (this.stopping) {
             child.kill('SIGKILL');
             return;
@@ -174,14 +181,19 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     return { ingest: (body, format, tenant) => this.rpc.call('ingest.ingest', body, format, tenant) };
   }
 
-  /** Hot reload: the child reads the rules directory again and rebuilds its rule state; resolves to its digest. */
-  reloadRules(): Promise<string> {
-    return this.rpc.call<string>('rules.reload');
+  /**
+   * Hot reload: the child rebuilds its rule state with exactly the files this process validated (their texts and
+   * digest: a file saved again meanwhile is the next reload's, never half of this one).
+   */
+  async reloadRules(next: RuleFiles): Promise<void> {
+    const { sources, digest } = ruleTexts(next);
+    await this.rpc.call('rules.reload', sources, digest);
+    this.rules = next;
   }
 
-  /** POST /v1/rules/compare: the child replays the stored CDRs (it owns chDB, and its CPU is niced). */
+  /** POST /v1/rules/compare: the child replays the stored CDRs (it owns chDB, and its CPU is niced); stopped when the client goes away. */
   get comparer(): RuleComparer {
-    return this.proxy<RuleComparer>('compare');
+    return { compare: (request, inForce, signal) => this.rpc.callAbortable('compare.compare', signal, request, inForce) };
   }
 
   /** This process's restart counter, then the child's metrics (when it is up). */
@@ -211,4 +223,14 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
       get: (_t, name) => (typeof name === 'string' ? (...args: unknown[]) => this.rpc.call(`${prefix}.${name}`, ...args) : undefined),
     });
   }
+}
+
+/** What a child is given of a rule set: the texts it was validated from and its digest (the child checks it). */
+export interface RuleTexts {
+  readonly sources: Readonly<Record<string, string>>;
+  readonly digest: string;
+}
+
+function ruleTexts(rules: RuleFiles): RuleTexts {
+  return { sources: rules.sources, digest: ruleSetDigest(rules) };
 }

@@ -234,7 +234,7 @@ export async function composeApi(w: ApiWiring) {
   };
   const stop = async () => {
     void attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
-    rules.stop();
+    await rules.stop(); // a reload under way is audited before the audit trail stops
     await attemptVerdicts.drain(5_000);
     security.stop();
     lists?.stop();
@@ -248,7 +248,7 @@ export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
 
 /** What the attempt engine reads: an edit elsewhere keeps its windows (a new engine would start them again). */
 function attemptDigest(files: RuleFiles): string {
-  return ruleSetDigest({ ...files, rules: files.rules.filter((r) => r.on === 'attempt') });
+  return ruleSetDigest({ ...files, rules: files.rules.filter((r) => r.on === 'attempt'), signalling: [] });
 }
 
 function pushTargets(config: Config): PushTarget[] {

@@ -16,7 +16,7 @@ import { ClickHouseStore } from '../adapters/clickhouse/store.js';
 import { storedComparer } from './compare.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import { AuditTrail } from '../security/audit-trail.js';
-import { ruleSetDigest } from '../security/config-fingerprint.js';
+import { configFingerprint } from '../security/config-fingerprint.js';
 import type { ClickHouseClient } from '@clickhouse/client';
 
 export const ROLES = ['processor', 'api', 'all'] as const;
@@ -34,12 +34,13 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     const app = await buildApp({ log, registry: processor.metrics.registry, health: processor.health });
     await app.listen(listen);
     await processor.start();
-    const rules = processorReloader(config, ruleFiles, clickhouse, processor, log);
+    const rules = await processorReloader(config, ruleFiles, clickhouse, processor, log);
     rules.start();
     log.info({ topics: config.kafka.cdrTopics.map((t) => t.topic), group: config.kafka.groupId, rules: ruleFiles.rules.length }, 'processor started');
     const stop = async () => {
-      rules.stop();
-      await processor.stop();
+      const reloads = rules.stop();
+      await processor.stop(); // a reload's state rebuild ends with the pipeline
+      await reloads;
       await app.close();
       await clickhouse.close();
     };
@@ -47,7 +48,7 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
   }
 
   // `all`: the pipeline in a child process, which owns chDB in the embedded mode; `api`: this process alone
-  const host = role === 'all' ? await PipelineHost.start(config.kafka ? 'kafka' : 'embedded', log) : undefined;
+  const host = role === 'all' ? await PipelineHost.start(config.kafka ? 'kafka' : 'embedded', log, ruleFiles) : undefined;
   const clickhouse = host ? undefined : await openClickHouse(config, log);
   const stores = clickhouse
     ? {
@@ -65,14 +66,8 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     embedded: host && !config.kafka ? { ingest: host.ingest, feed: host } : undefined,
     pipelineHealth: host ? () => host.health() : undefined,
     moreMetrics: host ? () => host.metricsText() : undefined,
-    // the child reads the files again: one that changed meanwhile is reloaded once more (its watcher saw it)
     comparer: clickhouse ? storedComparer({ config, store: new ClickHouseStore(clickhouse, config.clickhouse.database), clock: Date.now }) : host?.comparer,
-    reloadPipeline: host
-      ? async (next) => {
-          const digest = await host.reloadRules();
-          if (digest !== ruleSetDigest(next)) log.warn({ digest }, 'the rule files changed again while the pipeline reloaded');
-        }
-      : undefined,
+    reloadPipeline: host ? (next) => host.reloadRules(next) : undefined,
   });
   await api.app.listen(listen); // /readyz answers with the reason meanwhile
   // embedded: the child rebuilds its rule state first, so the two never compete for chDB and the CPU
@@ -91,8 +86,11 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
   return { log, stop };
 }
 
-/** A processor's hot reload: audited on its own chain `processor:<instance>`, counted on its metrics. */
-function processorReloader(config: Config, initial: RuleFiles, clickhouse: ClickHouseClient, processor: ComposedProcessor, log: Logger): RuleReloader {
+/**
+ * A processor's hot reload: audited on its own chain `processor:<instance>`, counted on its metrics. Each start
+ * records `config.loaded` there: its rule set digest is the `from` of the next reload.
+ */
+async function processorReloader(config: Config, initial: RuleFiles, clickhouse: ClickHouseClient, processor: ComposedProcessor, log: Logger) {
   const audit = new AuditTrail({
     store: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
     key: auditKey(config),
@@ -101,15 +99,17 @@ function processorReloader(config: Config, initial: RuleFiles, clickhouse: Click
     log,
     quota: config.security.auditQuota,
   });
+  // reloads are rare: the A4 switches are read at each record (this process runs no security timers)
+  const record = async (type: 'config.loaded' | 'rules.reload', result: 'success' | 'failure', details: Record<string, unknown>) => {
+    await audit.loadSwitches();
+    await audit.record({ type, actor: 'system', ip: '', result, details });
+  };
+  await record('config.loaded', 'success', configFingerprint(config, initial));
   return new RuleReloader({
     initial,
     log,
     registry: processor.metrics.registry,
     apply: (next) => processor.reload(next),
-    // reloads are rare: the A4 switches are read at each one (this process runs no security timers)
-    audit: async (result, details) => {
-      await audit.loadSwitches();
-      await audit.record({ type: 'rules.reload', actor: 'system', ip: '', result, details });
-    },
+    audit: (result, details) => record('rules.reload', result, details),
   });
 }

@@ -37,6 +37,8 @@ export class Pipeline {
   /** Rebuilds, timers and source batches never interleave. */
   readonly mutex = new Mutex();
   private assignment: Readonly<Record<string, readonly number[]>> = {};
+  /** What the decoders serve: a reload keeps them and what they hold (a Kamailio INVITE awaiting its BYE); a rebalance reads again from the committed offsets. */
+  private decodersOf = this.assignment;
   private readonly stopped = new AbortController();
   private readonly sources: SourceHealth;
 
@@ -122,10 +124,7 @@ export class Pipeline {
     await this.rebuild(assignment);
   }
 
-  /**
-   * Persists what is pending, then swaps in an engine rebuilt for the streams now owned; retried until the store
-   * answers. `newEngine`: a hot reload, the same rebuild with the new rules (README "Hot reload").
-   */
+  /** Persists what is pending, then swaps in an engine rebuilt for the streams now owned; retried until the store answers. `newEngine`: a hot reload, the same rebuild with the new rules (README "Hot reload"). */
   async rebuild(assignment: Readonly<Record<string, readonly number[]>> = this.assignment, newEngine?: () => Engine): Promise<void> {
     if (newEngine) this.newEngine = newEngine;
     if (newEngine && this.lifecycle.is('starting')) return; // not started (or not joined): the first rebuild uses it
@@ -155,7 +154,8 @@ export class Pipeline {
     const started = performance.now();
     const { engine, replayed, profiles } = await rebuildEngine(store, this.newEngine, this.assignment, this.now());
     this.engine = engine;
-    this.decoders.clear();
+    if (this.decodersOf !== this.assignment) this.decoders.clear();
+    this.decodersOf = this.assignment;
     this.pending = new PendingBatch();
     this.rules?.baseline(engine.ruleStats);
     this.p.metrics?.rebuildSeconds.set((performance.now() - started) / 1000);
@@ -194,8 +194,7 @@ export class Pipeline {
       payload.length > this.p.maxRecordBytes
         ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `record is ${payload.length} bytes, the limit is ${this.p.maxRecordBytes}`) }]
         : validate(decoder.decode(payload, offset));
-    const skips = (decoder.skipped?.() ?? 0) - skipped;
-    // an empty record (a blank CSV message) is refused, not dropped; a security line skipped as irrelevant is counted
+    const skips = (decoder.skipped?.() ?? 0) - skipped; // security lines recognised as irrelevant: counted, not refused as empty
     if (results.length === 0 && decoder.oldestHeld === undefined && skips === 0)
       results = [{ ok: false as const, error: new SentinelaError('CDR_INVALID', `the ${decoder.format} record holds no record (it is empty)`) }];
     this.sources.observe(source, decoder, results, skips, this.now());

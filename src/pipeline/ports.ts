@@ -58,6 +58,15 @@ export interface Rejected {
   readonly source: SourceRef;
 }
 
+/** Stored CDRs counted from `since` on (of one tenant, or all) that were stored by `until`: read twice, the same CDRs. */
+export interface StoredRange {
+  readonly since: number;
+  readonly until: number;
+  readonly tenant?: string;
+  /** How many CDRs the range holds. */
+  readonly count: number;
+}
+
 export interface CdrStore {
   insertCdrs(rows: readonly StoredCdr[]): Promise<void>;
   insertRejected(rows: readonly Rejected[]): Promise<void>;

@@ -11,7 +11,7 @@ import type { Role } from '../../src/domain/security/roles.js';
 import { createLogger } from '../../src/log.js';
 import { composeApi, type ComposedApi } from '../../src/main/api.js';
 import { composeEmbeddedPipeline } from '../../src/main/embedded.js';
-import { storedComparer } from '../../src/main/compare.js';
+import { storedComparer, type StoredCdrs } from '../../src/main/compare.js';
 import { ClickHouseStore } from '../../src/adapters/clickhouse/store.js';
 import { createPipelineMetrics } from '../../src/pipeline/metrics.js';
 import type { TestClickHouse } from '../rig/clickhouse.js';
@@ -41,7 +41,15 @@ export function testClock(start: number) {
 export async function embeddedApi(
   t: TestContext,
   ch: TestClickHouse,
-  o: { clock: () => number; env?: Record<string, string>; start?: boolean; log?: Logger; ruleFiles?: RuleFiles },
+  o: {
+    clock: () => number;
+    env?: Record<string, string>;
+    start?: boolean;
+    log?: Logger;
+    ruleFiles?: RuleFiles;
+    /** Decorates the store POST /v1/rules/compare reads (tests add CDRs or pace the reading). */
+    wrapStored?: (store: StoredCdrs) => StoredCdrs;
+  },
 ) {
   const config = parseConfig({ CLICKHOUSE_DATABASE: ch.database, SENTINELA_PBX_AUTH: 'none', ...UNSHED, ...o.env });
   const ruleFiles = o.ruleFiles ?? testRules();
@@ -57,7 +65,7 @@ export async function embeddedApi(
     embedded,
     pipelineHealth: () => embedded.pipeline.health(),
     reloadPipeline: embedded.reload,
-    comparer: storedComparer({ config, store: new ClickHouseStore(ch.client, ch.database), clock: o.clock }),
+    comparer: storedComparer({ config, store: (o.wrapStored ?? ((s) => s))(new ClickHouseStore(ch.client, ch.database)), clock: o.clock }),
     clock: o.clock,
   });
   if (o.start !== false) await composed.start();

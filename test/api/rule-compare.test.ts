@@ -6,9 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { ClickHouseStore } from '../../src/adapters/clickhouse/store.js';
 import { loadRuleFiles } from '../../src/adapters/files/rule-files.js';
 import { parseConfig } from '../../src/config/config.js';
-import { storedComparer } from '../../src/main/compare.js';
+import { storedComparer, type StoredCdrs } from '../../src/main/compare.js';
+import type { Cdr } from '../../src/domain/cdr/contract.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
-import { cdr, migrated, NOW } from '../processor/rig.js';
+import { cdr, migrated, NOW, waitFor } from '../processor/rig.js';
 import { embeddedApi, loginAs, testClock } from './rig.js';
 
 const burst = (warn: number | string) =>
@@ -93,5 +94,85 @@ describe('POST /v1/rules/compare: an edit overlaid on the rules in force, over s
       assert.match(err.message, /^5 stored CDRs in 1 days; at most 4/);
       return true;
     });
+  });
+
+  it('overlays the edit on the rules in force, not on an edit the directory holds but the reload refused', async (t) => {
+    const api = await embeddedApi(t, ch, { clock: testClock(NOW), ruleFiles: loadRuleFiles(dir) });
+    const op = await loginAs(api, 'noc-tuner', 'operator');
+    writeFileSync(join(dir, 'other.yaml'), 'rules: [\n'); // refused (or about to be): the rules in force stay
+    t.after(() => rmSync(join(dir, 'other.yaml')));
+    const res = await api.app.inject({ method: 'POST', url: '/v1/rules/compare', headers: op, payload: { files: { 'burst.yaml': burst(3) }, days: 1 } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json<{ rules: unknown[] }>().rules, []);
+  });
+
+  it('replays the CDRs it counted both times, not those stored meanwhile', async (t) => {
+    const late: { post?: (ndjson: string) => Promise<number> } = {};
+    let added = false;
+    // once the first replay has read its CDRs, three calls of a new caller are stored: enough for burst-caller
+    const wrapStored = (store: StoredCdrs): StoredCdrs => ({
+      storedRange: (since, tenant) => store.storedRange(since, tenant),
+      storedCdrs: async function* (range) {
+        yield* store.storedCdrs(range);
+        if (added) return;
+        added = true;
+        const lines = [0, 1, 2].map((i) => JSON.stringify(cdr(`late-${i}`, new Date(NOW - 300_000 + i * 30_000).toISOString(), { caller: '+551130008883' })));
+        assert.equal(await late.post?.(lines.join('\n')), 3);
+      },
+    });
+    const api = await embeddedApi(t, ch, { clock: testClock(NOW), ruleFiles: loadRuleFiles(dir), wrapStored });
+    const op = await loginAs(api, 'noc-tuner', 'operator');
+    late.post = async (payload) =>
+      (await api.app.inject({ method: 'POST', url: '/v1/cdrs', headers: { ...op, 'content-type': 'application/x-ndjson' }, payload })).json<{
+        accepted: number;
+      }>().accepted;
+    const stored = await new ClickHouseStore(ch.client, ch.database).storedRange(NOW - 86_400_000);
+    const res = await api.app.inject({ method: 'POST', url: '/v1/rules/compare', headers: op, payload: { files: { 'burst.yaml': burst(3) }, days: 1 } });
+    assert.deepEqual([added, res.json()], [true, { rules: [], subjects: [], subjectsTotal: 0, cdrs: stored.count }]);
+  });
+
+  it('lets the event loop answer other requests meanwhile, and stops reading when its client goes away', async (t) => {
+    const LONG = 100_000;
+    let pace = true;
+    let synthetic = 0;
+    let closed = false;
+    let reading = () => {};
+    const started = new Promise<void>((resolve) => (reading = resolve));
+    // after the stored CDRs, a long tail of made-up ones (a big comparison) while `pace` is on
+    const wrapStored = (store: StoredCdrs): StoredCdrs => ({
+      storedRange: (since, tenant) => store.storedRange(since, tenant),
+      storedCdrs: async function* (range) {
+        let last: Cdr | undefined;
+        for await (const c of store.storedCdrs(range)) yield (last = c);
+        try {
+          while (pace && last && synthetic < LONG) {
+            if (++synthetic === 1) reading();
+            yield { ...last, id: `tail-${synthetic}` };
+          }
+        } finally {
+          closed = pace;
+        }
+      },
+    });
+    const api = await embeddedApi(t, ch, { clock: testClock(NOW), ruleFiles: loadRuleFiles(dir), wrapStored });
+    const op = await loginAs(api, 'noc-tuner', 'operator');
+    const url = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const client = new AbortController();
+    const request = fetch(`${url}/v1/rules/compare`, {
+      method: 'POST',
+      headers: { ...op, 'content-type': 'application/json' },
+      body: JSON.stringify({ files: { 'burst.yaml': burst(2) }, days: 1 }),
+      signal: client.signal,
+    }).catch((err: unknown) => err as Error);
+    await started;
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    assert.ok(synthetic < LONG && !closed, 'answered while the comparison was replaying');
+    client.abort();
+    assert.equal(((await request) as Error).name, 'AbortError');
+    await waitFor(() => closed, 'the reading stopped');
+    assert.ok(synthetic < LONG, `stopped after ${synthetic} CDRs`);
+    pace = false;
+    const next = await api.app.inject({ method: 'POST', url: '/v1/rules/compare', headers: op, payload: { files: { 'burst.yaml': burst(3) }, days: 1 } });
+    assert.equal(next.statusCode, 200, 'the comparison slot is free again');
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRuleFiles } from '../../src/adapters/files/rule-files.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
-import { cdr, migrated, NOW } from '../processor/rig.js';
+import { cdr, migrated, NOW, waitFor } from '../processor/rig.js';
 import { embeddedApi, loginAs, testClock } from './rig.js';
 
 /** A count rule on `key` that warns at `warn` calls within 10 min. */
@@ -19,12 +19,10 @@ function save(dir: string, name: string, text: string): void {
   renameSync(tmp, join(dir, name));
 }
 
-async function until(what: () => boolean, label: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** An audited reload: the watcher's comes when it comes, so tests wait for the record instead of sleeping. */
+interface Audited {
+  readonly result: string;
+  readonly details: { trigger: string; from: string; to: string | null; error?: { code: string; message: string } };
 }
 
 type Api = Awaited<ReturnType<typeof embeddedApi>>;
@@ -67,33 +65,45 @@ describe('hot reload of the rules directory (README "Hot reload")', () => {
     const shown = async () =>
       (await api.app.inject({ url: '/v1/rules', headers: op })).json<{ rules: { id: string; thresholds: unknown }[]; reload: Api['rules']['status'] }>();
     // this test's reloads (the database is shared by the tests of this file)
-    const audited = async () =>
+    const audited = async (): Promise<Audited[]> =>
       (
         await ch.rows<{ result: string; details: string }>(
           `SELECT toString(result) AS result, details FROM ${ch.database}.audit_log WHERE event_type = 'rules.reload' ORDER BY seq`,
         )
-      ).filter((r) => (JSON.parse(r.details) as { dir: string }).dir === dir);
-    return { api, post, alerts, shown, audited };
+      )
+        .map((r) => ({ result: r.result, details: JSON.parse(r.details) as Audited['details'] & { dir: string } }))
+        .filter((r) => r.details.dir === dir);
+    /** The first audited reload that `matches`, once there is one. */
+    const auditedWhen = async (matches: (r: Audited) => boolean): Promise<Audited> => {
+      let found: Audited | undefined;
+      await waitFor(async () => (found = (await audited()).find(matches)) !== undefined, 'the audited reload', 20_000);
+      return found as Audited;
+    };
+    return { api, post, alerts, shown, auditedWhen };
   };
 
   it('puts an edit on disk in force and keeps the windows counting across it', async (t) => {
-    const { api, post, alerts, shown, audited } = await start(t);
+    const { api, post, alerts, shown, auditedWhen } = await start(t);
     const before = api.rules.status.digest;
     await post(2, '203.0.113.71'); // two calls: under burst-caller's 3
     save(dir, 'ip.yaml', ruleFile('burst-ip', 'ip', 3));
-    await until(() => api.rules.status.result === 'accepted', 'the reload');
+    const row = await auditedWhen((r) => r.result === 'success');
+    assert.deepEqual([row.details.trigger, row.details.from, row.details.to], ['change', before, api.rules.status.digest]);
+    assert.notEqual(before, api.rules.status.digest);
+    // the chain is whole from startup: config.loaded names the rule set the first reload started from
+    const loaded = await ch.rows<{ n: string }>(
+      `SELECT count() AS n FROM ${ch.database}.audit_log WHERE event_type = 'config.loaded' AND JSONExtractString(details, 'ruleSetDigest') = {before:String}`,
+      { before },
+    );
+    assert.equal(Number(loaded[0]?.n), 1);
     assert.deepEqual((await shown()).rules.map((r) => r.id).sort(), ['burst-caller', 'burst-ip']);
     await post(1, '203.0.113.71');
     // the third call is counted with the two before the reload, by the rule that was there and by the new one
     assert.deepEqual([await alerts('burst-caller'), await alerts('burst-ip')], [1, 1]);
-    const [row] = await audited();
-    const details = JSON.parse(row?.details ?? '{}') as Record<string, unknown>;
-    assert.deepEqual([row?.result, details['trigger'], details['from'], details['to']], ['success', 'change', before, api.rules.status.digest]);
-    assert.notEqual(before, api.rules.status.digest);
   });
 
   it('refuses an invalid edit with the startup message, keeps the rules in force, audits and shows it; SIGHUP reloads', async (t) => {
-    const { api, post, alerts, shown, audited } = await start(t);
+    const { api, post, alerts, shown, auditedWhen } = await start(t);
     const before = api.rules.status.digest;
     save(dir, 'burst.yaml', ruleFile('burst-caller', 'caller', 3).replace('    cites: [G1]\n', ''));
     const startup = (() => {
@@ -105,27 +115,26 @@ describe('hot reload of the rules directory (README "Hot reload")', () => {
       }
     })();
     assert.match(startup, /burst\.yaml: rule burst-caller: cites: /);
-    await until(() => api.rules.status.result === 'refused', 'the refusal');
+    const refusal = await auditedWhen((r) => r.result === 'failure');
+    assert.deepEqual([refusal.details.from, refusal.details.to, refusal.details.error?.message], [before, null, startup]);
     const view = await shown();
     assert.deepEqual(
-      [view.reload.error, view.reload.digest, view.rules.map((r) => r.id)],
-      [{ code: 'RULES_INVALID', message: startup }, before, ['burst-caller']],
+      [view.reload.result, view.reload.error, view.reload.digest, view.rules.map((r) => r.id)],
+      ['refused', { code: 'RULES_INVALID', message: startup }, before, ['burst-caller']],
     );
-    const metrics = (await api.app.inject({ url: '/metrics' })).body;
-    assert.match(metrics, /^sentinela_rules_reload_refused 1$/m);
-    assert.match(metrics, /^sentinela_rules_reloads_total\{result="refused"\} 1$/m);
+    assert.match((await api.app.inject({ url: '/metrics' })).body, /^sentinela_rules_reload_refused 1$/m);
     await post(3, '203.0.113.72');
     assert.equal(await alerts('burst-caller'), 1, 'the old rule still answers');
-    const refusal = (await audited())[0];
-    const details = JSON.parse(refusal?.details ?? '{}') as { from: string; to: null; error: { message: string } };
-    assert.deepEqual([refusal?.result, details.from, details.to, details.error.message], ['failure', before, null, startup]);
 
-    // SIGHUP reads the directory at once (the watcher's reload, 300 ms later, finds it unchanged)
-    writeFileSync(join(dir, 'burst.yaml'), ruleFile('burst-caller', 'caller', 5));
+    // SIGHUP reads the directory again (no edit pending: its own record, refused again)
     process.kill(process.pid, 'SIGHUP');
-    await until(() => api.rules.status.result === 'accepted' || api.rules.status.result === 'unchanged', 'the SIGHUP reload');
+    await auditedWhen((r) => r.result === 'failure' && r.details.trigger === 'sighup');
+    save(dir, 'burst.yaml', ruleFile('burst-caller', 'caller', 5));
+    const accepted = await auditedWhen((r) => r.result === 'success');
+    assert.deepEqual([accepted.details.from, accepted.details.to], [before, api.rules.status.digest]);
     assert.deepEqual((await shown()).rules[0]?.thresholds, { warn: 5 });
-    const accepted = (await audited()).filter((r) => r.result === 'success').map((r) => (JSON.parse(r.details) as { trigger: string }).trigger);
-    assert.deepEqual(accepted, ['sighup']);
+    const metrics = (await api.app.inject({ url: '/metrics' })).body;
+    assert.match(metrics, /^sentinela_rules_reload_refused 0$/m);
+    assert.match(metrics, /^sentinela_rules_reloads_total\{result="accepted"\} 1$/m);
   });
 });

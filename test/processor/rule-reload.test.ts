@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -10,7 +10,7 @@ import type { Kafka } from 'kafkajs';
 import { ruleFileSpec } from '../../src/domain/rules/spec.js';
 import { createTestDatabase, testClickHouseTarget, type TestClickHouse } from '../rig/clickhouse.js';
 import { startKafka, type TestKafka } from '../rig/kafka.js';
-import { cdr, collect, createTopics, kafkaEnv, migrated, produce, startProcessor, testRules, waitFor } from './rig.js';
+import { cdr, collect, createTopics, kafkaEnv, migrated, NOW, produce, startProcessor, testRules, waitFor } from './rig.js';
 
 /** A rule the shipped set lacks: three answered calls of one account to one callee within an hour. */
 const redial =
@@ -62,6 +62,28 @@ describe('stream processor: hot reload (README "Hot reload")', () => {
     const alert = JSON.parse(String(alerts.find((m) => String(m.value).includes('redial-account'))?.value)) as { subject: string; details: { calls: number } };
     assert.deepEqual([alert.subject, alert.details.calls], ['account:redialler', 3]);
   });
+
+  it('keeps what its decoders hold across the rebuild: a Kamailio INVITE before the reload pairs with its BYE after it', async (t) => {
+    const topics = await createTopics(kafka, 'reload-acc', 1);
+    const processor = await startProcessor(
+      t,
+      { kafka, ch, topics, group: 'reload-acc' },
+      { extraEnv: { KAFKA_CDR_TOPICS: `${topics.cdrs}=kamailio-acc;tenant=acme` } },
+    );
+    // db_flatstore: method|from_tag|to_tag|callid|code|reason|time|reqtype|account|destination|supplier|dialog_id
+    const at = Math.floor((NOW - 600_000) / 1000);
+    const acc = (method: string, time: number) => `${method}|f1|t1|reload-acc-call|200|OK|${time}|*prepaid|+551130004444|+551130005555||1:2`;
+    const consumed = async () => (await processor.metrics.messages.get()).values.find((v) => v.labels['topic'] === topics.cdrs)?.value ?? 0;
+    await produce(client, topics.cdrs, [{ raw: acc('INVITE', at) }]);
+    await waitFor(async () => (await consumed()) === 1, 'the INVITE consumed (held for its BYE)');
+    await processor.reload(testRules());
+    await produce(client, topics.cdrs, [{ raw: acc('BYE', at + 42) }]);
+    const stored = async () => ch.rows<{ duration: number }>(`SELECT duration_sec AS duration FROM ${ch.database}.cdrs WHERE call_id = 'reload-acc-call'`);
+    const refused = async () =>
+      ch.rows<{ code: string }>(`SELECT error_code AS code FROM ${ch.database}.rejected_cdrs WHERE source_name = {topic:String}`, { topic: topics.cdrs });
+    await waitFor(async () => (await stored()).length + (await refused()).length > 0, 'the BYE decoded');
+    assert.deepEqual([await stored(), await refused()], [[{ duration: 42 }], []]);
+  });
 });
 
 describe('sentinela start --role processor: follows the rules directory (README "Hot reload")', () => {
@@ -91,21 +113,33 @@ describe('sentinela start --role processor: follows the rules directory (README 
       await kafka.stop();
       rmSync(dir, { recursive: true, force: true });
     });
-    const audited = async () =>
-      ch.rows<{ result: string; details: string }>(
-        `SELECT toString(result) AS result, details FROM ${ch.database}.audit_log WHERE event_type = 'rules.reload' AND chain = 'processor:proc-1' ORDER BY seq`,
-      );
-    writeFileSync(join(dir, 'redial.yaml'), text.replace('window: 1h', 'window: forever'));
-    await waitFor(async () => (await audited()).length === 1, 'the refusal audited');
-    writeFileSync(join(dir, 'redial.yaml'), text.replace('warn: 3', 'warn: 4'));
-    await waitFor(async () => (await audited()).length === 2, 'the reload audited');
-    const [refused, accepted] = (await audited()).map((r) => [r.result, (JSON.parse(r.details) as { error?: { code: string } }).error?.code]);
+    type Row = { type: string; result: string; details: { from?: string; to?: string | null; ruleSetDigest?: string; error?: { code: string } } };
+    const chain = async (): Promise<Row[]> =>
+      (
+        await ch.rows<{ type: string; result: string; details: string }>(
+          `SELECT event_type AS type, toString(result) AS result, details FROM ${ch.database}.audit_log WHERE chain = 'processor:proc-1' ORDER BY seq`,
+        )
+      ).map((r) => ({ ...r, details: JSON.parse(r.details) as Row['details'] }));
+    // saved as editors do (renamed into place): the watcher's reloads read whole files; the test waits for the records
+    const save = (content: string) => {
+      writeFileSync(join(dir, '.redial.yaml.swp'), content);
+      renameSync(join(dir, '.redial.yaml.swp'), join(dir, 'redial.yaml'));
+    };
+    save(text.replace('window: 1h', 'window: forever'));
+    await waitFor(async () => (await chain()).some((r) => r.result === 'failure'), 'the refusal audited');
+    save(text.replace('warn: 3', 'warn: 4'));
+    await waitFor(async () => (await chain()).some((r) => r.type === 'rules.reload' && r.result === 'success'), 'the reload audited');
+    const [loaded, ...reloads] = await chain();
+    const accepted = reloads.at(-1);
+    assert.equal(loaded?.type, 'config.loaded');
+    // every record starts from the rule set in force at startup, as config.loaded names it, until the accepted one
     assert.deepEqual(
-      [refused, accepted],
+      reloads.map((r) => [r.type, r.result, r.details.error?.code, r.details.from]),
       [
-        ['failure', 'RULES_INVALID'],
-        ['success', undefined],
+        ...reloads.slice(0, -1).map(() => ['rules.reload', 'failure', 'RULES_INVALID', loaded?.details.ruleSetDigest]),
+        ['rules.reload', 'success', undefined, loaded?.details.ruleSetDigest],
       ],
     );
+    assert.notEqual(accepted?.details.to, loaded?.details.ruleSetDigest);
   });
 });

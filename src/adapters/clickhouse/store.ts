@@ -6,7 +6,7 @@ import type { RestoredAlert } from '../../domain/engine/episodes.js';
 import type { Alert, Block, Severity, Subject } from '../../domain/engine/verdicts.js';
 import type { NumberResult } from '../../domain/numbering/normaliser.js';
 import type { UsageSnapshot } from '../../domain/usage/usage-snapshot.js';
-import type { CdrStore, KnownUser, Rejected, StoredCdr, StoredEvent } from '../../pipeline/ports.js';
+import type { CdrStore, KnownUser, Rejected, StoredCdr, StoredEvent, StoredRange } from '../../pipeline/ports.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
 import { ident, storeError } from './client.js';
@@ -14,9 +14,7 @@ import { decisionRow } from './decision-rows.js';
 import { eventRow, selectKnownUsers } from './event-rows.js';
 import { insertRows, selectRows, type InsertDedup } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
-
-/** CDRs the engine counted, from `since` on (`since` is a query parameter). */
-const COUNTED = `started_at >= fromUnixTimestamp64Milli({since:Int64}) AND status IN ('evaluated', 'emergency', 'leg')`;
+import { COUNTED, rangeQuery, storedRange } from './stored-range.js';
 
 /** The processor's ClickHouse side: batched JSONEachRow inserts and the reads that rebuild rule state. */
 export class ClickHouseStore implements CdrStore {
@@ -82,24 +80,17 @@ export class ClickHouseStore implements CdrStore {
   }
 
   /**
-   * Stored CDRs counted from `since` on (of one tenant, or all), in the order a state rebuild replays them: what a
-   * rule change would have done over them (`replay --compare --since`, POST /v1/rules/compare).
+   * The stored CDRs of `range` (stored-range.ts), in the order a state rebuild replays them: what a rule change
+   * would have done over them (`replay --compare --since`, POST /v1/rules/compare).
    */
-  storedCdrs(since: number, tenant?: string): AsyncIterable<Cdr> {
-    return this.cdrs(tenant === undefined ? '1' : 'tenant = {tenant:String}', tenant === undefined ? { since } : { since, tenant }, 'read stored CDRs');
+  storedCdrs(range: StoredRange): AsyncIterable<Cdr> {
+    const { where, params } = rangeQuery(range);
+    return this.cdrs(where, params, 'read stored CDRs');
   }
 
-  /** How many CDRs `storedCdrs` would read (refused beyond a cap before reading any). */
-  async countStoredCdrs(since: number, tenant?: string): Promise<number> {
-    const where = tenant === undefined ? '1' : 'tenant = {tenant:String}';
-    const params = tenant === undefined ? { since } : { since, tenant };
-    const rows = await selectRows<{ n: string }>(
-      this.client,
-      `SELECT count() AS n FROM ${this.db}.cdrs FINAL WHERE ${where} AND ${COUNTED}`,
-      params,
-      'count stored CDRs',
-    );
-    return Number(rows[0]?.n ?? 0);
+  /** What `storedCdrs` reads, counted (refused beyond a cap before reading any) and bounded by the last CDR stored now. */
+  storedRange(since: number, tenant?: string): Promise<StoredRange> {
+    return storedRange(this.client, this.db, since, tenant);
   }
 
   private async *cdrs(where: string, params: Record<string, unknown>, what: string): AsyncIterable<Cdr> {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { RATE_CLASSES, type RateClass, type RateEntry } from '../../domain/cost/rate-table.js';
 import { SentinelaError } from '../../errors.js';
@@ -7,15 +6,15 @@ const COLUMNS = ['prefix', 'class', 'name', 'brl_per_minute', 'source'] as const
 const CLASSES: ReadonlySet<string> = new Set(RATE_CLASSES);
 
 /**
- * Reads `rules/rates.csv` (columns prefix, class, name, brl_per_minute, source; `#` comment lines). A bad row stops
+ * Parses `rules/rates.csv` (columns prefix, class, name, brl_per_minute, source; `#` comment lines). A bad row stops
  * startup with RULES_INVALID naming the file, the line and the field: a price list that silently lost rows would
  * under-estimate exposure.
  */
-export function readRateTable(path: string): RateEntry[] {
+export function parseRateTable(path: string, text: string): RateEntry[] {
   type Row = { record: Record<string, string>; info: { lines: number } };
   let rows: Row[];
   try {
-    rows = parseCsv<Row>(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, comment: '#', trim: true, info: true });
+    rows = parseCsv<Row>(text, { columns: true, skip_empty_lines: true, comment: '#', trim: true, info: true });
   } catch (err) {
     throw new SentinelaError('RULES_INVALID', `${path}: not a valid CSV: ${(err as Error).message}`, {}, { cause: err });
   }

@@ -4,7 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { PrefixEntry } from '../../domain/engine/prefix-lists.js';
-import { readRateTable } from './rate-file.js';
+import { parseRateTable } from './rate-file.js';
 import type { RateEntry } from '../../domain/cost/rate-table.js';
 import { mappingSpec, type MappingSpec } from '../../domain/cdr/formats/mapping.js';
 import { profilesFileSpec, type ProfilesFile } from '../../domain/rules/profile-spec.js';
@@ -26,6 +26,11 @@ export interface RuleFiles {
   /** Field mappings for exporters without a built-in decoder (`mappings/NAME.yaml`, format `mapping:NAME`). */
   readonly mappings: ReadonlyMap<string, MappingSpec>;
   readonly files: readonly string[];
+  /**
+   * The text of every file these were validated from, by path under `dir` (`velocity.yaml`, `lists/premium.csv`):
+   * what is in force, whatever the disk holds now (the pipeline child is sent these; edits are overlaid on them).
+   */
+  readonly sources: Readonly<Record<string, string>>;
 }
 
 const PROFILES_FILE = /^profiles\.(?:ya?ml|json)$/;
@@ -38,22 +43,51 @@ const LIST_COLUMNS = ['e164_prefix', 'name', 'category', 'source'] as const;
  * tenant profiles; `lists/*.csv` the prefix lists; `rates.csv` the rate table; `mappings/*.yaml` exporter field mappings. Any problem throws RULES_INVALID naming the file, the rule
  * id and the field, so a bad rule stops startup instead of silently switching detection off.
  */
-export function loadRuleFiles(dir: string, overlay: Readonly<Record<string, string>> = {}): RuleFiles {
-  // `overlay`: rule or profile files (by name) read as if saved in `dir`, in place of or beside its own (POST /v1/rules/compare)
-  const names = [...new Set([...listDir(dir), ...Object.keys(overlay)])].sort();
-  const readStructured = (path: string) => parseStructured(path, Object.hasOwn(overlay, basename(path)) ? overlay[basename(path)] : undefined);
+export function loadRuleFiles(dir: string): RuleFiles {
+  return parseRuleFiles(dir, readRuleSources(dir));
+}
+
+/** Edited rule or profile files (by name) overlaid on the rules in force, validated as at startup (POST /v1/rules/compare). */
+export function overlayRuleFiles(inForce: RuleFiles, edits: Readonly<Record<string, string>>): RuleFiles {
+  return parseRuleFiles(inForce.dir, { ...inForce.sources, ...edits });
+}
+
+/** The texts of the files `loadRuleFiles` reads, by path under `dir`. */
+export function readRuleSources(dir: string): Record<string, string> {
+  const sources: Record<string, string> = {};
+  const read = (name: string) => {
+    try {
+      sources[name] = readFileSync(join(dir, name), 'utf8');
+    } catch (err) {
+      throw new SentinelaError('RULES_UNREADABLE', `cannot read ${join(dir, name)}: ${(err as Error).message}`, {}, { cause: err });
+    }
+  };
+  for (const name of listDir(dir)) if (RULE_FILE.test(name) || (name === RATES_FILE && isFile(join(dir, name)))) read(name);
+  for (const [sub, file] of [
+    ['lists', /\.csv$/],
+    ['mappings', RULE_FILE],
+  ] as const) {
+    if (isDirectory(join(dir, sub))) for (const name of listDir(join(dir, sub)).filter((n) => file.test(n))) read(`${sub}/${name}`);
+  }
+  return sources;
+}
+
+/** Validates the texts of a rules directory (`sources`, by path under `dir`): the one validation of startup, reloads and edits. */
+export function parseRuleFiles(dir: string, sources: Readonly<Record<string, string>>): RuleFiles {
+  const names = Object.keys(sources).sort();
+  const under = (sub: string) => names.filter((n) => n.startsWith(`${sub}/`));
   const files: string[] = [];
   const rules: RuleSpec[] = [];
   const signalling: SignallingRuleSpec[] = [];
   const seen = new Map<string, string>();
   let profiles: ProfilesFile = profilesFileSpec.parse({});
-  for (const name of names) {
+  for (const name of names.filter((n) => !n.includes('/'))) {
     const path = join(dir, name);
     if (PROFILES_FILE.test(name)) {
-      profiles = validate(profilesFileSpec, readStructured(path), path, () => '');
+      profiles = validate(profilesFileSpec, parseStructured(path, sources[name] as string), path, () => '');
       files.push(path);
     } else if (RULE_FILE.test(name)) {
-      const data = readStructured(path);
+      const data = parseStructured(path, sources[name] as string);
       const parsed = validate(ruleFileSpec, data, path, (issuePath) => ruleLabel(data, issuePath));
       for (const rule of [...(parsed.rules ?? []), ...(parsed.signalling ?? [])]) {
         const other = seen.get(rule.id);
@@ -65,37 +99,32 @@ export function loadRuleFiles(dir: string, overlay: Readonly<Record<string, stri
       files.push(path);
     }
   }
-  const listDirPath = join(dir, 'lists');
   const prefixEntries: PrefixEntry[] = [];
-  if (isDirectory(listDirPath)) {
-    for (const name of listDir(listDirPath).filter((n) => n.endsWith('.csv'))) {
-      const path = join(listDirPath, name);
-      prefixEntries.push(...readPrefixList(path, basename(name, '.csv')));
-      files.push(path);
-    }
+  for (const name of under('lists')) {
+    const path = join(dir, name);
+    prefixEntries.push(...parsePrefixList(path, sources[name] as string, basename(name, '.csv')));
+    files.push(path);
   }
   const ratesPath = join(dir, RATES_FILE);
-  const rateEntries = isFile(ratesPath) ? readRateTable(ratesPath) : [];
+  const rates = sources[RATES_FILE];
+  const rateEntries = rates === undefined ? [] : parseRateTable(ratesPath, rates);
   if (rateEntries.length > 0) files.push(ratesPath);
   const mappings = new Map<string, MappingSpec>();
-  const mappingDir = join(dir, 'mappings');
-  if (isDirectory(mappingDir)) {
-    for (const name of listDir(mappingDir).filter((n) => RULE_FILE.test(n))) {
-      const path = join(mappingDir, name);
-      mappings.set(
-        name.replace(RULE_FILE, ''),
-        validate(mappingSpec, parseStructured(path), path, () => ''),
-      );
-      files.push(path);
-    }
+  for (const name of under('mappings')) {
+    const path = join(dir, name);
+    mappings.set(
+      basename(name).replace(RULE_FILE, ''),
+      validate(mappingSpec, parseStructured(path, sources[name] as string), path, () => ''),
+    );
+    files.push(path);
   }
-  return { dir, rules, signalling, profiles, prefixEntries, rateEntries, mappings, files };
+  return { dir, rules, signalling, profiles, prefixEntries, rateEntries, mappings, files, sources: { ...sources } };
 }
 
-function readPrefixList(path: string, list: string): PrefixEntry[] {
+function parsePrefixList(path: string, text: string, list: string): PrefixEntry[] {
   let rows: Record<string, string>[];
   try {
-    rows = parseCsv(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, comment: '#', trim: true });
+    rows = parseCsv(text, { columns: true, skip_empty_lines: true, comment: '#', trim: true });
   } catch (err) {
     throw new SentinelaError('RULES_INVALID', `${path}: not a valid CSV: ${(err as Error).message}`, {}, { cause: err });
   }
@@ -131,9 +160,9 @@ function ruleLabel(data: unknown, issuePath: PropertyKey[]): string {
   return `rule ${id}: `;
 }
 
-function parseStructured(path: string, text?: string): unknown {
+function parseStructured(path: string, text: string): unknown {
   try {
-    return parseYaml(text ?? readFileSync(path, 'utf8')) as unknown; // YAML is a superset of JSON
+    return parseYaml(text) as unknown; // YAML is a superset of JSON
   } catch (err) {
     throw new SentinelaError('RULES_INVALID', `${path}: cannot parse: ${(err as Error).message}`, {}, { cause: err });
   }

@@ -53,6 +53,7 @@ export class RuleReloader implements RulesInForce {
   private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
   private readonly clock: () => number;
   private readonly reloads: Counter<'result'> | undefined;
   private readonly refused: Gauge | undefined;
@@ -92,11 +93,17 @@ export class RuleReloader implements RulesInForce {
     process.on('SIGHUP', this.onSighup);
   }
 
-  stop(): void {
+  /**
+   * No more reloads: a queued one is dropped, and one already applying is waited for, so nothing changes once this
+   * resolves. An apply that rebuilds a pipeline ends at the latest when that pipeline stops.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
     process.off('SIGHUP', this.onSighup);
     clearTimeout(this.timer);
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
+    await this.running;
   }
 
   /** Reads, validates and applies the rules directory; one reload at a time, in order. */
@@ -107,6 +114,7 @@ export class RuleReloader implements RulesInForce {
   }
 
   private async reloadOnce(trigger: ReloadTrigger): Promise<ReloadStatus> {
+    if (this.stopped) return this.last;
     this.watchDirs(); // lists/ or mappings/ may have appeared
     const before = this.last.digest;
     let next: RuleFiles;

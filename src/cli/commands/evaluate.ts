@@ -9,7 +9,7 @@ import { CdrIndex, parseLabels, parseReplayLine, type RefusalRecord, type Verdic
 import { report } from '../../eval/report.js';
 import { DEFAULT_SCORE_OPTIONS, score } from '../../eval/score.js';
 import { CDRS_FILE, LABELS_FILE } from '../../sim/output.js';
-import type { Command } from '../command.js';
+import { usage, type Command } from '../command.js';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
@@ -37,11 +37,10 @@ Options:
     const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { lateness: { type: 'string' } } });
     const [dir, verdictsFile] = positionals;
     if (dir === undefined || verdictsFile === undefined || positionals.length > 2) {
-      throw Object.assign(new Error('give DIR (a simulate output) and VERDICTS (replay output)'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+      throw usage('give DIR (a simulate output) and VERDICTS (replay output)');
     }
     const lateness = values.lateness === undefined ? DEFAULT_SCORE_OPTIONS.latenessMs : parseDuration(values.lateness);
-    if (lateness === null)
-      throw Object.assign(new Error(`--lateness: "${values.lateness}" is not a duration such as 6h`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    if (lateness === null) throw usage(`--lateness: "${values.lateness}" is not a duration such as 6h`);
 
     const labelsPath = join(dir, LABELS_FILE);
     const labels = parseLabels(readInput(labelsPath), labelsPath);

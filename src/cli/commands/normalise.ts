@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Normaliser } from '../../domain/numbering/normaliser.js';
 import type { DialPlan } from '../../domain/numbering/types.js';
-import type { Command } from '../command.js';
+import { usage, type Command } from '../command.js';
 
 export const normaliseCommand: Command = {
   name: 'normalise',
@@ -24,7 +24,7 @@ Options:
       allowPositionals: true,
       options: { country: { type: 'string' }, ddd: { type: 'string' }, 'outside-line': { type: 'string' }, caller: { type: 'boolean' } },
     });
-    if (positionals.length === 0) throw Object.assign(new Error('give at least one NUMBER'), { code: 'ERR_PARSE_ARGS_MISSING' });
+    if (positionals.length === 0) throw usage('give at least one NUMBER');
     const d = ctx.config().dialling;
     const plan: DialPlan = {
       homeCountry: values.country ?? d.homeCountry,

@@ -6,16 +6,14 @@ import { createLogger } from '../../log.js';
 import { replayAttempts, replayParts } from '../../main/replay.js';
 import { formatDuration, parseDuration } from '../../domain/rules/duration.js';
 import { timeZoneSpec } from '../../domain/rules/profile-spec.js';
-import type { Command } from '../command.js';
-import { compareTallies, formatComparison, VerdictTallies } from '../replay/compare.js';
+import { usage, type Command } from '../command.js';
+import { formatComparison } from '../replay/compare.js';
 import { formatSummary, replay } from '../replay/run.js';
 import { ClickHouseStore } from '../../adapters/clickhouse/store.js';
 import { openClickHouse } from '../../main/clickhouse.js';
-import { storedCdrLines } from '../../main/compare.js';
+import { compareReplays, storedCdrLines } from '../../main/compare.js';
 
 const MAX_REPORTED_LINES = 100;
-
-const usage = (message: string) => Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
 
 /** `--since DUR [--tenant T]`: the stored CDRs to read instead of a file (canonical: they are stored as the contract). */
 function storedSource(values: { since?: string; tenant?: string; format?: string }, file: string | undefined, now: number) {
@@ -76,37 +74,33 @@ Options:
         tenant: { type: 'string' },
       },
     });
-    if (positionals.length > 1) throw Object.assign(new Error('give at most one FILE'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+    if (positionals.length > 1) throw usage('give at most one FILE');
     const config = ctx.config();
     const latenessText = values.lateness ?? null;
     const lateness = latenessText === null ? config.rules.allowedLatenessMs : parseDuration(latenessText);
-    if (lateness === null)
-      throw Object.assign(new Error(`--lateness: "${latenessText}" is not a duration such as 6h`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+    if (lateness === null) throw usage(`--lateness: "${latenessText}" is not a duration such as 6h`);
     const timeZone = values.tz ?? config.dialling.timeZone;
-    if (!timeZoneSpec.safeParse(timeZone).success) {
-      throw Object.assign(new Error(`--tz: "${timeZone}" is not an IANA time zone`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
-    }
+    if (!timeZoneSpec.safeParse(timeZone).success) throw usage(`--tz: "${timeZone}" is not an IANA time zone`);
     const format = parseFormatSpec(values.format ?? 'canonical');
     const file = positionals[0];
     const stdin = file === undefined || file === '-';
     const stored = storedSource(values, file, Date.now());
-    if (values.compare !== undefined && stdin && !stored)
-      throw Object.assign(new Error('--compare needs a FILE or --since: its CDRs are read once per rule set'), {
-        code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
-      });
+    if (values.compare !== undefined && stdin && !stored) throw usage('--compare needs a FILE or --since: its CDRs are read once per rule set');
     const dirA = values.rules ?? config.rules.dir;
     // both rule sets load before any input is read: a bad file is refused at once, as at startup
     const sets = [loadRuleFiles(dirA), ...(values.compare === undefined ? [] : [loadRuleFiles(values.compare)])];
-    // stored CDRs: counted first, so progress can say how far along a long replay is
+    // stored CDRs: counted first, so progress can say how far along a long replay is; both replays of --compare read
+    // the CDRs counted, not those stored meanwhile
     const clickhouse = stored ? await openClickHouse(config, createLogger('silent')) : undefined;
     const store = clickhouse && new ClickHouseStore(clickhouse, config.clickhouse.database);
-    const total = store && stored ? await store.countStoredCdrs(stored.since, stored.tenant) : undefined;
+    const range = store && stored ? await store.storedRange(stored.since, stored.tenant) : undefined;
+    const total = range?.count;
     const once = async (ruleFiles: RuleFiles, verdict: (line: string) => void, label: string) => {
       const parts = replayParts(config, ruleFiles, { timeZone, allowedLatenessMs: lateness, log: createLogger('silent') });
       createDecoder(format, parts.decoders); // an unknown mapping is a usage error before any input is read
       const records =
-        store && stored
-          ? storedCdrLines(store, stored.since, stored.tenant)
+        store && range
+          ? storedCdrLines(store, range)
           : await openRecords(stdin ? ctx.stdin() : file, { latin1: format.options['encoding'] === 'latin1', documents: format.name === 'freeswitch-json' });
       const of = total === undefined ? 'lines' : `of ${total} stored CDRs`;
       const attempts = values.attempts ? replayAttempts(config, ruleFiles, format, { timeZone, allowedLatenessMs: lateness }) : undefined;
@@ -141,12 +135,11 @@ Options:
         await once(a, ctx.stdout, '');
         return 0;
       }
-      const tallies = [new VerdictTallies(), new VerdictTallies()] as const;
-      await once(a, (line) => tallies[0].add(line), `, A: ${dirA}`);
-      await once(b, (line) => tallies[1].add(line), `, B: ${values.compare}`);
+      const labels = [`, A: ${dirA}`, `, B: ${values.compare}`] as const;
+      const comparison = await compareReplays([a, b], (ruleFiles, verdict, which) => once(ruleFiles, verdict, labels[which]));
       const over = stored ? `${total} CDRs stored since ${new Date(stored.since).toISOString()}${stored.tenant ? ` of tenant ${stored.tenant}` : ''}` : file;
       ctx.stdout(`compare: A ${dirA}, B ${values.compare}, over ${over}`);
-      for (const line of formatComparison(compareTallies(...tallies), MAX_REPORTED_LINES)) ctx.stdout(line);
+      for (const line of formatComparison(comparison, MAX_REPORTED_LINES)) ctx.stdout(line);
       return 0;
     } finally {
       await clickhouse?.close();

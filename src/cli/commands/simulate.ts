@@ -4,9 +4,7 @@ import { loadRuleFiles } from '../../adapters/files/rule-files.js';
 import { SIM_CONFIG } from '../../sim/config.js';
 import { CDRS_FILE, LABELS_FILE, RULES_DIR, writeSimulation } from '../../sim/output.js';
 import { EPISODE_KINDS, simulate } from '../../sim/simulate.js';
-import type { Command } from '../command.js';
-
-const usage = (message: string) => Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+import { usage, type Command } from '../command.js';
 
 export const simulateCommand: Command = {
   name: 'simulate',
@@ -45,7 +43,7 @@ Options:
         scale: { type: 'string' },
       },
     });
-    if (positionals.length > 0) throw Object.assign(new Error('simulate takes no positional arguments'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+    if (positionals.length > 0) throw usage('simulate takes no positional arguments');
     if (values.out === undefined) throw usage('--out DIR is required');
     const days = Number(values.days ?? 7);
     if (!Number.isInteger(days) || days < 1 || days > 31) throw usage(`--days: "${values.days}" must be a whole number of days from 1 to 31`);

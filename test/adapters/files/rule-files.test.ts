@@ -3,7 +3,8 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadRuleFiles } from '../../../src/adapters/files/rule-files.js';
+import { loadRuleFiles, overlayRuleFiles, parseRuleFiles } from '../../../src/adapters/files/rule-files.js';
+import { ruleSetDigest } from '../../../src/security/config-fingerprint.js';
 import { SentinelaError } from '../../../src/errors.js';
 
 function rulesDir(files: Record<string, string>, withDefaults = false): string {
@@ -136,6 +137,36 @@ describe('rule files', () => {
 
   it('reports a missing rules directory as RULES_UNREADABLE', () => {
     assert.equal(loadError('/nonexistent/rules').code, 'RULES_UNREADABLE');
+  });
+
+  it('keeps the texts it validated: parsed again (the pipeline child), they give the same rule set, whatever the disk holds now', () => {
+    const dir = rulesDir({ 'a.yaml': valid }, true);
+    const loaded = loadRuleFiles(dir);
+    assert.ok(Object.keys(loaded.sources).some((name) => name.startsWith('lists/')) && 'rates.csv' in loaded.sources);
+    writeFileSync(join(dir, 'a.yaml'), valid.replace('critical: 5', 'critical: 6'));
+    writeFileSync(join(dir, 'lists', 'premium-rate.csv'), 'e164_prefix,name,category,source\n2917,Eritrea,irsf,x\n');
+    const again = parseRuleFiles(dir, loaded.sources);
+    assert.equal(ruleSetDigest(again), ruleSetDigest(loaded));
+    assert.deepEqual([again.files, again.rules], [loaded.files, loaded.rules]);
+    assert.notEqual(ruleSetDigest(loadRuleFiles(dir)), ruleSetDigest(loaded));
+  });
+
+  it('overlays edits on the rules in force, not on what the directory holds now (a refused edit there)', () => {
+    const dir = rulesDir({ 'a.yaml': valid, 'b.yaml': valid.replace('my-rule', 'other-rule') });
+    const inForce = loadRuleFiles(dir);
+    writeFileSync(join(dir, 'b.yaml'), 'rules: [\n'); // refused on disk: b's rule in force stays
+    const edited = overlayRuleFiles(inForce, { 'a.yaml': valid.replace('critical: 5', 'critical: 7'), 'c.yaml': valid.replace('my-rule', 'new-rule') });
+    assert.deepEqual(
+      edited.rules.map((r) => [r.id, r.thresholds.critical]),
+      [
+        ['my-rule', 7],
+        ['other-rule', 5],
+        ['new-rule', 5],
+      ],
+    );
+    assert.deepEqual(edited.prefixEntries, inForce.prefixEntries);
+    assert.match(loadError(dir).message, /b\.yaml: cannot parse/);
+    assert.throws(() => overlayRuleFiles(inForce, { 'a.yaml': valid.replace('60s', 'a minute') }), /a\.yaml: rule my-rule: window: /);
   });
 });
 

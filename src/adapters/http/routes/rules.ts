@@ -66,7 +66,8 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ rules: RulesInForce; comparer?:
         description:
           'The files (by name, as in the rules directory) are read as if saved there, validated as at startup (400 RULES_EDIT_INVALID with ' +
           "startup's message), and the stored CDRs of the last `days` (at most 7, and at most 500 000 CDRs: 422 COMPARE_TOO_LARGE) are " +
-          'replayed with the rules in force (before) and with the edit (after). One comparison runs at a time (429 COMPARE_BUSY).',
+          'replayed with the rules in force (before) and with the edit (after). One comparison runs at a time (429 COMPARE_BUSY); ' +
+          'it stops when the client goes away (COMPARE_ABORTED).',
         body: z.strictObject({
           files: z
             .record(z.string().regex(FILE_NAME, 'a rule or profile file name such as velocity.yaml'), z.string().max(1_000_000))
@@ -96,9 +97,14 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ rules: RulesInForce; comparer?:
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       if (!comparer) throw new SentinelaError('STORE_UNAVAILABLE', 'no CDR store to compare over');
-      const answer = await comparer.compare(request.body, rules.current);
+      // a client that goes away stops the replays: nobody reads the answer, and they hold the one comparison slot
+      const gone = new AbortController();
+      const closed = () => (reply.raw.writableEnded ? undefined : gone.abort());
+      reply.raw.once('close', closed);
+      if (request.raw.socket?.destroyed) gone.abort();
+      const answer = await comparer.compare(request.body, rules.current, gone.signal).finally(() => reply.raw.off('close', closed));
       const subjects = answer.subjects.map((s) => ({ ...s, subject: mask ? maskSubject(s.subjectKind, s.subject) : s.subject }));
       return { ...answer, rules: [...answer.rules], subjects };
     },
