@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createDecoder, parseFormatSpec, validate } from '../../src/domain/cdr/formats/registry.js';
 import { waitFor } from '../processor/rig.js';
 import { freeUdpPort, requirePbxTools, startKamailio, type Kamailio } from '../rig/kamailio.js';
 import { startPbxSentinela, type PbxSentinela } from '../rig/pbx.js';
-import { register, type Registration, type RegistrationRun } from '../rig/sipp.js';
+import { percentile, register, type Registration, type RegistrationRun } from '../rig/sipp.js';
 
 /**
  * Real peers for the signalling rules (issue 18): SIPp phones and attackers REGISTER with digest authentication
@@ -52,8 +53,16 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
     };
     return page.items.filter((b) => b.subject === `ip:${ip}`);
   };
-  /** Security events Sentinela has evaluated (all types, all sources). */
-  const eventsTaken = () => pbx.sentinela.metric('sentinela_security_events_total');
+  /** Security events of `type` Sentinela has taken from POST /v1/events. */
+  const eventsTaken = (type: string) => pbx.sentinela.metric(`sentinela_security_events_total{topic="http",type="${type}"`);
+  /** Event POSTs since log line `from`, as Kamailio's async workers timed them (ms): until Sentinela persisted the event. */
+  const posts = (from: number) => {
+    const ms = kamailio.log.slice(from).flatMap((l) => {
+      const m = / sentinela: event posted code=200 us=(\d+)/.exec(l);
+      return m ? [Math.round(Number(m[1]) / 100) / 10] : [];
+    });
+    return ms.length === 0 ? 'none' : `${ms.length} event POSTs: p50 ${percentile(ms, 50)} ms, p90 ${percentile(ms, 90)} ms, max ${Math.max(...ms)} ms`;
+  };
   const refusedFromHtable = (ip: string) => kamailio.log.filter((l) => l.includes(`sentinela: pushed block refuses REGISTER from ${ip} `)).length;
 
   before(async () => {
@@ -83,6 +92,7 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
 
   it('wrong passwords for one user: the 5th failure blocks the address, and Kamailio refuses its next REGISTER from the htable', async () => {
     const guesses: Registration[] = Array.from({ length: 10 }, (_, i) => ({ user: '300', password: `guess-${i}` }));
+    const logFrom = kamailio.log.length;
     const run = await register(kamailio, guesses, { fromIp: GUESSER_IP, rate: 5 });
     assert.ok(
       statuses(run).every((s) => s === '401 Unauthorized' || s === PUSHED),
@@ -95,7 +105,7 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
     assert.match(blocks[0]?.reason ?? '', /\(5 ≥ 5 in 60s\)/, 'issued at the 5th failure');
     const through = statuses(run).findIndex((s) => s === PUSHED);
     console.log(
-      `[signalling-e2e] password guessing, 10 REGISTERs at 5/s for one user: ${through < 0 ? 10 : through} reached the password check, ${statuses(run).filter((s) => s === PUSHED).length} refused by the htable`,
+      `[signalling-e2e] password guessing, 10 REGISTERs at 5/s for one user: ${through < 0 ? 10 : through} reached the password check, ${statuses(run).filter((s) => s === PUSHED).length} refused by the htable; ${posts(logFrom)}`,
     );
 
     // the right password from the blocked address: refused before its password is checked
@@ -113,6 +123,7 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
       password: 'password',
       userAgent: 'PolycomVVX-VVX_400-UA/5.9.0',
     }));
+    const logFrom = kamailio.log.length;
     const started = Date.now();
     const run = await register(kamailio, scan, { fromIp: SCANNER_IP, rate: 20, limit: 5 });
     const seconds = (Date.now() - started) / 1000;
@@ -129,31 +140,32 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
     const refused = statuses(run).filter((s) => s === PUSHED).length;
     assert.ok(failed >= 5, 'a block needs 5 failures');
     console.log(
-      `[signalling-e2e] extension scan, 50 REGISTERs (100-149) at 20/s, 5 at once, in ${seconds.toFixed(1)} s: ${failed} reached the password check (401), ${refused} refused by the htable (403); the block came at the 5th failure`,
+      `[signalling-e2e] extension scan, 50 REGISTERs (100-149) at 20/s, 5 at once, in ${seconds.toFixed(1)} s: ${failed} reached the password check (401), ${refused} refused by the htable (403); the block came at the 5th failure; ${posts(logFrom)}`,
     );
     const next = await register(kamailio, [{ user: '150', password: 'password' }], { fromIp: SCANNER_IP });
     assert.deepEqual(statuses(next), [PUSHED], next.errors);
   });
 
   it('30 known phones failing twice each after an outage are not blocked, and register again', async () => {
-    const taken = await eventsTaken();
+    const taken = await eventsTaken('registered');
     const first = await register(kamailio, phones, { fromIp: OFFICE_IP, rate: 20, limit: 10 });
     assert.deepEqual(statuses(first), Array<string>(30).fill('200 OK'), first.errors);
     // the 30 `registered` events made the phones known at the office address before they fail
-    await waitFor(async () => (await eventsTaken()) >= taken + 30, '30 registered events evaluated', 60_000);
+    await waitFor(async () => (await eventsTaken('registered')) >= taken + 30, '30 registered events evaluated', 60_000);
 
     // the PBX's password store came back stale: every phone retries twice with the password it has, within a minute
     const failing = phones.flatMap((p) => [0, 1].map(() => ({ user: p.user, password: 'stale-password' })));
-    const before = await eventsTaken();
+    const before = await eventsTaken('auth-failed');
+    const logFrom = kamailio.log.length;
     const started = Date.now();
     const outage = await register(kamailio, failing, { fromIp: OFFICE_IP, rate: 20, limit: 10 });
     const seconds = (Date.now() - started) / 1000;
     assert.deepEqual(statuses(outage), Array<string>(60).fill('401 Unauthorized'), outage.errors);
-    await waitFor(async () => (await eventsTaken()) >= before + 60, '60 auth-failed events evaluated', 60_000);
+    await waitFor(async () => (await eventsTaken('auth-failed')) >= before + 60, '60 auth-failed events evaluated', 60_000);
     assert.deepEqual(await blocksOf(OFFICE_IP), [], 'no block of the office');
     assert.equal(await pushed(OFFICE_IP), undefined, 'nothing pushed for the office');
     console.log(
-      `[signalling-e2e] outage: 30 known phones × 2 wrong passwords = 60 failed REGISTERs from one address in ${seconds.toFixed(1)} s: 0 blocks (a known user's first 3 failures in the window do not count)`,
+      `[signalling-e2e] outage: 30 known phones × 2 wrong passwords = 60 failed REGISTERs from one address in ${seconds.toFixed(1)} s: 0 blocks (a known user's first 3 failures in the window do not count); ${posts(logFrom)}`,
     );
     const back = await register(kamailio, phones, { fromIp: OFFICE_IP, rate: 20, limit: 10 });
     assert.deepEqual(statuses(back), Array<string>(30).fill('200 OK'), back.errors);
@@ -166,11 +178,12 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
     const callId = run.outcomes[0]?.callId ?? '';
     await waitFor(async () => kamailio.log.some((l) => l.includes('sentinela-event ') && l.includes(callId)), 'the event written to the log', 30_000);
     const line = kamailio.log.find((l) => l.includes('sentinela-event ') && l.includes(callId)) ?? '';
-    const event = JSON.parse(line.slice(line.indexOf('sentinela-event ') + 'sentinela-event '.length)) as Record<string, unknown>;
-    assert.deepEqual(
-      { type: event['type'], srcIp: event['srcIp'], user: event['user'], tenant: event['tenant'] },
-      { type: 'auth-failed', srcIp: FALLBACK_IP, user: '101', tenant: TENANT },
-    );
+    // read as Sentinela's file or Kafka source would read that log (format kamailio-security)
+    const decoder = createDecoder(parseFormatSpec('kamailio-security'), { timeZone: 'UTC', mappings: new Map() });
+    const [result] = validate(decoder.decode(Buffer.from(line), 1));
+    assert.ok(result?.ok && 'event' in result, JSON.stringify(result));
+    const { type, srcIp, user, tenant } = result.event;
+    assert.deepEqual({ type, srcIp, user, tenant }, { type: 'auth-failed', srcIp: FALLBACK_IP, user: '101', tenant: TENANT });
     assert.ok(kamailio.log.some((l) => l.includes('sentinela: event delivery failed')));
   });
 });
