@@ -91,8 +91,9 @@ export function* mergeByTime(streams: readonly Iterator<SimEvent>[]): Generator<
     heap[0] = last;
     for (let p = 0; ;) {
       const l = 2 * p + 1;
-      const m = [l, l + 1].filter((k) => k < heap.length && before(at(k), at(p))).sort((x, y) => (before(at(x), at(y)) ? -1 : 1))[0];
-      if (m === undefined) return top;
+      let m = l < heap.length && before(at(l), at(p)) ? l : p;
+      if (l + 1 < heap.length && before(at(l + 1), at(m))) m = l + 1;
+      if (m === p) return top;
       swap(m, p);
       p = m;
     }
