@@ -21,7 +21,7 @@ interface UserTally {
 /**
  * The sliding window of one rule and subject, with running sums per user so each event costs O(1) even under a
  * flood: `value` is the weighted count of events that count, `distinct` the users (at an address) that count. A known user's
- * events count only once it failed more than `allowance` times in the window (a stale password retried too fast).
+ * first `allowance` events in the window do not count (its own phone with a stale password), only those beyond.
  */
 export class EventWindow {
   private readonly entries: WindowEntry[] = [];
@@ -94,8 +94,10 @@ export class EventWindow {
     return t !== undefined && t.count > 0 && (!t.known || t.count > this.allowance);
   }
 
+  /** A known user's first `allowance` failures are its own phone's: only those beyond count (at their mean weight). */
   private contribution(t: UserTally): Contribution {
-    return this.counts(t) ? { value: t.weight, distinct: 1 } : ZERO;
+    if (!this.counts(t)) return ZERO;
+    return t.known ? { value: (t.weight * (t.count - this.allowance)) / t.count, distinct: 1 } : { value: t.weight, distinct: 1 };
   }
 
   private apply(before: Contribution, after: Contribution): void {

@@ -152,7 +152,8 @@ export class SignallingBook {
     const key = `${tenant}\u0000${ip}`;
     const last = this.blocked.get(key);
     if (last && last.until > at) return undefined; // already blocked (by this or another signalling rule)
-    const level = last && at - last.at <= this.o.escalationWithinMs ? last.level + 1 : 1;
+    // a repeat offence within the escalation period after the last block ended (a day-long block must not reset it)
+    const level = last && at - last.until <= this.o.escalationWithinMs ? last.level + 1 : 1;
     const ms = Math.min(MAX_BLOCK_MS, (rule.blockMs as number) * 2 ** (level - 1));
     this.blocked.set(key, { level, at, until: at + ms });
     return {
@@ -186,7 +187,7 @@ export class SignallingBook {
         if (w.empty) windows.delete(key);
       });
     this.quiet.forEach((until, key) => until <= at && this.quiet.delete(key));
-    this.blocked.forEach((b, key) => at - b.at > Math.max(this.o.escalationWithinMs, b.until - b.at) && this.blocked.delete(key));
+    this.blocked.forEach((b, key) => at - b.until > this.o.escalationWithinMs && this.blocked.delete(key));
     this.seen.forEach((t, id) => t < at - this.horizonMs && this.seen.delete(id));
     // known users live for weeks: their map is walked once an hour of event time, not every TRIM_EVERY events
     if (at - this.knownTrimmedAt >= 3_600_000) {

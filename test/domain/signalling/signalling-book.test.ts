@@ -140,6 +140,29 @@ describe('SignallingBook: EV01, EV02, EV11 with the shipped rules', () => {
     assert.deepEqual([first?.level, second?.level, second && second.expiresAt - second.startsAt], [1, 2, 600_000]);
   });
 
+  it('escalation continues after a day-long block: an attacker back an hour after it ends gets a day again', () => {
+    const { book: b } = book();
+    let at = T0;
+    let last: Block | undefined;
+    for (let round = 0; round < 12; round++) {
+      const burst = Array.from({ length: 5 }, (_, i) => event({ at: at + i * 1000, user: '1001', callId: `e${round}-${i}` }));
+      last = blocks(feed(b, burst)).find((v) => v.rule === 'registration-failures-ip');
+      assert.ok(last, `round ${round} blocked`);
+      at = last.expiresAt + 3_600_000;
+    }
+    assert.deepEqual([last?.level, last && last.expiresAt - last.startsAt], [12, 86_400_000]);
+  });
+
+  it("a known user's first 3 failures at its own site do not count, the ones beyond do", () => {
+    const { book: b } = book();
+    const site = '192.0.2.20';
+    feed(b, [event({ at: T0 - 60_000, type: 'registered', srcIp: site, user: '2000' })]);
+    const fails = Array.from({ length: 8 }, (_, i) => event({ at: T0 + i * 5000, srcIp: site, user: '2000', callId: `k${i}` }));
+    assert.deepEqual(blocks(feed(b, fails.slice(0, 7))), [], '7 failures: 4 count');
+    const [block] = blocks(feed(b, fails.slice(7)));
+    assert.equal(block?.startsAt, T0 + 35_000, 'the 8th failure is the 5th that counts');
+  });
+
   it('a re-delivered event is a duplicate; one from beyond the clock skew is refused as future', () => {
     const { book: b } = book();
     const e = event({ at: T0 });
