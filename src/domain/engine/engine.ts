@@ -231,7 +231,8 @@ export class Engine {
 
   /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore). */
   restoreBlock(block: Block): void {
-    this.episodes.restore(block);
+    if (this.signalling.has(block.rule)) this.signalling.restoreBlock(block);
+    else this.episodes.restore(block);
   }
 
   /**

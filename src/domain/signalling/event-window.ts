@@ -80,12 +80,14 @@ export class EventWindow {
     return out.reverse();
   }
 
-  /** Source IPs of the events that count (EV02 blocks every IP a user was attacked from). */
+  /** Source IPs of the events that count, but those the user is known at (EV02 blocks the IPs it was attacked from). */
   sources(): string[] {
     const ips = new Set<string>();
     for (let i = this.head; i < this.entries.length; i++) {
       const e = this.entries[i] as WindowEntry;
-      if (this.counts(this.users.get(tallyKey(e)))) ips.add(e.ip);
+      const t = this.users.get(tallyKey(e));
+      // never an address the user is known at: an attacker's failures must not cut the user off its own phones
+      if (this.counts(t) && !(t as UserTally).known) ips.add(e.ip);
     }
     return [...ips];
   }

@@ -23,7 +23,7 @@ export interface SignallingOptions {
 const NONE: readonly Verdict[] = Object.freeze([]);
 const MAX_EVIDENCE = 20;
 const MAX_BLOCK_MS = 86_400_000;
-const TRIM_EVERY = 1024;
+const TRIM_EVERY_MS = 10_000;
 const FUTURE_SKEW_MS = 5 * 60_000;
 
 /**
@@ -38,20 +38,28 @@ export class SignallingBook {
   /** tenant NUL ip → the last block issued for it (escalation) and until when it holds. */
   private readonly blocked = new Map<string, { level: number; at: number; until: number }>();
   private readonly seen = new Map<string, number>();
+  /** The longest window: older events are too late to count, and their ids need not be remembered. */
   private readonly horizonMs: number;
-  private newest = -Infinity;
-  private taken = 0;
+  /** Newest event time per tenant: one PBX's clock never moves another tenant's windows. */
+  private readonly newest = new Map<string, number>();
+  /** Newest event time over all tenants (trims only). */
+  private clock = -Infinity;
+  private trimmedAt = -Infinity;
   private knownTrimmedAt = -Infinity;
 
   constructor(private readonly o: SignallingOptions) {
     this.known = new KnownSites(o.knownForMs ?? 30 * 86_400_000);
     this.windows = o.rules.map(() => new Map<string, EventWindow>());
-    this.horizonMs = Math.max(60_000, ...o.rules.map((r) => Math.max(r.windowMs, r.cooldownMs)));
+    this.horizonMs = Math.max(60_000, ...o.rules.map((r) => r.windowMs));
     for (const r of o.rules) o.stats.set(r.id, { evaluations: 0, alerts: 0, blocks: 0, throttles: 0, suppressed: 0 });
   }
 
   get ruleCount(): number {
     return this.o.rules.length;
+  }
+
+  has(ruleId: string): boolean {
+    return this.o.rules.some((r) => r.id === ruleId);
   }
 
   /** A CDR's account and caller placed a call from `ip`: each is one of that site's own (a SIP user is either). */
@@ -61,17 +69,21 @@ export class SignallingBook {
   }
 
   /**
-   * Counts one security event (its id: `eventId`) and returns the verdicts it causes; `now` only refuses events
-   * from the future (a wrong clock at the PBX would otherwise expire every window).
+   * Counts one security event (its id: `eventId`) and returns the verdicts it causes. `now` refuses events from the
+   * future (a wrong clock at the PBX would otherwise expire every window) and starts blocks no later than now.
    */
   evaluate(e: SecurityEvent, id: string, now: number): Pick<Outcome, 'status' | 'verdicts'> {
     if (e.at > now + FUTURE_SKEW_MS) return { status: 'future', verdicts: NONE };
+    const newest = this.newest.get(e.tenant) ?? -Infinity;
+    // a re-sent old log must not pack days of failures into one window: beyond the longest window, stored only
+    if (e.at < newest - this.horizonMs) return { status: 'too-late', verdicts: NONE };
     if (this.seen.has(id)) return { status: 'duplicate', verdicts: NONE };
     this.seen.set(id, e.at);
-    // out-of-order events count at the newest time seen: windows stay ordered, a late event still counts
-    const at = Math.max(e.at, this.newest);
-    this.newest = at;
-    if (++this.taken % TRIM_EVERY === 0) this.trim(at);
+    // out-of-order events (within the window) count at the tenant's newest time: windows stay ordered
+    const at = Math.max(e.at, newest);
+    this.newest.set(e.tenant, at);
+    this.clock = Math.max(this.clock, at);
+    if (this.clock - this.trimmedAt >= TRIM_EVERY_MS) this.trim(this.clock);
     if (e.type === 'registered') {
       if (e.user !== undefined) this.known.learn(e.tenant, e.srcIp, e.user, at);
       return { status: 'evaluated', verdicts: NONE };
@@ -87,21 +99,18 @@ export class SignallingBook {
       const windows = this.windows[i] as Map<string, EventWindow>;
       const windowKey = `${e.tenant}\u0000${key}`;
       let window = windows.get(windowKey);
-      if (!window)
-        windows.set(
-          windowKey,
-          (window = new EventWindow(rule.windowMs, rule.measure === 'failures' || rule.measure === 'distinctUsers' ? rule.knownUserAllowance : 0)),
-        );
+      if (!window) windows.set(windowKey, (window = new EventWindow(rule.windowMs, allowanceOf(rule))));
       const known = this.known.knows(e.tenant, e.srcIp, e.user, at);
       window.add({ at, weight: e.count * (scanner ? rule.scannerWeight : 1), user: e.user ?? '', ip: e.srcIp, known, id });
       const value = rule.measure === 'distinctUsers' ? window.distinct : window.value;
-      const found = this.judge(rule, e, at, value, window, scanner);
+      const found = this.judge(rule, e, { at, now }, value, window, scanner);
       if (found.length > 0) (verdicts ??= []).push(...found);
     });
     return { status: 'evaluated', verdicts: verdicts ?? NONE };
   }
 
-  private judge(rule: SignallingRule, e: SecurityEvent, at: number, value: number, window: EventWindow, scanner: boolean): Verdict[] {
+  private judge(rule: SignallingRule, e: SecurityEvent, t: { at: number; now: number }, value: number, window: EventWindow, scanner: boolean): Verdict[] {
+    const at = t.at;
     const { warn, critical } = rule.thresholds;
     const severity: Severity | undefined = critical !== undefined && value >= critical ? 'critical' : warn !== undefined && value >= warn ? 'warn' : undefined;
     if (!severity) return [];
@@ -139,13 +148,22 @@ export class SignallingBook {
     const ips = rule.key === 'user' ? window.sources() : [e.srcIp];
     for (const ip of ips) {
       if (ip !== e.srcIp && this.o.allowLists(e.tenant).some((l) => l.ip(ip))) continue;
-      const block = this.block(rule, e.tenant, ip, at, alert);
+      // a block starts no later than now: a PBX clock running fast must not let the attacker through until then
+      const block = this.block(rule, e.tenant, ip, Math.min(at, t.now), alert);
       if (block) {
         stats.blocks++;
         out.push(block);
       }
     }
     return out;
+  }
+
+  /** State rebuild: a signalling block issued before this book existed (escalation continues, no overlapping block). */
+  restoreBlock(b: Pick<Block, 'tenant' | 'subject' | 'level' | 'startsAt' | 'expiresAt'>): void {
+    if (b.subject.kind !== 'ip') return;
+    const key = `${b.tenant}\u0000${b.subject.value}`;
+    const last = this.blocked.get(key);
+    if (!last || last.until < b.expiresAt) this.blocked.set(key, { level: b.level, at: b.startsAt, until: b.expiresAt });
   }
 
   private block(rule: SignallingRule, tenant: string, ip: string, at: number, alert: Alert): Block | undefined {
@@ -179,22 +197,33 @@ export class SignallingBook {
     return (this.quiet.get(quietKey(rule, e, severity)) ?? -Infinity) > at;
   }
 
-  /** Forgets windows, quiet periods, blocks and ids older than what any rule still reads. */
+  /**
+   * Forgets windows, quiet periods, blocks and ids older than what any rule still reads, at most every
+   * TRIM_EVERY_MS of event time (a walk of every map: not per event under a flood). Windows expire a horizon
+   * behind the newest tenant, so a tenant whose events lag the others' keeps its windows.
+   */
   trim(at: number): void {
+    this.trimmedAt = at;
     for (const windows of this.windows)
       windows.forEach((w, key) => {
-        w.expire(at);
+        w.expire(at - this.horizonMs);
         if (w.empty) windows.delete(key);
       });
     this.quiet.forEach((until, key) => until <= at && this.quiet.delete(key));
     this.blocked.forEach((b, key) => at - b.until > this.o.escalationWithinMs && this.blocked.delete(key));
-    this.seen.forEach((t, id) => t < at - this.horizonMs && this.seen.delete(id));
+    this.seen.forEach((t, id) => t < at - 2 * this.horizonMs && this.seen.delete(id));
     // known users live for weeks: their map is walked once an hour of event time, not every TRIM_EVERY events
     if (at - this.knownTrimmedAt >= 3_600_000) {
       this.known.trim(at);
       this.knownTrimmedAt = at;
     }
   }
+}
+
+/** Failures a known user may have at its own site before they count; enumeration counts unknown names only. */
+function allowanceOf(rule: SignallingRule): number {
+  if (rule.measure === 'distinctUsers') return Number.MAX_SAFE_INTEGER;
+  return rule.measure === 'failures' ? rule.knownUserAllowance : 0;
 }
 
 function counts(rule: SignallingRule, e: SecurityEvent, scanner: boolean): boolean {

@@ -163,6 +163,71 @@ describe('SignallingBook: EV01, EV02, EV11 with the shipped rules', () => {
     assert.equal(block?.startsAt, T0 + 35_000, 'the 8th failure is the 5th that counts');
   });
 
+  it('a re-sent old log does not pack days of failures into one window: older than the longest window is too late', () => {
+    const { book: b } = book();
+    feed(b, [event({ at: T0, user: '9', callId: 'now' })]);
+    const days = Array.from({ length: 6 }, (_, d) => event({ at: T0 - (d + 1) * 86_400_000, user: '1001', callId: `old${d}` }));
+    assert.deepEqual(
+      days.map((e) => b.evaluate(e, eventId(e), T0).status),
+      Array(6).fill('too-late'),
+    );
+  });
+
+  it("one tenant's fast clock neither moves another tenant's windows nor starts a block after now", () => {
+    const { book: b } = book();
+    feed(b, [event({ at: T0 + 240_000, tenant: 'fastclock', callId: 'ahead' })]);
+    const fails = Array.from({ length: 5 }, (_, i) => event({ at: T0 - 10_000 + i * 1000, user: '1001', callId: `t${i}` }));
+    const issued = blocks(fails.flatMap((e) => b.evaluate(e, eventId(e), T0).verdicts));
+    assert.equal(issued[0]?.startsAt, T0 - 6000, "at acme's own time");
+    const ahead = Array.from({ length: 5 }, (_, i) => event({ at: T0 + 240_000 + i, tenant: 'fastclock', srcIp: '203.0.113.50', callId: `f${i}` }));
+    const fast = blocks(ahead.flatMap((e) => b.evaluate(e, eventId(e), T0).verdicts));
+    assert.deepEqual([fast[0]?.startsAt, fast[0] && fast[0].expiresAt - fast[0].startsAt], [T0, 300_000], 'started now, not 4 min ahead');
+  });
+
+  it('a password changed at the PBX: 30 known phones retrying every 30 s for 10 minutes are not taken for an enumeration', () => {
+    const { book: b } = book();
+    const site = '192.0.2.30';
+    const phones = Array.from({ length: 30 }, (_, i) => String(3000 + i));
+    feed(
+      b,
+      phones.map((user, i) => event({ at: T0 - 600_000 + i * 100, type: 'registered', srcIp: site, user, callId: `r${user}` })),
+    );
+    const retries = phones.flatMap((user, i) =>
+      Array.from({ length: 20 }, (_, n) => event({ at: T0 + n * 30_000 + i * 50, srcIp: site, user, callId: `p${user}-${n}` })),
+    );
+    const issued = blocks(
+      feed(
+        b,
+        retries.sort((x, y) => x.at - y.at),
+      ),
+    );
+    assert.deepEqual(
+      issued.map((v) => v.rule),
+      [],
+    );
+  });
+
+  it('EV02 never blocks an address the attacked user is known at', () => {
+    const { book: b } = book();
+    feed(b, [event({ at: T0 - 60_000, type: 'registered', srcIp: '192.0.2.40', user: '1001' })]);
+    const attack = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4'].map((srcIp, i) => event({ at: T0 + i * 1000, srcIp, user: '1001' }));
+    const typo = event({ at: T0 + 5000, srcIp: '192.0.2.40', user: '1001', callId: 'typo' });
+    const issued = blocks(feed(b, [...attack, typo])).filter((v) => v.rule === 'registration-failures-user');
+    assert.equal(
+      issued.some((v) => v.subject.value === '192.0.2.40'),
+      false,
+    );
+  });
+
+  it('a restored block (state rebuild) holds: no overlapping block, and the next offence escalates', () => {
+    const { book: b } = book();
+    b.restoreBlock({ tenant: 'acme', subject: { kind: 'ip', value: '203.0.113.7' }, level: 2, startsAt: T0 - 60_000, expiresAt: T0 + 540_000 });
+    const burst = (from: number, tag: string) => Array.from({ length: 5 }, (_, i) => event({ at: from + i * 1000, user: '1001', callId: `${tag}${i}` }));
+    assert.deepEqual(blocks(feed(b, burst(T0, 'during'))), []);
+    const next = blocks(feed(b, burst(T0 + 600_000, 'after'))).find((v) => v.rule === 'registration-failures-ip');
+    assert.equal(next?.level, 3);
+  });
+
   it('a re-delivered event is a duplicate; one from beyond the clock skew is refused as future', () => {
     const { book: b } = book();
     const e = event({ at: T0 });
