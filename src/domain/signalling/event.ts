@@ -13,8 +13,8 @@ import { epochMs, instant, LIMITS, nonEmpty, TENANT_NAME, text, type ContractPro
  */
 export const EVENT_TYPES = ['auth-failed', 'registration-failed', 'unknown-user', 'acl-denied', 'flood-sample', 'scanner-signature', 'registered'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-/** Failures of a user's credentials or existence: what EV01 and EV02 count. */
-export const FAILURE_TYPES: ReadonlySet<EventType> = new Set(['auth-failed', 'registration-failed', 'unknown-user']);
+/** Failed registrations (credentials, unknown user, or an address the PBX's ACL refuses): what EV01 and EV02 count. */
+export const FAILURE_TYPES: ReadonlySet<EventType> = new Set(['auth-failed', 'registration-failed', 'unknown-user', 'acl-denied']);
 export const TRANSPORTS = ['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp'] as const;
 export const EVENT_LIMITS = { rawLength: 2048, fingerprintLength: 128, maxCount: 1_000_000 } as const;
 

@@ -24,6 +24,11 @@ export class KnownSites {
     return seen !== undefined && at - seen <= this.horizonMs;
   }
 
+  /** Whether some user is known at `ip` (the address is a customer's site, not just any address). */
+  isSite(tenant: string, ip: string): boolean {
+    return (this.sites.get(siteKey(tenant, ip))?.size ?? 0) > 0;
+  }
+
   /** Forgets users not seen within the horizon before `at` (and addresses left with none). */
   trim(at: number): void {
     this.sites.forEach((users, key) => {

@@ -144,6 +144,8 @@ export class SignallingBook {
     stats.alerts++;
     const out: Verdict[] = [alert];
     if (severity !== 'critical' || rule.blockMs === undefined) return out;
+    // flood samples are unauthenticated (a spoofed UDP source costs nothing): a customer's own site is alerted on, never blocked by them
+    if (rule.measure === 'identical' && this.known.isSite(e.tenant, e.srcIp)) return out;
     // EV02: every address the user failed from (and that counts) is an attacker of it
     const ips = rule.key === 'user' ? window.sources() : [e.srcIp];
     for (const ip of ips) {

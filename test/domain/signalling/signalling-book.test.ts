@@ -112,6 +112,16 @@ describe('SignallingBook: EV01, EV02, EV11 with the shipped rules', () => {
     );
   });
 
+  it("identical messages from a customer's own site are alerted on, never blocked (flood samples are spoofable)", () => {
+    const { book: b } = book();
+    feed(b, [event({ at: T0 - 60_000, type: 'registered', srcIp: '192.0.2.50', user: '5000' })]);
+    const sample = event({ at: T0, type: 'flood-sample', fingerprint: 'x', count: 5, srcIp: '192.0.2.50' });
+    assert.deepEqual(
+      feed(b, [sample]).map((v) => [v.kind, v.rule, v.severity]),
+      [['alert', 'signalling-flood', 'critical']],
+    );
+  });
+
   it("a scanner's user agent alone is only a warning; with failures it is blocked sooner", () => {
     const { book: b } = book();
     const probe = event({ at: T0, type: 'scanner-signature', method: 'OPTIONS', userAgent: 'friendly-scanner', srcIp: '203.0.113.30' });
