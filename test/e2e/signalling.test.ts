@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDecoder, parseFormatSpec, validate } from '../../src/domain/cdr/formats/registry.js';
 import { waitFor } from '../processor/rig.js';
-import { freeUdpPort, requirePbxTools, startKamailio, type Kamailio } from '../rig/kamailio.js';
+import { freeUdpPort, requirePbxTools, sipExchange, startKamailio, type Kamailio } from '../rig/kamailio.js';
 import { startPbxSentinela, type PbxSentinela } from '../rig/pbx.js';
 import { percentile, register, type Registration, type RegistrationRun } from '../rig/sipp.js';
 
@@ -19,6 +19,9 @@ const SCANNER_IP = '127.0.0.42';
 const OFFICE_IP = '127.0.0.43';
 const PHONE_IP = '127.0.0.44';
 const FALLBACK_IP = '127.0.0.45';
+const RETRANSMIT_IP = '127.0.0.46';
+const FLOOD_IP = '127.0.0.47';
+const REPLAY_IP = '127.0.0.48';
 /** The office's 30 phones (2000-2029); the scan's range (100-149) holds a few real extensions too. */
 const phones = Array.from({ length: 30 }, (_, i) => ({ user: String(2000 + i), password: `office-${2000 + i}` }));
 const SUBSCRIBERS: Record<string, string> = Object.fromEntries([
@@ -29,6 +32,22 @@ const SUBSCRIBERS: Record<string, string> = Object.fromEntries([
 ]);
 
 const statuses = (run: RegistrationRun) => run.outcomes.map((o) => o.status);
+/** One REGISTER without credentials (answered 401) whose top Via carries `branch`: the same branch is a retransmission. */
+const registerCopy = (sipPort: number, callId: string, branch: string) => (local: number) =>
+  [
+    `REGISTER sip:127.0.0.1:${sipPort} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-${branch};rport`,
+    `From: <sip:2000@127.0.0.1>;tag=${callId}`,
+    `To: <sip:2000@127.0.0.1>`,
+    `Call-ID: ${callId}`,
+    'CSeq: 1 REGISTER',
+    `Contact: <sip:2000@127.0.0.1:${local}>`,
+    'Max-Forwards: 70',
+    'Expires: 300',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
 const PUSHED = '403 Blocked by Sentinela (pushed)';
 
 describe('Kamailio reports REGISTER failures, Sentinela blocks the address at the edge', { timeout: 900_000 }, () => {
@@ -169,6 +188,54 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
     );
     const back = await register(kamailio, phones, { fromIp: OFFICE_IP, rate: 20, limit: 10 });
     assert.deepEqual(statuses(back), Array<string>(30).fill('200 OK'), back.errors);
+  });
+
+  it('a REGISTER retransmitted with its Via branch is no flood; copies with new branches, or a replay past 11 sends, are', async () => {
+    const copy = (callId: string, branch: string) => registerCopy(kamailio.sipPort, callId, branch);
+    const before = await eventsTaken('flood-sample');
+    // a phone whose answers were lost (an outage): its REGISTER sent 6 times with one branch, answered each time,
+    // then a new transaction with the same Call-ID and CSeq (copy 2 of that fingerprint: one event, count 2)
+    const phone = await sipExchange(kamailio.sipPort, [...Array<ReturnType<typeof copy>>(6).fill(copy('retransmit-1', 'lost')), copy('retransmit-1', 'next')], {
+      fromIp: RETRANSMIT_IP,
+      waitMs: 10_000,
+    });
+    assert.deepEqual(phone, Array<string>(7).fill('SIP/2.0 401 Unauthorized'));
+    // a flood tool: 6 copies, each with a branch of its own (2 events: copy 2 with count 2, copy 5 with count 3)
+    const flood = await sipExchange(
+      kamailio.sipPort,
+      Array.from({ length: 6 }, (_, i) => copy('flood-1', `flood-${i}`)),
+      { fromIp: FLOOD_IP, waitMs: 10_000 },
+    );
+    assert.ok(
+      flood.every((s) => s === 'SIP/2.0 401 Unauthorized' || s === `SIP/2.0 ${PUSHED}`),
+      flood.join(),
+    );
+    // the same bytes 15 times: more than RFC 3261 timers send (11 in 32 s), so sends 12-15 count (2 events)
+    const replay = await sipExchange(kamailio.sipPort, Array<ReturnType<typeof copy>>(15).fill(copy('replay-1', 'replayed')), {
+      fromIp: REPLAY_IP,
+      waitMs: 10_000,
+    });
+    assert.ok(
+      replay.every((s) => s === 'SIP/2.0 401 Unauthorized' || s === `SIP/2.0 ${PUSHED}`),
+      replay.join(),
+    );
+
+    for (const ip of [FLOOD_IP, REPLAY_IP]) {
+      await waitFor(async () => (await pushed(ip)) !== undefined, `acme:ip:${ip} pushed into the htable`, 60_000);
+      const blocks = await blocksOf(ip);
+      assert.deepEqual(
+        blocks.map((b) => b.rule),
+        ['signalling-flood'],
+        JSON.stringify(blocks),
+      );
+    }
+    await waitFor(async () => (await eventsTaken('flood-sample')) >= before + 5, '5 flood-sample events evaluated', 60_000);
+    assert.equal(await eventsTaken('flood-sample'), before + 5, 'the retransmissions made no flood-sample event');
+    assert.deepEqual(await blocksOf(RETRANSMIT_IP), [], 'no block of the retransmitting phone');
+    assert.equal(await pushed(RETRANSMIT_IP), undefined);
+    console.log(
+      `[signalling-e2e] one REGISTER sent 6 times with its branch, then once with a new one: 1 flood-sample (count 2), no block; 6 copies with new branches and 15 sends of the same bytes: signalling-flood blocks`,
+    );
   });
 
   it('with Sentinela down an event is written to the log instead, in the format Sentinela reads', async () => {

@@ -48,14 +48,47 @@ export async function freeUdpPort(ip = '127.0.0.1'): Promise<number> {
   return port;
 }
 
-/** Sends SIP OPTIONS over UDP and resolves true when a 200 comes back within a second. */
-async function optionsAnswered(port: number): Promise<boolean> {
+/**
+ * Sends SIP requests over UDP from `fromIp`, one after another, each built for the socket's local port and each
+ * waiting up to `waitMs` for its answer; resolves each answer's status line ('' when none came). The same bytes
+ * sent twice are a retransmission.
+ */
+export async function sipExchange(
+  port: number,
+  messages: readonly ((localPort: number) => string)[],
+  o: { fromIp?: string; waitMs?: number } = {},
+): Promise<string[]> {
   const socket = createSocket('udp4');
   try {
-    socket.bind(0, '127.0.0.1');
+    socket.bind(0, o.fromIp ?? '127.0.0.1');
     await once(socket, 'listening');
     const local = socket.address().port;
-    const msg = [
+    const statuses: string[] = [];
+    for (const message of messages) {
+      const answered = new Promise<string>((done) => {
+        const onMessage = (m: Buffer) => {
+          clearTimeout(timer);
+          done(m.toString().split('\r\n')[0] ?? '');
+        };
+        const timer = setTimeout(() => {
+          socket.off('message', onMessage);
+          done('');
+        }, o.waitMs ?? 1_000);
+        socket.once('message', onMessage);
+      });
+      socket.send(message(local), port, '127.0.0.1');
+      statuses.push(await answered);
+    }
+    return statuses;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Sends SIP OPTIONS over UDP and resolves true when a 200 comes back within a second. */
+async function optionsAnswered(port: number): Promise<boolean> {
+  const ping = (local: number) =>
+    [
       `OPTIONS sip:ping@127.0.0.1:${port} SIP/2.0`,
       `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-ping-${Date.now()}`,
       `From: <sip:rig@127.0.0.1:${local}>;tag=rig`,
@@ -67,15 +100,8 @@ async function optionsAnswered(port: number): Promise<boolean> {
       '',
       '',
     ].join('\r\n');
-    const answered = new Promise<boolean>((done) => {
-      socket.on('message', (m) => done(m.toString().startsWith('SIP/2.0 200')));
-      setTimeout(() => done(false), 1_000);
-    });
-    socket.send(msg, port, '127.0.0.1');
-    return await answered;
-  } finally {
-    socket.close();
-  }
+  const [status] = await sipExchange(port, [ping]);
+  return status?.startsWith('SIP/2.0 200') ?? false;
 }
 
 export interface Child {
