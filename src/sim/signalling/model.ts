@@ -37,7 +37,6 @@ export type Pace = 'fast' | 'medium' | 'slow';
  * - new-phone-wrong-password: a new phone (not yet known anywhere) provisioned with a wrong password
  * - batch-provisioning: a new batch of 3-12 phones at a site with a template's wrong password
  * - monitor-options: the operator's monitoring system pinging the PBX with OPTIONS as an unknown user
- * - retransmission: a lost answer, the phone's REGISTER retransmitted (UDP Timer E): identical copies
  */
 export const LEGIT_INCIDENTS = [
   'stale-password',
@@ -47,7 +46,6 @@ export const LEGIT_INCIDENTS = [
   'new-phone-wrong-password',
   'batch-provisioning',
   'monitor-options',
-  'retransmission',
 ] as const;
 export type LegitIncident = (typeof LEGIT_INCIDENTS)[number];
 

@@ -1,4 +1,3 @@
-import { hash32 } from '../../domain/hash.js';
 import type { Rng } from '../prng.js';
 import { SECOND } from '../time.js';
 import { SIG_SIM } from './config.js';
@@ -24,11 +23,10 @@ const STORM_COPIES = [
 /**
  * A device's successful registrations (`registered`, as Asterisk's SuccessfulAuth reports them), in time order: at
  * the start of each session, then a little before each expiry. Now and then an answer is lost and the phone
- * retransmits its REGISTER: identical copies, which the edge reports as flood-sample events (count 2 at the 2nd copy,
- * 1 for the 3rd to 5th, deploy/kamailio/security.cfg).
+ * retransmits its REGISTER (later registered): the copies repeat its Via branch, which the edge does not count as a
+ * flood (deploy/kamailio/security.cfg), so they yield no event.
  */
 export function* registrations(rng: Rng, d: Device, from: number, until: number): Generator<SimEvent> {
-  let cseq = 1;
   for (const s of d.sessions) {
     if (s.until <= from || s.from >= until) continue;
     let t = s.from;
@@ -38,10 +36,9 @@ export function* registrations(rng: Rng, d: Device, from: number, until: number)
       const storm = first && s.storm === true;
       // mostly one lost answer; under a storm the registrar is slow too, now and then 7.5 s (5 copies)
       const copies = rng.chance(storm ? STORM_RETRANSMIT : SIG_SIM.retransmitChance) ? rng.weighted(storm ? STORM_COPIES : COPIES) : 1;
-      if (copies > 1) yield* retransmitted(d, s.ip, t, copies, cseq);
+      // the copies repeat one Via branch: the edge does not count retransmissions as a flood (security.cfg)
       const answered = t + (COPIES_AT[copies - 1] as number) + rng.int(20, 200);
       yield { event: securityEvent(d.tenant, 'registered', answered, s.ip, { user: d.user, userAgent: d.agent, callId: d.callId, srcPort: d.port }) };
-      cseq += 2;
       first = false;
       // phones refresh a little before the registration expires
       t += Math.round(d.expiryS * rng.between(0.85, 0.95)) * SECOND;
@@ -49,22 +46,17 @@ export function* registrations(rng: Rng, d: Device, from: number, until: number)
   }
 }
 
-function* retransmitted(d: Device, ip: string, t: number, copies: number, cseq: number): Generator<SimEvent> {
-  const fingerprint = `${hash32(`${d.callId} ${cseq} REGISTER`).toString(16).padStart(8, '0')}${hash32(d.user).toString(16).padStart(8, '0')}`;
-  for (let n = 2; n <= copies; n++) {
-    const at = t + (COPIES_AT[n - 1] as number);
-    const parts = { user: d.user, userAgent: d.agent, callId: d.callId, srcPort: d.port, fingerprint, count: n === 2 ? 2 : 1 };
-    yield { event: securityEvent(d.tenant, 'flood-sample', at, ip, parts), incident: 'retransmission' };
-  }
-}
-
-/** The flood samples the edge writes for `copies` identical messages sent at `times(n)` (n = 1…): 2 at the 2nd, 1 for the 3rd-5th, then 100 per 100. */
+/**
+ * The flood samples the edge writes for `copies` identical messages sent at `times(n)` (n = 1…), as
+ * deploy/kamailio/security.cfg does: 2 at the 2nd copy, 3 at the 5th, then 100 per 100 (samples that differ, so
+ * none is taken for a re-delivery of another).
+ */
 export function floodSamples(copies: number, time: (n: number) => number): { readonly at: number; readonly count: number }[] {
   const out: { at: number; count: number }[] = [];
   for (let n = 2; n <= copies; n++) {
     if (n === 2) out.push({ at: time(n), count: 2 });
-    else if (n <= 5) out.push({ at: time(n), count: 1 });
-    else if (n % 100 === 5) out.push({ at: time(n), count: 100 });
+    else if (n === 5) out.push({ at: time(n), count: 3 });
+    else if (n > 5 && (n - 5) % 100 === 0) out.push({ at: time(n), count: 100 });
   }
   return out;
 }
