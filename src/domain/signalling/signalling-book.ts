@@ -24,6 +24,8 @@ const NONE: readonly Verdict[] = Object.freeze([]);
 const MAX_EVIDENCE = 20;
 const MAX_BLOCK_MS = 86_400_000;
 const TRIM_EVERY_MS = 10_000;
+/** Subjects one rule tracks at most: beyond (a flood from spoofed sources), the longest-held is forgotten. */
+const MAX_KEYS_PER_RULE = 200_000;
 const FUTURE_SKEW_MS = 5 * 60_000;
 
 /**
@@ -78,6 +80,7 @@ export class SignallingBook {
     // a re-sent old log must not pack days of failures into one window: beyond the longest window, stored only
     if (e.at < newest - this.horizonMs) return { status: 'too-late', verdicts: NONE };
     if (this.seen.has(id)) return { status: 'duplicate', verdicts: NONE };
+    if (this.seen.size >= MAX_KEYS_PER_RULE * 4) this.seen.delete(this.seen.keys().next().value as string);
     this.seen.set(id, e.at);
     // out-of-order events (within the window) count at the tenant's newest time: windows stay ordered
     const at = Math.max(e.at, newest);
@@ -99,7 +102,11 @@ export class SignallingBook {
       const windows = this.windows[i] as Map<string, EventWindow>;
       const windowKey = `${e.tenant}\u0000${key}`;
       let window = windows.get(windowKey);
-      if (!window) windows.set(windowKey, (window = new EventWindow(rule.windowMs, allowanceOf(rule))));
+      if (!window) {
+        // memory stays bounded under a flood from spoofed sources: the longest-held key makes room
+        if (windows.size >= MAX_KEYS_PER_RULE) windows.delete(windows.keys().next().value as string);
+        windows.set(windowKey, (window = new EventWindow(rule.windowMs, allowanceOf(rule))));
+      }
       const known = this.known.knows(e.tenant, e.srcIp, e.user, at);
       window.add({ at, weight: e.count * (scanner ? rule.scannerWeight : 1), user: e.user ?? '', ip: e.srcIp, known, id });
       const value = rule.measure === 'distinctUsers' ? window.distinct : window.value;
