@@ -6,9 +6,8 @@ export function bindTenant(result: RecordResult, tenant: string): RecordResult {
   if (!result.ok) return result;
   const own = 'cdr' in result ? result.cdr.tenant : result.event.tenant;
   if (own === tenant) return result;
-  const what = 'cdr' in result ? 'CDR' : 'security event';
   return {
     ok: false,
-    error: new SentinelaError('CDR_TENANT_FORBIDDEN', `this API key is for tenant ${tenant}; the ${what} is for tenant ${own}`, { path: 'tenant' }),
+    error: new SentinelaError('CDR_TENANT_FORBIDDEN', `this API key is for tenant ${tenant}; the record is for tenant ${own}`, { path: 'tenant' }),
   };
 }
