@@ -14,6 +14,13 @@ export const ErrorCodes = {
   CDR_INVALID: { http: 422, disposition: 'dead-letter', summary: 'CDR fails the canonical contract' },
   CDR_TENANT_FORBIDDEN: { http: 403, disposition: 'dead-letter', summary: "a PBX API key posted a CDR of another tenant than the key's" },
 
+  EVENT_INVALID: { http: 422, disposition: 'dead-letter', summary: 'security event fails the security-event contract' },
+  EVENT_UNRECOGNISED: {
+    http: 422,
+    disposition: 'dead-letter',
+    summary: "a PBX log or event line matched none of its source's security-event patterns (counted per source: a format change is loud)",
+  },
+
   NUMBER_EMPTY: { http: 422, disposition: 'dead-letter', summary: 'dialled number is empty' },
   NUMBER_INVALID_CHARS: { http: 422, disposition: 'dead-letter', summary: 'dialled number has characters a dialler cannot send' },
   NUMBER_TOO_LONG: { http: 422, disposition: 'dead-letter', summary: 'dialled number is longer than E.164 allows' },
@@ -54,6 +61,13 @@ export const ErrorCodes = {
   INGEST_UNAVAILABLE: { http: 503, disposition: 'retry', summary: 'CDR ingest over HTTP is not available (no pipeline or canonical topic)' },
   HOTLIST_FETCH_FAILED: { http: 502, disposition: 'retry', summary: 'a hotlist feed (URL or file) could not be fetched or read' },
   PUSH_FAILED: { http: 502, disposition: 'retry', summary: 'a block could not be pushed to the PBX or webhook' },
+  EDGE_SIGNATURE_INVALID: {
+    http: 401,
+    disposition: 'fatal',
+    summary: 'a push to `sentinela edge nft` has a missing, wrong or stale X-Sentinela-Signature (nothing applied)',
+  },
+  EDGE_REPLAYED: { http: 409, disposition: 'fatal', summary: 'a push to `sentinela edge nft` was already received (same delivery id or signature): a replay' },
+  EDGE_NFT_FAILED: { http: 503, disposition: 'retry', summary: 'nft could not apply a block change at the edge; the pusher retries' },
 
   AUTH_REQUIRED: { http: 401, disposition: 'fatal', summary: 'no valid session token or API key (A7)' },
   AUTH_FAILED: { http: 401, disposition: 'fatal', summary: 'wrong user name or password' },

@@ -72,6 +72,40 @@ export interface EvidenceCdr {
   readonly disposition: string;
 }
 
+/** A stored security event (issue 18) as evidence of a signalling alert, or as listed for an IP. '' and 0: not reported. */
+export interface EvidenceEvent {
+  readonly id: string;
+  readonly at: number;
+  readonly tenant: string;
+  readonly type: string;
+  readonly srcIp: string;
+  readonly srcPort: number;
+  readonly transport: string;
+  readonly user: string;
+  readonly userAgent: string;
+  readonly method: string;
+  readonly callId: string;
+  readonly reporter: string;
+  /** The PBX's line, cut to EVENT_RAW_SHOWN characters (an ellipsis marks a cut). */
+  readonly raw: string;
+  readonly count: number;
+}
+
+/** Security events of one tenant, newest first. */
+export interface EventSearch {
+  readonly tenant: string;
+  readonly ip?: string | undefined;
+  readonly user?: string | undefined;
+  readonly type?: string | undefined;
+  /** Epoch ms bounds on the event's time. */
+  readonly since?: number | undefined;
+  readonly until?: number | undefined;
+  /** Only events naming these users (a `user` role's extensions). */
+  readonly users?: readonly string[] | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
 export interface PushFailure {
   readonly target: string;
   readonly blockId: string;
@@ -152,6 +186,9 @@ export interface ApiStore extends StatsStore {
   searchAlerts(q: AlertSearch): Promise<Page<StoredAlert>>;
   findAlert(id: string): Promise<StoredAlert | undefined>;
   evidence(tenant: string, ids: readonly string[]): Promise<EvidenceCdr[]>;
+  /** The security events a signalling alert names (at most `ids.length`), none later than the alert (`until`). */
+  evidenceEvents(tenant: string, ids: readonly string[], until: number): Promise<EvidenceEvent[]>;
+  searchEvents(q: EventSearch): Promise<Page<EvidenceEvent>>;
   setAlertStatus(alert: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert>;
   insertPushFailure(f: PushFailure): Promise<void>;
   /** Block-check answers per tenant and minute; a summing table adds repeated minutes up. */

@@ -6,6 +6,7 @@ import { apikeyCommand } from './commands/apikey.js';
 import { auditCommand } from './commands/audit.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { edgeCommand } from './commands/edge.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { migrateCommand } from './commands/migrate.js';
 import { normaliseCommand } from './commands/normalise.js';
@@ -34,6 +35,7 @@ const COMMANDS: readonly Command[] = [
   apikeyCommand,
   auditCommand,
   listsCommand,
+  edgeCommand,
   normaliseCommand,
   replayCommand,
   simulateCommand,

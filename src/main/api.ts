@@ -248,7 +248,7 @@ export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
 
 /** What the attempt engine reads: an edit elsewhere keeps its windows (a new engine would start them again). */
 function attemptDigest(files: RuleFiles): string {
-  return ruleSetDigest({ ...files, rules: files.rules.filter((r) => r.on === 'attempt') });
+  return ruleSetDigest({ ...files, rules: files.rules.filter((r) => r.on === 'attempt'), signalling: [] });
 }
 
 function pushTargets(config: Config): PushTarget[] {

@@ -51,6 +51,8 @@ export function pipelineParts(o: {
   timeZone?: string;
   /** Shared hotlists the CDR rules check (issue 16). */
   hotlist?: HotlistHolder | undefined;
+  /** A security source stopped (or started again) matching its patterns (the processor alarms, A1). */
+  sourceChanged?: PipelineParts['sourceChanged'];
 }): PipelineParts {
   const { config, ruleFiles } = o;
   return {
@@ -63,5 +65,6 @@ export function pipelineParts(o: {
     backoff: o.backoff ?? STORE_BACKOFF,
     ...(o.store ? { store: o.store } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.sourceChanged ? { sourceChanged: o.sourceChanged } : {}),
   };
 }

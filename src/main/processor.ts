@@ -13,7 +13,7 @@ import { createPipelineMetrics, type PipelineMetrics } from '../pipeline/metrics
 import type { BatchSink, CdrStore } from '../pipeline/ports.js';
 import type { Backoff } from '../retry.js';
 import { Alarms, webhookChannel } from '../security/alarms.js';
-import { alarmOncePerAlert } from '../security/critical-alarms.js';
+import { alarmOncePerAlert, sourceAlarm } from '../security/critical-alarms.js';
 import { instanceId } from './audit-key.js';
 import { engineFactory, pipelineParts } from './parts.js';
 
@@ -58,7 +58,8 @@ export function composeProcessor(o: {
     for (const alert of batch.alerts) await alarmOnce(alert);
   };
   const hotlists = clickhouseHotlists(o.clickhouse, config, log, clock);
-  const parts = pipelineParts({ ...o, store, metrics, hotlist: hotlists.holder, sinks: [kafkaSink(publisher, kc.topics), storeSink(store), alarmSink] });
+  const sinks = [kafkaSink(publisher, kc.topics), storeSink(store), alarmSink];
+  const parts = pipelineParts({ ...o, store, metrics, hotlist: hotlists.holder, sinks, sourceChanged: (c) => alarms.raise(sourceAlarm(c)) });
   const source = new KafkaCdrSource({
     kafka,
     groupId: kc.groupId,

@@ -31,7 +31,7 @@ export function replayParts(config: Config, ruleFiles: RuleFiles, o: { timeZone:
 export function replayAttempts(config: Config, ruleFiles: RuleFiles, format: FormatSpec, o: { timeZone: string; allowedLatenessMs: number }) {
   const decoder = createDecoder(format, { timeZone: o.timeZone, mappings: ruleFiles.mappings });
   const decode = (line: string, lineNo: number): Cdr[] =>
-    line.trim() === '' ? [] : validate(decoder.decode(line, lineNo)).flatMap((r) => (r.ok ? [r.cdr] : []));
+    line.trim() === '' ? [] : validate(decoder.decode(line, lineNo)).flatMap((r) => (r.ok && 'cdr' in r ? [r.cdr] : []));
   const service = (onVerdicts: (verdicts: readonly Verdict[]) => void) =>
     new BlockCheckService({
       attempts: engineFactory(config, ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000, timeZone: o.timeZone })(),

@@ -3,7 +3,8 @@ import type { Cdr } from '../domain/cdr/contract.js';
 import type { Engine, EventStatus } from '../domain/engine/engine.js';
 import type { Alert, Block, Verdict } from '../domain/engine/verdicts.js';
 import type { SentinelaError } from '../errors.js';
-import type { BatchSink, CdrStore, Rejected, SourceRef, StoredCdr } from './ports.js';
+import { eventId, type SecurityEvent } from '../domain/signalling/event.js';
+import type { BatchSink, CdrStore, Rejected, SourceRef, StoredCdr, StoredEvent } from './ports.js';
 
 /**
  * Everything one flush persists, and the positions it may acknowledge once persisted. Built per event; a failed
@@ -12,6 +13,7 @@ import type { BatchSink, CdrStore, Rejected, SourceRef, StoredCdr } from './port
 export class PendingBatch {
   readonly cdrs: StoredCdr[] = [];
   readonly rejected: Rejected[] = [];
+  readonly events: StoredEvent[] = [];
   /** Alerts and blocks in the order the engine issued them. */
   readonly verdicts: Verdict[] = [];
   /** Block-check answers per tenant and minute (an API process's batches only). */
@@ -31,7 +33,7 @@ export class PendingBatch {
 
   /** Records taken (accepted or refused): what batch limits count. */
   get size(): number {
-    return this.cdrs.length + this.rejected.length;
+    return this.cdrs.length + this.rejected.length + this.events.length;
   }
 
   get empty(): boolean {
@@ -76,6 +78,16 @@ export class PendingBatch {
     return outcome.status;
   }
 
+  /** Runs a valid security event through the engine's signalling rules (issue 18), like `evaluate` a CDR. */
+  evaluateEvent(engine: Engine, event: SecurityEvent, source: SourceRef, now: number): EventStatus {
+    const id = eventId(event);
+    const outcome = engine.signalling.evaluate(event, id, now);
+    if (outcome.status === 'duplicate') return outcome.status;
+    this.events.push({ event, id, status: outcome.status, source });
+    for (const v of outcome.verdicts) this.verdicts.push(v);
+    return outcome.status;
+  }
+
   /** Offsets to commit: the next offset, but never past a record a decoder still holds for correlation. */
   commits(): { topic: string; partition: number; offset: string }[] {
     return [...this.positions.values()].map((p) => ({
@@ -99,12 +111,13 @@ export function verdictStoreSink(store: Pick<CdrStore, 'insertAlerts' | 'saveBlo
   };
 }
 
-/** The ClickHouse sink, in the order that makes a crash safe: rejects and verdicts first, CDRs last (README "Delivery"). */
+/** The ClickHouse sink, in the order that makes a crash safe: rejects and verdicts first, events and CDRs last (README "Delivery"). */
 export function storeSink(store: CdrStore): BatchSink {
   const verdicts = verdictStoreSink(store);
   return async (batch) => {
     await store.insertRejected(batch.rejected);
     await verdicts(batch);
+    await store.insertEvents(batch.events);
     await store.insertCdrs(batch.cdrs);
   };
 }

@@ -60,6 +60,12 @@ export class BodyIngest implements CdrIngest {
     }
     await this.persisted(batch.done);
     const rejected: IngestRejection[] = batch.rejected.map((r) => ({ line: r.source.offset, code: r.code, message: r.message, path: r.path }));
-    return { received, accepted: batch.cdrs.length, duplicates: tally.statuses.duplicate, rejected, verdicts: batch.verdicts.map(verdictBrief) };
+    return {
+      received,
+      accepted: batch.cdrs.length + batch.events.length,
+      duplicates: tally.statuses.duplicate,
+      rejected,
+      verdicts: batch.verdicts.map(verdictBrief),
+    };
   }
 }

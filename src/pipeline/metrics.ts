@@ -9,6 +9,24 @@ export function createPipelineMetrics(registry: Registry = new Registry(), withD
     registry,
     messages: new Counter({ name: 'sentinela_messages_total', help: 'Kafka messages consumed', labelNames: ['topic'], registers: r }),
     cdrs: new Counter({ name: 'sentinela_cdrs_total', help: 'CDRs decoded, by engine status', labelNames: ['status'], registers: r }),
+    securityEvents: new Counter({
+      name: 'sentinela_security_events_total',
+      help: 'security events decoded, by source topic, event type and engine status (issue 18)',
+      labelNames: ['topic', 'type', 'status'],
+      registers: r,
+    }),
+    unrecognised: new Counter({
+      name: 'sentinela_security_lines_unrecognised_total',
+      help: "PBX security lines that matched none of their source's patterns, by topic and format: a log format change shows here",
+      labelNames: ['topic', 'format'],
+      registers: r,
+    }),
+    matchRatio: new Gauge({
+      name: 'sentinela_security_source_match_ratio',
+      help: "share of a security source's lines its decoder recognised over the last 10 minutes (below 0.5: alarmed)",
+      labelNames: ['topic', 'format'],
+      registers: r,
+    }),
     rejected: new Counter({ name: 'sentinela_rejected_total', help: 'records dead-lettered, by error code', labelNames: ['code'], registers: r }),
     misrouted: new Counter({
       name: 'sentinela_misrouted_total',

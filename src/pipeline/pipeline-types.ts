@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DecoderContext } from '../domain/cdr/formats/registry.js';
 import type { Engine, EventStatus } from '../domain/engine/engine.js';
+import type { MatchRateChange } from '../domain/signalling/match-rate.js';
 import type { Backoff } from '../retry.js';
 import type { PendingBatch } from './batch.js';
 import type { PipelineState } from './lifecycle.js';
@@ -34,6 +35,8 @@ export interface PipelineParts {
   /** The clock a CDR is evaluated at: the wall clock (epoch ms, bounds future CDRs), or its own event time (replay). */
   readonly clock: (() => number) | 'event-time';
   readonly backoff: Backoff;
+  /** A security source's lines stopped (or started again) matching its decoder's patterns: the processor alarms (A1). */
+  readonly sourceChanged?: (change: MatchRateChange) => void;
 }
 
 export interface PipelineHooks {

@@ -1,8 +1,6 @@
 import { Mutex } from 'async-mutex';
-import type { Cdr } from '../domain/cdr/contract.js';
-import { createDecoder, validate, type FormatSpec } from '../domain/cdr/formats/registry.js';
+import { createDecoder, validate, type FormatSpec, type RecordResult } from '../domain/cdr/formats/registry.js';
 import type { Decoder } from '../domain/cdr/formats/types.js';
-import type { CdrResult } from '../domain/cdr/parse.js';
 import type { Engine } from '../domain/engine/engine.js';
 import { SentinelaError } from '../errors.js';
 import { retry } from '../retry.js';
@@ -12,6 +10,8 @@ import { Lifecycle, type PipelineHealth, type PipelineState } from './lifecycle.
 import { RuleReporter } from './metrics.js';
 import type { PipelineHooks, PipelineParts, StreamRef, Tally } from './pipeline-types.js';
 import type { SourceRef } from './ports.js';
+import { bindTenant } from './record-tenant.js';
+import { SourceHealth } from './source-health.js';
 import { rebuildEngine } from './state-rebuild.js';
 import { UsageSaver } from './usage-saver.js';
 
@@ -40,6 +40,7 @@ export class Pipeline {
   /** What the decoders serve: a reload keeps them and what they hold (a Kamailio INVITE awaiting its BYE); a rebalance reads again from the committed offsets. */
   private decodersOf = this.assignment;
   private readonly stopped = new AbortController();
+  private readonly sources: SourceHealth;
 
   constructor(
     private readonly p: PipelineParts,
@@ -48,6 +49,7 @@ export class Pipeline {
     this.newEngine = p.newEngine;
     this.engine = p.newEngine();
     this.rules = p.metrics && new RuleReporter(p.metrics);
+    this.sources = new SourceHealth({ log: p.log, metrics: p.metrics, changed: p.sourceChanged });
     this.usage = p.store && new UsageSaver({ store: p.store, log: p.log, backoff: p.backoff, now: () => this.now() });
     this.lifecycle = new Lifecycle((state, previous) => {
       p.metrics?.degraded.set(state.name === 'degraded' ? 1 : 0);
@@ -179,21 +181,23 @@ export class Pipeline {
 
   /**
    * Takes one record of a stream: decoded, validated and evaluated into the open batch (a refused record is
-   * dead-lettered in it with its reason). `offset` locates it in its stream (Kafka offset, line number).
-   * `tenant`: the only tenant this source may write (a PBX API key's); records of others are dead-lettered.
+   * dead-lettered in it with its reason). `offset` locates it in its stream (Kafka offset, line number); `tenant`:
+   * the only tenant this source may write (a PBX API key's), records of others are dead-lettered.
    */
   accept(stream: StreamRef, decoder: Decoder, payload: Buffer | string, key: Buffer | null, offset: number, tally?: Tally, tenant?: string): void {
     const m = this.p.metrics;
     m?.messages.inc({ topic: stream.topic });
     this.pending.touch(performance.now());
     const source: SourceRef = { ...stream, offset, format: decoder.format };
+    const skipped = decoder.skipped?.() ?? 0;
     let results =
       payload.length > this.p.maxRecordBytes
         ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `record is ${payload.length} bytes, the limit is ${this.p.maxRecordBytes}`) }]
         : validate(decoder.decode(payload, offset));
-    // a decoder that holds nothing for correlation and found no record (an empty CSV message) must not drop it silently
-    if (results.length === 0 && decoder.oldestHeld === undefined)
-      results = [{ ok: false as const, error: new SentinelaError('CDR_INVALID', `the ${decoder.format} record holds no CDR (it is empty)`) }];
+    const skips = (decoder.skipped?.() ?? 0) - skipped; // security lines recognised as irrelevant: counted, not refused as empty
+    if (results.length === 0 && decoder.oldestHeld === undefined && skips === 0)
+      results = [{ ok: false as const, error: new SentinelaError('CDR_INVALID', `the ${decoder.format} record holds no record (it is empty)`) }];
+    this.sources.observe(source, decoder, results, skips, this.now());
     this.take(tenant === undefined ? results : results.map((r) => bindTenant(r, tenant)), source, payload, key, tally);
     if (stream.kind === 'kafka') this.pending.position(stream.topic, stream.partition, offset + 1, decoder.oldestHeld?.());
   }
@@ -209,11 +213,12 @@ export class Pipeline {
     }
   }
 
-  private take(results: readonly CdrResult[], source: SourceRef, payload: Buffer | string, key: Buffer | null, tally: Tally | undefined): void {
+  private take(results: readonly RecordResult[], source: SourceRef, payload: Buffer | string, key: Buffer | null, tally: Tally | undefined): void {
     const m = this.p.metrics;
     for (const result of results) {
       if (!result.ok) {
         m?.rejected.inc({ code: result.error.code });
+        if (result.error.code === 'EVENT_UNRECOGNISED') m?.unrecognised.inc({ topic: source.topic, format: source.format });
         if (tally) tally.rejected++;
         if (source.kind === 'kafka')
           this.p.log.warn(
@@ -223,8 +228,14 @@ export class Pipeline {
         this.pending.addRejected(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, key, result.error, source);
         continue;
       }
+      if ('event' in result) {
+        const status = this.pending.evaluateEvent(this.engine, result.event, source, this.nowFor(result.event.at));
+        m?.securityEvents.inc({ topic: source.topic, type: result.event.type, status });
+        if (tally) tally.statuses[status]++;
+        continue;
+      }
       if (key !== null && key.toString() !== result.cdr.tenant) m?.misrouted.inc();
-      const status = this.pending.evaluate(this.engine, result.cdr, source, this.nowFor(result.cdr));
+      const status = this.pending.evaluate(this.engine, result.cdr, source, this.nowFor(result.cdr.startedAt));
       m?.cdrs.inc({ status });
       if (tally) tally.statuses[status]++;
     }
@@ -263,8 +274,9 @@ export class Pipeline {
     return this.p.clock === 'event-time' ? this.engine.eventTime : this.p.clock();
   }
 
-  private nowFor(cdr: Cdr): number {
-    return this.p.clock === 'event-time' ? Math.max(this.engine.eventTime, cdr.startedAt) : this.p.clock();
+  /** `at`: the record's own time (a CDR's start, an event's time). */
+  private nowFor(at: number): number {
+    return this.p.clock === 'event-time' ? Math.max(this.engine.eventTime, at) : this.p.clock();
   }
 
   /** A flush failed: the flusher keeps the batch and retries with backoff until the store is back (A11). */
@@ -284,15 +296,4 @@ export class Pipeline {
     if (s.rebuildPending) void this.rebuild(this.assignment);
     else this.lifecycle.to({ name: 'running' });
   }
-}
-
-/** A record of another tenant than its source's (a PBX key's) is refused, never written under the key. */
-function bindTenant(result: CdrResult, tenant: string): CdrResult {
-  if (!result.ok || result.cdr.tenant === tenant) return result;
-  return {
-    ok: false,
-    error: new SentinelaError('CDR_TENANT_FORBIDDEN', `this API key is for tenant ${tenant}; the record is for tenant ${result.cdr.tenant}`, {
-      path: 'tenant',
-    }),
-  };
 }

@@ -3,6 +3,7 @@ import type { EventStatus } from '../domain/engine/engine.js';
 import type { RestoredAlert } from '../domain/engine/episodes.js';
 import type { Alert, Block } from '../domain/engine/verdicts.js';
 import type { NumberResult } from '../domain/numbering/normaliser.js';
+import type { SecurityEvent } from '../domain/signalling/event.js';
 import type { UsageSnapshot } from '../domain/usage/usage-snapshot.js';
 import type { PendingBatch } from './batch.js';
 
@@ -31,6 +32,22 @@ export interface StoredCdr {
   readonly estimatedCost?: number | undefined;
 }
 
+/** An accepted security event with its identity (`eventId`) and what the engine made of it, ready to store. */
+export interface StoredEvent {
+  readonly event: SecurityEvent;
+  readonly id: string;
+  readonly status: Exclude<EventStatus, 'duplicate'>;
+  readonly source: SourceRef;
+}
+
+/** A user that registered successfully from an address, last at `at`. */
+export interface KnownUser {
+  readonly tenant: string;
+  readonly ip: string;
+  readonly user: string;
+  readonly at: number;
+}
+
 /** A record that could not be accepted: the original bytes and the reason. */
 export interface Rejected {
   readonly payload: Buffer;
@@ -53,6 +70,8 @@ export interface StoredRange {
 export interface CdrStore {
   insertCdrs(rows: readonly StoredCdr[]): Promise<void>;
   insertRejected(rows: readonly Rejected[]): Promise<void>;
+  /** Security events (issue 18), kept like CDRs: a re-delivered one is stored once (its id). */
+  insertEvents(rows: readonly StoredEvent[]): Promise<void>;
   insertAlerts(alerts: readonly Alert[]): Promise<void>;
   /** Any state of any block (rule, attempt, manual, lift); the stored version rule decides which row wins. */
   saveBlocks(blocks: readonly Block[]): Promise<void>;
@@ -62,6 +81,8 @@ export interface CdrStore {
   recentAlerts(since: number): Promise<RestoredAlert[]>;
   /** Rule blocks that started at or after `since`, not lifted. */
   recentBlocks(since: number): Promise<Block[]>;
+  /** Users that registered from an address since `since`: the signalling rules' known sites survive a restart. */
+  knownUsers(since: number): Promise<KnownUser[]>;
   /** Stores learned usage profiles, one snapshot per tenant (G3); per tenant, the one that learned the newest event wins. */
   saveUsage(snapshots: readonly UsageSnapshot[]): Promise<void>;
   /** The stored usage profile of every tenant; a row that is not a valid snapshot is logged and left out. */

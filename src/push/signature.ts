@@ -16,8 +16,14 @@ export function sign(secret: string, timestampSec: number, body: string): string
 
 export type Verification = { ok: true } | { ok: false; reason: 'malformed' | 'too-old' | 'bad-signature' };
 
-/** Checks a delivery as a receiver should (used by the tests' receiver and documented for PBX integrators). */
-export function verify(secret: string, headers: { signature?: string; timestamp?: string }, body: string, nowSec: number, toleranceSec = 300): Verification {
+/** Checks a delivery as a receiver should (`sentinela edge nft`, the tests' receiver; documented for PBX integrators). */
+export function verify(
+  secret: string,
+  headers: { signature?: string | undefined; timestamp?: string | undefined },
+  body: string,
+  nowSec: number,
+  toleranceSec = 300,
+): Verification {
   const ts = Number(headers.timestamp);
   if (!headers.signature || !Number.isInteger(ts)) return { ok: false, reason: 'malformed' };
   if (Math.abs(nowSec - ts) > toleranceSec) return { ok: false, reason: 'too-old' };

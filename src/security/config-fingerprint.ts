@@ -22,8 +22,8 @@ export function configFingerprint(config: Config, ruleFiles: RuleFiles): Record<
 
 /** The digest of everything the rules directory defines (rules, profiles, lists, rates, mappings): equal digests, same detection. */
 export function ruleSetDigest(ruleFiles: Omit<RuleFiles, 'dir' | 'files' | 'sources'>): string {
-  const { rules, profiles, prefixEntries, rateEntries, mappings } = ruleFiles;
+  const { rules, signalling, profiles, prefixEntries, rateEntries, mappings } = ruleFiles;
   return createHash('sha256')
-    .update(JSON.stringify({ rules, profiles, prefixEntries, rateEntries, mappings: [...mappings] }))
+    .update(JSON.stringify({ rules, signalling, profiles, prefixEntries, rateEntries, mappings: [...mappings] }))
     .digest('hex');
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Alert } from '../domain/engine/verdicts.js';
 import { verdictBrief } from '../domain/engine/verdict-json.js';
 import { retry } from '../retry.js';
+import type { MatchRateChange } from '../domain/signalling/match-rate.js';
 import type { Alarm, AlarmLedger, Alarms } from './alarms.js';
 
 /**
@@ -56,5 +57,24 @@ export function alarmOncePerAlert(o: {
     });
     if (first) o.alarms.raise(alarm);
     else o.log.info({ alertId: alert.id }, 'alarm for this alert already raised');
+  };
+}
+
+/**
+ * A1: a security-event source whose lines stopped matching (a PBX upgrade changed its log format; fail2ban#2316):
+ * until it is fixed, scans and password guessing through that PBX go unseen. Its recovery is announced too.
+ */
+export function sourceAlarm(change: MatchRateChange): Alarm {
+  const [topic, format] = change.source.split('|');
+  const percent = Math.round(change.ratio * 100);
+  return {
+    key: `source:${change.source}:${change.state}`,
+    kind: 'security',
+    severity: change.state === 'failing' ? 'critical' : 'warn',
+    title:
+      change.state === 'failing'
+        ? `security source ${topic} (${format}): only ${percent} % of ${change.lines} lines match its patterns; attacks through it go unseen`
+        : `security source ${topic} (${format}) matches again (${percent} % of ${change.lines} lines)`,
+    details: { topic, format, state: change.state, ratio: change.ratio, lines: change.lines },
   };
 }

@@ -231,6 +231,37 @@ describe('the NOC console (issue 17) in a browser, on the demo', () => {
     }
   });
 
+  it("shows a signalling alert's security events: source, user, agent, in the tenant's zone (issue 18)", async () => {
+    const admin = await apiAs(demo.base, demo.user, demo.password);
+    // a password-guessing run from one address: five wrong passwords within a minute (EV01), one per extension
+    const now = Date.now();
+    const at = (i: number) => new Date(now - (50 - i * 10) * 1000).toISOString();
+    const guesses = [0, 1, 2, 3, 4].map((i) => ({
+      ...{ at: at(i), tenant: 'acme', type: 'auth-failed', srcIp: '203.0.113.99', srcPort: 5070, transport: 'udp', user: `400${i}` },
+      ...{ userAgent: 'Linphone/5.2.0', method: 'REGISTER', callId: `guess-${i}@console-test`, raw: `wrong password for 400${i}` },
+    }));
+    const sent = await admin<{ verdicts: { rule: string; subject: string }[] }>('/v1/events', { method: 'POST', ndjson: guesses });
+    assert.equal(sent.status, 200, JSON.stringify(sent.json));
+    assert.ok(
+      sent.json.verdicts.some((v) => v.rule === 'registration-failures-ip' && v.subject === 'ip:203.0.113.99'),
+      JSON.stringify(sent.json),
+    );
+    const { page, errors, close } = await loggedIn(browser, demo, demo.user, demo.password);
+    try {
+      await page.locator('#alert-list tbody tr').filter({ hasText: 'ip:203.0.113.99' }).first().click();
+      const events = page.locator('#alert-detail table.events tbody tr');
+      await events.first().waitFor();
+      assert.equal(await events.count(), 5, 'every evidence event, no CDR table');
+      const cells = await events.first().locator('td').allTextContents();
+      const zoned = new Intl.DateTimeFormat('en-US', { dateStyle: 'short', timeStyle: 'medium', timeZone: 'America/Sao_Paulo' }).format(new Date(at(0)));
+      assert.deepEqual(cells.slice(0, 7), [zoned, 'auth-failed', '203.0.113.99:5070/udp', '4000', 'Linphone/5.2.0', 'REGISTER', '1']);
+      assert.match(cells[7] ?? '', /wrong password for 4000/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  });
+
   it('tests a block-check from the session: the compromised extension is blocked, a local call is allowed', async () => {
     const { page, errors, close } = await loggedIn(browser, demo, demo.user, demo.password);
     try {

@@ -26,7 +26,8 @@ export async function startDemo(): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'sentinela-console-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/rig/sentinela.ts', 'demo', '--seconds', '0', '--port', String(port)], {
-    // load shedding (a 200 ms loop lag answers 503) is real on a CPU-starved CI machine, but not what these tests test
+    // a loaded CI box lags the event loop past the shedding limit and the console's requests get 503 (true, but not
+    // what these tests test): as test/api/rig.ts's UNSHED
     env: { ...process.env, SENTINELA_DATA_DIR: dir, LOG_LEVEL: 'info', SENTINELA_MAX_EVENT_LOOP_DELAY: '10s' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -86,11 +87,14 @@ export async function apiAs(base: string, user: string, password: string) {
   const login = await fetch(`${base}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
   if (!login.ok) throw new Error(`login ${user}: ${login.status} ${await login.text()}`);
   const { token } = (await login.json()) as { token: string };
-  return async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; json: T }> => {
+  /** `ndjson`: records sent one per line (POST /v1/cdrs, /v1/events), else `body` as JSON. */
+  return async <T>(path: string, init: { method?: string; body?: unknown; ndjson?: readonly unknown[] } = {}): Promise<{ status: number; json: T }> => {
+    const body = init.ndjson ? init.ndjson.map((r) => JSON.stringify(r)).join('\n') : init.body === undefined ? undefined : JSON.stringify(init.body);
+    const type = init.ndjson ? 'application/x-ndjson' : 'application/json';
     const response = await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': type }) },
+      ...(body === undefined ? {} : { body }),
     });
     return { status: response.status, json: (await response.json().catch(() => null)) as T };
   };

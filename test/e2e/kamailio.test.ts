@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../processor/rig.js';
-import {
-  freeTcpPort,
-  freeUdpPort,
-  percentile,
-  placeCalls,
-  requirePbxTools,
-  startKamailio,
-  startUas,
-  type Call,
-  type CallRun,
-  type Kamailio,
-} from '../rig/kamailio.js';
-import { TEST_PASSWORD } from '../api/rig.js';
-import { addUser, issueApiKey, startServer, type ServerProcess } from '../rig/server.js';
+import { freeUdpPort, requirePbxTools, startKamailio, startUas, type Kamailio } from '../rig/kamailio.js';
+import { startPbxSentinela, type PbxSentinela } from '../rig/pbx.js';
+import { percentile, placeCalls, type Call, type CallRun } from '../rig/sipp.js';
+import type { ServerProcess } from '../rig/server.js';
 
 /**
  * A real PBX in the loop: SIPp places calls through Kamailio (deploy/kamailio/kamailio.cfg and its sentinela.cfg
@@ -40,18 +27,16 @@ const ms = (values: readonly number[]) =>
     : `p50 ${percentile(values, 50)} ms, p90 ${percentile(values, 90)} ms, p99 ${percentile(values, 99)} ms, max ${Math.max(...values)} ms`;
 
 describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinela-pbx-'));
-  const ports = { sentinela: 0, sip: 0, rpc: 0, uas: 0 };
-  let env: Record<string, string> & { SENTINELA_PORT: string };
-  let key: string;
+  const ports = { sip: 0, uas: 0 };
+  let pbx: PbxSentinela;
   let sentinela: ServerProcess;
   let kamailio: Kamailio;
   let uas: { stop(): Promise<void> };
   const stoppers: (() => Promise<void>)[] = [];
 
   const kamailioDefines = (extra: Record<string, string | number | true> = {}) => ({
-    SENTINELA_URL: `http://127.0.0.1:${ports.sentinela}`,
-    SENTINELA_API_KEY: key,
+    SENTINELA_URL: sentinela.url,
+    SENTINELA_API_KEY: pbx.key,
     SENTINELA_TENANT: TENANT,
     SENTINELA_HOLD_DOWN: HOLD_DOWN_S,
     SENTINELA_TIMEOUT: PATIENT_TIMEOUT_S,
@@ -74,42 +59,22 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
 
   before(async () => {
     requirePbxTools();
-    Object.assign(ports, { sentinela: await freeTcpPort(), rpc: await freeTcpPort(), sip: await freeUdpPort(), uas: await freeUdpPort() });
-    const rules = join(dir, 'rules');
-    cpSync(join(import.meta.dirname, '..', '..', 'rules'), rules, { recursive: true });
-    const profiles = readFileSync(join(rules, 'profiles.yaml'), 'utf8').replace(
-      /^tenants: \{\}$/m,
-      `tenants:\n  ${TENANT}:\n    lists:\n      allow: { ips: ['${BENCH_IP}'] }`,
-    );
-    assert.ok(profiles.includes(BENCH_IP), 'rules/profiles.yaml still has `tenants: {}`');
-    writeFileSync(join(rules, 'profiles.yaml'), profiles);
-    env = {
-      SENTINELA_DATA_DIR: join(dir, 'data'),
-      SENTINELA_PORT: String(ports.sentinela),
-      SENTINELA_RULES_DIR: rules,
-      SENTINELA_KAMAILIO_RPC_URL: `http://127.0.0.1:${ports.rpc}/RPC`,
-      SENTINELA_FAIL_POLICY: 'open',
-      // shedding under a busy CI machine's event-loop lag is another test's subject (api/block-check.test.ts)
-      SENTINELA_MAX_EVENT_LOOP_DELAY: '10s',
-    };
-    key = (await issueApiKey(env, { tenant: TENANT, name: 'kamailio-e2e' })).key;
-    await addUser(env, { name: 'noc.operator', role: 'operator', fullName: 'Noc Operator', password: TEST_PASSWORD });
-    sentinela = await startServer([], env, { startTimeoutMs: 180_000 });
-    await waitFor(() => sentinela.ready(), `sentinela at ${sentinela.url} ready`, 180_000);
-    stoppers.push(async () => void (await sentinela.stop()));
+    Object.assign(ports, { sip: await freeUdpPort(), uas: await freeUdpPort() });
+    pbx = await startPbxSentinela({ tenant: TENANT, allowIps: [BENCH_IP], keyName: 'kamailio-e2e' });
+    sentinela = pbx.sentinela;
+    stoppers.push(() => pbx.stop());
     uas = await startUas(ports.uas);
     stoppers.push(() => uas.stop());
-    kamailio = await startKamailio({ sipPort: ports.sip, tcpPort: ports.rpc, defines: kamailioDefines() });
+    kamailio = await startKamailio({ sipPort: ports.sip, tcpPort: pbx.rpcPort, defines: kamailioDefines() });
     stoppers.push(() => kamailio.stop());
   });
   /** Restarts Kamailio with other settings (its htable of pushed blocks starts empty). */
   const restartKamailio = async (extra: Record<string, string | number | true>) => {
     await kamailio.stop();
-    kamailio = await startKamailio({ sipPort: ports.sip, tcpPort: ports.rpc, defines: kamailioDefines(extra) });
+    kamailio = await startKamailio({ sipPort: ports.sip, tcpPort: pbx.rpcPort, defines: kamailioDefines(extra) });
   };
   after(async () => {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('ordinary calls pass (200), each asked once', async () => {
@@ -177,22 +142,10 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
   });
 
   it("an operator's unblock reaches Kamailio's htable: the caller's next call is asked again", async () => {
-    const api = (path: string, init: RequestInit = {}) => fetch(`${sentinela.url}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
-    const login = await api('/v1/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'noc.operator', password: TEST_PASSWORD }),
-    });
-    assert.equal(login.status, 200, await login.clone().text());
-    const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
-    const found = (await (await api(`/v1/blocks?tenant=${TENANT}&kind=caller&subject=551130001100`, { headers: auth })).json()) as { items: { id: string }[] };
+    const found = (await (await pbx.operatorGet(`/v1/blocks?tenant=${TENANT}&kind=caller&subject=551130001100`)).json()) as { items: { id: string }[] };
     assert.equal(found.items.length, 1, JSON.stringify(found));
     const delivered = await sentinela.metric('sentinela_pushes{outcome="delivered"}');
-    const lifted = await api(`/v1/blocks/${found.items[0]?.id}/unblock`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'e2e: the sales campaign was legitimate' }),
-    });
+    const lifted = await pbx.operatorPost(`/v1/blocks/${found.items[0]?.id}/unblock`, { reason: 'e2e: the sales campaign was legitimate' });
     assert.equal(lifted.status, 200, await lifted.text());
     await waitFor(
       async () => (await sentinela.metric('sentinela_pushes{outcome="delivered"}')) > delivered,

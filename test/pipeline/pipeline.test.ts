@@ -82,7 +82,7 @@ describe('the pipeline with an HTTP body as its source', () => {
     await batch.done;
     assert.deepEqual(
       batches[0]?.rejected.map((r) => [r.source.offset, r.code, r.message]),
-      [[41, 'CDR_INVALID', 'the asterisk-csv record holds no CDR (it is empty)']],
+      [[41, 'CDR_INVALID', 'the asterisk-csv record holds no record (it is empty)']],
     );
     await pipeline.stop();
   });

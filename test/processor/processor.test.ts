@@ -162,6 +162,8 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
         return store.insertCdrs(rows);
       },
       insertRejected: (rows) => store.insertRejected(rows),
+      insertEvents: (rows) => store.insertEvents(rows),
+      knownUsers: (since) => store.knownUsers(since),
       insertAlerts: (rows) => store.insertAlerts(rows),
       saveBlocks: (rows) => store.saveBlocks(rows),
       recentCdrs: (topic, partitions, since) => store.recentCdrs(topic, partitions, since),

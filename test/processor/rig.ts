@@ -1,4 +1,4 @@
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { loadRuleFiles, type RuleFiles } from '../../src/adapters/files/rule-files.js';
 import { readMigrations } from '../../src/adapters/clickhouse/migrations.js';
@@ -9,8 +9,8 @@ import { profilesFileSpec } from '../../src/domain/rules/profile-spec.js';
 import { createLogger } from '../../src/log.js';
 import { composeProcessor, type ComposedProcessor } from '../../src/main/processor.js';
 import type { CdrStore } from '../../src/pipeline/ports.js';
-import type { TestClickHouse } from '../rig/clickhouse.js';
-import type { TestKafka } from '../rig/kafka.js';
+import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
+import { startKafka, type TestKafka } from '../rig/kafka.js';
 
 /** Wall clock of every processor in these tests: the traffic below happens on this afternoon (A12: São Paulo). */
 export const NOW = Date.parse('2026-03-02T18:00:00-03:00');
@@ -81,6 +81,25 @@ export async function startProcessor(
   await processor.start();
   t.after(() => processor.stop());
   return processor;
+}
+
+/**
+ * The real peers of a describe block: a Kafka mock cluster (one broker) and a migrated test database, started
+ * before its tests and stopped after them. Read the fields inside the tests (they are set in `before`).
+ */
+export function processorPeers(): { kafka: TestKafka; client: Kafka; ch: TestClickHouse } {
+  const peers = {} as { kafka: TestKafka; client: Kafka; ch: TestClickHouse };
+  before(async () => {
+    peers.kafka = await startKafka({ brokers: 1 });
+    peers.client = peers.kafka.client();
+    peers.ch = await createTestDatabase();
+    await migrated(peers.ch);
+  });
+  after(async () => {
+    await peers.ch.drop();
+    await peers.kafka.stop();
+  });
+  return peers;
 }
 
 export async function migrated(ch: TestClickHouse): Promise<void> {

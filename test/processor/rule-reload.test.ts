@@ -13,20 +13,21 @@ import { startKafka, type TestKafka } from '../rig/kafka.js';
 import { cdr, collect, createTopics, kafkaEnv, migrated, NOW, produce, startProcessor, testRules, waitFor } from './rig.js';
 
 /** A rule the shipped set lacks: three answered calls of one account to one callee within an hour. */
-const redial = ruleFileSpec.parse({
-  rules: [
-    {
-      id: 'redial-account',
-      description: 'one account calling one number again and again',
-      cites: ['G1'],
-      key: 'account',
-      match: { directions: ['outbound'] },
-      measure: { kind: 'count' },
-      window: '1h',
-      thresholds: { warn: 3 },
-    },
-  ],
-}).rules;
+const redial =
+  ruleFileSpec.parse({
+    rules: [
+      {
+        id: 'redial-account',
+        description: 'one account calling one number again and again',
+        cites: ['G1'],
+        key: 'account',
+        match: { directions: ['outbound'] },
+        measure: { kind: 'count' },
+        window: '1h',
+        thresholds: { warn: 3 },
+      },
+    ],
+  }).rules ?? [];
 
 describe('stream processor: hot reload (README "Hot reload")', () => {
   let kafka: TestKafka;

@@ -1,10 +1,10 @@
-// A real PBX for end-to-end tests: Kamailio running deploy/kamailio/kamailio.cfg on loopback, a SIPp UAS behind it
-// (the called side) and SIPp UACs placing calls (test/fixtures/sipp/uac.xml). Every process is a child of the
-// test, started in the foreground and stopped by its pid.
+// A real PBX for end-to-end tests: Kamailio running deploy/kamailio/kamailio.cfg on loopback with a subscriber
+// table of its own, and a SIPp UAS behind it (the called side); SIPp's callers and phones are in ./sipp.ts. Every
+// process is a child of the test, started in the foreground and stopped by its pid.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,14 +12,16 @@ import { waitFor } from '../processor/rig.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 export const KAMAILIO_CFG = join(ROOT, 'deploy', 'kamailio', 'kamailio.cfg');
-const SCENARIOS = join(ROOT, 'test', 'fixtures', 'sipp');
 
 /** Kamailio and SIPp must be installed: a missing one fails the test with what to install (never a skip). */
 export function requirePbxTools(): void {
   const missing = [
-    ['kamailio', 'kamailio kamailio-json-modules kamailio-utils-modules'],
+    ['kamailio', 'kamailio kamailio-extra-modules kamailio-utils-modules'],
     ['sipp', 'sip-tester'],
   ].filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
+  // jansson (security events) is in kamailio-extra-modules, http_client in kamailio-utils-modules
+  const modules = spawnSync('sh', ['-c', 'ls /usr/lib/*/kamailio/modules/jansson.so /usr/lib/*/kamailio/modules/http_client.so']);
+  if (missing.length === 0 && modules.status !== 0) missing.push(['kamailio modules', 'kamailio-extra-modules kamailio-utils-modules']);
   if (missing.length > 0) {
     throw new Error(
       `the PBX end-to-end test needs ${missing.map(([b]) => b).join(' and ')}: apt-get install ${missing.map(([, p]) => p).join(' ')} (bash .ci/run does)`,
@@ -46,14 +48,47 @@ export async function freeUdpPort(ip = '127.0.0.1'): Promise<number> {
   return port;
 }
 
-/** Sends SIP OPTIONS over UDP and resolves true when a 200 comes back within a second. */
-async function optionsAnswered(port: number): Promise<boolean> {
+/**
+ * Sends SIP requests over UDP from `fromIp`, one after another, each built for the socket's local port and each
+ * waiting up to `waitMs` for its answer; resolves each answer's status line ('' when none came). The same bytes
+ * sent twice are a retransmission.
+ */
+export async function sipExchange(
+  port: number,
+  messages: readonly ((localPort: number) => string)[],
+  o: { fromIp?: string; waitMs?: number } = {},
+): Promise<string[]> {
   const socket = createSocket('udp4');
   try {
-    socket.bind(0, '127.0.0.1');
+    socket.bind(0, o.fromIp ?? '127.0.0.1');
     await once(socket, 'listening');
     const local = socket.address().port;
-    const msg = [
+    const statuses: string[] = [];
+    for (const message of messages) {
+      const answered = new Promise<string>((done) => {
+        const onMessage = (m: Buffer) => {
+          clearTimeout(timer);
+          done(m.toString().split('\r\n')[0] ?? '');
+        };
+        const timer = setTimeout(() => {
+          socket.off('message', onMessage);
+          done('');
+        }, o.waitMs ?? 1_000);
+        socket.once('message', onMessage);
+      });
+      socket.send(message(local), port, '127.0.0.1');
+      statuses.push(await answered);
+    }
+    return statuses;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Sends SIP OPTIONS over UDP and resolves true when a 200 comes back within a second. */
+async function optionsAnswered(port: number): Promise<boolean> {
+  const ping = (local: number) =>
+    [
       `OPTIONS sip:ping@127.0.0.1:${port} SIP/2.0`,
       `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-ping-${Date.now()}`,
       `From: <sip:rig@127.0.0.1:${local}>;tag=rig`,
@@ -65,18 +100,11 @@ async function optionsAnswered(port: number): Promise<boolean> {
       '',
       '',
     ].join('\r\n');
-    const answered = new Promise<boolean>((done) => {
-      socket.on('message', (m) => done(m.toString().startsWith('SIP/2.0 200')));
-      setTimeout(() => done(false), 1_000);
-    });
-    socket.send(msg, port, '127.0.0.1');
-    return await answered;
-  } finally {
-    socket.close();
-  }
+  const [status] = await sipExchange(port, [ping]);
+  return status?.startsWith('SIP/2.0 200') ?? false;
 }
 
-interface Child {
+export interface Child {
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -88,7 +116,7 @@ process.once('exit', () => {
 });
 
 /** Spawns `cmd` in `cwd`, feeding its output lines to `onLine`; stop() ends it and removes `cwd`. */
-function spawnChild(cmd: string, args: string[], cwd: string, onLine?: (line: string) => void): Child {
+export function spawnChild(cmd: string, args: string[], cwd: string, onLine?: (line: string) => void): Child {
   const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let partial = '';
@@ -129,11 +157,28 @@ export interface Kamailio {
 
 /**
  * Kamailio in the foreground (-DD -E) with deploy/kamailio/kamailio.cfg, SIP on udp:127.0.0.1:sipPort, the push
- * receiver on tcp:127.0.0.1:tcpPort, and `defines` as -A NAME=value (string values are quoted here).
+ * receiver on tcp:127.0.0.1:tcpPort, `subscribers` (user → password) in a db_text subscriber table of its own
+ * (DBURL), and `defines` as -A NAME=value (string values are quoted here).
  */
-export async function startKamailio(o: { sipPort: number; tcpPort: number; defines: Record<string, string | number | true> }): Promise<Kamailio> {
+export async function startKamailio(o: {
+  sipPort: number;
+  tcpPort: number;
+  defines: Record<string, string | number | true>;
+  subscribers?: Readonly<Record<string, string>>;
+}): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'sentinela-kamailio-'));
-  const defines = Object.entries(o.defines).flatMap(([k, v]) => ['-A', v === true ? k : typeof v === 'number' ? `${k}=${v}` : `${k}=${JSON.stringify(v)}`]);
+  const db = join(dir, 'dbtext');
+  mkdirSync(db);
+  // db_text tables as kamailio's schema files (/usr/share/kamailio/dbtext) declare them, the HA1 columns empty (the
+  // cfg computes HA1 from the password); auth_db checks the table version
+  writeFileSync(join(db, 'version'), 'id(int,auto) table_name(string) table_version(int) \n0:version:1\n0:subscriber:7\n');
+  const rows = Object.entries(o.subscribers ?? {}).map(([user, password], i) => `${i + 1}:${user}::${password}:::`);
+  writeFileSync(
+    join(db, 'subscriber'),
+    ['id(int,auto) username(string) domain(string,null) password(string) ha1(string,null) ha1b(string,null) ', ...rows, ''].join('\n'),
+  );
+  const all: Record<string, string | number | true> = { DBURL: `text://${db}`, ...o.defines };
+  const defines = Object.entries(all).flatMap(([k, v]) => ['-A', v === true ? k : typeof v === 'number' ? `${k}=${v}` : `${k}=${JSON.stringify(v)}`]);
   const args = [
     '-DD',
     '-E',
@@ -185,81 +230,4 @@ async function bindable(port: number): Promise<boolean> {
   } finally {
     socket.close();
   }
-}
-
-export interface Call {
-  readonly caller: string;
-  readonly callee: string;
-  readonly account: string;
-}
-
-export interface Outcome extends Call {
-  readonly callId: string;
-  /** Final answer's status line without `SIP/2.0` (e.g. `200 OK`, `403 Blocked by Sentinela`), or `failed`. */
-  readonly status: string;
-}
-
-export interface CallRun {
-  readonly outcomes: Outcome[];
-  /** INVITE sent → final answer (ms), one per answered or refused call, as SIPp measured it (-trace_rtt). */
-  readonly rttMs: number[];
-  readonly exitCode: number | null;
-  readonly errors: string;
-}
-
-/**
- * Places `calls` through Kamailio with SIPp (from `fromIp`, a loopback address of its own so that each scenario has
- * its own source address), `rate` calls/s, at most `limit` at once (1: one after another, in order). `uac-cancel`
- * hangs each call up 300 ms after its 100 Trying.
- */
-export async function placeCalls(
-  kamailio: { sipPort: number },
-  calls: readonly Call[],
-  o: { fromIp: string; rate?: number; limit?: number; scenario?: 'uac' | 'uac-cancel' },
-): Promise<CallRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinela-uac-'));
-  writeFileSync(join(dir, 'calls.csv'), ['SEQUENTIAL', ...calls.map((c) => `${c.caller};${c.callee};${c.account}`)].join('\n') + '\n');
-  const port = await freeUdpPort(o.fromIp);
-  // SIPp's own limit: a call that got no final answer in 40 s fails (Kamailio's worst case is one timeout)
-  const args = [
-    `127.0.0.1:${kamailio.sipPort}`,
-    '-sf',
-    join(SCENARIOS, `${o.scenario ?? 'uac'}.xml`),
-    '-inf',
-    'calls.csv',
-    '-i',
-    o.fromIp,
-    '-p',
-    String(port),
-    '-m',
-    String(calls.length),
-  ];
-  args.push('-r', String(o.rate ?? 10), '-l', String(o.limit ?? 1), '-nostdin', '-nd', '-recv_timeout', '40000', '-timeout', '300s');
-  args.push('-trace_logs', '-log_file', 'outcomes.log', '-trace_err', '-error_file', 'errors.log', '-trace_rtt', '-rtt_freq', '1');
-  const sipp = spawnChild('sipp', args, dir);
-  const [exitCode] = (await once(sipp.child, 'exit')) as [number | null];
-  const read = (file: string) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '');
-  const byNumber = new Map<number, { callId: string; status: string }>();
-  for (const line of read('outcomes.log').split('\n')) {
-    const [tag, callId = '', , status = ''] = line.split('|');
-    if (tag === 'outcome') byNumber.set(Number(callId.split('-')[0]), { callId, status: status.replace(/^SIP\/2\.0 /, '').trim() });
-  }
-  const outcomes = calls.map((c, i) => ({ ...c, ...(byNumber.get(i + 1) ?? { callId: `${i + 1}-?`, status: 'failed' }) }));
-  const rttFile = readdirSync(dir).find((f) => f.endsWith('_rtt.csv'));
-  const rttMs = rttFile
-    ? read(rttFile)
-        .split('\n')
-        .slice(1)
-        .filter((l) => l.includes(';'))
-        .map((l) => Number(l.split(';')[1]))
-    : [];
-  const errors = read('errors.log').slice(0, 4_000);
-  await sipp.stop();
-  return { outcomes, rttMs, exitCode, errors };
-}
-
-/** p-th percentile (nearest rank) of `values`. */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }

@@ -1,7 +1,8 @@
-// Live alerts: polled every 5 s; one alert's explanation (value, threshold, learned baseline) and evidence CDRs;
+// Live alerts: polled every 5 s; one alert's explanation (value, threshold, learned baseline) and evidence (evidence.js);
 // acknowledge or mark a false positive (alerts.write; the API audits both).
 import { api, query, turns, userIdle } from '../api.js';
 import { fill, field, h, note, table } from '../dom.js';
+import { evidence } from './evidence.js';
 import { num, t, time } from '../i18n.js';
 
 const POLL_MS = 5_000;
@@ -135,25 +136,8 @@ export function render(section, { can }) {
           : null,
         actions(a),
         h('h3', {}, t('Evidence')),
-        h('div', { class: 'scroll' }, evidence(a)),
+        h('div', { class: 'scroll' }, evidence(a, can)),
       ),
-    );
-  }
-
-  function evidence(a) {
-    if (!can('cdrs.read')) return note('info', t('Your role does not see CDRs: {n} evidence CDR ids only.', { n: a.evidence.length }));
-    return table(
-      [
-        [t('Start'), (c) => time(c.startedAt, a.tenant)],
-        [t('Account'), (c) => c.account],
-        [t('Caller'), (c) => c.caller],
-        [t('Callee'), (c) => c.calleeE164 || c.callee],
-        [t('IP'), (c) => c.srcIp],
-        [t('Billed s'), (c) => num(c.billSec)],
-        [t('Disposition'), (c) => c.disposition],
-      ],
-      a.evidenceCdrs,
-      { empty: t('The evidence CDRs are no longer stored.') },
     );
   }
 

@@ -1,11 +1,24 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AlertSearch, AlertStatus, ApiStore, BlockSearch, EvidenceCdr, Page, PushFailure, StatsRange, StoredAlert } from '../../api/ports.js';
+import type {
+  AlertSearch,
+  AlertStatus,
+  ApiStore,
+  BlockSearch,
+  EventSearch,
+  EvidenceCdr,
+  EvidenceEvent,
+  Page,
+  PushFailure,
+  StatsRange,
+  StoredAlert,
+} from '../../api/ports.js';
 import type { Block } from '../../domain/blocks/block.js';
 import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
 import type { Alert } from '../../domain/engine/verdicts.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, type BlockRow } from './block-rows.js';
 import { ident } from './client.js';
+import { selectEvents, selectEvidenceEvents } from './event-rows.js';
 import { insertRows, selectRows } from './queries.js';
 import { ClickHouseStats } from './rollup-queries.js';
 import { ClickHouseStore } from './store.js';
@@ -166,6 +179,14 @@ export class ClickHouseApiStore implements ApiStore {
       billSec: r.bill_sec,
       disposition: r.disposition,
     }));
+  }
+
+  // security events (issue 18): event-rows.ts
+  evidenceEvents(tenant: string, ids: readonly string[], until: number): Promise<EvidenceEvent[]> {
+    return selectEvidenceEvents(this.client, this.db, tenant, ids, until);
+  }
+  searchEvents(q: EventSearch): Promise<Page<EvidenceEvent>> {
+    return selectEvents(this.client, this.db, q);
   }
 
   async setAlertStatus(a: StoredAlert, status: AlertStatus, by: string, at: number): Promise<StoredAlert> {

@@ -27,6 +27,7 @@ export interface MigrationReport {
 const RETENTION = [
   { table: 'cdrs', column: 'started_at' },
   { table: 'rejected_cdrs', column: 'received_at' },
+  { table: 'signalling_events', column: 'at' },
 ] as const;
 
 /**

@@ -6,11 +6,12 @@ import type { RestoredAlert } from '../../domain/engine/episodes.js';
 import type { Alert, Block, Severity, Subject } from '../../domain/engine/verdicts.js';
 import type { NumberResult } from '../../domain/numbering/normaliser.js';
 import type { UsageSnapshot } from '../../domain/usage/usage-snapshot.js';
-import type { CdrStore, Rejected, StoredCdr, StoredRange } from '../../pipeline/ports.js';
+import type { CdrStore, KnownUser, Rejected, StoredCdr, StoredEvent, StoredRange } from '../../pipeline/ports.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
 import { ident, storeError } from './client.js';
 import { decisionRow } from './decision-rows.js';
+import { eventRow, selectKnownUsers } from './event-rows.js';
 import { insertRows, selectRows, type InsertDedup } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
 import { COUNTED, rangeQuery, storedRange } from './stored-range.js';
@@ -50,6 +51,15 @@ export class ClickHouseStore implements CdrStore {
       })),
       'rows',
     );
+  }
+
+  // security events: equal rows are the same event re-delivered (its id is its content)
+  async insertEvents(rows: readonly StoredEvent[]): Promise<void> {
+    await this.insert('signalling_events', rows.map(eventRow), 'rows');
+  }
+
+  knownUsers(since: number): Promise<KnownUser[]> {
+    return selectKnownUsers(this.client, this.db, since);
   }
 
   async insertAlerts(alerts: readonly Alert[]): Promise<void> {

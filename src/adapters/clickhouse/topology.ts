@@ -25,6 +25,7 @@ export const SHARDED_TABLES: Readonly<Record<string, string>> = Object.freeze({
   cdrs: 'cityHash64(tenant)',
   alerts: 'cityHash64(tenant)',
   blocks: 'cityHash64(tenant)',
+  signalling_events: 'cityHash64(tenant)',
   // no tenant column: the hash of its whole sorting key, so a re-delivered reject meets its first copy
   rejected_cdrs: 'cityHash64(source_kind, source_name, source_partition, source_offset, cityHash64(payload))',
   // rollups (migrations/010_rollups.sql): a view on a shard's local table fills that shard's local rollup; reads

@@ -9,6 +9,7 @@ import type { RateEntry } from '../../domain/cost/rate-table.js';
 import { mappingSpec, type MappingSpec } from '../../domain/cdr/formats/mapping.js';
 import { profilesFileSpec, type ProfilesFile } from '../../domain/rules/profile-spec.js';
 import { ruleFileSpec, type RuleSpec } from '../../domain/rules/spec.js';
+import type { SignallingRuleSpec } from '../../domain/signalling/spec.js';
 import { SentinelaError } from '../../errors.js';
 
 /** Everything under the rules directory, validated: rule specs, profiles and curated prefix lists. */
@@ -16,6 +17,8 @@ export interface RuleFiles {
   readonly dir: string;
   /** All rules in file-name order, then in file order (disabled ones included, flagged). */
   readonly rules: readonly RuleSpec[];
+  /** Signalling rules over security events (`signalling:` in a rules file), in the same order. */
+  readonly signalling: readonly SignallingRuleSpec[];
   readonly profiles: ProfilesFile;
   readonly prefixEntries: readonly PrefixEntry[];
   /** Prices per destination prefix (`rates.csv`, optional): estimate the cost of CDRs that carry none. */
@@ -36,7 +39,7 @@ const RATES_FILE = 'rates.csv';
 const LIST_COLUMNS = ['e164_prefix', 'name', 'category', 'source'] as const;
 
 /**
- * Reads `dir`: every `*.yaml|*.yml|*.json` but profiles.* holds `rules: [...]`; `profiles.yaml` (optional) the
+ * Reads `dir`: every `*.yaml|*.yml|*.json` but profiles.* holds `rules: [...]` and/or `signalling: [...]`; `profiles.yaml` (optional) the
  * tenant profiles; `lists/*.csv` the prefix lists; `rates.csv` the rate table; `mappings/*.yaml` exporter field mappings. Any problem throws RULES_INVALID naming the file, the rule
  * id and the field, so a bad rule stops startup instead of silently switching detection off.
  */
@@ -75,6 +78,7 @@ export function parseRuleFiles(dir: string, sources: Readonly<Record<string, str
   const under = (sub: string) => names.filter((n) => n.startsWith(`${sub}/`));
   const files: string[] = [];
   const rules: RuleSpec[] = [];
+  const signalling: SignallingRuleSpec[] = [];
   const seen = new Map<string, string>();
   let profiles: ProfilesFile = profilesFileSpec.parse({});
   for (const name of names.filter((n) => !n.includes('/'))) {
@@ -85,12 +89,13 @@ export function parseRuleFiles(dir: string, sources: Readonly<Record<string, str
     } else if (RULE_FILE.test(name)) {
       const data = parseStructured(path, sources[name] as string);
       const parsed = validate(ruleFileSpec, data, path, (issuePath) => ruleLabel(data, issuePath));
-      for (const rule of parsed.rules) {
+      for (const rule of [...(parsed.rules ?? []), ...(parsed.signalling ?? [])]) {
         const other = seen.get(rule.id);
         if (other) throw new SentinelaError('RULES_INVALID', `${path}: rule ${rule.id}: id: already defined in ${other}`, { path: 'id' });
         seen.set(rule.id, path);
-        rules.push(rule);
       }
+      rules.push(...(parsed.rules ?? []));
+      signalling.push(...(parsed.signalling ?? []));
       files.push(path);
     }
   }
@@ -113,7 +118,7 @@ export function parseRuleFiles(dir: string, sources: Readonly<Record<string, str
     );
     files.push(path);
   }
-  return { dir, rules, profiles, prefixEntries, rateEntries, mappings, files, sources: { ...sources } };
+  return { dir, rules, signalling, profiles, prefixEntries, rateEntries, mappings, files, sources: { ...sources } };
 }
 
 function parsePrefixList(path: string, text: string, list: string): PrefixEntry[] {
@@ -148,8 +153,8 @@ function validate<T extends z.ZodType>(schema: T, data: unknown, path: string, l
 
 /** `rule velocity-caller: ` for an issue under rules[i], naming the rule by id (or position when id is bad). */
 function ruleLabel(data: unknown, issuePath: PropertyKey[]): string {
-  if (issuePath[0] !== 'rules' || typeof issuePath[1] !== 'number') return '';
-  const rule = (data as { rules?: unknown[] }).rules?.[issuePath[1]];
+  if ((issuePath[0] !== 'rules' && issuePath[0] !== 'signalling') || typeof issuePath[1] !== 'number') return '';
+  const rule = (data as Record<string, unknown[] | undefined>)[issuePath[0]]?.[issuePath[1]];
   const id = rule && typeof rule === 'object' && 'id' in rule && typeof rule.id === 'string' ? rule.id : `#${issuePath[1] + 1}`;
   issuePath.splice(0, 2);
   return `rule ${id}: `;

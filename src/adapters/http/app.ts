@@ -24,6 +24,7 @@ import { cdrRoutes } from './routes/cdrs.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ruleRoutes } from './routes/rules.js';
+import { securityEventRoutes } from './routes/security-events.js';
 import type { RulesInForce } from '../files/rule-reload.js';
 import type { RuleComparer } from '../../api/ports.js';
 import { listRoutes, type ListDeps } from './routes/lists.js';
@@ -97,7 +98,7 @@ export async function buildApp(deps: AppDeps) {
         version: deps.version ?? '0',
         description: 'Block-check for PBXes, block distribution and the NOC admin API. Error bodies carry a stable code (src/errors.ts).',
       },
-      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'users', 'api-keys', 'audit', 'lists', 'stats'].map((name) => ({ name })),
+      tags: ['block-check', 'session', 'blocks', 'alerts', 'rules', 'cdrs', 'events', 'users', 'api-keys', 'audit', 'lists', 'stats'].map((name) => ({ name })),
       components: {
         securitySchemes: {
           bearer: {
@@ -153,10 +154,12 @@ export async function buildApp(deps: AppDeps) {
       visible,
       canReadCdrs,
       mask: api.maskCallers,
+      isSignalling: (rule) => api.rules.current.signalling.some((r) => r.id === rule),
       hotlists: api.hotlists?.service,
     });
     await admin.register(ruleRoutes, { rules: api.rules, comparer: api.comparer, mask: api.maskCallers });
     await admin.register(blockCheckPreviewRoutes, { service: api.service, clock: api.clock, mask: api.maskCallers });
+    await admin.register(securityEventRoutes, { store: api.store, visible, mask: api.maskCallers });
     await admin.register(cdrRoutes, { ingest: api.ingest, bodyLimit: api.ingestBodyLimit ?? 16 * 1024 * 1024 });
     await admin.register(userRoutes, { security: sec, store: sec.store });
     await admin.register(apiKeyRoutes, { security: sec });

@@ -74,13 +74,13 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
     const token = credential(request);
     if (!token) throw new SentinelaError('AUTH_REQUIRED', 'log in (POST /v1/login) and send Authorization: Bearer <token>');
     if (token.startsWith(API_KEY_PREFIX)) {
-      // PBX keys may only ingest CDRs among the management routes
+      // PBX keys may only ingest CDRs and security events among the management routes
       const key = d.apiKeys.verify(token);
       if (!key && !d.apiKeys.loaded) throw new SentinelaError('INGEST_UNAVAILABLE', 'this replica is still loading its API keys; send again');
       if (!key) throw new SentinelaError('AUTH_REQUIRED', 'unknown or revoked API key');
       // a PBX or firewall may also read the hotlists of its tenant (GET /v1/lists/ips, APIBAN-style)
       if (access !== 'cdrs.write' && access !== 'lists.read')
-        throw new SentinelaError('FORBIDDEN', 'API keys may only call block-check, POST /v1/cdrs and read the hotlists');
+        throw new SentinelaError('FORBIDDEN', 'API keys may only call block-check, POST /v1/cdrs and /v1/events and read the hotlists');
       request.principal = { kind: 'apikey', key };
       return;
     }

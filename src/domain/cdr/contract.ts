@@ -59,17 +59,17 @@ export const CANONICAL_FIELDS = [
   'userAgent',
 ] as const;
 
-const text = (max: number) => z.string().max(max, `at most ${max} characters`).regex(PRINTABLE, 'must not contain control characters');
-const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');
+export const text = (max: number) => z.string().max(max, `at most ${max} characters`).regex(PRINTABLE, 'must not contain control characters');
+export const nonEmpty = (max: number) => text(max).min(1, 'must not be empty');
 
 const INSTANT_FORMAT = 'must be ISO-8601 with an offset (e.g. 2026-03-01T10:00:00-03:00) or epoch milliseconds';
 // the pattern z.iso.datetime({ offset: true }) checks, tested directly: a nested parse per timestamp cost a third of decoding
 const isoWithOffset = z.regexes.datetime({ offset: true });
 /** A timestamp as given (text or epoch ms): `checkCdr` converts it. */
-const instant = z.union([z.string(), z.number()], { error: INSTANT_FORMAT });
+export const instant = z.union([z.string(), z.number()], { error: INSTANT_FORMAT });
 
-/** Epoch ms of a validated timestamp, or why it is not one. */
-function epochMs(value: string | number): number | string {
+/** Epoch ms of a validated timestamp, or why it is not one (also the security-event contract's). */
+export function epochMs(value: string | number): number | string {
   if (typeof value === 'string') {
     if (!isoWithOffset.test(value)) return INSTANT_FORMAT;
     value = Date.parse(value);

@@ -1,6 +1,7 @@
 import { compileRule } from '../rules/compile.js';
 import type { ProfilesFile } from '../rules/profile-spec.js';
 import type { RuleSpec } from '../rules/spec.js';
+import { compileSignallingRule, type SignallingRuleSpec } from '../signalling/spec.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { PrefixLists, type PrefixEntry } from './prefix-lists.js';
 import { RateTable, type RateEntry } from '../cost/rate-table.js';
@@ -12,6 +13,8 @@ export interface RuleSet {
   readonly prefixEntries: readonly PrefixEntry[];
   /** rules/rates.csv: estimates the cost of CDRs without one (none: nothing is estimated). */
   readonly rateEntries?: readonly RateEntry[];
+  /** Signalling rules over security events: run by the CDR engine (the pipeline), never by the attempt engine. */
+  readonly signalling?: readonly SignallingRuleSpec[];
 }
 
 /**
@@ -30,5 +33,6 @@ export function createEngine(
     profiles: new ProfileBook(ruleSet.profiles, base),
     prefixLists: new PrefixLists(ruleSet.prefixEntries),
     ...(ruleSet.rateEntries?.length ? { rates: new RateTable(ruleSet.rateEntries) } : {}),
+    ...(on === 'cdr' && ruleSet.signalling ? { signalling: ruleSet.signalling.filter((r) => r.enabled).map(compileSignallingRule) } : {}),
   });
 }

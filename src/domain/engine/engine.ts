@@ -1,6 +1,5 @@
 import type { Cdr } from '../cdr/contract.js';
 import { Normaliser, type NumberResult } from '../numbering/normaliser.js';
-import type { CompiledRule } from '../rules/compile.js';
 import type { Detector } from './detectors/detector.js';
 import { detectorsFor } from './detectors/detector-for.js';
 import { CallDedup } from './dedup.js';
@@ -14,38 +13,20 @@ import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
 import { enrich, type CallEvent, type EnrichDeps } from './event.js';
 import type { SubjectList } from './subject-lists.js';
-import type { PrefixLists } from './prefix-lists.js';
-import type { ProfileBook } from './profiles.js';
 import type { Block, Verdict } from './verdicts.js';
 import { CalleeFactsMemo } from '../cost/callee-facts.js';
 import { DailyCostBaseline } from '../cost/daily-cost-baseline.js';
 import { MoneyBook, type MoneyRow } from '../cost/money-book.js';
-import type { RateTable } from '../cost/rate-table.js';
 import type { HotRange } from './hot-ranges.js';
-import type { HotlistHolder } from '../lists/hotlist.js';
 import { RangeMarks } from './range-marks.js';
 import { CallKeys } from './call-keys.js';
 import type { EventStatus, Outcome, RuleStats } from './outcome.js';
 import { StateTrimmer } from './state-trim.js';
 import { TenantStreams } from './tenant-streams.js';
+import type { SignallingBook } from '../signalling/signalling-book.js';
+import { signallingBookFor, type EngineOptions } from './engine-options.js';
 
-export interface EngineOptions {
-  readonly rules: readonly CompiledRule[];
-  readonly profiles: ProfileBook;
-  readonly prefixLists: PrefixLists;
-  /** Prices per destination (rules/rates.csv): the cost of CDRs without one is estimated (issue 16). */
-  readonly rates?: RateTable;
-  /** Late CDRs within this much of the newest event time are counted in their windows (default 6 h). */
-  readonly allowedLatenessMs?: number;
-  /** CDRs starting further than this after `now` are refused (a wrong clock would evict every window). */
-  readonly maxFutureSkewMs?: number;
-  readonly evidenceCapacity?: number;
-  readonly normaliser?: Normaliser;
-  /** Tenant-scoped hot ranges to start with (hotlists, confirmed attacks); more with `addHotRanges`. */
-  readonly hotRanges?: readonly HotRange[];
-  /** Shared hotlists (issue 16): the current index, swapped by the adapters when they reload it. */
-  readonly hotlist?: HotlistHolder;
-}
+export type { EngineOptions } from './engine-options.js';
 
 export { EVENT_STATUSES, type EventStatus, type Outcome, type RuleStats } from './outcome.js';
 
@@ -84,6 +65,7 @@ export class Engine {
   private readonly keys = new CallKeys();
   readonly counts: Record<EventStatus, number> = { evaluated: 0, emergency: 0, 'too-late': 0, future: 0, duplicate: 0, leg: 0 };
   readonly ruleStats = new Map<string, RuleStats>();
+  readonly signalling: SignallingBook;
 
   constructor(private readonly options: EngineOptions) {
     this.money = options.rules.some((r) => r.measure.kind === 'moneyCap' || r.baseline?.dailyCost === true) ? new MoneyBook() : undefined;
@@ -100,6 +82,7 @@ export class Engine {
     for (const id of ['deny-list', 'hotlist', ...options.rules.map((r) => r.id)])
       this.ruleStats.set(id, { evaluations: 0, alerts: 0, blocks: 0, throttles: 0, suppressed: 0 });
     this.detectorStats = this.detectors.map((d) => this.ruleStats.get(d.rule.id) as RuleStats);
+    this.signalling = signallingBookFor(options, this.ruleStats);
     this.limits = options.rules.map(ruleLimits);
     this.baselines = options.rules.map((r) =>
       !r.baseline
@@ -147,6 +130,8 @@ export class Engine {
     const decidedAt = this.streams.advance(cdr, tenantMark, this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), this.enrichDeps);
     if (event.emergency) return this.outcome('emergency', [], event);
+    if (event.ip !== undefined && event.direction !== 'inbound' && this.signalling.ruleCount > 0)
+      this.signalling.learnCall(event.tenant, event.ip, cdr, event.t);
     if (event.callee?.e164) event.hot = this.ranges.of(event.tenant, event.callee.e164, event.t);
     // G3: only outbound calls teach a profile (an SBC delivering inbound calls is not a site of callers)
     const learning = this.learns && event.direction === 'outbound';
@@ -246,7 +231,8 @@ export class Engine {
 
   /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore). */
   restoreBlock(block: Block): void {
-    this.episodes.restore(block);
+    if (this.signalling.has(block.rule)) this.signalling.restoreBlock(block);
+    else this.episodes.restore(block);
   }
 
   /**

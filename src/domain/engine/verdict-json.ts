@@ -70,7 +70,12 @@ const blockWire = z.object({
 
 /** A block from its wire form (verdictJson); throws a ZodError or SyntaxError on bad input. */
 export function parseBlockJson(text: string): Block {
-  const { liftedAt, liftedBy, liftReason, evidence, throttle, ...b } = blockWire.parse(JSON.parse(text));
+  return parseBlockObject(JSON.parse(text));
+}
+
+/** A block from its wire form already parsed as JSON (the `block` of a webhook push); throws a ZodError on bad input. */
+export function parseBlockObject(value: unknown): Block {
+  const { liftedAt, liftedBy, liftReason, evidence, throttle, ...b } = blockWire.parse(value);
   return {
     ...b,
     ...(throttle !== undefined ? { throttle } : {}),

@@ -3,6 +3,7 @@ import { DIRECTIONS } from '../cdr/contract.js';
 import { VALIDITIES } from '../numbering/validity.js';
 import { NOVELTIES } from '../usage/novelty.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
+import { signallingRuleSpec } from '../signalling/spec.js';
 
 /**
  * The stored form of a rule: what `rules/*.yaml` holds, validated with zod. `compile.ts` turns it into the
@@ -259,4 +260,7 @@ function checkThrottle(t: z.output<typeof throttleSpec>, r: Pick<RuleSpec, 'thre
   }
 }
 
-export const ruleFileSpec = z.strictObject({ rules: z.array(ruleSpec).min(1) });
+/** A rules file: CDR and attempt rules, signalling rules over security events (issue 18), or both. */
+export const ruleFileSpec = z
+  .strictObject({ rules: z.array(ruleSpec).min(1).optional(), signalling: z.array(signallingRuleSpec).min(1).optional() })
+  .refine((f) => f.rules !== undefined || f.signalling !== undefined, 'give rules, signalling or both');

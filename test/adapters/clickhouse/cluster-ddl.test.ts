@@ -158,6 +158,7 @@ describe('migrations on a ClickHouse cluster (text level: parsed by ClickHouse, 
       'decisions_minute',
       'rejected_hour',
       'rejected_minute',
+      'signalling_events',
       'traffic_hour',
       'traffic_minute',
     ];
@@ -239,6 +240,7 @@ describe('migrations on a ClickHouse cluster (text level: parsed by ClickHouse, 
       [
         ['cdrs_local', 'toDateTime(started_at) + toIntervalDay(30)'],
         ['rejected_cdrs_local', 'toDateTime(received_at) + toIntervalDay(30)'],
+        ['signalling_events_local', 'toDateTime(at) + toIntervalDay(30)'],
       ],
     );
   });

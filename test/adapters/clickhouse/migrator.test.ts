@@ -57,6 +57,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
       '008_hotlists.sql',
       '009_block_throttle.sql',
       '010_rollups.sql',
+      '011_signalling_events.sql',
     ]);
     const tables = await ch.rows<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', {
       db: ch.database,
@@ -96,6 +97,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
         'schema_migrations',
         'security_events',
         'sessions',
+        'signalling_events',
         'traffic_hour',
         'traffic_hour_mv',
         'traffic_minute',
@@ -161,7 +163,7 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
     const start = rec.commands.indexOf(files[0] ?? '');
     assert.equal(start, 2, 'after the database and schema_migrations');
     assert.deepEqual(rec.commands.slice(start, start + files.length), files);
-    assert.equal(rec.commands.length, files.length + 4, 'plus the two retention TTLs');
+    assert.equal(rec.commands.length, files.length + 5, 'plus the three retention TTLs');
     for (const statement of rec.commands) assert.doesNotMatch(statement, /ON CLUSTER|Replicated|Distributed|_local\b/);
   });
 
@@ -204,11 +206,23 @@ describe('migrate (chDB, or CLICKHOUSE_URL)', () => {
 
   it('reconciles the TTL with the configured retention', async () => {
     const first = await run(readMigrations(), 30);
-    assert.deepEqual(first.retention, ['cdrs: retention set to 30 days', 'rejected_cdrs: retention set to 30 days']);
+    assert.deepEqual(first.retention, [
+      'cdrs: retention set to 30 days',
+      'rejected_cdrs: retention set to 30 days',
+      'signalling_events: retention set to 30 days',
+    ]);
     const changed = await run(readMigrations(), 90);
-    assert.deepEqual(changed.retention, ['cdrs: retention changed from 30 to 90 days', 'rejected_cdrs: retention changed from 30 to 90 days']);
+    assert.deepEqual(changed.retention, [
+      'cdrs: retention changed from 30 to 90 days',
+      'rejected_cdrs: retention changed from 30 to 90 days',
+      'signalling_events: retention changed from 30 to 90 days',
+    ]);
     const removed = await run(readMigrations(), 0);
-    assert.deepEqual(removed.retention, ['cdrs: retention removed (was 90 days)', 'rejected_cdrs: retention removed (was 90 days)']);
+    assert.deepEqual(removed.retention, [
+      'cdrs: retention removed (was 90 days)',
+      'rejected_cdrs: retention removed (was 90 days)',
+      'signalling_events: retention removed (was 90 days)',
+    ]);
   });
 
   it('a CDR delivered twice appears once in query results (ReplacingMergeTree + FINAL)', async () => {

@@ -19,6 +19,9 @@ export const SPEC: Record<string, string> = {
   // rule tuning replays stored CDRs: who reads CDRs and answers for the rules (issue 17 item 5)
   'POST /v1/rules/compare': 'AO',
   'POST /v1/cdrs': 'AO',
+  // security events (issue 18): sent like CDRs, read like CDRs (a user sees the events naming their extensions)
+  'POST /v1/events': 'AO',
+  'GET /v1/events': 'AODU',
   'GET /v1/users': 'AORD',
   'POST /v1/users': 'A',
   'POST /v1/users/:name/unlock': 'A',

@@ -218,6 +218,15 @@ async function makeFixtures(api: Api) {
           headers: { 'content-type': 'application/x-ndjson' },
           payload: JSON.stringify(cdr(`matrix-cdr-${n}`, new Date(NOW).toISOString())),
         };
+      case 'POST /v1/events':
+        return {
+          method: 'POST',
+          url: '/v1/events',
+          headers: { 'content-type': 'application/x-ndjson' },
+          payload: JSON.stringify({ at: new Date(NOW).toISOString(), tenant: 'acme', type: 'auth-failed', srcIp: '203.0.113.9', callId: `matrix-${n}` }),
+        };
+      case 'GET /v1/events':
+        return { url: '/v1/events?tenant=acme&ip=203.0.113.9' };
       case 'GET /v1/users':
         return { url: '/v1/users' };
       case 'POST /v1/users':

@@ -10,6 +10,7 @@ import { actorOf, scopeOf } from '../auth.js';
 import type { Visible } from './blocks.js';
 import { iso } from '../../../domain/time/iso.js';
 import type { Hotlists } from '../../../lists/hotlists.js';
+import { eventJson, eventView } from './event-view.js';
 
 const alertView = z.object({
   id: z.string(),
@@ -18,7 +19,7 @@ const alertView = z.object({
   severity: z.enum(['warn', 'critical']),
   subject: z.string(),
   at: z.string(),
-  evidence: z.array(z.string()).describe('CDR ids'),
+  evidence: z.array(z.string()).describe('CDR ids, or security-event ids for a signalling rule (issue 18)'),
   details: z.record(z.string(), z.unknown()),
   suppressed: z.number(),
   status: z.enum(ALERT_STATUSES),
@@ -38,12 +39,14 @@ const evidenceCdr = z.object({
 });
 
 function alertJson(a: StoredAlert, mask = false): z.infer<typeof alertView> {
+  // a signalling alert's details name the SIP user, masked like its events' (event-view.ts)
+  const user = a.details['user'];
   return {
     ...a,
     subject: `${a.subject.kind}:${mask ? maskSubject(a.subject.kind, a.subject.value) : a.subject.value}`,
     at: iso(a.at),
     evidence: [...a.evidence],
-    details: { ...a.details },
+    details: { ...a.details, ...(mask && typeof user === 'string' ? { user: maskNumber(user) } : {}) },
     statusAt: a.statusAt === null ? null : iso(a.statusAt),
   };
 }
@@ -58,9 +61,11 @@ export const alertRoutes: FastifyPluginAsyncZod<{
   visible: Visible;
   canReadCdrs: (request: FastifyRequest) => boolean;
   mask: boolean;
+  /** Whether a rule in force is a signalling rule (issue 18): its evidence is security events, not CDRs. */
+  isSignalling: (rule: string) => boolean;
   /** A confirmed alert hotlists the destination range it names (issue 16 item 3). */
   hotlists?: Hotlists | undefined;
-}> = async (app, { store, audit, clock, visible, canReadCdrs, mask, hotlists }) => {
+}> = async (app, { store, audit, clock, visible, canReadCdrs, mask, isSignalling, hotlists }) => {
   const view = (a: StoredAlert) => alertJson(a, mask);
   const tags = ['alerts'];
   app.get(
@@ -97,9 +102,16 @@ export const alertRoutes: FastifyPluginAsyncZod<{
       config: { access: 'alerts.read' },
       schema: {
         tags,
-        summary: 'One alert with the CDRs that made it',
+        summary: 'One alert with the CDRs, or the security events, that made it',
         params: z.object({ id: z.string().min(1).max(128) }),
-        response: { 200: alertView.extend({ evidenceCdrs: z.array(evidenceCdr) }), 404: errorBody },
+        response: {
+          200: alertView.extend({
+            evidenceKind: z.enum(['cdrs', 'events']).describe('what `evidence` holds the ids of: a signalling rule names security events'),
+            evidenceCdrs: z.array(evidenceCdr),
+            evidenceEvents: z.array(eventView).describe('security events (issue 18), read like CDRs: empty for a role that cannot'),
+          }),
+          404: errorBody,
+        },
       },
     },
     async (request) => {
@@ -107,9 +119,18 @@ export const alertRoutes: FastifyPluginAsyncZod<{
       const scope = scopeOf(request, visible);
       if (!alert || (scope && !(alert.tenant === scope.tenant && scope.subjects.includes(alert.subject.value))))
         throw new SentinelaError('NOT_FOUND', `no alert with id ${request.params.id}`, { path: 'id' });
-      // reviewers read logs but not CDRs: the evidence stays a list of ids for them
-      const cdrs = canReadCdrs(request) ? await store.evidence(alert.tenant, alert.evidence) : [];
-      return { ...view(alert), evidenceCdrs: cdrs.map((c) => ({ ...c, caller: mask ? maskNumber(c.caller) : c.caller, startedAt: iso(c.startedAt) })) };
+      // reviewers read logs but not CDRs (nor the events, the same kind of traffic record): the evidence stays a list of ids for them
+      const reads = canReadCdrs(request);
+      const signalling = isSignalling(alert.rule);
+      const cdrs = reads && !signalling ? await store.evidence(alert.tenant, alert.evidence) : [];
+      // a rule no longer in force: its ids found no CDR, they may be events
+      const events = reads && cdrs.length === 0 ? await store.evidenceEvents(alert.tenant, alert.evidence, alert.at) : [];
+      return {
+        ...view(alert),
+        evidenceKind: signalling || events.length > 0 ? ('events' as const) : ('cdrs' as const),
+        evidenceCdrs: cdrs.map((c) => ({ ...c, caller: mask ? maskNumber(c.caller) : c.caller, startedAt: iso(c.startedAt) })),
+        evidenceEvents: events.map((e) => eventJson(e, mask)),
+      };
     },
   );
 

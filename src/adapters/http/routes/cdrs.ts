@@ -32,47 +32,67 @@ const summary = z.object({
     .describe('alerts and blocks these records caused'),
 });
 
+/** CDRs and security events (issue 18) take the same route into the same pipeline; only the default decoder differs. */
+const ROUTES = [
+  {
+    path: '/v1/cdrs',
+    tag: 'cdrs',
+    format: 'canonical',
+    summary: 'Ingest CDRs (NDJSON or CSV lines)',
+    formats: 'decoder: canonical, asterisk-csv, …, mapping:NAME',
+  },
+  {
+    path: '/v1/events',
+    tag: 'events',
+    format: 'event',
+    summary: 'Ingest security events: failed registrations, auth failures, floods (NDJSON or PBX log lines)',
+    formats: 'decoder: event, asterisk-security, asterisk-ami, freeswitch-security, kamailio-security',
+  },
+] as const;
+
 /**
- * CDRs over HTTP: one record per line (NDJSON, or CSV lines for the CSV formats), through the same decoders as
+ * CDRs (and security events) over HTTP: one record per line (NDJSON, or CSV lines for the CSV formats), through the same decoders as
  * Kafka. The answer comes once accepted records are persisted (embedded) or acknowledged by Kafka.
  */
 export const cdrRoutes: FastifyPluginAsyncZod<{ ingest: CdrIngest | undefined; bodyLimit: number }> = async (app, { ingest, bodyLimit }) => {
   for (const type of ['application/x-ndjson', 'application/jsonl', 'text/csv', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
   }
-  app.post(
-    '/v1/cdrs',
-    {
-      config: { access: 'cdrs.write' },
-      bodyLimit,
-      schema: {
-        tags: ['cdrs'],
-        summary: 'Ingest CDRs (NDJSON or CSV lines)',
-        querystring: z.strictObject({ format: z.string().max(128).default('canonical').describe('decoder: canonical, asterisk-csv, …, mapping:NAME') }),
-        response: { 200: summary, 400: errorBody, 415: errorBody, 422: summary, 503: errorBody },
+  for (const route of ROUTES) {
+    app.post(
+      route.path,
+      {
+        config: { access: 'cdrs.write' },
+        bodyLimit,
+        schema: {
+          tags: [route.tag],
+          summary: route.summary,
+          querystring: z.strictObject({ format: z.string().max(128).default(route.format).describe(route.formats) }),
+          response: { 200: summary, 400: errorBody, 415: errorBody, 422: summary, 503: errorBody },
+        },
       },
-    },
-    async (request, reply) => {
-      if (!ingest)
-        throw new SentinelaError(
-          'INGEST_UNAVAILABLE',
-          'this instance has no CDR pipeline: run --role all, the embedded mode, or list a canonical topic in KAFKA_CDR_TOPICS',
-        );
-      if (!Buffer.isBuffer(request.body))
-        throw new SentinelaError('REQUEST_UNSUPPORTED_TYPE', 'send CDRs as application/x-ndjson (or text/csv, text/plain), one record per line');
-      let spec: FormatSpec;
-      try {
-        spec = parseFormatSpec(request.query.format);
-      } catch (err) {
-        throw new SentinelaError('REQUEST_INVALID', (err as Error).message, { path: 'querystring.format' });
-      }
-      if (spec.name === 'kamailio-acc')
-        throw new SentinelaError('REQUEST_INVALID', 'kamailio-acc correlates records across a stream; send it through Kafka', { path: 'format' });
-      // a PBX key answers for its tenant only: its records of another tenant are refused and dead-lettered
-      const principal = request.principal;
-      const bound = principal?.kind === 'apikey' && principal.key.tenant !== '*' ? principal.key.tenant : undefined;
-      const result = await ingest.ingest(request.body, request.query.format, bound);
-      return reply.code(result.accepted + result.duplicates === 0 && result.rejected.length > 0 ? 422 : 200).send(result);
-    },
-  );
+      async (request, reply) => {
+        if (!ingest)
+          throw new SentinelaError(
+            'INGEST_UNAVAILABLE',
+            'this instance has no pipeline: run --role all, the embedded mode, or list a canonical topic in KAFKA_CDR_TOPICS',
+          );
+        if (!Buffer.isBuffer(request.body))
+          throw new SentinelaError('REQUEST_UNSUPPORTED_TYPE', 'send records as application/x-ndjson (or text/csv, text/plain), one record per line');
+        let spec: FormatSpec;
+        try {
+          spec = parseFormatSpec(request.query.format);
+        } catch (err) {
+          throw new SentinelaError('REQUEST_INVALID', (err as Error).message, { path: 'querystring.format' });
+        }
+        if (spec.name === 'kamailio-acc')
+          throw new SentinelaError('REQUEST_INVALID', 'kamailio-acc correlates records across a stream; send it through Kafka', { path: 'format' });
+        // a PBX key answers for its tenant only: its records of another tenant are refused and dead-lettered
+        const principal = request.principal;
+        const bound = principal?.kind === 'apikey' && principal.key.tenant !== '*' ? principal.key.tenant : undefined;
+        const result = await ingest.ingest(request.body, request.query.format, bound);
+        return reply.code(result.accepted + result.duplicates === 0 && result.rejected.length > 0 ? 422 : 200).send(result);
+      },
+    );
+  }
 };

@@ -7,8 +7,25 @@ import { kamailioAccDecoder } from './kamailio.js';
 import { mappingDecoder, type MappingSpec } from './mapping.js';
 import type { Decoded, Decoder, DecoderOptions } from './types.js';
 import { TENANT_NAME } from '../contract.js';
+import { parseEvent, type EventResult } from '../../signalling/event.js';
+import { asteriskAmiDecoder, asteriskSecurityDecoder } from '../../signalling/formats/asterisk.js';
+import { freeswitchSecurityDecoder } from '../../signalling/formats/freeswitch.js';
+import { canonicalEventDecoder, kamailioSecurityDecoder } from '../../signalling/formats/kamailio.js';
 
-export const FORMATS = ['canonical', 'asterisk-csv', 'asterisk-custom', 'asterisk-json', 'freeswitch-json', 'kamailio-acc'] as const;
+export const FORMATS = [
+  'canonical',
+  'asterisk-csv',
+  'asterisk-custom',
+  'asterisk-json',
+  'freeswitch-json',
+  'kamailio-acc',
+  // security events (issue 18): src/domain/signalling/formats
+  'event',
+  'asterisk-security',
+  'asterisk-ami',
+  'freeswitch-security',
+  'kamailio-security',
+] as const;
 
 /**
  * A format spec names a decoder and its options: `asterisk-csv;tz=UTC;encoding=latin1`,
@@ -74,6 +91,16 @@ export function createDecoder(spec: FormatSpec, ctx: DecoderContext): Decoder {
       const columns = spec.options['columns']?.split('/').filter((c) => c !== '');
       return kamailioAccDecoder(columns ? { ...options, columns } : options);
     }
+    case 'event':
+      return canonicalEventDecoder();
+    case 'asterisk-security':
+      return asteriskSecurityDecoder(options);
+    case 'asterisk-ami':
+      return asteriskAmiDecoder(options);
+    case 'freeswitch-security':
+      return freeswitchSecurityDecoder(options);
+    case 'kamailio-security':
+      return kamailioSecurityDecoder(options);
   }
 }
 
@@ -88,9 +115,12 @@ function canonicalDecoder(): Decoder {
   };
 }
 
-/** Decoder output → validated CDRs (or the reason each one was refused), in order. */
-export function validate(decoded: readonly Decoded[]): CdrResult[] {
-  return decoded.map((d) => (d.kind === 'error' ? { ok: false, error: d.error } : parseCdr(d.input)));
+/** A validated record: a CDR or a security event (or why it was refused). */
+export type RecordResult = CdrResult | EventResult;
+
+/** Decoder output → validated CDRs and security events (or the reason each one was refused), in order. */
+export function validate(decoded: readonly Decoded[]): RecordResult[] {
+  return decoded.map((d) => (d.kind === 'error' ? { ok: false, error: d.error } : d.kind === 'cdr' ? parseCdr(d.input) : parseEvent(d.input)));
 }
 
 function usage(message: string): SentinelaError {

@@ -5,7 +5,11 @@ import type { SentinelaError } from '../../../errors.js';
  * Decoders only reshape: the result is validated afterwards by the one canonical contract (parseCdr), so every
  * format obeys the same rules and reports contract violations the same way.
  */
-export type Decoded = { readonly kind: 'cdr'; readonly input: Readonly<Record<string, unknown>> } | { readonly kind: 'error'; readonly error: SentinelaError };
+export type Decoded =
+  | { readonly kind: 'cdr'; readonly input: Readonly<Record<string, unknown>> }
+  /** A security event (src/domain/signalling/event.ts): the signalling sources' decoders yield these. */
+  | { readonly kind: 'event'; readonly input: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'error'; readonly error: SentinelaError };
 
 export interface Decoder {
   readonly format: string;
@@ -20,6 +24,12 @@ export interface Decoder {
   expire?(olderThan: number): Decoded[];
   /** Emits everything still held (end of a file). */
   drain?(): Decoded[];
+  /**
+   * Security-event sources: records recognised as irrelevant (Asterisk ChallengeSent, a FreeSWITCH challenge) that
+   * yielded nothing, since the decoder was made. With the events and EVENT_UNRECOGNISED errors it yields, this
+   * gives a source's match rate.
+   */
+  skipped?(): number;
 }
 
 /** What every decoder needs to know about the source: the zone of wall-clock times without offset (A12). */

@@ -2,18 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadRuleFiles } from '../../../../src/adapters/files/rule-files.js';
-import { createDecoder, parseFormatSpec, validate } from '../../../../src/domain/cdr/formats/registry.js';
+import { createDecoder, parseFormatSpec, validate, type RecordResult } from '../../../../src/domain/cdr/formats/registry.js';
 import type { Cdr } from '../../../../src/domain/cdr/contract.js';
-import type { CdrResult } from '../../../../src/domain/cdr/parse.js';
 
 const DIR = 'test/fixtures/formats';
 const mappings = loadRuleFiles('rules').mappings;
 
 /** Decodes a whole fixture the way a stream sees it: one record (line) at a time, then drains held records. */
-function decodeFile(file: string, spec: string, perLine = true): CdrResult[] {
+function decodeFile(file: string, spec: string, perLine = true): RecordResult[] {
   const decoder = createDecoder(parseFormatSpec(spec), { timeZone: 'America/Sao_Paulo', mappings });
   const bytes = readFileSync(`${DIR}/${file}`);
-  const out: CdrResult[] = [];
+  const out: RecordResult[] = [];
   if (!perLine) out.push(...validate(decoder.decode(bytes, 1)));
   else {
     // split the raw bytes on \n so the decoder (not this test) handles the text encoding
@@ -31,8 +30,8 @@ function decodeFile(file: string, spec: string, perLine = true): CdrResult[] {
   out.push(...validate(decoder.drain?.() ?? []));
   return out;
 }
-const cdrsOf = (results: CdrResult[]): Cdr[] => results.flatMap((r) => (r.ok ? [r.cdr] : []));
-const errorsOf = (results: CdrResult[]) => results.flatMap((r) => (r.ok ? [] : [r.error]));
+const cdrsOf = (results: RecordResult[]): Cdr[] => results.flatMap((r) => (r.ok && 'cdr' in r ? [r.cdr] : []));
+const errorsOf = (results: RecordResult[]) => results.flatMap((r) => (r.ok ? [] : [r.error]));
 
 describe('Asterisk cdr_csv (Master.csv)', () => {
   it('reads the 18-column testsuite file; local times in the configured zone (A12)', () => {
