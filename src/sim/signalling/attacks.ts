@@ -1,4 +1,5 @@
 import type { EventType } from '../../domain/signalling/event.js';
+import { isScannerAgent } from '../../domain/signalling/scanners.js';
 import type { Allocator } from '../population.js';
 import type { Rng } from '../prng.js';
 import { MINUTE, SECOND } from '../time.js';
@@ -6,9 +7,6 @@ import { SIG_SIM } from './config.js';
 import type { Pace, SigAttackKind, SigEpisode, SimEvent } from './model.js';
 import { officeIp, securityEvent, type EventParts, type Office, type SigPopulation } from './population.js';
 import { floodSamples } from './registrations.js';
-
-/** The edge's scanner list (deploy/kamailio/security.cfg SENTINELA_SEC_SCANNERS): each request with such an agent is a scanner-signature. */
-const EDGE_SCANNERS = /friendly-scanner|sipvicious|sipcli|sip-scan|VaxSIPUserAgent|iWar|sundayddr|SIVuS|smap/;
 
 export interface AttackContext {
   readonly rng: Rng;
@@ -38,7 +36,8 @@ class Attack {
   send(at: number, ip: string, type: EventType | undefined, p: EventParts): void {
     this.ips.add(ip);
     const parts: EventParts = { ...p, userAgent: this.agent.ua, callId: p.callId ?? `${this.c.rng.digits(10)}${this.n}` };
-    if (this.agent.ua !== undefined && EDGE_SCANNERS.test(this.agent.ua)) this.emit(securityEvent(this.tenant, 'scanner-signature', at, ip, parts));
+    // the edge's scanner list is the domain's (deploy/kamailio/security.cfg SENTINELA_SEC_SCANNERS): such a request is a scanner-signature
+    if (isScannerAgent(this.agent.ua)) this.emit(securityEvent(this.tenant, 'scanner-signature', at, ip, parts));
     if (type !== undefined) this.emit(securityEvent(this.tenant, type, at + (type === 'scanner-signature' ? 0 : 3), ip, parts));
   }
 
