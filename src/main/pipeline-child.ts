@@ -22,6 +22,10 @@ import { ClickHouseStore } from '../adapters/clickhouse/store.js';
  * inserts never hold the event loop that answers block-checks. Logs go to stderr as pino JSON.
  */
 async function main(mode: string): Promise<void> {
+  // the API process died: never outlive it (an orphan would hold chDB's data directory), even while starting or if
+  // the graceful stop below hangs
+  const orphanGuard = () => setTimeout(() => process.exit(1), 15_000).unref();
+  process.once('disconnect', orphanGuard);
   const send = (m: ChildMessage) => {
     if (process.connected) process.send?.(m);
   };
