@@ -1,7 +1,7 @@
-import type { z } from 'zod';
 import { SentinelaError } from '../../errors.js';
 import { commonShape } from './common-shape.js';
-import { cdrShape, checkCdr, type Cdr, type ContractProblem } from './contract.js';
+import { cdrShape, checkCdr, type Cdr } from './contract.js';
+import { contractError, problemOf } from './contract-error.js';
 
 export type CdrResult = { readonly ok: true; readonly cdr: Cdr } | { readonly ok: false; readonly error: SentinelaError };
 
@@ -15,6 +15,8 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = Object.freeze({ maxBytes: 64 * 10
 
 /** Keys that could reach an object's prototype if a later step copied them; refused wherever they appear. */
 const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** An unknown field of a CDR: where exporter data belongs. */
+const UNKNOWN_HINT = ' (put exporter data in "extra")';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Validates an already-decoded value against the canonical contract. Never throws. */
@@ -22,11 +24,18 @@ export function parseCdr(input: unknown): CdrResult {
   let validated = commonShape(input);
   if (validated === undefined) {
     const result = cdrShape.safeParse(input);
-    if (!result.success) return { ok: false, error: contractError(result.error.issues.map(problemOf)) };
+    if (!result.success)
+      return {
+        ok: false,
+        error: contractError(
+          'CDR_INVALID',
+          result.error.issues.map((i) => problemOf(i, UNKNOWN_HINT)),
+        ),
+      };
     validated = result.data;
   }
   const cdr = checkCdr(validated);
-  return Array.isArray(cdr) ? { ok: false, error: contractError(cdr) } : { ok: true, cdr };
+  return Array.isArray(cdr) ? { ok: false, error: contractError('CDR_INVALID', cdr) } : { ok: true, cdr };
 }
 
 /**
@@ -98,21 +107,4 @@ function findHostileStructure(root: unknown, maxDepth: number): { code: 'CDR_TOO
 
 function pathOf(parent: string, key: string): string {
   return parent === '' ? key : `${parent}.${key}`;
-}
-
-function problemOf(issue: z.core.$ZodIssue): ContractProblem {
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(',')] : issue.path;
-  return { path: path.map(String).join('.') || '(root)', message: describe(issue) };
-}
-
-function contractError(problems: readonly ContractProblem[]): SentinelaError {
-  const first = problems[0] ?? { path: '(root)', message: 'invalid' };
-  const message = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-  return new SentinelaError('CDR_INVALID', message, { path: first.path, problems });
-}
-
-function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')} (put exporter data in "extra")`;
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'is required';
-  return issue.message;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SentinelaError } from '../../errors.js';
+import type { SentinelaError } from '../../errors.js';
+import { contractError, problemOf } from '../cdr/contract-error.js';
 import { verdictId } from '../engine/verdicts.js';
 import { epochMs, instant, LIMITS, nonEmpty, TENANT_NAME, text, type ContractProblem } from '../cdr/contract.js';
 
@@ -53,7 +54,7 @@ export type EventResult = { readonly ok: true; readonly event: SecurityEvent } |
 /** Validates a decoded value against the security-event contract. Never throws. */
 export function parseEvent(input: unknown): EventResult {
   const result = eventShape.safeParse(input);
-  if (!result.success) return invalid(result.error.issues.map((i) => ({ path: issuePath(i), message: describeIssue(i) })));
+  if (!result.success) return invalid(result.error.issues.map((i) => problemOf(i)));
   const at = epochMs(result.data.at);
   if (typeof at === 'string') return invalid([{ path: 'at', message: at }]);
   const event = { ...result.data, at };
@@ -62,27 +63,16 @@ export function parseEvent(input: unknown): EventResult {
 }
 
 function invalid(problems: readonly ContractProblem[]): EventResult {
-  const first = problems[0] ?? { path: '(root)', message: 'invalid' };
-  const message = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-  return { ok: false, error: new SentinelaError('EVENT_INVALID', message, { path: first.path, problems }) };
-}
-
-/** The field an issue blames; an unknown field names itself (`via`), as for CDRs. */
-function issuePath(issue: z.core.$ZodIssue): string {
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(',')] : issue.path;
-  return path.map(String).join('.') || '(root)';
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'is required';
-  return issue.message;
+  return { ok: false, error: contractError('EVENT_INVALID', problems) };
 }
 
 /** Control characters (ANSI colours of a console log, tabs) become spaces, and the line is cut to the contract's length. */
 export function rawLine(line: string): string {
-  return line.replace(/\p{Cc}/gu, ' ').slice(0, EVENT_LIMITS.rawLength);
+  return blankControls(line).slice(0, EVENT_LIMITS.rawLength);
 }
+
+/** Control characters become spaces: a sender-controlled value can neither colour a console nor split a log line. */
+export const blankControls = (text: string): string => text.replace(/\p{Cc}/gu, ' ');
 
 /**
  * The event's identity, from its content: a re-delivered event (Kafka at-least-once, a retried POST) is counted and

@@ -1,7 +1,7 @@
 import { SentinelaError } from '../../../errors.js';
 import { defined, payloadText } from '../../cdr/formats/fields.js';
 import type { Decoded, Decoder, DecoderOptions } from '../../cdr/formats/types.js';
-import { rawLine, TRANSPORTS } from '../event.js';
+import { blankControls, rawLine, TRANSPORTS } from '../event.js';
 
 /**
  * What one line (or AMI block) of a PBX's security output is:
@@ -55,11 +55,8 @@ export function stripAnsi(line: string): string {
  * become spaces and it is cut to `max`, so a 300-character user name cannot get a failure refused (and uncounted).
  */
 export function clean(value: string | undefined, max: number): string | undefined {
-  const s = value
-    ?.replace(/\p{Cc}/gu, ' ')
-    .trim()
-    .slice(0, max)
-    .trim();
+  if (value === undefined) return undefined;
+  const s = blankControls(value).trim().slice(0, max).trim();
   return s ? s : undefined;
 }
 
