@@ -1,22 +1,12 @@
 import type { EventType } from '../../domain/signalling/event.js';
 import { isScannerAgent } from '../../domain/signalling/scanners.js';
-import type { Allocator } from '../population.js';
-import type { Rng } from '../prng.js';
 import { MINUTE, SECOND } from '../time.js';
 import { SIG_SIM } from './config.js';
 import type { Pace, SigAttackKind, SigEpisode, SimEvent } from './model.js';
-import { officeIp, securityEvent, type EventParts, type Office, type SigPopulation } from './population.js';
+import { officeIp, securityEvent, type EventParts, type Office, type SigContext } from './population.js';
 import { floodSamples } from './registrations.js';
 
-export interface AttackContext {
-  readonly rng: Rng;
-  readonly pop: SigPopulation;
-  readonly alloc: Allocator;
-  readonly start: number;
-  readonly end: number;
-  /** Episodes per 7 days are multiplied by this (days / 7). */
-  readonly factor: number;
-  readonly out: SimEvent[];
+export interface AttackContext extends SigContext {
   readonly episodes: SigEpisode[];
 }
 

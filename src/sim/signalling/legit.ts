@@ -1,19 +1,9 @@
-import type { Allocator } from '../population.js';
-import type { Rng } from '../prng.js';
 import { MINUTE, SECOND } from '../time.js';
 import { SIG_SIM } from './config.js';
-import type { LegitIncident, SimEvent } from './model.js';
-import { cut, device, officeIp, securityEvent, type Device, type Office, type SigPopulation } from './population.js';
+import type { LegitIncident } from './model.js';
+import { cut, device, officeIp, securityEvent, type Device, type Office, type SigContext, type SigPopulation } from './population.js';
 
-export interface LegitContext {
-  readonly rng: Rng;
-  readonly pop: SigPopulation;
-  readonly alloc: Allocator;
-  readonly start: number;
-  readonly end: number;
-  /** Incidents per 7 days are multiplied by this (days / 7 × office scale). */
-  readonly factor: number;
-  readonly out: SimEvent[];
+export interface LegitContext extends SigContext {
   readonly counts: Record<LegitIncident, number>;
 }
 

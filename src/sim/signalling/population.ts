@@ -3,6 +3,7 @@ import type { Allocator } from '../population.js';
 import type { Rng } from '../prng.js';
 import { HOUR, SECOND, type SimDay } from '../time.js';
 import { SIG_SIM } from './config.js';
+import type { SimEvent } from './model.js';
 
 /** A time a device is online at one address: it registers at `from` and then before each expiry, until `until`. */
 export interface Session {
@@ -45,6 +46,18 @@ export interface Monitor {
   readonly everyS: number;
   readonly listed: boolean;
   readonly user: string;
+}
+
+/** What an episode generator works with: the population, the week, and where its events go. */
+export interface SigContext {
+  readonly rng: Rng;
+  readonly pop: SigPopulation;
+  readonly alloc: Allocator;
+  readonly start: number;
+  readonly end: number;
+  /** Weekly rates are multiplied by this (days / 7, times the office scale for legitimate incidents). */
+  readonly factor: number;
+  readonly out: SimEvent[];
 }
 
 export interface SigPopulation {
