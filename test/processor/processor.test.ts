@@ -152,26 +152,23 @@ describe('stream processor (librdkafka mock cluster + chDB)', () => {
   it('ClickHouse failing 3 times then recovering: consumption pauses, nothing is lost or doubled (A11)', async (t) => {
     const topics = await createTopics(kafka, 'flaky');
     let failures = 3;
-    const flaky = (store: CdrStore): CdrStore => ({
-      ...store,
-      insertCdrs: async (rows) => {
-        if (failures > 0) {
-          failures--;
-          throw new SentinelaError('STORE_UNAVAILABLE', 'ClickHouse unreachable: ECONNREFUSED (injected)');
-        }
-        return store.insertCdrs(rows);
-      },
-      insertRejected: (rows) => store.insertRejected(rows),
-      insertEvents: (rows) => store.insertEvents(rows),
-      knownUsers: (since) => store.knownUsers(since),
-      insertAlerts: (rows) => store.insertAlerts(rows),
-      saveBlocks: (rows) => store.saveBlocks(rows),
-      recentCdrs: (topic, partitions, since) => store.recentCdrs(topic, partitions, since),
-      recentAlerts: (since) => store.recentAlerts(since),
-      recentBlocks: (since) => store.recentBlocks(since),
-      saveUsage: (snapshots) => store.saveUsage(snapshots),
-      loadUsage: () => store.loadUsage(),
-    });
+    // a Proxy over the real store: only insertCdrs fails, every other method (present or added later) is the store's own
+    const flaky = (store: CdrStore): CdrStore =>
+      new Proxy(store, {
+        get(target, name, receiver) {
+          if (name !== 'insertCdrs') {
+            const value: unknown = Reflect.get(target, name, receiver);
+            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+          }
+          return async (rows: Parameters<CdrStore['insertCdrs']>[0]) => {
+            if (failures > 0) {
+              failures--;
+              throw new SentinelaError('STORE_UNAVAILABLE', 'ClickHouse unreachable: ECONNREFUSED (injected)');
+            }
+            return target.insertCdrs(rows);
+          };
+        },
+      });
     const processor = await startProcessor(t, { kafka, ch, topics, group: 'flaky' }, { storeWrapper: flaky });
     let sawDegraded = false;
     const watch = setInterval(() => (sawDegraded ||= processor.health().degraded), 10);
