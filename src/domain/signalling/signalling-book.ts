@@ -18,14 +18,14 @@ export interface SignallingOptions {
   readonly escalationWithinMs: number;
   /** Where the book counts each rule's work (the engine's rule stats: GET /v1/rules). */
   readonly stats: Map<string, RuleStats>;
+  /** Subjects one rule tracks at most (default 200,000): beyond (a flood from spoofed sources), the longest-held is forgotten. */
+  readonly maxKeysPerRule?: number | undefined;
 }
 
 const NONE: readonly Verdict[] = Object.freeze([]);
 const MAX_EVIDENCE = 20;
 const MAX_BLOCK_MS = 86_400_000;
 const TRIM_EVERY_MS = 10_000;
-/** Subjects one rule tracks at most: beyond (a flood from spoofed sources), the longest-held is forgotten. */
-const MAX_KEYS_PER_RULE = 200_000;
 const FUTURE_SKEW_MS = 5 * 60_000;
 
 /**
@@ -48,9 +48,11 @@ export class SignallingBook {
   private clock = -Infinity;
   private trimmedAt = -Infinity;
   private knownTrimmedAt = -Infinity;
+  private readonly maxKeys: number;
 
   constructor(private readonly o: SignallingOptions) {
     this.known = new KnownSites(o.knownForMs ?? 30 * 86_400_000);
+    this.maxKeys = o.maxKeysPerRule ?? 200_000;
     this.windows = o.rules.map(() => new Map<string, EventWindow>());
     this.horizonMs = Math.max(60_000, ...o.rules.map((r) => r.windowMs));
     for (const r of o.rules) o.stats.set(r.id, { evaluations: 0, alerts: 0, blocks: 0, throttles: 0, suppressed: 0 });
@@ -80,7 +82,7 @@ export class SignallingBook {
     // a re-sent old log must not pack days of failures into one window: beyond the longest window, stored only
     if (e.at < newest - this.horizonMs) return { status: 'too-late', verdicts: NONE };
     if (this.seen.has(id)) return { status: 'duplicate', verdicts: NONE };
-    if (this.seen.size >= MAX_KEYS_PER_RULE * 4) this.seen.delete(this.seen.keys().next().value as string);
+    if (this.seen.size >= this.maxKeys * 4) this.seen.delete(this.seen.keys().next().value as string);
     this.seen.set(id, e.at);
     // out-of-order events (within the window) count at the tenant's newest time: windows stay ordered
     const at = Math.max(e.at, newest);
@@ -104,7 +106,7 @@ export class SignallingBook {
       let window = windows.get(windowKey);
       if (!window) {
         // memory stays bounded under a flood from spoofed sources: the longest-held key makes room
-        if (windows.size >= MAX_KEYS_PER_RULE) windows.delete(windows.keys().next().value as string);
+        if (windows.size >= this.maxKeys) windows.delete(windows.keys().next().value as string);
         windows.set(windowKey, (window = new EventWindow(rule.windowMs, allowanceOf(rule))));
       }
       const known = this.known.knows(e.tenant, e.srcIp, e.user, at);

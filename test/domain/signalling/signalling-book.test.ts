@@ -15,9 +15,10 @@ const SHIPPED = loadRuleFiles('rules').signalling.map(compileSignallingRule);
 const T0 = Date.parse('2026-12-03T10:00:00-03:00');
 const OPERATOR_SBC = new SubjectList({ callers: [], accounts: [], ips: ['198.51.100.0/28'], destinations: [] });
 
-function book(o: { allow?: SubjectList[] } = {}) {
+function book(o: { allow?: SubjectList[]; maxKeysPerRule?: number } = {}) {
   const stats = new Map<string, RuleStats>();
-  return { book: new SignallingBook({ rules: SHIPPED, allowLists: () => o.allow ?? [], escalationWithinMs: 86_400_000, stats }), stats };
+  const allowLists = () => o.allow ?? [];
+  return { book: new SignallingBook({ rules: SHIPPED, allowLists, escalationWithinMs: 86_400_000, stats, maxKeysPerRule: o.maxKeysPerRule }), stats };
 }
 
 function event(input: Partial<EventInput> & { at: number }): SecurityEvent {
@@ -245,6 +246,21 @@ describe('SignallingBook: EV01, EV02, EV11 with the shipped rules', () => {
     assert.equal(b.evaluate(e, eventId(e), T0).status, 'duplicate');
     const ahead = event({ at: T0 + 3_600_000, callId: 'ahead' });
     assert.equal(b.evaluate(ahead, eventId(ahead), T0).status, 'future');
+  });
+
+  it('memory is bounded under a flood from spoofed sources: beyond the cap, the longest-held address is forgotten', () => {
+    const { book: b } = book({ maxKeysPerRule: 100 });
+    const fail = (ip: string, n: number, at: number) => event({ at, srcIp: ip, user: ip, callId: `${ip}-${n}` }); // one user per address: EV02 stays out
+    const fourEach = (ip: string) => [0, 1, 2, 3].map((n) => fail(ip, n, T0 + n));
+    feed(b, [...fourEach('203.0.113.1'), ...fourEach('203.0.113.2')]);
+    // 99 spoofed addresses, one failure each: the oldest tracked address (…1) makes room, the newer one (…2) stays
+    feed(
+      b,
+      Array.from({ length: 99 }, (_, i) => fail(`198.18.0.${i}`, 0, T0 + 10)),
+    );
+    const kept = blocks(feed(b, [fail('203.0.113.2', 4, T0 + 20)])).map((v) => v.rule);
+    assert.deepEqual(kept, ['registration-failures-ip']);
+    assert.deepEqual(blocks(feed(b, [fail('203.0.113.1', 4, T0 + 20)])), [], 'forgotten: its 5th failure is its first');
   });
 
   it('property: every block is of an IP that sent a counted failure, and no IP holds two overlapping blocks', () => {
