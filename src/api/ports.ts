@@ -207,6 +207,8 @@ export interface IngestSummary {
   readonly received: number;
   readonly accepted: number;
   readonly duplicates: number;
+  /** Security-log lines read and recognised as irrelevant (received = accepted + duplicates + rejected + skipped). */
+  readonly skipped: number;
   readonly rejected: readonly IngestRejection[];
   readonly verdicts: readonly VerdictBrief[];
 }

@@ -39,7 +39,7 @@ export class BodyIngest implements CdrIngest {
     const pipeline = this.pipeline;
     if (!pipeline.running) throw new SentinelaError('INGEST_UNAVAILABLE', `the embedded pipeline cannot take CDRs now (${pipeline.health().reason})`);
     const decoder = pipeline.newDecoder(parseFormatSpec(format));
-    const tally: Tally = { statuses: Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>, rejected: 0 };
+    const tally: Tally = { statuses: Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>, rejected: 0, skipped: 0 };
     let received = 0;
     let start = 0;
     // every record is taken synchronously, then sealed: the batch holds exactly this body (and only it, even
@@ -64,6 +64,7 @@ export class BodyIngest implements CdrIngest {
       received,
       accepted: batch.cdrs.length + batch.events.length,
       duplicates: tally.statuses.duplicate,
+      skipped: tally.skipped,
       rejected,
       verdicts: batch.verdicts.map(verdictBrief),
     };

@@ -19,6 +19,8 @@ export interface StreamRef {
 export interface Tally {
   readonly statuses: Record<EventStatus, number>;
   rejected: number;
+  /** Security-log lines recognised as irrelevant to fraud (a challenge sent, a debug line): read, counted, not stored. */
+  skipped: number;
 }
 
 /** What every pipeline is made of; the composition root builds it once per role. */

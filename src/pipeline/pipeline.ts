@@ -195,6 +195,7 @@ export class Pipeline {
         ? [{ ok: false as const, error: new SentinelaError('CDR_TOO_LARGE', `record is ${payload.length} bytes, the limit is ${this.p.maxRecordBytes}`) }]
         : validate(decoder.decode(payload, offset));
     const skips = (decoder.skipped?.() ?? 0) - skipped; // security lines recognised as irrelevant: counted, not refused as empty
+    if (tally) tally.skipped += skips;
     if (results.length === 0 && decoder.oldestHeld === undefined && skips === 0)
       results = [{ ok: false as const, error: new SentinelaError('CDR_INVALID', `the ${decoder.format} record holds no record (it is empty)`) }];
     this.sources.observe(source, decoder, results, skips, this.now());

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { profilesFileSpec } from '../../src/domain/rules/profile-spec.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
@@ -105,5 +106,21 @@ describe('POST /v1/events: security events through the embedded pipeline (issue 
     const summary = res.json<{ accepted: number; verdicts: unknown[] }>();
     assert.deepEqual([summary.accepted, summary.verdicts], [20, []]);
     assert.equal((await api.app.inject({ url: `${CHECK}&ip=198.51.100.2` })).json<{ action: string }>().action, 'allow');
+  });
+
+  it('a PBX log posted whole: every line is accounted for, irrelevant ones as skipped (received = accepted + duplicates + rejected + skipped)', async (t) => {
+    const api = await embeddedApi(t, ch, { clock: testClock(NOW) });
+    const op = await loginAs(api, 'noc-ops', 'operator');
+    const log = readFileSync('test/fixtures/signalling/asterisk_security_derived.log');
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/events?format=asterisk-security;tenant=acme',
+      headers: { ...op, 'content-type': 'text/plain' },
+      payload: log,
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const s = res.json<{ received: number; accepted: number; duplicates: number; skipped: number; rejected: { code: string }[] }>();
+    assert.ok(s.skipped > 0, 'ChallengeSent is read and skipped');
+    assert.equal(s.accepted + s.duplicates + s.rejected.length + s.skipped, s.received, JSON.stringify(s));
   });
 });

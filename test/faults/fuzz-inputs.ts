@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { cdr } from '../processor/rig.js';
 
 /**
@@ -78,3 +79,39 @@ export function asLine(record: Buffer): Buffer {
   const line = Buffer.from(record.map((b) => (b === 10 || b === 13 ? 32 : b)));
   return line.length === 0 ? Buffer.from('x') : line;
 }
+
+/** Real PBX security-log lines (test/fixtures/signalling), the starting points of the security-event fuzz. */
+const LOG_LINES = ['asterisk_security_derived.log', 'asterisk_security_fail2ban.log', 'freeswitch_derived.log', 'kamailio_security_cfg_run.log']
+  .flatMap((f) => readFileSync(`test/fixtures/signalling/${f}`, 'latin1').split('\n'))
+  .filter((l) => l.trim() !== '');
+const EVENT = { at: '2026-03-02T12:00:00-03:00', tenant: 'acme', type: 'auth-failed', srcIp: '203.0.113.7', srcPort: 5060, transport: 'udp', user: '1001' };
+const eventFields = [...Object.keys(EVENT), 'method', 'callId', 'userAgent', 'fingerprint', 'count', 'reporter', 'raw', 'via'];
+
+/** A log line with a slice replaced by anything (quotes, separators, control characters, huge numbers), or cut short. */
+const mutatedLogLine = fc
+  .tuple(
+    fc.constantFrom(...LOG_LINES),
+    fc.nat(),
+    fc.nat(),
+    fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      weird.map((w) => JSON.stringify(w) ?? ''),
+    ),
+  )
+  .map(([line, a, b, insert]) => {
+    const from = a % (line.length + 1);
+    return line.slice(0, from) + insert + line.slice(Math.min(line.length, from + (b % 40)));
+  });
+const mutatedEvent = fc
+  .tuple(fc.nat(), fc.dictionary(fc.constantFrom(...eventFields, '__proto__'), weird, { maxKeys: 3 }))
+  .map(([n, changes]) => JSON.stringify({ ...EVENT, callId: `fz-${n}`, ...changes }));
+
+/** Security-event input for POST /v1/events: real log lines (as they are and mutated), canonical events (mutated), junk. */
+export const fuzzEventRecord: fc.Arbitrary<Buffer> = fc.oneof(
+  { weight: 2, arbitrary: fc.constantFrom(...LOG_LINES).map((s) => Buffer.from(s, 'latin1')) },
+  { weight: 4, arbitrary: mutatedLogLine.map((s) => Buffer.from(s)) },
+  { weight: 3, arbitrary: mutatedEvent.map((s) => Buffer.from(s)) },
+  { weight: 1, arbitrary: fuzzRecord },
+);
+
+export const fuzzEventRecords = (count: number, seed: number): Buffer[] => fc.sample(fuzzEventRecord, { numRuns: count, seed });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
 import { embeddedApi, pbxKey } from '../api/rig.js';
 import { collect, migrated, NOW, startProcessor, waitFor, type Topics } from '../processor/rig.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
 import { startKafka, type TestKafka } from '../rig/kafka.js';
-import { asLine, fuzzRecords } from './fuzz-inputs.js';
+import { asLine, fuzzEventRecords, fuzzRecords } from './fuzz-inputs.js';
 
 /**
  * 100,000 fuzzed records (fast-check, fixed seeds): 70,000 as lines of POST /v1/cdrs bodies (the embedded API and
@@ -17,6 +17,7 @@ import { asLine, fuzzRecords } from './fuzz-inputs.js';
 const HTTP_COUNT = Number(process.env['FUZZ_HTTP'] ?? 70_000);
 const KAFKA_COUNT = Number(process.env['FUZZ_KAFKA'] ?? 30_000);
 const SEED = Number(process.env['FUZZ_SEED'] ?? 15_002);
+const EVENT_COUNT = Number(process.env['FUZZ_EVENTS'] ?? 20_000);
 
 describe('fuzzed input', () => {
   let ch: TestClickHouse;
@@ -26,12 +27,11 @@ describe('fuzzed input', () => {
   });
   after(() => ch.drop());
 
-  it(`POST /v1/cdrs: ${HTTP_COUNT} fuzzed lines, each accepted or refused with a code`, async (t) => {
+  /** Posts the records in 500-line bodies, each body in the next format; every line must be accounted for in the answer and in rejected_cdrs. */
+  async function fuzzHttp(t: TestContext, route: string, formats: readonly string[], records: readonly Buffer[], seed: number) {
     const api = await embeddedApi(t, ch, { clock: () => NOW, env: { SENTINELA_PBX_AUTH: 'api-key' } });
     const key = await pbxKey(api, '*');
-    const records = fuzzRecords(HTTP_COUNT, SEED).map(asLine);
-    const formats = ['canonical', 'asterisk-csv', 'freeswitch-json', 'asterisk-json'];
-    const tally = { accepted: 0, duplicates: 0, rejected: 0, crashes: 0 };
+    const tally = { accepted: 0, duplicates: 0, skipped: 0, rejected: 0, crashes: 0 };
     const refusedKeys = new Set<string>();
     const codes = new Map<string, number>();
     const BODY = 500;
@@ -40,7 +40,7 @@ describe('fuzzed input', () => {
       const format = formats[(i / BODY) % formats.length] ?? 'canonical';
       const res = await api.app.inject({
         method: 'POST',
-        url: `/v1/cdrs?format=${format}`,
+        url: `${route}?format=${format}`,
         headers: { ...key, 'content-type': 'application/x-ndjson' },
         payload: Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])),
       });
@@ -49,10 +49,17 @@ describe('fuzzed input', () => {
         continue;
       }
       assert.ok([200, 422].includes(res.statusCode), `${res.statusCode} ${res.body.slice(0, 300)}`);
-      const answer = res.json<{ received: number; accepted: number; duplicates: number; rejected: { line: number; code: string; message: string }[] }>();
+      const answer = res.json<{
+        received: number;
+        accepted: number;
+        duplicates: number;
+        skipped: number;
+        rejected: { line: number; code: string; message: string }[];
+      }>();
       assert.equal(answer.received, lines.length, 'every line of the body was read');
       tally.accepted += answer.accepted;
       tally.duplicates += answer.duplicates;
+      tally.skipped += answer.skipped;
       tally.rejected += answer.rejected.length;
       for (const r of answer.rejected) {
         assert.ok(r.code.length > 0 && r.message.length > 0, 'a refusal carries its code and reason');
@@ -62,18 +69,38 @@ describe('fuzzed input', () => {
       }
     }
     const [row] = await ch.rows<{ n: string; coded: string }>(
-      `SELECT count() AS n, countIf(error_code != '' AND error_message != '') AS coded FROM ${ch.database}.rejected_cdrs FINAL WHERE source_kind = 'http'`,
+      `SELECT count() AS n, countIf(error_code != '' AND error_message != '') AS coded FROM ${ch.database}.rejected_cdrs FINAL
+       WHERE source_kind = 'http' AND format IN ({formats:Array(String)})`,
+      { formats },
     );
-    const [cdrs] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs FINAL`);
     console.log(
-      `[faults] fuzz POST /v1/cdrs (seed ${SEED}): fuzzed ${records.length} = accepted ${tally.accepted} (stored ${cdrs?.n} distinct keys, duplicates ${tally.duplicates}) + rejected with reason ${tally.rejected}; crashes ${tally.crashes}; rejected_cdrs rows ${row?.n} (distinct line+payload ${refusedKeys.size}); codes ${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}`,
+      `[faults] fuzz POST ${route} (seed ${seed}): fuzzed ${records.length} = accepted ${tally.accepted} (duplicates ${tally.duplicates}) + skipped ${tally.skipped} + rejected with reason ${tally.rejected}; crashes ${tally.crashes}; rejected_cdrs rows ${row?.n} (distinct line+payload ${refusedKeys.size}); codes ${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}`,
     );
     assert.equal(tally.crashes, 0);
-    assert.equal(tally.accepted + tally.duplicates + tally.rejected, records.length, 'fuzzed = accepted + rejected-with-reason');
+    assert.equal(tally.accepted + tally.duplicates + tally.skipped + tally.rejected, records.length, 'fuzzed = accepted + skipped + rejected-with-reason');
     assert.equal(Number(row?.n), refusedKeys.size, 'every refusal is in rejected_cdrs');
     assert.equal(Number(row?.coded), Number(row?.n), 'with its code and message');
+    return tally;
+  }
+
+  it(`POST /v1/cdrs: ${HTTP_COUNT} fuzzed lines, each accepted or refused with a code`, async (t) => {
+    const tally = await fuzzHttp(
+      t,
+      '/v1/cdrs',
+      ['canonical', 'asterisk-csv', 'freeswitch-json', 'asterisk-json'],
+      fuzzRecords(HTTP_COUNT, SEED).map(asLine),
+      SEED,
+    );
+    const [cdrs] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.cdrs FINAL`);
     // fuzzed ids repeat: a repeat the engine does not count as a duplicate (not a counted call) collapses by key
     assert.ok(Number(cdrs?.n) > 0 && Number(cdrs?.n) <= tally.accepted, 'accepted records are stored, one row per key');
+  });
+
+  it(`POST /v1/events: ${EVENT_COUNT} fuzzed security-log lines and events, each accepted, skipped or refused with a code`, async (t) => {
+    const formats = ['event', 'asterisk-security', 'freeswitch-security', 'kamailio-security'];
+    const tally = await fuzzHttp(t, '/v1/events', formats, fuzzEventRecords(EVENT_COUNT, SEED + 2).map(asLine), SEED + 2);
+    const [events] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${ch.database}.signalling_events FINAL`);
+    assert.ok(Number(events?.n) > 0 && Number(events?.n) <= tally.accepted, 'accepted events are stored, one row per id');
   });
 
   describe('Kafka decoders', () => {

@@ -9,6 +9,7 @@ const summary = z.object({
   received: z.number(),
   accepted: z.number(),
   duplicates: z.number(),
+  skipped: z.number().describe('security-log lines read and recognised as irrelevant (a challenge sent): counted, not stored'),
   rejected: z
     .array(z.object({ line: z.number(), code: z.string(), message: z.string(), path: z.string() }))
     .readonly()
