@@ -5,7 +5,7 @@
  * rule caught each episode type per seed, and the JSON summary as the last line.
  * The replay plays block-check attempts too (replay --attempts), so attempt-time budgets and refusals are scored.
  * Flags: --days N (7), --seeds 1,2,3, --scale X (1), --rules DIR (SENTINELA_RULES_DIR), --keep (keep the directories),
- * --no-attempts (CDRs only, as plain `sentinela replay`).
+ * --no-attempts (CDRs only, as plain `sentinela replay`), --quick (one seed, two days: under a minute, for development).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,10 +33,12 @@ const { values } = parseArgs({
     rules: { type: 'string' },
     keep: { type: 'boolean' },
     'no-attempts': { type: 'boolean' },
+    quick: { type: 'boolean' },
   },
 });
-const days = Number(values.days ?? 7);
-const seeds = (values.seeds ?? '1,2,3').split(',').map(Number);
+// --quick (development): one seed, two days
+const days = Number(values.days ?? (values.quick ? 2 : 7));
+const seeds = (values.seeds ?? (values.quick ? '1' : '1,2,3')).split(',').map(Number);
 const scale = Number(values.scale ?? 1);
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
 const rulesDir = values.rules ?? config.rules.dir;

@@ -4,7 +4,7 @@
  * labelled attacks, fed in time order through a SignallingBook (src/eval/signalling-score.ts). Prints, per attack
  * kind and pace over all seeds, the episodes blocked and after how many of their events; per seed, the legit
  * addresses blocked and the users behind them; the JSON summary as the last line. No threshold is asserted.
- * Flags: --days N (7), --seeds 1,2,3, --scale X (1: 36 offices), --rules DIR (rules).
+ * Flags: --days N (7), --seeds 1,2,3, --scale X (1: 36 offices), --rules DIR (rules), --quick (one seed, two days).
  */
 import { parseArgs } from 'node:util';
 import { loadRuleFiles } from '../src/adapters/files/rule-files.js';
@@ -16,9 +16,12 @@ import { scoreSignalling, type EpisodeResult, type SignallingScore } from '../sr
 import { SIG_ATTACK_KINDS } from '../src/sim/signalling/model.js';
 import { simulateSignalling } from '../src/sim/signalling/simulate.js';
 
-const { values } = parseArgs({ options: { days: { type: 'string' }, seeds: { type: 'string' }, scale: { type: 'string' }, rules: { type: 'string' } } });
-const days = Number(values.days ?? 7);
-const seeds = (values.seeds ?? '1,2,3').split(',').map(Number);
+const { values } = parseArgs({
+  options: { days: { type: 'string' }, seeds: { type: 'string' }, scale: { type: 'string' }, rules: { type: 'string' }, quick: { type: 'boolean' } },
+});
+// --quick (development): one seed, two days
+const days = Number(values.days ?? (values.quick ? 2 : 7));
+const seeds = (values.seeds ?? (values.quick ? '1' : '1,2,3')).split(',').map(Number);
 const scale = Number(values.scale ?? 1);
 const rulesDir = values.rules ?? 'rules';
 const files = loadRuleFiles(rulesDir);
