@@ -8,12 +8,13 @@ import { startKafka, type TestKafka } from '../rig/kafka.js';
 import { asLine, fuzzEventRecords, fuzzRecords } from './fuzz-inputs.js';
 
 /**
- * 100,000 fuzzed records (fast-check, fixed seeds): 70,000 as lines of POST /v1/cdrs bodies (the embedded API and
- * pipeline, fastify inject), 30,000 as Kafka messages on topics of five formats (the real processor on the mock
- * cluster). No crash (no 5xx, no process death, the processor keeps consuming), and every record is accounted
- * for: accepted (stored, or recognised as a duplicate) or refused with its reason in rejected_cdrs / the DLQ.
+ * 120,000 fuzzed records (fast-check, fixed seeds): 70,000 as lines of POST /v1/cdrs bodies (the embedded API and
+ * pipeline, fastify inject), 20,000 as lines of POST /v1/events bodies (security-log formats), 30,000 as Kafka
+ * messages on topics of five formats (the real processor on the mock cluster). No crash (no 5xx, no process death,
+ * the processor keeps consuming), and every record is accounted for: accepted (stored, or recognised as a
+ * duplicate), skipped as an irrelevant log line, or refused with its reason in rejected_cdrs / the DLQ.
  */
-/** 100,000 in all: the HTTP lane is the faster one on this 2-core machine. */
+/** The HTTP lanes are the faster ones on this 2-core machine. */
 const HTTP_COUNT = Number(process.env['FUZZ_HTTP'] ?? 70_000);
 const KAFKA_COUNT = Number(process.env['FUZZ_KAFKA'] ?? 30_000);
 const SEED = Number(process.env['FUZZ_SEED'] ?? 15_002);
