@@ -26,7 +26,8 @@ const LEGACY = 'legacy';
  * the broken position. Reads show the last verified state; they never wait for a pass.
  */
 export class AuditTrail {
-  private tail: Promise<{ seq: number; hash: string }> | undefined;
+  /** The chain's last record once the writes before have settled; undefined after a failure (read again). Never rejects. */
+  private tail: Promise<{ seq: number; hash: string } | undefined> = Promise.resolve(undefined);
   private switches: Record<string, boolean> = {};
   private appended = 0;
   private readonly reported = new Set<string>();
@@ -52,7 +53,7 @@ export class AuditTrail {
       clock: o.clock,
       log: o.log,
       fullEveryMs: o.fullVerifyEveryMs ?? 86_400_000,
-      ownTail: async (chain) => (chain === o.chain && this.tail ? (await this.tail.catch(() => undefined))?.seq : undefined),
+      ownTail: async (chain) => (chain === o.chain ? (await this.tail)?.seq : undefined),
     });
   }
 
@@ -99,8 +100,10 @@ export class AuditTrail {
       await this.o.store.appendAudit([record]);
       return { seq: record.seq, hash: record.hash };
     };
-    const next = (this.tail ?? this.openChain()).then(write);
-    this.tail = next.catch(() => this.openChain());
+    // after a failed write the tail is read again (the store may have been away): a rejected tail left for the next
+    // record would be an unhandled rejection, which ends the process
+    const next = this.tail.then((tail) => tail ?? this.openChain()).then(write);
+    this.tail = next.catch(() => undefined);
     await next;
     if (++this.appended % (this.o.quotaCheckEvery ?? 200) === 0)
       void this.enforceQuota().catch((err: unknown) => this.o.log.error({ err }, 'audit quota check failed'));
