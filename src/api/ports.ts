@@ -5,6 +5,7 @@ import type { CallEnd } from '../domain/live/call-end.js';
 import type { VerdictBrief } from '../domain/engine/verdict-json.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import type { Change, Tally } from '../cli/replay/compare.js';
+import type { MatchRateChange } from '../domain/signalling/match-rate.js';
 
 /** What the API needs from storage. ClickHouse implements it; the embedded mode reaches it through the pipeline process. */
 
@@ -229,6 +230,8 @@ export interface VerdictFeed {
   on(event: 'critical', listener: (alerts: readonly Alert[]) => void): unknown;
   /** Calls whose CDRs were persisted: no longer live (issue 16). */
   on(event: 'ends', listener: (ends: readonly CallEnd[]) => void): unknown;
+  /** A security source's lines stopped (or started again) matching its decoder (A1 alarm, as the processor raises). */
+  on(event: 'source', listener: (change: MatchRateChange) => void): unknown;
 }
 
 /** POST /v1/rules/compare: edited rule files (by name) overlaid on the rules in force, over the last `days` of stored CDRs. */

@@ -18,7 +18,7 @@ import type { BatchSink } from '../pipeline/ports.js';
 import { Pusher } from '../push/pusher.js';
 import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.js';
 import { configFingerprint, ruleSetDigest } from '../security/config-fingerprint.js';
-import { criticalAlarms } from '../security/critical-alarms.js';
+import { criticalAlarms, sourceAlarm } from '../security/critical-alarms.js';
 import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
 import { engineFactory } from './parts.js';
@@ -129,6 +129,7 @@ export async function composeApi(w: ApiWiring) {
   };
   w.embedded?.feed.on('blocks', applyBlocks);
   w.embedded?.feed.on('critical', alarmCritical);
+  w.embedded?.feed.on('source', (change) => security.alarms.raise(sourceAlarm(change)));
   w.embedded?.feed.on('ends', (ends) => {
     const now = clock();
     for (const e of ends) service.ended(e, now);

@@ -16,7 +16,7 @@ import { clickhouseHotlists } from './hotlists.js';
 
 /**
  * The embedded mode's pipeline: CDRs from request bodies, persisted to ClickHouse, then announced on `feed`
- * (new blocks for the API's table and pushes, critical alerts for A1 alarms). Runs in the pipeline child
+ * (new blocks for the API's table and pushes, critical alerts and security sources that stopped matching for A1 alarms). Runs in the pipeline child
  * process of `sentinela start`, or in-process (tests).
  */
 export function composeEmbeddedPipeline(o: {
@@ -40,7 +40,10 @@ export function composeEmbeddedPipeline(o: {
     if (ends.length > 0) feed.emit('ends', ends);
   };
   const hotlists = clickhouseHotlists(o.clickhouse, o.config, o.log, o.clock);
-  const pipeline = new Pipeline(pipelineParts({ ...o, store, hotlist: hotlists.holder, sinks: [storeSink(store)] }), { ack: announce });
+  const pipeline = new Pipeline(
+    pipelineParts({ ...o, store, hotlist: hotlists.holder, sinks: [storeSink(store)], sourceChanged: (c) => feed.emit('source', c) }),
+    { ack: announce },
+  );
   const start = async () => {
     await hotlists.start();
     await pipeline.start({ [HTTP_STREAM.topic]: [HTTP_STREAM.partition] });

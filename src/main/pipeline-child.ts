@@ -50,6 +50,7 @@ async function main(mode: string): Promise<void> {
     embedded.feed.on('blocks', (value) => send({ type: 'event', name: 'blocks', value }));
     embedded.feed.on('critical', (value) => send({ type: 'event', name: 'critical', value }));
     embedded.feed.on('ends', (value) => send({ type: 'event', name: 'ends', value }));
+    embedded.feed.on('source', (value) => send({ type: 'event', name: 'source', value }));
     handlers['ingest'] = embedded.ingest;
     role = {
       health: () => embedded.pipeline.health(),

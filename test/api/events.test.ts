@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { profilesFileSpec } from '../../src/domain/rules/profile-spec.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
 import { migrated, NOW, testRules } from '../processor/rig.js';
-import { embeddedApi, loginAs, testClock } from './rig.js';
+import { waitFor } from '../processor/rig.js';
+import { embeddedApi, loginAs, receiver, testClock } from './rig.js';
 
 const ndjson = (lines: readonly unknown[]) => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
 const CHECK = '/v1/block-check?tenant=acme&account=sales&caller=1001&callee=%2B551140002000';
@@ -122,5 +123,27 @@ describe('POST /v1/events: security events through the embedded pipeline (issue 
     const s = res.json<{ received: number; accepted: number; duplicates: number; skipped: number; rejected: { code: string }[] }>();
     assert.ok(s.skipped > 0, 'ChallengeSent is read and skipped');
     assert.equal(s.accepted + s.duplicates + s.rejected.length + s.skipped, s.received, JSON.stringify(s));
+  });
+
+  it('embedded mode: a posted PBX log whose lines stop matching their format raises the A1 alarm, as the processor does', async (t) => {
+    const hook = await receiver(t);
+    const env = { SENTINELA_ALARM_WEBHOOK_URL: hook.url, SENTINELA_ALARM_WEBHOOK_SECRET: 'alarm-secret-for-tests' };
+    const api = await embeddedApi(t, ch, { clock: testClock(NOW), env });
+    const op = await loginAs(api, 'noc-ops', 'operator');
+    // after an upgrade the PBX logs `SECURITY: InvalidPassword …` (no longer key="value"): nothing matches
+    const drifted = Array.from({ length: 25 }, (_, i) => `[Dec  3 10:00:${String(i).padStart(2, '0')}] SECURITY: InvalidPassword from 203.0.113.92 user 1001`);
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/events?format=asterisk-security;tenant=acme',
+      headers: { ...op, 'content-type': 'text/plain' },
+      payload: drifted.join('\n'),
+    });
+    assert.equal(res.json<{ rejected: { code: string }[] }>().rejected.filter((r) => r.code === 'EVENT_UNRECOGNISED').length, 25);
+    await waitFor(() => hook.received.some((r) => r.body.includes('"kind":"security"')), 'an alarm about the source');
+    const alarm = JSON.parse(hook.received.find((r) => r.body.includes('"kind":"security"'))?.body ?? '{}') as {
+      severity: string;
+      details: { format: string; state: string; ratio: number };
+    };
+    assert.deepEqual([alarm.severity, alarm.details.format, alarm.details.state, alarm.details.ratio], ['critical', 'asterisk-security', 'failing', 0]);
   });
 });
