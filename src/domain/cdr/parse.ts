@@ -17,9 +17,12 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = Object.freeze({ maxBytes: 64 * 10
 const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Validates an already-decoded value against the canonical contract. Never throws. */
-export function parseCdr(input: unknown): CdrResult {
-  let validated = commonShape(input);
+/**
+ * Validates an already-decoded value against the canonical contract. Never throws. `owned`: the value is this
+ * call's own (just decoded), and may become the CDR itself.
+ */
+export function parseCdr(input: unknown, owned = false): CdrResult {
+  let validated = commonShape(input, owned);
   if (validated === undefined) {
     const result = cdrShape.safeParse(input);
     if (!result.success) return { ok: false, error: contractError(result.error.issues.map(problemOf)) };
@@ -35,7 +38,7 @@ export function parseCdr(input: unknown): CdrResult {
  */
 export function decodeCdrJson(payload: Uint8Array | string, limits: JsonLimits = DEFAULT_JSON_LIMITS): CdrResult {
   const decoded = decodeJsonValue(payload, limits);
-  return decoded.ok ? parseCdr(decoded.value) : decoded;
+  return decoded.ok ? parseCdr(decoded.value, true) : decoded;
 }
 
 export type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SentinelaError };
