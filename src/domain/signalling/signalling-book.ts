@@ -4,7 +4,7 @@ import type { SubjectList } from '../engine/subject-lists.js';
 import { verdictId, type Alert, type Severity, type Verdict } from '../engine/verdicts.js';
 import { FAILURE_TYPES, type SecurityEvent } from './event.js';
 import { EventWindow } from './event-window.js';
-import { KnownSites, learnAt } from './known-sites.js';
+import { KnownSites } from './known-sites.js';
 import { isScannerAgent } from './scanners.js';
 import type { SignallingRule } from './spec.js';
 
@@ -66,9 +66,9 @@ export class SignallingBook {
 
   /** A CDR's account and caller placed a call from `ip`: each is one of that site's own (a SIP user is either). */
   learnCall(tenant: string, ip: string, cdr: { readonly account: string; readonly caller: string }, at: number): void {
-    const users = this.known.usersAt(tenant, ip);
-    learnAt(users, cdr.account, at);
-    if (cdr.caller !== cdr.account) learnAt(users, cdr.caller, at);
+    const site = this.known.siteOf(tenant, ip);
+    site.learn(cdr.account, at);
+    if (cdr.caller !== cdr.account) site.learn(cdr.caller, at);
   }
 
   /**
