@@ -3,7 +3,8 @@
  * JSON.parse of the same lines measured in the same run; and the velocity rule's bytes per active key.
  * Stream: BENCH_COUNT CDRs (default 1M) over one day, BENCH_CALLERS callers (100k) in 5,000 accounts of 10
  * tenants, arriving in call-end order (out of order by start), 1 % fraud (bursts, enumeration, IRSF pumping,
- * premium calls). Last line is machine-readable.
+ * premium calls). `--quick` (npm run bench:engine -- --quick): 100k CDRs unless BENCH_COUNT says otherwise, for use
+ * during development (well under a minute). Last line is machine-readable.
  */
 import type * as RuleFilesModule from '../src/adapters/files/rule-files.js';
 import type * as ParseModule from '../src/domain/cdr/parse.js';
@@ -22,7 +23,8 @@ const { DEFAULT_ALLOWED_LATENESS_MS } = (await import(`${lib}/domain/engine/engi
 const { KeyedLog } = (await import(`${lib}/domain/engine/windows/keyed-log.js`)) as typeof KeyedLogModule;
 const { UsageBook } = (await import(`${lib}/domain/usage/usage-book.js`)) as typeof UsageModule;
 
-const COUNT = Number(process.env['BENCH_COUNT'] ?? 1_000_000);
+const QUICK = process.argv.includes('--quick');
+const COUNT = Number(process.env['BENCH_COUNT'] ?? (QUICK ? 100_000 : 1_000_000));
 const CALLERS = Number(process.env['BENCH_CALLERS'] ?? 100_000);
 const rows = engineStream(COUNT, CALLERS);
 const lines = rows.map((r) => r.line);
@@ -127,5 +129,5 @@ if (gc) {
 }
 
 console.log(
-  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} bytes_per_key=${bytesPerKey.toFixed(0)} usage_subjects=${subjects} usage_bytes_per_subject=${bytesPerSubject.toFixed(0)}`,
+  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} bytes_per_key=${bytesPerKey.toFixed(0)} usage_subjects=${subjects} usage_bytes_per_subject=${bytesPerSubject.toFixed(0)} cdrs=${COUNT}`,
 );

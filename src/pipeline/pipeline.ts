@@ -198,7 +198,7 @@ export class Pipeline {
     if (tally) tally.skipped += skips;
     if (results.length === 0 && decoder.oldestHeld === undefined && skips === 0)
       results = [{ ok: false as const, error: new SentinelaError('CDR_INVALID', `the ${decoder.format} record holds no record (it is empty)`) }];
-    this.sources.observe(source, decoder, results, skips, this.now());
+    if (decoder.skipped !== undefined) this.sources.observe(source, decoder, results, skips, this.now()); // security sources only: no clock read per CDR
     this.take(tenant === undefined ? results : results.map((r) => bindTenant(r, tenant)), source, payload, key, tally);
     if (stream.kind === 'kafka') this.pending.position(stream.topic, stream.partition, offset + 1, decoder.oldestHeld?.());
   }

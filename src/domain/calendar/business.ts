@@ -55,19 +55,25 @@ export function isBusinessDay(cal: BusinessCalendar, date: string, weekday: numb
   return !(cal.optionalHolidays ? h.all : h.mandatory).has(date);
 }
 
-/** The minute asked last and its answer: calls arrive roughly in time order, so most share the previous one's minute. */
-let lastCalendar: BusinessCalendar | undefined;
-let lastMinute = NaN;
-let lastAnswer = false;
+/**
+ * Recent answers by minute, one slot per minute modulo 64: CDRs arrive by call end, so their start minutes spread
+ * over the last minutes (a one-entry memo missed on most calls).
+ */
+const MEMO_SLOTS = 64;
+const memoCalendars: (BusinessCalendar | undefined)[] = new Array<BusinessCalendar | undefined>(MEMO_SLOTS);
+const memoMinutes: number[] = new Array<number>(MEMO_SLOTS).fill(NaN);
+const memoAnswers: boolean[] = new Array<boolean>(MEMO_SLOTS).fill(false);
 
 /** Whether `t` falls in the calendar's business hours (the answer holds for the whole UTC minute: zones shift by minutes). */
 export function isBusinessTime(cal: BusinessCalendar, t: number): boolean {
   const minute = Math.floor(t / 60_000);
-  if (cal === lastCalendar && minute === lastMinute) return lastAnswer;
-  lastAnswer = businessAt(cal, t);
-  lastCalendar = cal;
-  lastMinute = minute;
-  return lastAnswer;
+  const slot = minute & (MEMO_SLOTS - 1);
+  if (memoCalendars[slot] === cal && memoMinutes[slot] === minute) return memoAnswers[slot] as boolean;
+  const answer = businessAt(cal, t);
+  memoCalendars[slot] = cal;
+  memoMinutes[slot] = minute;
+  memoAnswers[slot] = answer;
+  return answer;
 }
 
 function businessAt(cal: BusinessCalendar, t: number): boolean {

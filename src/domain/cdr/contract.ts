@@ -138,29 +138,33 @@ export function checkCdr(validated: ValidatedCdr): Cdr | ContractProblem[] {
   const startedAt = epochMs(validated.startedAt);
   const endedAt = epochMs(validated.endedAt);
   const answeredAt = validated.answeredAt === null ? null : epochMs(validated.answeredAt);
-  // created on the first problem: a valid CDR (nearly all of them) allocates nothing here
+  // created on the first problem: a valid CDR (nearly all of them) allocates nothing here (not even a closure)
   let problems: ContractProblem[] | undefined;
-  const fail = (path: string, message: string) => (problems ??= []).push({ path, message });
-  if (typeof startedAt === 'string') fail('startedAt', startedAt);
-  if (typeof answeredAt === 'string') fail('answeredAt', answeredAt);
-  if (typeof endedAt === 'string') fail('endedAt', endedAt);
+  if (typeof startedAt === 'string') problems = withProblem(problems, 'startedAt', startedAt);
+  if (typeof answeredAt === 'string') problems = withProblem(problems, 'answeredAt', answeredAt);
+  if (typeof endedAt === 'string') problems = withProblem(problems, 'endedAt', endedAt);
   if (typeof startedAt === 'string' || typeof answeredAt === 'string' || typeof endedAt === 'string') return problems ?? [];
   const c = validated as ValidatedCdr & Cdr;
   c.startedAt = startedAt;
   c.answeredAt = answeredAt;
   c.endedAt = endedAt;
-  if (c.endedAt < c.startedAt) fail('endedAt', 'is before startedAt');
+  if (c.endedAt < c.startedAt) problems = withProblem(problems, 'endedAt', 'is before startedAt');
   const wall = (c.endedAt - c.startedAt) / 1000;
   if (c.endedAt >= c.startedAt && Math.abs(wall - c.durationSec) > DURATION_TOLERANCE_SEC) {
-    fail('durationSec', `is ${c.durationSec} s but endedAt - startedAt is ${wall} s`);
+    problems = withProblem(problems, 'durationSec', `is ${c.durationSec} s but endedAt - startedAt is ${wall} s`);
   }
-  if (c.billSec > c.durationSec) fail('billSec', 'is longer than durationSec');
+  if (c.billSec > c.durationSec) problems = withProblem(problems, 'billSec', 'is longer than durationSec');
   if (c.answeredAt === null) {
-    if (c.billSec > 0) fail('billSec', 'is positive but answeredAt is null');
-    if (c.disposition === 'ANSWERED') fail('answeredAt', 'is null but disposition is ANSWERED');
+    if (c.billSec > 0) problems = withProblem(problems, 'billSec', 'is positive but answeredAt is null');
+    if (c.disposition === 'ANSWERED') problems = withProblem(problems, 'answeredAt', 'is null but disposition is ANSWERED');
   } else {
-    if (c.answeredAt < c.startedAt || c.answeredAt > c.endedAt) fail('answeredAt', 'is outside startedAt..endedAt');
-    if (c.disposition !== 'ANSWERED') fail('disposition', `is ${c.disposition} but answeredAt is set`);
+    if (c.answeredAt < c.startedAt || c.answeredAt > c.endedAt) problems = withProblem(problems, 'answeredAt', 'is outside startedAt..endedAt');
+    if (c.disposition !== 'ANSWERED') problems = withProblem(problems, 'disposition', `is ${c.disposition} but answeredAt is set`);
   }
   return problems ?? c;
+}
+
+function withProblem(problems: ContractProblem[] | undefined, path: string, message: string): ContractProblem[] {
+  (problems ??= []).push({ path, message });
+  return problems;
 }

@@ -19,9 +19,12 @@ const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const UNKNOWN_HINT = ' (put exporter data in "extra")';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Validates an already-decoded value against the canonical contract. Never throws. */
-export function parseCdr(input: unknown): CdrResult {
-  let validated = commonShape(input);
+/**
+ * Validates an already-decoded value against the canonical contract. Never throws. `owned`: the value is this
+ * call's own (just decoded), and may become the CDR itself.
+ */
+export function parseCdr(input: unknown, owned = false): CdrResult {
+  let validated = commonShape(input, owned);
   if (validated === undefined) {
     const result = cdrShape.safeParse(input);
     if (!result.success)
@@ -44,7 +47,7 @@ export function parseCdr(input: unknown): CdrResult {
  */
 export function decodeCdrJson(payload: Uint8Array | string, limits: JsonLimits = DEFAULT_JSON_LIMITS): CdrResult {
   const decoded = decodeJsonValue(payload, limits);
-  return decoded.ok ? parseCdr(decoded.value) : decoded;
+  return decoded.ok ? parseCdr(decoded.value, true) : decoded;
 }
 
 export type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SentinelaError };

@@ -9,6 +9,7 @@ import type { DenyHit } from './lists-check.js';
 import type { Verdict } from './verdicts.js';
 
 const NO_HOT: readonly HotRange[] = Object.freeze([]);
+const NO_DENY_HITS: readonly DenyHit[] = Object.freeze([]);
 
 /**
  * What the engine knows about destination ranges beyond the rule windows (issue 16): hot ranges marked by rules
@@ -47,9 +48,9 @@ export class RangeMarks {
   }
 
   /** The hotlist entries a call meets, as deny-list style hits (none while the hotlist is empty). */
-  denyHits(event: CallEvent): DenyHit[] {
+  denyHits(event: CallEvent): readonly DenyHit[] {
     const index = this.hotlist?.index;
-    return index === undefined || index.size === 0 ? [] : hotlistDenyHits(event, index);
+    return index === undefined || index.size === 0 ? NO_DENY_HITS : hotlistDenyHits(event, index);
   }
 
   /** A `hotRange` rule's alerts on destination ranges make those ranges hot (restored alerts too). */

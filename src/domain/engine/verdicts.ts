@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Block } from '../blocks/block.js';
 import type { KeyKind } from '../rules/spec.js';
 
@@ -28,9 +28,13 @@ export interface Alert {
 
 export type Verdict = Alert | Block;
 
+/** crypto.hash (Node >= 20.12): the same digest without a Hash object per verdict. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 /** Deterministic verdict id: the same input always yields the same id (at-least-once safe downstream). */
 export function verdictId(parts: readonly (string | number)[]): string {
-  return createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 32);
+  const text = parts.join('\u001f');
+  return (oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex')).slice(0, 32);
 }
 
 export const subjectText = (s: Subject): string => `${s.kind}:${s.value}`;

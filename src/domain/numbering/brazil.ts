@@ -4,8 +4,12 @@
  */
 import type { DialForm } from './types.js';
 
-/** Valid area codes (DDD), libphonenumber BR fixedLine: (?:[14689][1-9]|2[12478]|3[1-578]|5[13-5]|7[13-579]). */
-const DDD = /^(?:[14689][1-9]|2[12478]|3[1-578]|5[13-5]|7[13-579])$/;
+/**
+ * A valid area code (DDD, libphonenumber BR fixedLine: (?:[14689][1-9]|2[12478]|3[1-578]|5[13-5]|7[13-579])) then
+ * a subscriber's first digit (2-9), read at `lastIndex` (sticky): a national number inside a longer string, no slice.
+ */
+const NATIONAL_AT = /(?:[14689][1-9]|2[12478]|3[1-578]|5[13-5]|7[13-579])[2-9]/y;
+const LANDLINE = /^[2-5]/;
 /** Public emergency and safety services, toll-free by the plan (libphonenumber ShortNumberMetadata BR tollFree). */
 const EMERGENCY = /^(?:1(?:00|12|28|8[015]|9[0-47-9])|911)$/;
 /**
@@ -34,12 +38,15 @@ export function isBrazilianEmergency(digits: string): boolean {
 
 /** A subscriber number: 8-digit landline ([2-5]...) or 9-digit mobile (9...). */
 function isSubscriber(n: string): boolean {
-  return (n.length === 8 && /^[2-5]/.test(n)) || (n.length === 9 && n.startsWith('9'));
+  return (n.length === 8 && LANDLINE.test(n)) || (n.length === 9 && n.startsWith('9'));
 }
 
-/** DDD + subscriber (10 or 11 digits, also legacy 10-digit mobiles starting with 7-9). */
-function isNational(n: string): boolean {
-  return (n.length === 10 || n.length === 11) && DDD.test(n.slice(0, 2)) && /^[2-9]/.test(n.slice(2));
+/** DDD + subscriber (10 or 11 digits, also legacy 10-digit mobiles starting with 7-9): `digits` from `from` on. */
+function isNational(digits: string, from = 0): boolean {
+  const length = digits.length - from;
+  if (length !== 10 && length !== 11) return false;
+  NATIONAL_AT.lastIndex = from;
+  return NATIONAL_AT.test(digits);
 }
 
 /**
@@ -66,10 +73,8 @@ export function readBrazilian(digits: string, defaultDdd: string | undefined, is
 
   // National long distance: 0 + CSP + DDD + number (13/14 digits), or 0 + DDD + number (11/12 digits).
   if (digits.startsWith('0')) {
-    const afterCsp = digits.slice(3);
-    if (isNational(afterCsp)) return { digits: `55${afterCsp}`, form: 'national-csp', csp: digits.slice(1, 3) };
-    const afterZero = digits.slice(1);
-    if (isNational(afterZero)) return { digits: `55${afterZero}`, form: 'national', csp: null };
+    if (isNational(digits, 3)) return { digits: `55${digits.slice(3)}`, form: 'national-csp', csp: digits.slice(1, 3) };
+    if (isNational(digits, 1)) return { digits: `55${digits.slice(1)}`, form: 'national', csp: null };
     return undefined;
   }
 
@@ -77,14 +82,14 @@ export function readBrazilian(digits: string, defaultDdd: string | undefined, is
   if (digits.startsWith('9090') && isSubscriber(digits.slice(4))) {
     return local(digits.slice(4), defaultDdd, 'collect');
   }
-  if (digits.startsWith('90') && isNational(digits.slice(4))) {
+  if (digits.startsWith('90') && isNational(digits, 4)) {
     return { digits: `55${digits.slice(4)}`, form: 'collect', csp: digits.slice(2, 4) };
   }
 
   if (isNational(digits)) return { digits: `55${digits}`, form: 'national', csp: null };
   if (isSubscriber(digits)) return local(digits, defaultDdd, 'local');
   // 55 + DDD + number, as SIP trunks send it without the +.
-  if (digits.startsWith('55') && isNational(digits.slice(2))) {
+  if (digits.startsWith('55') && isNational(digits, 2)) {
     return { digits, form: 'country-code', csp: null };
   }
   return undefined;

@@ -26,15 +26,34 @@ export const CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE: Readonly<Record<string, num
  */
 const BR_STRIPPABLE = /^\+55(?:0|90)(?:1[245]|2[1-35]|31|4[13]|[56]5|99)?/;
 
-function cacheKey(e164: string): string {
+/**
+ * The leading `depth` digits and the length, as one number (no substring and key string built and hashed per
+ * number): (digits' value × 11 + how many) × 32 + length. A string with anything but digits after `+`, or
+ * longer than 31, is its own key, as text.
+ */
+function cacheKey(e164: string): number | string {
   let depth = CLASSIFY_PREFIX_DIGITS;
   if (e164.startsWith('+55')) {
     // only a 0 or 90 after +55 can be stripped: most numbers skip the regex and its match array
     const strippable = e164[3] === '0' || (e164[3] === '9' && e164[4] === '0') ? BR_STRIPPABLE.exec(e164) : null;
     depth = (CLASSIFY_PREFIX_DIGITS_BY_COUNTRY_CODE['55'] ?? CLASSIFY_PREFIX_DIGITS) + ((strippable?.[0].length ?? 3) - 3);
   }
-  return e164.length <= depth + 1 ? e164 : `${e164.slice(0, depth + 1)}/${e164.length}`;
+  const length = e164.length;
+  if (length > 31 || e164.charCodeAt(0) !== PLUS || depth > MAX_NUMERIC_DEPTH) return textKey(e164, depth);
+  const digits = Math.min(depth, length - 1);
+  let value = 0;
+  for (let i = 1; i <= digits; i++) {
+    const d = e164.charCodeAt(i) - ZERO;
+    if (d < 0 || d > 9) return textKey(e164, depth);
+    value = value * 10 + d;
+  }
+  return (value * 11 + digits) * 32 + length;
 }
+const textKey = (e164: string, depth: number): string => (e164.length <= depth + 1 ? e164 : `${e164.slice(0, depth + 1)}/${e164.length}`);
+const PLUS = 43;
+const ZERO = 48;
+/** (10^10 × 11 + 10) × 32 + 31 < 2^53: exact as a double. */
+const MAX_NUMERIC_DEPTH = 10;
 const UNKNOWN: Classification = Object.freeze({ countryCode: null, region: null, type: 'UNKNOWN', valid: false });
 
 /** Uncached: libphonenumber-js with its `max` metadata (about 10 µs per call). */
@@ -61,13 +80,26 @@ export interface ClassifierStats {
  * (Map iteration is insertion order), so memory stays flat whatever the traffic.
  */
 export class PrefixClassifier {
-  private readonly cache = new Map<string, Classification>();
+  private readonly cache = new Map<number | string, Classification>();
   private hits = 0;
   private misses = 0;
 
   constructor(private readonly maxEntries = 50_000) {}
 
+  /** The number classified last: a dialled `00` number is classified to check it (isPlausible), then again as the result. */
+  private lastE164 = '';
+  private last: Classification = UNKNOWN;
+
   classify(e164: string): Classification {
+    if (e164 === this.lastE164) {
+      this.hits++;
+      return this.last;
+    }
+    this.lastE164 = e164;
+    return (this.last = this.lookup(e164));
+  }
+
+  private lookup(e164: string): Classification {
     const key = cacheKey(e164);
     const cached = this.cache.get(key);
     if (cached) {

@@ -16,6 +16,10 @@ const DEFAULT_EXTENSION_MAX_DIGITS = 5;
 const GENERIC_EMERGENCY = new Set(['112', '911', '999', '000', '110', '119']);
 const SEPARATORS = /[\s\-.()/]/g;
 const URI_CHARS = /[:@;]/;
+// module constants: a regex literal in a function body is a new RegExp object on every call
+/** A feature code: *, # and digits, starting with * or # or with digits before the first * or #. */
+const FEATURE_CODE = /^(?:[*#][\d*#]*|\d+[*#][\d*#]*)$/;
+const DIGITS = /^\d+$/;
 
 /**
  * Dialled string → E.164, country, region, type, international and emergency flags. Pure (no IO, no clock);
@@ -34,16 +38,16 @@ export class Normaliser {
   normalise(dialled: string, plan: DialPlan, side: Side = 'callee'): NumberResult {
     const cleaned = stripUri(dialled.trim()).replace(SEPARATORS, '');
     if (cleaned === '') return failure('NUMBER_EMPTY', 'number is empty', dialled);
-    if (/^[*#][\d*#]*$/.test(cleaned) || /^\d+[*#][\d*#]*$/.test(cleaned)) {
+    if (FEATURE_CODE.test(cleaned)) {
       return ok(shortForm('feature', false, 'FEATURE_CODE'));
     }
     if (cleaned.startsWith('+')) {
       const digits = cleaned.slice(1);
-      if (!/^\d+$/.test(digits)) return failure('NUMBER_INVALID_CHARS', 'only digits may follow +', dialled);
+      if (!DIGITS.test(digits)) return failure('NUMBER_INVALID_CHARS', 'only digits may follow +', dialled);
       if (digits.length > 15) return failure('NUMBER_TOO_LONG', 'E.164 numbers have at most 15 digits', dialled);
       return this.fromE164Digits(digits, 'e164', null, plan, dialled);
     }
-    if (!/^\d+$/.test(cleaned)) return failure('NUMBER_INVALID_CHARS', 'a dialled number holds digits, +, * and # only', dialled);
+    if (!DIGITS.test(cleaned)) return failure('NUMBER_INVALID_CHARS', 'a dialled number holds digits, +, * and # only', dialled);
     if (cleaned.length > MAX_DIGITS) return failure('NUMBER_TOO_LONG', `more than ${MAX_DIGITS} digits`, dialled);
 
     if (this.isEmergency(cleaned, plan)) return ok(EMERGENCY_NUMBER);

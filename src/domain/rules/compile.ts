@@ -171,18 +171,17 @@ function compileMatch(m: MatchSpec): (e: CallEvent) => boolean {
 function compileSubject(spec: RuleSpec): (e: CallEvent) => Subject | null {
   switch (spec.key) {
     case 'caller':
-      return (e) => ({ kind: 'caller', value: e.caller });
+      return CALLER;
     case 'account':
-      return (e) => ({ kind: 'account', value: e.account });
+      return ACCOUNT;
     case 'tenant':
-      return (e) => ({ kind: 'tenant', value: e.tenant });
+      return TENANT;
     case 'ip':
-      return (e) => (e.ip === undefined ? null : { kind: 'ip', value: e.ip });
+      return IP;
     case 'destination':
-      if (spec.party === 'caller') return (e) => (e.callerE164 === null ? null : { kind: 'destination', value: e.callerE164 });
-      return (e) => (e.calleeText === '' ? null : { kind: 'destination', value: e.calleeText });
+      return spec.party === 'caller' ? CALLING_NUMBER : CALLED_NUMBER;
     case 'destCountry':
-      return (e) => (e.callee?.region ? { kind: 'destCountry', value: e.callee.region } : null);
+      return DEST_COUNTRY;
     case 'destPrefix': {
       const digits = spec.prefixDigits as number;
       // the caller of an inbound call is the outside party: its range is what a callback would dial (Wangiri)
@@ -194,3 +193,27 @@ function compileSubject(spec: RuleSpec): (e: CallEvent) => Subject | null {
     }
   }
 }
+
+/**
+ * One subject object per call and key, shared by every rule keyed on it (most calls are counted by several rules
+ * per key): the last call's subject is kept. Verdicts hold it, so it is never changed once built.
+ */
+function perCall(kind: Subject['kind'], valueOf: (e: CallEvent) => string | null): (e: CallEvent) => Subject | null {
+  let lastEvent: CallEvent | undefined;
+  let last: Subject | null = null;
+  return (e) => {
+    if (e !== lastEvent) {
+      lastEvent = e;
+      const value = valueOf(e);
+      last = value === null ? null : { kind, value };
+    }
+    return last;
+  };
+}
+const CALLER = perCall('caller', (e) => e.caller);
+const ACCOUNT = perCall('account', (e) => e.account);
+const TENANT = perCall('tenant', (e) => e.tenant);
+const IP = perCall('ip', (e) => e.ip ?? null);
+const CALLING_NUMBER = perCall('destination', (e) => e.callerE164);
+const CALLED_NUMBER = perCall('destination', (e) => (e.calleeText === '' ? null : e.calleeText));
+const DEST_COUNTRY = perCall('destCountry', (e) => e.callee?.region || null);

@@ -68,8 +68,9 @@ export class SignallingBook {
 
   /** A CDR's account and caller placed a call from `ip`: each is one of that site's own (a SIP user is either). */
   learnCall(tenant: string, ip: string, cdr: { readonly account: string; readonly caller: string }, at: number): void {
-    this.known.learn(tenant, ip, cdr.account, at);
-    if (cdr.caller !== cdr.account) this.known.learn(tenant, ip, cdr.caller, at);
+    const site = this.known.siteOf(tenant, ip);
+    site.learn(cdr.account, at);
+    if (cdr.caller !== cdr.account) site.learn(cdr.caller, at);
   }
 
   /**

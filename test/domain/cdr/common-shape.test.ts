@@ -70,6 +70,47 @@ describe('canonical CDR: the common shape checked without zod', () => {
     );
   });
 
+  it('returns an owned input as it is only when that is exactly what it would build (same keys, same order)', () => {
+    // inputs in shape order (as generated) and shuffled: only the former may be returned as they are
+    const shuffled = fc.tuple(cdr, fc.boolean(), fc.integer()).map(([input, shuffle, seed]) => {
+      if (!shuffle) return input;
+      const entries = Object.entries(input);
+      for (let i = entries.length - 1; i > 0; i--) {
+        const j = Math.abs(seed + i * 7919) % (i + 1);
+        [entries[i], entries[j]] = [entries[j] as [string, unknown], entries[i] as [string, unknown]];
+      }
+      return Object.fromEntries(entries);
+    });
+    let returned = 0;
+    fc.assert(
+      fc.property(shuffled, (input) => {
+        const copied = commonShape(input);
+        const given = { ...input };
+        const owned = commonShape(given, true);
+        if (owned === given) returned++;
+        if (copied === undefined) return assert.equal(owned, undefined);
+        assert.ok(owned);
+        assert.deepEqual(Object.entries(owned), Object.entries(copied));
+        assert.deepEqual(Object.entries(owned), Object.entries(cdrShape.parse(input)));
+      }),
+      { numRuns: 20_000 },
+    );
+    assert.ok(returned > 100, `an owned input was returned as it is ${returned} times`);
+  });
+
+  it('decodes a JSON line in shape order into the parsed object itself, and any other order into a copy', () => {
+    const line = JSON.stringify({ id: 'bench-1', tenant: 't0', account: 'a', caller: '2001', callee: '190', startedAt: 0, answeredAt: null, endedAt: 0 });
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    const inOrder: Record<string, unknown> = { ...parsed, durationSec: 0, billSec: 0, disposition: 'NO ANSWER' };
+    assert.equal(commonShape(inOrder, true), inOrder);
+    const outOfOrder: Record<string, unknown> = { ...inOrder };
+    delete outOfOrder['id'];
+    outOfOrder['id'] = inOrder['id'];
+    const copy = commonShape(outOfOrder, true);
+    assert.notEqual(copy, outOfOrder);
+    assert.deepEqual(Object.keys(copy ?? {}), Object.keys(inOrder));
+  });
+
   it('takes the common shape for ordinary CDRs (else it would speed nothing up)', () => {
     const ordinary = {
       id: 'bench-1',

@@ -110,7 +110,7 @@ function canonicalDecoder(): Decoder {
     format: 'canonical',
     decode(payload) {
       const decoded = decodeJsonValue(payload);
-      return [decoded.ok ? { kind: 'cdr', input: decoded.value as Record<string, unknown> } : { kind: 'error', error: decoded.error }];
+      return [decoded.ok ? { kind: 'cdr', input: decoded.value as Record<string, unknown>, owned: true } : { kind: 'error', error: decoded.error }];
     },
   };
 }
@@ -120,7 +120,7 @@ export type RecordResult = CdrResult | EventResult;
 
 /** Decoder output → validated CDRs and security events (or the reason each one was refused), in order. */
 export function validate(decoded: readonly Decoded[]): RecordResult[] {
-  return decoded.map((d) => (d.kind === 'error' ? { ok: false, error: d.error } : d.kind === 'cdr' ? parseCdr(d.input) : parseEvent(d.input)));
+  return decoded.map((d) => (d.kind === 'error' ? { ok: false, error: d.error } : d.kind === 'cdr' ? parseCdr(d.input, d.owned) : parseEvent(d.input)));
 }
 
 function usage(message: string): SentinelaError {

@@ -6,7 +6,8 @@ import type { SentinelaError } from '../../../errors.js';
  * format obeys the same rules and reports contract violations the same way.
  */
 export type Decoded =
-  | { readonly kind: 'cdr'; readonly input: Readonly<Record<string, unknown>> }
+  /** `owned`: the input was made for this record alone (a JSON.parse result), so the CDR may be it, not a copy. */
+  | { readonly kind: 'cdr'; readonly input: Readonly<Record<string, unknown>>; readonly owned?: boolean }
   /** A security event (src/domain/signalling/event.ts): the signalling sources' decoders yield these. */
   | { readonly kind: 'event'; readonly input: Readonly<Record<string, unknown>> }
   | { readonly kind: 'error'; readonly error: SentinelaError };

@@ -9,7 +9,10 @@ import { eventsNear } from '../windows/spans.js';
 import { firingFloor, type Detector, type HorizonOf, type Observation } from './detector.js';
 
 type SequenceMeasure = Extract<MeasureSpec, { kind: 'sequence' }>;
-const DIGITS = /^\d{3,15}$/;
+/** A dialled number of 3 to 15 digits, with or without its `+`. */
+const NUMBER = /^\+?\d{3,15}$/;
+const PLUS = 43;
+const ZERO = 48;
 
 /**
  * Sequential-number dialling (war-dialling, number enumeration; G2). Each call is logged as its dialled digits
@@ -39,11 +42,13 @@ export class SequenceDetector implements Detector {
   }
 
   observe(event: CallEvent, key: string): Observation | null {
-    // slice, not a regex replace: every call of a sequence rule passes here
-    const digits = event.calleeText.startsWith('+') ? event.calleeText.slice(1) : event.calleeText;
-    if (!DIGITS.test(digits)) return null;
+    // read in place, no substring: every call of a sequence rule passes here
+    const text = event.calleeText;
+    if (!NUMBER.test(text)) return null;
+    let dialled = 0;
+    for (let i = text.charCodeAt(0) === PLUS ? 1 : 0; i < text.length; i++) dialled = dialled * 10 + (text.charCodeAt(i) - ZERO);
     const isShort = event.billSec <= (this.short?.maxBillSec ?? Infinity);
-    const index = this.log.insert(key, event.t, event.seq, Number(digits) * 2 + (isShort ? 1 : 0));
+    const index = this.log.insert(key, event.t, event.seq, dialled * 2 + (isShort ? 1 : 0));
     const view = this.log.view;
     // most callers' logs hold a call or two around this one: no run could reach a threshold
     if (eventsNear(view, index, this.rule.windowMs) < this.floor) return null;
