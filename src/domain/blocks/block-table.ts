@@ -123,7 +123,7 @@ export class BlockTable {
     let dropped = 0;
     for (const [key, head] of this.bySubject) {
       let prev = NONE;
-      for (let at = head; at !== NONE; ) {
+      for (let at = head; at !== NONE;) {
         const following = this.next[at] as number;
         if ((this.expires[at] as number) <= now) {
           this.unlink(key, prev, at, subjectOf(key));
