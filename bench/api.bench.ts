@@ -7,7 +7,9 @@
  *  (c) memory per active block of the block table (heap delta, in this process, after GC);
  *  (d) the cost of PBX authentication: the saturation run of (a) again on a server restarted with
  *      SENTINELA_PBX_AUTH=none; (a) and (b) send a PBX API key (issued with `sentinela apikey add`).
- * Last line is machine-readable.
+ * `--quick` (development): 200,000 blocks and 3 s runs, under a minute; BENCH_* variables still win.
+ * Last line is machine-readable; bootstrap_s is the block table's load (the server's own gauge), ready_s the time
+ * from spawning `sentinela start` to /readyz (pipeline child included).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,8 +25,10 @@ import { prng } from './stream.js';
 const dist = '../dist';
 const { BlockTable } = (await import(`${dist}/domain/blocks/block-table.js`)) as typeof TableModule;
 const { NO_EVIDENCE } = (await import(`${dist}/domain/blocks/block.js`)) as typeof BlockModule;
-const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? 1_000_000);
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const QUICK = process.argv.includes('--quick');
+const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? (QUICK ? 200_000 : 1_000_000));
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? (QUICK ? 3 : 10));
+const WARMUP = QUICK ? 1 : 2;
 const RATE = Number(process.env['BENCH_RATE'] ?? 5_000);
 const INGEST = Number(process.env['BENCH_INGEST'] ?? 20_000);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -75,7 +79,7 @@ const env = {
   SENTINELA_HOST: '127.0.0.1',
   MIGRATE_ON_START: 'true',
 };
-const seed = run(['--import', 'tsx', 'bench/api-seed.ts'], env);
+const seed = run(['--import', 'tsx', 'bench/api-seed.ts'], { ...env, BENCH_BLOCKS: String(BLOCKS) });
 log(`bench:api: ${(await firstLine(seed)).trim()}`);
 await once(seed, 'exit');
 const issue = run(['bin/sentinela.js', 'apikey', 'add', '--tenant', '*', '--name', 'bench'], env);
@@ -87,17 +91,21 @@ let server = run(['bin/sentinela.js', 'start'], env, serverLog); // its log is n
 const base = `http://127.0.0.1:${env.SENTINELA_PORT}`;
 await ready(`${base}/readyz`);
 const metrics = await (await fetch(`${base}/metrics`)).text();
+const readySeconds = (performance.now() - started) / 1000;
 const active = Number(/^sentinela_active_blocks (\d+)/m.exec(metrics)?.[1] ?? 0);
-log(`bench:api: server ready with ${active.toLocaleString('en')} active blocks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+const bootstrapSeconds = Number(/^sentinela_block_table_bootstrap_seconds ([\d.e-]+)/m.exec(metrics)?.[1] ?? NaN);
+log(
+  `bench:api: server ready with ${active.toLocaleString('en')} active blocks in ${readySeconds.toFixed(1)} s (block table loaded in ${bootstrapSeconds.toFixed(2)} s)`,
+);
 
 const hello = run(['--import', 'tsx', 'bench/hello-server.ts']);
 const helloPort = Number(await firstLine(hello));
 
 // --- (a) saturation --------------------------------------------------------------------------------------------
 const common = { connections: CONNECTIONS, duration: SECONDS, workers: 2 } as const;
-await cannon({ ...common, duration: 2, url: base, requests: [{ method: 'GET', setupRequest }] }); // warm-up
+await cannon({ ...common, duration: WARMUP, url: base, requests: [{ method: 'GET', setupRequest }] }); // warm-up
 const api = await cannon({ ...common, url: base, requests: [{ method: 'GET', setupRequest }] });
-await cannon({ ...common, duration: 2, url: `http://127.0.0.1:${helloPort}/hello` });
+await cannon({ ...common, duration: WARMUP, url: `http://127.0.0.1:${helloPort}/hello` });
 const helloRun = await cannon({ ...common, url: `http://127.0.0.1:${helloPort}/hello` });
 const apiRps = api.requests.average;
 const helloRps = helloRun.requests.average;
@@ -191,7 +199,7 @@ await once(server, 'exit');
 delete process.env['BENCH_KEY'];
 server = run(['bin/sentinela.js', 'start'], { ...env, SENTINELA_PBX_AUTH: 'none' }, serverLog);
 await ready(`${base}/readyz`);
-await cannon({ ...common, duration: 2, url: base, requests: [{ method: 'GET', setupRequest }] });
+await cannon({ ...common, duration: WARMUP, url: base, requests: [{ method: 'GET', setupRequest }] });
 const open2 = await cannon({ ...common, url: base, requests: [{ method: 'GET', setupRequest }] });
 const noAuthRps = open2.requests.average;
 log(
@@ -234,7 +242,7 @@ log(
 );
 
 console.log(
-  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} p50_ms=${lat.p50} p99_ms=${lat.p99} p999_ms=${p999} quiet_p99_ms=${quietLat.p99} quiet_p999_ms=${quietLat.p99_9 ?? quietLat.p99} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active}`,
+  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} p50_ms=${lat.p50} p99_ms=${lat.p99} p999_ms=${p999} quiet_p99_ms=${quietLat.p99} quiet_p999_ms=${quietLat.p99_9 ?? quietLat.p99} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active} bootstrap_s=${bootstrapSeconds.toFixed(2)} ready_s=${readySeconds.toFixed(1)}`,
 );
 server.kill('SIGTERM');
 hello.kill('SIGTERM');

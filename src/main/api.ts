@@ -9,7 +9,8 @@ import { kafkaSink } from '../adapters/kafka/messages.js';
 import { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import { AttemptVerdicts } from '../api/attempt-verdicts.js';
 import { BlockCheckService } from '../api/block-check.js';
-import { createApiMetrics } from '../api/metrics.js';
+import { BOOTSTRAP_SECONDS, createApiMetrics } from '../api/metrics.js';
+import type { Gauge } from 'prom-client';
 import type { ApiStore, CdrIngest, Distribute, RuleComparer, VerdictFeed } from '../api/ports.js';
 import type { Config } from '../config/config.js';
 import { BlockTable } from '../domain/blocks/block-table.js';
@@ -233,6 +234,7 @@ export async function composeApi(w: ApiWiring) {
     for (const chunk of await store.activeBlocks(asOf)) reader.push(chunk);
     const lines = reader.end();
     bootstrapped = true;
+    (registry.getSingleMetric(BOOTSTRAP_SECONDS) as Gauge | undefined)?.set((performance.now() - started) / 1000);
     log.info({ blocks: table.size, lines, ms: Math.round(performance.now() - started) }, 'block table bootstrapped from ClickHouse');
     if (joined) service.markLoaded(clock());
   };
