@@ -7,7 +7,7 @@
  *  (c) memory per active block of the block table (heap delta, in this process, after GC);
  *  (d) the cost of PBX authentication: the saturation run of (a) again on a server restarted with
  *      SENTINELA_PBX_AUTH=none; (a) and (b) send a PBX API key (issued with `sentinela apikey add`).
- * `--quick` (development): 200,000 blocks and 3 s runs, under a minute; BENCH_* variables still win.
+ * `--quick` (development): 200,000 blocks and 2 s runs, under a minute; BENCH_* variables still win.
  * Last line is machine-readable; bootstrap_s is the block table's load (the server's own gauge), ready_s the time
  * from spawning `sentinela start` to /readyz (pipeline child included).
  */
@@ -27,7 +27,7 @@ const { BlockTable } = (await import(`${dist}/domain/blocks/block-table.js`)) as
 const { NO_EVIDENCE } = (await import(`${dist}/domain/blocks/block.js`)) as typeof BlockModule;
 const QUICK = process.argv.includes('--quick');
 const BLOCKS = Number(process.env['BENCH_BLOCKS'] ?? (QUICK ? 200_000 : 1_000_000));
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? (QUICK ? 3 : 10));
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? (QUICK ? 2 : 10));
 const WARMUP = QUICK ? 1 : 2;
 const RATE = Number(process.env['BENCH_RATE'] ?? 5_000);
 const INGEST = Number(process.env['BENCH_INGEST'] ?? 20_000);
@@ -117,7 +117,7 @@ log(
 const quiet = await cannon({
   url: base,
   connections: CONNECTIONS,
-  duration: Math.max(3, Math.round(SECONDS / 2)),
+  duration: Math.max(2, Math.round(SECONDS / 2)),
   overallRate: RATE,
   workers: 1,
   requests: [{ method: 'GET', setupRequest }],
