@@ -47,15 +47,14 @@ export class ShapePool {
     if (id === undefined) {
       id = this.freeIds.pop() ?? this.shapes.length;
       const throttle = f.throttle === undefined ? undefined : Object.freeze({ calls: f.throttle.calls, perMs: f.throttle.perMs });
-      // copies, not the caller's strings: a parser's strings may be slices that hold a whole chunk alive
       this.shapes[id] = Object.freeze({
-        rule: copy(f.rule),
-        reason: copy(f.reason),
+        rule: f.rule,
+        reason: f.reason,
         level: f.level,
         scope: f.scope,
         throttle,
         source: f.source,
-        createdBy: copy(f.createdBy),
+        createdBy: f.createdBy,
       });
       this.refs[id] = 0;
       this.byKey.set(key, id);
@@ -89,10 +88,3 @@ const same = (s: Shape, f: ShapeFields): boolean =>
 
 const keyOf = (f: ShapeFields | Shape): string =>
   `${f.rule}\u0000${f.reason}\u0000${f.level}\u0000${f.scope}\u0000${f.source}\u0000${f.createdBy}\u0000${f.throttle?.calls ?? ''}\u0000${f.throttle?.perMs ?? ''}`;
-
-/** A flat string of its own (a template literal of parts, read once so V8 flattens it). */
-export function copy(s: string): string {
-  const c = `\u0000${s}`.slice(1);
-  c.charCodeAt(0);
-  return c;
-}
