@@ -4,6 +4,8 @@ import type { Pusher } from '../push/pusher.js';
 import type { BlockCheckService } from './block-check.js';
 
 /** The API process's Prometheus metrics, read from the services when scraped (nothing counted twice). */
+export const BOOTSTRAP_SECONDS = 'sentinela_block_table_bootstrap_seconds';
+
 export function createApiMetrics(o: { service: BlockCheckService; table: BlockTable; pusher: Pusher; clock: () => number }): Registry {
   const { service, table, pusher, clock } = o;
   const registry = new Registry();
@@ -58,6 +60,8 @@ export function createApiMetrics(o: { service: BlockCheckService; table: BlockTa
       this.set(table.size);
     },
   });
+  // set once by the bootstrap (main/api.ts); bench:api reports it
+  new Gauge({ name: BOOTSTRAP_SECONDS, help: 'seconds the block table took to load from ClickHouse at start', registers });
   new Gauge({
     name: 'sentinela_block_table_ready',
     help: '1 when the block table is loaded and fresh',

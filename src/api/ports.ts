@@ -177,8 +177,12 @@ export interface StatsStore {
 }
 
 export interface ApiStore extends StatsStore {
-  /** Every block active at `now` (bootstrap of a replica's block table). */
-  activeBlocks(now: number): Promise<Block[]>;
+  /**
+   * Every block active at `now` (bootstrap of a replica's block table), in the store's compact line form as it came
+   * (ClickHouse: TabSeparated lines of BLOCK_LINE_COLUMNS, read by BlockLineReader): a million blocks cross the
+   * process boundary and reach the table as bytes, never as a million objects.
+   */
+  activeBlocks(now: number): Promise<Uint8Array[]>;
   findBlock(id: string): Promise<Block | undefined>;
   searchBlocks(q: BlockSearch, now: number): Promise<Page<Block>>;
   /** Manual blocks, lifts and attempt-rule blocks; a lift outranks the active row it replaces. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { BlockLineReader } from '../adapters/clickhouse/block-stream.js';
 import { buildApp } from '../adapters/http/app.js';
 import type { HealthSource } from '../adapters/http/routes/health.js';
 import { BlockFeed, kafkaDistribute } from '../adapters/kafka/block-feed.js';
@@ -8,7 +9,8 @@ import { kafkaSink } from '../adapters/kafka/messages.js';
 import { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import { AttemptVerdicts } from '../api/attempt-verdicts.js';
 import { BlockCheckService } from '../api/block-check.js';
-import { createApiMetrics } from '../api/metrics.js';
+import { BOOTSTRAP_SECONDS, createApiMetrics } from '../api/metrics.js';
+import type { Gauge } from 'prom-client';
 import type { ApiStore, CdrIngest, Distribute, RuleComparer, VerdictFeed } from '../api/ports.js';
 import type { Config } from '../config/config.js';
 import { BlockTable } from '../domain/blocks/block-table.js';
@@ -228,9 +230,13 @@ export async function composeApi(w: ApiWiring) {
       timers.push(setInterval(() => service.heard(clock()), 1_000)); // in-process feed: current while the pipeline runs
     }
     const started = performance.now();
-    for (const b of await store.activeBlocks(clock())) table.apply(b, clock());
+    const asOf = clock();
+    const reader = new BlockLineReader((b) => void table.apply(b, asOf));
+    for (const chunk of await store.activeBlocks(asOf)) reader.push(chunk);
+    const lines = reader.end();
     bootstrapped = true;
-    log.info({ blocks: table.size, ms: Math.round(performance.now() - started) }, 'block table bootstrapped from ClickHouse');
+    (registry.getSingleMetric(BOOTSTRAP_SECONDS) as Gauge | undefined)?.set((performance.now() - started) / 1000);
+    log.info({ blocks: table.size, lines, ms: Math.round(performance.now() - started) }, 'block table bootstrapped from ClickHouse');
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadRuleFiles, type RuleFiles } from '../../src/adapters/files/rule-files.js';
 import { ClickHouseApiStore } from '../../src/adapters/clickhouse/api-store.js';
+import { blocksOfLines } from '../../src/adapters/clickhouse/block-stream.js';
 import { profilesFileSpec } from '../../src/domain/rules/profile-spec.js';
 import { createTestDatabase, type TestClickHouse } from '../rig/clickhouse.js';
 import { cdr, migrated, NOW, waitFor } from '../processor/rig.js';
@@ -89,7 +90,7 @@ describe('live concurrent calls, embedded mode: block-checks open calls, CDRs po
       listed.items.map((b) => [b.subject, b.scope, b.throttle]),
       [['account:expats', 'international', { calls: 1, per: '1m' }]],
     );
-    const bootstrapped = await new ClickHouseApiStore(ch.client, ch.database).activeBlocks(clock());
+    const bootstrapped = blocksOfLines(await new ClickHouseApiStore(ch.client, ch.database).activeBlocks(clock()));
     assert.deepEqual(
       bootstrapped.filter((b) => b.rule === 'concurrent-calls').map((b) => b.throttle),
       [{ calls: 1, perMs: 60_000 }],

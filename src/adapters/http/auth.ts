@@ -120,15 +120,17 @@ export function adminAuth(app: FastifyInstance, d: AuthDeps, table: RouteAccess[
 /** PBX-facing routes: a valid API key for the asked tenant (no password hashing: a SHA-256 and a map lookup). */
 export function pbxAuth(app: FastifyInstance, d: AuthDeps): void {
   if (d.pbxAuth === 'none') return;
-  app.addHook('preHandler', async (request, reply) => {
+  // callback style: no promise and microtask per check on the PBX's path
+  app.addHook('preHandler', (request, reply, done) => {
     const token = credential(request);
     const key = token === undefined ? undefined : d.apiKeys.verify(token);
-    if (!key && token?.startsWith(API_KEY_PREFIX) && !d.apiKeys.loaded && d.keysLoading) return reply.send(d.keysLoading(request));
-    if (!key) throw new SentinelaError('AUTH_REQUIRED', 'send the PBX API key as Authorization: Bearer snk_… or X-Api-Key');
+    if (!key && token?.startsWith(API_KEY_PREFIX) && !d.apiKeys.loaded && d.keysLoading) return void reply.send(d.keysLoading(request));
+    if (!key) return done(new SentinelaError('AUTH_REQUIRED', 'send the PBX API key as Authorization: Bearer snk_… or X-Api-Key'));
     const source = (request.method === 'GET' ? request.query : request.body) as { tenant?: unknown } | undefined;
     const tenant = typeof source?.tenant === 'string' ? source.tenant : 'default';
-    if (key.tenant !== '*' && key.tenant !== tenant) throw new SentinelaError('FORBIDDEN', `this API key is for tenant ${key.tenant}`);
+    if (key.tenant !== '*' && key.tenant !== tenant) return done(new SentinelaError('FORBIDDEN', `this API key is for tenant ${key.tenant}`));
     request.principal = { kind: 'apikey', key };
+    done();
   });
 }
 

@@ -40,9 +40,10 @@ export function loadShedding(d: SheddingDeps) {
      * by POST is still recognised and allowed under fail-closed.
      */
     pbx(scope: FastifyInstance): void {
-      scope.addHook('preValidation', async (request, reply) => {
-        if (monitor.lag() <= limit) return;
-        return reply
+      // callback style: no promise and microtask per check on the PBX's path
+      scope.addHook('preValidation', (request, reply, done) => {
+        if (monitor.lag() <= limit) return done();
+        void reply
           .code(503)
           .header('retry-after', '1')
           .send(d.service.shed(looseQuery(request), d.clock()));

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ClickHouseApiStore } from '../../../src/adapters/clickhouse/api-store.js';
+import { BlockLineReader, blocksOfLines } from '../../../src/adapters/clickhouse/block-stream.js';
+import { BlockTable } from '../../../src/domain/blocks/block-table.js';
+import { liftBlock, NO_EVIDENCE, type Block } from '../../../src/domain/blocks/block.js';
+import type { Subject } from '../../../src/domain/engine/verdicts.js';
+import { migrated } from '../../processor/rig.js';
+import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
+
+const NOW = Date.parse('2026-03-02T15:00:00-03:00');
+const HOUR = 3_600_000;
+const block = (id: string, subject: Subject, over: Partial<Block> = {}): Block => ({
+  kind: 'block',
+  id,
+  tenant: 'acme',
+  rule: 'velocity-caller',
+  severity: 'critical',
+  subject,
+  reason: '12 calls in 10 min',
+  level: 1,
+  scope: 'all',
+  startsAt: NOW - HOUR,
+  expiresAt: NOW + HOUR,
+  evidence: NO_EVIDENCE,
+  source: 'rule',
+  createdBy: '',
+  state: 'active',
+  ...over,
+});
+
+describe('bootstrap stream of active blocks (chDB, TabSeparated lines)', () => {
+  let ch: TestClickHouse;
+  let store: ClickHouseApiStore;
+  before(async () => {
+    ch = await createTestDatabase();
+    await migrated(ch);
+    store = new ClickHouseApiStore(ch.client, ch.database);
+  });
+  after(() => ch.drop());
+
+  const active = [
+    block('plain', { kind: 'caller', value: '+551130001000' }),
+    block(
+      'hostile',
+      { kind: 'account', value: 'tab\there\nnew\\line \u0000 zero' },
+      {
+        reason: 'ração\tcom\\barra\r\n"aspas" \'x\' 🚨',
+        createdBy: 'ana.souza',
+        source: 'manual',
+        rule: 'manual',
+        scope: 'international',
+        level: 3,
+      },
+    ),
+    block('throttle', { kind: 'account', value: '1001' }, { throttle: { calls: 2, perMs: 60_000 } }),
+    block('prefix', { kind: 'destPrefix', value: '+2917' }, { tenant: 'other' }),
+  ];
+
+  it('gives back every active block field for field, texts with tabs, newlines and backslashes included; lifted and expired ones not', async () => {
+    const lifted = block('lifted', { kind: 'ip', value: '10.0.0.9' });
+    await store.saveBlocks([...active, lifted, block('expired', { kind: 'ip', value: '10.0.0.8' }, { expiresAt: NOW - 1 })]);
+    await store.saveBlocks([liftBlock(lifted, NOW - 1000, 'ana', 'false positive')]);
+    const read = blocksOfLines(await store.activeBlocks(NOW));
+    const byId = (a: Block, b: Block) => a.id.localeCompare(b.id);
+    assert.deepEqual([...read].sort(byId), [...active].sort(byId));
+  });
+
+  it('reads the same however the bytes are split into chunks, a last line without its newline included', async () => {
+    const bytes = Buffer.concat(await store.activeBlocks(NOW));
+    const whole = blocksOfLines([bytes]);
+    assert.equal(whole.length, active.length);
+    for (let cut = 1; cut < bytes.length; cut += 7) {
+      assert.deepEqual(blocksOfLines([bytes.subarray(0, cut), bytes.subarray(cut, cut + 3), bytes.subarray(cut + 3)]), whole, `cut at ${cut}`);
+    }
+    assert.deepEqual(blocksOfLines([bytes.subarray(0, bytes.length - 1)]), whole, 'no newline at the end');
+  });
+
+  it('loads the block table without keeping the reused entry, and refuses a line that is not a block', async () => {
+    const table = new BlockTable();
+    const reader = new BlockLineReader((e) => void table.apply(e, NOW));
+    for (const c of await store.activeBlocks(NOW)) reader.push(c);
+    assert.equal(reader.end(), active.length);
+    assert.deepEqual([...table.active(NOW)].map((b) => b.id).sort(), active.map((b) => b.id).sort());
+    assert.throws(() => blocksOfLines([Buffer.from('a\tb\tc\n')]), /14 tab-separated fields/);
+    assert.throws(() => blocksOfLines([Buffer.from('id\tt\tcaller\t+1\tr\treason\tx\tall\trule\t\t1\t2\t0\t0\n')]), /a number expected/);
+  });
+});

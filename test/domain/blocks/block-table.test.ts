@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BlockTable, type Lookup } from '../../../src/domain/blocks/block-table.js';
+import { liftBlock, NO_EVIDENCE, type Block } from '../../../src/domain/blocks/block.js';
+import type { Subject } from '../../../src/domain/engine/verdicts.js';
+
+const T0 = Date.parse('2026-03-02T15:00:00-03:00');
+const HOUR = 3_600_000;
+const block = (id: string, subject: Subject, over: Partial<Block> = {}): Block => ({
+  kind: 'block',
+  id,
+  tenant: 'acme',
+  rule: 'velocity-caller',
+  severity: 'critical',
+  subject,
+  reason: '12 calls in 10 min',
+  level: 1,
+  scope: 'all',
+  startsAt: T0,
+  expiresAt: T0 + HOUR,
+  evidence: NO_EVIDENCE,
+  source: 'rule',
+  createdBy: '',
+  state: 'active',
+  ...over,
+});
+const ask = (over: Partial<Lookup> = {}): Lookup => ({
+  tenant: 'acme',
+  caller: '+551130001000',
+  account: '1001',
+  ip: '10.0.0.1',
+  callee: '+442071234567',
+  calleeE164: '+442071234567',
+  international: true,
+  exempt: new Set(),
+  ...over,
+});
+const ids = (blocks: readonly Block[]) => blocks.map((b) => b.id);
+
+describe('block table (compact layout)', () => {
+  it('gives back what was applied, field for field', () => {
+    const t = new BlockTable();
+    const b = block('b1', { kind: 'caller', value: '+551130001000' }, { level: 3, scope: 'international', createdBy: 'ana', source: 'manual' });
+    assert.equal(t.apply(b, T0), true);
+    assert.deepEqual(t.lookup(ask(), T0), [b]);
+    const throttle = block('t1', { kind: 'account', value: '1001' }, { throttle: { calls: 2, perMs: 60_000 } });
+    t.apply(throttle, T0);
+    assert.deepEqual(t.lookup(ask({ caller: 'other' }), T0), [throttle]);
+    assert.deepEqual([...t.active(T0)], [b, throttle]);
+  });
+
+  it('lifts and replaces by id, and lifting an unknown block changes nothing', () => {
+    const t = new BlockTable();
+    const b = block('b1', { kind: 'ip', value: '10.0.0.1' });
+    t.apply(b, T0);
+    assert.equal(t.apply(liftBlock(block('other', b.subject), T0, 'ana', 'x'), T0), false);
+    const longer = { ...b, expiresAt: T0 + 2 * HOUR, reason: 'again' };
+    assert.equal(t.apply(longer, T0), true);
+    assert.equal(t.size, 1);
+    assert.deepEqual(t.lookup(ask(), T0 + HOUR), [longer]);
+    assert.equal(t.apply(liftBlock(longer, T0, 'ana', 'false positive'), T0), true);
+    assert.equal(t.size, 0);
+    assert.deepEqual(t.lookup(ask(), T0), []);
+    assert.equal(t.shapeCount, 0, 'no shape is held for blocks that are gone');
+  });
+
+  it('expires: not answered once expired, not yet answered before it starts, dropped by sweep, never added expired', () => {
+    const t = new BlockTable();
+    t.apply(block('b1', { kind: 'caller', value: '+551130001000' }), T0);
+    t.apply(block('later', { kind: 'account', value: '1001' }, { startsAt: T0 + HOUR, expiresAt: T0 + 3 * HOUR }), T0);
+    assert.equal(t.apply(block('old', { kind: 'tenant', value: 'acme' }, { expiresAt: T0 }), T0), false);
+    assert.deepEqual(ids(t.lookup(ask(), T0)), ['b1']);
+    assert.deepEqual(ids(t.lookup(ask(), T0 + HOUR)), ['later']);
+    assert.equal(t.sweep(T0 + HOUR), 1);
+    assert.equal(t.size, 1);
+    assert.deepEqual(ids([...t.active(T0 + HOUR)]), ['later']);
+  });
+
+  it('holds several blocks of one subject, answered in the order they came, each lifted or swept alone', () => {
+    const t = new BlockTable();
+    const subject: Subject = { kind: 'caller', value: '+551130001000' };
+    t.apply(block('a', subject, { expiresAt: T0 + HOUR }), T0);
+    t.apply(block('b', subject, { rule: 'premium', expiresAt: T0 + 3 * HOUR }), T0);
+    t.apply(block('c', subject, { rule: 'manual', expiresAt: T0 + 2 * HOUR }), T0);
+    assert.deepEqual(ids(t.lookup(ask(), T0)), ['a', 'b', 'c']);
+    t.apply(liftBlock(block('b', subject), T0, 'ana', 'x'), T0);
+    assert.deepEqual(ids(t.lookup(ask(), T0)), ['a', 'c']);
+    t.apply(block('d', subject), T0);
+    assert.deepEqual(ids(t.lookup(ask(), T0)), ['a', 'c', 'd'], 'a freed slot is reused, the order kept');
+    assert.equal(t.sweep(T0 + HOUR), 2);
+    assert.deepEqual(ids(t.lookup(ask(), T0 + HOUR)), ['c']);
+    assert.equal(t.size, 1);
+  });
+
+  it('matches destination prefixes of every length held, and forgets a length once its last prefix goes', () => {
+    const t = new BlockTable();
+    t.apply(block('p2', { kind: 'destPrefix', value: '+44' }), T0);
+    t.apply(block('p5', { kind: 'destPrefix', value: '+4420' }), T0);
+    t.apply(block('p9', { kind: 'destPrefix', value: '+88216' }), T0);
+    assert.deepEqual(ids(t.lookup(ask(), T0)).sort(), ['p2', 'p5']);
+    assert.deepEqual(ids(t.lookup(ask({ calleeE164: null }), T0)), [], 'a callee that is no number matches no prefix');
+    assert.deepEqual(ids(t.lookup(ask({ calleeE164: '+44' }), T0)), [], 'a prefix shorter than the number only');
+    t.apply(liftBlock(block('p5', { kind: 'destPrefix', value: '+4420' }), T0, 'ana', 'x'), T0);
+    assert.deepEqual(ids(t.lookup(ask(), T0)), ['p2']);
+  });
+
+  it('keeps tenants apart, honours exemptions and the international scope, lists one tenant', () => {
+    const t = new BlockTable();
+    t.apply(block('acme', { kind: 'ip', value: '10.0.0.1' }), T0);
+    t.apply(block('other', { kind: 'ip', value: '10.0.0.1' }, { tenant: 'other' }), T0);
+    t.apply(block('intl', { kind: 'account', value: '1001' }, { scope: 'international' }), T0);
+    assert.deepEqual(ids(t.lookup(ask(), T0)), ['intl', 'acme'], 'account before ip');
+    assert.deepEqual(ids(t.lookup(ask({ international: false }), T0)), ['acme']);
+    assert.deepEqual(ids(t.lookup(ask({ exempt: new Set(['ip']) }), T0)), ['intl']);
+    assert.deepEqual(ids([...t.active(T0, 'other')]), ['other']);
+  });
+
+  it('grows past its first columns and reuses freed slots', () => {
+    const t = new BlockTable();
+    const n = 5000;
+    for (let i = 0; i < n; i++) t.apply(block(`b${i}`, { kind: 'caller', value: `+5511${i}` }, { expiresAt: T0 + HOUR + (i % 2) }), T0);
+    assert.equal(t.size, n);
+    assert.equal(t.sweep(T0 + HOUR), n / 2);
+    for (let i = 0; i < n; i += 2) t.apply(block(`again${i}`, { kind: 'caller', value: `+5511${i}` }, { expiresAt: T0 + 2 * HOUR }), T0);
+    assert.equal(t.size, n);
+    assert.deepEqual(ids(t.lookup(ask({ caller: '+55114000' }), T0 + HOUR)), ['again4000']);
+    assert.deepEqual(ids(t.lookup(ask({ caller: '+55114001' }), T0)), ['b4001']);
+    assert.equal(t.shapeCount, 1);
+  });
+});
