@@ -94,16 +94,16 @@ export class Pipeline {
     return this.lifecycle.health();
   }
 
-  /** Records waiting in the open batch. */
+  /** The open batch: records, verdicts (replay --attempts flushes them before the next block-check), whether one is a block. */
   get pendingRecords(): number {
     return this.pending.size;
   }
-
-  /** Verdicts waiting in the open batch (replay --attempts flushes them before the next block-check). */
   get pendingVerdicts(): number {
     return this.pending.verdicts.length;
   }
-
+  get pendingBlock(): boolean {
+    return this.pending.holdsBlock;
+  }
   /** Batches sealed and not yet persisted. */
   get sealedBatches(): number {
     return this.flusher.depth;
@@ -251,9 +251,9 @@ export class Pipeline {
     return batch;
   }
 
-  /** Resolves once every sealed batch is persisted, or as soon as the store fails. */
-  settle(): Promise<void> {
-    return this.flusher.settle();
+  /** Resolves once every sealed batch is persisted (`room`: once fewer than that many wait), or as soon as the store fails. */
+  settle(room?: number): Promise<void> {
+    return room === undefined ? this.flusher.settle() : this.flusher.room(room);
   }
 
   /** Graceful stop: persist what is pending (abandon it if the store is down: a Kafka source re-delivers it), save the usage profiles. */
