@@ -129,8 +129,10 @@ async function pipeline() {
   await processor.start();
   while (!processor.health().ready) await new Promise((r) => setTimeout(r, 20));
   const started = performance.now();
+  const cpu = process.cpuUsage(); // this process's CPU, chDB's threads included: what the pipeline costs, whatever else runs on the machine
   while ((await committed('pipeline')) < COUNT) await new Promise((r) => setTimeout(r, 20));
   const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   const text = await metrics.registry.metrics();
   const pick = (name: string) =>
     text
@@ -141,13 +143,13 @@ async function pipeline() {
   log(
     `    batches ${pick('sentinela_batch_rows_count')}, rows ${pick('sentinela_batch_rows_sum')}, persist seconds ${Number(pick('sentinela_batch_flush_seconds_sum')).toFixed(2)} of ${(elapsed / 1000).toFixed(2)}`,
   );
-  return { processor, rate: (COUNT / elapsed) * 1000 };
+  return { processor, rate: (COUNT / elapsed) * 1000, cpuUs: (used.user + used.system) / COUNT };
 }
 
 const bareRate = await bare();
 log(`(a) bare kafkajs consume + JSON.parse: ${Math.round(bareRate)} msgs/s`);
-const { processor, rate } = await pipeline();
-log(`(b) full pipeline to committed offsets: ${Math.round(rate)} CDRs/s (ratio ${(rate / bareRate).toFixed(3)})`);
+const { processor, rate, cpuUs } = await pipeline();
+log(`(b) full pipeline to committed offsets: ${Math.round(rate)} CDRs/s (ratio ${(rate / bareRate).toFixed(3)}), ${cpuUs.toFixed(0)} µs of CPU per CDR`);
 
 // --- (c) CDR produced → block published ----------------------------------------------------------------------
 const sent = new Map<string, number>();
@@ -204,6 +206,6 @@ await ch.close();
 await kafka.stop();
 rmSync(dataDir, { recursive: true, force: true });
 console.log(
-  `pipeline cdrs_per_s=${Math.round(rate)} bare_per_s=${Math.round(bareRate)} ratio=${(rate / bareRate).toFixed(3)} ` +
+  `pipeline cdrs_per_s=${Math.round(rate)} bare_per_s=${Math.round(bareRate)} ratio=${(rate / bareRate).toFixed(3)} cpu_us_per_cdr=${cpuUs.toFixed(0)} ` +
     `block_latency_p50_ms=${pct(50).toFixed(1)} block_latency_p99_ms=${pct(99).toFixed(1)} bursts=${latencies.length}/${BURSTS}`,
 );

@@ -55,9 +55,7 @@ export function composeProcessor(o: {
     log,
   });
   // last: reached only once the batch is published and stored; never fails, so it never holds the batch back
-  const alarmSink: BatchSink = async (batch) => {
-    for (const alert of batch.alerts) await alarmOnce(alert);
-  };
+  const alarmSink: BatchSink = (batch) => alarmOnce(batch.alerts);
   const hotlists = clickhouseHotlists(o.clickhouse, config, log, clock);
   // the topics ahead: a batch's blocks are published without waiting for the inserts of the batch before it
   const sinks = [ahead(kafkaSink(publisher, kc.topics)), storeSink(store), alarmSink];
