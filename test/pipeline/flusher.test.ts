@@ -122,4 +122,21 @@ describe('Flusher: ordered, retried persistence', () => {
     await Promise.all(batches.map((b) => b.done));
     assert.deepEqual(written, ['kafka1', 'store1', 'kafka2', 'store2']);
   });
+
+  it('room(n) resolves once fewer than n batches wait, before the queue drains (the source fills the next batch meanwhile)', async () => {
+    const releases: (() => void)[] = [];
+    const flusher = new Flusher({ sinks: [() => new Promise<void>((resolve) => releases.push(resolve))], backoff: { initialMs: 1, maxMs: 1 } });
+    const batches = [batch(1), batch(2)];
+    for (const b of batches) flusher.seal(b);
+    let roomy = false;
+    const room = flusher.room(2).then(() => (roomy = true));
+    while (releases.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(roomy, false, 'two sealed, none persisted: no room');
+    releases.shift()?.();
+    await room;
+    assert.equal(flusher.depth, 1, 'room while the second batch still persists');
+    while (releases.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    releases.shift()?.();
+    await Promise.all(batches.map((b) => b.done));
+  });
 });
