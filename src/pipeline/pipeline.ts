@@ -111,8 +111,7 @@ export class Pipeline {
 
   /** How long the open batch's first record has waited (monotonic clock), -1 when it is empty. */
   get batchAgeMs(): number {
-    const first = this.pending.firstAt;
-    return first === undefined ? -1 : performance.now() - first;
+    return this.pending.firstAt === undefined ? -1 : performance.now() - this.pending.firstAt;
   }
 
   /** Starts with the rule state of `assignment` rebuilt from the store (or a fresh engine without a store). */
