@@ -3,7 +3,8 @@
  * topic: (a) bare kafkajs consume + JSON.parse of every message, (b) the full pipeline (decode, validate,
  * normalise, every shipped rule, ClickHouse inserts on chDB, verdicts published) to committed offsets, and
  * (c) CDR-produced → block-published latency for velocity bursts while the processor is caught up.
- * Last line is machine-readable.
+ * Last line is machine-readable. `--quick` (npm run bench:pipeline -- --quick): a quarter of the CDRs and 20 bursts, under a minute.
+ * Prepares the Kafka mock it needs as `npm test` does (test/rig/prepare.mjs; nothing is built when KAFKA_BROKERS is set).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import type * as RuleFilesModule from '../src/adapters/files/rule-files.js';
 import type * as ConfigModule from '../src/config/config.js';
 import type * as LogModule from '../src/log.js';
 import type * as ComposeModule from '../src/main/processor.js';
+import '../test/rig/prepare.mjs';
 import { startKafka } from '../test/rig/kafka.js';
 import { dialler, prng } from './stream.js';
 
@@ -27,9 +29,10 @@ const { parseConfig } = (await import(`${lib}/config/config.js`)) as typeof Conf
 const { createLogger } = (await import(`${lib}/log.js`)) as typeof LogModule;
 const { composeProcessor } = (await import(`${lib}/main/processor.js`)) as typeof ComposeModule;
 
-const COUNT = Number(process.env['BENCH_COUNT'] ?? 48_000); // the mock cluster keeps ~16k messages per partition
+const QUICK = process.argv.includes('--quick');
+const COUNT = Number(process.env['BENCH_COUNT'] ?? (QUICK ? 12_000 : 48_000)); // the mock cluster keeps ~16k messages per partition
 const PARTITIONS = 4;
-const BURSTS = Number(process.env['BENCH_BURSTS'] ?? 50);
+const BURSTS = Number(process.env['BENCH_BURSTS'] ?? (QUICK ? 20 : 50));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const kafka = await startKafka({ brokers: 1, topics: { cdrs: PARTITIONS, blocks: 1, alerts: 1, dlq: 1 } });
@@ -126,8 +129,10 @@ async function pipeline() {
   await processor.start();
   while (!processor.health().ready) await new Promise((r) => setTimeout(r, 20));
   const started = performance.now();
+  const cpu = process.cpuUsage(); // this process's CPU, chDB's threads included: what the pipeline costs, whatever else runs on the machine
   while ((await committed('pipeline')) < COUNT) await new Promise((r) => setTimeout(r, 20));
   const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   const text = await metrics.registry.metrics();
   const pick = (name: string) =>
     text
@@ -138,13 +143,13 @@ async function pipeline() {
   log(
     `    batches ${pick('sentinela_batch_rows_count')}, rows ${pick('sentinela_batch_rows_sum')}, persist seconds ${Number(pick('sentinela_batch_flush_seconds_sum')).toFixed(2)} of ${(elapsed / 1000).toFixed(2)}`,
   );
-  return { processor, rate: (COUNT / elapsed) * 1000 };
+  return { processor, rate: (COUNT / elapsed) * 1000, cpuUs: (used.user + used.system) / COUNT };
 }
 
 const bareRate = await bare();
 log(`(a) bare kafkajs consume + JSON.parse: ${Math.round(bareRate)} msgs/s`);
-const { processor, rate } = await pipeline();
-log(`(b) full pipeline to committed offsets: ${Math.round(rate)} CDRs/s (ratio ${(rate / bareRate).toFixed(3)})`);
+const { processor, rate, cpuUs } = await pipeline();
+log(`(b) full pipeline to committed offsets: ${Math.round(rate)} CDRs/s (ratio ${(rate / bareRate).toFixed(3)}), ${cpuUs.toFixed(0)} µs of CPU per CDR`);
 
 // --- (c) CDR produced → block published ----------------------------------------------------------------------
 const sent = new Map<string, number>();
@@ -162,6 +167,7 @@ await blocks.run({
   },
 });
 await new Promise((r) => setTimeout(r, 1500));
+const BURST_CALLEES = ['+551130002000', '+552140051234', '+553132107788', '+554130334455', '+555121098877'];
 for (let b = 0; b < BURSTS; b++) {
   const caller = `+55219${String(10_000_000 + b)}`;
   const start = Date.now() - 120_000;
@@ -172,7 +178,7 @@ for (let b = 0; b < BURSTS; b++) {
       tenant: 't0',
       account: `burst${b}`,
       caller,
-      callee: '+551130002000',
+      callee: BURST_CALLEES[j], // distinct, unrelated numbers: velocity-caller counts distinct destinations
       startedAt: start + j * 5000,
       answeredAt: start + j * 5000,
       endedAt: start + j * 5000 + 10_000,
@@ -200,6 +206,6 @@ await ch.close();
 await kafka.stop();
 rmSync(dataDir, { recursive: true, force: true });
 console.log(
-  `pipeline cdrs_per_s=${Math.round(rate)} bare_per_s=${Math.round(bareRate)} ratio=${(rate / bareRate).toFixed(3)} ` +
+  `pipeline cdrs_per_s=${Math.round(rate)} bare_per_s=${Math.round(bareRate)} ratio=${(rate / bareRate).toFixed(3)} cpu_us_per_cdr=${cpuUs.toFixed(0)} ` +
     `block_latency_p50_ms=${pct(50).toFixed(1)} block_latency_p99_ms=${pct(99).toFixed(1)} bursts=${latencies.length}/${BURSTS}`,
 );

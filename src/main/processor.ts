@@ -9,6 +9,7 @@ import { kafkaSink } from '../adapters/kafka/messages.js';
 import { KafkaPublisher } from '../adapters/kafka/publisher.js';
 import type { Config, KafkaConfig } from '../config/config.js';
 import { storeSink } from '../pipeline/batch.js';
+import { ahead } from '../pipeline/flusher.js';
 import { createPipelineMetrics, type PipelineMetrics } from '../pipeline/metrics.js';
 import type { BatchSink, CdrStore } from '../pipeline/ports.js';
 import type { Backoff } from '../retry.js';
@@ -54,11 +55,10 @@ export function composeProcessor(o: {
     log,
   });
   // last: reached only once the batch is published and stored; never fails, so it never holds the batch back
-  const alarmSink: BatchSink = async (batch) => {
-    for (const alert of batch.alerts) await alarmOnce(alert);
-  };
+  const alarmSink: BatchSink = (batch) => alarmOnce(batch.alerts);
   const hotlists = clickhouseHotlists(o.clickhouse, config, log, clock);
-  const sinks = [kafkaSink(publisher, kc.topics), storeSink(store), alarmSink];
+  // the topics ahead: a batch's blocks are published without waiting for the inserts of the batch before it
+  const sinks = [ahead(kafkaSink(publisher, kc.topics)), storeSink(store), alarmSink];
   const parts = pipelineParts({ ...o, store, metrics, hotlist: hotlists.holder, sinks, sourceChanged: (c) => alarms.raise(sourceAlarm(c)) });
   const source = new KafkaCdrSource({
     kafka,

@@ -53,6 +53,10 @@ export class PendingBatch {
     return this.verdicts.filter((v): v is Block => v.kind === 'block');
   }
 
+  get holdsBlock(): boolean {
+    return this.verdicts.some((v) => v.kind === 'block');
+  }
+
   touch(now: number): void {
     this.firstAt ??= now;
   }

@@ -94,16 +94,16 @@ export class Pipeline {
     return this.lifecycle.health();
   }
 
-  /** Records waiting in the open batch. */
+  /** The open batch: records, verdicts (replay --attempts flushes them before the next block-check), whether one is a block. */
   get pendingRecords(): number {
     return this.pending.size;
   }
-
-  /** Verdicts waiting in the open batch (replay --attempts flushes them before the next block-check). */
   get pendingVerdicts(): number {
     return this.pending.verdicts.length;
   }
-
+  get pendingBlock(): boolean {
+    return this.pending.holdsBlock;
+  }
   /** Batches sealed and not yet persisted. */
   get sealedBatches(): number {
     return this.flusher.depth;
@@ -111,8 +111,7 @@ export class Pipeline {
 
   /** How long the open batch's first record has waited (monotonic clock), -1 when it is empty. */
   get batchAgeMs(): number {
-    const first = this.pending.firstAt;
-    return first === undefined ? -1 : performance.now() - first;
+    return this.pending.firstAt === undefined ? -1 : performance.now() - this.pending.firstAt;
   }
 
   /** Starts with the rule state of `assignment` rebuilt from the store (or a fresh engine without a store). */
@@ -252,9 +251,9 @@ export class Pipeline {
     return batch;
   }
 
-  /** Resolves once every sealed batch is persisted, or as soon as the store fails. */
-  settle(): Promise<void> {
-    return this.flusher.settle();
+  /** Resolves once every sealed batch is persisted (`room`: once fewer than that many wait), or as soon as the store fails. */
+  settle(room?: number): Promise<void> {
+    return room === undefined ? this.flusher.settle() : this.flusher.room(room);
   }
 
   /** Graceful stop: persist what is pending (abandon it if the store is down: a Kafka source re-delivers it), save the usage profiles. */

@@ -25,8 +25,8 @@ export interface RecordedAlarm extends Alarm {
 
 /** Where alarms raised from alerts are recorded, shared by every process (ClickHouse `alarms`). */
 export interface AlarmLedger {
-  /** Records the alarm unless its id is recorded already; false when it was. */
-  claimAlarm(alarm: RecordedAlarm): Promise<boolean>;
+  /** Records the alarms whose ids are not recorded yet (one read, one write per batch); returns those ids. */
+  claimAlarms(alarms: readonly RecordedAlarm[]): Promise<ReadonlySet<string>>;
 }
 
 export interface AlarmChannel {

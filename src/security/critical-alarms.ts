@@ -44,19 +44,22 @@ export function alarmOncePerAlert(o: {
   instance: string;
   clock: () => number;
   log: Logger;
-}): (alert: Alert) => Promise<void> {
-  return async (alert) => {
-    if (alert.severity !== 'critical') return;
-    const alarm = alertAlarm(alert, o.maskCallers);
-    const first = await retry(() => o.ledger.claimAlarm({ ...alarm, at: o.clock(), raisedBy: o.instance }), {
+}): (alerts: readonly Alert[]) => Promise<void> {
+  return async (alerts) => {
+    const alarms = alerts.filter((a) => a.severity === 'critical').map((a) => alertAlarm(a, o.maskCallers));
+    if (alarms.length === 0) return;
+    // one ledger read and one write per batch: a batch's round trips do not grow with its critical alerts
+    const first = await retry(() => o.ledger.claimAlarms(alarms.map((alarm) => ({ ...alarm, at: o.clock(), raisedBy: o.instance }))), {
       attempts: 3,
       backoff: { initialMs: 200, maxMs: 1_000 },
-    }).catch((err: unknown) => {
-      o.log.error({ err, alertId: alert.id }, 'alarm ledger unreachable: raising the alarm without its record');
-      return true;
+    }).catch((err: unknown): ReadonlySet<string> | undefined => {
+      o.log.error({ err, alertIds: alarms.map((a) => a.id) }, 'alarm ledger unreachable: raising the alarms without their record');
+      return undefined;
     });
-    if (first) o.alarms.raise(alarm);
-    else o.log.info({ alertId: alert.id }, 'alarm for this alert already raised');
+    for (const alarm of alarms) {
+      if (first === undefined || first.has(alarm.id)) o.alarms.raise(alarm);
+      else o.log.info({ alertId: alarm.id }, 'alarm for this alert already raised');
+    }
   };
 }
 

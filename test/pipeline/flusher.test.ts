@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SentinelaError } from '../../src/errors.js';
 import { PendingBatch } from '../../src/pipeline/batch.js';
-import { Flusher } from '../../src/pipeline/flusher.js';
+import { ahead, Flusher } from '../../src/pipeline/flusher.js';
 
 /** A batch holding one refused record, told apart by its position (the offset a Kafka source would commit). */
 function batch(n: number): PendingBatch {
@@ -77,5 +77,66 @@ describe('Flusher: ordered, retried persistence', () => {
     flusher.seal(late);
     await assert.rejects(late.done, (e: SentinelaError) => e.code === 'INGEST_UNAVAILABLE');
     assert.deepEqual(acked, []);
+  });
+
+  it('an ahead sink takes a sealed batch while the one before is still in the later sinks, in order, and never again on a retry', async () => {
+    const written: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let storeFailures = 2;
+    const flusher = new Flusher({
+      sinks: [
+        ahead(async (b) => void written.push(`kafka${nextOf(b)}`)),
+        async (b) => {
+          if (nextOf(b) === '1') await held;
+          if (nextOf(b) === '2' && storeFailures-- > 0) throw new SentinelaError('STORE_UNAVAILABLE', 'down (injected)');
+          written.push(`store${nextOf(b)}`);
+        },
+      ],
+      backoff: { initialMs: 1, maxMs: 5 },
+    });
+    const batches = [batch(1), batch(2), batch(3)];
+    for (const b of batches) flusher.seal(b);
+    while (written.length < 3) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(written, ['kafka1', 'kafka2', 'kafka3'], 'every sealed batch reached the ahead sink while the first one is still being stored');
+    release();
+    await Promise.all(batches.map((b) => b.done));
+    assert.deepEqual(written, ['kafka1', 'kafka2', 'kafka3', 'store1', 'store2', 'store3'], 'the retried store did not send batch 2 to Kafka again, behind 3');
+  });
+
+  it('an ahead sink that fails holds every later batch back from it until the run loop sends them in order', async () => {
+    const written: string[] = [];
+    let kafkaFailures = 1;
+    const flusher = new Flusher({
+      sinks: [
+        ahead(async (b) => {
+          if (nextOf(b) === '1' && kafkaFailures-- > 0) throw new SentinelaError('KAFKA_UNAVAILABLE', 'down (injected)');
+          written.push(`kafka${nextOf(b)}`);
+        }),
+        async (b) => void written.push(`store${nextOf(b)}`),
+      ],
+      backoff: { initialMs: 1, maxMs: 5 },
+    });
+    const batches = [batch(1), batch(2)];
+    for (const b of batches) flusher.seal(b);
+    await Promise.all(batches.map((b) => b.done));
+    assert.deepEqual(written, ['kafka1', 'store1', 'kafka2', 'store2']);
+  });
+
+  it('room(n) resolves once fewer than n batches wait, before the queue drains (the source fills the next batch meanwhile)', async () => {
+    const releases: (() => void)[] = [];
+    const flusher = new Flusher({ sinks: [() => new Promise<void>((resolve) => releases.push(resolve))], backoff: { initialMs: 1, maxMs: 1 } });
+    const batches = [batch(1), batch(2)];
+    for (const b of batches) flusher.seal(b);
+    let roomy = false;
+    const room = flusher.room(2).then(() => (roomy = true));
+    while (releases.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(roomy, false, 'two sealed, none persisted: no room');
+    releases.shift()?.();
+    await room;
+    assert.equal(flusher.depth, 1, 'room while the second batch still persists');
+    while (releases.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    releases.shift()?.();
+    await Promise.all(batches.map((b) => b.done));
   });
 });

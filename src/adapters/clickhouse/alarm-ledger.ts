@@ -14,15 +14,33 @@ export class ClickHouseAlarmLedger implements AlarmLedger {
     this.db = ident(database);
   }
 
-  async claimAlarm(a: RecordedAlarm): Promise<boolean> {
-    const seen = await selectRows<{ n: string }>(this.client, `SELECT count() AS n FROM ${this.db}.alarms WHERE id = {id:String}`, { id: a.id }, 'find alarm');
-    if (Number(seen[0]?.n ?? 0) > 0) return false;
+  async claimAlarms(alarms: readonly RecordedAlarm[]): Promise<ReadonlySet<string>> {
+    const ids = [...new Set(alarms.map((a) => a.id))];
+    if (ids.length === 0) return new Set();
+    const seen = await selectRows<{ id: string }>(
+      this.client,
+      `SELECT DISTINCT id FROM ${this.db}.alarms WHERE id IN {ids:Array(String)}`,
+      { ids },
+      'find alarms',
+    );
+    const claimed = new Set(ids);
+    for (const row of seen) claimed.delete(row.id);
+    const rows = new Map(alarms.filter((a) => claimed.has(a.id)).map((a) => [a.id, a]));
     await insertRows(
       this.client,
       `${this.db}.alarms`,
-      [{ id: a.id, at: a.at, key: a.key, kind: a.kind, severity: a.severity, title: a.title, details: JSON.stringify(a.details), raised_by: a.raisedBy }],
+      [...rows.values()].map((a) => ({
+        id: a.id,
+        at: a.at,
+        key: a.key,
+        kind: a.kind,
+        severity: a.severity,
+        title: a.title,
+        details: JSON.stringify(a.details),
+        raised_by: a.raisedBy,
+      })),
       'none',
     );
-    return true;
+    return claimed;
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { storeError } from './client.js';
 
@@ -25,7 +26,7 @@ export async function selectRows<T>(client: ClickHouseClient, query: string, par
  */
 export type InsertDedup = 'rows' | { readonly identity: unknown } | 'none';
 
-const dedupSettings = (table: string, values: readonly object[], dedup: InsertDedup) =>
+const dedupSettings = (table: string, body: string, dedup: InsertDedup) =>
   dedup === 'none'
     ? { insert_deduplication_token: '' }
     : {
@@ -33,15 +34,24 @@ const dedupSettings = (table: string, values: readonly object[], dedup: InsertDe
         deduplicate_blocks_in_dependent_materialized_views: 1 as const,
         insert_deduplication_token: createHash('sha256')
           .update(table)
-          .update(JSON.stringify(dedup === 'rows' ? values : dedup.identity))
+          .update(dedup === 'rows' ? body : JSON.stringify(dedup.identity))
           .digest('hex'),
       };
 
-/** The one JSONEachRow insert into `table` (already qualified with its database); `dedup` says what a repeat is. */
+/**
+ * The one JSONEachRow insert into `table` (already qualified with its database); `dedup` says what a repeat is.
+ * The rows are encoded once: the same text is the token's content and the insert's body (no second stringify).
+ */
 export async function insertRows(client: ClickHouseClient, table: string, values: readonly object[], dedup: InsertDedup): Promise<void> {
   if (values.length === 0) return;
+  const body = values.map(jsonLine).join('\n');
   try {
-    await client.insert({ table, values: values.map(wellFormed), format: 'JSONEachRow', clickhouse_settings: dedupSettings(table, values, dedup) });
+    const { stream } = await client.exec({
+      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+      values: Readable.from([body], { objectMode: false }),
+      clickhouse_settings: dedupSettings(table, body, dedup),
+    });
+    stream.resume(); // nothing to read: free the connection
   } catch (err) {
     throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
   }
@@ -60,13 +70,16 @@ const SURROGATE = /[\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
- * A row whose strings are well-formed UTF-16. A lone surrogate (from `"\ud800"` in a hostile JSON record, kept in a
- * field or quoted by an error message) serialises to an escape ClickHouse refuses, failing the whole batch on every
- * retry: found by fuzzing (npm run test:faults). It becomes U+FFFD, as UTF-8 encoding would make it anyway.
+ * A row as one JSON line whose strings are well-formed UTF-16. A lone surrogate (from `"\ud800"` in a hostile JSON
+ * record, kept in a field or quoted by an error message) serialises to an escape ClickHouse refuses, failing the
+ * whole batch on every retry: found by fuzzing (npm run test:faults). It becomes U+FFFD, as UTF-8 encoding would
+ * make it anyway. JSON.stringify escapes only lone surrogates, so a line without `\ud` needs no second look.
  */
-function wellFormed(row: object): object {
+function jsonLine(row: object): string {
+  const line = JSON.stringify(row);
+  if (!line.includes('\\ud')) return line;
   const entries = Object.entries(row);
-  return entries.some(([, v]) => hasSurrogate(v)) ? Object.fromEntries(entries.map(([k, v]) => [k, fixSurrogates(v)])) : row;
+  return entries.some(([, v]) => hasSurrogate(v)) ? JSON.stringify(Object.fromEntries(entries.map(([k, v]) => [k, fixSurrogates(v)]))) : line;
 }
 
 const hasSurrogate = (v: unknown): boolean => (typeof v === 'string' ? SURROGATE.test(v) : Array.isArray(v) && v.some(hasSurrogate));

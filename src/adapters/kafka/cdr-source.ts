@@ -39,6 +39,8 @@ export class KafkaCdrSource {
   private readonly formats: ReadonlyMap<string, FormatSpec>;
   private assignment: Readonly<Record<string, number[]>> = {};
   private timer: NodeJS.Timeout | undefined;
+  /** Monotonic time of the last seal (a record after a longer quiet spell is sealed at once). */
+  private sealedAt = -Infinity;
   private readonly stopped = new AbortController();
 
   constructor(private readonly o: KafkaCdrSourceOptions) {
@@ -132,21 +134,40 @@ export class KafkaCdrSource {
       pipeline.accept(stream, decoder, message.value ?? Buffer.alloc(0), message.key, Number(message.offset));
       payload.resolveOffset(message.offset);
       if (pipeline.pendingRecords >= this.o.batch.maxRows) {
-        pipeline.seal();
-        // backpressure: at most one batch persisting and one sealed behind it
-        if (pipeline.sealedBatches >= 2) await pipeline.settle();
+        this.seal();
+        // backpressure: at most one batch persisting and one sealed behind it; the next fills meanwhile
+        await pipeline.settle(2);
         await payload.heartbeat();
       }
     }
     this.o.pipeline.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-    if (pipeline.batchAgeMs >= this.o.batch.maxWaitMs) pipeline.seal();
+    if (this.due()) this.seal();
   }
 
   /** Timer: flush a batch that waited long enough, and give up on correlations that never completed. */
   private async tick(): Promise<void> {
     if (!this.pipeline.running) return;
     this.pipeline.release('expired');
-    if (this.pipeline.batchAgeMs >= this.o.batch.maxWaitMs) this.pipeline.seal();
+    if (this.due()) this.seal();
+  }
+
+  /**
+   * Whether the open batch goes to the flusher now. A block is published at once; so is the first record after a
+   * quiet spell. While a batch persists the open one grows instead (group commit, up to maxRows): it is sealed as
+   * that batch is acknowledged, so inserts get larger as the load rises and the store keeps up with fewer parts.
+   */
+  private due(): boolean {
+    const p = this.pipeline;
+    const age = p.batchAgeMs;
+    if (age < 0) return false;
+    if (p.pendingBlock) return true;
+    if (p.sealedBatches > 0) return false;
+    return age >= this.o.batch.maxWaitMs || performance.now() - this.sealedAt >= this.o.batch.maxWaitMs;
+  }
+
+  private seal(): void {
+    this.sealedAt = performance.now();
+    this.pipeline.seal();
   }
 
   private async commit(batch: PendingBatch): Promise<void> {
@@ -156,5 +177,7 @@ export class KafkaCdrSource {
       // persisted already: a re-delivery is recognised as duplicates, so this costs work, not correctness
       this.o.log.warn({ err }, 'offset commit failed; the batch is persisted and will be recognised if re-delivered');
     }
+    // the batch that grew while this one persisted goes next (a seal between two records is still whole records)
+    if (this.pipeline.running && this.due()) this.seal();
   }
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -24,7 +25,9 @@ function freshClusterNode(): { client: ClickHouseClient; commands: string[]; ins
   const rows = (values: object[]) => ({ json: () => Promise.resolve(values) });
   const client = {
     command: ({ query }: { query: string }) => Promise.resolve(void commands.push(query)),
-    insert: ({ table }: { table: string }) => Promise.resolve(void inserts.push(table)),
+    // insertRows sends `INSERT INTO <table> FORMAT JSONEachRow` with its encoded rows through exec
+    exec: ({ query }: { query: string }) =>
+      Promise.resolve({ stream: Readable.from([]) }).finally(() => void inserts.push(/^INSERT INTO (\S+)/.exec(query)?.[1] ?? query)),
     query: ({ query, query_params }: { query: string; query_params?: { table?: string } }) => {
       if (!query.includes('engine_full')) return Promise.resolve(rows([]));
       const created = commands.some((c) => c.startsWith(`CREATE TABLE IF NOT EXISTS ${ident(DB)}.${query_params?.table ?? ''} `));

@@ -104,8 +104,8 @@ describe('A1 alarms of critical alerts in Kafka mode: one per alert, whatever th
       evidence: ['c1'],
       details: {},
     };
-    for (const p of processes) await p.raise(alert);
-    await processes[0]?.raise(alert);
+    for (const p of processes) await p.raise([alert]);
+    await processes[0]?.raise([alert, alert]);
     await Promise.all(processes.map((p) => p.alarms.drain()));
     const rows = await ch.rows<{ raised_by: string }>(`SELECT raised_by FROM ${ch.database}.alarms WHERE id = 'again-0001'`);
     assert.deepEqual(
