@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { storeError } from './client.js';
 
@@ -51,7 +52,8 @@ export async function insertRows(client: ClickHouseClient, table: string, values
       values: Readable.from([body], { objectMode: false }),
       clickhouse_settings: dedupSettings(table, body, dedup),
     });
-    stream.resume(); // nothing to read: free the connection
+    // nothing to read, but its end (or a reset after the status) is the insert's outcome: a retry, not an uncaught error
+    await finished(stream.resume());
   } catch (err) {
     throw storeError(err, 'STORE_QUERY_FAILED', `insert into ${table}`);
   }

@@ -160,7 +160,8 @@ export class KafkaCdrSource {
     const p = this.pipeline;
     const age = p.batchAgeMs;
     if (age < 0) return false;
-    if (p.pendingBlock) return true;
+    // a block goes at once, but never more than one batch behind the one persisting (backpressure under an attack)
+    if (p.pendingBlock) return p.sealedBatches < 2;
     if (p.sealedBatches > 0) return false;
     return age >= this.o.batch.maxWaitMs || performance.now() - this.sealedAt >= this.o.batch.maxWaitMs;
   }
