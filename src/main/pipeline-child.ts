@@ -26,6 +26,8 @@ async function main(mode: string): Promise<void> {
   // the graceful stop below hangs
   const orphanGuard = () => setTimeout(() => process.exit(1), 15_000).unref();
   process.once('disconnect', orphanGuard);
+  // a parent that died while forking this process disconnected before anyone listened: an orphan found in a test run
+  if (!process.connected) orphanGuard();
   const send = (m: ChildMessage) => {
     if (process.connected) process.send?.(m);
   };
