@@ -156,6 +156,8 @@ const sent = new Map<string, number>();
 const latencies: number[] = [];
 const blocks = client.consumer({ groupId: `blocks-${Date.now()}`, maxWaitTimeInMs: 20, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 2000 });
 await blocks.connect();
+// the bursts start once this consumer has joined: reading from the end, a late join (a loaded machine) missed every block
+const joined = new Promise<void>((resolve) => blocks.on(blocks.events.GROUP_JOIN, () => resolve()));
 await blocks.subscribe({ topic: kafka.topic('blocks'), fromBeginning: false });
 await blocks.run({
   eachMessage: async ({ message }) => {
@@ -166,7 +168,8 @@ await blocks.run({
     sent.delete(key);
   },
 });
-await new Promise((r) => setTimeout(r, 1500));
+await joined;
+await new Promise((r) => setTimeout(r, 1500)); // its first fetch is under way
 const BURST_CALLEES = ['+551130002000', '+552140051234', '+553132107788', '+554130334455', '+555121098877'];
 for (let b = 0; b < BURSTS; b++) {
   const caller = `+55219${String(10_000_000 + b)}`;
