@@ -1,3 +1,4 @@
+import type { BlockEntry } from '../domain/blocks/block-table.js';
 import type { Cdr } from '../domain/cdr/contract.js';
 import type { EventStatus } from '../domain/engine/engine.js';
 import type { RestoredAlert } from '../domain/engine/episodes.js';
@@ -79,8 +80,8 @@ export interface CdrStore {
   recentCdrs(topic: string, partitions: readonly number[], since: number): AsyncIterable<Cdr>;
   /** Alerts reached at or after `since`, oldest first (a rebuild keeps their subjects quiet through their cooldown). */
   recentAlerts(since: number): Promise<RestoredAlert[]>;
-  /** Rule blocks that started at or after `since`, not lifted. */
-  recentBlocks(since: number): Promise<Block[]>;
+  /** Rule blocks that started at or after `since`, not lifted, oldest first, into `apply` (one reused entry); returns their count. */
+  recentBlocks(since: number, apply: (block: BlockEntry) => void): Promise<number>;
   /** Users that registered from an address since `since`: the signalling rules' known sites survive a restart. */
   knownUsers(since: number): Promise<KnownUser[]>;
   /** Stores learned usage profiles, one snapshot per tenant (G3); per tenant, the one that learned the newest event wins. */

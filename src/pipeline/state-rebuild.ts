@@ -21,7 +21,7 @@ export async function rebuildEngine(
   engine.restoreUsage(profiles);
   // alerts oldest first, then blocks: a later decision replaces an earlier one, as when they were taken
   for (const alert of await store.recentAlerts(now - engine.alertHorizonMs)) engine.restoreAlert(alert);
-  for (const block of await store.recentBlocks(now - engine.blockHorizonMs)) engine.restoreBlock(block);
+  await store.recentBlocks(now - engine.blockHorizonMs, (block) => engine.restoreBlock(block));
   if (engine.signalling.ruleCount > 0)
     for (const k of await store.knownUsers(now - engine.signalling.known.horizonMs)) engine.signalling.known.learn(k.tenant, k.ip, k.user, k.at);
   let replayed = 0;

@@ -1,6 +1,8 @@
-import type { BlockEntry } from '../../domain/blocks/block-table.js';
-import { NO_EVIDENCE, type Block } from '../../domain/blocks/block.js';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { blockOfEntry, type BlockEntry } from '../../domain/blocks/block-table.js';
+import type { Block } from '../../domain/blocks/block.js';
 import type { KeyKind } from '../../domain/rules/spec.js';
+import { storeError } from './client.js';
 
 /**
  * The bootstrap's compact form of the active blocks (issue 19): TabSeparated lines of these columns, read straight
@@ -114,19 +116,31 @@ export class BlockLineReader {
 /** Every block of BLOCK_LINE_COLUMNS chunks, as Blocks (tests, and callers that want objects). */
 export function blocksOfLines(chunks: readonly Uint8Array[]): Block[] {
   const blocks: Block[] = [];
-  const reader = new BlockLineReader((e) =>
-    blocks.push({
-      kind: 'block',
-      severity: 'critical',
-      evidence: NO_EVIDENCE,
-      ...e,
-      subject: { ...e.subject },
-      ...(e.throttle ? { throttle: { ...e.throttle } } : {}),
-    }),
-  );
+  const reader = new BlockLineReader((e) => blocks.push(blockOfEntry(e)));
   for (const c of chunks) reader.push(c);
   reader.end();
   return blocks;
+}
+
+/**
+ * Streams the blocks a query of BLOCK_LINE_COLUMNS (its FORMAT TabSeparated included) selects into `apply`, chunk
+ * by chunk as ClickHouse sends them (the state rebuild: no row, Block or whole result held). Returns the count.
+ */
+export async function streamBlockLines(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+  apply: (entry: BlockEntry) => void,
+  context: string,
+): Promise<number> {
+  try {
+    const result = await client.exec({ query, query_params: params });
+    const reader = new BlockLineReader(apply);
+    for await (const chunk of result.stream as AsyncIterable<Uint8Array>) reader.push(chunk);
+    return reader.end();
+  } catch (err) {
+    throw storeError(err, 'STORE_QUERY_FAILED', context);
+  }
 }
 
 function digits(buf: Buffer, start: number, end: number, line: number): number {

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
+import type { BlockEntry } from '../../domain/blocks/block-table.js';
 import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
 import type { Cdr } from '../../domain/cdr/contract.js';
 import type { RestoredAlert } from '../../domain/engine/episodes.js';
@@ -8,7 +9,8 @@ import type { NumberResult } from '../../domain/numbering/normaliser.js';
 import type { UsageSnapshot } from '../../domain/usage/usage-snapshot.js';
 import type { CdrStore, KnownUser, Rejected, StoredCdr, StoredEvent, StoredRange } from '../../pipeline/ports.js';
 import { alertRow } from './alert-rows.js';
-import { BLOCK_COLUMNS, blockOfRow, blockRow, type BlockRow } from './block-rows.js';
+import { blockRow } from './block-rows.js';
+import { BLOCK_LINE_COLUMNS, streamBlockLines } from './block-stream.js';
 import { ident, storeError } from './client.js';
 import { decisionRow } from './decision-rows.js';
 import { eventRow, selectKnownUsers } from './event-rows.js';
@@ -131,15 +133,15 @@ export class ClickHouseStore implements CdrStore {
     }));
   }
 
-  async recentBlocks(since: number): Promise<Block[]> {
-    const rows = await selectRows<BlockRow>(
+  async recentBlocks(since: number, apply: (block: BlockEntry) => void): Promise<number> {
+    return streamBlockLines(
       this.client,
-      `SELECT ${BLOCK_COLUMNS} FROM ${this.db}.blocks FINAL
-       WHERE source = 'rule' AND lifted_at IS NULL AND starts_at >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY starts_at`,
+      `SELECT ${BLOCK_LINE_COLUMNS} FROM ${this.db}.blocks FINAL
+       WHERE source = 'rule' AND lifted_at IS NULL AND starts_at >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY starts_at FORMAT TabSeparated`,
       { since },
+      apply,
       'state rebuild',
     );
-    return rows.map(blockOfRow);
   }
 
   /**

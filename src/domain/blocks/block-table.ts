@@ -20,6 +20,16 @@ export interface Lookup {
 /** What the table keeps of a block: a Block, or one reused object a bootstrap parser fills row by row. */
 export type BlockEntry = ShapeFields & Pick<Block, 'id' | 'tenant' | 'subject' | 'startsAt' | 'expiresAt' | 'state'>;
 
+/** A Block of its own from an entry (a reader reuses its entry): evidence is not stored with blocks. */
+export const blockOfEntry = (e: BlockEntry): Block => ({
+  kind: 'block',
+  severity: 'critical',
+  evidence: NO_EVIDENCE,
+  ...e,
+  subject: { ...e.subject },
+  ...(e.throttle ? { throttle: { ...e.throttle } } : {}),
+});
+
 const NONE = -1;
 
 /**

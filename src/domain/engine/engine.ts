@@ -13,7 +13,8 @@ import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
 import { enrich, type CallEvent, type EnrichDeps } from './event.js';
 import type { SubjectList } from './subject-lists.js';
-import type { Block, Verdict } from './verdicts.js';
+import type { Verdict } from './verdicts.js';
+import type { BlockEntry } from '../blocks/block-table.js';
 import { CalleeFactsMemo } from '../cost/callee-facts.js';
 import { DailyCostBaseline } from '../cost/daily-cost-baseline.js';
 import { MoneyBook, type MoneyRow } from '../cost/money-book.js';
@@ -228,8 +229,8 @@ export class Engine {
     return Math.max(86_400_000, ...this.options.rules.map((r) => r.cooldownMs)) + this.lateness;
   }
 
-  /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore). */
-  restoreBlock(block: Block): void {
+  /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore; the entry may be reused). */
+  restoreBlock(block: BlockEntry): void {
     if (this.signalling.has(block.rule)) this.signalling.restoreBlock(block);
     else this.episodes.restore(block);
   }

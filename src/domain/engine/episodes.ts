@@ -9,6 +9,7 @@ import { noveltiesOf } from '../usage/novelty.js';
 import { verdictId, subjectText, type Alert, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
 import { round2 } from '../round.js';
 import { ruleThrottle, supersede } from './rule-throttle.js';
+import { blockOfEntry, type BlockEntry } from '../blocks/block-table.js';
 
 interface Episode {
   quietUntil: number;
@@ -152,8 +153,9 @@ export class EpisodeBook {
   /**
    * Re-learns a block issued before a restart (state rebuild): repeats stay suppressed until it expires and
    * it counts for escalation. Call before replaying the CDRs that caused it, which then find it and stay quiet.
+   * The entry may be a reader's reused object: only a throttle is kept whole (a copy: its block lifts it).
    */
-  restore(block: Block): void {
+  restore(block: BlockEntry): void {
     const subject = subjectText(block.subject);
     const key = episodeKey(block.tenant, block.rule, subject);
     const episode = this.episodes.get(key);
@@ -163,18 +165,20 @@ export class EpisodeBook {
         quietUntil: Math.max(block.expiresAt, episode?.quietUntil ?? -Infinity),
         rank: episode && episode.quietUntil > block.startsAt ? Math.max(1, episode.rank) : 1,
         suppressed: 0,
-        throttle: block,
+        throttle: blockOfEntry(block),
       });
       return;
     }
     if (!episode || episode.quietUntil < block.expiresAt) this.episodes.set(key, { quietUntil: block.expiresAt, rank: 3, suppressed: 0 });
     const historyKey = `${block.tenant}\u0000${subject}`;
-    const starts = this.history.get(historyKey) ?? [];
-    if (!starts.includes(block.startsAt)) {
+    const starts = this.history.get(historyKey);
+    if (starts === undefined) this.history.set(historyKey, [block.startsAt]);
+    // a rebuild reads blocks oldest first: appending keeps the starts sorted
+    else if ((starts[starts.length - 1] as number) < block.startsAt) starts.push(block.startsAt);
+    else if (!starts.includes(block.startsAt)) {
       starts.push(block.startsAt);
       starts.sort((a, b) => a - b);
     }
-    this.history.set(historyKey, starts);
   }
 
   /**

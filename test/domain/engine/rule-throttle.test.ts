@@ -179,6 +179,28 @@ describe('rule throttle: the engine answers warn with a throttle and critical wi
     );
   });
 
+  it("a throttle restored from a reader's reused entry is kept as a copy: the entry refilled with the next line changes nothing", () => {
+    const first = harness({ only: [], rules: [GRADED] });
+    const calls = series('2026-03-02T10:00:00-03:00', 3, 20, (at, i) => first.call(at, { caller: `+55113000100${i}` }));
+    const [throttle] = throttlesOf(first.feed(...calls));
+    assert.ok(throttle?.throttle);
+
+    const h = harness({ only: [], rules: [GRADED] });
+    const subject = { ...throttle.subject };
+    const rate = { ...throttle.throttle };
+    const entry = { ...throttle, subject, throttle: rate };
+    h.engine.restoreBlock(entry);
+    // BlockLineReader fills the same objects with its next line
+    Object.assign(entry, { id: 'next-line', expiresAt: 0, rule: 'velocity-caller' });
+    Object.assign(subject, { value: '+5511999999999' });
+    Object.assign(rate, { calls: 99 });
+    for (const c of calls) h.engine.process(c, c.endedAt, true);
+    const more = series('2026-03-02T10:01:00-03:00', 3, 20, (at, i) => h.call(at, { id: `after-restart-${i}`, caller: `+55113000200${i}` }));
+    const lifted = throttlesOf(h.feed(...more)).find((t) => t.state === 'lifted');
+    assert.ok(lifted);
+    assert.deepEqual([lifted.id, lifted.subject, lifted.throttle, lifted.expiresAt], [throttle.id, throttle.subject, throttle.throttle, throttle.expiresAt]);
+  });
+
   it('the shipped exposure-account-fast throttles the international calls of an account at R$ 150 and blocks at R$ 300', () => {
     const profiles = { tenants: { acme: { international: { policy: 'allow' } } } };
     const h = harness({ only: ['exposure-account-fast'], profiles });
