@@ -3,31 +3,16 @@ import { after, before, describe, it } from 'node:test';
 import { ClickHouseApiStore } from '../../../src/adapters/clickhouse/api-store.js';
 import { BlockLineReader, blocksOfLines } from '../../../src/adapters/clickhouse/block-stream.js';
 import { BlockTable } from '../../../src/domain/blocks/block-table.js';
-import { liftBlock, NO_EVIDENCE, type Block } from '../../../src/domain/blocks/block.js';
+import { liftBlock, type Block } from '../../../src/domain/blocks/block.js';
 import type { Subject } from '../../../src/domain/engine/verdicts.js';
+import { testBlock } from '../../domain/blocks/test-block.js';
 import { migrated } from '../../processor/rig.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
 
 const NOW = Date.parse('2026-03-02T15:00:00-03:00');
 const HOUR = 3_600_000;
-const block = (id: string, subject: Subject, over: Partial<Block> = {}): Block => ({
-  kind: 'block',
-  id,
-  tenant: 'acme',
-  rule: 'velocity-caller',
-  severity: 'critical',
-  subject,
-  reason: '12 calls in 10 min',
-  level: 1,
-  scope: 'all',
-  startsAt: NOW - HOUR,
-  expiresAt: NOW + HOUR,
-  evidence: NO_EVIDENCE,
-  source: 'rule',
-  createdBy: '',
-  state: 'active',
-  ...over,
-});
+const block = (id: string, subject: Subject, over: Partial<Block> = {}): Block =>
+  testBlock(id, subject, { startsAt: NOW - HOUR, expiresAt: NOW + HOUR, ...over });
 
 describe('bootstrap stream of active blocks (chDB, TabSeparated lines)', () => {
   let ch: TestClickHouse;

@@ -4,28 +4,13 @@ import { readMigrations } from '../../../src/adapters/clickhouse/migrations.js';
 import { migrate } from '../../../src/adapters/clickhouse/migrator.js';
 import { ClickHouseStore } from '../../../src/adapters/clickhouse/store.js';
 import { blockOfEntry } from '../../../src/domain/blocks/block-table.js';
-import { liftBlock, NO_EVIDENCE, type Block } from '../../../src/domain/blocks/block.js';
+import { liftBlock, type Block } from '../../../src/domain/blocks/block.js';
+import { testBlock } from '../../domain/blocks/test-block.js';
 import { createTestDatabase, type TestClickHouse } from '../../rig/clickhouse.js';
 
 const T0 = Date.parse('2026-03-02T13:00:00Z');
-const block = (id: string, startsAt: number, more: Partial<Block> = {}): Block => ({
-  kind: 'block',
-  id,
-  tenant: 'acme',
-  rule: 'velocity-caller',
-  severity: 'critical',
-  subject: { kind: 'caller', value: `+5511300010${id.length}` },
-  reason: 'reason',
-  level: 1,
-  scope: 'all',
-  startsAt,
-  expiresAt: startsAt + 300_000,
-  evidence: NO_EVIDENCE,
-  source: 'rule',
-  createdBy: '',
-  state: 'active',
-  ...more,
-});
+const block = (id: string, startsAt: number, more: Partial<Block> = {}): Block =>
+  testBlock(id, { kind: 'caller', value: `+5511300010${id.length}` }, { reason: 'reason', startsAt, expiresAt: startsAt + 300_000, ...more });
 
 /** The state rebuild's read of rule blocks (issue 19): TabSeparated lines streamed into one reused entry. */
 describe('ClickHouseStore.recentBlocks', () => {

@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BlockTable, type Lookup } from '../../../src/domain/blocks/block-table.js';
-import { liftBlock, NO_EVIDENCE, type Block } from '../../../src/domain/blocks/block.js';
+import { liftBlock, type Block } from '../../../src/domain/blocks/block.js';
 import type { Subject } from '../../../src/domain/engine/verdicts.js';
+import { BLOCK_T0, testBlock } from './test-block.js';
 
-const T0 = Date.parse('2026-03-02T15:00:00-03:00');
+const T0 = BLOCK_T0;
 const HOUR = 3_600_000;
-const block = (id: string, subject: Subject, over: Partial<Block> = {}): Block => ({
-  kind: 'block',
-  id,
-  tenant: 'acme',
-  rule: 'velocity-caller',
-  severity: 'critical',
-  subject,
-  reason: '12 calls in 10 min',
-  level: 1,
-  scope: 'all',
-  startsAt: T0,
-  expiresAt: T0 + HOUR,
-  evidence: NO_EVIDENCE,
-  source: 'rule',
-  createdBy: '',
-  state: 'active',
-  ...over,
-});
+const block = testBlock;
 const ask = (over: Partial<Lookup> = {}): Lookup => ({
   tenant: 'acme',
   caller: '+551130001000',
