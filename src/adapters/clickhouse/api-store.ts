@@ -17,8 +17,8 @@ import type { DecisionTally } from '../../domain/blocks/decision-counts.js';
 import type { Alert } from '../../domain/engine/verdicts.js';
 import { alertRow } from './alert-rows.js';
 import { BLOCK_COLUMNS, blockOfRow, type BlockRow } from './block-rows.js';
-import { BLOCK_LINE_COLUMNS } from './block-stream.js';
-import { ident, storeError } from './client.js';
+import { BLOCK_LINE_COLUMNS, streamQuery } from './block-stream.js';
+import { ident } from './client.js';
 import { selectEvents, selectEvidenceEvents } from './event-rows.js';
 import { insertRows, selectRows } from './queries.js';
 import { ClickHouseStats } from './rollup-queries.js';
@@ -64,18 +64,11 @@ export class ClickHouseApiStore implements ApiStore {
 
   /** The bytes as ClickHouse sends them (BLOCK_LINE_COLUMNS in TabSeparated): no row objects for a million blocks. */
   async activeBlocks(now: number): Promise<Uint8Array[]> {
-    try {
-      const result = await this.client.exec({
-        query: `SELECT ${BLOCK_LINE_COLUMNS} FROM ${this.db}.blocks FINAL
-                WHERE lifted_at IS NULL AND expires_at > fromUnixTimestamp64Milli({now:Int64}) FORMAT TabSeparated`,
-        query_params: { now },
-      });
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of result.stream as AsyncIterable<Uint8Array>) chunks.push(chunk);
-      return chunks;
-    } catch (err) {
-      throw storeError(err, 'STORE_QUERY_FAILED', 'bootstrap active blocks');
-    }
+    const chunks: Uint8Array[] = [];
+    const query = `SELECT ${BLOCK_LINE_COLUMNS} FROM ${this.db}.blocks FINAL
+                   WHERE lifted_at IS NULL AND expires_at > fromUnixTimestamp64Milli({now:Int64}) FORMAT TabSeparated`;
+    await streamQuery(this.client, query, { now }, (chunk) => chunks.push(chunk), 'bootstrap active blocks');
+    return chunks;
   }
 
   async findBlock(id: string): Promise<Block | undefined> {

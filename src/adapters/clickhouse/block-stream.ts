@@ -133,11 +133,22 @@ export async function streamBlockLines(
   apply: (entry: BlockEntry) => void,
   context: string,
 ): Promise<number> {
+  const reader = new BlockLineReader(apply);
+  await streamQuery(client, query, params, (chunk) => reader.push(chunk), context);
+  return reader.end();
+}
+
+/** A query's raw result, chunk by chunk as ClickHouse sends it (its FORMAT in the query); a failure is STORE_QUERY_FAILED. */
+export async function streamQuery(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+  onChunk: (chunk: Uint8Array) => void,
+  context: string,
+): Promise<void> {
   try {
     const result = await client.exec({ query, query_params: params });
-    const reader = new BlockLineReader(apply);
-    for await (const chunk of result.stream as AsyncIterable<Uint8Array>) reader.push(chunk);
-    return reader.end();
+    for await (const chunk of result.stream as AsyncIterable<Uint8Array>) onChunk(chunk);
   } catch (err) {
     throw storeError(err, 'STORE_QUERY_FAILED', context);
   }
