@@ -18,25 +18,20 @@ const listen = z
     return { host: s.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(s.slice(colon + 1)) };
   })
   .refine((l) => l.port <= 65_535, 'port must be 0-65535 (0: any free port)');
-const cidrs = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p.length > 0),
-  )
-  .pipe(z.array(z.string().refine((c) => parseIpPrefix(c) !== undefined && isIP(c.split('/')[0] ?? '') !== 0, 'each entry must be an IP address or CIDR')));
+/** A comma-separated list, entries trimmed, empty ones dropped. */
+const commaList = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0),
+);
+const cidrs = commaList.pipe(
+  z.array(z.string().refine((c) => parseIpPrefix(c) !== undefined && isIP(c.split('/')[0] ?? '') !== 0, 'each entry must be an IP address or CIDR')),
+);
 /** Tenants whose blocks this edge applies (comma-separated); absent: every tenant's. */
-const tenants = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t.length > 0),
-  )
-  .pipe(z.array(z.string().regex(TENANT_NAME, 'each entry must be a tenant name (letters, digits, dot, underscore, hyphen)')).min(1, 'must name a tenant'));
+const tenants = commaList.pipe(
+  z.array(z.string().regex(TENANT_NAME, 'each entry must be a tenant name (letters, digits, dot, underscore, hyphen)')).min(1, 'must name a tenant'),
+);
 /** The nft command, split on spaces into argv (`nft`, `sudo nft`, `ip netns exec fw nft`); never run by a shell. */
 const command = z
   .string()
