@@ -32,6 +32,8 @@ export function engineFactory(
   const options = {
     on: o.on ?? 'cdr',
     allowedLatenessMs: o.allowedLatenessMs ?? config.rules.allowedLatenessMs,
+    // a block-check attempt has a fresh id and its retransmissions never reach the engine (BlockCheckService)
+    uniqueEvents: o.on === 'attempt',
     ...(o.hotlist ? { hotlist: o.hotlist } : {}),
   };
   return () => createEngine(ruleFiles, base, options);

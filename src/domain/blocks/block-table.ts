@@ -31,6 +31,7 @@ export const blockOfEntry = (e: BlockEntry): Block => ({
 });
 
 const NONE = -1;
+const NO_HITS: readonly Block[] = Object.freeze([]);
 
 /**
  * Active blocks in memory, indexed by tenant, subject kind and value: a block-check is a handful of map reads.
@@ -100,24 +101,26 @@ export class BlockTable {
     return true;
   }
 
-  /** The active blocks that apply to this call attempt. */
-  lookup(q: Lookup, now: number): Block[] {
-    const hits: Block[] = [];
-    const take = (kind: KeyKind, value: string) => {
-      if (q.exempt.has(kind) || this.kindCounts.get(kind) === undefined) return;
-      const key = `${q.tenant}\u0000${kind}\u0000${value}`;
-      for (let at = this.bySubject.get(key) ?? NONE; at !== NONE; at = this.next[at] as number) {
-        if (this.applies(at, now, q.international)) hits.push(this.block(key, at));
-      }
-    };
-    take('tenant', q.tenant);
-    take('caller', q.caller);
-    take('account', q.account);
-    if (q.ip !== undefined) take('ip', q.ip);
-    take('destination', q.callee);
+  /** The active blocks that apply to this call attempt (NO_HITS, shared, when none: most checks). */
+  lookup(q: Lookup, now: number): readonly Block[] {
+    let hits = this.take(q, now, 'tenant', q.tenant, undefined);
+    hits = this.take(q, now, 'caller', q.caller, hits);
+    hits = this.take(q, now, 'account', q.account, hits);
+    if (q.ip !== undefined) hits = this.take(q, now, 'ip', q.ip, hits);
+    hits = this.take(q, now, 'destination', q.callee, hits);
     if (q.calleeE164 !== null && this.prefixLengths.size > 0) {
       const e164 = q.calleeE164;
-      for (const length of this.prefixLengths.keys()) if (length < e164.length) take('destPrefix', e164.slice(0, length));
+      for (const length of this.prefixLengths.keys()) if (length < e164.length) hits = this.take(q, now, 'destPrefix', e164.slice(0, length), hits);
+    }
+    return hits ?? NO_HITS;
+  }
+
+  /** Adds the blocks of one subject that apply to `hits` (created at the first: no array per check without one). */
+  private take(q: Lookup, now: number, kind: KeyKind, value: string, hits: Block[] | undefined): Block[] | undefined {
+    if (q.exempt.has(kind) || this.kindCounts.get(kind) === undefined) return hits;
+    const key = `${q.tenant}\u0000${kind}\u0000${value}`;
+    for (let at = this.bySubject.get(key) ?? NONE; at !== NONE; at = this.next[at] as number) {
+      if (this.applies(at, now, q.international)) (hits ??= []).push(this.block(key, at));
     }
     return hits;
   }

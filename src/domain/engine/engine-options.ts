@@ -28,6 +28,11 @@ export interface EngineOptions {
   readonly hotlist?: HotlistHolder;
   /** Signalling rules over security events (issue 18): their state lives beside the CDR rules'. */
   readonly signalling?: readonly SignallingRule[];
+  /**
+   * Every event is new by construction, so none is looked up or remembered as a possible duplicate: block-check
+   * attempts each get a fresh id, and a retransmitted check is caught before it is counted (SeenCalls).
+   */
+  readonly uniqueEvents?: boolean;
 }
 
 /** The engine's signalling rules over security events, counting into the engine's rule stats (GET /v1/rules). */

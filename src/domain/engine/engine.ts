@@ -126,7 +126,7 @@ export class Engine {
     if (cdr.startedAt > now + this.skew) return this.outcome('future', []);
     const tenantMark = this.streams.markOf(cdr.tenant);
     if (cdr.startedAt < tenantMark - this.lateness) return this.outcome('too-late', []);
-    const seen = this.dedup.see(cdr.tenant, cdr.id, cdr.callId, cdr.startedAt);
+    const seen = this.options.uniqueEvents === true ? 'new' : this.dedup.see(cdr.tenant, cdr.id, cdr.callId, cdr.startedAt);
     if (seen !== 'new') return this.outcome(seen, []);
     const decidedAt = this.streams.advance(cdr, tenantMark, this.lateness);
     const event = enrich(cdr, this.ring.push(cdr.id), this.enrichDeps);

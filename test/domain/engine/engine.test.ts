@@ -15,6 +15,16 @@ describe('engine: each call counted once, each tenant its own stream', () => {
     assert.equal(blocksOf(h.feed(h.call('2026-03-02T10:00:30-03:00'))).length, 1);
   });
 
+  it('an engine of unique events (block-check attempts) counts every event and remembers none as a possible duplicate', () => {
+    const h = harness({ only: ['velocity-caller'], uniqueEvents: true });
+    // one id and Call-ID for all: a CDR engine would count the first and call the rest duplicates or legs
+    const attempts = series('2026-03-02T10:00:00-03:00', 5, 5, (at) => ({ ...h.call(at), id: 'attempt', callId: 'call-1' }));
+    const verdicts = h.feed(...attempts);
+    assert.equal(h.engine.counts.evaluated, 5);
+    assert.equal(h.engine.counts.duplicate + h.engine.counts.leg, 0);
+    assert.equal(blocksOf(verdicts).length, 1, 'five attempts to distinct numbers in a minute: blocked');
+  });
+
   it('a tenant far ahead in event time does not make another tenant late (partitions interleave freely)', () => {
     const h = harness({ only: ['velocity-caller'], allowedLatenessMs: minutes(60) });
     h.feed(h.call('2026-03-02T20:00:00-03:00', { tenant: 'ahead' }));

@@ -19,6 +19,8 @@ export interface HarnessOptions {
   /** profiles.yaml content (default: the shipped one). */
   readonly profiles?: unknown;
   readonly allowedLatenessMs?: number;
+  /** EngineOptions.uniqueEvents (the block-check's attempt engine). */
+  readonly uniqueEvents?: boolean;
 }
 
 /** An engine over the shipped rules (or a subset), with a CDR builder and verdict helpers. */
@@ -33,7 +35,10 @@ export function harness(options: HarnessOptions = {}) {
       rateEntries: DEFAULT_RULES.rateEntries,
     },
     { timeZone: 'America/Sao_Paulo', dialPlan: { homeCountry: 'BR', defaultDdd: '11', internationalPrefix: '00' } },
-    options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs },
+    {
+      ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs }),
+      ...(options.uniqueEvents === undefined ? {} : { uniqueEvents: options.uniqueEvents }),
+    },
   );
   let nextId = 1;
   const verdicts: Verdict[] = [];
