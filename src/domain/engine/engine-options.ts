@@ -33,6 +33,8 @@ export interface EngineOptions {
    * attempts each get a fresh id, and a retransmitted check is caught before it is counted (SeenCalls).
    */
   readonly uniqueEvents?: boolean;
+  /** Usage profiles kept per kind of subject (IP, account, caller); default DEFAULT_MAX_SUBJECTS (subject-cap.ts). */
+  readonly maxUsageSubjects?: number;
 }
 
 /** The engine's signalling rules over security events, counting into the engine's rule stats (GET /v1/rules). */

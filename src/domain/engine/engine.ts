@@ -47,7 +47,7 @@ export class Engine {
   private readonly dedup = new CallDedup();
   /** Hot ranges (rules' marks, given ranges) and the shared hotlist. */
   private readonly ranges: RangeMarks;
-  private readonly usage = new UsageBook();
+  private readonly usage: UsageBook;
   /** Whether any rule reads learned usage (baselines or novelty): otherwise nothing is learned. */
   private readonly learns: boolean;
   private readonly limits: readonly Limits[];
@@ -69,6 +69,7 @@ export class Engine {
   readonly signalling: SignallingBook;
 
   constructor(private readonly options: EngineOptions) {
+    this.usage = new UsageBook(options.maxUsageSubjects);
     this.money = options.rules.some((r) => r.measure.kind === 'moneyCap' || r.baseline?.dailyCost === true) ? new MoneyBook() : undefined;
     // rate and validity per callee, when a rate table is loaded
     const callees = options.rates ? new CalleeFactsMemo(options.rates) : undefined;

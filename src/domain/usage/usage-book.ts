@@ -25,6 +25,8 @@ import {
   type SubjectKind,
 } from './subjects.js';
 import { restoreSnapshot, takeSnapshots, type UsageSnapshot } from './usage-snapshot.js';
+import type { Baseline, ColdStart, LearningCall, LevelSlot } from './usage-types.js';
+import { DEFAULT_MAX_SUBJECTS, makeRoom } from './subject-cap.js';
 
 const COUNTRY = noveltyBit('country');
 const NUMBER_TYPE = noveltyBit('numberType');
@@ -34,32 +36,7 @@ const IP_CALLER = noveltyBit('ipCaller');
 const IP_ACCOUNT = noveltyBit('ipAccount');
 const RECENT_COUNTRY = noveltyBit('recentCountry');
 
-/** One call as the baseline rules judge it: built once per call, shared by every such rule. */
-export interface LearningCall {
-  readonly e: CallEvent;
-  readonly at: HourClass;
-  /** False while a rebuild replays calls a restored profile already learned. */
-  readonly teaches: boolean;
-}
-
-/** What a scaled threshold is scaled by, and why (alerts explain themselves). */
-export interface Baseline {
-  readonly value: number;
-  readonly from: string;
-  /** The subject is a site shared by several established callers (an office or call centre behind NAT). */
-  readonly shared?: boolean;
-  /** Shared only as a site opening (`firstAddress`): warned about up to OPENING_CEILING × the thresholds, then blocked. */
-  readonly opening?: boolean;
-}
-
-export type ColdStart = 'floor' | 'callers' | 'accounts' | 'peers';
-
-/** Where one rule's learned levels live: slot `index` of every subject of `kind`. */
-export interface LevelSlot {
-  readonly id: string;
-  readonly kind: SubjectKind;
-  readonly index: number;
-}
+export type { Baseline, ColdStart, LearningCall, LevelSlot } from './usage-types.js';
 
 const NEW_ACCOUNT_ON_IP: Baseline = { value: 0, from: 'none: this IP serves an account it did not serve before' };
 /** EV12's five: this many callers new to a site within a minute are a burst, not colleagues. */
@@ -92,6 +69,9 @@ export class UsageBook {
   private caller: CallerSite | undefined;
   private accountHash = 0;
 
+  /** `maxSubjects`: of each kind (see subject-cap.ts). */
+  constructor(private readonly maxSubjects = DEFAULT_MAX_SUBJECTS) {}
+
   /** Subjects with a profile: IP addresses, accounts and callers (their learned levels included). */
   get size(): number {
     return this.ips.size + this.accounts.size + this.callers.size;
@@ -116,6 +96,7 @@ export class UsageBook {
     const accountHash = hash30(e.account);
     let account = this.accounts.get(keys.account);
     if (!account) {
+      this.room(this.accounts);
       account = accountSite(t, minuteOf(t), new Members(), new Set(), 0, [], []);
       this.accounts.set(keys.account, account);
       this.seeTenant(e.tenant, t);
@@ -136,16 +117,20 @@ export class UsageBook {
     }
     account.callers.see(callerHash, t);
     let caller = this.callers.get(keys.caller);
-    if (!caller) this.callers.set(keys.caller, (caller = callerSite(t, minuteOf(t), [])));
-    else touch(caller, t);
+    if (!caller) {
+      this.room(this.callers);
+      this.callers.set(keys.caller, (caller = callerSite(t, minuteOf(t), [])));
+    } else touch(caller, t);
     let ip: IpSite | undefined;
     if (keys.ip !== undefined && e.ip !== undefined) {
       const ipHash = hash30(e.ip);
       if (remember(caller.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && familiar(caller, t)) novel |= CALLER_IP;
       if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && tookUpNetwork(account, ipHash, e.ip, t)) novel |= ACCOUNT_IP;
       ip = this.ips.get(keys.ip);
-      if (!ip) this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
-      else touch(ip, t);
+      if (!ip) {
+        this.room(this.ips);
+        this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
+      } else touch(ip, t);
       const known = familiar(ip, t);
       if (ip.callers.see(callerHash, t) && known) novel |= IP_CALLER;
       if (ip.accounts.see(accountHash, t) && known) novel |= IP_ACCOUNT;
@@ -280,6 +265,11 @@ export class UsageBook {
   private seeTenant(tenant: string, t: number): void {
     const since = this.tenantSince.get(tenant);
     if (since === undefined || t < since) this.tenantSince.set(tenant, t);
+  }
+
+  /** A new subject is coming: a full map of its kind makes room first. */
+  private room(map: Map<string, Subject>): void {
+    if (map.size >= this.maxSubjects) makeRoom(map, this.maxSubjects);
   }
 
   private subject(kind: SubjectKind): Subject | undefined {

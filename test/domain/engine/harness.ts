@@ -21,6 +21,7 @@ export interface HarnessOptions {
   readonly allowedLatenessMs?: number;
   /** EngineOptions.uniqueEvents (the block-check's attempt engine). */
   readonly uniqueEvents?: boolean;
+  readonly maxUsageSubjects?: number;
 }
 
 /** An engine over the shipped rules (or a subset), with a CDR builder and verdict helpers. */
@@ -38,6 +39,7 @@ export function harness(options: HarnessOptions = {}) {
     {
       ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs }),
       ...(options.uniqueEvents === undefined ? {} : { uniqueEvents: options.uniqueEvents }),
+      ...(options.maxUsageSubjects === undefined ? {} : { maxUsageSubjects: options.maxUsageSubjects }),
     },
   );
   let nextId = 1;

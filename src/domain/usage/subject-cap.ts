@@ -1,0 +1,27 @@
+import type { Subject } from './subjects.js';
+
+/** Subjects of one kind a usage book holds by default: about 600 bytes each (bench:engine), so ~300 MB a kind at most. */
+export const DEFAULT_MAX_SUBJECTS = 500_000;
+
+/**
+ * Makes room in a full map of subjects, freeing a tenth of it at once (so the work is paid once per many calls).
+ * Caller IDs and addresses are the caller's to choose: a flood of spoofed ones must not grow memory for the 30 days
+ * a profile is kept, nor erase what was learned of real subjects. Those seen in one minute only go first (a spoofed
+ * number calls once), the earliest first; then, if that was not enough, those idle the longest.
+ */
+export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number): void {
+  const target = cap - Math.max(1, Math.floor(cap / 10));
+  map.forEach((s, key) => {
+    if (map.size > target && s.firstMinute === s.lastMinute) map.delete(key);
+  });
+  const excess = map.size - target;
+  if (excess <= 0) return;
+  const idle = new Float64Array(map.size);
+  let i = 0;
+  map.forEach((s) => void (idle[i++] = s.lastMinute));
+  idle.sort();
+  const cutoff = idle[excess - 1] as number;
+  map.forEach((s, key) => {
+    if (map.size > target && s.lastMinute <= cutoff) map.delete(key);
+  });
+}
