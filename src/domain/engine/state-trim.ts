@@ -13,6 +13,11 @@ import type { LogTables } from './windows/log-table.js';
  */
 const TRIM_EVERY_MS = 30_000;
 const TRIM_MIN_EVENTS = 4096;
+/**
+ * Window records the shared logs trim per counted event once a trim began: a trim of every key at once stalled the
+ * API's event loop (block-check attempts) for 20-40 ms; 512 records are well under a millisecond.
+ */
+const TRIM_SLICE = 512;
 /** Profiles are kept for a month: trimming them hourly is plenty. */
 const USAGE_TRIM_EVERY_MS = 3_600_000;
 
@@ -44,6 +49,7 @@ export class StateTrimmer {
     const { detectors, logs, episodes, dedup, ranges, usage, money, streams, lateness } = this.state;
     const watermark = streams.watermark;
     this.eventsSinceTrim++;
+    logs.trimSome(TRIM_SLICE);
     if (watermark - this.trimmedAt < TRIM_EVERY_MS) return;
     if (this.eventsSinceTrim < Math.max(TRIM_MIN_EVENTS, this.keysAtTrim)) return;
     this.trimmedAt = watermark;
@@ -51,8 +57,8 @@ export class StateTrimmer {
     const horizonOf = (key: string) => streams.ofKey(key) - lateness;
     // no tenant's watermark is past the newest event time seen: no key's horizon is later than `latest`
     const latest = watermark - lateness;
-    // the shared window logs first: a detector's key count below is read after its window was trimmed
-    logs.trim(Object.assign((key: string) => horizonOf(key), { latest }));
+    // the shared window logs a slice per event from now on (their key counts below are read before that)
+    logs.beginTrim(Object.assign((key: string) => horizonOf(key), { latest }));
     let keys = episodes.size;
     for (const d of detectors) {
       const window = d.rule.windowMs;

@@ -21,6 +21,8 @@ export class LogTable {
   /** The record found last: the rules keyed on one subject ask for it in a row. */
   private lastKey: string | undefined;
   private last: SlotLogs = [];
+  /** The trim under way (see trimSome): its horizons and where it is. */
+  private pass: { readonly horizonOf: number | HorizonOf; readonly keys: Iterator<string> } | undefined;
 
   /** A slot for one rule's log, trimmed at each key's horizon minus `windowMs`. */
   addSlot(stride: 2 | 3, windowMs: number): number {
@@ -63,41 +65,71 @@ export class LogTable {
    * window (no key's horizon is later) is kept without computing the key's horizon: most logs, each trim.
    */
   trim(horizonOf: number | HorizonOf): void {
+    this.beginTrim(horizonOf);
+    this.trimSome(Infinity);
+  }
+
+  /** Starts a trim (see `trim`) that `trimSome` carries out a slice at a time; a pass under way is finished first. */
+  beginTrim(horizonOf: number | HorizonOf): void {
+    this.trimSome(Infinity);
+    this.pass = { horizonOf, keys: this.records.keys() };
+  }
+
+  /**
+   * Trims up to `budget` records of the pass under way; true once it is done (or none is). A million keys are tens
+   * of milliseconds, a stall every block-check in flight would wait for: the engine trims a slice per event instead.
+   * Records added meanwhile are visited too (a Map iterator sees them) and kept: they are fresh.
+   */
+  trimSome(budget: number): boolean {
+    const pass = this.pass;
+    if (pass === undefined) return true;
     this.lastKey = undefined;
     this.last = [];
-    const { strides, windows, counts } = this;
+    const { horizonOf } = pass;
     const latest = typeof horizonOf === 'number' ? horizonOf : (horizonOf.latest ?? Infinity);
-    // forEach, not for…of: the entries iterator allocates an array per key
-    this.records.forEach((record, key, records) => {
-      let horizon: number | undefined;
-      let live = 0;
-      for (let slot = 0; slot < record.length; slot++) {
-        const log = record[slot];
-        if (log === undefined) continue;
-        const window = windows[slot] as number;
-        if ((log[0] as number) >= latest - window) {
-          live++;
-          continue;
-        }
-        horizon ??= typeof horizonOf === 'number' ? horizonOf : horizonOf(key);
-        const keep = horizon - window;
-        if ((log[0] as number) >= keep) {
-          live++;
-          continue;
-        }
-        const stride = strides[slot] as number;
-        let drop = 0;
-        while (drop < log.length && (log[drop] as number) < keep) drop += stride;
-        if (drop === log.length) {
-          record[slot] = undefined;
-          (counts[slot] as number)--;
-        } else {
-          record[slot] = log.slice(drop);
-          live++;
-        }
+    for (let n = 0; n < budget; n++) {
+      const next = pass.keys.next();
+      if (next.done === true) {
+        this.pass = undefined;
+        return true;
       }
-      if (live === 0) records.delete(key);
-    });
+      const record = this.records.get(next.value);
+      if (record !== undefined && !this.trimRecord(record, next.value, horizonOf, latest)) this.records.delete(next.value);
+    }
+    return false;
+  }
+
+  /** Trims one record's slots; false when none is left. */
+  private trimRecord(record: SlotLogs, key: string, horizonOf: number | HorizonOf, latest: number): boolean {
+    const { strides, windows, counts } = this;
+    let horizon: number | undefined;
+    let live = 0;
+    for (let slot = 0; slot < record.length; slot++) {
+      const log = record[slot];
+      if (log === undefined) continue;
+      const window = windows[slot] as number;
+      if ((log[0] as number) >= latest - window) {
+        live++;
+        continue;
+      }
+      horizon ??= typeof horizonOf === 'number' ? horizonOf : horizonOf(key);
+      const keep = horizon - window;
+      if ((log[0] as number) >= keep) {
+        live++;
+        continue;
+      }
+      const stride = strides[slot] as number;
+      let drop = 0;
+      while (drop < log.length && (log[drop] as number) < keep) drop += stride;
+      if (drop === log.length) {
+        record[slot] = undefined;
+        (counts[slot] as number)--;
+      } else {
+        record[slot] = log.slice(drop);
+        live++;
+      }
+    }
+    return live > 0;
   }
 }
 
@@ -114,5 +146,17 @@ export class LogTables {
   /** Trims every table (each slot by its own window, see LogTable.trim). */
   trim(horizonOf: HorizonOf): void {
     this.tables.forEach((table) => table.trim(horizonOf));
+  }
+
+  /** Starts a trim of every table, carried out by `trimSome` (see LogTable.trimSome). */
+  beginTrim(horizonOf: HorizonOf): void {
+    this.tables.forEach((table) => table.beginTrim(horizonOf));
+  }
+
+  /** Trims up to `budget` records of each table; true once every table's pass is done. */
+  trimSome(budget: number): boolean {
+    let done = true;
+    this.tables.forEach((table) => void (done = table.trimSome(budget) && done));
+    return done;
   }
 }
