@@ -266,7 +266,15 @@ export class Engine {
     return Object.fromEntries(this.detectors.map((d) => [d.rule.id, d.keyCount]));
   }
 
-  private readonly ids = (seqs: readonly number[]): string[] => seqs.map((s) => this.ring.get(s)).filter((id): id is string => id !== undefined);
+  private readonly ids = (seqs: readonly number[]): string[] => {
+    // one array, not a map and a filter per verdict
+    const out: string[] = [];
+    for (let i = 0; i < seqs.length; i++) {
+      const id = this.ring.get(seqs[i] as number);
+      if (id !== undefined) out.push(id);
+    }
+    return out;
+  };
 
   private decideHit(ruleId: string, hit: DenyHit, event: CallEvent, decidedAt: number, out: Verdict[]): void {
     this.record(ruleId, this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), out);
