@@ -1,6 +1,6 @@
 import { SentinelaError } from '../../errors.js';
 import { commonShape } from './common-shape.js';
-import { cdrShape, checkCdr, type Cdr, type ValidatedCdr } from './contract.js';
+import { cdrShape, checkCdr, type Cdr } from './contract.js';
 import { contractError, problemOf } from './contract-error.js';
 
 export type CdrResult = { readonly ok: true; readonly cdr: Cdr } | { readonly ok: false; readonly error: SentinelaError };
@@ -24,21 +24,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * call's own (just decoded), and may become the CDR itself.
  */
 export function parseCdr(input: unknown, owned = false): CdrResult {
-  const common = commonShape(input, owned);
-  if (common !== undefined) return checked(common);
-  const result = cdrShape.safeParse(input);
-  if (!result.success)
-    return {
-      ok: false,
-      error: contractError(
-        'CDR_INVALID',
-        result.error.issues.map((i) => problemOf(i, UNKNOWN_HINT)),
-      ),
-    };
-  return checked(result.data);
-}
-
-function checked(validated: ValidatedCdr): CdrResult {
+  let validated = commonShape(input, owned);
+  if (validated === undefined) {
+    const result = cdrShape.safeParse(input);
+    if (!result.success)
+      return {
+        ok: false,
+        error: contractError(
+          'CDR_INVALID',
+          result.error.issues.map((i) => problemOf(i, UNKNOWN_HINT)),
+        ),
+      };
+    validated = result.data;
+  }
   const cdr = checkCdr(validated);
   return Array.isArray(cdr) ? { ok: false, error: contractError('CDR_INVALID', cdr) } : { ok: true, cdr };
 }
@@ -48,28 +46,14 @@ function checked(validated: ValidatedCdr): CdrResult {
  * malformed JSON, hostile nesting or prototype keys, and contract violations each come back as a typed error.
  */
 export function decodeCdrJson(payload: Uint8Array | string, limits: JsonLimits = DEFAULT_JSON_LIMITS): CdrResult {
-  const parsed = parseJsonText(payload, limits);
-  if (!parsed.ok) return parsed;
-  // the common shape has only known keys (none hostile) and scalar values: the structure walk could refuse it only
-  // for a depth limit below 1, so it is skipped (a second for…in over every key per CDR; same result: parse.test.ts)
-  const common = limits.maxDepth > 0 ? commonShape(parsed.value, true) : undefined;
-  if (common !== undefined) return checked(common);
-  const hostile = findHostileStructure(parsed.value, limits.maxDepth);
-  return hostile ? fail(hostile.code, hostile.message, hostile.path) : parseCdr(parsed.value, true);
+  const decoded = decodeJsonValue(payload, limits);
+  return decoded.ok ? parseCdr(decoded.value, true) : decoded;
 }
 
 export type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SentinelaError };
 
 /** Bytes → a JSON value that is safe to validate: size, UTF-8, syntax, depth and prototype keys checked. */
 export function decodeJsonValue(payload: Uint8Array | string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonResult {
-  const parsed = parseJsonText(payload, limits);
-  if (!parsed.ok) return parsed;
-  const hostile = findHostileStructure(parsed.value, limits.maxDepth);
-  return hostile ? fail(hostile.code, hostile.message, hostile.path) : parsed;
-}
-
-/** Bytes → a JSON value: size, UTF-8 and syntax checked (not yet its structure). */
-function parseJsonText(payload: Uint8Array | string, limits: JsonLimits): JsonResult {
   // a UTF-16 unit is at most 3 UTF-8 bytes: short text needs no byte count (a scan of the whole line)
   const size = typeof payload !== 'string' ? payload.byteLength : payload.length * 3 <= limits.maxBytes ? payload.length : Buffer.byteLength(payload);
   if (size > limits.maxBytes) {
@@ -91,6 +75,8 @@ function parseJsonText(payload: Uint8Array | string, limits: JsonLimits): JsonRe
   } catch (err) {
     return fail('CDR_NOT_JSON', `payload is not JSON: ${(err as Error).message}`);
   }
+  const hostile = findHostileStructure(value, limits.maxDepth);
+  if (hostile) return fail(hostile.code, hostile.message, hostile.path);
   return { ok: true, value };
 }
 
