@@ -64,6 +64,8 @@ export class Engine {
   private readonly trimmer: StateTrimmer;
   /** The subject keys of the call being counted (one object for every call). */
   private readonly keys = new CallKeys();
+  /** The call's usage subjects: one object for every call (read, never kept, by the usage book). */
+  private readonly usageKeys: { account: string; caller: string; ip: string | undefined } = { account: '', caller: '', ip: undefined };
   readonly counts: Record<EventStatus, number> = { evaluated: 0, emergency: 0, 'too-late': 0, future: 0, duplicate: 0, leg: 0 };
   readonly ruleStats = new Map<string, RuleStats>();
   readonly signalling: SignallingBook;
@@ -142,8 +144,11 @@ export class Engine {
     // sites, sets and first/last-seen times are idempotent: always learned (a late CDR may follow a snapshot);
     // peak levels are not, so a rebuild does not relearn the calls a restored snapshot had already learned
     if (learning) {
-      const ip = event.ip === undefined ? undefined : keys.of(event.ip);
-      event.novelty = this.usage.observe(event, { account: keys.of(event.account), caller: keys.of(event.caller), ip });
+      const subjects = this.usageKeys;
+      subjects.account = keys.of(event.account);
+      subjects.caller = keys.of(event.caller);
+      subjects.ip = event.ip === undefined ? undefined : keys.of(event.ip);
+      event.novelty = this.usage.observe(event, subjects);
     }
     const fresh = this.streams.fresh(cdr);
     const teaches = learning && fresh;
@@ -175,7 +180,7 @@ export class Engine {
         call ??= { e: event, at: this.usage.hourOf(event), teaches };
         limits = baseline.judge(call, observation.value);
       }
-      if (!rebuild) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ids, limits), verdicts);
+      if (!rebuild) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ring.idsOf, limits), verdicts);
     }
     this.ranges.mark(verdicts);
     this.trimmer.tick();
@@ -267,10 +272,8 @@ export class Engine {
     return Object.fromEntries(this.detectors.map((d) => [d.rule.id, d.keyCount]));
   }
 
-  private readonly ids = (seqs: readonly number[]): string[] => seqs.map((s) => this.ring.get(s)).filter((id): id is string => id !== undefined);
-
   private decideHit(ruleId: string, hit: DenyHit, event: CallEvent, decidedAt: number, out: Verdict[]): void {
-    this.record(ruleId, this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ids), out);
+    this.record(ruleId, this.episodes.decide(hit.rule, hit.subject, hit.observation, event, decidedAt, this.ring.idsOf), out);
   }
 
   private record(ruleId: string, decision: ReturnType<EpisodeBook['decide']>, out: Verdict[]): void {

@@ -6,7 +6,7 @@ import type { Observation } from './detectors/detector.js';
 import { ruleLimits, type Limits } from './limits.js';
 import type { CallEvent } from './event.js';
 import { noveltiesOf } from '../usage/novelty.js';
-import { verdictId, subjectText, type Alert, type Block, type DetailValue, type Severity, type Subject, type Verdict } from './verdicts.js';
+import { verdictId, subjectText, type Alert, type Block, type Severity, type Subject, type Verdict } from './verdicts.js';
 import { round2 } from '../round.js';
 import { ruleThrottle, supersede } from './rule-throttle.js';
 import { blockOfEntry, type BlockEntry } from '../blocks/block-table.js';
@@ -73,7 +73,8 @@ export class EpisodeBook {
     const blocking = limits.blockAt !== undefined && obs.value >= limits.blockAt;
     if (severity === null && !blocking) return NOTHING;
     const rank = blocking ? 3 : severity === 'critical' ? 2 : 1;
-    const key = episodeKey(event.tenant, rule.id, subjectText(subject));
+    const subjectKey = subjectText(subject);
+    const key = episodeKey(event.tenant, rule.id, subjectKey);
     const episode = this.episodes.get(key);
     if (episode && event.t < episode.quietUntil && rank <= episode.rank) {
       episode.suppressed++;
@@ -83,8 +84,15 @@ export class EpisodeBook {
     const at = obs.reachedAt(need);
     const evidence = ids(obs.evidence());
     const alertSeverity: Severity = severity ?? 'critical';
-    const details: Record<string, DetailValue> = { ...obs.details(), value: round2(obs.value), threshold: need, suppressedBefore: episode?.suppressed ?? 0 };
-    if (limits.baseline) Object.assign(details, { baseline: round2(limits.baseline.value), baselineFrom: limits.baseline.from });
+    // details() builds a fresh object per call: the decision's fields are added to it, not copied with it
+    const details = obs.details();
+    details['value'] = round2(obs.value);
+    details['threshold'] = need;
+    details['suppressedBefore'] = episode?.suppressed ?? 0;
+    if (limits.baseline) {
+      details['baseline'] = round2(limits.baseline.value);
+      details['baselineFrom'] = limits.baseline.from;
+    }
     if (event.novelty !== 0) {
       details['novel'] = noveltiesOf(event.novelty).join(',');
       details['destinationClass'] = event.premium ? 'premium' : event.international ? 'international' : 'national';
@@ -96,7 +104,7 @@ export class EpisodeBook {
     // a throttle runs from the warn threshold until the rule blocks (or it expires)
     let throttle = episode?.throttle !== undefined && episode.throttle.expiresAt > Math.max(at, decidedAt) ? episode.throttle : undefined;
     if (blocking && rule.block) {
-      const historyKey = `${event.tenant}\u0000${subjectText(subject)}`;
+      const historyKey = `${event.tenant}\u0000${subjectKey}`;
       const starts = this.history.get(historyKey) ?? [];
       const from = Math.max(at, decidedAt);
       const level = 1 + starts.filter((s) => s > from - this.escalation.withinMs && s <= from).length;
@@ -108,7 +116,7 @@ export class EpisodeBook {
         quietUntil = Math.max(quietUntil, expiresAt);
         const block: Block = {
           kind: 'block',
-          id: verdictId(['block', event.tenant, rule.id, subjectText(subject), at]),
+          id: verdictId(['block', event.tenant, rule.id, subjectKey, at]),
           tenant: event.tenant,
           rule: rule.id,
           severity: 'critical',
@@ -133,16 +141,17 @@ export class EpisodeBook {
       quietUntil = Math.max(quietUntil, throttle.expiresAt);
       verdicts.push(throttle);
     }
+    if (blockNote) details['block'] = blockNote;
     verdicts.unshift({
       kind: 'alert',
-      id: verdictId(['alert', event.tenant, rule.id, subjectText(subject), at, alertSeverity]),
+      id: verdictId(['alert', event.tenant, rule.id, subjectKey, at, alertSeverity]),
       tenant: event.tenant,
       rule: rule.id,
       severity: alertSeverity,
       subject,
       at,
       evidence,
-      details: blockNote ? { ...details, block: blockNote } : details,
+      details,
     });
     // a running throttle keeps the rule quiet to its end, also after a critical below the block (else it warns again)
     if (throttle) quietUntil = Math.max(quietUntil, throttle.expiresAt);

@@ -23,4 +23,14 @@ export class EvidenceRing {
     if (seq < 0 || seq >= this.next || seq < this.next - this.capacity) return undefined;
     return this.ids[seq % this.capacity];
   }
+
+  /** The ids still stored of `seqs` (an alert's evidence), in one array. */
+  readonly idsOf = (seqs: readonly number[]): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < seqs.length; i++) {
+      const id = this.get(seqs[i] as number);
+      if (id !== undefined) out.push(id);
+    }
+    return out;
+  };
 }

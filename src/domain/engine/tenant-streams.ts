@@ -4,21 +4,29 @@ import type { Cdr } from '../cdr/contract.js';
  * Event time per tenant. Each tenant is its own stream (one Kafka partition): lateness and expiry are judged
  * against the tenant's watermark, so results never depend on how partitions interleave.
  */
+/** One tenant's stream: its times are number fields updated in place (a map value would be a heap number per CDR). */
+interface Stream {
+  /** Newest call start. */
+  mark: number;
+  /** Newest call end: when, in event time, a decision is taken (blocks protect from then on). */
+  end: number;
+  /** The ids of the counted CDRs that ended at `end` (saved with the usage snapshot). */
+  readonly endIds: string[];
+}
+
 export class TenantStreams {
   /** Newest event time over all tenants: paces trimming only. */
   watermark = -Infinity;
-  /** Newest call start per tenant. */
-  private readonly marks = new Map<string, number>();
-  /** Newest call end per tenant: when, in event time, a decision is taken (blocks protect from then on). */
-  private readonly ends = new Map<string, number>();
-  /** Per tenant, the ids of the counted CDRs that ended at its newest call end (saved with the usage snapshot). */
-  private readonly endIds = new Map<string, string[]>();
+  /** Per tenant, from its first counted CDR: one lookup per CDR for its times. */
+  private readonly streams = new Map<string, Stream>();
   /** Per tenant, the newest call end a restored usage snapshot had learned (a rebuild does not learn it twice). */
   private readonly learnedThrough = new Map<string, { readonly at: number; readonly ids: ReadonlySet<string> }>();
+  /** The tenant of the key read last by `ofKey`: a trim reads many keys of one tenant in a row (no slice per key). */
+  private keyTenant = '';
 
   /** The tenant's watermark, or -Infinity before its first CDR. */
   markOf(tenant: string): number {
-    return this.marks.get(tenant) ?? -Infinity;
+    return this.streams.get(tenant)?.mark ?? -Infinity;
   }
 
   /**
@@ -26,20 +34,18 @@ export class TenantStreams {
    * the tenant's newest call end, bounded by the lateness so a clock-skewed end cannot stretch a block further.
    */
   advance(cdr: Cdr, mark: number, lateness: number): number {
+    let stream = this.streams.get(cdr.tenant);
+    if (stream === undefined) this.streams.set(cdr.tenant, (stream = { mark: -Infinity, end: -Infinity, endIds: [] }));
     const newMark = Math.max(mark, cdr.startedAt);
-    if (newMark !== mark) this.marks.set(cdr.tenant, newMark);
+    stream.mark = newMark;
     this.watermark = Math.max(this.watermark, newMark);
-    const ended = this.ends.get(cdr.tenant) ?? -Infinity;
+    const ended = stream.end;
     if (cdr.endedAt > ended) {
-      this.ends.set(cdr.tenant, cdr.endedAt);
+      stream.end = cdr.endedAt;
       // most CDRs end after the one before: the tenant's list is reused, not a new one each
-      const ids = this.endIds.get(cdr.tenant);
-      if (ids === undefined) this.endIds.set(cdr.tenant, [cdr.id]);
-      else {
-        ids.length = 1;
-        ids[0] = cdr.id;
-      }
-    } else if (cdr.endedAt === ended) this.endIds.get(cdr.tenant)?.push(cdr.id);
+      stream.endIds.length = 1;
+      stream.endIds[0] = cdr.id;
+    } else if (cdr.endedAt === ended) stream.endIds.push(cdr.id);
     return Math.min(Math.max(ended, cdr.endedAt), newMark + lateness);
   }
 
@@ -52,20 +58,23 @@ export class TenantStreams {
 
   /** The watermark of a key's tenant (`tenant NUL …`); a tenant never counted (a restored profile of another partition) ages with the newest event seen. */
   ofKey(key: string): number {
-    return this.marks.get(key.slice(0, key.indexOf('\u0000'))) ?? this.watermark;
+    const end = key.indexOf('\u0000');
+    const last = this.keyTenant;
+    if (end !== last.length || !key.startsWith(last)) this.keyTenant = key.slice(0, end);
+    return this.ofTenant(this.keyTenant);
   }
 
   ofTenant(tenant: string): number {
-    return this.marks.get(tenant) ?? this.watermark;
+    return this.streams.get(tenant)?.mark ?? this.watermark;
   }
 
   /** Newest call end per tenant counted (what a usage snapshot has learned through). */
   throughs(): Map<string, number> {
-    return new Map([...this.marks.keys()].map((tenant) => [tenant, this.ends.get(tenant) ?? -Infinity]));
+    return new Map([...this.streams].map(([tenant, s]) => [tenant, s.end]));
   }
 
   endIdsOf(tenant: string): string[] {
-    return [...(this.endIds.get(tenant) ?? [])];
+    return [...(this.streams.get(tenant)?.endIds ?? [])];
   }
 
   restored(tenant: string, through: number, ids: readonly string[]): void {

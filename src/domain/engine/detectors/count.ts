@@ -20,13 +20,14 @@ export class CountDetector implements Detector {
   ) {
     this.log = new KeyedLog(false, table && { table, windowMs: rule.windowMs });
     const { log, span } = this;
+    const window = formatDuration(rule.windowMs);
     this.seen = {
       value: 0,
       reachedAt: (need) => log.view.time(Math.min(span.first + need - 1, span.last)),
       evidence: () => seqRange((i) => log.view.seq(i), span.first, span.last),
       details: () => ({
         calls: span.last - span.first + 1,
-        window: formatDuration(rule.windowMs),
+        window,
         from: new Date(log.view.time(span.first)).toISOString(),
         to: new Date(log.view.time(span.last)).toISOString(),
       }),

@@ -20,8 +20,21 @@ interface DayTotal {
 export class DailyTotalDetector implements Detector {
   private readonly days = new Map<string, DayTotal>();
   private readonly of: DailyTotalMeasure['of'];
+  /** The call counted last and its day (what `seen` explains). */
+  private readonly last = { t: 0, seq: 0, date: '', zone: '', calls: 0 };
+  /** Reused for every call, as the count rules do: valid until the next observe. */
+  private readonly seen: Observation;
+
   constructor(readonly rule: CompiledRule) {
     this.of = (rule.measure as DailyTotalMeasure).of;
+    const totalName = this.of === 'cost' ? 'costToday' : 'minutesToday';
+    const last = this.last;
+    this.seen = {
+      value: 0,
+      reachedAt: () => last.t,
+      evidence: () => [last.seq],
+      details: () => ({ date: last.date, timeZone: last.zone, [totalName]: round2(this.seen.value), callsToday: last.calls }),
+    };
   }
 
   get keyCount(): number {
@@ -38,14 +51,14 @@ export class DailyTotalDetector implements Detector {
     if (!day) this.days.set(dayKey, (day = { total: 0, calls: 0, endsAt: nextLocalMidnight(event.t, zone) }));
     day.total += amount;
     day.calls++;
-    const total = day.total;
-    const calls = day.calls;
-    return {
-      value: total,
-      reachedAt: () => event.t,
-      evidence: () => [event.seq],
-      details: () => ({ date, timeZone: zone, [this.of === 'cost' ? 'costToday' : 'minutesToday']: round2(total), callsToday: calls }),
-    };
+    const last = this.last;
+    last.t = event.t;
+    last.seq = event.seq;
+    last.date = date;
+    last.zone = zone;
+    last.calls = day.calls;
+    this.seen.value = day.total;
+    return this.seen;
   }
 
   trim(horizonOf: HorizonOf): void {

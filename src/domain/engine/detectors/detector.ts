@@ -15,7 +15,8 @@ export interface Observation {
   readonly reachedAt: (need: number) => number;
   /** Arrival sequence numbers of the calls behind the measure (resolved to CDR ids by the engine). Lazy: only firing observations pay for it. */
   readonly evidence: () => readonly number[];
-  readonly details: () => Readonly<Record<string, DetailValue>>;
+  /** A fresh object on every call: the engine adds the decision's fields (value, threshold…) to it. */
+  readonly details: () => Record<string, DetailValue>;
   /** Money caps: whose cap the measure is, the day's or the month's (a `capPeriod` block lasts to its end). */
   readonly period?: 'day' | 'month';
 }

@@ -35,6 +35,7 @@ export class DistinctDetector implements Detector {
     this.measure = rule.measure as DistinctMeasure;
     this.floor = firingFloor(rule);
     const { log, span, measure, valueAt } = this;
+    const window = formatDuration(rule.windowMs);
     this.seen = {
       value: 0,
       reachedAt: (need) => log.view.time(distinctReachedAt(valueAt, span, need)),
@@ -44,7 +45,7 @@ export class DistinctDetector implements Detector {
           distinct: span.distinct,
           of: measure.of,
           calls: span.last - span.first + 1,
-          window: formatDuration(rule.windowMs),
+          window,
           from: new Date(log.view.time(span.first)).toISOString(),
           to: new Date(log.view.time(span.last)).toISOString(),
         };
