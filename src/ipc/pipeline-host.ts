@@ -65,12 +65,16 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
   }
 
   static async start(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles, backoff: Backoff = RESTART_BACKOFF): Promise<PipelineHost> {
-    const child = await PipelineHost.spawn(mode, log, rules);
-    return new PipelineHost(mode, log, backoff, child, rules);
+    const child = await PipelineHost.spawn(mode, log, rules, false);
+    const host = new PipelineHost(mode, log, backoff, child, rules);
+    // the first rule state rebuild is on the way to /readyz (issue 19), with no block-check to make way for yet:
+    // niced once ready (a restarted child is niced at once, the API serving meanwhile)
+    host.once('ready', () => lowerPriority(host.child, log));
+    return host;
   }
 
   /** Forks a child and resolves once it has said something (its first health beat); rejects if it exits first. */
-  private static async spawn(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles): Promise<ChildProcess> {
+  private static async spawn(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles, niced = true): Promise<ChildProcess> {
     // a larger young generation: the engine allocates ~6.5 KB per CDR, nearly all short-lived; 64 MB semi-spaces cut
     // scavenge time by more than half and process CPU by ~7 % (issue 19; a launch flag, v8.setFlagsFromString is too late)
     const execArgv = [...process.execArgv, '--max-semi-space-size=64'];
@@ -78,14 +82,7 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     // its rules on stdin, as this process validated them (a child that dies first breaks the pipe: its exit says so)
     child.stdin?.on('error', () => {});
     child.stdin?.end(JSON.stringify(ruleTexts(rules)));
-    // throughput work yields the CPU to latency work: on a busy machine block-checks are served first
-    if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, PIPELINE_NICE);
-      } catch (err) {
-        log.warn({ err }, 'could not lower the pipeline process priority');
-      }
-    }
+    if (niced) lowerPriority(child, log);
     // a child that hangs while starting (a stalled chDB open) is killed, so the restart loop backs off and tries again
     const hung = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
     const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])]).finally(() => clearTimeout(hung))) as [unknown];
@@ -225,6 +222,16 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     return new Proxy({} as T, {
       get: (_t, name) => (typeof name === 'string' ? (...args: unknown[]) => this.rpc.call(`${prefix}.${name}`, ...args) : undefined),
     });
+  }
+}
+
+/** Throughput work yields the CPU to latency work: on a busy machine block-checks are served first. */
+function lowerPriority(child: ChildProcess, log: Logger): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    setPriority(child.pid, PIPELINE_NICE);
+  } catch (err) {
+    log.warn({ err }, 'could not lower the pipeline process priority');
   }
 }
 

@@ -70,9 +70,9 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     reloadPipeline: host ? (next) => host.reloadRules(next) : undefined,
   });
   await api.app.listen(listen); // /readyz answers with the reason meanwhile
-  // embedded: the child rebuilds its rule state first, so the two never compete for chDB and the CPU
-  if (host && !config.kafka) await host.ready();
-  await api.start();
+  // embedded: the block table loads while the child rebuilds its rule state (issue 19): each is one process's CPU
+  // work after a ~1 s chDB read, so on two cores they overlap. /readyz waits for both (the table: `loaded`)
+  await Promise.all([host && !config.kafka ? host.ready() : undefined, api.start()]);
   log.info(
     { role, mode: config.kafka ? 'kafka' : 'embedded', port: config.http.port, blocks: api.table.size, failPolicy: config.api.failPolicy },
     'api started',

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { setImmediate } from 'node:timers/promises';
 import { blockOfEntry, type BlockEntry } from '../../domain/blocks/block-table.js';
 import type { Block } from '../../domain/blocks/block.js';
 import type { KeyKind } from '../../domain/rules/spec.js';
@@ -123,8 +124,17 @@ export function blocksOfLines(chunks: readonly Uint8Array[]): Block[] {
 }
 
 /**
+ * Bytes of block lines read between two turns of the event loop (~150 lines, under a millisecond): each turn also
+ * moves only a socket buffer of a large RPC reply, the API's 115 MB bootstrap read, to the API process.
+ */
+const SLICE_BYTES = 1 << 14;
+
+/**
  * Streams the blocks a query of BLOCK_LINE_COLUMNS (its FORMAT TabSeparated included) selects into `apply`, chunk
  * by chunk as ClickHouse sends them (the state rebuild: no row, Block or whole result held). Returns the count.
+ * A chunk is read a slice at a time, yielding between slices: chDB hands over a whole result as one chunk (115 MB
+ * for a million blocks), and the pipeline child must keep answering meanwhile (health beats, the API's bootstrap
+ * query, which then overlaps this rebuild: issue 19).
  */
 export async function streamBlockLines(
   client: ClickHouseClient,
@@ -134,7 +144,18 @@ export async function streamBlockLines(
   context: string,
 ): Promise<number> {
   const reader = new BlockLineReader(apply);
-  await streamQuery(client, query, params, (chunk) => reader.push(chunk), context);
+  await streamQuery(
+    client,
+    query,
+    params,
+    async (chunk) => {
+      for (let at = 0; at < chunk.length; at += SLICE_BYTES) {
+        if (at > 0) await setImmediate();
+        reader.push(chunk.subarray(at, at + SLICE_BYTES));
+      }
+    },
+    context,
+  );
   return reader.end();
 }
 
@@ -143,12 +164,12 @@ export async function streamQuery(
   client: ClickHouseClient,
   query: string,
   params: Record<string, unknown>,
-  onChunk: (chunk: Uint8Array) => void,
+  onChunk: (chunk: Uint8Array) => void | Promise<void>,
   context: string,
 ): Promise<void> {
   try {
     const result = await client.exec({ query, query_params: params });
-    for await (const chunk of result.stream as AsyncIterable<Uint8Array>) onChunk(chunk);
+    for await (const chunk of result.stream as AsyncIterable<Uint8Array>) await onChunk(chunk);
   } catch (err) {
     throw storeError(err, 'STORE_QUERY_FAILED', context);
   }
