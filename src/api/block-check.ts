@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { cdrShape, type Cdr } from '../domain/cdr/contract.js';
+import { cdrShape, LIMITS, type Cdr } from '../domain/cdr/contract.js';
 import type { BlockTable } from '../domain/blocks/block-table.js';
 import { decide, type Reason } from '../domain/blocks/decision.js';
 import { DecisionCounts, decisionOf, SHED_TENANT } from '../domain/blocks/decision-counts.js';
@@ -21,7 +21,7 @@ export const checkQuery = z.strictObject({
   callId: z
     .string()
     .min(1)
-    .max(256)
+    .max(LIMITS.textLength)
     .optional()
     .describe('the SIP Call-ID: a retransmitted INVITE asked about again within 32 s is not counted as another attempt'),
 });

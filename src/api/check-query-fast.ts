@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableText } from '../domain/cdr/common-shape.js';
 import { LIMITS, TENANT_NAME } from '../domain/cdr/contract.js';
 import type { CheckQuery } from './block-check.js';
 
@@ -12,15 +13,15 @@ const KEYS = new Set(['tenant', 'account', 'caller', 'callee', 'ip', 'callId']);
  */
 export function fastCheckQuery(input: unknown): CheckQuery | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
-  const proto = Object.getPrototypeOf(input) as unknown;
-  if (proto !== null && proto !== Object.prototype) return undefined;
+  if (!bare(Object.getPrototypeOf(input) as object | null)) return undefined;
   const q = input as Record<string, unknown>;
   for (const key of Object.keys(q)) if (!KEYS.has(key)) return undefined;
   const { tenant = 'default', account, caller, callee, ip, callId } = q;
   if (typeof tenant !== 'string' || !TENANT_NAME.test(tenant)) return undefined;
-  if (!printable(account, LIMITS.nameLength) || !printable(caller, LIMITS.numberLength) || !printable(callee, LIMITS.numberLength)) return undefined;
+  if (!printableText(account, LIMITS.nameLength, 1) || !printableText(caller, LIMITS.numberLength, 1) || !printableText(callee, LIMITS.numberLength, 1))
+    return undefined;
   if ('ip' in q && (typeof ip !== 'string' || !z.regexes.ipv4.test(ip))) return undefined;
-  if ('callId' in q && (typeof callId !== 'string' || callId.length < 1 || callId.length > 256)) return undefined;
+  if ('callId' in q && (typeof callId !== 'string' || callId.length < 1 || callId.length > LIMITS.textLength)) return undefined;
   return {
     tenant,
     account,
@@ -31,12 +32,10 @@ export function fastCheckQuery(input: unknown): CheckQuery | undefined {
   };
 }
 
-/** `nonEmpty(max)` of the CDR contract: 1 to max UTF-16 units, none a control character (Unicode Cc). */
-function printable(v: unknown, max: number): v is string {
-  if (typeof v !== 'string' || v.length < 1 || v.length > max) return false;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;
-  }
-  return true;
+/**
+ * Nothing inherited: no prototype, Object's, or an empty one without a prototype of its own, which is what
+ * fastify's query parser (fast-querystring) gives every query (without it the fast path never ran on a server).
+ */
+function bare(proto: object | null): boolean {
+  return proto === null || proto === Object.prototype || (Object.getPrototypeOf(proto) === null && Reflect.ownKeys(proto).length === 0);
 }

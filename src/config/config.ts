@@ -20,6 +20,8 @@ export interface KafkaConfig {
   readonly topics: { readonly blocks: string; readonly alerts: string; readonly dlq: string; readonly calls?: string | undefined };
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
+  /** Longest wait of a consumer's fetch with nothing new: a broker answers sooner when data arrives, some (and the test mock) do not. */
+  readonly fetchMaxWaitMs: number;
   readonly ssl: boolean;
   readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | undefined;
 }
@@ -140,6 +142,7 @@ function structure(s: RawSettings): Config {
           },
           sessionTimeoutMs: parseDuration(s.KAFKA_SESSION_TIMEOUT) as number,
           rebalanceTimeoutMs: parseDuration(s.KAFKA_REBALANCE_TIMEOUT) as number,
+          fetchMaxWaitMs: parseDuration(s.KAFKA_FETCH_MAX_WAIT) as number,
           ssl: s.KAFKA_SSL,
           sasl,
         }

@@ -19,6 +19,8 @@ const csv = z.string().transform((s) =>
 const brokers = csv.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'at least one host:port'));
 const digits = (min: number, max: number) => z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `must be ${min === max ? min : `${min}-${max}`} digits`);
 
+const duration = (example: string) => z.string().regex(DURATION_PATTERN, `must be a duration such as ${example}`);
+
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const topicName = z.string().regex(TOPIC, 'invalid Kafka topic name');
 
@@ -114,10 +116,11 @@ export const SETTINGS = {
     default: '30s',
     description: "Consumer-group session timeout: how soon a crashed processor's partitions move to the others (heartbeats every tenth of it).",
   },
-  KAFKA_REBALANCE_TIMEOUT: {
-    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 60s'),
-    default: '60s',
-    description: 'How long a rebalance waits for members to rejoin.',
+  KAFKA_REBALANCE_TIMEOUT: { schema: duration('60s'), default: '60s', description: 'How long a rebalance waits for members to rejoin.' },
+  KAFKA_FETCH_MAX_WAIT: {
+    schema: duration('500ms'),
+    default: '500ms',
+    description: "Longest wait of a consumer's fetch when nothing is new; a broker answers sooner once data arrives (some, and the test mock, do not).",
   },
   KAFKA_BLOCKS_TOPIC: { schema: topicName, default: 'sentinela.blocks', description: 'Compacted topic of block states, keyed by tenant|subject|rule.' },
   KAFKA_ALERTS_TOPIC: { schema: topicName, default: 'sentinela.alerts', description: 'Topic of alerts, keyed like blocks.' },
@@ -136,11 +139,7 @@ export const SETTINGS = {
     default: '5000',
     description: 'A batch is persisted and its offsets committed once it holds this many records…',
   },
-  SENTINELA_BATCH_MAX_WAIT: {
-    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 500ms or 1s'),
-    default: '1s',
-    description: '…or once its oldest record waited this long.',
-  },
+  SENTINELA_BATCH_MAX_WAIT: { schema: duration('500ms or 1s'), default: '1s', description: '…or once its oldest record waited this long.' },
   SENTINELA_MAX_MESSAGE_BYTES: {
     schema: z.coerce
       .number()
@@ -174,7 +173,7 @@ export const SETTINGS = {
       "Live concurrent calls: a CDR without a known Call-ID closes the call of the same caller and callee checked within this much of the CDR's start.",
   },
   SENTINELA_BLOCKS_STALE_AFTER: {
-    schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 15s'),
+    schema: duration('15s'),
     default: '15s',
     description: 'The block table counts as stale (fail policy applies, /readyz 503) when the blocks feed was silent this long.',
   },

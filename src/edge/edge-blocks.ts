@@ -29,18 +29,23 @@ const PRUNE_EVERY_MS = 60_000;
  * one IP address, never an allow-listed one. One address may be held by several blocks (two tenants, a rule's block
  * and an operator's): its element lasts as long as the longest, and a lift deletes it only when no other block
  * holds it. This memory starts empty, so after a restart a lift deletes the element whatever else held it.
+ * With `tenants`, only those tenants' blocks: an edge in front of one customer's PBX must not drop an address
+ * because it attacked another customer (a shared NAT there may be this customer's office).
  */
 export class EdgeBlocks {
   private readonly held = new Map<string, Map<string, number>>();
   private readonly allow: SubjectList;
   private prunedAt = -Infinity;
+  private readonly tenants: ReadonlySet<string> | undefined;
 
-  constructor(allow: readonly string[]) {
+  constructor(allow: readonly string[], tenants?: readonly string[]) {
     this.allow = new SubjectList({ callers: [], accounts: [], ips: [...allow], destinations: [] });
+    this.tenants = tenants && new Set(tenants);
   }
 
   decide(event: EdgeEvent, b: Block, now: number): EdgeAction {
     this.prune(now);
+    if (this.tenants && !this.tenants.has(b.tenant)) return { do: 'ignore', why: `tenant ${b.tenant} is not one this edge serves (--tenants)` };
     if (b.subject.kind !== 'ip') return { do: 'ignore', why: `subject kind ${b.subject.kind}: block-check applies it` };
     // a throttle lets calls through at a rate and an international block lets national calls through: a firewall can only drop everything
     if (b.throttle !== undefined || b.scope !== 'all') return { do: 'ignore', why: `${b.throttle ? 'throttle' : `scope ${b.scope}`}: block-check applies it` };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SentinelaError } from '../errors.js';
 import { DURATION_PATTERN, parseDuration } from '../domain/rules/duration.js';
 import { parseIpPrefix } from '../domain/lists/ip-prefix.js';
+import { TENANT_NAME } from '../domain/cdr/contract.js';
 
 /**
  * Options of `sentinela edge nft`, from flags or the environment (a flag wins), parsed once. The receiver runs on
@@ -17,15 +18,20 @@ const listen = z
     return { host: s.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(s.slice(colon + 1)) };
   })
   .refine((l) => l.port <= 65_535, 'port must be 0-65535 (0: any free port)');
-const cidrs = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p.length > 0),
-  )
-  .pipe(z.array(z.string().refine((c) => parseIpPrefix(c) !== undefined && isIP(c.split('/')[0] ?? '') !== 0, 'each entry must be an IP address or CIDR')));
+/** A comma-separated list, entries trimmed, empty ones dropped. */
+const commaList = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0),
+);
+const cidrs = commaList.pipe(
+  z.array(z.string().refine((c) => parseIpPrefix(c) !== undefined && isIP(c.split('/')[0] ?? '') !== 0, 'each entry must be an IP address or CIDR')),
+);
+/** Tenants whose blocks this edge applies (comma-separated); absent: every tenant's. */
+const tenants = commaList.pipe(
+  z.array(z.string().regex(TENANT_NAME, 'each entry must be a tenant name (letters, digits, dot, underscore, hyphen)')).min(1, 'must name a tenant'),
+);
 /** The nft command, split on spaces into argv (`nft`, `sudo nft`, `ip netns exec fw nft`); never run by a shell. */
 const command = z
   .string()
@@ -44,6 +50,7 @@ export const edgeOptionsSpec = z.object({
   set6: name.default('blocked6'),
   chain: name.optional(),
   allow: cidrs.default([]).transform((list) => [...ALWAYS_ALLOWED, ...list]),
+  tenants: tenants.optional(),
   nft: command.default(['nft']),
   tolerance: z
     .string()
@@ -65,6 +72,7 @@ export const EDGE_ENV = {
   set6: 'SENTINELA_EDGE_NFT_SET6',
   chain: 'SENTINELA_EDGE_NFT_CHAIN',
   allow: 'SENTINELA_EDGE_ALLOW',
+  tenants: 'SENTINELA_EDGE_TENANTS',
   nft: 'SENTINELA_EDGE_NFT',
   tolerance: 'SENTINELA_EDGE_TOLERANCE',
   logLevel: 'LOG_LEVEL',

@@ -31,7 +31,7 @@ export class EdgeReceiver {
   private readonly order = new Mutex();
 
   constructor(private readonly o: { options: EdgeOptions & { secret: string }; nft: Pick<NftSets, 'add' | 'remove'>; log: Logger; clock?: () => number }) {
-    this.blocks = new EdgeBlocks(o.options.allow);
+    this.blocks = new EdgeBlocks(o.options.allow, o.options.tenants);
   }
 
   async listen(): Promise<{ host: string; port: number }> {
@@ -129,7 +129,15 @@ export async function startEdgeNft(options: EdgeOptions, log: Logger, clock: () 
   const bound = await receiver.listen();
   const { family, table, set4, set6, chain } = options;
   log.info(
-    { listen: bound, nft: options.nft.join(' '), table: `${family} ${table}`, sets: [set4, set6], chain, allow: options.allow },
+    {
+      listen: bound,
+      nft: options.nft.join(' '),
+      table: `${family} ${table}`,
+      sets: [set4, set6],
+      chain,
+      allow: options.allow,
+      tenants: options.tenants ?? 'all',
+    },
     'edge nft receiver listening',
   );
   if (chain === undefined) log.info({ rules: nft.ruleHint() }, "no --chain: add a rule dropping the sets' addresses (these, or the same in a chain of yours)");

@@ -197,6 +197,7 @@ export async function composeApi(w: ApiWiring) {
           onHeard: () => service.heard(clock()),
           onJoined,
           sessionTimeout: kc.sessionTimeoutMs,
+          maxWaitTimeInMs: kc.fetchMaxWaitMs,
         }),
       );
       // server mode: every replica reads every call end from the topic's end on (the calls it answered close)
@@ -211,6 +212,7 @@ export async function composeApi(w: ApiWiring) {
             fromBeginning: false,
             onRecord: (e) => service.ended(e, clock()),
             sessionTimeout: kc.sessionTimeoutMs,
+            maxWaitTimeInMs: kc.fetchMaxWaitMs,
           }),
         );
       if (pusher.enabled)
@@ -222,6 +224,7 @@ export async function composeApi(w: ApiWiring) {
             log,
             onRecord: (b, alive) => pusher.push(b, alive),
             sessionTimeout: kc.sessionTimeoutMs,
+            maxWaitTimeInMs: kc.fetchMaxWaitMs,
           }),
         );
       await publisher.connect();

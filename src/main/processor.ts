@@ -71,7 +71,7 @@ export function composeProcessor(o: {
       sessionTimeout: kc.sessionTimeoutMs,
       heartbeatInterval: Math.max(100, Math.floor(kc.sessionTimeoutMs / 10)),
       rebalanceTimeout: kc.rebalanceTimeoutMs,
-      maxWaitTimeInMs: Math.min(500, config.pipeline.batchMaxWaitMs), // an idle fetch never outwaits a batch
+      maxWaitTimeInMs: Math.min(kc.fetchMaxWaitMs, config.pipeline.batchMaxWaitMs), // an idle fetch never outwaits a batch
     },
   });
   return {

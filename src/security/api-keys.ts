@@ -23,6 +23,11 @@ const KEY_FORMAT = /^snk_([A-Za-z0-9_-]{16})_([A-Za-z0-9_-]{43})$/;
 export class ApiKeyBook {
   private byId = new Map<string, ApiKeyRecord>();
   private version = 0;
+  /**
+   * Secrets already verified against the keys in force, by key id (issue 19: the SHA-256 was a few % of every
+   * block-check). Emptied whenever the keys change (refresh, create, revoke), so a revocation takes effect as before.
+   */
+  private readonly verified = new Map<string, { readonly secret: string; readonly principal: ApiKeyPrincipal }>();
 
   constructor(private readonly o: { store: SecurityStore; audit: AuditTrail; clock: () => number }) {}
 
@@ -30,6 +35,7 @@ export class ApiKeyBook {
 
   async refresh(): Promise<void> {
     this.byId = new Map((await this.o.store.listApiKeys()).map((k) => [k.id, k]));
+    this.verified.clear();
     this.everLoaded = true;
   }
 
@@ -41,9 +47,16 @@ export class ApiKeyBook {
   /** The key's owner, or undefined for a malformed, unknown, wrong or revoked key (constant-time secret compare). */
   verify(presented: string): ApiKeyPrincipal | undefined {
     const m = KEY_FORMAT.exec(presented);
-    const key = m?.[1] === undefined ? undefined : this.byId.get(m[1]);
-    if (!key || !m?.[2] || !sameHex(sha256(m[2]), key.secretSha256) || key.revokedAt !== null) return undefined;
-    return { id: key.id, tenant: key.tenant, name: key.name };
+    const id = m?.[1];
+    const secret = m?.[2];
+    if (id === undefined || secret === undefined) return undefined;
+    const known = this.verified.get(id);
+    if (known !== undefined && sameSecret(known.secret, secret)) return known.principal;
+    const key = this.byId.get(id);
+    if (!key || !sameHex(sha256(secret), key.secretSha256) || key.revokedAt !== null) return undefined;
+    const principal = { id: key.id, tenant: key.tenant, name: key.name };
+    this.verified.set(id, { secret, principal }); // at most one entry per key in force: only valid secrets get here
+    return principal;
   }
 
   list(): ApiKeyRecord[] {
@@ -57,6 +70,7 @@ export class ApiKeyBook {
     const record: ApiKeyRecord = { id, tenant, name, secretSha256: sha256(secret), createdAt: now, createdBy: by.actor, revokedAt: null, revokedBy: '' };
     await this.o.store.saveApiKey(record, this.nextVersion());
     this.byId.set(id, record);
+    this.verified.clear();
     await this.o.audit.record({ type: 'apikey.add', actor: by.actor, ip: by.ip, result: 'success', details: { id, tenant, name } });
     return { key: `snk_${id}_${secret}`, record };
   }
@@ -69,6 +83,7 @@ export class ApiKeyBook {
     const revoked = { ...key, revokedAt: this.o.clock(), revokedBy: by.actor };
     await this.o.store.saveApiKey(revoked, this.nextVersion());
     this.byId.set(id, revoked);
+    this.verified.clear();
     await this.o.audit.record({ type: 'apikey.revoke', actor: by.actor, ip: by.ip, result: 'success', details: { id, tenant: key.tenant, name: key.name } });
     return revoked;
   }
@@ -77,4 +92,11 @@ export class ApiKeyBook {
     this.version = Math.max(this.version + 1, this.o.clock());
     return this.version;
   }
+}
+
+/** Constant-time comparison of two secrets of the key format (no early exit on the first differing character). */
+function sameSecret(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length && i < b.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

@@ -8,6 +8,7 @@ import { createEngine } from '../../src/domain/engine/build.js';
 import type { Verdict } from '../../src/domain/engine/verdicts.js';
 import { profilesFileSpec } from '../../src/domain/rules/profile-spec.js';
 import { DEFAULT_RULES } from '../domain/engine/harness.js';
+import { testBlock } from '../domain/blocks/test-block.js';
 
 const NOW = Date.parse('2026-03-02T15:00:00-03:00');
 const BASE = { timeZone: 'America/Sao_Paulo', dialPlan: { homeCountry: 'BR', defaultDdd: '11', internationalPrefix: '00' } };
@@ -36,26 +37,8 @@ const call = (q: Partial<CheckQuery> = {}): CheckQuery => ({
   ...q,
 });
 
-function block(fields: Partial<Block> = {}): Block {
-  return {
-    kind: 'block',
-    id: 'b1',
-    tenant: 'acme',
-    rule: 'velocity-caller',
-    severity: 'critical',
-    evidence: [],
-    subject: { kind: 'caller', value: '+551130001000' },
-    reason: 'test',
-    level: 1,
-    scope: 'all',
-    startsAt: NOW - 60_000,
-    expiresAt: NOW + 300_000,
-    source: 'rule',
-    createdBy: '',
-    state: 'active',
-    ...fields,
-  };
-}
+const block = (fields: Partial<Block> = {}): Block =>
+  testBlock('b1', { kind: 'caller', value: '+551130001000' }, { reason: 'test', startsAt: NOW - 60_000, expiresAt: NOW + 300_000, ...fields });
 
 describe('block-check (API core)', () => {
   it('allows a national call with no block, under the normal policy', () => {

@@ -54,6 +54,9 @@ describe('configuration', () => {
     assert.deepEqual(config.kafka?.topics, { blocks: 'sentinela.blocks', alerts: 'sentinela.alerts', dlq: 'sentinela.cdrs.dlq' });
     assert.throws(() => parseConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_CDR_TOPICS: 'pbx=cisco' }), /KAFKA_CDR_TOPICS: unknown format "cisco"/);
     assert.equal(config.kafka?.sasl?.mechanism, 'scram-sha-512');
+    assert.equal(config.kafka?.fetchMaxWaitMs, 500, 'an idle fetch waits at most 500 ms unless set');
+    assert.equal(parseConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_FETCH_MAX_WAIT: '20ms' }).kafka?.fetchMaxWaitMs, 20);
+    assert.throws(() => parseConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_FETCH_MAX_WAIT: 'soon' }), /KAFKA_FETCH_MAX_WAIT: must be a duration such as 500ms/);
     assert.equal(config.migrateOnStart, false);
   });
 

@@ -240,6 +240,7 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
 
   it('with Sentinela down an event is written to the log instead, in the format Sentinela reads', async () => {
     await pbx.sentinela.stop();
+    const before = Date.now();
     const run = await register(kamailio, [{ user: '101', password: 'wrong' }], { fromIp: FALLBACK_IP });
     assert.deepEqual(statuses(run), ['401 Unauthorized'], run.errors);
     const callId = run.outcomes[0]?.callId ?? '';
@@ -249,8 +250,12 @@ describe('Kamailio reports REGISTER failures, Sentinela blocks the address at th
     const decoder = createDecoder(parseFormatSpec('kamailio-security'), { timeZone: 'UTC', mappings: new Map() });
     const [result] = validate(decoder.decode(Buffer.from(line), 1));
     assert.ok(result?.ok && 'event' in result, JSON.stringify(result));
-    const { type, srcIp, user, tenant } = result.event;
+    const { type, srcIp, user, tenant, at } = result.event;
     assert.deepEqual({ type, srcIp, user, tenant }, { type: 'auth-failed', srcIp: FALLBACK_IP, user: '101', tenant: TENANT });
+    // epoch milliseconds (not whole seconds, which merged two failures of one second into one event)
+    const written = (JSON.parse(line.slice(line.indexOf('sentinela-event ') + 'sentinela-event '.length)) as { at: unknown }).at;
+    assert.equal(written, at);
+    assert.ok(at >= before && at <= Date.now(), `at ${at} is the failure's time in ms (${before}..now)`);
     assert.ok(kamailio.log.some((l) => l.includes('sentinela: event delivery failed')));
   });
 });

@@ -31,9 +31,9 @@ describe('sentinela edge nft: pushed IP blocks in nftables sets (real nft in a n
     assert.deepEqual([again.status, again.body], [200, { applied: 'deleted', address: '203.0.113.7', set: 'blocked4', was: 'absent' }]);
   });
 
-  it('refuses bad and stale signatures, replays and malformed bodies; never blocks an allow-listed address', async (t) => {
+  it("refuses bad and stale signatures, replays and malformed bodies; never blocks an allow-listed address nor another tenant's", async (t) => {
     const { ns, nft } = netns(t);
-    const url = await edgeNft(t, nft, clock, { SENTINELA_EDGE_ALLOW: '198.51.100.0/24, 2001:db8:5::/48' });
+    const url = await edgeNft(t, nft, clock, { SENTINELA_EDGE_ALLOW: '198.51.100.0/24, 2001:db8:5::/48', SENTINELA_EDGE_TENANTS: 'acme, globex' });
     const block = ipBlock('b-3', '203.0.113.9', NOW, 300);
     const body = payload(block);
 
@@ -44,7 +44,8 @@ describe('sentinela edge nft: pushed IP blocks in nftables sets (real nft in a n
     assert.deepEqual(elements(ns, 'blocked4'), [], 'nothing added by a refused push');
 
     const delivery = randomUUID();
-    assert.equal((await post(url, body, { ts: TS, delivery })).status, 200);
+    const applied = await post(url, body, { ts: TS, delivery });
+    assert.deepEqual([applied.status, applied.body['applied']], [200, 'added'], "a served tenant's block is applied");
     assert.equal((await post(url, payload(liftBlock(block, NOW, 'noc', 'false positive')), { ts: TS })).status, 200);
     assert.deepEqual(elements(ns, 'blocked4'), []);
     // the block captured and sent again after its lift, as it was or under a new delivery id
@@ -63,6 +64,7 @@ describe('sentinela edge nft: pushed IP blocks in nftables sets (real nft in a n
       ipBlock('b-6', '203.0.113.11', NOW, 300, { throttle: { calls: 2, perMs: 60_000 } }),
       ipBlock('b-7', '203.0.113.0/24', NOW, 300),
       ipBlock('b-8', '203.0.113.12', NOW - 600_000, 300),
+      ipBlock('b-9', '203.0.113.13', NOW, 300, { tenant: 'initech' }),
     ];
     for (const other of others) {
       const res = await post(url, payload(other), { ts: TS });

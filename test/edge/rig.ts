@@ -6,6 +6,7 @@ import { parseEdgeOptions } from '../../src/edge/options.js';
 import { startEdgeNft } from '../../src/edge/receiver.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from '../../src/push/signature.js';
 import { createLogger } from '../../src/log.js';
+import { testBlock } from '../domain/blocks/test-block.js';
 
 export const SECRET = 'edge-test-secret-0123456789';
 
@@ -49,22 +50,9 @@ export async function post(url: string, body: string, o: { ts: number; secret?: 
 
 /** A rule's block of an IP address for every call. */
 export function ipBlock(id: string, address: string, now: number, seconds: number, o: Partial<Block> = {}): Block {
-  return {
-    kind: 'block',
+  return testBlock(
     id,
-    tenant: 'acme',
-    rule: 'registration-failures-ip',
-    severity: 'critical',
-    evidence: [],
-    subject: { kind: 'ip', value: address },
-    reason: '5 failed registrations in 1m',
-    level: 1,
-    scope: 'all',
-    startsAt: now,
-    expiresAt: now + seconds * 1000,
-    source: 'rule',
-    createdBy: '',
-    state: 'active',
-    ...o,
-  };
+    { kind: 'ip', value: address },
+    { rule: 'registration-failures-ip', reason: '5 failed registrations in 1m', startsAt: now, expiresAt: now + seconds * 1000, ...o },
+  );
 }

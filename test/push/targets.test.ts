@@ -3,25 +3,10 @@ import { describe, it } from 'node:test';
 import { liftBlock, type Block } from '../../src/domain/blocks/block.js';
 import { KamailioTarget } from '../../src/push/targets.js';
 import { receiver } from '../api/rig.js';
+import { testBlock } from '../domain/blocks/test-block.js';
 
 const NOW = Date.parse('2026-03-02T15:00:00-03:00');
-const block: Block = {
-  kind: 'block',
-  id: 'b-42',
-  tenant: 'acme',
-  rule: 'velocity-caller',
-  severity: 'critical',
-  evidence: [],
-  subject: { kind: 'caller', value: '+551130001000' },
-  reason: '5 calls in 1m',
-  level: 1,
-  scope: 'all',
-  startsAt: NOW,
-  expiresAt: NOW + 300_000,
-  source: 'rule',
-  createdBy: '',
-  state: 'active',
-};
+const block: Block = testBlock('b-42', { kind: 'caller', value: '+551130001000' }, { reason: '5 calls in 1m', startsAt: NOW, expiresAt: NOW + 300_000 });
 
 describe('Kamailio htable push (JSON-RPC over HTTP)', () => {
   it('sets the entry with the block as value and its remaining lifetime as expiry, and deletes it on unblock', async (t) => {

@@ -28,6 +28,10 @@ export function alertRow(a: AlertFields, o: { suppressed: number; triage?: { sta
     evidence: a.evidence,
     details: JSON.stringify(a.details),
     suppressed: o.suppressed,
-    ...(o.triage ? { status: o.triage.status, status_by: o.triage.by, status_at: o.triage.at, version: o.triage.at } : { version: 0 }),
+    // every row the same columns (one column list per insert): a verdict is open, untriaged, at version 0
+    status: o.triage?.status ?? 'open',
+    status_by: o.triage?.by ?? '',
+    status_at: o.triage?.at ?? null,
+    version: o.triage?.at ?? 0,
   };
 }

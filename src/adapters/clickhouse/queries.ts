@@ -40,15 +40,19 @@ const dedupSettings = (table: string, body: string, dedup: InsertDedup) =>
       };
 
 /**
- * The one JSONEachRow insert into `table` (already qualified with its database); `dedup` says what a repeat is.
- * The rows are encoded once: the same text is the token's content and the insert's body (no second stringify).
+ * The one insert into `table` (already qualified with its database); `dedup` says what a repeat is. Rows go as
+ * JSONCompactEachRowWithNames (a header of column names, then one JSON array per row): ClickHouse parses it in
+ * about 0.6x the time of JSONEachRow, which repeats every key on every row, with the same value semantics. The
+ * format, not a column list, fills the columns the header lacks, so a block still holds its insert-time defaults
+ * (what tells equal 'none' rows apart). TabSeparated, about as fast, reads an epoch-ms DateTime64 by its digit
+ * count. The rows are encoded once: the same text is the token's content and the insert's body.
  */
 export async function insertRows(client: ClickHouseClient, table: string, values: readonly object[], dedup: InsertDedup): Promise<void> {
   if (values.length === 0) return;
-  const body = values.map(jsonLine).join('\n');
+  const body = compactRows(values);
   try {
     const { stream } = await client.exec({
-      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${table} FORMAT JSONCompactEachRowWithNames`,
       values: Readable.from([body], { objectMode: false }),
       clickhouse_settings: dedupSettings(table, body, dedup),
     });
@@ -68,21 +72,49 @@ export async function runStatement(client: ClickHouseClient, query: string, para
   }
 }
 
-const SURROGATE = /[\ud800-\udfff]/;
+/**
+ * The header line (the union of the rows' keys, in first-seen order), then each row as a JSON array. A key a row
+ * lacks, or holds as undefined or null, is null: NULL in a Nullable column, the column's DEFAULT in any other
+ * (input_format_null_as_default), as a missing JSONEachRow key was.
+ */
+export function compactRows(rows: readonly object[]): string {
+  const columns = Object.keys(rows[0] as object);
+  const known = new Set(columns);
+  for (const row of rows)
+    for (const key in row)
+      if (!known.has(key)) {
+        known.add(key);
+        columns.push(key);
+      }
+  const values = new Array<unknown>(columns.length);
+  const lines = new Array<string>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Record<string, unknown>;
+    for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as string] ?? null;
+    lines[r] = jsonLine(values);
+  }
+  return `${JSON.stringify(columns)}\n${lines.join('\n')}`;
+}
+
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
- * A row as one JSON line whose strings are well-formed UTF-16. A lone surrogate (from `"\ud800"` in a hostile JSON
+ * One row as a JSON line whose strings are well-formed UTF-16. A lone surrogate (from `"\ud800"` in a hostile JSON
  * record, kept in a field or quoted by an error message) serialises to an escape ClickHouse refuses, failing the
  * whole batch on every retry: found by fuzzing (npm run test:faults). It becomes U+FFFD, as UTF-8 encoding would
  * make it anyway. JSON.stringify escapes only lone surrogates, so a line without `\ud` needs no second look.
  */
-function jsonLine(row: object): string {
-  const line = JSON.stringify(row);
-  if (!line.includes('\\ud')) return line;
-  const entries = Object.entries(row);
-  return entries.some(([, v]) => hasSurrogate(v)) ? JSON.stringify(Object.fromEntries(entries.map(([k, v]) => [k, fixSurrogates(v)]))) : line;
+function jsonLine(values: readonly unknown[]): string {
+  const line = JSON.stringify(values);
+  return line.includes('\\ud') ? JSON.stringify(values.map(fixSurrogates)) : line;
 }
 
-const hasSurrogate = (v: unknown): boolean => (typeof v === 'string' ? SURROGATE.test(v) : Array.isArray(v) && v.some(hasSurrogate));
-const fixSurrogates = (v: unknown): unknown => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : Array.isArray(v) ? v.map(fixSurrogates) : v);
+/** Strings, and the strings inside arrays and maps (plain objects). */
+const fixSurrogates = (v: unknown): unknown =>
+  typeof v === 'string'
+    ? v.replace(LONE_SURROGATE, '\ufffd')
+    : Array.isArray(v)
+      ? v.map(fixSurrogates)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [fixSurrogates(k), fixSurrogates(x)]))
+        : v;

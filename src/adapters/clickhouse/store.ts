@@ -18,7 +18,7 @@ import { insertRows, selectRows, type InsertDedup } from './queries.js';
 import { snapshotOfRow, usageRow } from './usage-rows.js';
 import { COUNTED, rangeQuery, storedRange } from './stored-range.js';
 
-/** The processor's ClickHouse side: batched JSONEachRow inserts and the reads that rebuild rule state. */
+/** The processor's ClickHouse side: batched inserts (insertRows) and the reads that rebuild rule state. */
 export class ClickHouseStore implements CdrStore {
   private readonly db: string;
 

@@ -37,6 +37,8 @@ Options (each also from its environment variable; a flag wins):
   --chain NAME            ${EDGE_ENV.chain}: create this drop chain (default: none)
   --allow CIDRS           ${EDGE_ENV.allow}: comma-separated addresses or CIDRs never blocked (your PBXs, SBCs,
                           monitoring); 127.0.0.0/8 and ::1 always are
+  --tenants NAMES         ${EDGE_ENV.tenants}: comma-separated tenants whose blocks apply here (default: every
+                          tenant's); others are answered 200 and ignored
   --nft COMMAND           ${EDGE_ENV.nft}: the nft command, split on spaces, run without a shell
                           (default nft; e.g. "sudo nft", "ip netns exec fw nft")
   --tolerance DURATION    ${EDGE_ENV.tolerance}: accepted signature age, default 300s (replays are refused within it)

@@ -53,6 +53,8 @@ export class BlockTable {
   private readonly shapes = new ShapePool();
   /** Destination-prefix lengths present (with the +), so a lookup tries only those. */
   private readonly prefixLengths = new Map<number, number>();
+  /** Blocks per subject kind, so a lookup skips the kinds no block has (issue 19: each is a map read of a fresh key). */
+  private readonly kindCounts = new Map<string, number>();
   private count = 0;
 
   get size(): number {
@@ -93,6 +95,7 @@ export class BlockTable {
     if (prev === NONE) this.bySubject.set(key, slot);
     else this.next[prev] = slot;
     this.count++;
+    this.kindCounts.set(r.subject.kind, (this.kindCounts.get(r.subject.kind) ?? 0) + 1);
     if (r.subject.kind === 'destPrefix') this.prefixLengths.set(r.subject.value.length, (this.prefixLengths.get(r.subject.value.length) ?? 0) + 1);
     return true;
   }
@@ -101,7 +104,7 @@ export class BlockTable {
   lookup(q: Lookup, now: number): Block[] {
     const hits: Block[] = [];
     const take = (kind: KeyKind, value: string) => {
-      if (q.exempt.has(kind)) return;
+      if (q.exempt.has(kind) || this.kindCounts.get(kind) === undefined) return;
       const key = `${q.tenant}\u0000${kind}\u0000${value}`;
       for (let at = this.bySubject.get(key) ?? NONE; at !== NONE; at = this.next[at] as number) {
         if (this.applies(at, now, q.international)) hits.push(this.block(key, at));
@@ -213,6 +216,9 @@ export class BlockTable {
     this.ids[at] = undefined;
     this.next[at] = this.freeSlot;
     this.freeSlot = at;
+    const left = (this.kindCounts.get(subject.kind) ?? 1) - 1;
+    if (left === 0) this.kindCounts.delete(subject.kind);
+    else this.kindCounts.set(subject.kind, left);
     this.count--;
     if (subject.kind === 'destPrefix') {
       const length = subject.value.length;

@@ -25,16 +25,18 @@ export function commonShape(input: unknown, owned = false): ValidatedCdr | undef
   const { id, callId, tenant, account, caller, callee, srcIp, startedAt, answeredAt, endedAt, durationSec, billSec } = o;
   const { disposition, direction, cost, currency, trunk, userAgent, extra } = o;
   if (extra !== undefined) return undefined;
-  if (!text(id, LIMITS.idLength, 1) || !(callId === undefined || text(callId, LIMITS.idLength, 1))) return undefined;
-  if (!(tenant === undefined || (text(tenant, 64, 1) && TENANT_NAME.test(tenant)))) return undefined;
-  if (!text(account, LIMITS.nameLength, 1) || !text(caller, LIMITS.numberLength, 1) || !text(callee, LIMITS.numberLength, 1)) return undefined;
+  if (!printableText(id, LIMITS.idLength, 1) || !(callId === undefined || printableText(callId, LIMITS.idLength, 1))) return undefined;
+  if (!(tenant === undefined || (printableText(tenant, 64, 1) && TENANT_NAME.test(tenant)))) return undefined;
+  if (!printableText(account, LIMITS.nameLength, 1) || !printableText(caller, LIMITS.numberLength, 1) || !printableText(callee, LIMITS.numberLength, 1))
+    return undefined;
   if (!(srcIp === undefined || (typeof srcIp === 'string' && IPV4.test(srcIp)))) return undefined;
   if (!instant(startedAt) || !instant(endedAt) || !(answeredAt === undefined || answeredAt === null || instant(answeredAt))) return undefined;
   if (!seconds(durationSec) || !seconds(billSec)) return undefined;
   if (!DISPOSITION.has(disposition as string) || !(direction === undefined || DIRECTION.has(direction as string))) return undefined;
   if (!(cost === undefined || (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 && cost <= LIMITS.maxCost))) return undefined;
   if (!(currency === undefined || (typeof currency === 'string' && CURRENCY.test(currency)))) return undefined;
-  if (!(trunk === undefined || text(trunk, LIMITS.nameLength, 0)) || !(userAgent === undefined || text(userAgent, LIMITS.textLength, 0))) return undefined;
+  if (!(trunk === undefined || printableText(trunk, LIMITS.nameLength, 0)) || !(userAgent === undefined || printableText(userAgent, LIMITS.textLength, 0)))
+    return undefined;
   // the caller's own object (a JSON.parse result) already in shape order with the defaulted fields: it is what zod
   // would return, so it is returned as is, not copied (a copy per CDR was 5 % of the engine's allocation)
   if (owned && ordered && tenant !== undefined && answeredAt !== undefined) return o as ValidatedCdr;
@@ -67,8 +69,8 @@ const DIRECTION: ReadonlySet<string> = new Set(DIRECTIONS);
 const IPV4 = z.regexes.ipv4;
 const CURRENCY = /^[A-Z]{3}$/;
 
-/** `text(max)` of the contract, and `nonEmpty(max)` when `min` is 1. */
-function text(value: unknown, max: number, min: 0 | 1): value is string {
+/** `printableText(max)` of the contract, and `nonEmpty(max)` when `min` is 1. */
+export function printableText(value: unknown, max: number, min: 0 | 1): value is string {
   return typeof value === 'string' && value.length <= max && value.length >= min && PRINTABLE.test(value);
 }
 

@@ -35,6 +35,11 @@ describe('PBX API keys on block-check and CDR ingest', () => {
     assert.deepEqual(await codes({ authorization: 'Bearer snk_short' }), [401, 'AUTH_REQUIRED'], 'wrong length never throws');
     assert.deepEqual(await codes({ authorization: `Bearer ${key}` }), [200, 'allow']);
     assert.deepEqual(await codes({ 'x-api-key': key }), [200, 'allow'], 'X-Api-Key for PBXes that cannot set Authorization');
+    assert.deepEqual(
+      await codes({ authorization: `Bearer ${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }),
+      [401, 'AUTH_REQUIRED'],
+      'one wrong character, once the right key was verified (and remembered)',
+    );
     const other = await api.app.inject({ url: CHECK.replace('tenant=acme', 'tenant=globex'), headers: { authorization: `Bearer ${key}` } });
     assert.deepEqual([other.statusCode, other.json<{ code: string }>().code], [403, 'FORBIDDEN'], 'a key answers for its tenant only');
     assert.equal(

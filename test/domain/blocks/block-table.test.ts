@@ -33,6 +33,32 @@ describe('block table (compact layout)', () => {
     assert.deepEqual([...t.active(T0)], [b, throttle]);
   });
 
+  it('looks at a subject kind again once a block of it arrives, and not once its last block is gone (lifted or swept)', () => {
+    const t = new BlockTable();
+    t.apply(block('c1', { kind: 'caller', value: '+551130001000' }), T0);
+    assert.deepEqual(ids(t.lookup(ask(), T0)), ['c1']);
+    const kinds: Subject[] = [
+      { kind: 'tenant', value: 'acme' },
+      { kind: 'account', value: '1001' },
+      { kind: 'ip', value: '10.0.0.1' },
+      { kind: 'destination', value: '+442071234567' },
+    ];
+    for (const [i, subject] of kinds.entries()) {
+      const b = block(`k${i}`, subject);
+      t.apply(b, T0);
+      assert.deepEqual(ids(t.lookup(ask(), T0)), subject.kind === 'tenant' ? ['k0', 'c1'] : ['c1', `k${i}`], subject.kind);
+      t.apply(liftBlock(b, T0, 'ana', 'x'), T0);
+      assert.deepEqual(ids(t.lookup(ask(), T0)), ['c1'], `${subject.kind} lifted`);
+    }
+    t.apply(block('a1', { kind: 'account', value: '1001' }, { expiresAt: T0 + 1000 }), T0);
+    t.apply(block('a2', { kind: 'account', value: '2002' }), T0);
+    assert.equal(t.sweep(T0 + 1000), 1);
+    assert.deepEqual(ids(t.lookup(ask({ account: '2002' }), T0)), ['c1', 'a2'], 'one account block left after the sweep');
+    t.apply(liftBlock(block('a2', { kind: 'account', value: '2002' }), T0, 'ana', 'x'), T0);
+    t.apply(block('a3', { kind: 'account', value: '1001' }), T0);
+    assert.deepEqual(ids(t.lookup(ask(), T0)), ['c1', 'a3'], 'account blocks again');
+  });
+
   it('lifts and replaces by id, and lifting an unknown block changes nothing', () => {
     const t = new BlockTable();
     const b = block('b1', { kind: 'ip', value: '10.0.0.1' });

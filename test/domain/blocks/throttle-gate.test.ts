@@ -2,26 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ThrottleGate } from '../../../src/domain/blocks/throttle-gate.js';
 import type { Block } from '../../../src/domain/blocks/block.js';
+import { testBlock } from './test-block.js';
 
 const T0 = Date.parse('2026-03-02T15:00:00-03:00');
-const throttle = (id: string, calls: number, perMs: number): Block => ({
-  kind: 'block',
-  id,
-  tenant: 'acme',
-  rule: 'concurrent-calls',
-  severity: 'critical',
-  subject: { kind: 'account', value: 'travel' },
-  reason: 'test',
-  level: 1,
-  scope: 'international',
-  throttle: { calls, perMs },
-  startsAt: T0,
-  expiresAt: T0 + 900_000,
-  evidence: [],
-  source: 'rule',
-  createdBy: '',
-  state: 'active',
-});
+const throttle = (id: string, calls: number, perMs: number): Block =>
+  testBlock(
+    id,
+    { kind: 'account', value: 'travel' },
+    { rule: 'concurrent-calls', reason: 'test', scope: 'international', throttle: { calls, perMs }, startsAt: T0, expiresAt: T0 + 900_000 },
+  );
 
 describe('throttle gate (graded actions)', () => {
   it('lets `calls` calls through in any sliding `per`, refuses the rest, and lets one through again as the oldest leaves', () => {

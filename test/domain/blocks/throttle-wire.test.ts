@@ -6,26 +6,21 @@ import { parseBlockJson, verdictJson } from '../../../src/domain/engine/verdict-
 import { callEndJson, callEndsOf, parseCallEndJson } from '../../../src/domain/live/call-end.js';
 import type { Cdr } from '../../../src/domain/cdr/contract.js';
 import { KamailioTarget, WebhookTarget } from '../../../src/push/targets.js';
+import { testBlock } from './test-block.js';
 
 const T0 = Date.parse('2026-03-02T18:00:00Z');
-const throttle: Block = {
-  kind: 'block',
-  id: 't1',
-  tenant: 'acme',
-  rule: 'concurrent-calls',
-  severity: 'critical',
-  subject: { kind: 'account', value: 'travel' },
-  reason: '6 live international calls, above max(5, 2 × usual peak 0) = 5, cap 10: 2 new international calls per 1m',
-  level: 1,
-  scope: 'international',
-  throttle: { calls: 2, perMs: 60_000 },
-  startsAt: T0,
-  expiresAt: T0 + 900_000,
-  evidence: [],
-  source: 'rule',
-  createdBy: '',
-  state: 'active',
-};
+const throttle: Block = testBlock(
+  't1',
+  { kind: 'account', value: 'travel' },
+  {
+    rule: 'concurrent-calls',
+    reason: '6 live international calls, above max(5, 2 × usual peak 0) = 5, cap 10: 2 new international calls per 1m',
+    scope: 'international',
+    throttle: { calls: 2, perMs: 60_000 },
+    startsAt: T0,
+    expiresAt: T0 + 900_000,
+  },
+);
 const plain: Block = { ...throttle };
 delete (plain as { throttle?: unknown }).throttle;
 
