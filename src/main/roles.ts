@@ -64,6 +64,7 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     ...stores,
     audit: { key: auditKey(config), chain: `api:${instanceId(config)}` },
     embedded: host && !config.kafka ? { ingest: host.ingest, feed: host } : undefined,
+    storeReady: host ? () => host.ready() : undefined,
     pipelineHealth: host ? () => host.health() : undefined,
     moreMetrics: host ? () => host.metricsText() : undefined,
     comparer: clickhouse ? storedComparer({ config, store: new ClickHouseStore(clickhouse, config.clickhouse.database), clock: Date.now }) : host?.comparer,
