@@ -263,12 +263,13 @@ export async function composeApi(w: ApiWiring) {
       const asOf = clock();
       return { asOf, chunks: await store.activeBlocks(asOf) };
     });
+    const read = performance.now() - started;
     const reader = new BlockLineReader((b) => void table.apply(b, asOf));
     for (const chunk of chunks) reader.push(chunk);
     const lines = reader.end();
     bootstrapped = true;
     (registry.getSingleMetric(BOOTSTRAP_SECONDS) as Gauge | undefined)?.set((performance.now() - started) / 1000);
-    log.info({ blocks: table.size, lines, ms: Math.round(performance.now() - started) }, 'block table bootstrapped from ClickHouse');
+    log.info({ blocks: table.size, lines, ms: Math.round(performance.now() - started), readMs: Math.round(read) }, 'block table bootstrapped from ClickHouse');
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
