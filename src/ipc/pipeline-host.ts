@@ -12,6 +12,7 @@ import { retry, type Backoff } from '../retry.js';
 import type { SecurityStore } from '../security/ports.js';
 import type { HotlistStore } from '../lists/ports.js';
 import { RpcClient } from './rpc.js';
+import { readBulk } from './bulk-file.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import { ruleSetDigest } from '../security/config-fingerprint.js';
 
@@ -166,7 +167,8 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
   }
 
   get store(): ApiStore {
-    return this.proxy<ApiStore>('store');
+    // the bootstrap's bytes come through a file (bulk-file.ts)
+    return this.proxy<ApiStore>('store', { activeBlocks: async (now) => readBulk(await this.rpc.call<string>('bulk.activeBlocks', now)) });
   }
 
   get securityStore(): SecurityStore {
@@ -217,10 +219,11 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     clearTimeout(timer);
   }
 
-  /** Calls go to whichever child is current when they are made. */
-  private proxy<T extends object>(prefix: string): T {
+  /** Calls go to whichever child is current when they are made; `own` methods are this process's. */
+  private proxy<T extends object>(prefix: string, own: Partial<T> = {}): T {
     return new Proxy({} as T, {
-      get: (_t, name) => (typeof name === 'string' ? (...args: unknown[]) => this.rpc.call(`${prefix}.${name}`, ...args) : undefined),
+      get: (_t, name) =>
+        name in own ? own[name as keyof T] : typeof name === 'string' ? (...args: unknown[]) => this.rpc.call(`${prefix}.${name}`, ...args) : undefined,
     });
   }
 }
