@@ -1,4 +1,4 @@
-import pRetry from 'p-retry';
+import pRetry, { AbortError } from 'p-retry';
 
 /** Exponential backoff: the first retry waits `initialMs`, each next one twice as long, never more than `maxMs`. */
 export interface Backoff {
@@ -14,6 +14,8 @@ export interface RetryOptions {
   readonly signal?: AbortSignal;
   /** Called after each failed attempt that will be retried (log, pause a source, heartbeat a group). */
   readonly onRetry?: (error: Error, attempt: number) => void | Promise<void>;
+  /** Which failures are retried (every one when absent); any other is thrown as it is at once. */
+  readonly retryable?: (error: unknown) => boolean;
 }
 
 /** The one retry loop of Sentinela (p-retry): flushes, rebuilds, pushes, alarms and attempt verdicts use it. */
@@ -24,6 +26,7 @@ export function retry<T>(job: (attempt: number) => Promise<T>, o: RetryOptions):
     try {
       return await job(n);
     } catch (err) {
+      if (o.retryable && !o.retryable(err)) throw new AbortError(err instanceof Error ? err : String(err));
       throw err instanceof TypeError || !(err instanceof Error) ? new Error(String((err as Error)?.message ?? err), { cause: err }) : err;
     }
   };

@@ -12,6 +12,7 @@ import { retry, type Backoff } from '../retry.js';
 import type { SecurityStore } from '../security/ports.js';
 import type { HotlistStore } from '../lists/ports.js';
 import { RpcClient } from './rpc.js';
+import { readBulk } from './bulk-file.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import { ruleSetDigest } from '../security/config-fingerprint.js';
 
@@ -65,12 +66,16 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
   }
 
   static async start(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles, backoff: Backoff = RESTART_BACKOFF): Promise<PipelineHost> {
-    const child = await PipelineHost.spawn(mode, log, rules);
-    return new PipelineHost(mode, log, backoff, child, rules);
+    const child = await PipelineHost.spawn(mode, log, rules, false);
+    const host = new PipelineHost(mode, log, backoff, child, rules);
+    // the first rule state rebuild is on the way to /readyz (issue 19), with no block-check to make way for yet:
+    // niced once ready (a restarted child is niced at once, the API serving meanwhile)
+    host.once('ready', () => lowerPriority(host.child, log));
+    return host;
   }
 
   /** Forks a child and resolves once it has said something (its first health beat); rejects if it exits first. */
-  private static async spawn(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles): Promise<ChildProcess> {
+  private static async spawn(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles, niced = true): Promise<ChildProcess> {
     // a larger young generation: the engine allocates ~6.5 KB per CDR, nearly all short-lived; 64 MB semi-spaces cut
     // scavenge time by more than half and process CPU by ~7 % (issue 19; a launch flag, v8.setFlagsFromString is too late)
     const execArgv = [...process.execArgv, '--max-semi-space-size=64'];
@@ -78,14 +83,7 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     // its rules on stdin, as this process validated them (a child that dies first breaks the pipe: its exit says so)
     child.stdin?.on('error', () => {});
     child.stdin?.end(JSON.stringify(ruleTexts(rules)));
-    // throughput work yields the CPU to latency work: on a busy machine block-checks are served first
-    if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, PIPELINE_NICE);
-      } catch (err) {
-        log.warn({ err }, 'could not lower the pipeline process priority');
-      }
-    }
+    if (niced) lowerPriority(child, log);
     // a child that hangs while starting (a stalled chDB open) is killed, so the restart loop backs off and tries again
     const hung = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
     const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [undefined])]).finally(() => clearTimeout(hung))) as [unknown];
@@ -169,7 +167,8 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
   }
 
   get store(): ApiStore {
-    return this.proxy<ApiStore>('store');
+    // the bootstrap's bytes come through a file (bulk-file.ts)
+    return this.proxy<ApiStore>('store', { activeBlocks: async (now) => readBulk(await this.rpc.call<string>('bulk.activeBlocks', now)) });
   }
 
   get securityStore(): SecurityStore {
@@ -220,11 +219,22 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
     clearTimeout(timer);
   }
 
-  /** Calls go to whichever child is current when they are made. */
-  private proxy<T extends object>(prefix: string): T {
+  /** Calls go to whichever child is current when they are made; `own` methods are this process's. */
+  private proxy<T extends object>(prefix: string, own: Partial<T> = {}): T {
     return new Proxy({} as T, {
-      get: (_t, name) => (typeof name === 'string' ? (...args: unknown[]) => this.rpc.call(`${prefix}.${name}`, ...args) : undefined),
+      get: (_t, name) =>
+        name in own ? own[name as keyof T] : typeof name === 'string' ? (...args: unknown[]) => this.rpc.call(`${prefix}.${name}`, ...args) : undefined,
     });
+  }
+}
+
+/** Throughput work yields the CPU to latency work: on a busy machine block-checks are served first. */
+function lowerPriority(child: ChildProcess, log: Logger): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    setPriority(child.pid, PIPELINE_NICE);
+  } catch (err) {
+    log.warn({ err }, 'could not lower the pipeline process priority');
   }
 }
 

@@ -29,6 +29,11 @@ import { parseCallEndJson, type CallEnd } from '../domain/live/call-end.js';
 import { homeCallingCode, hotlistParts } from './hotlists.js';
 import type { HotlistStore } from '../lists/ports.js';
 import { Hotlists } from '../lists/hotlists.js';
+import { SentinelaError } from '../errors.js';
+import { retry, type Backoff } from '../retry.js';
+
+/** A start read retried after the pipeline child came back: at once, then backing off should it go away again. */
+const STORE_RETRY: Backoff = { initialMs: 100, maxMs: 5_000 };
 
 export interface ApiWiring {
   readonly config: Config;
@@ -42,6 +47,8 @@ export interface ApiWiring {
   readonly log: Logger;
   /** The embedded mode: CDRs over HTTP, and the verdicts its pipeline persisted. With KAFKA_BROKERS blocks come from the topic. */
   readonly embedded?: { readonly ingest: CdrIngest; readonly feed: VerdictFeed } | undefined;
+  /** `--role all`: resolves once a pipeline child (the store's process) is ready; a `start` read that found it gone is made again then. */
+  readonly storeReady?: (() => Promise<void>) | undefined;
   /** The pipeline's health when it runs beside the API (`--role all`, embedded). */
   readonly pipelineHealth?: HealthSource | undefined;
   readonly moreMetrics?: (() => Promise<string>) | undefined;
@@ -166,20 +173,36 @@ export async function composeApi(w: ApiWiring) {
     },
   });
 
+  /**
+   * A `start` read that found the pipeline child gone (STORE_UNAVAILABLE), made again once a new one is ready: it may
+   * run during the child's first rebuild (issue 19), and PipelineHost restarts a dead child. Timers come after it.
+   */
+  const stored = <T>(job: () => Promise<T>): Promise<T> => {
+    const storeReady = w.storeReady;
+    if (!storeReady) return job();
+    return retry(job, {
+      backoff: STORE_RETRY,
+      retryable: (err) => err instanceof SentinelaError && err.code === 'STORE_UNAVAILABLE',
+      onRetry: async (err) => {
+        log.warn({ err: err.message }, 'the pipeline process went away while the API started; reading again once it is ready');
+        await storeReady();
+      },
+    });
+  };
   const feeds: Pick<BlockFeed, 'start' | 'stop'>[] = [];
   const timers: NodeJS.Timeout[] = [];
   let joined = !kafka;
   let bootstrapped = false;
   const start = async () => {
-    await security.start();
-    await lists?.start();
-    await security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) });
+    await stored(() => security.start()); // its timers start after its reads
+    await lists?.start(); // never fails: the lists load again every 2 s until read
+    await stored(() =>
+      security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) }),
+    );
     rules.start();
     timers.push(
-      setInterval(() => {
-        table.sweep(clock());
-        service.graded.sweep(clock());
-      }, 10_000),
+      setInterval(() => table.sweep(clock(), SWEEP_SLICE), 100),
+      setInterval(() => service.graded.sweep(clock()), 10_000),
       setInterval(() => void writeDecisions(), 10_000),
     );
     if (kafka && kc && publisher) {
@@ -232,14 +255,19 @@ export async function composeApi(w: ApiWiring) {
     } else {
       timers.push(setInterval(() => service.heard(clock()), 1_000)); // in-process feed: current while the pipeline runs
     }
-    const started = performance.now();
-    const asOf = clock();
+    let started = performance.now();
+    const { asOf, chunks } = await stored(async () => {
+      started = performance.now();
+      const asOf = clock();
+      return { asOf, chunks: await store.activeBlocks(asOf) };
+    });
+    const read = performance.now() - started;
     const reader = new BlockLineReader((b) => void table.apply(b, asOf));
-    for (const chunk of await store.activeBlocks(asOf)) reader.push(chunk);
+    for (const chunk of chunks) reader.push(chunk);
     const lines = reader.end();
     bootstrapped = true;
     (registry.getSingleMetric(BOOTSTRAP_SECONDS) as Gauge | undefined)?.set((performance.now() - started) / 1000);
-    log.info({ blocks: table.size, lines, ms: Math.round(performance.now() - started) }, 'block table bootstrapped from ClickHouse');
+    log.info({ blocks: table.size, lines, ms: Math.round(performance.now() - started), readMs: Math.round(read) }, 'block table bootstrapped from ClickHouse');
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
@@ -254,6 +282,8 @@ export async function composeApi(w: ApiWiring) {
   };
   return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, rules, start, stop };
 }
+/** Block table subjects swept every 100 ms: a million in 20 s, under a millisecond a slice (all at once: a 20-40 ms stall). */
+const SWEEP_SLICE = 5_000;
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
 
 /** What the attempt engine reads: an edit elsewhere keeps its windows (a new engine would start them again). */

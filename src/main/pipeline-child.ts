@@ -9,6 +9,7 @@ import { ruleSetDigest } from '../security/config-fingerprint.js';
 import { loadConfig } from '../config/config.js';
 import type { ChildMessage, ParentMessage } from '../ipc/rpc.js';
 import { serveRpc } from '../ipc/rpc.js';
+import { writeBulk } from '../ipc/bulk-file.js';
 import { createLogger } from '../log.js';
 import { createPipelineMetrics } from '../pipeline/metrics.js';
 import { openClickHouse } from './clickhouse.js';
@@ -36,9 +37,12 @@ async function main(mode: string): Promise<void> {
   const ruleFiles = ruleFilesOf(config.rules.dir, JSON.parse(await text(process.stdin)) as RuleTexts);
   const clickhouse = await openClickHouse(config, log);
   const metrics = createPipelineMetrics();
+  const apiStore = new ClickHouseApiStore(clickhouse, config.clickhouse.database);
   const handlers: Record<string, object> = {
     metrics: { text: () => metrics.registry.metrics() },
-    store: new ClickHouseApiStore(clickhouse, config.clickhouse.database),
+    store: apiStore,
+    // the API's bootstrap: its bytes through a file (ipc/bulk-file.ts)
+    bulk: { activeBlocks: async (now: number) => writeBulk(await apiStore.activeBlocks(now)) },
     security: new ClickHouseSecurityStore(clickhouse, config.clickhouse.database),
     hotlists: new ClickHouseHotlistStore(clickhouse, config.clickhouse.database),
     compare: storedComparer({ config, store: new ClickHouseStore(clickhouse, config.clickhouse.database), clock: Date.now }),

@@ -64,13 +64,16 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     ...stores,
     audit: { key: auditKey(config), chain: `api:${instanceId(config)}` },
     embedded: host && !config.kafka ? { ingest: host.ingest, feed: host } : undefined,
+    storeReady: host ? () => host.ready() : undefined,
     pipelineHealth: host ? () => host.health() : undefined,
     moreMetrics: host ? () => host.metricsText() : undefined,
     comparer: clickhouse ? storedComparer({ config, store: new ClickHouseStore(clickhouse, config.clickhouse.database), clock: Date.now }) : host?.comparer,
     reloadPipeline: host ? (next) => host.reloadRules(next) : undefined,
   });
   await api.app.listen(listen); // /readyz answers with the reason meanwhile
-  // embedded: the child rebuilds its rule state first, so the two never compete for chDB and the CPU
+  // embedded: the child rebuilds its rule state first, then the API loads its table. Overlapped, the table's chDB
+  // read queued behind the rebuild's and the two shared the CPU: ready ~1 s sooner, the table load 5.5 s instead
+  // of 3.8 s at a million blocks (issue 19). A child that dies meanwhile is waited for (`storeReady`)
   if (host && !config.kafka) await host.ready();
   await api.start();
   log.info(

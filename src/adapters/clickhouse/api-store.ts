@@ -67,7 +67,7 @@ export class ClickHouseApiStore implements ApiStore {
     const chunks: Uint8Array[] = [];
     const query = `SELECT ${BLOCK_LINE_COLUMNS} FROM ${this.db}.blocks FINAL
                    WHERE lifted_at IS NULL AND expires_at > fromUnixTimestamp64Milli({now:Int64}) FORMAT TabSeparated`;
-    await streamQuery(this.client, query, { now }, (chunk) => chunks.push(chunk), 'bootstrap active blocks');
+    await streamQuery(this.client, query, { now }, (chunk) => void chunks.push(chunk), 'bootstrap active blocks');
     return chunks;
   }
 

@@ -70,4 +70,28 @@ describe('bootstrap stream of active blocks (chDB, TabSeparated lines)', () => {
     assert.throws(() => blocksOfLines([Buffer.from('a\tb\tc\n')]), /14 tab-separated fields/);
     assert.throws(() => blocksOfLines([Buffer.from('id\tt\tcaller\t+1\tr\treason\tx\tall\trule\t\t1\t2\t0\t0\n')]), /a number expected/);
   });
+
+  it('reads texts that repeat from line to line, and texts of the same length that do not, each as it is (the repeat cache)', async () => {
+    const texts = ['r1', 'r2', '', 'é1', 'é2', 'a\tb', 'a\nb', '🚨'];
+    const many = Array.from({ length: 240 }, (_, i) =>
+      block(
+        `rep-${String(i).padStart(3, '0')}`,
+        { kind: (['caller', 'ip', 'account'] as const)[Math.floor(i / 80)] as 'caller', value: `v${i % 7}-${i}` },
+        {
+          tenant: ['t1', 't2', 'tt'][Math.floor(i / 30) % 3] as string,
+          rule: texts[Math.floor(i / 3) % texts.length] as string,
+          reason: texts[i % texts.length] as string,
+          createdBy: texts[Math.floor(i / 5) % texts.length] as string,
+          source: i % 11 === 0 ? 'manual' : 'rule',
+          scope: i % 13 === 0 ? 'international' : 'all',
+          level: 1 + (i % 3),
+          ...(i % 4 === 0 ? { throttle: { calls: 1 + (i % 5), perMs: 60_000 } } : {}),
+        },
+      ),
+    );
+    await store.saveBlocks(many);
+    const read = blocksOfLines(await store.activeBlocks(NOW)).filter((b) => b.id.startsWith('rep-'));
+    const byId = (a: Block, b: Block) => a.id.localeCompare(b.id);
+    assert.deepEqual([...read].sort(byId), many);
+  });
 });

@@ -32,4 +32,20 @@ describe('ClickHouseStore.recentBlocks', () => {
     assert.equal(n, 2);
     assert.deepEqual(read, [throttle, later]);
   });
+
+  it('reads a result larger than the slices it is read in (yielding between them), every line whole and in order', async () => {
+    const store = new ClickHouseStore(ch.client, ch.database);
+    const many = Array.from({ length: 600 }, (_, i) =>
+      testBlock(
+        `many-${i}`,
+        { kind: 'caller', value: `+55119${String(i).padStart(8, '0')}` },
+        { reason: `é ${'r'.repeat(i % 97)}`, startsAt: T0 + 3_600_000 + i, expiresAt: T0 + 7_200_000 },
+      ),
+    );
+    await store.saveBlocks(many);
+    const read: Block[] = [];
+    const n = await store.recentBlocks(T0 + 3_600_000, (e) => read.push(blockOfEntry(e)));
+    assert.equal(n, many.length);
+    assert.deepEqual(read, many);
+  });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { BlockTable, type Lookup } from '../../../src/domain/blocks/block-table.js';
 import { liftBlock, type Block } from '../../../src/domain/blocks/block.js';
 import type { Subject } from '../../../src/domain/engine/verdicts.js';
@@ -136,5 +137,102 @@ describe('block table (compact layout)', () => {
     assert.deepEqual(ids(t.lookup(ask({ caller: '+55114000' }), T0 + HOUR)), ['again4000']);
     assert.deepEqual(ids(t.lookup(ask({ caller: '+55114001' }), T0)), ['b4001']);
     assert.equal(t.shapeCount, 1);
+  });
+
+  it('property: a sweep a slice at a time drops what one sweep drops, blocks applied between slices included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            subject: fc.integer({ min: 0, max: 30 }),
+            kind: fc.constantFrom('caller' as const, 'ip' as const),
+            hours: fc.integer({ min: 1, max: 4 }),
+          }),
+          {
+            maxLength: 80,
+          },
+        ),
+        fc.integer({ min: 1, max: 12 }),
+        (specs, budget) => {
+          const build = () => {
+            const t = new BlockTable();
+            specs.forEach((b, i) => t.apply(block(`b${i}`, { kind: b.kind, value: `v${b.subject}` }, { expiresAt: T0 + b.hours * HOUR }), T0));
+            return t;
+          };
+          const whole = build();
+          const dropped = whole.sweep(T0 + 2 * HOUR);
+          const sliced = build();
+          // a block applied between slices, expired by then: this pass or the next drops it
+          let slicedDropped = sliced.sweep(T0 + 2 * HOUR, budget);
+          sliced.apply(block('late', { kind: 'caller', value: 'v-late' }, { expiresAt: T0 + HOUR }), T0);
+          for (let calls = 0; calls < 1000 && sliced.size > whole.size; calls++) slicedDropped += sliced.sweep(T0 + 2 * HOUR, budget);
+          assert.equal(slicedDropped, dropped + 1);
+          assert.deepEqual([...sliced.active(T0 + 2 * HOUR)].map((b) => b.id).sort(), [...whole.active(T0 + 2 * HOUR)].map((b) => b.id).sort());
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('holds what a plain list of the blocks applied holds, whatever the adds, replacements, lifts, expiries and sweeps (property)', () => {
+    const subject = fc.record({
+      kind: fc.constantFrom('caller', 'ip', 'destPrefix', 'account'),
+      value: fc.constantFrom('+2917', '+29', '1001', '+551130001000'),
+    });
+    const op = fc.oneof(
+      fc.record({
+        op: fc.constant('apply' as const),
+        id: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+        tenant: fc.constantFrom('acme', 'other'),
+        subject,
+        lifted: fc.boolean(),
+        expiresIn: fc.integer({ min: -2, max: 6 }),
+        reason: fc.constantFrom('r1', 'r2'),
+      }),
+      fc.record({ op: fc.constant('sweep' as const), now: fc.integer({ min: 0, max: 6 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const t = new BlockTable();
+        const model = new Map<string, Block>(); // by id: the table keeps one block per id and subject; ids here name one subject at a time
+        for (const o of ops) {
+          const now = T0 + (o.op === 'sweep' ? o.now : 0) * HOUR;
+          if (o.op === 'sweep') {
+            t.sweep(now);
+            for (const [id, b] of model) if (b.expiresAt <= now) model.delete(id);
+            continue;
+          }
+          const b = block(o.id, o.subject, { tenant: o.tenant, reason: o.reason, expiresAt: T0 + o.expiresIn * HOUR });
+          const held = model.get(o.id);
+          // an id moved to another subject is a different block to the table: lift the old one first
+          if (held && (held.tenant !== b.tenant || held.subject.kind !== b.subject.kind || held.subject.value !== b.subject.value)) {
+            t.apply(liftBlock(held, T0, 'ana', 'moved'), T0);
+            model.delete(o.id);
+          }
+          const applied = o.lifted ? liftBlock(b, T0, 'ana', 'x') : b;
+          t.apply(applied, T0);
+          if (o.lifted || b.expiresAt <= T0) model.delete(o.id);
+          else model.set(o.id, b);
+        }
+        const sorted = (l: Iterable<Block>) => [...l].map((b) => `${b.id} ${b.tenant} ${b.subject.kind} ${b.subject.value} ${b.reason} ${b.expiresAt}`).sort();
+        assert.deepEqual(sorted(t.active(T0 - HOUR)), sorted(model.values()));
+        assert.equal(t.size, model.size);
+        assert.deepEqual(sorted(t.active(T0 - HOUR, 'other')), sorted([...model.values()].filter((b) => b.tenant === 'other')));
+        for (const tenant of ['acme', 'other']) {
+          const q = ask({ tenant, caller: '+551130001000', account: '1001', ip: '+29', callee: 'x', calleeE164: '+29171234' });
+          const want = [...model.values()].filter(
+            (b) =>
+              b.tenant === tenant &&
+              b.expiresAt > T0 &&
+              ((b.subject.kind === 'caller' && b.subject.value === q.caller) ||
+                (b.subject.kind === 'account' && b.subject.value === q.account) ||
+                (b.subject.kind === 'ip' && b.subject.value === q.ip) ||
+                (b.subject.kind === 'destPrefix' && (q.calleeE164 as string).startsWith(b.subject.value) && b.subject.value.length < 8)),
+          );
+          assert.deepEqual(sorted(t.lookup(q, T0)), sorted(want));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
