@@ -76,7 +76,7 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
 
   /** Forks a child and resolves once it has said something (its first health beat); rejects if it exits first. */
   private static async spawn(mode: 'kafka' | 'embedded', log: Logger, rules: RuleFiles, niced = true): Promise<ChildProcess> {
-    // a larger young generation: the engine allocates ~6.5 KB per CDR, nearly all short-lived; 64 MB semi-spaces cut
+    // a larger young generation: the engine allocates ~6 KB per CDR, nearly all short-lived; 64 MB semi-spaces cut
     // scavenge time by more than half and process CPU by ~7 % (issue 19; a launch flag, v8.setFlagsFromString is too late)
     const execArgv = [...process.execArgv, '--max-semi-space-size=64'];
     const child = fork(CHILD, [mode], { execArgv, serialization: 'advanced', stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
