@@ -46,7 +46,7 @@ export interface Config {
   /** Undefined: no brokers configured, Sentinela runs in the embedded mode. */
   readonly kafka: KafkaConfig | undefined;
   readonly dialling: DiallingDefaults;
-  readonly rules: { readonly dir: string; readonly allowedLatenessMs: number };
+  readonly rules: { readonly dir: string; readonly allowedLatenessMs: number; readonly maxUsageSubjects: number };
   readonly pipeline: { readonly batchMaxRows: number; readonly batchMaxWaitMs: number; readonly maxMessageBytes: number };
   readonly http: { readonly host: string; readonly port: number };
   readonly api: {
@@ -154,7 +154,11 @@ function structure(s: RawSettings): Config {
       outsideLinePrefix: s.SENTINELA_OUTSIDE_LINE_PREFIX,
       internationalPrefix: s.SENTINELA_INTERNATIONAL_PREFIX,
     },
-    rules: { dir: s.SENTINELA_RULES_DIR, allowedLatenessMs: parseDuration(s.SENTINELA_ALLOWED_LATENESS) as number },
+    rules: {
+      dir: s.SENTINELA_RULES_DIR,
+      allowedLatenessMs: parseDuration(s.SENTINELA_ALLOWED_LATENESS) as number,
+      maxUsageSubjects: s.SENTINELA_MAX_USAGE_SUBJECTS,
+    },
     pipeline: {
       batchMaxRows: s.SENTINELA_BATCH_MAX_ROWS,
       batchMaxWaitMs: parseDuration(s.SENTINELA_BATCH_MAX_WAIT) as number,

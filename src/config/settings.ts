@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../domain/rules/duration.js';
 import { timeZoneSpec } from '../domain/rules/profile-spec.js';
-import { parseFormatSpec, type FormatSpec } from '../domain/cdr/formats/registry.js';
+import { brokers, csv, digits, duration, identifier, topicName, topicWithFormat } from './setting-types.js';
 import { TENANT_NAME } from '../domain/cdr/contract.js';
 
 /**
@@ -9,37 +9,6 @@ import { TENANT_NAME } from '../domain/cdr/contract.js';
  * the loader parses it, `sentinela config` prints it, and a test checks that README.md documents each entry.
  * A config file (SENTINELA_CONFIG_FILE, YAML or JSON) may set the same keys; the environment wins over the file.
  */
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)');
-const csv = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0),
-);
-const brokers = csv.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'at least one host:port'));
-const digits = (min: number, max: number) => z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `must be ${min === max ? min : `${min}-${max}`} digits`);
-
-const duration = (example: string) => z.string().regex(DURATION_PATTERN, `must be a duration such as ${example}`);
-
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
-const topicName = z.string().regex(TOPIC, 'invalid Kafka topic name');
-
-/** `topic` or `topic=FORMAT` → topic and decoder format; a bad format names itself in the error. */
-function topicWithFormat(entry: string, ctx: z.RefinementCtx): { topic: string; format: FormatSpec } {
-  const eq = entry.indexOf('=');
-  const topic = eq < 0 ? entry : entry.slice(0, eq);
-  if (!TOPIC.test(topic)) {
-    ctx.issues.push({ code: 'custom', input: entry, message: `invalid Kafka topic name "${topic}"` });
-    return z.NEVER;
-  }
-  try {
-    return { topic, format: parseFormatSpec(eq < 0 ? 'canonical' : entry.slice(eq + 1)) };
-  } catch (err) {
-    ctx.issues.push({ code: 'custom', input: entry, message: (err as Error).message });
-    return z.NEVER;
-  }
-}
-
 export interface Setting {
   readonly schema: z.ZodType;
   /** Default as written in the environment; undefined means "unset". */
@@ -267,6 +236,12 @@ export const SETTINGS = {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 6h or 90m'),
     default: '6h',
     description: 'How late (event time) a CDR may arrive and still be counted in its windows.',
+  },
+  SENTINELA_MAX_USAGE_SUBJECTS: {
+    schema: z.coerce.number().int().min(1_000).max(100_000_000),
+    default: '500000',
+    description:
+      'Learned usage profiles (G3) kept per kind of subject (IP, account, caller) in each engine; a full kind drops one-call subjects first, then the longest idle (~600 bytes each).',
   },
   SENTINELA_TIMEZONE: {
     schema: timeZoneSpec,

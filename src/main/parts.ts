@@ -34,6 +34,7 @@ export function engineFactory(
     allowedLatenessMs: o.allowedLatenessMs ?? config.rules.allowedLatenessMs,
     // a block-check attempt has a fresh id and its retransmissions never reach the engine (BlockCheckService)
     uniqueEvents: o.on === 'attempt',
+    maxUsageSubjects: config.rules.maxUsageSubjects,
     ...(o.hotlist ? { hotlist: o.hotlist } : {}),
   };
   return () => createEngine(ruleFiles, base, options);

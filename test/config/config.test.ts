@@ -82,6 +82,12 @@ describe('configuration', () => {
     assert.match(err.message, /SENTINELA_AUDIT_FULL_VERIFY_INTERVAL: must be a duration such as 24h/);
   });
 
+  it('bounds the learned usage profiles per kind of subject (500,000 by default), and refuses a bound too small naming it', () => {
+    assert.equal(parseConfig({}).rules.maxUsageSubjects, 500_000);
+    assert.equal(parseConfig({ SENTINELA_MAX_USAGE_SUBJECTS: '2000000' }).rules.maxUsageSubjects, 2_000_000);
+    assert.match(configError(() => parseConfig({ SENTINELA_MAX_USAGE_SUBJECTS: '10' })).message, /SENTINELA_MAX_USAGE_SUBJECTS/);
+  });
+
   it('requires SASL credentials with a SASL mechanism', () => {
     const err = configError(() => parseConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_SASL_MECHANISM: 'plain' }));
     assert.match(err.message, /KAFKA_SASL_USERNAME: required/);
