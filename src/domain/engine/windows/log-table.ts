@@ -136,6 +136,7 @@ export class LogTable {
 /** The shared log tables of one engine, one per kind of subject rules are keyed on. */
 export class LogTables {
   private readonly tables = new Map<string, LogTable>();
+  private trimming = false;
 
   of(kind: string): LogTable {
     let table = this.tables.get(kind);
@@ -151,12 +152,15 @@ export class LogTables {
   /** Starts a trim of every table, carried out by `trimSome` (see LogTable.trimSome). */
   beginTrim(horizonOf: HorizonOf): void {
     this.tables.forEach((table) => table.beginTrim(horizonOf));
+    this.trimming = true;
   }
 
-  /** Trims up to `budget` records of each table; true once every table's pass is done. */
+  /** Trims up to `budget` records of each table; true once every table's pass is done (at once when none runs). */
   trimSome(budget: number): boolean {
+    if (!this.trimming) return true; // called per counted event: nothing, not even a closure, while no trim runs
     let done = true;
     this.tables.forEach((table) => void (done = table.trimSome(budget) && done));
+    this.trimming = !done;
     return done;
   }
 }
