@@ -34,6 +34,8 @@ import { retry, type Backoff } from '../retry.js';
 
 /** A start read retried after the pipeline child came back: at once, then backing off should it go away again. */
 const STORE_RETRY: Backoff = { initialMs: 100, maxMs: 5_000 };
+/** Block table subjects swept every 100 ms: a million in 20 s, under a millisecond a slice (all at once: a 20-40 ms stall). */
+const SWEEP_SLICE = 5_000;
 
 export interface ApiWiring {
   readonly config: Config;
@@ -282,8 +284,6 @@ export async function composeApi(w: ApiWiring) {
   };
   return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, rules, start, stop };
 }
-/** Block table subjects swept every 100 ms: a million in 20 s, under a millisecond a slice (all at once: a 20-40 ms stall). */
-const SWEEP_SLICE = 5_000;
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
 
 /** What the attempt engine reads: an edit elsewhere keeps its windows (a new engine would start them again). */
