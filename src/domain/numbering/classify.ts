@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { withoutStackTraces } from './no-stack.js';
 import type { NumberType } from './types.js';
 
 export interface Classification {
@@ -58,7 +59,9 @@ const UNKNOWN: Classification = Object.freeze({ countryCode: null, region: null,
 
 /** Uncached: libphonenumber-js with its `max` metadata (about 10 µs per call). */
 export function classifyE164(e164: string): Classification {
-  const parsed = parsePhoneNumberFromString(e164);
+  // no country code starts with 0: a plausibility check of a national number read as bare E.164 (0 + DDD...) ends here
+  if (e164.charCodeAt(1) === ZERO) return UNKNOWN;
+  const parsed = withoutStackTraces(() => parsePhoneNumberFromString(e164));
   if (!parsed) return UNKNOWN;
   const valid = parsed.isValid();
   return {
@@ -100,6 +103,8 @@ export class PrefixClassifier {
   }
 
   private lookup(e164: string): Classification {
+    // answered at once, and kept out of the cache: national numbers tried as bare E.164 would fill it
+    if (e164.charCodeAt(1) === ZERO) return UNKNOWN;
     const key = cacheKey(e164);
     const cached = this.cache.get(key);
     if (cached) {

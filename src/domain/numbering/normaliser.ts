@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { SentinelaError } from '../../errors.js';
+import { withoutStackTraces } from './no-stack.js';
 import { readBrazilian, isBrazilianEmergency, type BrazilCandidate } from './brazil.js';
 import { PrefixClassifier, type ClassifierStats } from './classify.js';
 import type { DialForm, DialPlan, NormalisedNumber } from './types.js';
@@ -66,7 +67,7 @@ export class Normaliser {
       if (international && digits.startsWith(international) && digits.length > international.length + 3) {
         return this.fromE164Digits(digits.slice(international.length), 'international', null, plan, dialled);
       }
-      const national = parsePhoneNumberFromString(digits, plan.homeCountry as CountryCode);
+      const national = withoutStackTraces(() => parsePhoneNumberFromString(digits, plan.homeCountry as CountryCode));
       if (national?.isValid()) return this.fromE164Digits(national.number.slice(1), 'national', null, plan, dialled);
     }
     // An E.164 feed without the +. In Brazil only from 10 digits up, so that a local number without a default
@@ -131,11 +132,6 @@ function ok(number: NormalisedNumber): NumberResult {
  * cost more than the whole normalisation (block-checks dial unknown and malformed numbers all day).
  */
 function failure(code: 'NUMBER_EMPTY' | 'NUMBER_INVALID_CHARS' | 'NUMBER_TOO_LONG' | 'NUMBER_UNPARSEABLE', message: string, dialled: string): NumberResult {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return { ok: false, error: new SentinelaError(code, `${JSON.stringify(dialled.slice(0, 64))}: ${message}`, { dialled: dialled.slice(0, 64) }) };
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  const shown = dialled.slice(0, 64);
+  return { ok: false, error: withoutStackTraces(() => new SentinelaError(code, `${JSON.stringify(shown)}: ${message}`, { dialled: shown })) };
 }

@@ -106,6 +106,22 @@ describe('prefix cache', () => {
     assert.ok(classifier.stats().hits > 10_000, `cache hits ${classifier.stats().hits}`);
   });
 
+  it('answers a number after a + 0 (no country code starts with 0) as libphonenumber does, without filling the cache (property)', async () => {
+    // what the normaliser asks when a national number 0 + DDD ... is tried as bare E.164: it was a cache miss and a
+    // libphonenumber ParseError every time (bench:pipeline's profile, issue 19)
+    const { parsePhoneNumberFromString } = await import('libphonenumber-js/max');
+    const classifier = new PrefixClassifier();
+    fc.assert(
+      fc.property(fc.stringMatching(/^\+0\d{6,14}$/), (e164) => {
+        assert.equal(parsePhoneNumberFromString(e164), undefined, e164);
+        assert.deepEqual(classifier.classify(e164), { countryCode: null, region: null, type: 'UNKNOWN', valid: false });
+        assert.deepEqual(classifyE164(e164), classifier.classify(e164));
+      }),
+      { numRuns: 2_000 },
+    );
+    assert.equal(classifier.stats().size, 0);
+  });
+
   it('stays bounded', () => {
     const classifier = new PrefixClassifier(1000);
     for (let i = 0; i < 5000; i++) classifier.classify(`+4420${String(i).padStart(5, '0')}000`);
