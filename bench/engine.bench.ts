@@ -9,6 +9,7 @@
 import type * as RuleFilesModule from '../src/adapters/files/rule-files.js';
 import type * as ParseModule from '../src/domain/cdr/parse.js';
 import type * as BuildModule from '../src/domain/engine/build.js';
+import type * as DedupModule from '../src/domain/engine/dedup.js';
 import type * as EngineModule from '../src/domain/engine/engine.js';
 import type * as KeyedLogModule from '../src/domain/engine/windows/keyed-log.js';
 import type * as UsageModule from '../src/domain/usage/usage-book.js';
@@ -19,6 +20,7 @@ const lib = process.env['BENCH_SOURCE'] === 'src' ? '../src' : '../dist';
 const { loadRuleFiles } = (await import(`${lib}/adapters/files/rule-files.js`)) as typeof RuleFilesModule;
 const { decodeCdrJson } = (await import(`${lib}/domain/cdr/parse.js`)) as typeof ParseModule;
 const { createEngine } = (await import(`${lib}/domain/engine/build.js`)) as typeof BuildModule;
+const { CallDedup } = (await import(`${lib}/domain/engine/dedup.js`)) as typeof DedupModule;
 const { DEFAULT_ALLOWED_LATENESS_MS } = (await import(`${lib}/domain/engine/engine.js`)) as typeof EngineModule;
 const { KeyedLog } = (await import(`${lib}/domain/engine/windows/keyed-log.js`)) as typeof KeyedLogModule;
 const { UsageBook } = (await import(`${lib}/domain/usage/usage-book.js`)) as typeof UsageModule;
@@ -74,6 +76,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 let bytesPerKey = NaN;
 let bytesPerSubject = NaN;
 let subjects = 0;
+let dedupBytesPerCall = NaN;
 if (gc) {
   const tenants: string[] = [];
   const callers: string[] = [];
@@ -124,10 +127,25 @@ if (gc) {
   gc();
   bytesPerSubject = (withUsage - process.memoryUsage().heapUsed) / subjects;
   console.error(`usage profiles: ${subjects} subjects (IPs, accounts, callers, with their learned levels), ${bytesPerSubject.toFixed(0)} bytes per subject`);
+
+  // What the duplicate check holds per call for the lateness horizon (6 h of calls): every CDR recorded as the
+  // engine records it, its strings those of its own decoded line. Heap before and after building it, both after a
+  // full GC; its typed arrays' buffers live outside the JS heap and are counted by their length.
+  gc();
+  const withoutDedup = process.memoryUsage().heapUsed;
+  const dedup = new CallDedup() as InstanceType<typeof CallDedup> & { bufferBytes?: number };
+  for (const line of lines) {
+    const decoded = decodeCdrJson(line);
+    if (decoded.ok) dedup.see(decoded.cdr.tenant, decoded.cdr.id, decoded.cdr.callId, decoded.cdr.startedAt);
+  }
+  gc();
+  const calls = dedup.size;
+  dedupBytesPerCall = (process.memoryUsage().heapUsed - withoutDedup + (dedup.bufferBytes ?? 0)) / calls;
+  console.error(`duplicate check: ${calls} calls held, ${dedupBytesPerCall.toFixed(0)} bytes per call`);
 } else {
   console.error('run with node --expose-gc for bytes per key');
 }
 
 console.log(
-  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} bytes_per_key=${bytesPerKey.toFixed(0)} usage_subjects=${subjects} usage_bytes_per_subject=${bytesPerSubject.toFixed(0)} cdrs=${COUNT}`,
+  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} bytes_per_key=${bytesPerKey.toFixed(0)} usage_subjects=${subjects} usage_bytes_per_subject=${bytesPerSubject.toFixed(0)} dedup_bytes_per_call=${dedupBytesPerCall.toFixed(0)} cdrs=${COUNT}`,
 );
