@@ -102,10 +102,8 @@ export class Engine {
     this.trimmer = new StateTrimmer({ detectors, logs: built.logs, episodes, dedup, ranges, usage, money, streams, lateness });
   }
 
-  /**
-   * Tenant-scoped hot ranges from outside the rules (the hotlists work: a confirmed alert's range, a shared list),
-   * each until its `expiresAt`: range rules weigh calls to them as hot and `match.hot: [given]` matches them.
-   */
+  /** Tenant-scoped hot ranges from outside the rules (hotlists: a confirmed alert's range, a shared list), each until
+   *  its `expiresAt`: range rules weigh calls to them as hot and `match.hot: [given]` matches them. */
   addHotRanges(ranges: readonly HotRange[]): void {
     this.ranges.add(ranges);
   }
@@ -244,16 +242,21 @@ export class Engine {
   /**
    * Learned usage profiles (G3) of the tenants this engine counted CDRs of, one snapshot per tenant, to store so
    * that they survive restarts and rebalances (a tenant is one stream: whoever owns its partition saves it).
+   * `beginUsageSnapshot` takes them a slice at a time while CDRs go on being counted: exactly the state it began at.
    */
   usageSnapshots(): UsageSnapshot[] {
-    const snapshots = this.usage.snapshots(this.streams.throughs());
-    return snapshots.map((s) => ({ ...s, throughIds: this.streams.endIdsOf(s.tenant), ...(this.money ? { money: this.money.rows(s.tenant) } : {}) }));
+    return this.beginUsageSnapshot().step(Infinity) as UsageSnapshot[];
   }
 
-  /**
-   * Loads stored usage profiles: call before a state rebuild replays recent CDRs. Learning is a max over event
-   * time (first and last seen, sets, per-day peaks), so replaying CDRs a snapshot already learned changes nothing.
-   */
+  beginUsageSnapshot(): { step(budget: number): UsageSnapshot[] | undefined } {
+    const through = this.streams.throughs();
+    const capture = this.usage.beginSnapshot(through);
+    const extra = new Map([...through.keys()].map((t) => [t, { throughIds: this.streams.endIdsOf(t), ...(this.money ? { money: this.money.rows(t) } : {}) }]));
+    return { step: (budget) => capture.step(budget)?.map((s) => ({ ...s, ...extra.get(s.tenant) })) };
+  }
+
+  /** Loads stored usage profiles: call before a state rebuild replays recent CDRs. Learning is a max over event time
+   *  (first and last seen, sets, per-day peaks), so replaying CDRs a snapshot already learned changes nothing. */
   restoreUsage(snapshots: readonly UsageSnapshot[]): void {
     for (const s of snapshots) {
       this.usage.restore(s);

@@ -1,4 +1,5 @@
-import type { Subject } from './subjects.js';
+import { forgetCountries, RECENT_COUNTRY_MS } from './recent-countries.js';
+import { MINUTE_MS, RETENTION_MS, type AccountSite, type CallerSite, type IpSite, type Subject } from './subjects.js';
 
 /** Subjects of one kind a usage book holds by default: about 600 bytes each (bench:engine), so ~300 MB a kind at most. */
 export const DEFAULT_MAX_SUBJECTS = 500_000;
@@ -23,5 +24,29 @@ export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number): v
   const cutoff = idle[excess - 1] as number;
   map.forEach((s, key) => {
     if (map.size > target && s.lastMinute <= cutoff) map.delete(key);
+  });
+}
+
+/** Forgets subjects idle for RETENTION_MS before `horizonOf(key)` (with their learned levels), and members as old. */
+export function forgetIdle(
+  ips: Map<string, IpSite>,
+  accounts: Map<string, AccountSite>,
+  callers: Map<string, CallerSite>,
+  horizonOf: (key: string) => number,
+): void {
+  // forEach, not for…of: the entries iterator allocates an array per subject
+  const forget = (site: Subject, key: string, map: Map<string, Subject>) => {
+    if (site.lastMinute * MINUTE_MS < horizonOf(key) - RETENTION_MS) map.delete(key);
+  };
+  ips.forEach(forget);
+  accounts.forEach(forget);
+  callers.forEach(forget);
+  ips.forEach((site, key) => {
+    site.callers.trim(horizonOf(key) - RETENTION_MS);
+    site.accounts.trim(horizonOf(key) - RETENTION_MS);
+  });
+  accounts.forEach((site, key) => {
+    site.callers.trim(horizonOf(key) - RETENTION_MS);
+    if (site.recentCountries !== undefined) site.recentCountries = forgetCountries(site.recentCountries, horizonOf(key) - RECENT_COUNTRY_MS);
   });
 }

@@ -5,11 +5,9 @@ import { noveltyBit } from './novelty.js';
 import { hash30 } from '../hash.js';
 import { tookUpNetwork } from './networks.js';
 import { FIRST_SITE_CALLERS, Members } from './sites.js';
-import { forgetCountries, isRecentCountry, rememberCountry, RECENT_COUNTRY_MS, WATCHED_AFTER_MS } from './recent-countries.js';
+import { isRecentCountry, rememberCountry, WATCHED_AFTER_MS } from './recent-countries.js';
 import {
   FAMILIAR_AFTER_MS,
-  MINUTE_MS,
-  RETENTION_MS,
   accountSite,
   callerSite,
   familiar,
@@ -24,9 +22,10 @@ import {
   type Subject,
   type SubjectKind,
 } from './subjects.js';
-import { restoreSnapshot, takeSnapshots, type UsageSnapshot } from './usage-snapshot.js';
+import { UsageCapture } from './usage-capture.js';
+import { restoreSnapshot, type UsageSnapshot } from './usage-snapshot.js';
 import type { Baseline, ColdStart, LearningCall, LevelSlot } from './usage-types.js';
-import { DEFAULT_MAX_SUBJECTS, makeRoom } from './subject-cap.js';
+import { DEFAULT_MAX_SUBJECTS, forgetIdle, makeRoom } from './subject-cap.js';
 
 const COUNTRY = noveltyBit('country');
 const NUMBER_TYPE = noveltyBit('numberType');
@@ -68,6 +67,9 @@ export class UsageBook {
   private account: AccountSite | undefined;
   private caller: CallerSite | undefined;
   private accountHash = 0;
+  private keys = { account: '', caller: '', ip: '' };
+  /** A snapshot being taken a slice at a time: subjects are handed to it before they change (usage-capture.ts). */
+  private capturing: UsageCapture | undefined;
 
   /** `maxSubjects`: of each kind (see subject-cap.ts). */
   constructor(private readonly maxSubjects = DEFAULT_MAX_SUBJECTS) {}
@@ -94,13 +96,18 @@ export class UsageBook {
     const t = e.t;
     const callerHash = hash30(e.caller);
     const accountHash = hash30(e.account);
+    const capturing = this.capturing;
     let account = this.accounts.get(keys.account);
     if (!account) {
       this.room(this.accounts);
       account = accountSite(t, minuteOf(t), new Members(), new Set(), 0, [], []);
       this.accounts.set(keys.account, account);
+      capturing?.exclude(account);
       this.seeTenant(e.tenant, t);
-    } else touch(account, t);
+    } else {
+      capturing?.keep('account', keys.account, account);
+      touch(account, t);
+    }
     const region = e.callee?.region ?? null;
     if (e.international && region !== null && !account.countries.has(region)) {
       if (familiar(account, t)) novel |= COUNTRY;
@@ -120,7 +127,11 @@ export class UsageBook {
     if (!caller) {
       this.room(this.callers);
       this.callers.set(keys.caller, (caller = callerSite(t, minuteOf(t), [])));
-    } else touch(caller, t);
+      capturing?.exclude(caller);
+    } else {
+      capturing?.keep('caller', keys.caller, caller);
+      touch(caller, t);
+    }
     let ip: IpSite | undefined;
     if (keys.ip !== undefined && e.ip !== undefined) {
       const ipHash = hash30(e.ip);
@@ -130,7 +141,11 @@ export class UsageBook {
       if (!ip) {
         this.room(this.ips);
         this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
-      } else touch(ip, t);
+        capturing?.exclude(ip);
+      } else {
+        capturing?.keep('ip', keys.ip, ip);
+        touch(ip, t);
+      }
       const known = familiar(ip, t);
       if (ip.callers.see(callerHash, t) && known) novel |= IP_CALLER;
       if (ip.accounts.see(accountHash, t) && known) novel |= IP_ACCOUNT;
@@ -139,6 +154,7 @@ export class UsageBook {
     this.account = account;
     this.caller = caller;
     this.accountHash = accountHash;
+    if (capturing) this.keys = { account: keys.account, caller: keys.caller, ip: keys.ip ?? '' };
     return novel;
   }
 
@@ -151,6 +167,7 @@ export class UsageBook {
   learn(slot: LevelSlot, at: HourClass, value: number): void {
     const subject = this.subject(slot.kind);
     if (!subject) return;
+    this.capturing?.keep(slot.kind, this.keys[slot.kind], subject);
     const all = (subject.levels ??= []);
     let levels = all[slot.index];
     if (!levels) {
@@ -221,6 +238,7 @@ export class UsageBook {
   /** The observed call's subject of `kind` went far above its baseline today: its callers may be an attacker's. */
   taint(kind: SubjectKind, day: number): void {
     const subject = this.subject(kind);
+    if (subject) this.capturing?.keep(kind, this.keys[kind], subject);
     // only ever forward: a replayed or late call of an earlier day does not clear today's alarm
     if (subject && day > subject.taintedDay) subject.taintedDay = day;
   }
@@ -231,31 +249,31 @@ export class UsageBook {
 
   /** Forgets subjects idle for RETENTION_MS before `horizonOf(key)`, with their learned levels. */
   trim(horizonOf: (key: string) => number): void {
+    this.finishCapture();
     this.ip = this.account = this.caller = undefined;
-    // forEach, not for…of: the entries iterator allocates an array per subject
-    const forget = (site: Subject, key: string, map: Map<string, Subject>) => {
-      if (site.lastMinute * MINUTE_MS < horizonOf(key) - RETENTION_MS) map.delete(key);
-    };
-    this.ips.forEach(forget);
-    this.accounts.forEach(forget);
-    this.callers.forEach(forget);
-    this.ips.forEach((site, key) => {
-      site.callers.trim(horizonOf(key) - RETENTION_MS);
-      site.accounts.trim(horizonOf(key) - RETENTION_MS);
-    });
-    this.accounts.forEach((site, key) => {
-      site.callers.trim(horizonOf(key) - RETENTION_MS);
-      if (site.recentCountries !== undefined) site.recentCountries = forgetCountries(site.recentCountries, horizonOf(key) - RECENT_COUNTRY_MS);
-    });
+    forgetIdle(this.ips, this.accounts, this.callers, horizonOf);
   }
 
   /** The profiles of these tenants, one snapshot each; `through` gives each tenant's newest call end learned. */
   snapshots(through: ReadonlyMap<string, number>): UsageSnapshot[] {
-    return takeSnapshots({ ips: this.ips, accounts: this.accounts, callers: this.callers, slots: this.slots }, through);
+    return this.beginSnapshot(through).step(Infinity) as UsageSnapshot[];
+  }
+
+  /** The same snapshots taken a slice at a time (`step`) while calls go on being learned: exactly the state now. */
+  beginSnapshot(through: ReadonlyMap<string, number>): UsageCapture {
+    this.finishCapture();
+    const maps = { ips: this.ips, accounts: this.accounts, callers: this.callers, slots: this.slots };
+    return (this.capturing = new UsageCapture(maps, through, () => (this.capturing = undefined)));
+  }
+
+  /** Before subjects are dropped or replaced wholesale: a capture under way takes the rest of them now. */
+  private finishCapture(): void {
+    this.capturing?.step(Infinity);
   }
 
   /** Loads a tenant's snapshot, replacing what was learned of that tenant (levels of unknown rules are dropped). */
   restore(s: UsageSnapshot): void {
+    this.finishCapture();
     this.ip = this.account = this.caller = undefined;
     restoreSnapshot({ ips: this.ips, accounts: this.accounts, callers: this.callers, slots: this.slots }, s);
     for (const row of s.accounts) this.seeTenant(s.tenant, row[1]);
@@ -269,7 +287,9 @@ export class UsageBook {
 
   /** A new subject is coming: a full map of its kind makes room first. */
   private room(map: Map<string, Subject>): void {
-    if (map.size >= this.maxSubjects) makeRoom(map, this.maxSubjects);
+    if (map.size < this.maxSubjects) return;
+    this.finishCapture();
+    makeRoom(map, this.maxSubjects);
   }
 
   private subject(kind: SubjectKind): Subject | undefined {

@@ -3,13 +3,11 @@ import type { LevelSlot } from './usage-book.js';
 import { asHash30 } from '../hash.js';
 import { Members } from './sites.js';
 import {
-  MINUTE_MS,
   accountSite,
   callerSite,
   ipSite,
   minuteOf,
   typeBits,
-  typesOf,
   type AccountSite,
   type CallerSite,
   type IpSite,
@@ -18,9 +16,9 @@ import {
 } from './subjects.js';
 
 type MemberRows = readonly (readonly [number, number, number])[];
-type IpRow = readonly [string, number, number, MemberRows, MemberRows];
+export type IpRow = readonly [string, number, number, MemberRows, MemberRows];
 /** The last element, countries first dialled within a day (flat [region, since…]), is absent in older snapshots. */
-type AccountRow = readonly [
+export type AccountRow = readonly [
   string,
   number,
   number,
@@ -30,9 +28,9 @@ type AccountRow = readonly [
   readonly number[],
   (readonly (string | number)[] | undefined)?,
 ];
-type CallerRow = readonly [string, number, number, readonly number[]];
+export type CallerRow = readonly [string, number, number, readonly number[]];
 /** A subject that went far above its baseline: its kind, key and the local day. */
-type TaintRow = readonly [SubjectKind, string, number];
+export type TaintRow = readonly [SubjectKind, string, number];
 
 /** One tenant's learned usage profiles as stored (one row per tenant: a tenant is one stream, one partition). */
 export interface UsageSnapshot {
@@ -66,45 +64,8 @@ export interface UsageMaps {
   readonly slots: ReadonlyMap<string, LevelSlot>;
 }
 
-const KINDS = ['ip', 'account', 'caller'] as const;
-const mapOf = (m: UsageMaps, kind: SubjectKind): Map<string, Subject> => (kind === 'ip' ? m.ips : kind === 'account' ? m.accounts : m.callers);
-
-/** The profiles of the tenants in `through`, in one pass over the maps. */
-export function takeSnapshots(m: UsageMaps, through: ReadonlyMap<string, number>): UsageSnapshot[] {
-  type Rows = {
-    ips: IpRow[];
-    accounts: AccountRow[];
-    callers: CallerRow[];
-    levels: [string, LevelsSnapshot][];
-    tainted: TaintRow[];
-    networks: [string, ...number[]][];
-  };
-  const out = new Map<string, Rows>();
-  for (const tenant of through.keys()) out.set(tenant, { ips: [], accounts: [], callers: [], levels: [], tainted: [], networks: [] });
-  const of = (key: string) => out.get(key.slice(0, key.indexOf('\u0000')));
-  for (const [k, s] of m.ips) of(k)?.ips.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), s.accounts.toJSON()]);
-  for (const [k, s] of m.accounts) {
-    const row = [k, s.firstSeen, s.lastMinute * MINUTE_MS, s.callers.toJSON(), [...s.countries], typesOf(s.types), s.ips] as const;
-    const rows = of(k);
-    rows?.accounts.push(s.recentCountries ? [...row, [...s.recentCountries]] : row);
-    if (s.nets.length > 0) rows?.networks.push([k, ...s.nets]);
-  }
-  for (const [k, s] of m.callers) of(k)?.callers.push([k, s.firstSeen, s.lastMinute * MINUTE_MS, s.ips]);
-  const ids = new Map<string, string>();
-  for (const slot of m.slots.values()) ids.set(`${slot.kind}${slot.index}`, slot.id);
-  for (const kind of KINDS) {
-    for (const [k, s] of mapOf(m, kind)) {
-      const rows = (s.levels !== undefined || s.taintedDay >= 0) && of(k);
-      if (!rows) continue;
-      if (s.taintedDay >= 0) rows.tainted.push([kind, k, s.taintedDay]);
-      s.levels?.forEach((l, i) => {
-        const id = ids.get(`${kind}${i}`);
-        if (l && id !== undefined) rows.levels.push([`${id}\u0000${k}`, l.toJSON()]);
-      });
-    }
-  }
-  return [...out].map(([tenant, rows]) => ({ version: 1, tenant, through: through.get(tenant) as number, ...rows }));
-}
+export const KINDS = ['ip', 'account', 'caller'] as const;
+export const mapOf = (m: UsageMaps, kind: SubjectKind): Map<string, Subject> => (kind === 'ip' ? m.ips : kind === 'account' ? m.accounts : m.callers);
 
 /** Loads a tenant's snapshot, replacing what was learned of its subjects; levels of rules not registered are dropped. */
 export function restoreSnapshot(m: UsageMaps, s: UsageSnapshot): void {
