@@ -72,8 +72,9 @@ export class UsageSaver {
     const snapshots = all.filter((s) => rowsOf(s) > 0);
     if (snapshots.length === 0) return;
     const { log } = this.o;
+    let from = 0;
     try {
-      for (let from = 0; from < snapshots.length;) {
+      while (from < snapshots.length) {
         let to = from + 1;
         for (let rows = rowsOf(snapshots[from] as UsageSnapshot); to < snapshots.length && rows < (this.o.rowsPerWrite ?? ROWS_PER_WRITE); to++)
           rows += rowsOf(snapshots[to] as UsageSnapshot);
@@ -88,7 +89,8 @@ export class UsageSaver {
       }
       log.debug({ tenants: snapshots.length, why }, 'usage profiles saved');
     } catch (err) {
-      log.error({ err, why, tenants: snapshots.length }, 'saving usage profiles failed: tried again at the next interval');
+      // the groups after a failed one are not tried: the store that refused it is most likely down for them too
+      log.error({ err, why, tenants: snapshots.length, saved: from }, 'saving usage profiles failed: tried again at the next interval');
     }
   }
 }

@@ -1,3 +1,5 @@
+import { hash32 } from '../hash.js';
+
 /**
  * Remembers which calls the engine has counted, so a re-delivered CDR (Kafka at-least-once, a restarted
  * processor, an exporter that retries) or a second leg of the same call is never counted twice. Entries are
@@ -47,7 +49,7 @@ export class CallDedup {
   see(tenant: string, id: string, callId: string | undefined, t: number): Seen {
     const call = callId ?? id;
     const h = callHash(tenant, call);
-    const idHash = hashA(id);
+    const idHash = fmix(hash32(id)) >>> 0;
     let slot = h.lo & this.mask;
     for (;;) {
       const lo = this.lo[slot] as number;
@@ -219,13 +221,6 @@ function callHash(tenant: string, call: string): { hi: number; lo: number } {
   scratch.lo = fmix(a) >>> 0;
   if (scratch.hi === EMPTY && scratch.lo === EMPTY) scratch.lo = 1;
   return scratch;
-}
-
-/** 32-bit FNV-1a, finalised (a leg's id). */
-function hashA(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return fmix(h) >>> 0;
 }
 
 /** MurmurHash3's finaliser: every input bit reaches the low bits the table indexes by. */

@@ -40,14 +40,15 @@ export class UsageCapture {
 
   /** `s` (of `kind`, under `key`) is about to change: captured first, as it is, if it was not yet. */
   keep(kind: SubjectKind, key: string, s: Subject): void {
-    if (this.done.has(s)) return;
+    // finished in the middle of a call (the book made room): what changes now is after the snapshot
+    if (this.finished || this.done.has(s)) return;
     this.done.add(s);
     this.capture(kind, key, s);
   }
 
   /** `s` was created after the capture began. */
   exclude(s: Subject): void {
-    this.done.add(s);
+    if (!this.finished) this.done.add(s);
   }
 
   /** Captures up to `budget` subjects not captured yet; the snapshots once every subject is, else undefined. */
