@@ -33,9 +33,12 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     const processor = composeProcessor({ config, kafka: config.kafka, ruleFiles, clickhouse, log });
     const app = await buildApp({ log, registry: processor.metrics.registry, health: processor.health });
     await app.listen(listen);
-    await processor.start();
-    const rules = await processorReloader(config, ruleFiles, clickhouse, processor, log);
-    rules.start();
+    const rules = await startedOrClosed(log, [() => processor.stop(), () => app.close(), () => clickhouse.close()], async () => {
+      await processor.start();
+      const reloader = await processorReloader(config, ruleFiles, clickhouse, processor, log);
+      reloader.start();
+      return reloader;
+    });
     log.info({ topics: config.kafka.cdrTopics.map((t) => t.topic), group: config.kafka.groupId, rules: ruleFiles.rules.length }, 'processor started');
     const stop = async () => {
       const reloads = rules.stop();
@@ -73,7 +76,8 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
   await api.app.listen(listen); // /readyz answers with the reason meanwhile
   // embedded: the block table loads while the child rebuilds its rule state (issue 19): each is one process's CPU
   // work after a ~1 s chDB read, so on two cores they overlap. /readyz waits for both (the table: `loaded`)
-  await Promise.all([host && !config.kafka ? host.ready() : undefined, api.start()]);
+  const closeAll = [() => api.app.close(), () => api.stop(), async () => host?.stop(), async () => clickhouse?.close()];
+  await startedOrClosed(log, closeAll, () => Promise.all([host && !config.kafka ? host.ready() : undefined, api.start()]));
   log.info(
     { role, mode: config.kafka ? 'kafka' : 'embedded', port: config.http.port, blocks: api.table.size, failPolicy: config.api.failPolicy },
     'api started',
@@ -85,6 +89,20 @@ export async function startRole(role: Role, config: Config): Promise<{ log: Logg
     await clickhouse?.close();
   };
   return { log, stop };
+}
+
+/**
+ * Runs what a start does once the server listens; if it fails, closes what was opened and fails: a process left
+ * listening would answer /readyz 503 forever instead of exiting for its supervisor to restart it.
+ */
+async function startedOrClosed<T>(log: Logger, close: readonly (() => Promise<unknown>)[], start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    log.error({ err }, 'start failed: closing what it opened');
+    for (const step of close) await step().catch((e: unknown) => log.warn({ err: e }, 'closing after a failed start'));
+    throw err;
+  }
 }
 
 /**

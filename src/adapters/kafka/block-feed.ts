@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Block } from '../../domain/blocks/block.js';
+import { SentinelaError } from '../../errors.js';
 import { parseBlockJson } from '../../domain/engine/verdict-json.js';
 import type { Publisher } from '../../pipeline/ports.js';
 import { verdictMessage } from './messages.js';
@@ -53,8 +54,12 @@ export class BlockFeed<T = Block> {
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: this.o.fromBeginning ?? true });
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: this.o.fromBeginning ?? true });
+    } catch (err) {
+      throw new SentinelaError('KAFKA_UNAVAILABLE', `cannot follow ${this.o.topic}: ${(err as Error).message}`, { path: this.o.topic }, { cause: err });
+    }
     const parse = this.o.parse ?? (parseBlockJson as unknown as (text: string) => T);
     const shared = this.o.mode.kind === 'shared';
     await this.consumer.run({

@@ -13,7 +13,11 @@ export class KafkaPublisher implements Publisher {
 
   async connect(): Promise<void> {
     if (this.connected) return;
-    await this.producer.connect();
+    try {
+      await this.producer.connect();
+    } catch (err) {
+      throw new SentinelaError('KAFKA_UNAVAILABLE', `cannot connect to Kafka: ${(err as Error).message}`, {}, { cause: err });
+    }
     this.connected = true;
   }
 
