@@ -10,10 +10,14 @@ export const DEFAULT_MAX_SUBJECTS = 500_000;
  * a profile is kept, nor erase what was learned of real subjects. Those seen in one minute only go first (a spoofed
  * number calls once), the earliest first; then, if that was not enough, those idle the longest.
  */
-export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number): void {
+export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number, beforeDrop?: (key: string, s: S) => void): void {
   const target = cap - Math.max(1, Math.floor(cap / 10));
+  const drop = (s: S, key: string) => {
+    beforeDrop?.(key, s);
+    map.delete(key);
+  };
   map.forEach((s, key) => {
-    if (map.size > target && s.firstMinute === s.lastMinute) map.delete(key);
+    if (map.size > target && s.firstMinute === s.lastMinute) drop(s, key);
   });
   const excess = map.size - target;
   if (excess <= 0) return;
@@ -23,7 +27,7 @@ export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number): v
   idle.sort();
   const cutoff = idle[excess - 1] as number;
   map.forEach((s, key) => {
-    if (map.size > target && s.lastMinute <= cutoff) map.delete(key);
+    if (map.size > target && s.lastMinute <= cutoff) drop(s, key);
   });
 }
 

@@ -99,7 +99,7 @@ export class UsageBook {
     const capturing = this.capturing;
     let account = this.accounts.get(keys.account);
     if (!account) {
-      this.room(this.accounts);
+      this.room(this.accounts, 'account');
       account = accountSite(t, minuteOf(t), new Members(), new Set(), 0, [], []);
       this.accounts.set(keys.account, account);
       capturing?.exclude(account);
@@ -125,7 +125,7 @@ export class UsageBook {
     account.callers.see(callerHash, t);
     let caller = this.callers.get(keys.caller);
     if (!caller) {
-      this.room(this.callers);
+      this.room(this.callers, 'caller');
       this.callers.set(keys.caller, (caller = callerSite(t, minuteOf(t), [])));
       capturing?.exclude(caller);
     } else {
@@ -139,7 +139,7 @@ export class UsageBook {
       if (remember(account.ips, ipHash, t) > t - FAMILIAR_AFTER_MS && tookUpNetwork(account, ipHash, e.ip, t)) novel |= ACCOUNT_IP;
       ip = this.ips.get(keys.ip);
       if (!ip) {
-        this.room(this.ips);
+        this.room(this.ips, 'ip');
         this.ips.set(keys.ip, (ip = ipSite(t, minuteOf(t), new Members(), new Members())));
         capturing?.exclude(ip);
       } else {
@@ -286,10 +286,10 @@ export class UsageBook {
   }
 
   /** A new subject is coming: a full map of its kind makes room first. */
-  private room(map: Map<string, Subject>): void {
+  private room(map: Map<string, Subject>, kind: SubjectKind): void {
     if (map.size < this.maxSubjects) return;
-    this.finishCapture();
-    makeRoom(map, this.maxSubjects);
+    const capturing = this.capturing; // takes each subject dropped first
+    makeRoom(map, this.maxSubjects, capturing && ((key, s) => capturing.keep(kind, key, s)));
   }
 
   private subject(kind: SubjectKind): Subject | undefined {
