@@ -11,7 +11,7 @@ export const USAGE_SAVE_EVERY_MS = 5 * 60_000;
 const ATTEMPTS = 3;
 /**
  * Subjects captured per turn of the event loop, and profile rows (subjects and levels) encoded and inserted per
- * write: a save of 100k subjects in one piece held the processor's loop for 0.7-1.2 s (issue 19).
+ * write: a save of 100k subjects in one piece held the processor's loop for 0.7-1.3 s (issue 19).
  */
 const CAPTURE_SLICE = 1_000;
 const ROWS_PER_WRITE = 5_000;

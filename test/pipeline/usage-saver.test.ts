@@ -30,7 +30,7 @@ describe('UsageSaver (issue 19: a save never holds the event loop for long)', ()
     saver.due(h.engine); // starts the interval
     now = 2;
     saver.due(h.engine);
-    // calls learned while the save is under way are not in it (they end after its `through`)
+    // a call learned after the save began is not in it (it ends after its `through`)
     h.process(h.call(new Date(T0 + 400 * 20_000).toISOString(), { tenant: 't0', caller: '+5511999990000', direction: 'outbound' }));
     for (let turns = 0; groups.flat().length < expected.length; turns++) {
       assert.ok(turns < 1000, 'the save never finished');

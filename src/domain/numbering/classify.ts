@@ -59,7 +59,7 @@ const UNKNOWN: Classification = Object.freeze({ countryCode: null, region: null,
 
 /** Uncached: libphonenumber-js with its `max` metadata (about 10 µs per call). */
 export function classifyE164(e164: string): Classification {
-  // no country code starts with 0: a plausibility check of a national number read as bare E.164 (0 + DDD...) ends here
+  // no country code starts with 0: a dialled string with a leading 0 tried last as bare E.164 ends here
   if (e164.charCodeAt(1) === ZERO) return UNKNOWN;
   const parsed = withoutStackTraces(() => parsePhoneNumberFromString(e164));
   if (!parsed) return UNKNOWN;

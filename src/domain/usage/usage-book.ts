@@ -67,7 +67,8 @@ export class UsageBook {
   private account: AccountSite | undefined;
   private caller: CallerSite | undefined;
   private accountHash = 0;
-  private keys = { account: '', caller: '', ip: '' };
+  /** The observed call's subject keys, kept while a capture is under way (learn and taint hand it the subject). */
+  private readonly keys = { account: '', caller: '', ip: '' };
   /** A snapshot being taken a slice at a time: subjects are handed to it before they change (usage-capture.ts). */
   private capturing: UsageCapture | undefined;
 
@@ -154,7 +155,11 @@ export class UsageBook {
     this.account = account;
     this.caller = caller;
     this.accountHash = accountHash;
-    if (capturing) this.keys = { account: keys.account, caller: keys.caller, ip: keys.ip ?? '' };
+    if (capturing) {
+      this.keys.account = keys.account;
+      this.keys.caller = keys.caller;
+      this.keys.ip = keys.ip ?? '';
+    }
     return novel;
   }
 
@@ -249,7 +254,7 @@ export class UsageBook {
 
   /** Forgets subjects idle for RETENTION_MS before `horizonOf(key)`, with their learned levels. */
   trim(horizonOf: (key: string) => number): void {
-    this.finishCapture();
+    this.capturing?.step(Infinity); // a capture under way takes its subjects before they are dropped
     this.ip = this.account = this.caller = undefined;
     forgetIdle(this.ips, this.accounts, this.callers, horizonOf);
   }
@@ -261,19 +266,14 @@ export class UsageBook {
 
   /** The same snapshots taken a slice at a time (`step`) while calls go on being learned: exactly the state now. */
   beginSnapshot(through: ReadonlyMap<string, number>): UsageCapture {
-    this.finishCapture();
+    this.capturing?.step(Infinity); // one capture at a time: the one under way finishes first
     const maps = { ips: this.ips, accounts: this.accounts, callers: this.callers, slots: this.slots };
     return (this.capturing = new UsageCapture(maps, through, () => (this.capturing = undefined)));
   }
 
-  /** Before subjects are dropped or replaced wholesale: a capture under way takes the rest of them now. */
-  private finishCapture(): void {
-    this.capturing?.step(Infinity);
-  }
-
   /** Loads a tenant's snapshot, replacing what was learned of that tenant (levels of unknown rules are dropped). */
   restore(s: UsageSnapshot): void {
-    this.finishCapture();
+    this.capturing?.step(Infinity); // a capture under way takes its subjects before they are replaced
     this.ip = this.account = this.caller = undefined;
     restoreSnapshot({ ips: this.ips, accounts: this.accounts, callers: this.callers, slots: this.slots }, s);
     for (const row of s.accounts) this.seeTenant(s.tenant, row[1]);

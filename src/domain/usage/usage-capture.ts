@@ -16,7 +16,7 @@ interface Rows {
  * calls go on being learned (copy on write): the book hands a subject to `keep` before it changes one not captured
  * yet, and to `exclude` when it creates one (not part of the snapshot). So the snapshot is exactly the state at
  * `through` (a restore replays the calls after it, and levels count calls: a subject captured after learning
- * more would count those twice), while a save of 100k subjects, 0.7-1.2 s in one piece (issue 19), no longer
+ * more would count those twice), while a save of 100k subjects, 0.7-1.3 s in one piece (issue 19), no longer
  * stalls the processor's event loop. Taken in one step (`step(Infinity)`), it is the synchronous snapshot.
  */
 export class UsageCapture {
