@@ -3,8 +3,9 @@
  *  (a) block-check driven to saturation with autocannon against `sentinela start` (embedded, --role all) holding
  *      BENCH_BLOCKS active blocks, and a fastify hello-world route given the same requests: req/s and their ratio
  *      (and, as before, hello-world given one static request: ratio_static);
- *  (b) block-check open-loop at BENCH_RATE req/s while the same deployment ingests BENCH_INGEST CDR/s through
- *      POST /v1/cdrs (the pipeline runs in its child process): p50/p99/p99.9;
+ *  (b) block-check open-loop at BENCH_RATE req/s (bench/open-loop.ts: evenly spaced, its own process), alone and
+ *      while the same deployment ingests BENCH_INGEST CDR/s through POST /v1/cdrs (the pipeline runs in its child
+ *      process): p50/p99/p99.9; hello-world given the same open loop (hello_quiet_p99_ms) is the floor;
  *  (c) memory per active block of the block table (heap delta, in this process, after GC);
  *  (d) the cost of PBX authentication: the saturation run of (a) again on a server restarted with
  *      SENTINELA_PBX_AUTH=none; (a) and (b) send a PBX API key (issued with `sentinela apikey add`).
@@ -65,6 +66,31 @@ async function ready(url: string): Promise<void> {
   }
   throw new Error(`${url} never became ready`);
 }
+/** Waits (30 s at most) until the server's attempt backlog is empty, then 2 s for whatever else (a) left running. */
+async function settled(): Promise<void> {
+  const backlog = async () => Number(/^sentinela_block_check_attempts_backlog (\d+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+  const started = performance.now();
+  while ((await backlog()) > 0 && performance.now() - started < 30_000) await sleep(250);
+  await sleep(2_000);
+  log(`settled ${((performance.now() - started) / 1000).toFixed(1)} s after the saturation runs`);
+}
+interface OpenLoopResult {
+  answered: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  late_p99: number;
+}
+/** bench/open-loop.ts in its own process: RATE requests per second at even spacing, latency percentiles in ms */
+async function openLoop(origin: string, rate: number, seconds: number): Promise<OpenLoopResult> {
+  const child = run(['--import', 'tsx', 'bench/open-loop.ts', origin, String(rate), String(seconds), String(CONNECTIONS)]);
+  const result = JSON.parse(await firstLine(child)) as OpenLoopResult;
+  await once(child, 'exit');
+  return result;
+}
 function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolvePromise, reject) => {
     autocannon(opts, (err: unknown, result) => (err ? reject(err instanceof Error ? err : new Error('autocannon failed')) : resolvePromise(result)));
@@ -122,16 +148,14 @@ log(
 );
 
 // --- (b) open loop, first alone (baseline), then under ingest ------------------------------------------------------
-const quiet = await cannon({
-  url: base,
-  connections: CONNECTIONS,
-  duration: Math.max(2, Math.round(SECONDS / 2)),
-  overallRate: RATE,
-  workers: 1,
-  requests: [{ method: 'GET', setupRequest }],
-});
-const quietLat = quiet.latency as autocannon.Histogram & { p99_9?: number };
-log(`(b) open loop ${RATE} req/s without ingest (baseline): p50 ${quietLat.p50} ms, p99 ${quietLat.p99} ms, p99.9 ${quietLat.p99_9 ?? quietLat.p99} ms`);
+// after the saturation runs, once the server has counted every attempt it answered (the attempt thread's backlog:
+// work left over from (a) would be measured as (b)'s tail) and for 2 s at most beyond
+await settled();
+const quiet = await openLoop(base, RATE, Math.max(2, Math.round(SECONDS / 2)));
+const helloQuiet = await openLoop(helloUrl, RATE, Math.max(2, Math.round(SECONDS / 2)));
+log(
+  `(b) open loop ${RATE} req/s without ingest (baseline): p50 ${quiet.p50} ms, p99 ${quiet.p99} ms, p99.9 ${quiet.p999} ms (${quiet.answered} answered, ${quiet.errors} errors; generator's lateness p99 ${quiet.late_p99} ms); hello-world given the same: p99 ${helloQuiet.p99} ms, p99.9 ${helloQuiet.p999} ms`,
+);
 const { rand, digits } = prng(5);
 const SLICE = 1000;
 const slices: string[] = [];
@@ -192,23 +216,14 @@ const ingest = (async () => {
   }
   await Promise.all(inFlight);
 })();
-// one worker thread: the ingest posting in this thread must not delay the load generator (coordinated omission)
-const open = await cannon({
-  url: base,
-  connections: CONNECTIONS,
-  duration: SECONDS,
-  overallRate: RATE,
-  workers: 1,
-  requests: [{ method: 'GET', setupRequest }],
-});
+// the generator is its own process: the ingest posting in this one must not delay it
+const open = await openLoop(base, RATE, SECONDS);
 ingesting = false;
 if (QUICK) setTimeout(() => ingestAbort.abort(), 2_000).unref();
 await ingest;
 const ingestSeconds = (performance.now() - ingestStarted) / 1000;
-const lat = open.latency as autocannon.Histogram & { p99_9?: number; p99_99?: number };
-const p999 = lat.p99_9 ?? lat.p99;
 log(
-  `    open loop ${RATE} req/s for ${SECONDS} s while ingesting ${INGEST.toLocaleString('en')} CDR/s offered: ${open.requests.total.toLocaleString('en')} checks, p50 ${lat.p50} ms, p99 ${lat.p99} ms, p99.9 ${p999} ms, max ${lat.max} ms; ingest achieved ${Math.round(ingested / ingestSeconds).toLocaleString('en')} CDR/s (${ingested.toLocaleString('en')} CDRs)`,
+  `    open loop ${RATE} req/s for ${SECONDS} s while ingesting ${INGEST.toLocaleString('en')} CDR/s offered: ${open.answered.toLocaleString('en')} checks answered (${open.errors} errors), p50 ${open.p50} ms, p99 ${open.p99} ms, p99.9 ${open.p999} ms, max ${open.max} ms; ingest achieved ${Math.round(ingested / ingestSeconds).toLocaleString('en')} CDR/s (${ingested.toLocaleString('en')} CDRs)`,
 );
 
 // --- (d) the same saturation without authentication ---------------------------------------------------------------
@@ -264,7 +279,7 @@ log(
 );
 
 console.log(
-  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} hello_static_rps=${Math.round(helloStaticRps)} ratio_static=${(apiRps / helloStaticRps).toFixed(2)} p50_ms=${lat.p50} p99_ms=${lat.p99} p999_ms=${p999} quiet_p99_ms=${quietLat.p99} quiet_p999_ms=${quietLat.p99_9 ?? quietLat.p99} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active} bootstrap_s=${bootstrapSeconds.toFixed(2)} ready_s=${readySeconds.toFixed(1)}`,
+  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} hello_static_rps=${Math.round(helloStaticRps)} ratio_static=${(apiRps / helloStaticRps).toFixed(2)} p50_ms=${open.p50} p99_ms=${open.p99} p999_ms=${open.p999} quiet_p99_ms=${quiet.p99} quiet_p999_ms=${quiet.p999} hello_quiet_p99_ms=${helloQuiet.p99} open_non2xx=${quiet.non2xx + open.non2xx} generator_late_p99_ms=${Math.max(quiet.late_p99, open.late_p99)} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active} bootstrap_s=${bootstrapSeconds.toFixed(2)} ready_s=${readySeconds.toFixed(1)}`,
 );
 server.kill('SIGTERM');
 hello.kill('SIGTERM');

@@ -7,6 +7,7 @@ import { DecisionCounts, decisionOf, SHED_TENANT } from '../domain/blocks/decisi
 import type { Engine } from '../domain/engine/engine.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import type { HotlistHolder } from '../domain/lists/hotlist.js';
+import type { AttemptCounter } from './ports.js';
 import { SeenCalls } from './seen-calls.js';
 import { GradedCheck } from './graded-check.js';
 import type { CallEnd } from '../domain/live/call-end.js';
@@ -52,8 +53,13 @@ export interface FeedStatus {
 }
 
 export interface BlockCheckOptions {
-  /** Engine with the `on: attempt` rules (EV12, EV13): every block-check is a call attempt. */
+  /**
+   * Engine with the `on: attempt` rules (EV12, EV13): every block-check is a call attempt. It reads the calls
+   * (numbers, lists) here; it also counts them unless `counter` does.
+   */
   readonly attempts: Engine;
+  /** Counts the attempts elsewhere (a thread of its own: ipc/attempt-thread.ts), handing back verdicts to `attemptVerdicts`. */
+  readonly counter?: AttemptCounter;
   readonly table: BlockTable;
   readonly failPolicy: FailPolicy;
   /** The feed counts as stale when it was last heard from longer ago than this. */
@@ -85,6 +91,7 @@ export class BlockCheckService {
   private readonly attemptPrefix: string;
   /** The attempt rules' engine; a hot reload of changed attempt rules swaps it (their windows start again). */
   private attempts: Engine;
+  private readonly counter: AttemptCounter;
   readonly counts = { allow: 0, block: 0, throttle: 0, shed: 0 };
   /** Answers per tenant and minute, for the NOC's decisions chart (the API writes the finished minutes). */
   readonly decisions = new DecisionCounts(randomUUID());
@@ -98,9 +105,27 @@ export class BlockCheckService {
     this.attempts = o.attempts;
     this.graded = new GradedCheck({ live: o.liveCalls, table: o.table, onVerdicts: o.onVerdicts });
     this.attemptPrefix = o.attemptIdPrefix ?? `attempt-${Date.now().toString(36)}-`;
+    this.counter = o.counter ?? { count: (attempt, now) => this.attemptVerdicts(this.attempts.process(attempt, now).verdicts, now) };
   }
 
-  /** Hot reload: the attempt rules changed (README "Hot reload"). */
+  /** Attempts answered but never counted (only a counter on a thread of its own can fall behind or die). */
+  get uncountedAttempts(): number {
+    return this.counter.uncounted ?? 0;
+  }
+
+  /** Attempts answered and waiting to be counted (on a thread of its own). */
+  get attemptBacklog(): number {
+    return this.counter.backlog ?? 0;
+  }
+
+  /** Verdicts of the attempt rules: blocks in force at once, then published and persisted (outside the request path). */
+  attemptVerdicts(verdicts: readonly Verdict[], now: number): void {
+    if (verdicts.length === 0) return;
+    for (const v of verdicts) if (v.kind === 'block') this.o.table.apply(v, now);
+    this.o.onVerdicts(verdicts);
+  }
+
+  /** Hot reload: the attempt rules changed (README "Hot reload"); a `counter` of its own is given them apart. */
   useAttemptRules(engine: Engine): void {
     this.attempts = engine;
   }
@@ -128,13 +153,9 @@ export class BlockCheckService {
     // a retransmission is decided again against today's blocks, but not counted as another attempt; the key holds
     // the whole call so that a UA reusing one Call-ID for other numbers is still counted
     const repeat = q.callId !== undefined && this.seenCalls.repeat(`${q.tenant}\0${q.account}\0${q.caller}\0${q.callee}\0${q.callId}`, now);
-    const outcome = repeat ? undefined : this.attempts.process(attemptCdr(q, this.attemptPrefix + (this.attemptSeq++).toString(36), now), now);
-    if (outcome !== undefined && outcome.verdicts.length > 0) {
-      for (const v of outcome.verdicts) if (v.kind === 'block') this.o.table.apply(v, now);
-      this.o.onVerdicts(outcome.verdicts);
-    }
     if (repeat) this.retransmissions++;
-    const event = outcome?.event ?? this.attempts.describe(attemptCdr(q, 'describe', now));
+    else this.counter.count(attemptCdr(q, this.attemptPrefix + (this.attemptSeq++).toString(36), now), now);
+    const event = this.attempts.describe(attemptCdr(q, 'describe', now));
     const decision = decide(event, this.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
     const feed = this.status(now);
     let answer: CheckAnswer;
@@ -222,7 +243,7 @@ export class BlockCheckService {
 }
 
 /** A block-check as the engine reads it: an unanswered call starting now. */
-function attemptCdr(q: CheckQuery, id: string, now: number): Cdr {
+export function attemptCdr(q: CheckQuery, id: string, now: number): Cdr {
   return {
     id,
     tenant: q.tenant,

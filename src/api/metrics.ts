@@ -31,6 +31,23 @@ export function createApiMetrics(o: { service: BlockCheckService; table: BlockTa
     },
   });
   new Counter({
+    name: 'sentinela_block_check_attempts_uncounted_total',
+    help: 'block-checks answered but never counted by the attempt rules (their thread too far behind, or died holding them; logged)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(service.uncountedAttempts);
+    },
+  });
+  new Gauge({
+    name: 'sentinela_block_check_attempts_backlog',
+    help: 'block-checks answered and not counted by the attempt rules yet (their thread behind; at 50,000 new ones go uncounted)',
+    registers,
+    collect() {
+      this.set(service.attemptBacklog);
+    },
+  });
+  new Counter({
     name: 'sentinela_block_check_refusals_total',
     help: 'block-checks refused by issue 16 checks: invalid-callee (no dialable number), concurrent-calls (a live-call cap), throttle (beyond its rate)',
     labelNames: ['reason'],

@@ -1,6 +1,7 @@
 import type { Block } from '../domain/blocks/block.js';
 import type { DecisionTally } from '../domain/blocks/decision-counts.js';
 import type { Alert } from '../domain/engine/verdicts.js';
+import type { Cdr } from '../domain/cdr/contract.js';
 import type { CallEnd } from '../domain/live/call-end.js';
 import type { VerdictBrief } from '../domain/engine/verdict-json.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
@@ -267,4 +268,17 @@ export interface CompareAnswer {
 export interface RuleComparer {
   /** `signal`: the client went away; the comparison stops reading and fails COMPARE_ABORTED. */
   compare(request: CompareRequest, inForce: RuleFiles, signal?: AbortSignal): Promise<CompareAnswer>;
+}
+
+/**
+ * Counts block-check attempts against the attempt rules (EV12, EV13). In process (replay, tests) the verdicts of an
+ * attempt are in the block table before it is answered; on a thread of its own (the API server) they arrive a
+ * moment later, and the block then refuses the attempts that follow (README "Block-check").
+ */
+export interface AttemptCounter {
+  count(attempt: Cdr, now: number): void;
+  /** Attempts handed over that were never counted (a thread too far behind, or one that died holding them). */
+  readonly uncounted?: number;
+  /** Attempts answered and not counted yet (a thread of its own; in process there are none). */
+  readonly backlog?: number;
 }

@@ -53,6 +53,8 @@ export interface Config {
     readonly failPolicy: 'open' | 'closed';
     readonly staleAfterMs: number;
     readonly maxEventLoopDelayMs: number;
+    /** Attempts counted on a thread of their own (ipc/attempt-thread.ts), not in the request. */
+    readonly attemptThread: boolean;
     /** Live concurrent calls (issue 16): how long an open call waits for its CDR; how far a CDR's start may be from its check. */
     readonly liveCalls: { readonly maxAgeMs: number; readonly toleranceMs: number };
   };
@@ -169,6 +171,7 @@ function structure(s: RawSettings): Config {
       failPolicy: s.SENTINELA_FAIL_POLICY,
       staleAfterMs: parseDuration(s.SENTINELA_BLOCKS_STALE_AFTER) as number,
       maxEventLoopDelayMs: parseDuration(s.SENTINELA_MAX_EVENT_LOOP_DELAY) as number,
+      attemptThread: s.SENTINELA_ATTEMPT_THREAD,
       liveCalls: { maxAgeMs: parseDuration(s.SENTINELA_LIVE_CALL_MAX_AGE) as number, toleranceMs: parseDuration(s.SENTINELA_LIVE_CALL_TOLERANCE) as number },
     },
     security: {

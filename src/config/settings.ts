@@ -146,6 +146,12 @@ export const SETTINGS = {
     default: '15s',
     description: 'The block table counts as stale (fail policy applies, /readyz 503) when the blocks feed was silent this long.',
   },
+  SENTINELA_ATTEMPT_THREAD: {
+    schema: z.stringbool(),
+    default: 'true',
+    description:
+      'Count block-check attempts for the attempt rules (EV12, EV13) on a thread of their own: checks are answered sooner, and an attempt that crosses a threshold blocks the attempts after it. false: in the request, the crossing attempt refused too (one core).',
+  },
   SENTINELA_MAX_EVENT_LOOP_DELAY: {
     schema: z.string().regex(DURATION_PATTERN, 'must be a duration such as 200ms'),
     default: '200ms',

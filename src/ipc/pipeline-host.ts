@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { setPriority } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -14,7 +15,7 @@ import type { HotlistStore } from '../lists/ports.js';
 import { RpcClient } from './rpc.js';
 import { readBulk } from './bulk-file.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
-import { ruleSetDigest } from '../security/config-fingerprint.js';
+import { ruleTexts } from './rule-texts.js';
 
 const here = fileURLToPath(import.meta.url);
 /** The child's entry next to this file: .ts when running from source (tsx), .js when built. */
@@ -228,22 +229,27 @@ export class PipelineHost extends EventEmitter implements VerdictFeed {
   }
 }
 
-/** Throughput work yields the CPU to latency work: on a busy machine block-checks are served first. */
+/**
+ * Throughput work yields the CPU to latency work: on a busy machine block-checks are served first. Linux keeps a
+ * nice value per thread, and setpriority(pid) sets the main thread's alone: the child's other threads (V8's GC
+ * and compilers, libuv's pool, chDB's pools: half its CPU, issue 19) are reniced one by one; threads they start
+ * later inherit it. Elsewhere (no /proc) the process's.
+ */
 function lowerPriority(child: ChildProcess, log: Logger): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  let threads: number[];
   try {
-    setPriority(child.pid, PIPELINE_NICE);
-  } catch (err) {
-    log.warn({ err }, 'could not lower the pipeline process priority');
+    threads = readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    threads = [pid];
   }
-}
-
-/** What a child is given of a rule set: the texts it was validated from and its digest (the child checks it). */
-export interface RuleTexts {
-  readonly sources: Readonly<Record<string, string>>;
-  readonly digest: string;
-}
-
-function ruleTexts(rules: RuleFiles): RuleTexts {
-  return { sources: rules.sources, digest: ruleSetDigest(rules) };
+  for (const tid of threads) {
+    try {
+      setPriority(tid, Math.max(getPriority(tid), PIPELINE_NICE)); // never raised: a deployment may run it niced more
+    } catch (err) {
+      // a thread that ended meanwhile is gone (ESRCH); anything else is worth a word
+      if ((err as { info?: { code?: string } }).info?.code !== 'ESRCH') log.warn({ err, tid }, 'could not lower the pipeline process priority');
+    }
+  }
 }

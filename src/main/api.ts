@@ -18,12 +18,13 @@ import type { Block } from '../domain/blocks/block.js';
 import { verdictStoreSink } from '../pipeline/batch.js';
 import type { BatchSink } from '../pipeline/ports.js';
 import { Pusher } from '../push/pusher.js';
-import { KamailioTarget, WebhookTarget, type PushTarget } from '../push/targets.js';
-import { configFingerprint, ruleSetDigest } from '../security/config-fingerprint.js';
+import { pushTargets } from '../push/targets.js';
+import { configFingerprint } from '../security/config-fingerprint.js';
 import { criticalAlarms, sourceAlarm } from '../security/critical-alarms.js';
 import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
-import { engineFactory } from './parts.js';
+import { ATTEMPT_ENGINE, attemptDigest, engineFactory } from './parts.js';
+import { AttemptThread } from '../ipc/attempt-thread.js';
 import { RuleReloader } from '../adapters/files/rule-reload.js';
 import { parseCallEndJson, type CallEnd } from '../domain/live/call-end.js';
 import { homeCallingCode, hotlistParts } from './hotlists.js';
@@ -71,7 +72,7 @@ export async function composeApi(w: ApiWiring) {
   const publisher = kafka ? new KafkaPublisher(kafka) : undefined;
   const table = new BlockTable();
   const pusher = new Pusher({
-    targets: pushTargets(config),
+    targets: pushTargets(config.push),
     maxAttempts: config.push.webhook?.maxAttempts ?? config.push.kamailio?.maxAttempts ?? 1,
     deadLetter: (f) => store.insertPushFailure(f),
     log,
@@ -101,8 +102,12 @@ export async function composeApi(w: ApiWiring) {
   // stored first, then published or pushed: a store retry never re-publishes (and re-pushes) the same block
   const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
   const attemptVerdicts = new AttemptVerdicts({ sinks, decisionSinks: [(batch) => store.insertDecisions(batch.decisions)], log });
+  const counter = config.api.attemptThread
+    ? new AttemptThread({ config, ruleFiles: w.ruleFiles, log, deliver: (v, now) => service.attemptVerdicts(v, now) })
+    : undefined;
   const service = new BlockCheckService({
-    attempts: engineFactory(config, w.ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000 })(),
+    attempts: engineFactory(config, w.ruleFiles, ATTEMPT_ENGINE)(),
+    ...(counter ? { counter } : {}),
     table,
     failPolicy: config.api.failPolicy,
     staleAfterMs: config.api.staleAfterMs,
@@ -127,8 +132,10 @@ export async function composeApi(w: ApiWiring) {
     // the pipeline first: when it cannot follow, nothing changed and the reload is refused
     apply: async (next) => {
       await w.reloadPipeline?.(next);
-      if (attemptDigest(next) !== attemptDigest(rules.current))
-        service.useAttemptRules(engineFactory(config, next, { on: 'attempt', allowedLatenessMs: 5_000 })());
+      if (attemptDigest(next) !== attemptDigest(rules.current)) {
+        service.useAttemptRules(engineFactory(config, next, ATTEMPT_ENGINE)());
+        counter?.useRules(next);
+      }
     },
   });
 
@@ -201,6 +208,7 @@ export async function composeApi(w: ApiWiring) {
     await stored(() =>
       security.audit.record({ type: 'config.loaded', actor: 'system', ip: '', result: 'success', details: configFingerprint(config, w.ruleFiles) }),
     );
+    const warming = counter?.warm(5_000); // beside the bootstrap: the first checks counted at once (they queue meanwhile)
     rules.start();
     timers.push(
       setInterval(() => table.sweep(clock(), SWEEP_SLICE), 100),
@@ -270,11 +278,13 @@ export async function composeApi(w: ApiWiring) {
     bootstrapped = true;
     (registry.getSingleMetric(BOOTSTRAP_SECONDS) as Gauge | undefined)?.set((performance.now() - started) / 1000);
     log.info({ blocks: table.size, lines, ms: Math.round(performance.now() - started), readMs: Math.round(read) }, 'block table bootstrapped from ClickHouse');
+    await warming;
     if (joined) service.markLoaded(clock());
   };
   const stop = async () => {
     void attemptVerdicts.writeDecisions(service.decisions.take()); // the minute under way too (the summing table adds up split minutes)
     await rules.stop(); // a reload under way is audited before the audit trail stops
+    await counter?.close(); // the attempts answered so far counted, their verdicts written next
     await attemptVerdicts.drain(5_000);
     security.stop();
     lists?.stop();
@@ -282,18 +292,8 @@ export async function composeApi(w: ApiWiring) {
     for (const f of feeds) await f.stop();
     await publisher?.disconnect();
   };
-  return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, rules, start, stop };
+  // attemptsCounted: once the attempts answered so far are counted and their blocks in the table (tests)
+  const attemptsCounted = () => counter?.settled() ?? Promise.resolve();
+  return { app, service, table, pusher, registry, security, store, hotlists, writeDecisions, attemptsCounted, rules, start, stop };
 }
 export type ComposedApi = Awaited<ReturnType<typeof composeApi>>;
-
-/** What the attempt engine reads: an edit elsewhere keeps its windows (a new engine would start them again). */
-function attemptDigest(files: RuleFiles): string {
-  return ruleSetDigest({ ...files, rules: files.rules.filter((r) => r.on === 'attempt'), signalling: [] });
-}
-
-function pushTargets(config: Config): PushTarget[] {
-  const targets: PushTarget[] = [];
-  if (config.push.webhook) targets.push(new WebhookTarget(config.push.webhook));
-  if (config.push.kamailio) targets.push(new KamailioTarget(config.push.kamailio));
-  return targets;
-}

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ruleSetDigest } from '../security/config-fingerprint.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import type { Config } from '../config/config.js';
 import { createEngine } from '../domain/engine/build.js';
@@ -20,6 +21,14 @@ export function engineBase(config: Config, timeZone = config.dialling.timeZone):
     timeZone,
     dialPlan: { homeCountry: d.homeCountry, defaultDdd: d.defaultDdd, outsideLinePrefix: d.outsideLinePrefix, internationalPrefix: d.internationalPrefix },
   };
+}
+
+/** The API's attempt rules (EV12, EV13): events at the moment of their check, with the lateness they always had. */
+export const ATTEMPT_ENGINE = { on: 'attempt', allowedLatenessMs: 5_000 } as const;
+
+/** What the attempt engine reads: an edit elsewhere keeps its windows (a new engine would start them again). */
+export function attemptDigest(files: RuleFiles): string {
+  return ruleSetDigest({ ...files, rules: files.rules.filter((r) => r.on === 'attempt'), signalling: [] });
 }
 
 /** A factory of fresh engines for CDR rules (`cdr`) or block-check attempt rules (`attempt`). */

@@ -2,10 +2,8 @@ import { ClickHouseApiStore } from '../adapters/clickhouse/api-store.js';
 import { ClickHouseSecurityStore } from '../adapters/clickhouse/security-store.js';
 import { ClickHouseHotlistStore } from '../adapters/clickhouse/hotlist-store.js';
 import { text } from 'node:stream/consumers';
-import { parseRuleFiles, type RuleFiles } from '../adapters/files/rule-files.js';
-import type { RuleTexts } from '../ipc/pipeline-host.js';
-import { SentinelaError } from '../errors.js';
-import { ruleSetDigest } from '../security/config-fingerprint.js';
+import type { RuleFiles } from '../adapters/files/rule-files.js';
+import { ruleFilesOf, type RuleTexts } from '../ipc/rule-texts.js';
 import { loadConfig } from '../config/config.js';
 import type { ChildMessage, ParentMessage } from '../ipc/rpc.js';
 import { serveRpc } from '../ipc/rpc.js';
@@ -69,7 +67,9 @@ async function main(mode: string): Promise<void> {
     };
   }
   // hot reload: the files the parent validated, as it read them (the directory may hold another edit by now)
-  handlers['rules'] = { reload: (sources: Record<string, string>, digest: string) => role.reload(ruleFilesOf(config.rules.dir, { sources, digest })) };
+  handlers['rules'] = {
+    reload: (sources: Record<string, string>, digest: string) => role.reload(ruleFilesOf(config.rules.dir, { sources, digest })),
+  };
   // answer the parent (health beats, store calls, stop) while the rule state is still rebuilding
   const serve = serveRpc(handlers, send);
   const beat = setInterval(() => send({ type: 'event', name: 'health', value: role.health() }), 250);
@@ -91,17 +91,6 @@ async function main(mode: string): Promise<void> {
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {}); // a group-wide SIGHUP: the parent reloads the rules and asks this process to follow
   await role.start();
-}
-
-/**
- * The rules the parent validated, from their texts (at start on stdin, a restart too; at a reload by RPC): never
- * the directory's files, which may hold an edit the parent refused or has not read yet.
- */
-function ruleFilesOf(dir: string, given: RuleTexts): RuleFiles {
-  const files = parseRuleFiles(dir, given.sources);
-  const digest = ruleSetDigest(files);
-  if (digest !== given.digest) throw new SentinelaError('INTERNAL', `the pipeline process read the rule files as ${digest}, not ${given.digest}`);
-  return files;
 }
 
 main(process.argv[2] ?? 'embedded').catch((err: unknown) => {

@@ -7,7 +7,7 @@ import type { Cdr } from '../domain/cdr/contract.js';
 import { BlockTable } from '../domain/blocks/block-table.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import { AttemptMerger } from '../cli/replay/attempts.js';
-import { engineFactory, pipelineParts } from './parts.js';
+import { ATTEMPT_ENGINE, engineFactory, pipelineParts } from './parts.js';
 
 /** `sentinela replay`: the deployment's pipeline parts with the command's zone and lateness; the CLI adds its file source and stdout sink. */
 export function replayParts(config: Config, ruleFiles: RuleFiles, o: { timeZone: string; allowedLatenessMs: number; log: Logger }) {
@@ -34,7 +34,7 @@ export function replayAttempts(config: Config, ruleFiles: RuleFiles, format: For
     line.trim() === '' ? [] : validate(decoder.decode(line, lineNo)).flatMap((r) => (r.ok && 'cdr' in r ? [r.cdr] : []));
   const service = (onVerdicts: (verdicts: readonly Verdict[]) => void) =>
     new BlockCheckService({
-      attempts: engineFactory(config, ruleFiles, { on: 'attempt', allowedLatenessMs: 5_000, timeZone: o.timeZone })(),
+      attempts: engineFactory(config, ruleFiles, { ...ATTEMPT_ENGINE, timeZone: o.timeZone })(),
       table: new BlockTable(),
       failPolicy: config.api.failPolicy,
       staleAfterMs: config.api.staleAfterMs,

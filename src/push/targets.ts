@@ -3,6 +3,7 @@ import type { Block } from '../domain/blocks/block.js';
 import { verdictObject } from '../domain/engine/verdict-json.js';
 import { verdictKey } from '../domain/engine/verdicts.js';
 import { SentinelaError } from '../errors.js';
+import type { Config } from '../config/config.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signature.js';
 
 /** Somewhere a block change is pushed: one delivery attempt; throws PUSH_FAILED to be retried. */
@@ -95,4 +96,12 @@ export class KamailioTarget implements PushTarget {
     const ttl = Math.max(1, Math.ceil((r.expiresAt - now) / 1000));
     return [rpc('htable.sets', [this.o.htable, key, `${r.rule}|${r.id}|${verdictKey(r)}`]), rpc('htable.setex', [this.o.htable, key, ttl])];
   }
+}
+
+/** The push targets a deployment configured (none: blocks are not pushed). */
+export function pushTargets(push: Config['push']): PushTarget[] {
+  const targets: PushTarget[] = [];
+  if (push.webhook) targets.push(new WebhookTarget(push.webhook));
+  if (push.kamailio) targets.push(new KamailioTarget(push.kamailio));
+  return targets;
 }

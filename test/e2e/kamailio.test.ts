@@ -96,14 +96,23 @@ describe('Kamailio + SIPp in front of an embedded Sentinela', { timeout: 900_000
 
   it('a burst from one caller is refused (403) by attempt velocity before any CDR exists', async () => {
     // no CDR is ever posted in this test: only block-checks (attempts) reach Sentinela
-    const burst = Array.from({ length: 6 }, (_, i) => call('+551130001100', `+55113000310${i}`));
-    const run = await placeCalls(kamailio, burst, { fromIp: '127.0.0.32' });
+    const burst = Array.from({ length: 8 }, (_, i) => call('+551130001100', `+55113000310${i}`));
+    // the 5th distinct number within a minute crosses the threshold: counted on the attempt thread once answered,
+    // its block refuses the calls after it. Two SIPp runs: one that is late on its schedule places calls back to
+    // back, a millisecond after the previous answer, and the thread's block may land a call later
+    const allowed = await placeCalls(kamailio, burst.slice(0, 5), { fromIp: '127.0.0.32' });
+    assert.deepEqual(statuses(allowed), ['200 OK', '200 OK', '200 OK', '200 OK', '200 OK'], allowed.errors);
+    const run = await placeCalls(kamailio, burst.slice(5), { fromIp: '127.0.0.32' });
     const s = statuses(run);
-    assert.deepEqual(s.slice(0, 4), ['200 OK', '200 OK', '200 OK', '200 OK'], run.errors);
-    assert.equal(s[4], '403 Blocked by Sentinela', 'the 5th distinct number within a minute');
-    const fifth = kamailio.log.find((l) => l.includes(`sentinela: block call-id=${run.outcomes[4]?.callId} `)) ?? '';
-    assert.match(fifth, /"rule":"attempt-velocity-caller","subject":"caller:\+551130001100"/);
-    assert.match(s[5] ?? '', /^403 Blocked by Sentinela/);
+    // refused by block-check's answer, or, once the block has been pushed, by Kamailio's htable without asking
+    assert.ok(
+      s.every((status) => status.startsWith('403 Blocked by Sentinela')),
+      s.join(', '),
+    );
+    const sixth = run.outcomes[0]?.callId ?? '';
+    const answered = kamailio.log.find((l) => l.includes(`sentinela: block call-id=${sixth} `));
+    if (answered) assert.match(answered, /"rule":"attempt-velocity-caller","subject":"caller:\+551130001100"/);
+    else assert.ok(kamailio.log.some((l) => l.includes(`pushed block refuses call-id=${sixth} caller=+551130001100`)));
   });
 
   it('a profile-denied international call and a premium 0900 call are refused', async () => {
