@@ -47,4 +47,22 @@ describe('sentinela start (src/main/roles.ts)', () => {
       assert.match(out, /sentinela start: KAFKA_UNAVAILABLE: cannot connect to Kafka/);
     });
   }
+
+  it('an empty data directory with MIGRATE_ON_START=false exits 1 at once, saying to run `sentinela migrate`', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinela-roles-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/rig/sentinela.ts', 'start'], {
+      env: { ...process.env, SENTINELA_DATA_DIR: dir, SENTINELA_HOST: '127.0.0.1', SENTINELA_PORT: '0', MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    clearTimeout(timer);
+    assert.equal(signal, null, `killed: still running after 120 s\n${out.slice(-2000)}`);
+    assert.equal(code, 1, out.slice(-2000));
+    assert.match(out, /sentinela start: STORE_QUERY_FAILED: .*does not exist.*run `sentinela migrate`, or start with MIGRATE_ON_START=true/);
+  });
 });

@@ -50,6 +50,9 @@ export function createClickHouseClient(target: ClickHouseTarget & { readonly clu
 }
 
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|socket hang up|Timeout error/i;
+/** ClickHouse's UNKNOWN_DATABASE / UNKNOWN_TABLE, as a server and chDB word them: the schema was never created. */
+const NO_SCHEMA = /\b(Database|Table) \S+ does(n't| not) exist|UNKNOWN_(DATABASE|TABLE)/;
+const MIGRATE_HINT = ' (the schema is missing: run `sentinela migrate`, or start with MIGRATE_ON_START=true)';
 
 /**
  * Maps what @clickhouse/client throws to Sentinela's codes: a server that cannot be reached is STORE_UNAVAILABLE
@@ -63,7 +66,7 @@ export function storeError(err: unknown, rejectedCode: 'STORE_QUERY_FAILED' | 'M
   const prefix = context ? `${context}: ` : '';
   return unreachable
     ? new SentinelaError('STORE_UNAVAILABLE', `${prefix}ClickHouse unreachable: ${message}`, {}, { cause: err })
-    : new SentinelaError(rejectedCode, `${prefix}${message}`, context ? { path: context } : {}, { cause: err });
+    : new SentinelaError(rejectedCode, `${prefix}${message}${NO_SCHEMA.test(message) ? MIGRATE_HINT : ''}`, context ? { path: context } : {}, { cause: err });
 }
 
 /** Quotes an identifier that config validation already restricted to [A-Za-z_][A-Za-z0-9_]*. */
