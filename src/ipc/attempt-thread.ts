@@ -211,7 +211,7 @@ export class AttemptThread implements AttemptCounter {
   }
 
   private received(m: FromAttemptWorker): void {
-    if (m.type === 'ready') return;
+    if (m.type === 'ready' || this.closed) return; // after close() its batches were given up (a message may still arrive)
     if (m.type === 'rules-failed') {
       this.o.log.error({ err: m.message }, 'attempt thread could not put the new rules in force; it counts with the previous ones');
       return;
