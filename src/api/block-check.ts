@@ -181,8 +181,8 @@ export class BlockCheckService {
    * must not feed the attempt rules). Unlike `check`, a degraded feed is reported, not applied.
    */
   preview(q: CheckQuery, now: number): CheckAnswer {
-    const event = this.o.attempts.describe(attemptCdr(q, 'preview', now));
-    const decision = decide(event, this.o.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
+    const event = this.attempts.describe(attemptCdr(q, 'preview', now));
+    const decision = decide(event, this.attempts.lists(q.tenant), this.o.table, now, this.o.hotlist?.index);
     const feed = this.status(now);
     return {
       action: decision.action,

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import type { AttemptCounter } from '../api/ports.js';
-import type { Config } from '../config/config.js';
+import type { EngineConfig } from '../main/parts.js';
 import type { Cdr } from '../domain/cdr/contract.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import { retry, type Backoff } from '../retry.js';
@@ -41,12 +41,13 @@ export type FromAttemptWorker =
     }
   | { readonly type: 'rules-failed'; readonly message: string };
 export interface AttemptWorkerData {
-  readonly config: Config;
+  readonly config: EngineConfig;
   readonly ruleFiles: RuleFiles;
 }
 
 export interface AttemptThreadOptions {
-  readonly config: Config;
+  /** Only the settings the engine reads (`engineConfig`): the thread is handed a copy, and no secret needs one. */
+  readonly config: EngineConfig;
   readonly ruleFiles: RuleFiles;
   readonly log: Logger;
   /** The verdicts of counted attempts, on this thread, in the order counted. */

@@ -15,7 +15,19 @@ import type { HotlistHolder } from '../domain/lists/hotlist.js';
 export const STORE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
 /** The service's dialling defaults, as every engine (pipeline, API attempts, replay) takes them. */
-export function engineBase(config: Config, timeZone = config.dialling.timeZone): ProfileBase {
+/** The settings an engine reads: all the attempt thread is given of the configuration (no secrets cross to it). */
+export interface EngineConfig {
+  readonly dialling: Config['dialling'];
+  readonly rules: Pick<Config['rules'], 'allowedLatenessMs' | 'maxUsageSubjects'>;
+}
+
+/** The engine's settings out of a configuration, as plain data (what a worker thread is handed). */
+export function engineConfig(config: EngineConfig): EngineConfig {
+  const { allowedLatenessMs, maxUsageSubjects } = config.rules;
+  return { dialling: config.dialling, rules: { allowedLatenessMs, maxUsageSubjects } };
+}
+
+export function engineBase(config: EngineConfig, timeZone = config.dialling.timeZone): ProfileBase {
   const d = config.dialling;
   return {
     timeZone,
@@ -33,7 +45,7 @@ export function attemptDigest(files: RuleFiles): string {
 
 /** A factory of fresh engines for CDR rules (`cdr`) or block-check attempt rules (`attempt`). */
 export function engineFactory(
-  config: Config,
+  config: EngineConfig,
   ruleFiles: RuleFiles,
   o: { on?: 'cdr' | 'attempt'; allowedLatenessMs?: number; timeZone?: string; hotlist?: HotlistHolder | undefined } = {},
 ): () => Engine {

@@ -212,6 +212,17 @@ describe('block-check (API core)', () => {
     assert.deepEqual([stale.policy, stale.degraded], ['fail-open', 'stale']);
   });
 
+  it('previews with the rules a hot reload put in force, as the real checks answer', () => {
+    const { s } = service();
+    const listed = call({ account: 'revoked' });
+    assert.equal(s.preview(listed, NOW).action, 'allow');
+    const profiles = profilesFileSpec.parse({ tenants: { acme: { lists: { deny: { accounts: ['revoked'] } } } } });
+    s.useAttemptRules(createEngine({ ...DEFAULT_RULES, profiles }, BASE, { on: 'attempt', allowedLatenessMs: 5_000 }));
+    const [previewed, checked] = [s.preview(listed, NOW), s.check(listed, NOW)];
+    assert.deepEqual([previewed.action, checked.action], ['block', 'block']);
+    assert.deepEqual(previewed.reasons, checked.reasons);
+  });
+
   it('counts every answer for the NOC: per tenant and minute, degraded answers under their policy, shed ones apart (issue 17)', () => {
     const { s } = service({ failPolicy: 'closed' });
     s.table.apply(block(), NOW);

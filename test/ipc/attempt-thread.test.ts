@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { Writable } from 'node:stream';
+import type { Worker } from 'node:worker_threads';
 import { attemptCdr } from '../../src/api/block-check.js';
 import { parseConfig } from '../../src/config/config.js';
 import type { Cdr } from '../../src/domain/cdr/contract.js';
 import type { Verdict } from '../../src/domain/engine/verdicts.js';
 import { AttemptThread } from '../../src/ipc/attempt-thread.js';
-import { ATTEMPT_ENGINE, engineFactory } from '../../src/main/parts.js';
+import { ATTEMPT_ENGINE, engineConfig, engineFactory } from '../../src/main/parts.js';
 import { testRules } from '../processor/rig.js';
 
 const NOW = Date.parse('2026-03-10T14:00:00Z');
@@ -36,8 +37,22 @@ function capture() {
 }
 
 describe('AttemptThread: the attempt rules on a thread of their own', () => {
+  it('is handed only the settings the engine reads: no secret of the configuration is copied to the thread', () => {
+    const secrets = ['an-audit-key-of-at-least-32-characters!!', 'a-clickhouse-password'];
+    const config = parseConfig({ SENTINELA_AUDIT_KEY: secrets[0], CLICKHOUSE_URL: 'http://clickhouse:8123', CLICKHOUSE_PASSWORD: secrets[1] });
+    assert.ok(
+      secrets.every((s) => JSON.stringify(config).includes(s)),
+      'the configuration holds them',
+    );
+    const handed = engineConfig(config);
+    assert.deepEqual(Object.keys(handed).sort(), ['dialling', 'rules']);
+    assert.deepEqual(Object.keys(handed.rules).sort(), ['allowedLatenessMs', 'maxUsageSubjects']);
+    assert.ok(secrets.every((s) => !JSON.stringify(handed).includes(s)));
+    assert.deepEqual(handed.dialling, config.dialling);
+  });
+
   it('hands back exactly the verdicts the same engine gives in process, in order, with their attempt time', async () => {
-    const config = parseConfig({});
+    const config = engineConfig(parseConfig({}));
     const ruleFiles = testRules();
     const inProcess = engineFactory(config, ruleFiles, ATTEMPT_ENGINE)();
     const attempts = burst(40);
@@ -66,7 +81,7 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
   });
 
   it('puts reloaded rules in force: without attempt rules the same burst is counted and blocks nothing', async () => {
-    const config = parseConfig({});
+    const config = engineConfig(parseConfig({}));
     const ruleFiles = testRules();
     const got: Verdict[] = [];
     const thread = new AttemptThread({ config, ruleFiles, log: capture().log, deliver: (vs) => got.push(...vs) });
@@ -82,6 +97,40 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
     }
   });
 
+  it('a thread that dies holding attempts: they are reported uncounted, a new thread counts what follows from fresh windows', { timeout: 60_000 }, async () => {
+    const { log, lines } = capture();
+    const config = engineConfig(parseConfig({}));
+    const ruleFiles = testRules();
+    const got: string[] = [];
+    const thread = new AttemptThread({ config, ruleFiles, log, deliver: (vs, now) => got.push(...vs.map((v) => `${v.id}@${now}`)) });
+    try {
+      await thread.warm(30_000);
+      const held = burst(5_120); // ten full batches, handed over at once
+      for (const { cdr, now } of held) thread.count({ ...cdr, id: `held-${cdr.id}` }, now);
+      // killed with them in its hands (counting them takes a good part of a second; this is microseconds later)
+      void (thread as unknown as { worker: Worker }).worker.terminate();
+      await thread.settled();
+      const died = lines.find((l) => l['msg'] === 'attempt thread stopped: the attempts it held are not counted, its windows start again');
+      assert.ok(died, JSON.stringify(lines.map((l) => l['msg'])));
+      assert.equal(died['uncounted'], thread.uncounted, 'the log and the metric say the same');
+      assert.ok(thread.uncounted > 0 && thread.uncounted <= held.length, `uncounted ${thread.uncounted}`);
+      assert.equal(thread.backlog, 0);
+
+      // the next attempts start a new thread (after its back-off) and are counted as a fresh engine counts them
+      got.length = 0;
+      const fresh = engineFactory(config, ruleFiles, ATTEMPT_ENGINE)();
+      const after = burst(40);
+      const expected = after.flatMap(({ cdr, now }) => fresh.process(cdr, now).verdicts.map((v) => `${v.id}@${now}`));
+      for (const { cdr, now } of after) thread.count(cdr, now);
+      await thread.settled();
+      assert.ok(expected.length >= 2);
+      assert.deepEqual(got, expected);
+      assert.equal(thread.backlog, 0);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('a thread that cannot start is started again and logged, never thrown; close() ends the retries', async () => {
     const { log, lines } = capture();
     const ruleFiles = testRules();
@@ -90,7 +139,7 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
       ...ruleFiles,
       rules: [{ ...ruleFiles.rules.find((r) => r.on === 'attempt')!, measure: { kind: 'no-such-measure' } }],
     } as unknown as typeof ruleFiles;
-    const thread = new AttemptThread({ config: parseConfig({}), ruleFiles: broken, log, deliver: () => assert.fail('nothing is counted') });
+    const thread = new AttemptThread({ config: engineConfig(parseConfig({})), ruleFiles: broken, log, deliver: () => assert.fail('nothing is counted') });
     thread.count(burst(1)[0]!.cdr, NOW);
     const deadline = Date.now() + 30_000;
     while (!lines.some((l) => l['msg'] === 'attempt thread did not start; starting it again') && Date.now() < deadline)
@@ -111,7 +160,7 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
 
   it('close() gives up what it could not count in time: said, in `uncounted`, and every settled() resolves', async () => {
     const { log, lines } = capture();
-    const thread = new AttemptThread({ config: parseConfig({}), ruleFiles: testRules(), log, deliver: () => undefined });
+    const thread = new AttemptThread({ config: engineConfig(parseConfig({})), ruleFiles: testRules(), log, deliver: () => undefined });
     for (const { cdr, now } of burst(30)) thread.count(cdr, now);
     const waiting = thread.settled(); // the thread is still starting: nothing can be counted yet
     await thread.close(0);
