@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
+import { schedSince } from './sched.js';
 
 const [origin, rateArg, secondsArg, connectionsArg] = process.argv.slice(2);
 if (!origin || !rateArg || !secondsArg) throw new Error('usage: open-loop.ts <origin> <rate> <seconds> [connections]');
@@ -33,6 +34,8 @@ const statuses = new Map<number, number>();
 let sent = 0;
 let done = 0;
 let errors = 0;
+/** This process's main thread's share of the CPUs while it records (a generator starved of CPU times late). */
+let recording = schedSince(process.pid);
 
 // within the histogram's range: a request answered after a minute reads a minute
 const micros = (ms: number) => Math.min(60_000_000, Math.max(1, Math.round(ms * 1000)));
@@ -70,6 +73,7 @@ let next = 0;
 while (next < total) {
   const now = performance.now();
   for (; next < total && start + next * interval <= now; next++) {
+    if (next === warmup) recording = schedSince(process.pid);
     if (next >= warmup) lateness.recordValue(micros(now - (start + next * interval)));
     send(now, next >= warmup);
   }
@@ -79,6 +83,7 @@ const deadline = performance.now() + 30_000;
 while (done < sent && performance.now() < deadline) await sleep(5);
 // a server still holding requests after 30 s: they are reported unanswered, not waited for
 await (done < sent ? pool.destroy() : pool.close());
+const cpu = recording();
 const ms = (q: number) => latency.getValueAtPercentile(q) / 1000;
 process.stdout.write(
   `${JSON.stringify({
@@ -97,5 +102,8 @@ process.stdout.write(
     p999: ms(99.9),
     max: latency.maxValue / 1000,
     late_p99: lateness.getValueAtPercentile(99) / 1000,
+    late_max: lateness.maxValue / 1000,
+    run_pct: cpu.runPct,
+    wait_pct: cpu.waitPct,
   })}\n`,
 );
