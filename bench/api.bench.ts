@@ -8,7 +8,8 @@
  *      process): p50/p99/p99.9; hello-world given the same open loop (hello_quiet_p99_ms) is the floor;
  *      how the server's main thread shared the CPUs meanwhile (quiet_main_run_pct, quiet_main_wait_pct: runnable
  *      but waiting for a CPU; ingest_main_wait_pct under ingest) and the generator's own wait (generator_wait_pct,
- *      ingest_generator_wait_pct: a starved generator reads its answers late, bench/sched.ts);
+ *      ingest_generator_wait_pct: a starved generator reads its answers late, bench/sched.ts; its timer's worst
+ *      lateness: generator_late_max_ms), all over the span the generator records;
  *  (c) memory per active block of the block table (heap delta, in this process, after GC);
  *  (d) the cost of PBX authentication: the saturation run of (a) again on a server restarted with
  *      SENTINELA_PBX_AUTH=none; (a) and (b) send a PBX API key (issued with `sentinela apikey add`).
@@ -25,7 +26,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type * as TableModule from '../src/domain/blocks/block-table.js';
 import type * as BlockModule from '../src/domain/blocks/block.js';
-import { schedSince } from './sched.js';
 import { prng } from './stream.js';
 
 const dist = '../dist';
@@ -88,12 +88,15 @@ interface OpenLoopResult {
   max: number;
   late_p99: number;
   late_max: number;
+  server_run_pct: number;
+  server_wait_pct: number;
   run_pct: number;
   wait_pct: number;
 }
 /** bench/open-loop.ts in its own process: RATE requests per second at even spacing, latency percentiles in ms */
-async function openLoop(origin: string, rate: number, seconds: number): Promise<OpenLoopResult> {
-  const child = run(['--import', 'tsx', 'bench/open-loop.ts', origin, String(rate), String(seconds), String(CONNECTIONS)]);
+async function openLoop(origin: string, rate: number, seconds: number, serverPid?: number): Promise<OpenLoopResult> {
+  const args = [origin, String(rate), String(seconds), String(CONNECTIONS), ...(serverPid === undefined ? [] : [String(serverPid)])];
+  const child = run(['--import', 'tsx', 'bench/open-loop.ts', ...args]);
   const result = JSON.parse(await firstLine(child)) as OpenLoopResult;
   await once(child, 'exit');
   return result;
@@ -158,12 +161,10 @@ log(
 // after the saturation runs, once the server has counted every attempt it answered (the attempt thread's backlog:
 // work left over from (a) would be measured as (b)'s tail) and for 2 s at most beyond
 await settled();
-const quietSched = schedSince(server.pid);
-const quiet = await openLoop(base, RATE, Math.max(2, Math.round(SECONDS / 2)));
-const quietMain = quietSched();
+const quiet = await openLoop(base, RATE, Math.max(2, Math.round(SECONDS / 2)), server.pid);
 const helloQuiet = await openLoop(helloUrl, RATE, Math.max(2, Math.round(SECONDS / 2)));
 log(
-  `(b) open loop ${RATE} req/s without ingest (baseline): p50 ${quiet.p50} ms, p99 ${quiet.p99} ms, p99.9 ${quiet.p999} ms (${quiet.answered} answered, ${quiet.errors} errors; generator's lateness p99 ${quiet.late_p99} ms, max ${quiet.late_max} ms); hello-world given the same: p99 ${helloQuiet.p99} ms, p99.9 ${helloQuiet.p999} ms; the server's main thread ran ${quietMain.runPct} % of the time and waited for a CPU ${quietMain.waitPct} %, the generator's ${quiet.run_pct} % and ${quiet.wait_pct} %`,
+  `(b) open loop ${RATE} req/s without ingest (baseline): p50 ${quiet.p50} ms, p99 ${quiet.p99} ms, p99.9 ${quiet.p999} ms (${quiet.answered} answered, ${quiet.errors} errors; generator's lateness p99 ${quiet.late_p99} ms, max ${quiet.late_max} ms); hello-world given the same: p99 ${helloQuiet.p99} ms, p99.9 ${helloQuiet.p999} ms; the server's main thread ran ${quiet.server_run_pct} % of the time and waited for a CPU ${quiet.server_wait_pct} %, the generator's ${quiet.run_pct} % and ${quiet.wait_pct} %`,
 );
 const { rand, digits } = prng(5);
 const SLICE = 1000;
@@ -226,15 +227,13 @@ const ingest = (async () => {
   await Promise.all(inFlight);
 })();
 // the generator is its own process: the ingest posting in this one must not delay it
-const openSched = schedSince(server.pid);
-const open = await openLoop(base, RATE, SECONDS);
-const openMain = openSched();
+const open = await openLoop(base, RATE, SECONDS, server.pid);
 ingesting = false;
 if (QUICK) setTimeout(() => ingestAbort.abort(), 2_000).unref();
 await ingest;
 const ingestSeconds = (performance.now() - ingestStarted) / 1000;
 log(
-  `    open loop ${RATE} req/s for ${SECONDS} s while ingesting ${INGEST.toLocaleString('en')} CDR/s offered: ${open.answered.toLocaleString('en')} checks answered (${open.errors} errors), p50 ${open.p50} ms, p99 ${open.p99} ms, p99.9 ${open.p999} ms, max ${open.max} ms (generator's lateness p99 ${open.late_p99} ms, max ${open.late_max} ms); ingest achieved ${Math.round(ingested / ingestSeconds).toLocaleString('en')} CDR/s (${ingested.toLocaleString('en')} CDRs); the server's main thread ran ${openMain.runPct} % and waited for a CPU ${openMain.waitPct} %, the generator's ${open.run_pct} % and ${open.wait_pct} %`,
+  `    open loop ${RATE} req/s for ${SECONDS} s while ingesting ${INGEST.toLocaleString('en')} CDR/s offered: ${open.answered.toLocaleString('en')} checks answered (${open.errors} errors), p50 ${open.p50} ms, p99 ${open.p99} ms, p99.9 ${open.p999} ms, max ${open.max} ms (generator's lateness p99 ${open.late_p99} ms, max ${open.late_max} ms); ingest achieved ${Math.round(ingested / ingestSeconds).toLocaleString('en')} CDR/s (${ingested.toLocaleString('en')} CDRs); the server's main thread ran ${open.server_run_pct} % and waited for a CPU ${open.server_wait_pct} %, the generator's ${open.run_pct} % and ${open.wait_pct} %`,
 );
 
 // --- (d) the same saturation without authentication ---------------------------------------------------------------
@@ -290,7 +289,7 @@ log(
 );
 
 console.log(
-  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} hello_static_rps=${Math.round(helloStaticRps)} ratio_static=${(apiRps / helloStaticRps).toFixed(2)} p50_ms=${open.p50} p99_ms=${open.p99} p999_ms=${open.p999} quiet_p99_ms=${quiet.p99} quiet_p999_ms=${quiet.p999} hello_quiet_p99_ms=${helloQuiet.p99} quiet_main_run_pct=${quietMain.runPct} quiet_main_wait_pct=${quietMain.waitPct} ingest_main_wait_pct=${openMain.waitPct} generator_wait_pct=${quiet.wait_pct} ingest_generator_wait_pct=${open.wait_pct} open_non2xx=${quiet.non2xx + open.non2xx} generator_late_p99_ms=${Math.max(quiet.late_p99, open.late_p99)} generator_late_max_ms=${Math.max(quiet.late_max, open.late_max)} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active} bootstrap_s=${bootstrapSeconds.toFixed(2)} ready_s=${readySeconds.toFixed(1)}`,
+  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} hello_static_rps=${Math.round(helloStaticRps)} ratio_static=${(apiRps / helloStaticRps).toFixed(2)} p50_ms=${open.p50} p99_ms=${open.p99} p999_ms=${open.p999} quiet_p99_ms=${quiet.p99} quiet_p999_ms=${quiet.p999} hello_quiet_p99_ms=${helloQuiet.p99} quiet_main_run_pct=${quiet.server_run_pct} quiet_main_wait_pct=${quiet.server_wait_pct} ingest_main_wait_pct=${open.server_wait_pct} generator_wait_pct=${quiet.wait_pct} ingest_generator_wait_pct=${open.wait_pct} open_non2xx=${quiet.non2xx + open.non2xx} generator_late_p99_ms=${Math.max(quiet.late_p99, open.late_p99)} generator_late_max_ms=${Math.max(quiet.late_max, open.late_max)} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active} bootstrap_s=${bootstrapSeconds.toFixed(2)} ready_s=${readySeconds.toFixed(1)}`,
 );
 server.kill('SIGTERM');
 hello.kill('SIGTERM');

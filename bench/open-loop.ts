@@ -1,6 +1,6 @@
 /**
  * An open-loop load generator for bench:api, run as its own process:
- *   node --import tsx bench/open-loop.ts <origin> <rate> <seconds> [connections]
+ *   node --import tsx bench/open-loop.ts <origin> <rate> <seconds> [connections] [server pid]
  * Requests leave at evenly spaced times (rate per second, whatever the server answers), and each latency runs from
  * the moment the generator dispatched the request to its response: a request waiting for a free connection, or for
  * a stalled server, is charged all of it (no coordinated omission). Timers fire at best every millisecond, so a
@@ -16,8 +16,8 @@ import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { schedSince } from './sched.js';
 
-const [origin, rateArg, secondsArg, connectionsArg] = process.argv.slice(2);
-if (!origin || !rateArg || !secondsArg) throw new Error('usage: open-loop.ts <origin> <rate> <seconds> [connections]');
+const [origin, rateArg, secondsArg, connectionsArg, serverPidArg] = process.argv.slice(2);
+if (!origin || !rateArg || !secondsArg) throw new Error('usage: open-loop.ts <origin> <rate> <seconds> [connections] [server pid]');
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
 const setupRequest = createRequire(import.meta.url)('./block-check-request.cjs') as (r: { path?: string; headers: Record<string, string> }) => {
@@ -34,8 +34,13 @@ const statuses = new Map<number, number>();
 let sent = 0;
 let done = 0;
 let errors = 0;
-/** This process's main thread's share of the CPUs while it records (a generator starved of CPU times late). */
+/**
+ * This process's main thread's share of the CPUs while it records (a generator starved of CPU times late), and the
+ * server's main thread's over the same span when its pid is given.
+ */
+const serverPid = serverPidArg === undefined ? undefined : Number(serverPidArg);
 let recording = schedSince(process.pid);
+let serverRecording = schedSince(serverPid);
 
 // within the histogram's range: a request answered after a minute reads a minute
 const micros = (ms: number) => Math.min(60_000_000, Math.max(1, Math.round(ms * 1000)));
@@ -73,7 +78,7 @@ let next = 0;
 while (next < total) {
   const now = performance.now();
   for (; next < total && start + next * interval <= now; next++) {
-    if (next === warmup) recording = schedSince(process.pid);
+    if (next === warmup) [recording, serverRecording] = [schedSince(process.pid), schedSince(serverPid)];
     if (next >= warmup) lateness.recordValue(micros(now - (start + next * interval)));
     send(now, next >= warmup);
   }
@@ -83,7 +88,7 @@ const deadline = performance.now() + 30_000;
 while (done < sent && performance.now() < deadline) await sleep(5);
 // a server still holding requests after 30 s: they are reported unanswered, not waited for
 await (done < sent ? pool.destroy() : pool.close());
-const cpu = recording();
+const [cpu, serverCpu] = [recording(), serverRecording()];
 const ms = (q: number) => latency.getValueAtPercentile(q) / 1000;
 process.stdout.write(
   `${JSON.stringify({
@@ -105,5 +110,7 @@ process.stdout.write(
     late_max: lateness.maxValue / 1000,
     run_pct: cpu.runPct,
     wait_pct: cpu.waitPct,
+    server_run_pct: serverCpu.runPct,
+    server_wait_pct: serverCpu.waitPct,
   })}\n`,
 );

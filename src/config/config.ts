@@ -73,6 +73,18 @@ export interface Config {
   };
 }
 
+/** The settings an engine reads: all a worker thread running one is handed (no secret needs a copy there). */
+export interface EngineConfig {
+  readonly dialling: Config['dialling'];
+  readonly rules: Pick<Config['rules'], 'allowedLatenessMs' | 'maxUsageSubjects'>;
+}
+
+/** The engine's settings out of a configuration, as plain data. */
+export function engineConfig(config: EngineConfig): EngineConfig {
+  const { allowedLatenessMs, maxUsageSubjects } = config.rules;
+  return { dialling: config.dialling, rules: { allowedLatenessMs, maxUsageSubjects } };
+}
+
 /**
  * Pure: parses settings from an environment map (plus the values of a config file, already read) into a frozen
  * Config. Throws CONFIG_INVALID naming every bad variable and what it expects.

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
 import type { AttemptCounter } from '../api/ports.js';
-import type { EngineConfig } from '../main/parts.js';
+import { engineConfig, type EngineConfig } from '../config/config.js';
 import type { Cdr } from '../domain/cdr/contract.js';
 import type { Verdict } from '../domain/engine/verdicts.js';
 import { retry, type Backoff } from '../retry.js';
@@ -46,7 +46,7 @@ export interface AttemptWorkerData {
 }
 
 export interface AttemptThreadOptions {
-  /** Only the settings the engine reads (`engineConfig`): the thread is handed a copy, and no secret needs one. */
+  /** The thread is handed a copy of the settings its engine reads (`engineConfig`), not of the whole configuration. */
   readonly config: EngineConfig;
   readonly ruleFiles: RuleFiles;
   readonly log: Logger;
@@ -185,7 +185,7 @@ export class AttemptThread implements AttemptCounter {
    */
   private spawn(): Promise<Worker> {
     const ruleFiles = this.ruleFiles;
-    const workerData: AttemptWorkerData = { config: this.o.config, ruleFiles };
+    const workerData: AttemptWorkerData = { config: engineConfig(this.o.config), ruleFiles };
     const worker = FROM_SOURCE
       ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(pathToFileURL(ENTRY).href)}); })`, {
           eval: true,

@@ -23,7 +23,7 @@ import { configFingerprint } from '../security/config-fingerprint.js';
 import { criticalAlarms, sourceAlarm } from '../security/critical-alarms.js';
 import type { SecurityStore } from '../security/ports.js';
 import { composeSecurity } from '../security/security.js';
-import { ATTEMPT_ENGINE, attemptDigest, engineConfig, engineFactory } from './parts.js';
+import { ATTEMPT_ENGINE, attemptDigest, engineFactory } from './parts.js';
 import { AttemptThread } from '../ipc/attempt-thread.js';
 import { RuleReloader } from '../adapters/files/rule-reload.js';
 import { parseCallEndJson, type CallEnd } from '../domain/live/call-end.js';
@@ -103,7 +103,7 @@ export async function composeApi(w: ApiWiring) {
   const sinks: BatchSink[] = [verdictStoreSink(store), kc && publisher ? kafkaSink(publisher, kc.topics) : (batch) => distribute(batch.blocks)];
   const attemptVerdicts = new AttemptVerdicts({ sinks, decisionSinks: [(batch) => store.insertDecisions(batch.decisions)], log });
   const counter = config.api.attemptThread
-    ? new AttemptThread({ config: engineConfig(config), ruleFiles: w.ruleFiles, log, deliver: (v, now) => service.attemptVerdicts(v, now) })
+    ? new AttemptThread({ config, ruleFiles: w.ruleFiles, log, deliver: (v, now) => service.attemptVerdicts(v, now) })
     : undefined;
   const service = new BlockCheckService({
     attempts: engineFactory(config, w.ruleFiles, ATTEMPT_ENGINE)(),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ruleSetDigest } from '../security/config-fingerprint.js';
 import type { RuleFiles } from '../adapters/files/rule-files.js';
-import type { Config } from '../config/config.js';
+import type { Config, EngineConfig } from '../config/config.js';
 import { createEngine } from '../domain/engine/build.js';
 import type { Engine } from '../domain/engine/engine.js';
 import type { ProfileBase } from '../domain/engine/profiles.js';
@@ -15,18 +15,6 @@ import type { HotlistHolder } from '../domain/lists/hotlist.js';
 export const STORE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
 /** The service's dialling defaults, as every engine (pipeline, API attempts, replay) takes them. */
-/** The settings an engine reads: all the attempt thread is given of the configuration (no secrets cross to it). */
-export interface EngineConfig {
-  readonly dialling: Config['dialling'];
-  readonly rules: Pick<Config['rules'], 'allowedLatenessMs' | 'maxUsageSubjects'>;
-}
-
-/** The engine's settings out of a configuration, as plain data (what a worker thread is handed). */
-export function engineConfig(config: EngineConfig): EngineConfig {
-  const { allowedLatenessMs, maxUsageSubjects } = config.rules;
-  return { dialling: config.dialling, rules: { allowedLatenessMs, maxUsageSubjects } };
-}
-
 export function engineBase(config: EngineConfig, timeZone = config.dialling.timeZone): ProfileBase {
   const d = config.dialling;
   return {

@@ -4,11 +4,11 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { attemptCdr } from '../../src/api/block-check.js';
-import { parseConfig } from '../../src/config/config.js';
+import { engineConfig, parseConfig } from '../../src/config/config.js';
 import type { Cdr } from '../../src/domain/cdr/contract.js';
 import type { Verdict } from '../../src/domain/engine/verdicts.js';
 import { AttemptThread } from '../../src/ipc/attempt-thread.js';
-import { ATTEMPT_ENGINE, engineConfig, engineFactory } from '../../src/main/parts.js';
+import { ATTEMPT_ENGINE, engineFactory } from '../../src/main/parts.js';
 import { testRules } from '../processor/rig.js';
 
 const NOW = Date.parse('2026-03-10T14:00:00Z');
@@ -52,7 +52,7 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
   });
 
   it('hands back exactly the verdicts the same engine gives in process, in order, with their attempt time', async () => {
-    const config = engineConfig(parseConfig({}));
+    const config = parseConfig({});
     const ruleFiles = testRules();
     const inProcess = engineFactory(config, ruleFiles, ATTEMPT_ENGINE)();
     const attempts = burst(40);
@@ -81,7 +81,7 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
   });
 
   it('puts reloaded rules in force: without attempt rules the same burst is counted and blocks nothing', async () => {
-    const config = engineConfig(parseConfig({}));
+    const config = parseConfig({});
     const ruleFiles = testRules();
     const got: Verdict[] = [];
     const thread = new AttemptThread({ config, ruleFiles, log: capture().log, deliver: (vs) => got.push(...vs) });
@@ -99,7 +99,7 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
 
   it('a thread that dies holding attempts: they are reported uncounted, a new thread counts what follows from fresh windows', { timeout: 60_000 }, async () => {
     const { log, lines } = capture();
-    const config = engineConfig(parseConfig({}));
+    const config = parseConfig({});
     const ruleFiles = testRules();
     const got: string[] = [];
     const thread = new AttemptThread({ config, ruleFiles, log, deliver: (vs, now) => got.push(...vs.map((v) => `${v.id}@${now}`)) });
@@ -108,7 +108,10 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
       const held = burst(5_120); // ten full batches, handed over at once
       for (const { cdr, now } of held) thread.count({ ...cdr, id: `held-${cdr.id}` }, now);
       // killed with them in its hands (counting them takes a good part of a second; this is microseconds later)
-      void (thread as unknown as { worker: Worker }).worker.terminate();
+      // the thread is private to AttemptThread: reached here only to kill it as a crash would
+      const worker = (thread as unknown as { worker: Worker | undefined }).worker;
+      assert.ok(worker, 'the thread started');
+      void worker.terminate();
       await thread.settled();
       const died = lines.find((l) => l['msg'] === 'attempt thread stopped: the attempts it held are not counted, its windows start again');
       assert.ok(died, JSON.stringify(lines.map((l) => l['msg'])));
@@ -139,7 +142,7 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
       ...ruleFiles,
       rules: [{ ...ruleFiles.rules.find((r) => r.on === 'attempt')!, measure: { kind: 'no-such-measure' } }],
     } as unknown as typeof ruleFiles;
-    const thread = new AttemptThread({ config: engineConfig(parseConfig({})), ruleFiles: broken, log, deliver: () => assert.fail('nothing is counted') });
+    const thread = new AttemptThread({ config: parseConfig({}), ruleFiles: broken, log, deliver: () => assert.fail('nothing is counted') });
     thread.count(burst(1)[0]!.cdr, NOW);
     const deadline = Date.now() + 30_000;
     while (!lines.some((l) => l['msg'] === 'attempt thread did not start; starting it again') && Date.now() < deadline)
@@ -160,7 +163,7 @@ describe('AttemptThread: the attempt rules on a thread of their own', () => {
 
   it('close() gives up what it could not count in time: said, in `uncounted`, and every settled() resolves', async () => {
     const { log, lines } = capture();
-    const thread = new AttemptThread({ config: engineConfig(parseConfig({})), ruleFiles: testRules(), log, deliver: () => undefined });
+    const thread = new AttemptThread({ config: parseConfig({}), ruleFiles: testRules(), log, deliver: () => undefined });
     for (const { cdr, now } of burst(30)) thread.count(cdr, now);
     const waiting = thread.settled(); // the thread is still starting: nothing can be counted yet
     await thread.close(0);
