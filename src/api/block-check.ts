@@ -100,7 +100,11 @@ export class BlockCheckService {
   /** Checks answered as retransmissions of a call already counted (same Call-ID and numbers). */
   retransmissions = 0;
 
-  constructor(private readonly o: BlockCheckOptions) {
+  /** The options, without the engine they started with: `attempts` is the one in force (a reload swaps it). */
+  private readonly o: Omit<BlockCheckOptions, 'attempts'>;
+
+  constructor(o: BlockCheckOptions) {
+    this.o = o;
     this.table = o.table;
     this.attempts = o.attempts;
     this.graded = new GradedCheck({ live: o.liveCalls, table: o.table, onVerdicts: o.onVerdicts });
