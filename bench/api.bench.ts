@@ -27,6 +27,7 @@ import autocannon from 'autocannon';
 import type * as TableModule from '../src/domain/blocks/block-table.js';
 import type * as BlockModule from '../src/domain/blocks/block.js';
 import { prng } from './stream.js';
+import { residentMb } from './sched.js';
 
 const dist = '../dist';
 const { BlockTable } = (await import(`${dist}/domain/blocks/block-table.js`)) as typeof TableModule;
@@ -132,8 +133,9 @@ const metrics = await (await fetch(`${base}/metrics`)).text();
 const readySeconds = (performance.now() - started) / 1000;
 const active = Number(/^sentinela_active_blocks (\d+)/m.exec(metrics)?.[1] ?? 0);
 const bootstrapSeconds = Number(/^sentinela_block_table_bootstrap_seconds ([\d.e-]+)/m.exec(metrics)?.[1] ?? NaN);
+const memory = residentMb(server.pid); // at ready: the API with its block table, the pipeline with its rebuilt rule state
 log(
-  `bench:api: server ready with ${active.toLocaleString('en')} active blocks in ${readySeconds.toFixed(1)} s (block table loaded in ${bootstrapSeconds.toFixed(2)} s)`,
+  `bench:api: server ready with ${active.toLocaleString('en')} active blocks in ${readySeconds.toFixed(1)} s (block table loaded in ${bootstrapSeconds.toFixed(2)} s); resident: API ${memory.self.toFixed(0)} MB, pipeline ${memory.children.toFixed(0)} MB`,
 );
 
 const hello = run(['--import', 'tsx', 'bench/hello-server.ts']);
@@ -289,7 +291,7 @@ log(
 );
 
 console.log(
-  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} hello_static_rps=${Math.round(helloStaticRps)} ratio_static=${(apiRps / helloStaticRps).toFixed(2)} p50_ms=${open.p50} p99_ms=${open.p99} p999_ms=${open.p999} quiet_p99_ms=${quiet.p99} quiet_p999_ms=${quiet.p999} hello_quiet_p99_ms=${helloQuiet.p99} quiet_main_run_pct=${quiet.server_run_pct} quiet_main_wait_pct=${quiet.server_wait_pct} ingest_main_wait_pct=${open.server_wait_pct} generator_wait_pct=${quiet.wait_pct} ingest_generator_wait_pct=${open.wait_pct} open_non2xx=${quiet.non2xx + open.non2xx} generator_late_p99_ms=${Math.max(quiet.late_p99, open.late_p99)} generator_late_max_ms=${Math.max(quiet.late_max, open.late_max)} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active} bootstrap_s=${bootstrapSeconds.toFixed(2)} ready_s=${readySeconds.toFixed(1)}`,
+  `api rps=${Math.round(apiRps)} noauth_rps=${Math.round(noAuthRps)} auth_ratio=${(apiRps / noAuthRps).toFixed(2)} hello_rps=${Math.round(helloRps)} ratio=${(apiRps / helloRps).toFixed(2)} hello_static_rps=${Math.round(helloStaticRps)} ratio_static=${(apiRps / helloStaticRps).toFixed(2)} p50_ms=${open.p50} p99_ms=${open.p99} p999_ms=${open.p999} quiet_p99_ms=${quiet.p99} quiet_p999_ms=${quiet.p999} hello_quiet_p99_ms=${helloQuiet.p99} quiet_main_run_pct=${quiet.server_run_pct} quiet_main_wait_pct=${quiet.server_wait_pct} ingest_main_wait_pct=${open.server_wait_pct} generator_wait_pct=${quiet.wait_pct} ingest_generator_wait_pct=${open.wait_pct} open_non2xx=${quiet.non2xx + open.non2xx} generator_late_p99_ms=${Math.max(quiet.late_p99, open.late_p99)} generator_late_max_ms=${Math.max(quiet.late_max, open.late_max)} ingest_cdr_s=${Math.round(ingested / ingestSeconds)} bytes_per_block=${bytesPerBlock} blocks=${active} bootstrap_s=${bootstrapSeconds.toFixed(2)} ready_s=${readySeconds.toFixed(1)} rss_api_mb=${memory.self.toFixed(0)} rss_pipeline_mb=${memory.children.toFixed(0)}`,
 );
 server.kill('SIGTERM');
 hello.kill('SIGTERM');

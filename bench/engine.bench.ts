@@ -59,11 +59,44 @@ function engineRun(): { perS: number; verdicts: number; rejected: number; keys: 
   return { perS, verdicts, rejected, keys: engine.keyCounts() };
 }
 
+/**
+ * The ratio's budget, stage by stage over the first 200k lines: decoding alone (JSON.parse and the contract),
+ * decoding and describing (number normalisation, enrichment), and an engine with no rules (duplicate check, tenant
+ * streams, what every call learns): what is left of the goal's budget for the rules.
+ */
+function stageRuns(): { decode: number; describe: number; noRules: number } {
+  const some = lines.slice(0, 200_000);
+  const perS = (each: (line: string) => void): number => {
+    const t0 = process.hrtime.bigint();
+    for (const line of some) each(line);
+    return some.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+  };
+  const describer = createEngine(ruleFiles, base);
+  const bare = createEngine({ ...ruleFiles, rules: [] }, base);
+  return {
+    decode: perS((line) => decodeCdrJson(line)),
+    describe: perS((line) => {
+      const decoded = decodeCdrJson(line);
+      if (decoded.ok) describer.describe(decoded.cdr);
+    }),
+    noRules: perS((line) => {
+      const decoded = decodeCdrJson(line);
+      if (decoded.ok) bare.process(decoded.cdr, decoded.cdr.endedAt);
+    }),
+  };
+}
+
 parseRun(); // warm-up
 const parse1 = parseRun();
 const run = engineRun();
 const parse2 = parseRun();
 const parsePerS = Math.max(parse1, parse2);
+const stages = stageRuns();
+const cdrRules = ruleFiles.rules.filter((r) => r.on === 'cdr' && r.enabled !== false).length;
+const ratioOf = (perS: number): string => (perS / parsePerS).toFixed(3);
+console.error(
+  `stages (first ${Math.min(lines.length, 200_000)} lines), ratio to JSON.parse: decode ${ratioOf(stages.decode)}, decode + describe ${ratioOf(stages.describe)}, engine without rules ${ratioOf(stages.noRules)}, with the ${cdrRules} CDR rules ${ratioOf(run.perS)}`,
+);
 console.error(
   `engine: ${Math.round(run.perS)} CDRs/s (decode + normalise + ${ruleFiles.rules.length} rules), ${run.verdicts} verdicts, ${run.rejected} rejected`,
 );
@@ -147,5 +180,5 @@ if (gc) {
 }
 
 console.log(
-  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} bytes_per_key=${bytesPerKey.toFixed(0)} usage_subjects=${subjects} usage_bytes_per_subject=${bytesPerSubject.toFixed(0)} dedup_bytes_per_call=${dedupBytesPerCall.toFixed(0)} cdrs=${COUNT}`,
+  `engine cdrs_per_s=${Math.round(run.perS)} parse_per_s=${Math.round(parsePerS)} ratio=${(run.perS / parsePerS).toFixed(3)} decode_ratio=${ratioOf(stages.decode)} describe_ratio=${ratioOf(stages.describe)} norules_ratio=${ratioOf(stages.noRules)} rules=${cdrRules} bytes_per_key=${bytesPerKey.toFixed(0)} usage_subjects=${subjects} usage_bytes_per_subject=${bytesPerSubject.toFixed(0)} dedup_bytes_per_call=${dedupBytesPerCall.toFixed(0)} cdrs=${COUNT}`,
 );

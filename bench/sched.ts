@@ -22,3 +22,25 @@ export function schedSince(pid: number | undefined): () => { runPct: number; wai
     return { runPct: pct(to.run - from.run), waitPct: pct(to.wait - from.wait) };
   };
 }
+
+/**
+ * Resident memory of a process and of its child processes (the pipeline child of `sentinela start`), in MB, from
+ * /proc/<pid>/status (VmRSS) and /proc/<pid>/task/<pid>/children; NaN where /proc has none.
+ */
+export function residentMb(pid: number | undefined): { self: number; children: number } {
+  const rss = (p: string | number) => {
+    try {
+      return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    } catch {
+      return NaN;
+    }
+  };
+  const childrenOf = () => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  return { self: rss(pid ?? NaN), children: childrenOf().reduce((mb, child) => mb + rss(child), 0) };
+}

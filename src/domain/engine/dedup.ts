@@ -1,4 +1,4 @@
-import { hash32 } from '../hash.js';
+import { fmix, hash32, hash64 } from '../hash.js';
 
 /**
  * Remembers which calls the engine has counted, so a re-delivered CDR (Kafka at-least-once, a restarted
@@ -48,7 +48,7 @@ export class CallDedup {
   /** Records the CDR and says whether it is new, the same CDR again, or another leg of a counted call. */
   see(tenant: string, id: string, callId: string | undefined, t: number): Seen {
     const call = callId ?? id;
-    const h = callHash(tenant, call);
+    const h = hash64(tenant, call);
     const idHash = fmix(hash32(id)) >>> 0;
     let slot = h.lo & this.mask;
     for (;;) {
@@ -195,39 +195,4 @@ class Ring {
     this.tenants = tenants;
     this.head = 0;
   }
-}
-
-/** Two independent 32-bit hashes of tenant NUL call, read in place (no key string built per CDR). */
-const scratch = { hi: 0, lo: 0 };
-function callHash(tenant: string, call: string): { hi: number; lo: number } {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  for (let i = 0; i < tenant.length; i++) {
-    const c = tenant.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  a = Math.imul(a, 0x01000193); // the NUL between tenant and call
-  b = Math.imul(b, 0x5bd1e995);
-  b ^= b >>> 15;
-  for (let i = 0; i < call.length; i++) {
-    const c = call.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  scratch.hi = fmix(b) >>> 0;
-  scratch.lo = fmix(a) >>> 0;
-  if (scratch.hi === EMPTY && scratch.lo === EMPTY) scratch.lo = 1;
-  return scratch;
-}
-
-/** MurmurHash3's finaliser: every input bit reaches the low bits the table indexes by. */
-function fmix(x: number): number {
-  let h = x ^ (x >>> 16);
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

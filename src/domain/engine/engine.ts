@@ -175,7 +175,7 @@ export class Engine {
       let limits = this.limits[i] as Limits;
       const baseline = this.baselines[i];
       if (baseline && learning) {
-        call ??= { e: event, at: this.usage.hourOf(event), teaches };
+        call ??= { e: event, at: this.usage.hourOf(event), teaches, taints: fresh || !rebuild };
         limits = baseline.judge(call, observation.value);
       }
       if (!rebuild) this.record(rule.id, this.episodes.decide(rule, subject, observation, event, decidedAt, this.ring.idsOf, limits), verdicts);

@@ -10,6 +10,7 @@ import { verdictId, subjectText, type Alert, type Block, type Severity, type Sub
 import { round2 } from '../round.js';
 import { ruleThrottle, supersede } from './rule-throttle.js';
 import { blockOfEntry, type BlockEntry } from '../blocks/block-table.js';
+import { RestoredBlocks } from './restored-blocks.js';
 
 interface Episode {
   quietUntil: number;
@@ -48,10 +49,13 @@ export class EpisodeBook {
   /** Block start times per tenant + subject, for escalation. */
   private readonly history = new Map<string, number[]>();
 
+  /** A rebuild's blocks, waiting until their subject is decided on again (see RestoredBlocks). */
+  private readonly restored = new RestoredBlocks();
+
   constructor(private readonly escalation: Escalation) {}
 
   get size(): number {
-    return this.episodes.size + this.history.size;
+    return this.episodes.size + this.history.size + this.restored.size;
   }
 
   /**
@@ -73,6 +77,7 @@ export class EpisodeBook {
     const blocking = limits.blockAt !== undefined && obs.value >= limits.blockAt;
     if (severity === null && !blocking) return NOTHING;
     const rank = blocking ? 3 : severity === 'critical' ? 2 : 1;
+    this.relearn(event.tenant, subject);
     const subjectKey = subjectText(subject);
     const key = episodeKey(event.tenant, rule.id, subjectKey);
     const episode = this.episodes.get(key);
@@ -162,30 +167,43 @@ export class EpisodeBook {
   /**
    * Re-learns a block issued before a restart (state rebuild): repeats stay suppressed until it expires and
    * it counts for escalation. Call before replaying the CDRs that caused it, which then find it and stay quiet.
-   * The entry may be a reader's reused object: only a throttle is kept whole (a copy: its block lifts it).
+   * Held compactly until the subject is decided on (RestoredBlocks). The entry may be a reader's reused object: only
+   * a throttle is kept whole (a copy: its block lifts it), and re-learnt at once.
    */
   restore(block: BlockEntry): void {
-    const subject = subjectText(block.subject);
-    const key = episodeKey(block.tenant, block.rule, subject);
-    const episode = this.episodes.get(key);
     // a throttle keeps its warn quiet and is lifted by the rule's block; it is no offence for escalation
     if (block.throttle !== undefined) {
+      this.relearn(block.tenant, block.subject); // the subject's earlier blocks first, in the order restored
+      const key = episodeKey(block.tenant, block.rule, subjectText(block.subject));
+      const episode = this.episodes.get(key);
       this.episodes.set(key, {
         quietUntil: Math.max(block.expiresAt, episode?.quietUntil ?? -Infinity),
         rank: episode && episode.quietUntil > block.startsAt ? Math.max(1, episode.rank) : 1,
         suppressed: 0,
         throttle: blockOfEntry(block),
       });
-      return;
-    }
-    if (!episode || episode.quietUntil < block.expiresAt) this.episodes.set(key, { quietUntil: block.expiresAt, rank: 3, suppressed: 0 });
-    const historyKey = `${block.tenant}\u0000${subject}`;
+    } else this.restored.add(block.tenant, block.subject, block.rule, block.startsAt, block.expiresAt);
+  }
+
+  /** Re-learns the subject's restored blocks, if any are still waiting: before anything reads or sets its episodes. */
+  private relearn(tenant: string, subject: Subject): void {
+    if (this.restored.size === 0) return;
+    const text = subjectText(subject);
+    this.restored.take(tenant, subject, (rule, startsAt, expiresAt) => this.learnBlock(tenant, rule, text, startsAt, expiresAt));
+  }
+
+  /** A restored block: repeats stay quiet until it expires, and it counts for escalation. */
+  private learnBlock(tenant: string, rule: string, subject: string, startsAt: number, expiresAt: number): void {
+    const key = episodeKey(tenant, rule, subject);
+    const episode = this.episodes.get(key);
+    if (!episode || episode.quietUntil < expiresAt) this.episodes.set(key, { quietUntil: expiresAt, rank: 3, suppressed: 0 });
+    const historyKey = `${tenant}\u0000${subject}`;
     const starts = this.history.get(historyKey);
-    if (starts === undefined) this.history.set(historyKey, [block.startsAt]);
+    if (starts === undefined) this.history.set(historyKey, [startsAt]);
     // a rebuild reads blocks oldest first: appending keeps the starts sorted
-    else if ((starts[starts.length - 1] as number) < block.startsAt) starts.push(block.startsAt);
-    else if (!starts.includes(block.startsAt)) {
-      starts.push(block.startsAt);
+    else if ((starts[starts.length - 1] as number) < startsAt) starts.push(startsAt);
+    else if (!starts.includes(startsAt)) {
+      starts.push(startsAt);
       starts.sort((a, b) => a - b);
     }
   }
@@ -196,6 +214,7 @@ export class EpisodeBook {
    * blocks (a later decision replaces an earlier one, as in `decide`).
    */
   restoreAlert(alert: RestoredAlert, quietUntil: number): void {
+    this.relearn(alert.tenant, alert.subject);
     this.episodes.set(episodeKey(alert.tenant, alert.rule, subjectText(alert.subject)), {
       quietUntil,
       rank: alert.severity === 'critical' ? 2 : 1,
@@ -205,6 +224,7 @@ export class EpisodeBook {
 
   /** Forgets episodes that ended before `horizon` and block history older than the escalation period. */
   trim(horizonOf: (key: string) => number): void {
+    this.restored.trim((tenant) => horizonOf(`${tenant}\u0000`), this.escalation.withinMs);
     // forEach, not for…of: the entries iterator allocates an array per key
     this.episodes.forEach((e, key, episodes) => {
       if (e.quietUntil < horizonOf(key)) episodes.delete(key);

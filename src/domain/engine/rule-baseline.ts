@@ -31,7 +31,7 @@ export class RuleBaseline {
 
   /** The thresholds for `value`, observed on the subject of the call the usage book observed last; learns it when ordinary. */
   judge(call: LearningCall, value: number): Limits {
-    const { at, teaches } = call;
+    const { at, teaches, taints } = call;
     const quiet = value < this.quiet;
     const limits = quiet ? this.plain : scaled(this.rule, this.usage.baseline(this.slot, this.rule.baseline.coldStart, call, this.peers));
     if (quiet || value < (limits.learnBelow ?? Infinity)) {
@@ -43,9 +43,9 @@ export class RuleBaseline {
     }
     // an anomaly never becomes the baseline: the ramp-up of today is forgotten, and an address that raised the
     // alarm (not a shared office only warned about) is judged by the floor for the rest of its day (also when the
-    // call is replayed or late: a restored taint is kept, and one the snapshot missed is set)
+    // call is late, or replayed after the restored snapshot: a restored taint is kept, and one it missed is set)
     // (a site opening only warned about below its ceiling is not tainted)
-    if (limits.critical !== undefined && value >= Math.min(limits.critical, limits.blockAt ?? Infinity)) this.usage.taint(this.slot.kind, at.day);
+    if (taints && limits.critical !== undefined && value >= Math.min(limits.critical, limits.blockAt ?? Infinity)) this.usage.taint(this.slot.kind, at.day);
     if (!teaches) return limits;
     this.usage.levels(this.slot)?.forgetToday();
     if (this.peers) this.usage.levels(this.peers)?.forgetToday();

@@ -8,6 +8,12 @@ export interface LearningCall {
   readonly at: HourClass;
   /** False while a rebuild replays calls a restored profile already learned. */
   readonly teaches: boolean;
+  /**
+   * Whether an anomaly taints the subject for the rest of its day: not while a rebuild replays calls the restored
+   * profile already judged (it holds their taints; judged again against the end-of-run profile, an opening site
+   * warned about would look like an intruder), but a late call after a restart does.
+   */
+  readonly taints: boolean;
 }
 
 /** What a scaled threshold is scaled by, and why (alerts explain themselves). */

@@ -46,4 +46,17 @@ describe('engine: each call counted once, each tenant its own stream', () => {
     const [next] = blocksOf(rebuilt.feed(...series('2026-03-02T10:10:00-03:00', 5, 5, (at) => rebuilt.call(at))));
     assert.equal(next?.level, 2, 'the restored block counts as the first offence');
   });
+
+  it('a restored block that expired, its subject silent through the trims since, still counts for escalation within a day', () => {
+    const h = harness({ only: ['velocity-caller'] });
+    const [original] = blocksOf(h.feed(...series('2026-03-02T10:00:00-03:00', 5, 5, (at) => h.call(at))));
+    assert.ok(original);
+    const rebuilt = harness({ only: ['velocity-caller'] });
+    rebuilt.engine.restoreBlock(original);
+    // eight hours of other callers, a call each: past the block's end and the lateness, enough calls to trim state
+    const others = series('2026-03-02T10:06:00-03:00', 5_000, 6, (at, i) => rebuilt.call(at, { caller: `+5511${String(30_000_000 + i * 37)}` }));
+    assert.deepEqual(rebuilt.feed(...others), []);
+    const [next] = blocksOf(rebuilt.feed(...series('2026-03-02T18:30:00-03:00', 5, 5, (at) => rebuilt.call(at))));
+    assert.equal(next?.level, 2, 'blocked 8.5 hours earlier, within the 24-hour escalation window');
+  });
 });

@@ -69,8 +69,27 @@ describe('G3: learned usage survives a restart', () => {
         assert.deepEqual(got.map(view), expected.map(view));
       }),
       // a fixed seed keeps CI reproducible; 3,000 random runs passed once the rebuild restored alerts and stopped
-      // deciding on replayed CDRs (each case had found a difference: a repeated warn, a block one level higher)
-      { numRuns: 150, seed: 20261202 },
+      // deciding on replayed CDRs (each case had found a difference: a repeated warn, a block one level higher).
+      // The example below was 8 in 1,500 random runs: an office's first minute on a tenant's first day, warned
+      // about as a site opening, was tainted when its replayed calls were judged against the end-of-run profile
+      // (by then the account had a second address), so the restarted engine blocked the office two minutes later.
+      {
+        numRuns: 150,
+        seed: 20261202,
+        examples: [
+          [
+            [
+              { minute: 0, burst: 5, ip: 2, caller: 0, account: 0, abroad: false, billSec: 0 },
+              { minute: 0, burst: 1, ip: 0, caller: 0, account: 1, abroad: false, billSec: 0 },
+              { minute: 0, burst: 1, ip: 0, caller: 0, account: 1, abroad: false, billSec: 0 },
+              { minute: 0, burst: 1, ip: 0, caller: 0, account: 0, abroad: false, billSec: 29 },
+              { minute: 2, burst: 4, ip: 2, caller: 0, account: 0, abroad: false, billSec: 0 },
+              { minute: 2, burst: 1, ip: 2, caller: 0, account: 0, abroad: false, billSec: 0 },
+            ],
+            0.6153846153846154,
+          ],
+        ],
+      },
     );
   });
 });
