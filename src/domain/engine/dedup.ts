@@ -1,4 +1,5 @@
 import { fmix, hash32, hash64 } from '../hash.js';
+import { HashSlots } from '../hash-slots.js';
 
 /**
  * Remembers which calls the engine has counted, so a re-delivered CDR (Kafka at-least-once, a restarted
@@ -14,112 +15,51 @@ import { fmix, hash32, hash64 } from '../hash.js';
  */
 export type Seen = 'new' | 'duplicate' | 'leg';
 
-const EMPTY = 0;
 const MIN_SLOTS = 1024;
 
 export class CallDedup {
-  // the table: slot → call hash (hi, lo; 0/0 is an empty slot) and the counted leg's id hash
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  private leg: Uint32Array;
-  private mask: number;
+  // the table: call hash → the counted leg's id hash
+  private table: HashSlots;
   // recorded calls in insertion order, a ring: call hash, tenant and event time of each
   private readonly order: Ring;
-  private count = 0;
 
   /** `minSlots`, a power of two, is the least the table and ring shrink back to (small in tests: probes wrap, tables resize). */
   constructor(private readonly minSlots = MIN_SLOTS) {
-    this.hi = new Uint32Array(minSlots);
-    this.lo = new Uint32Array(minSlots);
-    this.leg = new Uint32Array(minSlots);
-    this.mask = minSlots - 1;
+    this.table = new HashSlots(1, minSlots);
     this.order = new Ring(minSlots);
   }
 
   get size(): number {
-    return this.count;
+    return this.table.size;
   }
 
   /** Bytes of the typed arrays (outside the JS heap): the table and the ring. */
   get bufferBytes(): number {
-    return this.hi.byteLength * 3 + this.order.bufferBytes;
+    return this.table.bufferBytes + this.order.bufferBytes;
   }
 
   /** Records the CDR and says whether it is new, the same CDR again, or another leg of a counted call. */
   see(tenant: string, id: string, callId: string | undefined, t: number): Seen {
-    const call = callId ?? id;
-    const h = hash64(tenant, call);
+    const h = hash64(tenant, callId ?? id);
     const idHash = fmix(hash32(id)) >>> 0;
-    let slot = h.lo & this.mask;
-    for (;;) {
-      const lo = this.lo[slot] as number;
-      const hi = this.hi[slot] as number;
-      if (lo === EMPTY && hi === EMPTY) break;
-      if (lo === h.lo && hi === h.hi) return this.leg[slot] === idHash ? 'duplicate' : 'leg';
-      slot = (slot + 1) & this.mask;
-    }
-    this.hi[slot] = h.hi;
-    this.lo[slot] = h.lo;
-    this.leg[slot] = idHash;
+    const slot = this.table.find(h.hi, h.lo);
+    if (slot >= 0) return (this.table.values[0] as Uint32Array)[slot] === idHash ? 'duplicate' : 'leg';
     this.order.push(h.hi, h.lo, tenant, t);
-    if (++this.count * 2 > this.mask + 1) this.resize((this.mask + 1) * 2);
+    this.table.add(h.hi, h.lo, idHash);
     return 'new';
   }
 
   /** Forgets calls recorded with an event time before their tenant's horizon (insertion order; late entries go later). */
   trim(horizonOf: (tenant: string) => number): void {
-    const order = this.order;
+    const { order, table } = this;
     while (order.length > 0 && order.headTime() < horizonOf(order.headTenant())) {
-      this.remove(order.headHi(), order.headLo());
+      const slot = table.find(order.headHi(), order.headLo());
+      if (slot >= 0) table.remove(slot);
       order.shift();
     }
     // a peak's room is given back as the calls it held age out
-    if (this.count * 8 < this.mask + 1 && this.mask + 1 > this.minSlots) this.resize((this.mask + 1) / 2);
+    if (table.size * 8 < table.capacity && table.capacity > this.minSlots) table.resize(table.capacity / 2);
     if (order.length * 4 < order.capacity && order.capacity > this.minSlots) order.resize(order.capacity / 2);
-  }
-
-  /** Backward-shift deletion: the entries after the hole that probed past it move up, so no tombstones accumulate. */
-  private remove(hi: number, lo: number): void {
-    const mask = this.mask;
-    let slot = lo & mask;
-    while (this.lo[slot] !== lo || this.hi[slot] !== hi) {
-      if (this.lo[slot] === EMPTY && this.hi[slot] === EMPTY) return;
-      slot = (slot + 1) & mask;
-    }
-    this.count--;
-    let hole = slot;
-    for (let next = (hole + 1) & mask; ; next = (next + 1) & mask) {
-      const nextLo = this.lo[next] as number;
-      if (nextLo === EMPTY && this.hi[next] === EMPTY) break;
-      const home = nextLo & mask;
-      // the entry at `next` fills the hole unless its home slot lies cyclically within (hole, next]
-      if (((next - home) & mask) >= ((next - hole) & mask)) {
-        this.hi[hole] = this.hi[next] as number;
-        this.lo[hole] = nextLo;
-        this.leg[hole] = this.leg[next] as number;
-        hole = next;
-      }
-    }
-    this.hi[hole] = EMPTY;
-    this.lo[hole] = EMPTY;
-  }
-
-  private resize(slots: number): void {
-    const { hi, lo, leg } = this;
-    this.hi = new Uint32Array(slots);
-    this.lo = new Uint32Array(slots);
-    this.leg = new Uint32Array(slots);
-    this.mask = slots - 1;
-    for (let i = 0; i < hi.length; i++) {
-      const l = lo[i] as number;
-      const h = hi[i] as number;
-      if (l === EMPTY && h === EMPTY) continue;
-      let slot = l & this.mask;
-      while (this.lo[slot] !== EMPTY || this.hi[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-      this.hi[slot] = h;
-      this.lo[slot] = l;
-      this.leg[slot] = leg[i] as number;
-    }
   }
 }
 
