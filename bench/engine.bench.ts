@@ -61,8 +61,9 @@ function engineRun(): { perS: number; verdicts: number; rejected: number; keys: 
 
 /**
  * The ratio's budget, stage by stage over the first 200k lines: decoding alone (JSON.parse and the contract),
- * decoding and describing (number normalisation, enrichment), and an engine with no rules (duplicate check, tenant
- * streams, what every call learns): what is left of the goal's budget for the rules.
+ * decoding and describing (number normalisation, enrichment), and an engine with no rules (the duplicate check,
+ * tenant streams, what signalling learns of every call; usage profiles are learned for the rules that read them):
+ * what is left of the goal's budget for the rules.
  */
 function stageRuns(): { decode: number; describe: number; noRules: number } {
   const some = lines.slice(0, 200_000);
