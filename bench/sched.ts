@@ -25,7 +25,8 @@ export function schedSince(pid: number | undefined): () => { runPct: number; wai
 
 /**
  * Resident memory of a process and of its child processes (the pipeline child of `sentinela start`), in MB, from
- * /proc/<pid>/status (VmRSS) and /proc/<pid>/task/<pid>/children; NaN where /proc has none.
+ * /proc/<pid>/status (VmRSS) and /proc/<pid>/task/<pid>/children; NaN for a process /proc does not show (0 for
+ * children when it lists none).
  */
 export function residentMb(pid: number | undefined): { self: number; children: number } {
   const rss = (p: string | number) => {

@@ -8,7 +8,7 @@ const EMPTY = 0;
 export class HashSlots {
   private hi: Uint32Array;
   private lo: Uint32Array;
-  /** The values of each slot, column by column: `values[c][slot]`. */
+  /** The values of each slot, column by column: `values[c][slot]` (new arrays when the table resizes). */
   values: Uint32Array[];
   private mask: number;
   size = 0;
@@ -32,22 +32,24 @@ export class HashSlots {
     return this.capacity * 4 * (2 + this.columns);
   }
 
-  /** The slot holding (hi, lo), or -1. */
+  /** The slot holding (hi, lo); if absent, `~slot` of the empty slot it would take (negative), for `add`. */
   find(hi: number, lo: number): number {
     let slot = lo & this.mask;
     for (;;) {
       const l = this.lo[slot] as number;
       const h = this.hi[slot] as number;
       if (l === lo && h === hi) return slot;
-      if (l === EMPTY && h === EMPTY) return -1;
+      if (l === EMPTY && h === EMPTY) return ~slot;
       slot = (slot + 1) & this.mask;
     }
   }
 
-  /** Adds (hi, lo), absent, with the first columns' values (the table may grow: slots move). */
-  add(hi: number, lo: number, a: number, b = 0): void {
-    let slot = lo & this.mask;
-    while (this.lo[slot] !== EMPTY || this.hi[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+  /**
+   * Adds (hi, lo) where `find` said it would go (`absent`, its negative answer, with nothing added or removed since)
+   * with the first columns' values. The table may grow: slots move, and `values` is then new arrays.
+   */
+  add(absent: number, hi: number, lo: number, a: number, b = 0): void {
+    const slot = ~absent;
     this.hi[slot] = hi;
     this.lo[slot] = lo;
     (this.values[0] as Uint32Array)[slot] = a;

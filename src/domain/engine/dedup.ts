@@ -45,7 +45,7 @@ export class CallDedup {
     const slot = this.table.find(h.hi, h.lo);
     if (slot >= 0) return (this.table.values[0] as Uint32Array)[slot] === idHash ? 'duplicate' : 'leg';
     this.order.push(h.hi, h.lo, tenant, t);
-    this.table.add(h.hi, h.lo, idHash);
+    this.table.add(slot, h.hi, h.lo, idHash);
     return 'new';
   }
 

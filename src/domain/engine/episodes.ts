@@ -10,7 +10,7 @@ import { verdictId, subjectText, type Alert, type Block, type Severity, type Sub
 import { round2 } from '../round.js';
 import { ruleThrottle, supersede } from './rule-throttle.js';
 import { blockOfEntry, type BlockEntry } from '../blocks/block-table.js';
-import { RestoredBlocks } from './restored-blocks.js';
+import { GONE, RestoredBlocks } from './restored-blocks.js';
 
 interface Episode {
   quietUntil: number;
@@ -52,7 +52,11 @@ export class EpisodeBook {
   /** A rebuild's blocks, waiting until their subject is decided on again (see RestoredBlocks). */
   private readonly restored = new RestoredBlocks();
 
-  constructor(private readonly escalation: Escalation) {}
+  /** `holdRestored` false: restored blocks are re-learnt at once (the reference of the equivalence property test). */
+  constructor(
+    private readonly escalation: Escalation,
+    private readonly holdRestored = true,
+  ) {}
 
   get size(): number {
     return this.episodes.size + this.history.size + this.restored.size;
@@ -77,8 +81,8 @@ export class EpisodeBook {
     const blocking = limits.blockAt !== undefined && obs.value >= limits.blockAt;
     if (severity === null && !blocking) return NOTHING;
     const rank = blocking ? 3 : severity === 'critical' ? 2 : 1;
-    this.relearn(event.tenant, subject);
     const subjectKey = subjectText(subject);
+    this.relearn(event.tenant, subject, subjectKey);
     const key = episodeKey(event.tenant, rule.id, subjectKey);
     const episode = this.episodes.get(key);
     if (episode && event.t < episode.quietUntil && rank <= episode.rank) {
@@ -182,21 +186,24 @@ export class EpisodeBook {
         suppressed: 0,
         throttle: blockOfEntry(block),
       });
-    } else this.restored.add(block.tenant, block.subject, block.rule, block.startsAt, block.expiresAt);
+    } else {
+      this.restored.add(block.tenant, block.subject, block.rule, block.startsAt, block.expiresAt);
+      if (!this.holdRestored) this.relearn(block.tenant, block.subject);
+    }
   }
 
   /** Re-learns the subject's restored blocks, if any are still waiting: before anything reads or sets its episodes. */
-  private relearn(tenant: string, subject: Subject): void {
+  private relearn(tenant: string, subject: Subject, text = subjectText(subject)): void {
     if (this.restored.size === 0) return;
-    const text = subjectText(subject);
     this.restored.take(tenant, subject, (rule, startsAt, expiresAt) => this.learnBlock(tenant, rule, text, startsAt, expiresAt));
   }
 
-  /** A restored block: repeats stay quiet until it expires, and it counts for escalation. */
+  /** A restored block: repeats stay quiet until it expires, and it counts for escalation (each unless trimmed: GONE). */
   private learnBlock(tenant: string, rule: string, subject: string, startsAt: number, expiresAt: number): void {
     const key = episodeKey(tenant, rule, subject);
     const episode = this.episodes.get(key);
-    if (!episode || episode.quietUntil < expiresAt) this.episodes.set(key, { quietUntil: expiresAt, rank: 3, suppressed: 0 });
+    if (expiresAt !== GONE && (!episode || episode.quietUntil < expiresAt)) this.episodes.set(key, { quietUntil: expiresAt, rank: 3, suppressed: 0 });
+    if (startsAt === GONE) return;
     const historyKey = `${tenant}\u0000${subject}`;
     const starts = this.history.get(historyKey);
     if (starts === undefined) this.history.set(historyKey, [startsAt]);

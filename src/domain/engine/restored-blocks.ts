@@ -6,6 +6,8 @@ const MIN_SLOTS = 1024;
 const NONE = -1;
 /** An entry trimmed, or taken: its chain still links through it. */
 const DEAD = -1;
+/** A block's expiry or start once trimmed: it no longer quiets its rule, or no longer counts for escalation. */
+export const GONE = -Infinity;
 
 /**
  * The rule blocks a state rebuild restores, held compactly until the engine decides on their subject again (issue
@@ -14,8 +16,8 @@ const DEAD = -1;
  * (tenant, kind, value) in a HashSlots table, its blocks a chain of entries in restore order.
  * EpisodeBook takes a subject's blocks out the first time it decides on the subject and re-learns them then, in the
  * order they were restored, so it decides as if it had re-learnt them at the rebuild (property-tested).
- * Two of a million restored subjects share a hash with a chance of some 3 in 10^8 (their blocks would then be re-learnt
- * for both).
+ * Two of a million restored subjects share a hash with a chance of some 3 in 10^8: the one decided on first would
+ * then re-learn the other's blocks as its own, and the other none.
  */
 export class RestoredBlocks {
   // the table: subject hash → its first and last entry
@@ -55,7 +57,7 @@ export class RestoredBlocks {
     const h = hash64(tenant, subject.kind, subject.value);
     const slot = this.table.find(h.hi, h.lo);
     if (slot < 0) {
-      this.table.add(h.hi, h.lo, entry, entry); // the subject's first and last entry
+      this.table.add(slot, h.hi, h.lo, entry, entry); // the subject's first and last entry
       return;
     }
     const last = this.table.values[1] as Uint32Array;
@@ -63,7 +65,7 @@ export class RestoredBlocks {
     last[slot] = entry;
   }
 
-  /** Hands the subject's blocks to `each` in restore order and forgets them; false if it had none. */
+  /** Hands the subject's blocks to `each` in restore order (a part trimmed is GONE) and forgets them; false if it had none. */
   take(tenant: string, subject: Subject, each: (rule: string, startsAt: number, expiresAt: number) => void): boolean {
     if (this.live === 0) return false;
     const h = hash64(tenant, subject.kind, subject.value);
@@ -84,8 +86,9 @@ export class RestoredBlocks {
   }
 
   /**
-   * Forgets blocks that can no longer quiet a rule or count for escalation: expired before their tenant's horizon
-   * and started more than `withinMs` before it (what EpisodeBook.trim forgets of a block it re-learnt).
+   * Forgets what EpisodeBook.trim forgets of a block it re-learnt, part by part, each once for good (a tenant's
+   * horizon may move back: its first CDR after a rebuild replaces the watermark it borrowed): the quiet it gives its
+   * rule once it expired before its tenant's horizon, its count for escalation once it started `withinMs` before.
    */
   trim(horizonOf: (tenant: string) => number, withinMs: number): void {
     if (this.live === 0) return;
@@ -93,7 +96,9 @@ export class RestoredBlocks {
     for (let entry = 0; entry < this.entries; entry++) {
       if (this.ruleOf[entry] === DEAD) continue;
       const horizon = horizons[this.tenantOf[entry] as number] as number;
-      if ((this.expiresAt[entry] as number) < horizon && (this.startsAt[entry] as number) <= horizon - withinMs) {
+      if ((this.expiresAt[entry] as number) < horizon) this.expiresAt[entry] = GONE;
+      if ((this.startsAt[entry] as number) <= horizon - withinMs) this.startsAt[entry] = GONE;
+      if (this.expiresAt[entry] === GONE && this.startsAt[entry] === GONE) {
         this.ruleOf[entry] = DEAD;
         this.live--;
       }

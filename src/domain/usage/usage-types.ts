@@ -11,7 +11,9 @@ export interface LearningCall {
   /**
    * Whether an anomaly taints the subject for the rest of its day: not while a rebuild replays calls the restored
    * profile already judged (it holds their taints; judged again against the end-of-run profile, an opening site
-   * warned about would look like an intruder), but a late call after a restart does.
+   * warned about would look like an intruder), but a late call after a restart does. Gap: a call that ended
+   * before the snapshot's `through` yet arrived after it is taken as judged; its taint, if it set one, is lost
+   * (its block is restored; only the strictness for the rest of that day goes).
    */
   readonly taints: boolean;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { RestoredBlocks } from '../../../src/domain/engine/restored-blocks.js';
+import { GONE, RestoredBlocks } from '../../../src/domain/engine/restored-blocks.js';
 import type { Subject } from '../../../src/domain/engine/verdicts.js';
 
 interface Held {
@@ -42,7 +42,7 @@ const op = fc.oneof(
 );
 
 describe('RestoredBlocks', () => {
-  it('holds, hands out in restore order and trims exactly what a map of every block would (property)', () => {
+  it('holds, hands out in restore order and trims part by part exactly what a map of every block would (property)', () => {
     let most = 0; // subjects held at once: past 512 the table has grown (and probes wrapped and shifted back)
     fc.assert(
       fc.property(
@@ -72,8 +72,15 @@ describe('RestoredBlocks', () => {
               // each tenant its own horizon, as each tenant stream has its own watermark
               const horizonOf = (tenant: string) => o.horizon - Number(tenant.slice(1)) * o.shift;
               store.trim(horizonOf, withinMs);
+              // each part of a block is forgotten once for good: its quiet once it expired, its count once too old
               for (const [key, held] of model) {
-                const kept = held.filter((h) => !(h.expiresAt < horizonOf(h.tenant) && h.startsAt <= horizonOf(h.tenant) - withinMs));
+                const kept = held
+                  .map((h) => ({
+                    ...h,
+                    expiresAt: h.expiresAt < horizonOf(h.tenant) ? GONE : h.expiresAt,
+                    startsAt: h.startsAt <= horizonOf(h.tenant) - withinMs ? GONE : h.startsAt,
+                  }))
+                  .filter((h) => h.expiresAt !== GONE || h.startsAt !== GONE);
                 if (kept.length === 0) model.delete(key);
                 else model.set(key, kept);
               }
