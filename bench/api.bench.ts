@@ -46,7 +46,8 @@ const setupRequest = resolve('bench/block-check-request.cjs');
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
-const serverLog = openSync(join(tmpdir(), 'sentinela-bench-api-server.log'), 'w');
+const serverLogPath = join(tmpdir(), `sentinela-bench-api-server-${process.pid}.log`); // kept: read it after a run
+const serverLog = openSync(serverLogPath, 'w');
 function run(args: string[], env: Record<string, string> = {}, logTo?: number): ChildProcess {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', logTo ?? 'pipe', logTo ?? 'inherit'] });
   children.push(child);
@@ -119,7 +120,7 @@ const env = {
   MIGRATE_ON_START: 'true',
 };
 const seed = run(['--import', 'tsx', 'bench/api-seed.ts'], { ...env, BENCH_BLOCKS: String(BLOCKS) });
-log(`bench:api: ${(await firstLine(seed)).trim()}`);
+log(`bench:api: ${(await firstLine(seed)).trim()}; the server logs to ${serverLogPath}`);
 await once(seed, 'exit');
 const issue = run(['bin/sentinela.js', 'apikey', 'add', '--tenant', '*', '--name', 'bench'], env);
 const key = (await firstLine(issue)).trim();
