@@ -98,9 +98,7 @@ const ratioOf = (perS: number): string => (perS / parsePerS).toFixed(3);
 console.error(
   `stages (first ${Math.min(lines.length, 200_000)} lines), ratio to JSON.parse: decode ${ratioOf(stages.decode)}, decode + describe ${ratioOf(stages.describe)}, engine without rules ${ratioOf(stages.noRules)}, with the ${cdrRules} CDR rules ${ratioOf(run.perS)}`,
 );
-console.error(
-  `engine: ${Math.round(run.perS)} CDRs/s (decode + normalise + ${ruleFiles.rules.length} rules), ${run.verdicts} verdicts, ${run.rejected} rejected`,
-);
+console.error(`engine: ${Math.round(run.perS)} CDRs/s (decode + normalise + ${cdrRules} CDR rules), ${run.verdicts} verdicts, ${run.rejected} rejected`);
 console.error(`keys held at the end: ${JSON.stringify(run.keys)}`);
 console.error(`JSON.parse alone: ${Math.round(parsePerS)} lines/s`);
 
