@@ -57,6 +57,15 @@ export class HashSlots {
     if (++this.size * 2 > this.capacity) this.resize(this.capacity * 2);
   }
 
+  /** Calls `each` with every occupied slot and its hash (the table must not change meanwhile). */
+  forEach(each: (slot: number, hi: number, lo: number) => void): void {
+    for (let slot = 0; slot < this.lo.length; slot++) {
+      const l = this.lo[slot] as number;
+      const h = this.hi[slot] as number;
+      if (l !== EMPTY || h !== EMPTY) each(slot, h, l);
+    }
+  }
+
   /** Empties `slot`: the entries after it that probed past it move up. */
   remove(slot: number): void {
     const mask = this.mask;

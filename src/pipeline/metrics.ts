@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RuleStats } from '../domain/engine/engine.js';
+import type { Logger } from 'pino';
+import type { Engine, RuleStats } from '../domain/engine/engine.js';
 
 /** The processor's Prometheus metrics, updated per event (never recomputed over a window). */
 export function createPipelineMetrics(registry: Registry = new Registry(), withDefaults = true) {
@@ -51,33 +52,58 @@ export function createPipelineMetrics(registry: Registry = new Registry(), withD
     lag: new Gauge({ name: 'sentinela_consumer_lag', help: 'messages behind the partition high watermark', labelNames: ['topic', 'partition'], registers: r }),
     ruleEvaluations: new Counter({ name: 'sentinela_rule_evaluations_total', help: 'CDRs evaluated per rule', labelNames: ['rule'], registers: r }),
     verdicts: new Counter({ name: 'sentinela_verdicts_total', help: 'verdicts per rule and kind', labelNames: ['rule', 'kind'], registers: r }),
+    usageSubjects: new Gauge({ name: 'sentinela_usage_subjects', help: 'subjects (IPs, accounts, callers) with a learned usage profile', registers: r }),
+    usageDropped: new Counter({
+      name: 'sentinela_usage_subjects_dropped_total',
+      help: 'usage profiles dropped to make room, by kind: a kind reached SENTINELA_MAX_USAGE_SUBJECTS (a flood of spoofed callers or IPs, or a cap too low)',
+      labelNames: ['kind'],
+      registers: r,
+    }),
     rebuildSeconds: new Gauge({ name: 'sentinela_state_rebuild_seconds', help: 'duration of the last rule-state rebuild', registers: r }),
     rebuildCdrs: new Gauge({ name: 'sentinela_state_rebuild_cdrs', help: 'CDRs replayed by the last rule-state rebuild', registers: r }),
   };
 }
 export type PipelineMetrics = ReturnType<typeof createPipelineMetrics>;
 
+/** What the reporter reads of an engine. */
+export type EngineStats = Pick<Engine, 'ruleStats' | 'usageSubjects'>;
+
 /**
- * Per-rule counters: the engine counts per event; Prometheus gets the increments since the last report. A rebuilt
- * engine starts from its warm-up counts, which are a baseline, not new work.
+ * The engine's counters (per rule; usage profiles dropped by the cap): the engine counts per event; Prometheus gets
+ * the increments since the last report. A rebuilt engine starts from its warm-up counts, which are a baseline, not
+ * new work. Profiles dropped by the cap are also logged: learning is being lost.
  */
-export class RuleReporter {
+export class EngineReporter {
   private reported = new Map<string, RuleStats>();
+  private dropped: Partial<Record<string, number>> = {};
 
-  constructor(private readonly metrics: PipelineMetrics) {}
+  constructor(
+    private readonly metrics: PipelineMetrics,
+    private readonly log: Logger,
+  ) {}
 
-  baseline(stats: ReadonlyMap<string, RuleStats>): void {
-    this.reported = new Map([...stats].map(([id, s]) => [id, { ...s }]));
+  baseline(engine: EngineStats): void {
+    this.reported = new Map([...engine.ruleStats].map(([id, s]) => [id, { ...s }]));
+    this.dropped = { ...engine.usageSubjects.dropped };
   }
 
-  report(stats: ReadonlyMap<string, RuleStats>): void {
-    for (const [rule, s] of stats) {
+  report(engine: EngineStats): void {
+    for (const [rule, s] of engine.ruleStats) {
       const last = this.reported.get(rule) ?? { evaluations: 0, alerts: 0, blocks: 0, throttles: 0, suppressed: 0 };
       if (s.evaluations > last.evaluations) this.metrics.ruleEvaluations.inc({ rule }, s.evaluations - last.evaluations);
       if (s.alerts > last.alerts) this.metrics.verdicts.inc({ rule, kind: 'alert' }, s.alerts - last.alerts);
       if (s.blocks > last.blocks) this.metrics.verdicts.inc({ rule, kind: 'block' }, s.blocks - last.blocks);
       if (s.throttles > last.throttles) this.metrics.verdicts.inc({ rule, kind: 'throttle' }, s.throttles - last.throttles);
       this.reported.set(rule, { ...s });
+    }
+    const usage = engine.usageSubjects;
+    this.metrics.usageSubjects.set(usage.held);
+    for (const [kind, n] of Object.entries(usage.dropped)) {
+      const more = n - (this.dropped[kind] ?? 0);
+      if (more <= 0) continue;
+      this.metrics.usageDropped.inc({ kind }, more);
+      this.dropped[kind] = n;
+      this.log.warn({ kind, dropped: more, held: usage.held }, 'usage profiles full: the least established were dropped to make room');
     }
   }
 }

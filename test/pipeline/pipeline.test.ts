@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import { Registry } from 'prom-client';
 import { loadRuleFiles } from '../../src/adapters/files/rule-files.js';
 import { parseConfig } from '../../src/config/config.js';
 import { SentinelaError } from '../../src/errors.js';
@@ -7,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { pipelineParts } from '../../src/main/parts.js';
 import type { PendingBatch } from '../../src/pipeline/batch.js';
 import { BodyIngest } from '../../src/pipeline/body-ingest.js';
+import { createPipelineMetrics } from '../../src/pipeline/metrics.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { BatchSink } from '../../src/pipeline/ports.js';
 
@@ -117,6 +120,41 @@ describe('the pipeline with an HTTP body as its source', () => {
     const again = ingest.ingest(body, 'canonical').then((a) => order.push(`answered duplicates=${a.duplicates}`));
     await Promise.all([first, again]);
     assert.deepEqual(order, ['stored d1', 'answered accepted=1', 'answered duplicates=1']);
+    await pipeline.stop();
+  });
+
+  it('counts and logs usage profiles the cap dropped to make room (a flood of callers), once each', async () => {
+    const metrics = createPipelineMetrics(new Registry(), false);
+    type Line = { msg: string; kind?: string; dropped?: number };
+    const logged: Line[] = [];
+    const out = new PassThrough().on('data', (chunk: Buffer) =>
+      chunk
+        .toString()
+        .trim()
+        .split('\n')
+        .forEach((l) => logged.push(JSON.parse(l) as Line)),
+    );
+    const capped = parseConfig({ SENTINELA_MAX_USAGE_SUBJECTS: '1000' });
+    const parts = pipelineParts({ config: capped, ruleFiles, log: createLogger('info', out), sinks: [async () => {}], clock: () => NOW, metrics });
+    const pipeline = new Pipeline(parts);
+    const ingest = new BodyIngest(pipeline);
+    await pipeline.start();
+    const flood = (from: number) =>
+      Array.from({ length: 700 }, (_, i) =>
+        line(`f${from + i}`, NOW - 3_600_000 + (from + i) * 1_000).replace('+551130001000', `+55113${String(1_000_000 + from + i)}`),
+      );
+    await ingest.ingest(Buffer.from(flood(0).join('\n')), 'canonical');
+    await ingest.ingest(Buffer.from(flood(700).join('\n')), 'canonical');
+    const dropped = (await metrics.usageDropped.get()).values;
+    const callers = dropped.find((v) => v.labels.kind === 'caller')?.value ?? 0;
+    // 1,400 callers through a cap of 1,000: a tenth made room once the map was full, then again 100 callers later
+    assert.ok(callers >= 400 && callers <= 500, `${callers} callers dropped`);
+    const warned = logged.filter((l) => l.msg.startsWith('usage profiles full'));
+    assert.equal(
+      warned.reduce((n, l) => n + (l.kind === 'caller' ? (l.dropped ?? 0) : 0), 0),
+      callers,
+    );
+    assert.ok(((await metrics.usageSubjects.get()).values[0]?.value ?? 0) > 1_000, 'the gauge counts every kind');
     await pipeline.stop();
   });
 });

@@ -8,6 +8,7 @@ import { alertQuietUntil, EpisodeBook, type RestoredAlert } from './episodes.js'
 import { ruleLimits, type Limits } from './limits.js';
 import { RuleBaseline } from './rule-baseline.js';
 import { UsageBook, type LearningCall } from '../usage/usage-book.js';
+import type { SubjectKind } from '../usage/subjects.js';
 import type { UsageSnapshot } from '../usage/usage-snapshot.js';
 import { EvidenceRing } from './evidence-ring.js';
 import { NumberMemo } from './number-memo.js';
@@ -265,9 +266,9 @@ export class Engine {
     }
   }
 
-  /** Subjects with a learned usage profile (for the memory benchmark). */
-  get usageSubjects(): number {
-    return this.usage.size;
+  /** Subjects with a learned usage profile, and how many of each kind the cap dropped to make room (metrics). */
+  get usageSubjects(): { readonly held: number; readonly dropped: Readonly<Record<SubjectKind, number>> } {
+    return { held: this.usage.size, dropped: this.usage.dropped };
   }
 
   /** Keys held per rule (for stats and the memory benchmark). */

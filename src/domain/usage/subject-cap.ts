@@ -7,10 +7,11 @@ export const DEFAULT_MAX_SUBJECTS = 500_000;
 /**
  * Makes room in a full map of subjects, freeing a tenth of it at once (so the work is paid once per many calls).
  * Caller IDs and addresses are the caller's to choose: a flood of spoofed ones must not grow memory for the 30 days
- * a profile is kept, nor erase what was learned of real subjects. Those seen in one minute only go first (a spoofed
+ * a profile is kept, nor erase what was learned of real subjects. Returns how many it dropped. Those seen in one minute only go first (a spoofed
  * number calls once), the earliest first; then, if that was not enough, those idle the longest.
  */
-export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number, beforeDrop?: (key: string, s: S) => void): void {
+export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number, beforeDrop?: (key: string, s: S) => void): number {
+  const before = map.size;
   const target = cap - Math.max(1, Math.floor(cap / 10));
   const drop = (s: S, key: string) => {
     beforeDrop?.(key, s);
@@ -20,7 +21,7 @@ export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number, be
     if (map.size > target && s.firstMinute === s.lastMinute) drop(s, key);
   });
   const excess = map.size - target;
-  if (excess <= 0) return;
+  if (excess <= 0) return before - map.size;
   const idle = new Float64Array(map.size);
   let i = 0;
   map.forEach((s) => void (idle[i++] = s.lastMinute));
@@ -29,6 +30,7 @@ export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number, be
   map.forEach((s, key) => {
     if (map.size > target && s.lastMinute <= cutoff) drop(s, key);
   });
+  return before - map.size;
 }
 
 /** Forgets subjects idle for RETENTION_MS before `horizonOf(key)` (with their learned levels), and members as old. */

@@ -62,6 +62,7 @@ export class UsageBook {
   private readonly slots = new Map<string, LevelSlot>();
   private readonly tenantSince = new Map<string, number>();
   private readonly slotCount: Record<SubjectKind, number> = { ip: 0, account: 0, caller: 0 };
+  readonly dropped: Record<SubjectKind, number> = { ip: 0, account: 0, caller: 0 }; // by the cap, to make room (a metric)
   /** The subjects of the call observed last: the rules judging that call read and learn them without a lookup. */
   private ip: IpSite | undefined;
   private account: AccountSite | undefined;
@@ -289,7 +290,7 @@ export class UsageBook {
   private room(map: Map<string, Subject>, kind: SubjectKind): void {
     if (map.size < this.maxSubjects) return;
     const capturing = this.capturing; // takes each subject dropped first
-    makeRoom(map, this.maxSubjects, capturing && ((key, s) => capturing.keep(kind, key, s)));
+    this.dropped[kind] += makeRoom(map, this.maxSubjects, capturing && ((key, s) => capturing.keep(kind, key, s)));
   }
 
   private subject(kind: SubjectKind): Subject | undefined {

@@ -44,6 +44,7 @@ const op = fc.oneof(
 describe('RestoredBlocks', () => {
   it('holds, hands out in restore order and trims part by part exactly what a map of every block would (property)', () => {
     let most = 0; // subjects held at once: past 512 the table has grown (and probes wrapped and shifted back)
+    let compactions = 0; // trims that found fewer than an eighth of the entries live copied them into new arrays
     fc.assert(
       fc.property(
         fc.array(op, { minLength: 1, maxLength: 4000, size: 'max' }),
@@ -91,11 +92,13 @@ describe('RestoredBlocks', () => {
             );
             most = Math.max(most, model.size);
           }
+          compactions += store.compactions;
         },
       ),
       { numRuns: 60, seed: 20261204 },
     );
     assert.ok(most > 1000, `at most ${most} subjects held at once`);
+    assert.ok(compactions >= 3, `${compactions} compactions`); // 8-17 a run of 60 (seeds tried)
   });
 
   it('gives its memory back once every block is taken', () => {
@@ -114,5 +117,23 @@ describe('RestoredBlocks', () => {
       store.take('acme', subjectOf(1), () => {}),
       false,
     );
+  });
+
+  it('compacts once most blocks are taken: later trims scan only what is left, and it still hands out every block', () => {
+    const store = new RestoredBlocks();
+    // two blocks a subject, restored apart (as a rebuild reads them: by time, not by subject)
+    for (let n = 0; n < 40_000; n++) store.add('acme', subjectOf(n % 20_000), n < 20_000 ? 'velocity-caller' : 'velocity-ip', n, n + 60_000);
+    const full = store.bufferBytes;
+    for (let n = 0; n < 19_000; n++) store.take('acme', subjectOf(n), () => {});
+    assert.equal(store.size, 2_000);
+    store.trim(() => 0, 0);
+    assert.equal(store.compactions, 1);
+    assert.ok(store.bufferBytes * 8 < full, `${store.bufferBytes} of ${full} bytes kept`);
+    for (let n = 19_000; n < 20_000; n++) {
+      const got: string[] = [];
+      store.take('acme', subjectOf(n), (rule, startsAt) => got.push(`${rule}@${startsAt}`));
+      assert.deepEqual(got, [`velocity-caller@${n}`, `velocity-ip@${n + 20_000}`]);
+    }
+    assert.equal(store.size, 0);
   });
 });

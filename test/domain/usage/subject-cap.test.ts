@@ -54,8 +54,9 @@ describe('usage profiles stay bounded under spoofed subjects', () => {
           subjects.forEach(({ first, span }, i) => map.set(`k${i}`, span === 0 ? seen(first * MIN) : seen(first * MIN, (first + span) * MIN)));
           const before = new Map(map);
           const cap = map.size;
-          makeRoom(map, cap);
+          const dropped = makeRoom(map, cap);
           assert.equal(map.size, cap - Math.max(1, Math.floor(cap / 10)));
+          assert.equal(dropped, cap - map.size);
           const removed = [...before].filter(([k]) => !map.has(k)).map(([, s]) => s);
           const kept = [...map.values()];
           const oneCall = (s: CallerSite) => s.firstMinute === s.lastMinute;
@@ -72,7 +73,11 @@ describe('usage profiles stay bounded under spoofed subjects', () => {
     const h = harness({ only: ['velocity-ip'], maxUsageSubjects: 40 });
     for (let i = 0; i < 400; i++)
       h.process(h.call(new Date(T0 + i * 1_000).toISOString(), { caller: `+55113${String(1_000_000 + i)}`, srcIp: `10.0.${i >> 8}.${i & 255}` }));
-    assert.ok(h.engine.usageSubjects <= 3 * 40, `${h.engine.usageSubjects} subjects`);
-    assert.ok(h.engine.usageSubjects > 40, 'still learning');
+    assert.ok(h.engine.usageSubjects.held <= 3 * 40, `${h.engine.usageSubjects.held} subjects`);
+    assert.ok(h.engine.usageSubjects.held > 40, 'still learning');
+    // 400 callers and 400 IPs through a cap of 40 a kind: all but the 36-40 left after the last room made were dropped
+    const { dropped } = h.engine.usageSubjects;
+    for (const kind of ['caller', 'ip'] as const) assert.ok(dropped[kind] >= 400 - 40 && dropped[kind] <= 400 - 36, `${kind}: ${dropped[kind]} dropped`);
+    assert.equal(dropped.account, 0);
   });
 });
