@@ -117,9 +117,11 @@ export class ClickHouseStore implements CdrStore {
   }
 
   async recentAlerts(since: number): Promise<RestoredAlert[]> {
-    const rows = await selectRows<{ tenant: string; rule: string; severity: Severity; subject_kind: Subject['kind']; subject_value: string; at_ms: string }>(
+    type Row = { tenant: string; rule: string; severity: Severity; subject_kind: Subject['kind']; subject_value: string; at_ms: string; call: string };
+    const rows = await selectRows<Row>(
       this.client,
-      `SELECT tenant, rule, severity, subject_kind, subject_value, toUnixTimestamp64Milli(at) AS at_ms FROM ${this.db}.alerts FINAL
+      `SELECT tenant, rule, severity, subject_kind, subject_value, toUnixTimestamp64Milli(at) AS at_ms,
+              JSONExtractString(details, 'callStartedAt') AS call FROM ${this.db}.alerts FINAL
        WHERE at >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY at, severity`,
       { since },
       'state rebuild',
@@ -130,6 +132,7 @@ export class ClickHouseStore implements CdrStore {
       severity: r.severity,
       subject: { kind: r.subject_kind, value: r.subject_value },
       at: Number(r.at_ms),
+      details: r.call === '' ? {} : { callStartedAt: r.call },
     }));
   }
 

@@ -217,8 +217,8 @@ export class Engine {
   }
 
   /**
-   * State rebuild: an alert issued before this engine existed (see EpisodeBook.restoreAlert); the CDRs start time
-   * is not stored with it, so its cooldown runs from when the threshold was reached. Alerts of rules this engine
+   * State rebuild: an alert issued before this engine existed (EpisodeBook.restoreAlert), quiet as long as when issued
+   * (from the call that raised it; rows stored without it, from the threshold's time). Alerts of rules this engine
    * does not run (attempt rules, removed rules) are skipped.
    */
   restoreAlert(alert: RestoredAlert): void {
@@ -226,7 +226,8 @@ export class Engine {
     if (!rule) return;
     this.ranges.mark([alert], [rule]);
     const account = alert.subject.kind === 'account' ? alert.subject.value : '';
-    this.episodes.restoreAlert(alert, alertQuietUntil(rule, alert.at, alert.at, this.options.profiles.profile(alert.tenant, account).timeZone));
+    const call = Date.parse(String(alert.details.callStartedAt)) || alert.at;
+    this.episodes.restoreAlert(alert, alertQuietUntil(rule, alert.at, call, this.options.profiles.profile(alert.tenant, account).timeZone));
   }
 
   /** How far back a rebuild must read alerts: the longest cooldown, or a day for daily measures, plus lateness. */
@@ -241,9 +242,8 @@ export class Engine {
   }
 
   /**
-   * Learned usage profiles (G3) of the tenants this engine counted CDRs of, one snapshot per tenant, to store so
-   * that they survive restarts and rebalances (a tenant is one stream: whoever owns its partition saves it).
-   * `beginUsageSnapshot` takes them a slice at a time while CDRs go on being counted: exactly the state it began at.
+   * Learned usage profiles (G3), a snapshot per tenant counted here, stored to survive restarts and rebalances.
+   * `beginUsageSnapshot` takes them a slice at a time while CDRs go on being counted (exactly the state it began at).
    */
   usageSnapshots(): UsageSnapshot[] {
     return this.beginUsageSnapshot().step(Infinity) as UsageSnapshot[];

@@ -32,7 +32,8 @@ export interface Decision {
 }
 
 /** What a rebuild needs of a stored alert. */
-export type RestoredAlert = Pick<Alert, 'tenant' | 'rule' | 'severity' | 'subject' | 'at'>;
+/** An alert as a rebuild reads it back; of its details only `callStartedAt` (its cooldown runs from that call too). */
+export type RestoredAlert = Pick<Alert, 'tenant' | 'rule' | 'severity' | 'subject' | 'at'> & { readonly details: { readonly callStartedAt?: unknown } };
 
 /** One episode per tenant, rule and subject (the tenant first: trimming reads each key's tenant). */
 const episodeKey = (tenant: string, rule: string, subject: string): string => `${tenant}\u0000${rule}\u0000${subject}`;
@@ -151,6 +152,8 @@ export class EpisodeBook {
       verdicts.push(throttle);
     }
     if (blockNote) details['block'] = blockNote;
+    // the call whose CDR raised it: its cooldown runs from there (alertQuietUntil), also once restored after a restart
+    details['callStartedAt'] = new Date(event.t).toISOString();
     verdicts.unshift({
       kind: 'alert',
       id: verdictId(['alert', event.tenant, rule.id, subjectKey, at, alertSeverity]),

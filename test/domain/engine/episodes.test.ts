@@ -75,7 +75,7 @@ describe('EpisodeBook: restored blocks held until their subject is decided on', 
             held.restore(block);
             atOnce.restore(block);
           } else if (o.kind === 'alert') {
-            const alert = { tenant, rule: r.id, severity: o.critical ? ('critical' as const) : ('warn' as const), subject, at: o.at };
+            const alert = { tenant, rule: r.id, severity: o.critical ? ('critical' as const) : ('warn' as const), subject, at: o.at, details: {} };
             held.restoreAlert(alert, o.at + 30 * MIN);
             atOnce.restoreAlert(alert, o.at + 30 * MIN);
           } else {

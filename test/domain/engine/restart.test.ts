@@ -73,6 +73,9 @@ describe('G3: learned usage survives a restart', () => {
       // The example below was 8 in 1,500 random runs: an office's first minute on a tenant's first day, warned
       // about as a site opening, was tainted when its replayed calls were judged against the end-of-run profile
       // (by then the account had a second address), so the restarted engine blocked the office two minutes later.
+      // The second, 1 in ~1,000 random runs: a warn whose threshold was reached 25 s before the call that raised it
+      // (a new account on the IP lowered it) was quiet for its cooldown from that call, but restored from the
+      // threshold's time, so the restarted engine warned again 25 s early; its call's start is now stored with it.
       {
         numRuns: 150,
         seed: 20261202,
@@ -87,6 +90,18 @@ describe('G3: learned usage survives a restart', () => {
               { minute: 2, burst: 1, ip: 2, caller: 0, account: 0, abroad: false, billSec: 0 },
             ],
             0.6153846153846154,
+          ],
+          [
+            [
+              { minute: 2604, burst: 6, ip: 2, caller: 0, account: 0, abroad: false, billSec: 0 },
+              { minute: 0, burst: 2, ip: 2, caller: 0, account: 0, abroad: false, billSec: 0 },
+              { minute: 0, burst: 2, ip: 2, caller: 2, account: 0, abroad: false, billSec: 0 },
+              { minute: 0, burst: 1, ip: 0, caller: 0, account: 0, abroad: false, billSec: 0 },
+              { minute: 2605, burst: 6, ip: 2, caller: 0, account: 1, abroad: false, billSec: 0 },
+              { minute: 0, burst: 1, ip: 0, caller: 0, account: 0, abroad: false, billSec: 0 },
+              { minute: 0, burst: 1, ip: 0, caller: 0, account: 0, abroad: false, billSec: 0 },
+            ],
+            0.7368421052631579,
           ],
         ],
       },
