@@ -5,6 +5,7 @@ import type { Cdr } from '../../../src/domain/cdr/contract.js';
 import type { Verdict } from '../../../src/domain/engine/verdicts.js';
 import type { UsageSnapshot } from '../../../src/domain/usage/usage-snapshot.js';
 import { alertsOf, blocksOf, harness } from './harness.js';
+import { pinned } from '../../rig/property.js';
 
 const RULES = ['velocity-ip', 'velocity-account', 'velocity-caller', 'credential-stuffing', 'new-international-destination'];
 const START = Date.parse('2026-04-16T08:00:00-03:00');
@@ -77,8 +78,7 @@ describe('G3: learned usage survives a restart', () => {
       // (a new account on the IP lowered it) was quiet for its cooldown from that call, but restored from the
       // threshold's time, so the restarted engine warned again 25 s early; its call's start is now stored with it.
       {
-        numRuns: 150,
-        seed: 20261202,
+        ...pinned({ numRuns: 150, seed: 20261202 }),
         examples: [
           [
             [

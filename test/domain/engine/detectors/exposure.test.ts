@@ -5,6 +5,7 @@ import { ExposureDetector } from '../../../../src/domain/engine/detectors/exposu
 import type { CallEvent } from '../../../../src/domain/engine/event.js';
 import { compileRule } from '../../../../src/domain/rules/compile.js';
 import { ruleSpec } from '../../../../src/domain/rules/spec.js';
+import { pinned } from '../../../rig/property.js';
 
 const rule = compileRule(
   ruleSpec.parse({
@@ -56,7 +57,7 @@ describe('exposure window (sum of cost by call end)', () => {
           });
         },
       ),
-      { numRuns: 300, seed: 16 },
+      pinned({ numRuns: 300, seed: 16 }),
     );
   });
 
@@ -140,7 +141,7 @@ describe('exposure window with minDistinct (numbers of the window)', () => {
           });
         },
       ),
-      { numRuns: 300, seed: 16 },
+      pinned({ numRuns: 300, seed: 16 }),
     );
   });
 
