@@ -82,9 +82,11 @@ export class EngineReporter {
     private readonly log: Logger,
   ) {}
 
+  /** A rebuilt engine: its rule counts are warm-up, but profiles it dropped (restored over the cap) are a loss. */
   baseline(engine: EngineStats): void {
     this.reported = new Map([...engine.ruleStats].map(([id, s]) => [id, { ...s }]));
-    this.dropped = { ...engine.usageSubjects.dropped };
+    this.dropped = {};
+    this.reportUsage(engine);
   }
 
   report(engine: EngineStats): void {
@@ -96,6 +98,10 @@ export class EngineReporter {
       if (s.throttles > last.throttles) this.metrics.verdicts.inc({ rule, kind: 'throttle' }, s.throttles - last.throttles);
       this.reported.set(rule, { ...s });
     }
+    this.reportUsage(engine);
+  }
+
+  private reportUsage(engine: EngineStats): void {
     const usage = engine.usageSubjects;
     this.metrics.usageSubjects.set(usage.held);
     for (const [kind, n] of Object.entries(usage.dropped)) {

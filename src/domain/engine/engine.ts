@@ -230,9 +230,9 @@ export class Engine {
     this.episodes.restoreAlert(alert, alertQuietUntil(rule, alert.at, call, this.options.profiles.profile(alert.tenant, account).timeZone));
   }
 
-  /** How far back a rebuild must read alerts: the longest cooldown, or a day for daily measures, plus lateness. */
+  /** How far back a rebuild reads alerts: a cooldown runs from the call, which may start a window after `at`. */
   get alertHorizonMs(): number {
-    return Math.max(86_400_000, ...this.options.rules.map((r) => r.cooldownMs)) + this.lateness;
+    return Math.max(86_400_000, ...this.options.rules.map((r) => r.windowMs + r.cooldownMs)) + this.lateness;
   }
 
   /** State rebuild: a block issued before this engine existed (see EpisodeBook.restore; the entry may be reused). */
@@ -242,7 +242,7 @@ export class Engine {
   }
 
   /**
-   * Learned usage profiles (G3), a snapshot per tenant counted here, stored to survive restarts and rebalances.
+   * Learned usage profiles (G3), a snapshot per tenant counted here (whoever owns its partition saves it).
    * `beginUsageSnapshot` takes them a slice at a time while CDRs go on being counted (exactly the state it began at).
    */
   usageSnapshots(): UsageSnapshot[] {

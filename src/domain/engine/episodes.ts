@@ -31,7 +31,6 @@ export interface Decision {
   readonly suppressed: boolean;
 }
 
-/** What a rebuild needs of a stored alert. */
 /** An alert as a rebuild reads it back; of its details only `callStartedAt` (its cooldown runs from that call too). */
 export type RestoredAlert = Pick<Alert, 'tenant' | 'rule' | 'severity' | 'subject' | 'at'> & { readonly details: { readonly callStartedAt?: unknown } };
 

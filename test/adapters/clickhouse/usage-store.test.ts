@@ -98,7 +98,7 @@ describe('usage profiles in ClickHouse (chDB, or CLICKHOUSE_URL; G3)', () => {
     const restored = newEngine();
     const loaded = (await store.loadUsage()).filter((s) => s.tenant === 'gamma');
     restored.restoreUsage(loaded);
-    assert.deepEqual(restored.usageSubjects.held, engine.usageSubjects.held);
+    assert.equal(restored.usageSubjects.held, engine.usageSubjects.held);
     // issue 16: the accounts' day and month money (money caps) travels with the profile
     assert.ok((loaded[0]?.money?.length ?? 0) > 0);
     feed(restored, 'gamma', '2026-03-02T09:10:00-03:00', 1); // counted: the restored tenant is saved again

@@ -60,8 +60,9 @@ describe('G3: learned usage survives a restart', () => {
 
         const after = harness({ only: RULES, profiles });
         after.engine.restoreUsage(snapshots);
-        // as the rebuild reads them back: alerts oldest first, then blocks
-        for (const a of alertsOf(issued).sort((x, y) => x.at - y.at)) after.engine.restoreAlert(a);
+        // as the rebuild reads them back: alerts of its horizon oldest first, then blocks
+        const since = now - after.engine.alertHorizonMs;
+        for (const a of alertsOf(issued).sort((x, y) => x.at - y.at)) if (a.at >= since) after.engine.restoreAlert(a);
         for (const b of blocksOf(issued)) after.engine.restoreBlock(b);
         const horizon = now - after.engine.stateHorizonMs;
         // the store replays the state horizon in call-end order (ClickHouseStore.recentCdrs)
@@ -106,5 +107,35 @@ describe('G3: learned usage survives a restart', () => {
         ],
       },
     );
+  });
+
+  it('a rebuild reads back an alert whose call started most of a window after its threshold time (its cooldown runs from the call)', () => {
+    // a warn at one call in 24 h: its second alert is reached at an earlier call of the window, 14 h before its own
+    const rule = {
+      id: 'one-a-day',
+      description: 'x',
+      cites: ['F1'],
+      match: { directions: ['outbound'] },
+      key: 'caller',
+      measure: { kind: 'count' },
+      window: '24h',
+      thresholds: { warn: 1 },
+    };
+    const at = (hours: number) => new Date(START + hours * 3_600_000).toISOString();
+    const make = () => harness({ only: [], rules: [rule] });
+    const whole = make();
+    const calls = [0, 10, 24 + 1 / 60, 42].map((h) => whole.call(at(h), { billSec: 0 }));
+    const issued = calls.slice(0, 3).flatMap((c) => [...whole.process(c).verdicts]);
+    assert.equal(alertsOf(issued).length, 2);
+    assert.deepEqual(whole.process(calls[3] as Cdr).verdicts, [], 'quiet until a day after the third call');
+
+    const now = START + 41 * 3_600_000;
+    const after = make();
+    const since = now - after.engine.alertHorizonMs;
+    const read = alertsOf(issued).filter((a) => a.at >= since);
+    assert.equal(read.length, 2, 'the second alert, reached at hour 10, is read back at hour 41');
+    for (const a of read) after.engine.restoreAlert(a);
+    for (const c of calls.slice(0, 3).filter((c) => c.startedAt >= now - after.engine.stateHorizonMs)) after.engine.process(c, now, true);
+    assert.deepEqual(after.process(calls[3] as Cdr).verdicts, []);
   });
 });

@@ -130,10 +130,12 @@ describe('RestoredBlocks', () => {
     store.trim(() => 0, 0);
     assert.equal(store.compactions, 1);
     assert.ok(store.bufferBytes * 8 < full, `${store.bufferBytes} of ${full} bytes kept`);
+    // a second rebuild restores more: each goes to the end of its subject's compacted chain
+    for (let n = 19_000; n < 20_000; n++) store.add('acme', subjectOf(n), 'premium-destination', n + 40_000, n + 60_000);
     for (let n = 19_000; n < 20_000; n++) {
       const got: string[] = [];
       store.take('acme', subjectOf(n), (rule, startsAt) => got.push(`${rule}@${startsAt}`));
-      assert.deepEqual(got, [`velocity-caller@${n}`, `velocity-ip@${n + 20_000}`]);
+      assert.deepEqual(got, [`velocity-caller@${n}`, `velocity-ip@${n + 20_000}`, `premium-destination@${n + 40_000}`]);
     }
     assert.equal(store.size, 0);
   });
