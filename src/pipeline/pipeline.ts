@@ -29,7 +29,7 @@ export class Pipeline {
   private pending = new PendingBatch();
   private readonly flusher: Flusher;
   private readonly lifecycle: Lifecycle;
-  private readonly rules: EngineReporter | undefined;
+  private readonly reporter: EngineReporter | undefined;
   /** Saves the learned usage profiles (only with a store: never in replay). */
   private readonly usage: UsageSaver | undefined;
   /** One decoder per stream (correlating decoders keep state per stream). */
@@ -48,7 +48,7 @@ export class Pipeline {
   ) {
     this.newEngine = p.newEngine;
     this.engine = p.newEngine();
-    this.rules = p.metrics && new EngineReporter(p.metrics, p.log);
+    this.reporter = p.metrics && new EngineReporter(p.metrics, p.log);
     this.sources = new SourceHealth({ log: p.log, metrics: p.metrics, changed: p.sourceChanged });
     this.usage = p.store && new UsageSaver({ store: p.store, log: p.log, backoff: p.backoff, now: () => this.now() });
     this.lifecycle = new Lifecycle((state, previous) => {
@@ -64,7 +64,7 @@ export class Pipeline {
         } catch (err) {
           p.log.error({ err }, 'acknowledging a persisted batch failed'); // persisted: a re-delivery is recognised as duplicates
         }
-        this.rules?.report(this.engine);
+        this.reporter?.report(this.engine);
         this.usage?.due(this.engine); // in the background: the batch's answer never waits for it
       },
       persisted: (batch, ms) => {
@@ -156,7 +156,7 @@ export class Pipeline {
     if (this.decodersOf !== this.assignment) this.decoders.clear();
     this.decodersOf = this.assignment;
     this.pending = new PendingBatch();
-    this.rules?.baseline(engine);
+    this.reporter?.baseline(engine);
     this.p.metrics?.rebuildSeconds.set((performance.now() - started) / 1000);
     this.p.metrics?.rebuildCdrs.set(replayed);
     this.p.log.info({ assignment: this.assignment, profiles, replayed, ms: Math.round(performance.now() - started) }, 'rule state rebuilt');

@@ -47,23 +47,8 @@ export class RestoredBlocks {
   }
 
   add(tenant: string, subject: Subject, rule: string, startsAt: number, expiresAt: number): void {
-    if (this.entries === this.tenantOf.length) this.growEntries();
-    const entry = this.entries++;
-    this.tenantOf[entry] = intern(tenant, this.tenants, this.tenantIndex);
-    this.ruleOf[entry] = intern(rule, this.rules, this.ruleIndex);
-    this.startsAt[entry] = startsAt;
-    this.expiresAt[entry] = expiresAt;
-    this.next[entry] = NONE;
-    this.live++;
     const h = hash64(tenant, subject.kind, subject.value);
-    const slot = this.table.find(h.hi, h.lo);
-    if (slot < 0) {
-      this.table.add(slot, h.hi, h.lo, entry, entry); // the subject's first and last entry
-      return;
-    }
-    const last = this.table.values[1] as Uint32Array;
-    this.next[last[slot] as number] = entry;
-    last[slot] = entry;
+    this.append(h.hi, h.lo, intern(tenant, this.tenants, this.tenantIndex), intern(rule, this.rules, this.ruleIndex), startsAt, expiresAt);
   }
 
   /** Hands the subject's blocks to `each` in restore order (a part trimmed is GONE) and forgets them; false if it had none. */
@@ -114,59 +99,59 @@ export class RestoredBlocks {
   }
 
   /**
-   * Copies the live entries, subject by subject in restore order, into arrays sized for them, and drops the subjects
-   * left with none, once fewer than an eighth of the entries live: taken and trimmed entries are then neither scanned
-   * by every later trim nor held until the last block goes. 100k left of 1M: one copy of 40-50 ms, then a trim
-   * 0.36 ms instead of 3.5 and 11.5 MB instead of 63 (the copy is random access, so not done more often).
+   * Re-appends the live entries, subject by subject in restore order, to arrays sized for them, and drops the
+   * subjects left with none, once fewer than an eighth of the entries live: taken and trimmed entries are then
+   * neither scanned by every later trim nor held until the last block goes. 100k left of 1M: one copy of 40-50 ms,
+   * then a trim 0.36 ms instead of 3.5 and 11.5 MB instead of 63 (the copy is random access, so not done more often).
    */
   private compact(): void {
-    let size = MIN_SLOTS;
-    while (size < this.live * 2) size *= 2;
-    let slots = MIN_SLOTS;
-    while (slots <= Math.min(this.table.size, this.live) * 2) slots *= 2;
-    const table = new HashSlots(2, slots);
-    const tenantOf = new Int32Array(size);
-    const ruleOf = new Int32Array(size);
-    const startsAt = new Float64Array(size);
-    const expiresAt = new Float64Array(size);
-    const next = new Int32Array(size);
-    let entries = 0;
-    const first = this.table.values[0] as Uint32Array;
-    this.table.forEach((slot, hi, lo) => {
-      let head = NONE;
-      let tail = NONE;
-      for (let entry = first[slot] as number; entry !== NONE; entry = this.next[entry] as number) {
-        if (this.ruleOf[entry] === DEAD) continue;
-        const copy = entries++;
-        tenantOf[copy] = this.tenantOf[entry] as number;
-        ruleOf[copy] = this.ruleOf[entry] as number;
-        startsAt[copy] = this.startsAt[entry] as number;
-        expiresAt[copy] = this.expiresAt[entry] as number;
-        next[copy] = NONE;
-        if (tail === NONE) head = copy;
-        else next[tail] = copy;
-        tail = copy;
-      }
-      if (head !== NONE) table.add(table.find(hi, lo), hi, lo, head, tail);
+    const { table, tenantOf, ruleOf, startsAt, expiresAt, next, live } = this;
+    this.reset(live * 2, Math.min(table.size, live) * 2 + 1); // the table under half full: it never grows meanwhile
+    const first = table.values[0] as Uint32Array;
+    table.forEach((slot, hi, lo) => {
+      for (let entry = first[slot] as number; entry !== NONE; entry = next[entry] as number)
+        if (ruleOf[entry] !== DEAD)
+          this.append(hi, lo, tenantOf[entry] as number, ruleOf[entry] as number, startsAt[entry] as number, expiresAt[entry] as number);
     });
-    this.table = table;
-    this.tenantOf = tenantOf;
-    this.ruleOf = ruleOf;
-    this.startsAt = startsAt;
-    this.expiresAt = expiresAt;
-    this.next = next;
-    this.entries = entries;
     this.compacted++;
   }
 
+  /** Adds an entry at the end of its subject's chain (the subject's first one when it has none). */
+  private append(hi: number, lo: number, tenant: number, rule: number, startsAt: number, expiresAt: number): void {
+    if (this.entries === this.tenantOf.length) this.growEntries();
+    const entry = this.entries++;
+    this.tenantOf[entry] = tenant;
+    this.ruleOf[entry] = rule;
+    this.startsAt[entry] = startsAt;
+    this.expiresAt[entry] = expiresAt;
+    this.next[entry] = NONE;
+    this.live++;
+    const slot = this.table.find(hi, lo);
+    if (slot < 0) {
+      this.table.add(slot, hi, lo, entry, entry); // the subject's first and last entry
+      return;
+    }
+    const last = this.table.values[1] as Uint32Array;
+    this.next[last[slot] as number] = entry;
+    last[slot] = entry;
+  }
+
   private clear(): void {
-    this.table = new HashSlots(2, MIN_SLOTS);
-    this.tenantOf = new Int32Array(MIN_SLOTS);
-    this.ruleOf = new Int32Array(MIN_SLOTS);
-    this.startsAt = new Float64Array(MIN_SLOTS);
-    this.expiresAt = new Float64Array(MIN_SLOTS);
-    this.next = new Int32Array(MIN_SLOTS);
+    this.reset(MIN_SLOTS, MIN_SLOTS);
+  }
+
+  /** Empty arrays for at least `entries` entries and a table of at least `slots` slots (powers of two). */
+  private reset(entries: number, slots: number): void {
+    const size = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(MIN_SLOTS, n)));
+    this.table = new HashSlots(2, size(slots));
+    const length = size(entries);
+    this.tenantOf = new Int32Array(length);
+    this.ruleOf = new Int32Array(length);
+    this.startsAt = new Float64Array(length);
+    this.expiresAt = new Float64Array(length);
+    this.next = new Int32Array(length);
     this.entries = 0;
+    this.live = 0;
   }
 
   private growEntries(): void {

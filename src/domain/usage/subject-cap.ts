@@ -7,8 +7,9 @@ export const DEFAULT_MAX_SUBJECTS = 500_000;
 /**
  * Makes room in a full map of subjects, freeing a tenth of it at once (so the work is paid once per many calls).
  * Caller IDs and addresses are the caller's to choose: a flood of spoofed ones must not grow memory for the 30 days
- * a profile is kept, nor erase what was learned of real subjects. Returns how many it dropped. Those seen in one minute only go first (a spoofed
- * number calls once), the earliest first; then, if that was not enough, those idle the longest.
+ * a profile is kept, nor erase what was learned of real subjects. Those seen in one minute only go first (a spoofed
+ * number calls once), the earliest first; then, if that was not enough, those idle the longest. Returns how many
+ * it dropped.
  */
 export function makeRoom<S extends Subject>(map: Map<string, S>, cap: number, beforeDrop?: (key: string, s: S) => void): number {
   const before = map.size;

@@ -113,7 +113,7 @@ describe('G3: learned usage survives a restart', () => {
     // a warn at one call in 24 h: its second alert is reached at an earlier call of the window, 14 h before its own
     const rule = {
       id: 'one-a-day',
-      description: 'x',
+      description: 'Calls of one caller within a day',
       cites: ['F1'],
       match: { directions: ['outbound'] },
       key: 'caller',
